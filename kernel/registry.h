@@ -1,0 +1,22 @@
+/* The function table: one array of mc_func_def per area, listed here.
+ * Everything the language knows how to call is found through this file. */
+#ifndef MASKCLEAN_REGISTRY_H
+#define MASKCLEAN_REGISTRY_H
+
+#include "builtin.h"
+
+extern const mc_func_def mc_funcs_core[];     /* kernel/bind_core.c: print, help, len, ... */
+extern const mc_func_def mc_funcs_data[];     /* kernel/bind_data.c: COCO datasets, export */
+extern const mc_func_def mc_funcs_mask[];     /* kernel/bind_mask.c: RLE, polygons, images */
+extern const mc_func_def mc_funcs_embed[];    /* kernel/bind_embed.c: .npy, IDX, embeddings, demo data */
+extern const mc_func_def mc_funcs_learn[];    /* kernel/bind_learn.c: PCA, LR, metrics */
+extern const mc_func_def mc_funcs_coreset[];  /* kernel/bind_coreset.c: coreset service, review */
+extern const mc_func_def mc_funcs_render[];   /* kernel/bind_render.c: plots, views, tables */
+
+/* Every table, NULL-terminated, in the order above. */
+extern const mc_func_def *const mc_registry_tables[];
+
+/* The entry named name ("PCA", "PCA.fit"), or NULL. */
+const mc_func_def *mc_registry_find(const char *name);
+
+#endif
