@@ -1,6 +1,1356 @@
-/* Command-language functions of the coreset area (entries of the function table). */
+/* Command-language functions of the coreset area (entries of the function
+ * table): CoresetTreeServiceLG, load_coreset, ReviewSession, resume_review. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind_data.h"
+#include "bind_embed.h"
 #include "registry.h"
 
+#include "maskclean/coreset.h"
+#include "maskclean/image.h"
+#include "maskclean/logreg.h"
+#include "maskclean/plot.h"
+#include "maskclean/render.h"
+#include "maskclean/review.h"
+#include "maskclean/table.h"
+
+static int s_nomem(mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+/* ---- argument conversion ---- */
+
+/* X as a matrix: a 2-D float64 array (view), an int64 array or an
+ * Embeddings object (owned copy in *owned when needed). */
+static int s_matrix_arg(mc_call *call, const char *name, mc_matrix *view, mc_matrix **owned,
+                        mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	*owned = NULL;
+	if (v != NULL && mc_object_class(v) == &mc_embeddings_class)
+		return mc_embeddings_matrix(v, view, owned, err);
+	if (v == NULL || mc_type(v) != MC_T_ARRAY || mc_array_cols(v) == 0)
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 2-D array, got %s",
+		                    mc_call_name(call), name,
+		                    v == NULL ? "nothing"
+		                    : mc_type(v) == MC_T_ARRAY ? "a 1-D array" : mc_type_name(v));
+	if (mc_array_dtype(v) == MC_F64)
+		return mc_array_as_matrix(v, view, err);
+	{
+		const int64_t *src = mc_array_i64(v);
+		size_t r = mc_array_rows(v), c = mc_array_cols(v);
+		int rc = mc_matrix_new(owned, r, c, err);
+		if (rc != 0)
+			return rc;
+		for (size_t i = 0; i < r * c; i++)
+			(*owned)->data[i] = (double)src[i];
+		*view = **owned;
+		view->owns = 0;
+	}
+	return 0;
+}
+
+/* A 1-D list of numbers (array, list, or one number when scalar_ok) as
+ * doubles. *out NULL and *n 0 for none when optional. */
+static int s_numbers_arg(mc_call *call, const char *name, double **out, size_t *n,
+                         int optional, int scalar_ok, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+	double *d;
+	size_t m;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || mc_type(v) == MC_T_NONE) {
+		if (optional)
+			return 0;
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s is required", mc_call_name(call), name);
+	}
+	if (scalar_ok && (mc_type(v) == MC_T_INT || mc_type(v) == MC_T_FLOAT)) {
+		d = malloc(sizeof *d);
+		if (d == NULL)
+			return s_nomem(err);
+		d[0] = mc_as_float(v);
+		*out = d;
+		*n = 1;
+		return 0;
+	}
+	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0) {
+		m = mc_array_rows(v);
+		d = malloc((m ? m : 1) * sizeof *d);
+		if (d == NULL)
+			return s_nomem(err);
+		for (size_t i = 0; i < m; i++)
+			d[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
+			                                   : (double)mc_array_i64(v)[i];
+	} else if (mc_type(v) == MC_T_LIST) {
+		m = mc_list_len(v);
+		d = malloc((m ? m : 1) * sizeof *d);
+		if (d == NULL)
+			return s_nomem(err);
+		for (size_t i = 0; i < m; i++) {
+			mc_value *it = mc_list_get(v, i);
+			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
+			    mc_type(it) != MC_T_BOOL) {
+				free(d);
+				return mc_error_set(err, MC_ERR_TYPE, "%s(): %s[%zu] must be a number, got "
+				                    "%s", mc_call_name(call), name, i, mc_type_name(it));
+			}
+			d[i] = mc_as_float(it);
+		}
+	} else {
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 1-D array or a list, got %s",
+		                    mc_call_name(call), name, mc_type_name(v));
+	}
+	*out = d;
+	*n = m;
+	return 0;
+}
+
+/* Indices (non-negative integers). */
+static int s_index_arg(mc_call *call, const char *name, size_t **out, size_t *n, int optional,
+                       mc_error *err)
+{
+	double *d;
+	size_t m;
+	int rc = s_numbers_arg(call, name, &d, &m, optional, 1, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc || d == NULL)
+		return rc;
+	*out = malloc((m ? m : 1) * sizeof **out);
+	if (*out == NULL) {
+		free(d);
+		return s_nomem(err);
+	}
+	for (size_t i = 0; i < m; i++) {
+		if (!(d[i] >= 0) || d[i] != floor(d[i]) || d[i] > 9e15) {
+			rc = mc_error_set(err, MC_ERR_INVALID, "%s(): %s[%zu] = %g, expected an index >= 0",
+			                  mc_call_name(call), name, i, d[i]);
+			free(*out);
+			*out = NULL;
+			free(d);
+			return rc;
+		}
+		(*out)[i] = (size_t)d[i];
+	}
+	free(d);
+	*n = m;
+	return 0;
+}
+
+/* Labels (integers >= 0). */
+static int s_labels_arg(mc_call *call, const char *name, int64_t **out, size_t *n,
+                        mc_error *err)
+{
+	size_t *idx;
+	int rc = s_index_arg(call, name, &idx, n, 0, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	*out = (int64_t *)idx; /* same size and range */
+	return 0;
+}
+
+static mc_value *s_i64_array(const size_t *v, size_t n)
+{
+	mc_value *a = mc_array_new(MC_I64, n, 0);
+	for (size_t i = 0; a != NULL && i < n; i++)
+		mc_array_i64(a)[i] = (int64_t)v[i];
+	return a;
+}
+
+static mc_value *s_f64_array(const double *v, size_t n)
+{
+	mc_value *a = mc_array_new(MC_F64, n, 0);
+	if (a != NULL && n)
+		memcpy(mc_array_f64(a), v, n * sizeof *v);
+	return a;
+}
+
+/* ---- Figure: a PNG value (plots, grids) ---- */
+
+typedef struct s_figure {
+	mc_png *png;
+	char *text;
+} s_figure;
+
+static void s_figure_free(void *p)
+{
+	s_figure *f = p;
+	if (f == NULL)
+		return;
+	mc_png_free(f->png);
+	free(f->text);
+	free(f);
+}
+
+static char *s_figure_repr(const void *p)
+{
+	const s_figure *f = p;
+	return strdup(f->text ? f->text : "<figure>");
+}
+
+static int s_figure_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
+{
+	const s_figure *f = p;
+	return mc_bundle_add_png(data, metadata, f->png->data, f->png->len, f->png->width,
+	                         f->png->height, err);
+}
+
+static const mc_class s_figure_class = {
+	"Figure", s_figure_free, s_figure_repr, s_figure_display, NULL, NULL, NULL
+};
+
+/* Takes png (and text, copied). */
+static mc_value *s_figure_new(mc_png *png, const char *text)
+{
+	s_figure *f = calloc(1, sizeof *f);
+	if (f == NULL) {
+		mc_png_free(png);
+		return NULL;
+	}
+	f->png = png;
+	f->text = strdup(text ? text : "<figure>");
+	return mc_object_new(&s_figure_class, f);
+}
+
+/* ---- Table: an HTML table value with a text twin ---- */
+
+static void s_table_free(void *p)
+{
+	mc_table_free(p);
+}
+
+static char *s_table_repr(const void *p)
+{
+	char *text = NULL;
+	mc_error err;
+	mc_error_clear(&err);
+	if (mc_table_text(&text, p, &err) != 0)
+		return NULL;
+	return text;
+}
+
+static int s_table_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
+{
+	char *html = NULL;
+	int rc = mc_table_html(&html, p, err);
+	(void)metadata;
+	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
+		rc = s_nomem(err);
+	free(html);
+	return rc;
+}
+
+static const mc_class s_table_class = {
+	"Table", s_table_free, s_table_repr, s_table_display, NULL, NULL, NULL
+};
+
+/* ---- CoresetLR: the model fit on a coreset ---- */
+
+static void s_model_free(void *p)
+{
+	mc_logreg_free(p);
+}
+
+static char *s_model_repr(const void *p)
+{
+	char buf[200];
+	snprintf(buf, sizeof buf, "CoresetLR(%zu classes, %zu features, %zu iterations)",
+	         mc_logreg_n_classes(p), mc_logreg_n_features(p), mc_logreg_n_iter(p));
+	return strdup(buf);
+}
+
+static mc_value *s_model_getattr(const void *p, const char *name, mc_error *err)
+{
+	if (strcmp(name, "coef_") == 0)
+		return mc_array_from_matrix(mc_logreg_coef(p));
+	if (strcmp(name, "intercept_") == 0)
+		return s_f64_array(mc_logreg_intercept(p), mc_logreg_n_classes(p));
+	mc_error_set(err, MC_ERR_NOTFOUND, "CoresetLR has no attribute '%s'", name);
+	return NULL;
+}
+
+static const char *const s_model_attrs[] = { "coef_", "intercept_", NULL };
+
+static const mc_class s_model_class = {
+	"CoresetLR", s_model_free, s_model_repr, NULL, s_model_getattr, s_model_attrs, NULL
+};
+
+static int f_model_predict(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_matrix view, *owned = NULL, *P = NULL;
+	int proba = strcmp(mc_call_name(call), "CoresetLR.predict_proba") == 0, rc;
+	const mc_logreg *lr = mc_call_self_ptr(call);
+
+	*out = NULL;
+	rc = s_matrix_arg(call, "X", &view, &owned, err);
+	if (rc)
+		return rc;
+	if (proba) {
+		rc = mc_logreg_proba(&P, lr, &view, err);
+		if (rc == 0)
+			*out = mc_array_from_matrix(P);
+		mc_matrix_free(P);
+	} else {
+		int64_t *y = NULL;
+		rc = mc_logreg_predict(&y, lr, &view, err);
+		if (rc == 0) {
+			*out = mc_array_new(MC_I64, view.rows, 0);
+			if (*out)
+				memcpy(mc_array_i64(*out), y, view.rows * sizeof *y);
+		}
+		free(y);
+	}
+	mc_matrix_free(owned);
+	if (rc == 0 && *out == NULL)
+		rc = s_nomem(err);
+	return rc;
+}
+
+/* ---- CoresetTreeServiceLG ---- */
+
+static void s_service_free(void *p)
+{
+	mc_coreset_free(p);
+}
+
+static char *s_service_repr(const void *p)
+{
+	const mc_coreset *cs = p;
+	char buf[320];
+	if (mc_coreset_n(cs) == 0)
+		snprintf(buf, sizeof buf, "CoresetTreeServiceLG(optimized_for=\"%s\", not built)",
+		         mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
+		                                                                        : "cleaning");
+	else
+		snprintf(buf, sizeof buf, "CoresetTreeServiceLG(optimized_for=\"%s\", %zu samples x %zu "
+		         "features, %zu classes, %zu chunks of %zu, %zu tree levels)",
+		         mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
+		                                                                        : "cleaning",
+		         mc_coreset_n(cs), mc_coreset_dim(cs), mc_coreset_n_classes(cs),
+		         mc_coreset_n_chunks(cs), mc_coreset_chunk_size(cs), mc_coreset_n_levels(cs));
+	return strdup(buf);
+}
+
+static mc_value *s_service_getattr(const void *p, const char *name, mc_error *err)
+{
+	const mc_coreset *cs = p;
+	size_t n = mc_coreset_n(cs);
+
+	if (strcmp(name, "n_samples") == 0)
+		return mc_int((int64_t)n);
+	if (strcmp(name, "n_features") == 0)
+		return mc_int((int64_t)mc_coreset_dim(cs));
+	if (strcmp(name, "n_classes") == 0)
+		return mc_int((int64_t)mc_coreset_n_classes(cs));
+	if (strcmp(name, "n_chunks") == 0)
+		return mc_int((int64_t)mc_coreset_n_chunks(cs));
+	if (strcmp(name, "n_levels") == 0)
+		return mc_int((int64_t)mc_coreset_n_levels(cs));
+	if (strcmp(name, "chunk_size") == 0)
+		return mc_int((int64_t)mc_coreset_chunk_size(cs));
+	if (strcmp(name, "optimized_for") == 0)
+		return mc_str(mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING
+		              ? "training" : "cleaning");
+	if (strcmp(name, "importance") == 0)
+		return s_f64_array(n ? mc_coreset_importance(cs) : NULL, n);
+	if (strcmp(name, "weights") == 0)
+		return s_f64_array(n ? mc_coreset_weights(cs) : NULL, n);
+	if (strcmp(name, "labels") == 0) {
+		mc_value *a = mc_array_new(MC_I64, n, 0);
+		if (a && n)
+			memcpy(mc_array_i64(a), mc_coreset_labels(cs), n * sizeof(int64_t));
+		return a;
+	}
+	if (strcmp(name, "seen") == 0) {
+		size_t *s = malloc((n ? n : 1) * sizeof *s), m = 0;
+		mc_value *a;
+		if (s == NULL)
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			if (mc_coreset_is_seen(cs, i))
+				s[m++] = i;
+		a = s_i64_array(s, m);
+		free(s);
+		return a;
+	}
+	mc_error_set(err, MC_ERR_NOTFOUND, "CoresetTreeServiceLG has no attribute '%s'", name);
+	return NULL;
+}
+
+static const char *const s_service_attrs[] = {
+	"n_samples", "n_features", "n_classes", "n_chunks", "n_levels", "chunk_size",
+	"optimized_for", "importance", "weights", "labels", "seen", NULL
+};
+
+static const mc_class s_service_class = {
+	"CoresetTreeServiceLG", s_service_free, s_service_repr, NULL, s_service_getattr,
+	s_service_attrs, NULL
+};
+
+static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset_params p;
+	mc_coreset *cs = NULL;
+	const char *goal = "cleaning", *basis = "cholqr";
+	int64_t chunk = 0, csize = 0, seed = 0;
+	int rc;
+
+	*out = NULL;
+	mc_coreset_params_default(&p);
+	if ((rc = mc_arg_str(call, "optimized_for", &goal, err)) != 0 ||
+	    (rc = mc_arg_int_opt(call, "chunk_size", &chunk, err)) < 0 ||
+	    (rc = mc_arg_int_opt(call, "coreset_size", &csize, err)) < 0 ||
+	    (rc = mc_arg_int(call, "seed", &seed, err)) != 0 ||
+	    (rc = mc_arg_str(call, "basis", &basis, err)) != 0)
+		return rc;
+	if ((rc = mc_coreset_goal_parse(goal, &p.optimized_for, err)) != 0)
+		return rc;
+	if (chunk < 0 || csize < 0)
+		return mc_error_set(err, MC_ERR_INVALID, "CoresetTreeServiceLG(): chunk_size and "
+		                    "coreset_size must be >= 0");
+	if (strcmp(basis, "cholqr") == 0)
+		p.basis = MC_BASIS_CHOLQR;
+	else if (strcmp(basis, "qr") == 0)
+		p.basis = MC_BASIS_QR;
+	else
+		return mc_error_set(err, MC_ERR_INVALID, "CoresetTreeServiceLG(): basis must be "
+		                    "\"cholqr\" or \"qr\", got \"%s\"", basis);
+	p.chunk_size = (size_t)chunk;
+	p.coreset_size = (size_t)csize;
+	p.seed = (uint64_t)seed;
+	if ((rc = mc_coreset_new(&cs, &p, err)) != 0)
+		return rc;
+	*out = mc_object_new(&s_service_class, cs);
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset *cs = mc_call_self_ptr(call);
+	mc_matrix view, *owned = NULL;
+	int64_t *y = NULL;
+	double *w = NULL;
+	size_t ny, nw;
+	int partial = strstr(mc_call_name(call), "partial_build") != NULL, rc;
+
+	*out = NULL;
+	rc = s_matrix_arg(call, "X", &view, &owned, err);
+	if (rc == 0)
+		rc = s_labels_arg(call, "y", &y, &ny, err);
+	if (rc == 0)
+		rc = s_numbers_arg(call, "sample_weight", &w, &nw, 1, 0, err);
+	if (rc == 0 && ny != view.rows)
+		rc = mc_error_set(err, MC_ERR_SHAPE, "%s(): y has %zu entries, X has %zu rows",
+		                  mc_call_name(call), ny, view.rows);
+	if (rc == 0 && w != NULL && nw != view.rows)
+		rc = mc_error_set(err, MC_ERR_SHAPE, "%s(): sample_weight has %zu entries, X has %zu "
+		                  "rows", mc_call_name(call), nw, view.rows);
+	if (rc == 0)
+		rc = partial ? mc_coreset_partial_build(cs, &view, y, w, mc_call_progress(call), err)
+		             : mc_coreset_build(cs, &view, y, w, mc_call_progress(call), err);
+	mc_matrix_free(owned);
+	free(y);
+	free(w);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+/* class_size={class: n | "all" | "any"} */
+static int s_class_size_arg(mc_call *call, mc_class_size **out, size_t *n, mc_error *err)
+{
+	mc_value *v = mc_arg(call, "class_size");
+	size_t m;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || mc_type(v) == MC_T_NONE)
+		return 0;
+	if (mc_type(v) != MC_T_DICT)
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): class_size must be a dict {class: number "
+		                    "| \"all\" | \"any\"}, got %s", mc_call_name(call), mc_type_name(v));
+	m = mc_dict_len(v);
+	*out = calloc(m ? m : 1, sizeof **out);
+	if (*out == NULL)
+		return s_nomem(err);
+	for (size_t k = 0; k < m; k++) {
+		mc_value *key = mc_dict_key(v, k), *val = mc_dict_value(v, k);
+		mc_class_size *e = &(*out)[k];
+		if (mc_type(key) != MC_T_INT || mc_as_int(key) < 0) {
+			free(*out);
+			*out = NULL;
+			return mc_error_set(err, MC_ERR_TYPE, "%s(): class_size keys must be class "
+			                    "indices >= 0 (e.g. ds.class_index(\"orange\")), got %s",
+			                    mc_call_name(call), mc_type_name(key));
+		}
+		e->cls = mc_as_int(key);
+		if (mc_type(val) == MC_T_INT && mc_as_int(val) >= 0) {
+			e->kind = MC_CLASS_SIZE_COUNT;
+			e->count = (size_t)mc_as_int(val);
+		} else if (mc_type(val) == MC_T_STR && strcmp(mc_as_str(val), "all") == 0) {
+			e->kind = MC_CLASS_SIZE_ALL;
+		} else if (mc_type(val) == MC_T_STR && strcmp(mc_as_str(val), "any") == 0) {
+			e->kind = MC_CLASS_SIZE_ANY;
+		} else {
+			free(*out);
+			*out = NULL;
+			return mc_error_set(err, MC_ERR_INVALID, "%s(): class_size[%lld] must be a number "
+			                    ">= 0, \"all\" or \"any\"", mc_call_name(call),
+			                    (long long)mc_as_int(key));
+		}
+	}
+	*n = m;
+	return 0;
+}
+
+static int f_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset *cs = mc_call_self_ptr(call);
+	mc_cleaning_query q;
+	mc_class_size *csz = NULL;
+	size_t *ign = NULL, *sel = NULL, *idx = NULL, cnt = 0;
+	double *sc = NULL;
+	const char *method = "importance";
+	int64_t size = 0;
+	int ignore_seen = 1, rc, has;
+	mc_value *dict = NULL;
+
+	*out = NULL;
+	mc_cleaning_query_init(&q);
+	if ((has = mc_arg_int_opt(call, "size", &size, err)) < 0 ||
+	    (rc = mc_arg_bool(call, "ignore_seen_samples", &ignore_seen, err)) != 0 ||
+	    (rc = mc_arg_str(call, "method", &method, err)) != 0)
+		return has < 0 ? has : rc;
+	if ((rc = mc_coreset_method_parse(method, &q.method, err)) != 0)
+		return rc;
+	if (has == 0) {
+		if (size < 0)
+			return mc_error_set(err, MC_ERR_INVALID, "%s(): size must be >= 0",
+			                    mc_call_name(call));
+		q.size = (size_t)size;
+		q.has_size = 1;
+	}
+	q.ignore_seen = ignore_seen;
+	rc = s_class_size_arg(call, &csz, &q.n_class_size, err);
+	if (rc == 0)
+		rc = s_index_arg(call, "ignore_indices", &ign, &q.n_ignore, 1, err);
+	if (rc == 0)
+		rc = s_index_arg(call, "select_from_indices", &sel, &q.n_select_from, 1, err);
+	if (rc)
+		goto cleanup;
+	q.class_size = csz;
+	q.ignore = ign;
+	q.select_from = sel;
+	q.has_select_from = sel != NULL;
+	rc = mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, mc_call_progress(call), err);
+	if (rc)
+		goto cleanup;
+	dict = mc_dict_new();
+	if (dict == NULL || mc_dict_set_str(dict, "idx", s_i64_array(idx, cnt)) != 0 ||
+	    mc_dict_set_str(dict, "importance", s_f64_array(sc, cnt)) != 0) {
+		mc_unref(dict);
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	*out = dict;
+cleanup:
+	free(csz);
+	free(ign);
+	free(sel);
+	free(idx);
+	free(sc);
+	return rc;
+}
+
+static int f_service_update(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset *cs = mc_call_self_ptr(call);
+	const char *name = strchr(mc_call_name(call), '.') + 1;
+	size_t *idx = NULL, n = 0, ny;
+	int64_t *y = NULL;
+	double *w = NULL;
+	mc_matrix view, *owned = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = s_index_arg(call, "indices", &idx, &n, 0, err);
+	if (rc)
+		return rc;
+	if (strcmp(name, "update_targets") == 0) {
+		rc = s_labels_arg(call, "y", &y, &ny, err);
+		if (rc == 0 && ny != n)
+			rc = mc_error_set(err, MC_ERR_SHAPE, "update_targets(): %zu indices, %zu labels",
+			                  n, ny);
+		if (rc == 0)
+			rc = mc_coreset_update_targets(cs, idx, n, y, mc_call_progress(call), err);
+	} else if (strcmp(name, "update_sample_weight") == 0) {
+		rc = s_numbers_arg(call, "sample_weight", &w, &ny, 0, 1, err);
+		if (rc == 0 && ny != n)
+			rc = mc_error_set(err, MC_ERR_SHAPE, "update_sample_weight(): %zu indices, %zu "
+			                  "weights", n, ny);
+		if (rc == 0)
+			rc = mc_coreset_update_weights(cs, idx, n, w, mc_call_progress(call), err);
+	} else if (strcmp(name, "update_features") == 0) {
+		rc = s_matrix_arg(call, "X", &view, &owned, err);
+		if (rc == 0)
+			rc = mc_coreset_update_features(cs, idx, n, &view, mc_call_progress(call), err);
+	} else {
+		rc = mc_coreset_remove_samples(cs, idx, n, mc_call_progress(call), err);
+	}
+	free(idx);
+	free(y);
+	free(w);
+	mc_matrix_free(owned);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+static int f_service_seen(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset *cs = mc_call_self_ptr(call);
+	size_t *idx = NULL, n = 0;
+	int seen = 1, rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_bool(call, "seen", &seen, err)) != 0)
+		return rc;
+	rc = s_index_arg(call, "indices", &idx, &n, 1, err);
+	if (rc == 0)
+		rc = mc_coreset_set_seen(cs, idx, n, seen, err);
+	free(idx);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+static int f_service_save(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "path", &path, err)) != 0)
+		return rc;
+	if (mc_coreset_n(mc_call_self_ptr(call)) == 0)
+		return mc_error_set(err, MC_ERR_STATE, "save(): the service is not built yet");
+	rc = mc_coreset_save(mc_call_self_ptr(call), path, err);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+static int f_load_coreset(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path;
+	mc_coreset *cs = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "path", &path, err)) != 0)
+		return rc;
+	if ((rc = mc_coreset_load(&cs, path, err)) != 0)
+		return rc;
+	*out = mc_object_new(&s_service_class, cs);
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
+{
+	size_t *idx = NULL, m = 0;
+	double *w = NULL;
+	int64_t level = 0;
+	mc_value *dict;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_int(call, "level", &level, err)) != 0)
+		return rc;
+	if (level < 0)
+		return mc_error_set(err, MC_ERR_INVALID, "get_coreset(): level must be >= 0");
+	rc = mc_coreset_get_coreset(mc_call_self_ptr(call), (size_t)level, &idx, &w, &m, err);
+	if (rc)
+		return rc;
+	dict = mc_dict_new();
+	if (dict == NULL || mc_dict_set_str(dict, "idx", s_i64_array(idx, m)) != 0 ||
+	    mc_dict_set_str(dict, "w", s_f64_array(w, m)) != 0) {
+		mc_unref(dict);
+		dict = NULL;
+	}
+	free(idx);
+	free(w);
+	*out = dict;
+	return dict ? 0 : s_nomem(err);
+}
+
+static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	int64_t level = 0, max_iter = 100;
+	int rc;
+
+	*out = NULL;
+	mc_logreg_params_init(&p);
+	if ((rc = mc_arg_int(call, "level", &level, err)) != 0 ||
+	    (rc = mc_arg_float(call, "C", &p.C, err)) != 0 ||
+	    (rc = mc_arg_int(call, "max_iter", &max_iter, err)) != 0)
+		return rc;
+	if (level < 0 || max_iter < 1)
+		return mc_error_set(err, MC_ERR_INVALID, "fit(): level must be >= 0 and max_iter >= 1");
+	p.max_iter = (size_t)max_iter;
+	rc = mc_coreset_fit(&lr, mc_call_self_ptr(call), (size_t)level, &p, mc_call_progress(call),
+	                    err);
+	if (rc)
+		return rc;
+	*out = mc_object_new(&s_model_class, lr);
+	return *out ? 0 : s_nomem(err);
+}
+
+/* ---- ReviewSession ---- */
+
+typedef struct s_session {
+	mc_review *rv;
+	mc_value *ds;   /* keeps the Dataset alive (NULL when the session owns it) */
+} s_session;
+
+static void s_session_free(void *p)
+{
+	s_session *s = p;
+	if (s == NULL)
+		return;
+	mc_review_free(s->rv);
+	mc_unref(s->ds);
+	free(s);
+}
+
+static char *s_session_repr(const void *p)
+{
+	const s_session *s = p;
+	const mc_review *rv = s->rv;
+	const mc_review_opts *o = mc_review_options(rv);
+	size_t nh;
+	const mc_review_record *h = mc_review_history(rv, &nh);
+	char buf[1024];
+
+	snprintf(buf, sizeof buf, "ReviewSession(dir=\"%s\", class_of_interest=\"%s\", n=%zu, "
+	         "method=\"%s\": %zu iterations applied, %zu reviewed, %zu pending actions, AUC "
+	         "%.4f%s)", mc_review_dir(rv),
+	         mc_coco_class_name(mc_review_dataset(rv), o->class_of_interest), o->n,
+	         mc_coreset_method_name(o->method), nh ? nh - 1 : 0, mc_review_n_seen(rv),
+	         mc_review_n_pending(rv), nh ? h[nh - 1].auc : NAN,
+	         mc_review_plateau(rv) ? ", plateau reached" : "");
+	return strdup(buf);
+}
+
+/* The history as a table (iteration 0 = baseline). */
+static int s_history_table(mc_table **out, const mc_review *rv, mc_error *err)
+{
+	static const char *const cols[] = { "iteration", "reviewed", "fixed", "removed",
+		                            "AUC", "macro AUC", "total reviewed" };
+	size_t nh, total = 0;
+	const mc_review_record *h = mc_review_history(rv, &nh);
+	mc_table *t = NULL;
+	int rc = mc_table_new(&t, cols, 7, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	mc_table_set_digits(t, 4, 4);
+	mc_table_set_digits(t, 5, 4);
+	for (size_t k = 0; rc == 0 && k < nh; k++) {
+		size_t r;
+		total += h[k].reviewed;
+		rc = mc_table_add_row(t, &r, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, r, 0, (int64_t)h[k].iteration, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, r, 1, (int64_t)h[k].reviewed, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, r, 2, (int64_t)h[k].fixed, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, r, 3, (int64_t)h[k].removed, err);
+		if (rc == 0)
+			rc = mc_table_set_float(t, r, 4, h[k].auc, err);
+		if (rc == 0)
+			rc = mc_table_set_float(t, r, 5, h[k].auc_macro, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, r, 6, (int64_t)total, err);
+	}
+	if (rc == 0)
+		rc = mc_table_set_caption(t, mc_review_plateau(rv) ? "Review iterations (plateau "
+		                          "reached)" : "Review iterations", err);
+	if (rc) {
+		mc_table_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static mc_value *s_session_getattr(const void *p, const char *name, mc_error *err)
+{
+	const s_session *s = p;
+	mc_review *rv = s->rv;
+	size_t n = mc_review_n_instances(rv), nh;
+
+	if (strcmp(name, "history") == 0) {
+		mc_table *t = NULL;
+		if (s_history_table(&t, rv, err) != 0)
+			return NULL;
+		return mc_object_new(&s_table_class, t);
+	}
+	if (strcmp(name, "labels") == 0) {
+		mc_value *a = mc_array_new(MC_I64, n, 0);
+		if (a)
+			memcpy(mc_array_i64(a), mc_review_labels(rv), n * sizeof(int64_t));
+		return a;
+	}
+	if (strcmp(name, "weights") == 0)
+		return s_f64_array(mc_review_weights(rv), n);
+	if (strcmp(name, "iteration") == 0) {
+		mc_review_history(rv, &nh);
+		return mc_int((int64_t)(nh ? nh - 1 : 0));
+	}
+	if (strcmp(name, "batch") == 0) {
+		size_t nb;
+		const size_t *b = mc_review_batch(rv, &nb);
+		return s_i64_array(b, nb);
+	}
+	if (strcmp(name, "n_seen") == 0)
+		return mc_int((int64_t)mc_review_n_seen(rv));
+	if (strcmp(name, "n_pending") == 0)
+		return mc_int((int64_t)mc_review_n_pending(rv));
+	if (strcmp(name, "dir") == 0)
+		return mc_str(mc_review_dir(rv));
+	if (strcmp(name, "batch_dir") == 0)
+		return mc_review_batch_dir(rv) ? mc_str(mc_review_batch_dir(rv)) : mc_none();
+	if (strcmp(name, "auc") == 0) {
+		const mc_review_record *h = mc_review_history(rv, &nh);
+		mc_value *a = mc_array_new(MC_F64, nh, 0);
+		for (size_t k = 0; a && k < nh; k++)
+			mc_array_f64(a)[k] = h[k].auc;
+		return a;
+	}
+	mc_error_set(err, MC_ERR_NOTFOUND, "ReviewSession has no attribute '%s'", name);
+	return NULL;
+}
+
+static const char *const s_session_attrs[] = {
+	"history", "labels", "weights", "iteration", "batch", "n_seen", "n_pending", "dir",
+	"batch_dir", "auc", NULL
+};
+
+static size_t s_session_strings(const void *p, const char **out, size_t max)
+{
+	const s_session *s = p;
+	const mc_coco *ds = mc_review_dataset(s->rv);
+	size_t k;
+	for (k = 0; k < mc_coco_n_classes(ds) && k < max; k++)
+		out[k] = mc_coco_class_name(ds, k);
+	return k;
+}
+
+static const mc_class s_session_class = {
+	"ReviewSession", s_session_free, s_session_repr, NULL, s_session_getattr,
+	s_session_attrs, s_session_strings
+};
+
+/* A class argument: a name of ds or an index. */
+static int s_class_arg(mc_call *call, const char *name, const mc_coco *ds, size_t *out,
+                       mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v != NULL && mc_type(v) == MC_T_STR)
+		return mc_coco_class_index(out, ds, mc_as_str(v), err);
+	if (v != NULL && mc_type(v) == MC_T_INT && mc_as_int(v) >= 0 &&
+	    (size_t)mc_as_int(v) < mc_coco_n_classes(ds)) {
+		*out = (size_t)mc_as_int(v);
+		return 0;
+	}
+	return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a class name or an index below %zu",
+	                    mc_call_name(call), name, mc_coco_n_classes(ds));
+}
+
+static int s_session_value(mc_review *rv, mc_value *ds, mc_value **out, mc_error *err)
+{
+	s_session *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		mc_review_free(rv);
+		return s_nomem(err);
+	}
+	s->rv = rv;
+	s->ds = ds ? mc_ref(ds) : NULL;
+	*out = mc_object_new(&s_session_class, s);
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
+{
+	void *dsp = NULL;
+	mc_matrix view, *owned = NULL;
+	mc_review_opts o;
+	mc_review *rv = NULL;
+	const char *dir = "review", *method = "importance";
+	int64_t n = 60, folds = 5, seed = 0;
+	int restart = 0, images = 1, rc;
+
+	*out = NULL;
+	mc_review_opts_default(&o);
+	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &dsp, err)) != 0 ||
+	    (rc = mc_arg_str(call, "dir", &dir, err)) != 0 ||
+	    (rc = mc_arg_int(call, "n", &n, err)) != 0 ||
+	    (rc = mc_arg_str(call, "method", &method, err)) != 0 ||
+	    (rc = mc_arg_int(call, "folds", &folds, err)) != 0 ||
+	    (rc = mc_arg_int(call, "seed", &seed, err)) != 0 ||
+	    (rc = mc_arg_bool(call, "restart", &restart, err)) != 0 ||
+	    (rc = mc_arg_bool(call, "export_images", &images, err)) != 0)
+		return rc;
+	if ((rc = s_class_arg(call, "class_of_interest", dsp, &o.class_of_interest, err)) != 0)
+		return rc;
+	if ((rc = mc_coreset_method_parse(method, &o.method, err)) != 0)
+		return rc;
+	if (n < 1 || folds < 2)
+		return mc_error_set(err, MC_ERR_INVALID, "ReviewSession(): n must be >= 1 and folds "
+		                    ">= 2");
+	o.dir = dir;
+	o.n = (size_t)n;
+	o.folds = (size_t)folds;
+	o.seed = (uint64_t)seed;
+	o.restart = restart;
+	o.export_images = images;
+	if ((rc = s_matrix_arg(call, "X", &view, &owned, err)) != 0)
+		return rc;
+	rc = mc_review_new(&rv, dsp, &view, NULL, NULL, &o, mc_call_progress(call), err);
+	mc_matrix_free(owned);
+	if (rc)
+		return rc;
+	return s_session_value(rv, mc_arg(call, "ds"), out, err);
+}
+
+static int f_resume_review(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *dir;
+	mc_value *dsv = mc_arg(call, "ds");
+	const mc_coco *ds = NULL;
+	mc_review *rv = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "dir", &dir, err)) != 0)
+		return rc;
+	if (dsv != NULL && mc_type(dsv) != MC_T_NONE) {
+		void *p;
+		if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &p, err)) != 0)
+			return rc;
+		ds = p;
+	}
+	rc = mc_review_resume(&rv, dir, ds, mc_call_progress(call), err);
+	if (rc)
+		return rc;
+	return s_session_value(rv, ds ? dsv : NULL, out, err);
+}
+
+/* The captioned grid of the open batch. */
+static int s_batch_grid(mc_png **out, mc_review *rv, const size_t *idx, size_t n,
+                        mc_error *err)
+{
+	const mc_coco *ds = mc_review_dataset(rv);
+	mc_render_cell *cells = calloc(n, sizeof *cells);
+	mc_image **imgs = calloc(n, sizeof *imgs);
+	mc_rle **rles = calloc(n, sizeof *rles);
+	mc_render_grid_opts go;
+	const double *sc = mc_review_batch_scores(rv);
+	char title[256];
+	size_t nh;
+	int rc = 0;
+
+	*out = NULL;
+	if (!cells || !imgs || !rles) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		mc_coco_ann ann;
+		char *path = NULL;
+		mc_coco_instance(ds, idx[k], &ann);
+		rc = mc_coco_image_path(&path, ds, ann.image, err);
+		if (rc == 0)
+			rc = mc_image_load(&imgs[k], path, err);
+		if (rc == 0)
+			rc = mc_coco_instance_rle(&rles[k], ds, idx[k], err);
+		free(path);
+		cells[k].image = imgs[k];
+		cells[k].rle = rles[k];
+		cells[k].id = ann.id;
+		cells[k].label = mc_coco_class_name(ds, (size_t)mc_review_labels(rv)[idx[k]]);
+		cells[k].importance = sc ? sc[k] : NAN;
+	}
+	if (rc)
+		goto cleanup;
+	memset(&go, 0, sizeof go);
+	mc_review_history(rv, &nh);
+	snprintf(title, sizeof title, "Iteration %zu: top %zu unseen \"%s\" by %s", nh, n,
+	         mc_coco_class_name(ds, mc_review_options(rv)->class_of_interest),
+	         mc_coreset_method_name(mc_review_options(rv)->method));
+	go.title = title;
+	go.cols = 10;
+	go.thumb = 96;
+	rc = mc_render_grid(out, cells, n, &go, err);
+cleanup:
+	for (size_t k = 0; imgs && rles && k < n; k++) {
+		mc_image_free(imgs[k]);
+		mc_rle_free(rles[k]);
+	}
+	free(cells);
+	free(imgs);
+	free(rles);
+	return rc;
+}
+
+static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const size_t *idx;
+	size_t n;
+	mc_png *png = NULL;
+	char text[512];
+	int rc;
+
+	*out = NULL;
+	rc = mc_review_next(s->rv, &idx, &n, mc_call_progress(call), err);
+	if (rc)
+		return rc;
+	if (n == 0) {
+		*out = mc_str("nothing left to review: every sample of the class has been seen");
+		return *out ? 0 : s_nomem(err);
+	}
+	snprintf(text, sizeof text, "%zu samples to review: images and review.csv in %s", n,
+	         mc_review_batch_dir(s->rv));
+	rc = s_batch_grid(&png, s->rv, idx, n, err);
+	if (rc)
+		return rc;
+	*out = s_figure_new(png, text);
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_session_act(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const char *name = strchr(mc_call_name(call), '.') + 1;
+	size_t *idx = NULL, n = 0, cls = 0;
+	mc_review_action a = strcmp(name, "remove") == 0 ? MC_ACT_REMOVE
+	                     : strcmp(name, "relabel") == 0 ? MC_ACT_RELABEL : MC_ACT_KEEP;
+	int rc;
+
+	*out = NULL;
+	if (a == MC_ACT_RELABEL &&
+	    (rc = s_class_arg(call, "label", mc_review_dataset(s->rv), &cls, err)) != 0)
+		return rc;
+	rc = s_index_arg(call, "i", &idx, &n, 0, err);
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		rc = mc_review_act(s->rv, idx[k], a, cls, err);
+	free(idx);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const char *path = NULL;
+	char *def = NULL;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str_opt(call, "path", &path, err)) < 0)
+		return rc;
+	if (path == NULL) {
+		const char *b = mc_review_batch_dir(s->rv);
+		if (b == NULL)
+			return mc_error_set(err, MC_ERR_STATE, "load_csv(): no batch was exported yet; "
+			                    "call next() first or give a path");
+		def = malloc(strlen(b) + 16);
+		if (def == NULL)
+			return s_nomem(err);
+		sprintf(def, "%s/review.csv", b);
+		path = def;
+	}
+	rc = mc_review_load_csv(s->rv, path, &n, err);
+	free(def);
+	if (rc == 0)
+		*out = mc_int((int64_t)n);
+	return rc;
+}
+
+static int f_session_simulate(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const char *path;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "ground_truth_path", &path, err)) != 0)
+		return rc;
+	rc = mc_review_simulate(s->rv, path, &n, err);
+	if (rc == 0)
+		*out = mc_int((int64_t)n);
+	return rc;
+}
+
+static int f_session_apply(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	mc_review_record r;
+	mc_value *d;
+	int rc;
+
+	*out = NULL;
+	rc = mc_review_apply(s->rv, &r, mc_call_progress(call), err);
+	if (rc)
+		return rc;
+	d = mc_dict_new();
+	if (d == NULL || mc_dict_set_str(d, "iteration", mc_int((int64_t)r.iteration)) ||
+	    mc_dict_set_str(d, "reviewed", mc_int((int64_t)r.reviewed)) ||
+	    mc_dict_set_str(d, "fixed", mc_int((int64_t)r.fixed)) ||
+	    mc_dict_set_str(d, "removed", mc_int((int64_t)r.removed)) ||
+	    mc_dict_set_str(d, "auc", mc_float(r.auc)) ||
+	    mc_dict_set_str(d, "plateau", mc_bool(mc_review_plateau(s->rv)))) {
+		mc_unref(d);
+		return s_nomem(err);
+	}
+	*out = d;
+	return 0;
+}
+
+static int f_session_plateau(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	*out = mc_bool(mc_review_plateau(s->rv));
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_session_plot(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	size_t nh;
+	const mc_review_record *h = mc_review_history(s->rv, &nh);
+	const mc_review_opts *o = mc_review_options(s->rv);
+	const char *cname = mc_coco_class_name(mc_review_dataset(s->rv), o->class_of_interest);
+	int auc = strstr(mc_call_name(call), "plot_auc") != NULL, rc;
+	double *x = malloc((nh + 1) * sizeof *x), *y = malloc(2 * (nh + 1) * sizeof *y);
+	mc_plot_opts po;
+	mc_png *png = NULL;
+	char title[200], mark_text[64];
+
+	*out = NULL;
+	if (x == NULL || y == NULL) {
+		free(x);
+		free(y);
+		return s_nomem(err);
+	}
+	mc_plot_opts_init(&po);
+	if (auc) {
+		mc_plot_series ser = { x, y, 0, cname };
+		mc_plot_mark mark = { 0, 0, mark_text };
+		size_t m = 0, plateau_at = (size_t)-1;
+		for (size_t k = 0; k < nh; k++) {
+			if (!isfinite(h[k].auc))
+				continue;
+			x[m] = (double)h[k].iteration;
+			y[m] = h[k].auc;
+			if (plateau_at == (size_t)-1 && o->plateau_window > 0 && k >= o->plateau_window &&
+			    h[k].auc - h[k - o->plateau_window].auc < o->plateau_threshold)
+				plateau_at = m;
+			m++;
+		}
+		ser.n = m;
+		snprintf(title, sizeof title, "AUC of \"%s\" across iterations (%zu-fold)", cname,
+		         o->folds);
+		po.title = title;
+		po.xlabel = "Iteration";
+		po.ylabel = "AUC";
+		if (m == 0) {
+			free(x);
+			free(y);
+			return mc_error_set(err, MC_ERR_STATE, "plot_auc(): no AUC was computed yet");
+		}
+		if (plateau_at != (size_t)-1) {
+			mark.index = plateau_at;
+			snprintf(mark_text, sizeof mark_text, "plateau (iteration %.0f)", x[plateau_at]);
+		}
+		rc = mc_plot_line(&png, &ser, 1, plateau_at != (size_t)-1 ? &mark : NULL, &po, err);
+	} else {
+		static const char *const stack[] = { "relabeled", "removed" };
+		char **labels = calloc(nh ? nh : 1, sizeof *labels);
+		size_t m = nh > 0 ? nh - 1 : 0;
+		if (labels == NULL || m == 0) {
+			free(labels);
+			free(x);
+			free(y);
+			return m == 0 ? mc_error_set(err, MC_ERR_STATE, "plot_fixes(): no iteration was "
+			                             "applied yet") : s_nomem(err);
+		}
+		for (size_t k = 0; k < m; k++) {
+			char b[24];
+			snprintf(b, sizeof b, "%zu", h[k + 1].iteration);
+			labels[k] = strdup(b);
+			y[k] = (double)h[k + 1].fixed;
+			y[m + k] = (double)h[k + 1].removed;
+		}
+		snprintf(title, sizeof title, "Samples fixed per iteration (\"%s\", %zu reviewed each)",
+		         cname, o->n);
+		po.title = title;
+		po.xlabel = "Iteration";
+		po.ylabel = "Samples";
+		rc = mc_plot_bar(&png, (const char *const *)labels, m, y, 2, stack, &po, err);
+		for (size_t k = 0; k < m; k++)
+			free(labels[k]);
+		free(labels);
+	}
+	free(x);
+	free(y);
+	if (rc)
+		return rc;
+	*out = s_figure_new(png, auc ? "<AUC plot>" : "<fixes plot>");
+	return *out ? 0 : s_nomem(err);
+}
+
+static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const char *path;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "path", &path, err)) != 0)
+		return rc;
+	rc = mc_review_export(s->rv, path, mc_call_progress(call), err);
+	if (rc == 0)
+		*out = mc_str(path);
+	return rc;
+}
+
+#define CLEANING_SIG                                                                         \
+	"(size=none, class_size=none, ignore_indices=none, select_from_indices=none, "        \
+	"ignore_seen_samples=true, method=\"importance\")"
+#define CLEANING_DOC                                                                         \
+	"Returns {idx, importance}: the samples most worth reviewing, highest score first, and " \
+	"marks them seen.\n\nclass_size maps a class index to a number, \"all\" (every "        \
+	"candidate of the class) or \"any\" (the class shares what is left of size). "          \
+	"method: \"importance\" (DataHeroes sensitivity: leverage in the per-class basis; "     \
+	"finds outliers and mislabels far from their class; no model needed), "                \
+	"\"self_confidence\" (1 - out-of-fold p(label)), \"margin\" (normalized margin), "        \
+	"\"confident_learning\" (Northcutt et al.'s filter first, then self-confidence), "     \
+	"\"hybrid\" (larger percentile of self-confidence and importance), \"random\". Model-"   \
+	"based scores win when errors are plausible members of a confusable class (the model " \
+	"knows the true class); importance wins for odd or out-of-distribution samples and "  \
+	"needs no training; hybrid is the safe default when both kinds occur."
+
 const mc_func_def mc_funcs_coreset[] = {
+	{ "CoresetTreeServiceLG",
+	  "(optimized_for=\"cleaning\", chunk_size=none, coreset_size=none, seed=0, "
+	  "basis=\"cholqr\")",
+	  "A coreset tree service for logistic regression (build it with .build(X, y)).",
+	  "The data is cut into chunks (chunk_size rows; automatic: about 4 (d+1) rows per class "
+	  "per chunk). Each chunk is a leaf coreset; pairs of nodes are merged and reduced up to "
+	  "a root. Importance is the DataHeroes unified sensitivity computed per (chunk, class) "
+	  "block: s_i = (2 w_i / W_c + ||U_i||^2) W_c with U an orthonormal basis of [X | 1] "
+	  "(rows scaled by sqrt(w)). Updates recompute only the touched blocks and the tree "
+	  "path above them.", f_service_new },
+	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none)",
+	  "Builds the service from features X, labels y (class indices) and optional weights.",
+	  NULL, f_service_build },
+	{ "CoresetTreeServiceLG.partial_build", "(X, y, sample_weight=none)",
+	  "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
+	  NULL, f_service_build },
+	{ "CoresetTreeServiceLG.get_cleaning_samples", CLEANING_SIG,
+	  "The samples most worth reviewing: dict {idx, importance}.", CLEANING_DOC,
+	  f_service_cleaning },
+	{ "CoresetTreeServiceLG.get_important_samples", CLEANING_SIG,
+	  "Alias of get_cleaning_samples.", CLEANING_DOC, f_service_cleaning },
+	{ "CoresetTreeServiceLG.update_targets", "(indices, y)",
+	  "Changes labels; recomputes only the touched (chunk, class) blocks.", NULL,
+	  f_service_update },
+	{ "CoresetTreeServiceLG.update_features", "(indices, X)",
+	  "Replaces feature rows; recomputes only the touched blocks.", NULL, f_service_update },
+	{ "CoresetTreeServiceLG.update_sample_weight", "(indices, sample_weight)",
+	  "Changes weights (0 removes); recomputes only the touched blocks.", NULL,
+	  f_service_update },
+	{ "CoresetTreeServiceLG.remove_samples", "(indices)",
+	  "Removes samples (weight 0): they leave every block, coreset and cleaning query.", NULL,
+	  f_service_update },
+	{ "CoresetTreeServiceLG.set_seen_indication", "(seen=true, indices=none)",
+	  "Marks samples seen or unseen (indices none: all).", NULL, f_service_seen },
+	{ "CoresetTreeServiceLG.save", "(path)",
+	  "Saves the whole service (data, labels, weights, seen flags, tree) atomically.", NULL,
+	  f_service_save },
+	{ "CoresetTreeServiceLG.get_coreset", "(level=0)",
+	  "The coreset at a tree level (0 = root): dict {idx, w}.", NULL, f_service_get_coreset },
+	{ "CoresetTreeServiceLG.fit", "(level=0, C=1.0, max_iter=100)",
+	  "Trains logistic regression on the coreset at level with its weights.", NULL,
+	  f_service_fit },
+	{ "CoresetLR.predict", "(X)", "Predicted class per row.", NULL, f_model_predict },
+	{ "CoresetLR.predict_proba", "(X)", "Class probabilities per row.", NULL,
+	  f_model_predict },
+	{ "load_coreset", "(path)", "Loads a service saved with .save(path).", NULL,
+	  f_load_coreset },
+	{ "ReviewSession",
+	  "(ds, X, class_of_interest=\"orange\", dir=\"review\", n=60, method=\"importance\", "
+	  "folds=5, seed=0, restart=false, export_images=true)",
+	  "The article's cleaning loop over a dataset and a class of interest.",
+	  "Each iteration: rv.next() shows the top n unseen samples of the class (and writes one "
+	  "PNG per sample plus review.csv to dir/iter_NNN); record actions with rv.keep(i), "
+	  "rv.relabel(i, \"apple\"), rv.remove(i) or rv.load_csv(); rv.apply() applies them, "
+	  "updates the coreset service, recomputes the K-fold AUC and appends to rv.history. "
+	  "Every action is journaled (fsync'd) in dir before the call returns: after a restart "
+	  "resume_review(dir) restores the session exactly. rv.plateau() is true when the AUC "
+	  "of the class improved by less than 0.002 over the last 2 iterations. An existing "
+	  "session in dir for the same data is resumed unless restart=true.", f_session_new },
+	{ "ReviewSession.next", "()",
+	  "The open batch (drawn if none): a captioned grid; PNGs and review.csv on disk.", NULL,
+	  f_session_next },
+	{ "ReviewSession.keep", "(i)", "Records: instance i (or a list) is right.", NULL,
+	  f_session_act },
+	{ "ReviewSession.relabel", "(i, label)",
+	  "Records: instance i (or a list) should be class label (name or index).", NULL,
+	  f_session_act },
+	{ "ReviewSession.remove", "(i)", "Records: instance i (or a list) should be removed.",
+	  NULL, f_session_act },
+	{ "ReviewSession.load_csv", "(path=none)",
+	  "Records the actions of an edited review.csv (default: the open batch's); returns how "
+	  "many.", NULL, f_session_load_csv },
+	{ "ReviewSession.simulate", "(ground_truth_path)",
+	  "The simulated reviewer: answers the open batch from a demo ground_truth.json.", NULL,
+	  f_session_simulate },
+	{ "ReviewSession.apply", "()",
+	  "Applies the actions, updates the service, recomputes the AUC: the iteration record.",
+	  NULL, f_session_apply },
+	{ "ReviewSession.plateau", "()",
+	  "True when the AUC improved by less than the threshold over the last iterations.", NULL,
+	  f_session_plateau },
+	{ "ReviewSession.plot_auc", "()", "AUC across iterations, plateau marked.", NULL,
+	  f_session_plot },
+	{ "ReviewSession.plot_fixes", "()", "Samples relabeled and removed per iteration.", NULL,
+	  f_session_plot },
+	{ "ReviewSession.export", "(path)",
+	  "Writes the corrected COCO JSON and <path>.corrections.csv.", NULL, f_session_export },
+	{ "resume_review", "(dir, ds=none)",
+	  "Resumes the review session in dir (after a restart or a crash).", NULL,
+	  f_resume_review },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

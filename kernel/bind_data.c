@@ -1,6 +1,583 @@
-/* Command-language functions of the data area (entries of the function table). */
+/* Command-language functions of the data area (entries of the function
+ * table): load_coco and the Dataset object (sizes, classes, labels, counts,
+ * annotations, a per-class summary table and export of corrected labels). */
 #include "registry.h"
+#include "bind_data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maskclean/coco.h"
+#include "maskclean/table.h"
+
+static int s_nomem(mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+/* ---- the per-class summary table ---- */
+
+/* The table: one row per class with its instances and images. max_rows 0: all. */
+static int s_summary_table(mc_table **out, const mc_coco *ds, size_t max_rows, mc_error *err)
+{
+	static const char *const cols[] = { "class", "name", "category_id", "instances", "images" };
+	size_t K = mc_coco_n_classes(ds), k, i, row;
+	mc_table *t = NULL;
+	char caption[512];
+	size_t *seen = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = mc_table_new(&t, cols, 5, err);
+	if (rc != 0)
+		return rc;
+	snprintf(caption, sizeof caption, "%s: %zu images, %zu annotations, %zu instances%s, "
+	         "%zu classes", mc_coco_file_name(ds), mc_coco_n_images(ds),
+	         mc_coco_n_annotations(ds), mc_coco_n_instances(ds),
+	         mc_coco_include_crowd(ds) ? " (crowd included)" : "", K);
+	rc = mc_table_set_caption(t, caption, err);
+	seen = malloc((mc_coco_n_images(ds) + 1) * sizeof *seen);
+	if (rc == 0 && seen == NULL)
+		rc = s_nomem(err);
+	if (seen != NULL)
+		for (i = 0; i < mc_coco_n_images(ds); i++)
+			seen[i] = (size_t)-1;
+	for (k = 0; rc == 0 && k < K; k++) {
+		size_t n, images = 0;
+		const size_t *inst = mc_coco_class_instances(ds, k, &n);
+		for (i = 0; i < n; i++) {
+			mc_coco_ann a;
+			mc_coco_instance(ds, inst[i], &a);
+			if (seen[a.image] != k) {
+				seen[a.image] = k;
+				images++;
+			}
+		}
+		rc = mc_table_add_row(t, &row, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 0, (int64_t)k, err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 1, mc_coco_class_name(ds, k), err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 2, mc_coco_class_id(ds, k), err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 3, (int64_t)n, err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 4, (int64_t)images, err);
+	}
+	free(seen);
+	if (rc != 0) {
+		mc_table_free(t);
+		return rc;
+	}
+	mc_table_set_max_rows(t, max_rows);
+	*out = t;
+	return 0;
+}
+
+static int s_add_html(json_t *data, const mc_table *t, mc_error *err)
+{
+	char *html = NULL;
+	int rc = mc_table_html(&html, t, err);
+
+	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
+		rc = s_nomem(err);
+	free(html);
+	return rc;
+}
+
+/* A Summary value owns its table. */
+static void s_summary_free(void *p)
+{
+	mc_table_free(p);
+}
+
+static char *s_summary_repr(const void *p)
+{
+	char *text = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	if (mc_table_text(&text, p, &err) != 0)
+		return NULL;
+	return text;
+}
+
+static int s_summary_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
+{
+	(void)metadata;
+	return s_add_html(data, p, err);
+}
+
+static const mc_class s_summary_class = {
+	"DatasetSummary", s_summary_free, s_summary_repr, s_summary_display, NULL, NULL, NULL
+};
+
+/* ---- Dataset ---- */
+
+static void s_dataset_free(void *p)
+{
+	mc_coco_free(p);
+}
+
+static char *s_dataset_repr(const void *p)
+{
+	const mc_coco *ds = p;
+	size_t n = 256 + strlen(mc_coco_file_name(ds));
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "Dataset(%s: %zu images, %zu annotations, %zu instances, %zu classes)",
+		         mc_coco_file_name(ds), mc_coco_n_images(ds), mc_coco_n_annotations(ds),
+		         mc_coco_n_instances(ds), mc_coco_n_classes(ds));
+	return s;
+}
+
+/* The notebook shows the first classes; ds.summary() shows them all. */
+static int s_dataset_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
+{
+	mc_table *t = NULL;
+	int rc;
+
+	(void)metadata;
+	rc = s_summary_table(&t, p, 12, err);
+	if (rc == 0)
+		rc = s_add_html(data, t, err);
+	mc_table_free(t);
+	return rc;
+}
+
+static mc_value *s_classes_value(const mc_coco *ds)
+{
+	mc_value *list = mc_list_new();
+	size_t k;
+
+	for (k = 0; list != NULL && k < mc_coco_n_classes(ds); k++)
+		if (mc_list_append(list, mc_str(mc_coco_class_name(ds, k))) != 0) {
+			mc_unref(list);
+			list = NULL;
+		}
+	return list;
+}
+
+static mc_value *s_dataset_getattr(const void *p, const char *name, mc_error *err)
+{
+	const mc_coco *ds = p;
+	mc_value *v;
+
+	if (strcmp(name, "n_images") == 0)
+		v = mc_int((int64_t)mc_coco_n_images(ds));
+	else if (strcmp(name, "n_annotations") == 0)
+		v = mc_int((int64_t)mc_coco_n_annotations(ds));
+	else if (strcmp(name, "n_instances") == 0)
+		v = mc_int((int64_t)mc_coco_n_instances(ds));
+	else if (strcmp(name, "n_classes") == 0)
+		v = mc_int((int64_t)mc_coco_n_classes(ds));
+	else if (strcmp(name, "classes") == 0)
+		v = s_classes_value(ds);
+	else if (strcmp(name, "path") == 0)
+		v = mc_str(mc_coco_path(ds));
+	else if (strcmp(name, "images_dir") == 0)
+		v = mc_str(mc_coco_images_dir(ds));
+	else
+		return mc_error_set(err, MC_ERR_NOTFOUND, "Dataset has no attribute '%s'", name), NULL;
+	if (v == NULL)
+		s_nomem(err);
+	return v;
+}
+
+static size_t s_dataset_strings(const void *p, const char **out, size_t max)
+{
+	const mc_coco *ds = p;
+	size_t k, n = mc_coco_n_classes(ds);
+
+	for (k = 0; k < n && k < max; k++)
+		out[k] = mc_coco_class_name(ds, k);
+	return k;
+}
+
+static const char *const s_dataset_attrs[] = {
+	"n_images", "n_annotations", "n_instances", "n_classes", "classes", "path", "images_dir",
+	NULL
+};
+
+const mc_class mc_dataset_class = {
+	"Dataset", s_dataset_free, s_dataset_repr, s_dataset_display, s_dataset_getattr,
+	s_dataset_attrs, s_dataset_strings
+};
+
+/* ---- functions ---- */
+
+static int s_load_coco(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path = NULL, *images = NULL;
+	int crowd = 0, rc;
+	mc_coco_options opt;
+	mc_coco *ds = NULL;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "path", &path, err)) != 0)
+		return rc;
+	if ((rc = mc_arg_str_opt(call, "images", &images, err)) < 0)
+		return rc;
+	if ((rc = mc_arg_bool(call, "include_crowd", &crowd, err)) != 0)
+		return rc;
+	opt.images_dir = images;
+	opt.include_crowd = crowd;
+	opt.progress = mc_call_progress(call);
+	if ((rc = mc_coco_load(&ds, path, &opt, err)) != 0)
+		return rc;
+	*out = mc_object_new(&mc_dataset_class, ds);
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
+/* An index argument in -n .. n-1 (negative counts from the end). */
+static int s_index_arg(mc_call *call, const char *name, size_t n, const char *what,
+                       size_t *out, mc_error *err)
+{
+	int64_t i;
+	int rc = mc_arg_int(call, name, &i, err);
+
+	if (rc != 0)
+		return rc;
+	if (i < 0)
+		i += (int64_t)n;
+	if (i < 0 || (uint64_t)i >= n)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): %s %lld is out of range: the dataset "
+		                    "has %zu %s", mc_call_name(call), name, (long long)i, n, what);
+	*out = (size_t)i;
+	return 0;
+}
+
+static int s_labels(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	mc_value *v = mc_array_new(MC_I64, mc_coco_n_instances(ds), 0);
+
+	*out = NULL;
+	if (v == NULL)
+		return s_nomem(err);
+	mc_coco_labels(ds, mc_array_i64(v));
+	*out = v;
+	return 0;
+}
+
+static int s_class_index(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	const char *name;
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "name", &name, err)) != 0 ||
+	    (rc = mc_coco_class_index(&k, ds, name, err)) != 0)
+		return rc;
+	*out = mc_int((int64_t)k);
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
+static int s_class_name(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	if ((rc = s_index_arg(call, "i", mc_coco_n_classes(ds), "classes", &k, err)) != 0)
+		return rc;
+	*out = mc_str(mc_coco_class_name(ds, k));
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
+static int s_count(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	mc_value *v = mc_arg(call, "name");
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	if (v != NULL && mc_type(v) == MC_T_INT) {
+		if ((rc = s_index_arg(call, "name", mc_coco_n_classes(ds), "classes", &k, err)) != 0)
+			return rc;
+	} else {
+		const char *name;
+		if ((rc = mc_arg_str(call, "name", &name, err)) != 0 ||
+		    (rc = mc_coco_class_index(&k, ds, name, err)) != 0)
+			return rc;
+	}
+	*out = mc_int((int64_t)mc_coco_class_count(ds, k));
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
+/* A language value holding a copy of j. */
+static mc_value *s_from_json(const json_t *j)
+{
+	mc_value *v = NULL;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *item;
+		v = mc_dict_new();
+		json_object_foreach((json_t *)j, key, item) {
+			mc_value *x = s_from_json(item);
+			if (v == NULL || x == NULL || mc_dict_set_str(v, key, x) != 0) {
+				mc_unref(v);
+				return NULL;
+			}
+		}
+		return v;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *item;
+		v = mc_list_new();
+		json_array_foreach(j, i, item) {
+			mc_value *x = s_from_json(item);
+			if (v == NULL || x == NULL || mc_list_append(v, x) != 0) {
+				mc_unref(v);
+				return NULL;
+			}
+		}
+		return v;
+	}
+	case JSON_STRING:
+		return mc_strn(json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return mc_int(json_integer_value(j));
+	case JSON_REAL:
+		return mc_float(json_real_value(j));
+	case JSON_TRUE:
+		return mc_bool(1);
+	case JSON_FALSE:
+		return mc_bool(0);
+	default:
+		return mc_none();
+	}
+}
+
+static int s_annotation(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	json_t *j = NULL;
+	mc_value *v;
+	mc_coco_ann a;
+	mc_coco_img im;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = s_index_arg(call, "i", mc_coco_n_instances(ds), "instances", &i, err)) != 0)
+		return rc;
+	mc_coco_instance(ds, i, &a);
+	mc_coco_image(ds, a.image, &im);
+	if ((rc = mc_coco_annotation_json(&j, ds, mc_coco_instance_annotation(ds, i), err)) != 0)
+		return rc;
+	v = s_from_json(j);
+	json_decref(j);
+	if (v == NULL || mc_dict_set_str(v, "instance", mc_int((int64_t)i)) != 0 ||
+	    mc_dict_set_str(v, "class", mc_str(mc_coco_class_name(ds, a.class_index))) != 0 ||
+	    mc_dict_set_str(v, "file_name", mc_str(im.file_name)) != 0) {
+		mc_unref(v);
+		return s_nomem(err);
+	}
+	*out = v;
+	return 0;
+}
+
+static int s_summary(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_table *t = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = s_summary_table(&t, mc_call_self_ptr(call), 0, err)) != 0)
+		return rc;
+	*out = mc_object_new(&s_summary_class, t);
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
+/* labels for export: an int array or list of class indices or class names. */
+static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, "labels");
+	size_t n = mc_coco_n_instances(ds), m, i;
+	int64_t *l;
+
+	*out = NULL;
+	if (v == NULL || mc_type(v) == MC_T_NONE)
+		return 0;
+	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0)
+		m = mc_array_rows(v);
+	else if (mc_type(v) == MC_T_LIST)
+		m = mc_list_len(v);
+	else
+		return mc_error_set(err, MC_ERR_TYPE, "export(): labels must be a 1-D array or a "
+		                    "list of class indices or names, got %s", mc_type_name(v));
+	if (m != n)
+		return mc_error_set(err, MC_ERR_SHAPE, "export(): labels has %zu entries, the "
+		                    "dataset has %zu instances", m, n);
+	l = malloc((n ? n : 1) * sizeof *l);
+	if (l == NULL)
+		return s_nomem(err);
+	for (i = 0; i < n; i++) {
+		if (mc_type(v) == MC_T_ARRAY) {
+			double d = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
+			           mc_array_f64(v)[i];
+			if (d != floor(d) || !isfinite(d)) {
+				free(l);
+				return mc_error_set(err, MC_ERR_INVALID, "export(): labels[%zu] is %g, "
+				                    "expected a class index", i, d);
+			}
+			l[i] = mc_array_dtype(v) == MC_I64 ? mc_array_i64(v)[i] : (int64_t)d;
+		} else {
+			mc_value *it = mc_list_get(v, i);
+			size_t k;
+			if (mc_type(it) == MC_T_INT) {
+				l[i] = mc_as_int(it);
+			} else if (mc_type(it) == MC_T_STR) {
+				if (mc_coco_class_index(&k, ds, mc_as_str(it), err) != 0) {
+					free(l);
+					mc_error_prefix(err, "export(): labels[%zu]", i);
+					return err->code;
+				}
+				l[i] = (int64_t)k;
+			} else {
+				free(l);
+				return mc_error_set(err, MC_ERR_TYPE, "export(): labels[%zu] must be a class "
+				                    "index or name, got %s", i, mc_type_name(it));
+			}
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+static int s_weights_arg(mc_call *call, const mc_coco *ds, double **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, "weights");
+	size_t n = mc_coco_n_instances(ds), m, i;
+	double *w;
+
+	*out = NULL;
+	if (v == NULL || mc_type(v) == MC_T_NONE)
+		return 0;
+	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0)
+		m = mc_array_rows(v);
+	else if (mc_type(v) == MC_T_LIST)
+		m = mc_list_len(v);
+	else
+		return mc_error_set(err, MC_ERR_TYPE, "export(): weights must be a 1-D array or a "
+		                    "list of numbers, got %s", mc_type_name(v));
+	if (m != n)
+		return mc_error_set(err, MC_ERR_SHAPE, "export(): weights has %zu entries, the "
+		                    "dataset has %zu instances", m, n);
+	w = malloc((n ? n : 1) * sizeof *w);
+	if (w == NULL)
+		return s_nomem(err);
+	for (i = 0; i < n; i++) {
+		if (mc_type(v) == MC_T_ARRAY) {
+			w[i] = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
+			       mc_array_f64(v)[i];
+		} else {
+			mc_value *it = mc_list_get(v, i);
+			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
+			    mc_type(it) != MC_T_BOOL) {
+				free(w);
+				return mc_error_set(err, MC_ERR_TYPE, "export(): weights[%zu] must be a "
+				                    "number, got %s", i, mc_type_name(it));
+			}
+			w[i] = mc_as_float(it);
+		}
+	}
+	*out = w;
+	return 0;
+}
+
+static int s_export(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	const char *path;
+	int64_t *labels = NULL, *orig = NULL;
+	double *weights = NULL;
+	size_t i, n = mc_coco_n_instances(ds), relabeled = 0, removed = 0;
+	mc_value *v = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "path", &path, err)) != 0 ||
+	    (rc = s_labels_arg(call, ds, &labels, err)) != 0 ||
+	    (rc = s_weights_arg(call, ds, &weights, err)) != 0)
+		goto cleanup;
+	rc = mc_coco_write(ds, path, labels, weights, mc_call_progress(call), err);
+	if (rc != 0)
+		goto cleanup;
+	orig = malloc((n ? n : 1) * sizeof *orig);
+	if (orig == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	mc_coco_labels(ds, orig);
+	for (i = 0; i < n; i++) {
+		if (weights != NULL && weights[i] == 0)
+			removed++;
+		else if (labels != NULL && labels[i] != orig[i])
+			relabeled++;
+	}
+	v = mc_dict_new();
+	if (v == NULL || mc_dict_set_str(v, "path", mc_str(path)) != 0 ||
+	    mc_dict_set_str(v, "annotations",
+	                    mc_int((int64_t)(mc_coco_n_annotations(ds) - removed))) != 0 ||
+	    mc_dict_set_str(v, "relabeled", mc_int((int64_t)relabeled)) != 0 ||
+	    mc_dict_set_str(v, "removed", mc_int((int64_t)removed)) != 0) {
+		mc_unref(v);
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	*out = v;
+cleanup:
+	free(labels);
+	free(weights);
+	free(orig);
+	return rc;
+}
 
 const mc_func_def mc_funcs_data[] = {
+	{ "load_coco", "(path, images=none, include_crowd=false)",
+	  "Loads a COCO instances file (instances_*.json) as a Dataset.",
+	  "Reads images, annotations and categories; segmentations may be polygons "
+	  "(multi-part too), uncompressed or compressed RLE. Crowd annotations "
+	  "(`iscrowd=1`) are left out unless `include_crowd=true`. The kept annotations, "
+	  "in file order, are the dataset's *instances*: the row order of labels and "
+	  "embeddings. Classes are the categories in category-id order (index 0..K-1). "
+	  "`images` is the image directory (default: guessed from the file's place, "
+	  "e.g. `../images/train2017` for `annotations/instances_train2017.json`); "
+	  "images are only opened when needed.\n\n"
+	  "Errors name the file, the annotation or image id and what is wrong.",
+	  s_load_coco },
+	{ "Dataset.labels", "()",
+	  "The class index (0..K-1) of every instance, as an int64 array.", NULL, s_labels },
+	{ "Dataset.class_index", "(name)", "The class index of a class name (KeyError if unknown).",
+	  NULL, s_class_index },
+	{ "Dataset.class_name", "(i)", "The name of class index i.", NULL, s_class_name },
+	{ "Dataset.count", "(name)", "The number of instances of a class (name or index).", NULL,
+	  s_count },
+	{ "Dataset.annotation", "(i)",
+	  "Instance i's annotation as a dict: every field of the file, plus instance, "
+	  "class and file_name.", NULL, s_annotation },
+	{ "Dataset.summary", "()", "A table of the instances and images of every class.", NULL,
+	  s_summary },
+	{ "Dataset.export", "(path, labels=none, weights=none)",
+	  "Writes the dataset as COCO JSON with corrected labels.",
+	  "`labels`: the class of every instance (an int array such as `ds.labels()` "
+	  "after corrections, or a list of indices or class names); an instance whose "
+	  "label changed gets that class's category_id. `weights`: one per instance; "
+	  "weight 0 removes the annotation. Everything else is written exactly as the "
+	  "original file has it. Returns a dict {path, annotations, relabeled, removed}.",
+	  s_export },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1,6 +1,453 @@
-/* Command-language functions of the embed area (entries of the function table). */
+/* Command-language functions of the embed area (entries of the function
+ * table): .npy files (the memory-mapped Embeddings object), IDX files, the
+ * built-in embedding and the demo dataset. */
+#include "bind_embed.h"
+#include "bind_data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maskclean/coco.h"
+#include "maskclean/demo.h"
+#include "maskclean/embed.h"
+#include "maskclean/idx.h"
 #include "registry.h"
 
+/* ---- Embeddings: an mc_npy ---- */
+
+static void s_emb_free(void *ptr)
+{
+	mc_npy_free(ptr);
+}
+
+static char *s_emb_repr(const void *ptr)
+{
+	const mc_npy *npy = ptr;
+	size_t n = strlen(mc_npy_path(npy)) + 128;
+	char *s = malloc(n);
+
+	if (s == NULL)
+		return NULL;
+	if (mc_npy_ndim(npy) == 1)
+		snprintf(s, n, "Embeddings(shape=(%zu,), dtype=%s, path='%s', memory-mapped)",
+		         mc_npy_rows(npy), mc_npy_dtype_of(npy) == MC_NPY_F4 ? "float32" : "float64",
+		         mc_npy_path(npy));
+	else
+		snprintf(s, n, "Embeddings(shape=(%zu, %zu), dtype=%s, path='%s', memory-mapped)",
+		         mc_npy_rows(npy), mc_npy_cols(npy),
+		         mc_npy_dtype_of(npy) == MC_NPY_F4 ? "float32" : "float64", mc_npy_path(npy));
+	return s;
+}
+
+static mc_value *s_emb_getattr(const void *ptr, const char *name, mc_error *err)
+{
+	const mc_npy *npy = ptr;
+
+	if (strcmp(name, "shape") == 0) {
+		mc_value *l = mc_list_new();
+		if (l == NULL || mc_list_append(l, mc_int((int64_t)mc_npy_rows(npy))) != 0 ||
+		    (mc_npy_ndim(npy) == 2 &&
+		     mc_list_append(l, mc_int((int64_t)mc_npy_cols(npy))) != 0)) {
+			mc_unref(l);
+			mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		return l;
+	}
+	if (strcmp(name, "dtype") == 0)
+		return mc_str(mc_npy_dtype_of(npy) == MC_NPY_F4 ? "float32" : "float64");
+	if (strcmp(name, "rows") == 0)
+		return mc_int((int64_t)mc_npy_rows(npy));
+	if (strcmp(name, "cols") == 0)
+		return mc_int((int64_t)mc_npy_cols(npy));
+	if (strcmp(name, "ndim") == 0)
+		return mc_int(mc_npy_ndim(npy));
+	if (strcmp(name, "path") == 0)
+		return mc_str(mc_npy_path(npy));
+	mc_error_set(err, MC_ERR_NOTFOUND, "Embeddings has no attribute '%s'", name);
+	return NULL;
+}
+
+static const char *const s_emb_attrs[] = { "shape", "dtype", "rows", "cols", "ndim", "path",
+	                                   NULL };
+
+const mc_class mc_embeddings_class = {
+	"Embeddings", s_emb_free, s_emb_repr, NULL, s_emb_getattr, s_emb_attrs, NULL
+};
+
+const mc_npy *mc_embeddings_npy(const mc_value *v)
+{
+	if (v == NULL || mc_object_class(v) != &mc_embeddings_class)
+		return NULL;
+	return mc_object_ptr(v);
+}
+
+int mc_embeddings_matrix(const mc_value *v, mc_matrix *view, mc_matrix **owned,
+                         mc_error *err)
+{
+	const mc_npy *npy = mc_embeddings_npy(v);
+	int rc;
+
+	*owned = NULL;
+	if (npy == NULL)
+		return mc_error_set(err, MC_ERR_TYPE, "expected Embeddings, got %s",
+		                    v == NULL ? "nothing" : mc_type_name(v));
+	if (mc_npy_dtype_of(npy) == MC_NPY_F8)
+		return mc_npy_view(npy, view, err);
+	rc = mc_npy_to_matrix(owned, npy, NULL, err);
+	if (rc != 0)
+		return rc;
+	*view = **owned;
+	view->owns = 0;
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* The expected row count from dataset=: a Dataset object (its instances) or
+ * an int. *has = 0 when none. */
+static int s_expected_rows(mc_call *call, size_t *rows, int *has, mc_error *err)
+{
+	mc_value *v = mc_arg(call, "dataset");
+	const mc_class *cls;
+
+	*has = 0;
+	if (v == NULL || mc_type(v) == MC_T_NONE)
+		return 0;
+	if (mc_type(v) == MC_T_INT) {
+		if (mc_as_int(v) < 0)
+			return mc_error_set(err, MC_ERR_INVALID, "%s(): dataset must be >= 0",
+			                    mc_call_name(call));
+		*rows = (size_t)mc_as_int(v);
+		*has = 1;
+		return 0;
+	}
+	cls = mc_object_class(v);
+	if (cls == &mc_dataset_class) {
+		*rows = mc_coco_n_instances(mc_object_ptr(v));
+		*has = 1;
+		return 0;
+	}
+	return mc_error_set(err, MC_ERR_TYPE, "%s(): dataset must be a Dataset or an int, got %s",
+	                    mc_call_name(call), mc_type_name(v));
+}
+
+/* ---- functions ---- */
+
+static int f_load_npy(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path;
+	mc_npy *npy = NULL;
+	size_t rows = 0;
+	int has = 0, rc;
+
+	*out = NULL;
+	rc = mc_arg_str(call, "path", &path, err);
+	if (rc == 0)
+		rc = s_expected_rows(call, &rows, &has, err);
+	if (rc != 0)
+		return rc;
+	rc = mc_npy_load(&npy, path, mc_call_progress(call), err);
+	if (rc != 0)
+		return rc;
+	if (has) {
+		rc = mc_npy_check_rows(npy, rows, err);
+		if (rc != 0) {
+			mc_npy_free(npy);
+			return rc;
+		}
+	}
+	*out = mc_object_new(&mc_embeddings_class, npy);
+	if (*out == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* A 1-D or 2-D array (or Embeddings) as a new float64 array value. */
+static int s_to_f64_array(mc_value *v, const char *fn, mc_value **out, mc_error *err)
+{
+	*out = NULL;
+	if (mc_embeddings_npy(v) != NULL) {
+		const mc_npy *npy = mc_embeddings_npy(v);
+		mc_value *a = mc_array_new(MC_F64, mc_npy_rows(npy),
+		                           mc_npy_ndim(npy) == 2 ? mc_npy_cols(npy) : 0);
+		int rc;
+
+		if (a == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "%s(): out of memory for %zu x %zu",
+			                    fn, mc_npy_rows(npy), mc_npy_cols(npy));
+		rc = mc_npy_read_rows(npy, 0, mc_npy_rows(npy), mc_array_f64(a), err);
+		if (rc != 0) {
+			mc_unref(a);
+			return rc;
+		}
+		*out = a;
+		return 0;
+	}
+	if (mc_type(v) == MC_T_ARRAY) {
+		size_t n = mc_array_size(v), i;
+		mc_value *a;
+
+		if (mc_array_dtype(v) == MC_F64) {
+			*out = mc_ref(v);
+			return 0;
+		}
+		a = mc_array_new(MC_F64, mc_array_rows(v), mc_array_cols(v));
+		if (a == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			mc_array_f64(a)[i] = (double)mc_array_i64(v)[i];
+		*out = a;
+		return 0;
+	}
+	return mc_error_set(err, MC_ERR_TYPE, "%s(): expected an array or Embeddings, got %s", fn,
+	                    mc_type_name(v));
+}
+
+static int f_to_array(mc_call *call, mc_value **out, mc_error *err)
+{
+	return s_to_f64_array(mc_arg(call, "X"), mc_call_name(call), out, err);
+}
+
+static int f_emb_to_array(mc_call *call, mc_value **out, mc_error *err)
+{
+	return s_to_f64_array(mc_call_self(call), "Embeddings.to_array", out, err);
+}
+
+static int f_save_npy(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path;
+	mc_value *a = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = mc_arg_str(call, "path", &path, err);
+	if (rc == 0)
+		rc = s_to_f64_array(mc_arg(call, "X"), "save_npy", &a, err);
+	if (rc != 0)
+		return rc;
+	if (mc_array_cols(a) == 0) {
+		rc = mc_npy_save_vector(path, mc_array_f64(a), mc_array_rows(a), err);
+	} else {
+		mc_matrix m;
+		rc = mc_array_as_matrix(a, &m, err);
+		if (rc == 0)
+			rc = mc_npy_save(path, &m, err);
+	}
+	mc_unref(a);
+	if (rc != 0)
+		return rc;
+	*out = mc_none();
+	return 0;
+}
+
+static int f_load_idx(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *path;
+	mc_idx *idx = NULL;
+	mc_value *a;
+	size_t rows, cols, i;
+	int rc;
+
+	*out = NULL;
+	rc = mc_arg_str(call, "path", &path, err);
+	if (rc == 0)
+		rc = mc_idx_load(&idx, path, err);
+	if (rc != 0)
+		return rc;
+	rows = idx->dims[0];
+	cols = idx->ndim == 1 ? 0 : 1;   /* items flattened to one row each */
+	for (i = 1; i < (size_t)idx->ndim; i++)
+		cols *= idx->dims[i];
+	a = mc_array_new(idx->u8 != NULL ? MC_I64 : MC_F64, rows, cols);
+	if (a == NULL) {
+		mc_idx_free(idx);
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	}
+	for (i = 0; i < idx->count; i++) {
+		if (idx->u8 != NULL)
+			mc_array_i64(a)[i] = idx->u8[i];
+		else
+			mc_array_f64(a)[i] = idx->f64[i];
+	}
+	mc_idx_free(idx);
+	*out = a;
+	return 0;
+}
+
+/* embed() on a loaded COCO dataset: reads size, method and images. */
+static int s_embed_run(mc_call *call, const mc_coco *ds, mc_value **out, mc_error *err)
+{
+	int64_t size = 32;
+	const char *method_name = "hog", *images = NULL;
+	mc_embed_method method;
+	mc_matrix *m = NULL;
+	int rc;
+
+	rc = mc_arg_int(call, "size", &size, err);
+	if (rc == 0)
+		rc = mc_arg_str(call, "method", &method_name, err);
+	if (rc == 0 && mc_arg_str_opt(call, "images", &images, err) < 0)
+		rc = err->code;
+	if (rc == 0)
+		rc = mc_embed_method_parse(&method, method_name, err);
+	if (rc != 0)
+		return rc;
+	if (size < 8 || size > 256 || size % 4 != 0)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "embed(): size is %lld; expected a multiple of 4 in 8..256",
+		                    (long long)size);
+	rc = mc_embed_dataset(&m, ds, images, (int)size, method, mc_call_progress(call), err);
+	if (rc != 0)
+		return rc;
+	*out = mc_array_from_matrix(m);
+	mc_matrix_free(m);
+	if (*out == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "embed(): out of memory");
+	return 0;
+}
+
+static int f_embed(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, "ds");
+	mc_coco *ds = NULL;
+	int rc;
+
+	*out = NULL;
+	if (v != NULL && mc_object_class(v) == &mc_dataset_class)
+		return s_embed_run(call, mc_object_ptr(v), out, err);
+	if (v != NULL && mc_type(v) == MC_T_STR) {
+		/* A path to a COCO instances file. */
+		const char *images = NULL;
+		mc_coco_options co = { NULL, 0, mc_call_progress(call) };
+
+		if (mc_arg_str_opt(call, "images", &images, err) < 0)
+			return err->code;
+		co.images_dir = images;
+		rc = mc_coco_load(&ds, mc_as_str(v), &co, err);
+		if (rc != 0)
+			return rc;
+		rc = s_embed_run(call, ds, out, err);
+		mc_coco_free(ds);
+		return rc;
+	}
+	return mc_error_set(err, MC_ERR_TYPE,
+	                    "embed(): ds must be a Dataset or the path of a COCO file, got %s",
+	                    v == NULL ? "nothing" : mc_type_name(v));
+}
+
+static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *dir;
+	int64_t n_images, seed, image_size;
+	double rate;
+	mc_demo_opts o;
+	mc_demo_result *r = NULL;
+	mc_value *d;
+	int rc;
+
+	*out = NULL;
+	mc_demo_opts_default(&o);
+	rc = mc_arg_str(call, "dir", &dir, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "n_images", &n_images, err);
+	if (rc == 0)
+		rc = mc_arg_float(call, "error_rate", &rate, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "seed", &seed, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "image_size", &image_size, err);
+	if (rc != 0)
+		return rc;
+	if (n_images < 1 || n_images > 1000000)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "make_demo: n_images is %lld; expected 1..1000000",
+		                    (long long)n_images);
+	if (seed < 0)
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: seed must be >= 0");
+	if (image_size < 64 || image_size > 1024)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "make_demo: image_size is %lld; expected 64..1024",
+		                    (long long)image_size);
+	o.n_images = (size_t)n_images;
+	o.error_rate = rate;
+	o.seed = (uint64_t)seed;
+	o.image_size = (int)image_size;
+	rc = mc_demo_make(&r, dir, &o, mc_call_progress(call), err);
+	if (rc != 0)
+		return rc;
+	d = mc_dict_new();
+	if (d == NULL || mc_dict_set_str(d, "annotations", mc_str(r->annotations)) != 0 ||
+	    mc_dict_set_str(d, "images", mc_str(r->images)) != 0 ||
+	    mc_dict_set_str(d, "ground_truth", mc_str(r->ground_truth)) != 0 ||
+	    mc_dict_set_str(d, "n_images", mc_int((int64_t)r->n_images)) != 0 ||
+	    mc_dict_set_str(d, "n_instances", mc_int((int64_t)r->n_instances)) != 0 ||
+	    mc_dict_set_str(d, "n_errors", mc_int((int64_t)r->n_errors)) != 0 ||
+	    mc_dict_set_str(d, "n_class_errors", mc_int((int64_t)r->n_class_errors)) != 0 ||
+	    mc_dict_set_str(d, "n_mask_errors", mc_int((int64_t)r->n_mask_errors)) != 0) {
+		mc_unref(d);
+		mc_demo_result_free(r);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	}
+	mc_demo_result_free(r);
+	*out = d;
+	return 0;
+}
+
 const mc_func_def mc_funcs_embed[] = {
+	{ "load_npy", "(path, dataset=none)",
+	  "Memory-maps a .npy file of features as Embeddings (no copy).",
+	  "Reads NumPy .npy files (format 1.0, 2.0 or 3.0) holding a C-ordered 1-D or "
+	  "2-D float32 ('<f4') or float64 ('<f8') array. The file is mapped, not read: "
+	  "an 848k x 2048 float32 file costs no memory until rows are used. Every value "
+	  "is checked once: a NaN or infinity is an error naming its row and column.\n\n"
+	  "Rows are instances: one row per kept annotation of the dataset, in the "
+	  "order of the file's \"annotations\" array. With `dataset=` (a Dataset, or "
+	  "the expected row count) the row count is checked.\n\n"
+	  "Embeddings go wherever a 2-D array goes (float64 files without a copy); "
+	  "`to_array(E)` makes an in-memory float64 array. Attributes: `shape`, "
+	  "`dtype`, `rows`, `cols`, `ndim`, `path`.\n\n"
+	  "    E = load_npy(\"feats.npy\", dataset=ds)\n    X = to_array(E)",
+	  f_load_npy },
+	{ "Embeddings.to_array", "()", "The embeddings as an in-memory float64 array.", NULL,
+	  f_emb_to_array },
+	{ "to_array", "(X)", "An Embeddings object (or array) as a float64 array.",
+	  "float32 files are widened exactly to float64. Arrays are returned as they "
+	  "are (int64 ones converted).", f_to_array },
+	{ "save_npy", "(path, X)", "Writes a 1-D or 2-D array as a float64 .npy file.",
+	  "The file is written to a temporary name and renamed, so a reader never sees "
+	  "half a file. NumPy reads it with `numpy.load`.", f_save_npy },
+	{ "load_idx", "(path)", "Loads an IDX file (MNIST, Fashion-MNIST), gzip or plain.",
+	  "Images (n x rows x cols unsigned bytes) become an n x (rows*cols) int64 "
+	  "array, one flattened image per row; labels a 1-D int64 array. Other IDX "
+	  "types give float64.\n\n"
+	  "    X = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\")",
+	  f_load_idx },
+	{ "embed", "(ds, size=32, method=\"hog\", images=none)",
+	  "The built-in embedding of every instance: one row per instance.",
+	  "Each instance is isolated as in the article (cropped to its box, the "
+	  "background zeroed, scaled to fit size x size) and described by blocks, "
+	  "each of unit length: `method=\"hog\"` (default) joins the masked gray pixels "
+	  "at size/2, a HOG (4x4 cells, 9 orientations), R/G/B colour histograms of the "
+	  "object and the mask's shape at size/4 (488 numbers for size 32); "
+	  "`method=\"pixels\"` is the masked gray crop alone. Each image is decoded once; "
+	  "2 threads. `ds` is a Dataset or the path of a COCO file (then `images=` "
+	  "gives the image directory).",
+	  f_embed },
+	{ "make_demo", "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128)",
+	  "Writes the demo dataset (Fashion-MNIST items in COCO images, with known errors).",
+	  "Composes Debian's Fashion-MNIST items into `n_images` RGB images of 2 to 5 "
+	  "items each, possibly overlapping (an instance's mask is what is visible of "
+	  "its item), with a COCO JSON mixing polygon, RLE and compressed-RLE "
+	  "segmentations. A share `error_rate` of the instances get an injected error: "
+	  "a wrong class among look-alikes (shirt, T-shirt, pullover, coat; sandal, "
+	  "sneaker, ankle boot) or a mask spanning two objects. The truth goes to a "
+	  "separate file for the simulated reviewer. The same arguments give the same "
+	  "bytes.\n\nReturns a dict: `annotations`, `images`, `ground_truth` (paths), "
+	  "`n_images`, `n_instances`, `n_errors`, `n_class_errors`, `n_mask_errors`.\n\n"
+	  "    d = make_demo(\"demo\")\n"
+	  "    ds = load_coco(d[\"annotations\"], images=d[\"images\"])",
+	  f_make_demo },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1,2 +1,105 @@
-/* maskclean-kernel: entry point (replaced by the protocol implementation). */
-int main(void) { return 0; }
+/* maskclean-kernel: the Jupyter kernel's entry point. Reads the connection
+ * file given with -f, sets up the interpreter, the history and SIGINT, and
+ * serves until a shutdown_request. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "connection.h"
+#include "history.h"
+#include "interp.h"
+#include "server.h"
+
+/* Set by SIGINT (interrupt_mode "signal") and by interrupt_request; the
+ * interpreter polls it through mc_io.interrupted. */
+static volatile sig_atomic_t s_interrupted;
+
+static void s_on_sigint(int sig)
+{
+	(void)sig;
+	s_interrupted = 1;
+}
+
+static void s_usage(FILE *f)
+{
+	fputs("usage: maskclean-kernel -f CONNECTION_FILE\n"
+	      "A Jupyter kernel (messaging protocol 5.3) for the maskclean command language.\n"
+	      "The history is kept in $XDG_DATA_HOME/maskclean/history\n"
+	      "(default ~/.local/share/maskclean/history).\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	mc_connection conn;
+	mc_history *history = NULL;
+	mc_interp *interp = NULL;
+	mc_server *server = NULL;
+	struct sigaction sa;
+	char *hist_path;
+	mc_error err;
+	int restart = 0, status = EXIT_FAILURE;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--f=", 4) == 0 || strncmp(argv[i], "-f=", 3) == 0)
+			path = strchr(argv[i], '=') + 1;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			s_usage(stdout);
+			return EXIT_SUCCESS;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("maskclean-kernel " PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		} else {
+			s_usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL) {
+		s_usage(stderr);
+		return 2;
+	}
+	mc_error_clear(&err);
+	if (mc_connection_load(&conn, path, &err) != 0) {
+		fprintf(stderr, "maskclean-kernel: %s\n", err.text);
+		return EXIT_FAILURE;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = s_on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	hist_path = mc_history_default_path();
+	if (hist_path == NULL)
+		fputs("maskclean-kernel: neither XDG_DATA_HOME nor HOME is set: no history\n", stderr);
+	else if (mc_history_open(&history, hist_path, &err) != 0) {
+		fprintf(stderr, "maskclean-kernel: history not kept: %s\n", err.text);
+		mc_error_clear(&err);
+	}
+	free(hist_path);
+	interp = mc_interp_new();
+	if (interp == NULL) {
+		fputs("maskclean-kernel: cannot create the interpreter\n", stderr);
+		goto cleanup;
+	}
+	if (mc_server_new(&server, &conn, interp, history, &s_interrupted, &err) != 0) {
+		fprintf(stderr, "maskclean-kernel: %s\n", err.text);
+		goto cleanup;
+	}
+#ifdef MC_DOCDIR
+	mc_server_set_help_url(server, "file://" MC_DOCDIR "/language.md");
+#endif
+	mc_server_run(server, &restart);
+	status = EXIT_SUCCESS;
+
+cleanup:
+	mc_server_free(server);
+	mc_interp_free(interp);
+	mc_history_free(history);
+	mc_connection_clear(&conn);
+	return status;
+}

@@ -1,0 +1,54 @@
+/* Seeded, stratified splits of labelled samples: a train/test split and
+ * K-fold assignment, driven by maskclean's own PRNG (splitmix64), so a seed
+ * gives the same split on every machine.
+ *
+ * Labels are class indices 0..n_classes-1. A sample whose weight is 0 is
+ * "removed": it takes part in no split (weights may be NULL: all kept). */
+#ifndef MASKCLEAN_SPLIT_H
+#define MASKCLEAN_SPLIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maskclean/error.h"
+
+/* splitmix64 state. */
+typedef struct mc_rng {
+	uint64_t state;
+} mc_rng;
+
+/* Seeds rng. */
+void mc_rng_seed(mc_rng *rng, uint64_t seed);
+/* Next 64 random bits. */
+uint64_t mc_rng_next(mc_rng *rng);
+/* Uniform double in [0, 1) (53 bits). */
+double mc_rng_uniform(mc_rng *rng);
+/* Standard normal deviate (Box-Muller). */
+double mc_rng_normal(mc_rng *rng);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+size_t mc_rng_below(mc_rng *rng, size_t n);
+/* Shuffles idx[0..n) in place (Fisher-Yates). */
+void mc_rng_shuffle(mc_rng *rng, size_t *idx, size_t n);
+
+/* Stratified train/test split of the n samples labelled y (each in
+ * [0, n_classes)). The test set holds ceil(test_size * kept) samples when
+ * 0 < test_size < 1, or round(test_size) samples when test_size >= 1,
+ * shared among classes in proportion to their counts (largest remainders,
+ * ties to the lower class). Removed samples go to neither side. Both index
+ * lists are ascending.
+ * Caller owns *train and *test (free()). Fails with MC_ERR_INVALID for a
+ * label out of range or a test size that leaves one side empty. */
+int mc_split_train_test(size_t **train, size_t *n_train, size_t **test, size_t *n_test,
+                        const int64_t *y, const double *weight, size_t n,
+                        size_t n_classes, double test_size, uint64_t seed,
+                        mc_error *err);
+
+/* Stratified K-fold: fold[i] in [0, k) for every kept sample, -1 for a
+ * removed one. Each class is shuffled and dealt round-robin, continuing
+ * where the previous class stopped, so fold sizes differ by at most one.
+ * Caller owns *fold (free()). Fails with MC_ERR_INVALID if k < 2, k exceeds
+ * the kept sample count, or a label is out of range. */
+int mc_split_kfold(int **fold, const int64_t *y, const double *weight, size_t n,
+                   size_t n_classes, size_t k, uint64_t seed, mc_error *err);
+
+#endif

@@ -1,0 +1,697 @@
+/* This module implements the binding of call arguments to a function's
+ * signature (positional, keyword, defaults, '*' keyword-only marker, *args,
+ * **kwargs), the typed mc_arg_* accessors, and the per-call services of
+ * builtin.h: progress bars, interrupts, printing, display and input. */
+#include "lang.h"
+#include "lexer.h"
+#include "parser.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- did you mean ---- */
+
+size_t mc_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *prev, *cur, d;
+
+	if (la > 256 || lb > 256)
+		return (size_t)-1;
+	prev = malloc((lb + 1) * sizeof *prev);
+	cur = malloc((lb + 1) * sizeof *cur);
+	if (prev == NULL || cur == NULL) {
+		free(prev);
+		free(cur);
+		return (size_t)-1;
+	}
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t *t;
+
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		t = prev;
+		prev = cur;
+		cur = t;
+	}
+	d = prev[lb];
+	free(prev);
+	free(cur);
+	return d;
+}
+
+const char *mc_closest(const char *name, const char *const *cands, size_t n)
+{
+	size_t i, best = (size_t)-1, limit = strlen(name) / 3;
+	const char *found = NULL;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (i = 0; i < n; i++) {
+		size_t d;
+
+		if (cands[i] == NULL)
+			continue;
+		d = mc_edit_distance(name, cands[i]);
+		if (strcasecmp(name, cands[i]) == 0)
+			d = 0;
+		if (d <= limit && d < best) {
+			best = d;
+			found = cands[i];
+		}
+	}
+	return found;
+}
+
+/* ---- signatures ---- */
+
+/* A literal default value from an expression tree. */
+static mc_value *s_literal(const mc_node *n)
+{
+	mc_value *v;
+	size_t i;
+
+	switch (n->kind) {
+	case MC_N_LITERAL:
+		return mc_ref(n->lit);
+	case MC_N_LIST:
+	case MC_N_TUPLE:
+		v = mc_list_new();
+		for (i = 0; v != NULL && i < n->nkids; i++) {
+			mc_value *item = s_literal(n->kids[i]);
+
+			if (item == NULL || mc_list_append(v, item) != 0) {
+				mc_unref(v);
+				return NULL;
+			}
+		}
+		return v;
+	case MC_N_DICT:
+		v = mc_dict_new();
+		for (i = 0; v != NULL && i + 1 < n->nkids; i += 2) {
+			mc_value *k = s_literal(n->kids[i]), *item = s_literal(n->kids[i + 1]);
+			int rc = (k == NULL || item == NULL) ? -1 : mc_dict_set(v, k, item);
+
+			if (k == NULL || item == NULL)
+				mc_unref(item);
+			mc_unref(k);
+			if (rc != 0) {
+				mc_unref(v);
+				return NULL;
+			}
+		}
+		return v;
+	default:
+		return NULL;
+	}
+}
+
+void mc_signature_clear(mc_signature *sig)
+{
+	size_t i;
+
+	if (sig == NULL)
+		return;
+	for (i = 0; i < sig->n; i++)
+		mc_unref(sig->params[i].dflt);
+	free(sig->params);
+	sig->params = NULL;
+	sig->n = 0;
+}
+
+int mc_signature_parse(mc_signature *sig, const char *text, mc_error *err)
+{
+	mc_tokens toks = { 0 };
+	mc_syntax_error serr;
+	size_t i = 0;
+	int kwonly = 0, rc = MC_ERR_PARSE;
+
+	sig->params = NULL;
+	sig->n = 0;
+	if (text == NULL || text[0] == '\0')
+		text = "()";
+	if (mc_lex(&toks, text, &serr) != 0)
+		return mc_error_set(err, MC_ERR_PARSE, "signature %s: column %d: %s", text, serr.col, serr.msg);
+	if (toks.t[0].kind != MC_TK_OP || strcmp(toks.t[0].op, "(") != 0) {
+		mc_error_set(err, MC_ERR_PARSE, "signature %s: expected '(' at column 1", text);
+		goto cleanup;
+	}
+	i = 1;
+	while (!(toks.t[i].kind == MC_TK_OP && strcmp(toks.t[i].op, ")") == 0)) {
+		mc_param *p, *grown;
+		const mc_token *t = &toks.t[i];
+
+		grown = realloc(sig->params, (sig->n + 1) * sizeof *grown);
+		if (grown == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory parsing a signature");
+			goto cleanup;
+		}
+		sig->params = grown;
+		p = &sig->params[sig->n];
+		memset(p, 0, sizeof *p);
+		p->kind = kwonly ? MC_PARAM_KWONLY : MC_PARAM_NORMAL;
+		if (t->kind == MC_TK_OP && (strcmp(t->op, "*") == 0 || strcmp(t->op, "**") == 0)) {
+			int two = t->op[1] == '*';
+
+			i++;
+			if (toks.t[i].kind != MC_TK_NAME) {
+				if (two) {
+					mc_error_set(err, MC_ERR_PARSE, "signature %s: column %d: expected a name after '**'",
+					             text, toks.t[i].col);
+					goto cleanup;
+				}
+				kwonly = 1;      /* bare '*' */
+				goto next;
+			}
+			p->kind = two ? MC_PARAM_VARKW : MC_PARAM_VARARGS;
+			if (!two)
+				kwonly = 1;
+			t = &toks.t[i];
+		}
+		if (t->kind != MC_TK_NAME) {
+			mc_error_set(err, MC_ERR_PARSE, "signature %s: column %d: expected a parameter name",
+			             text, t->col);
+			goto cleanup;
+		}
+		snprintf(p->name, sizeof p->name, "%s", t->text);
+		sig->n++;
+		i++;
+		if (toks.t[i].kind == MC_TK_OP && strcmp(toks.t[i].op, "=") == 0) {
+			size_t start, end, depth = 0;
+			char *expr;
+			mc_node *node = NULL;
+			mc_syntax_error e2;
+
+			i++;
+			start = toks.t[i].offset;
+			while (toks.t[i].kind != MC_TK_EOF) {
+				const mc_token *u = &toks.t[i];
+
+				if (u->kind == MC_TK_OP && strchr("([{", u->op[0]) != NULL && u->op[1] == '\0')
+					depth++;
+				else if (u->kind == MC_TK_OP && strchr(")]}", u->op[0]) != NULL && u->op[1] == '\0') {
+					if (depth == 0)
+						break;
+					depth--;
+				} else if (u->kind == MC_TK_OP && strcmp(u->op, ",") == 0 && depth == 0)
+					break;
+				i++;
+			}
+			end = toks.t[i].offset;
+			expr = strndup(text + start, end - start);
+			if (expr == NULL) {
+				rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory parsing a signature");
+				goto cleanup;
+			}
+			if (mc_parse_expr(&node, expr, &e2) != 0 || (p->dflt = s_literal(node)) == NULL) {
+				mc_error_set(err, MC_ERR_PARSE,
+				             "signature %s: default of '%s' must be a literal, got '%s'",
+				             text, p->name, expr);
+				free(expr);
+				mc_node_free(node);
+				goto cleanup;
+			}
+			free(expr);
+			mc_node_free(node);
+		}
+next:
+		if (toks.t[i].kind == MC_TK_OP && strcmp(toks.t[i].op, ",") == 0) {
+			i++;
+			continue;
+		}
+		if (!(toks.t[i].kind == MC_TK_OP && strcmp(toks.t[i].op, ")") == 0)) {
+			mc_error_set(err, MC_ERR_PARSE, "signature %s: column %d: expected ',' or ')'",
+			             text, toks.t[i].col);
+			goto cleanup;
+		}
+	}
+	rc = 0;
+cleanup:
+	mc_tokens_free(&toks);
+	if (rc != 0)
+		mc_signature_clear(sig);
+	return rc;
+}
+
+/* ---- binding ---- */
+
+void mc_call_clear(mc_call *call)
+{
+	size_t i;
+
+	if (call == NULL)
+		return;
+	for (i = 0; i < call->sig.n && call->vals != NULL; i++)
+		mc_unref(call->vals[i]);
+	free(call->vals);
+	free(call->given);
+	mc_signature_clear(&call->sig);
+	memset(call, 0, sizeof *call);
+}
+
+static long s_param_index(const mc_call *call, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < call->sig.n; i++)
+		if ((call->sig.params[i].kind == MC_PARAM_NORMAL || call->sig.params[i].kind == MC_PARAM_KWONLY) &&
+		    strcmp(call->sig.params[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int s_progress_fn(void *ctx, size_t done, size_t total, const char *what);
+
+int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
+                 const mc_callarg *args, size_t nargs, int *bad_arg, mc_error *err)
+{
+	size_t i, npos = 0, k;
+	long varargs = -1, varkw = -1;
+	int rc;
+	char missing[512] = "";
+	size_t nmissing = 0;
+
+	memset(call, 0, sizeof *call);
+	*bad_arg = -1;
+	call->def = def;
+	call->self = self;
+	rc = mc_signature_parse(&call->sig, def->signature, err);
+	if (rc != 0) {
+		mc_error_prefix(err, "%s: bad table entry", def->name);
+		return rc;
+	}
+	call->vals = calloc(call->sig.n + 1, sizeof *call->vals);
+	call->given = calloc(call->sig.n + 1, 1);
+	if (call->vals == NULL || call->given == NULL) {
+		mc_call_clear(call);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+	}
+	for (i = 0; i < call->sig.n; i++) {
+		if (call->sig.params[i].kind == MC_PARAM_VARARGS) {
+			varargs = (long)i;
+			call->vals[i] = mc_list_new();
+		} else if (call->sig.params[i].kind == MC_PARAM_VARKW) {
+			varkw = (long)i;
+			call->vals[i] = mc_dict_new();
+		} else if (call->sig.params[i].kind == MC_PARAM_NORMAL) {
+			npos++;
+		}
+		if ((call->sig.params[i].kind == MC_PARAM_VARARGS ||
+		     call->sig.params[i].kind == MC_PARAM_VARKW) && call->vals[i] == NULL) {
+			mc_call_clear(call);
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+		}
+	}
+	k = 0;   /* next positional parameter */
+	for (i = 0; i < nargs; i++) {
+		long idx;
+
+		if (args[i].name == NULL) {
+			while (k < call->sig.n && call->sig.params[k].kind != MC_PARAM_NORMAL)
+				k++;
+			if (k < call->sig.n) {
+				call->vals[k] = mc_ref(args[i].value);
+				call->given[k] = 1;
+				k++;
+				continue;
+			}
+			if (varargs >= 0) {
+				if (mc_list_append(call->vals[varargs], mc_ref(args[i].value)) != 0) {
+					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+					goto fail;
+				}
+				call->given[varargs] = 1;
+				continue;
+			}
+			*bad_arg = (int)i;
+			{
+				size_t given = 0, j;
+
+				for (j = 0; j < nargs; j++)
+					given += args[j].name == NULL;
+				rc = mc_error_set(err, MC_ERR_TYPE, "%s() takes %zu positional argument%s but %zu %s given",
+				                  def->name, npos, npos == 1 ? "" : "s", given,
+				                  given == 1 ? "was" : "were");
+			}
+			goto fail;
+		}
+		idx = s_param_index(call, args[i].name);
+		if (idx < 0) {
+			const char **names;
+			const char *near;
+
+			if (varkw >= 0) {
+				if (mc_dict_set_str(call->vals[varkw], args[i].name, mc_ref(args[i].value)) != 0) {
+					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+					goto fail;
+				}
+				call->given[varkw] = 1;
+				continue;
+			}
+			*bad_arg = (int)i;
+			names = calloc(call->sig.n + 1, sizeof *names);
+			for (k = 0; names != NULL && k < call->sig.n; k++)
+				if (call->sig.params[k].kind == MC_PARAM_NORMAL || call->sig.params[k].kind == MC_PARAM_KWONLY)
+					names[k] = call->sig.params[k].name;
+			near = names != NULL ? mc_closest(args[i].name, names, call->sig.n) : NULL;
+			if (near != NULL)
+				rc = mc_error_set(err, MC_ERR_TYPE,
+				                  "%s() got an unexpected keyword argument '%s'; did you mean '%s'?",
+				                  def->name, args[i].name, near);
+			else
+				rc = mc_error_set(err, MC_ERR_TYPE,
+				                  "%s() got an unexpected keyword argument '%s'; its parameters are %s",
+				                  def->name, args[i].name, def->signature ? def->signature : "()");
+			free(names);
+			goto fail;
+		}
+		if (call->given[idx]) {
+			*bad_arg = (int)i;
+			rc = mc_error_set(err, MC_ERR_TYPE, "%s() got multiple values for argument '%s'",
+			                  def->name, args[i].name);
+			goto fail;
+		}
+		call->vals[idx] = mc_ref(args[i].value);
+		call->given[idx] = 1;
+	}
+	for (i = 0; i < call->sig.n; i++) {
+		mc_param *p = &call->sig.params[i];
+
+		if (call->vals[i] != NULL)
+			continue;
+		if (p->dflt != NULL) {
+			call->vals[i] = mc_ref(p->dflt);
+			continue;
+		}
+		nmissing++;
+		if (strlen(missing) + strlen(p->name) + 8 < sizeof missing) {
+			if (missing[0] != '\0')
+				strcat(missing, ", ");
+			strcat(missing, "'");
+			strcat(missing, p->name);
+			strcat(missing, "'");
+		}
+	}
+	if (nmissing > 0) {
+		rc = mc_error_set(err, MC_ERR_TYPE, "%s() missing %zu required argument%s: %s (signature %s%s)",
+		                  def->name, nmissing, nmissing == 1 ? "" : "s", missing,
+		                  def->name, def->signature ? def->signature : "()");
+		goto fail;
+	}
+	call->progress.fn = s_progress_fn;
+	call->progress.ctx = call;
+	return 0;
+fail:
+	mc_call_clear(call);
+	return rc;
+}
+
+/* ---- accessors ---- */
+
+mc_value *mc_arg(mc_call *call, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < call->sig.n; i++)
+		if (strcmp(call->sig.params[i].name, name) == 0)
+			return call->vals[i];
+	return NULL;
+}
+
+int mc_arg_given(mc_call *call, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < call->sig.n; i++)
+		if (strcmp(call->sig.params[i].name, name) == 0)
+			return call->given[i];
+	return 0;
+}
+
+static int s_wrong(mc_call *call, const char *name, const char *want, const mc_value *v, mc_error *err)
+{
+	if (v == NULL)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): internal error: no parameter '%s' in %s",
+		                    call->def->name, name, call->def->signature ? call->def->signature : "()");
+	return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be %s, got %s", call->def->name, name, want,
+	                    mc_type_name(v));
+}
+
+int mc_arg_int(mc_call *call, const char *name, int64_t *out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (mc_type(v) != MC_T_INT || v == NULL)
+		return s_wrong(call, name, "int", v, err);
+	*out = mc_as_int(v);
+	return 0;
+}
+
+int mc_arg_float(mc_call *call, const char *name, double *out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v == NULL || (mc_type(v) != MC_T_INT && mc_type(v) != MC_T_FLOAT))
+		return s_wrong(call, name, "a number", v, err);
+	*out = mc_as_float(v);
+	return 0;
+}
+
+int mc_arg_bool(mc_call *call, const char *name, int *out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v == NULL || (mc_type(v) != MC_T_BOOL && mc_type(v) != MC_T_INT))
+		return s_wrong(call, name, "true or false", v, err);
+	*out = mc_as_bool(v);
+	return 0;
+}
+
+int mc_arg_str(mc_call *call, const char *name, const char **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v == NULL || mc_type(v) != MC_T_STR)
+		return s_wrong(call, name, "str", v, err);
+	*out = mc_as_str(v);
+	return 0;
+}
+
+int mc_arg_int_opt(mc_call *call, const char *name, int64_t *out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v != NULL && mc_type(v) == MC_T_NONE)
+		return 1;
+	if (v == NULL || mc_type(v) != MC_T_INT)
+		return s_wrong(call, name, "int or none", v, err);
+	*out = mc_as_int(v);
+	return 0;
+}
+
+int mc_arg_str_opt(mc_call *call, const char *name, const char **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v != NULL && mc_type(v) == MC_T_NONE)
+		return 1;
+	if (v == NULL || mc_type(v) != MC_T_STR)
+		return s_wrong(call, name, "str or none", v, err);
+	*out = mc_as_str(v);
+	return 0;
+}
+
+int mc_arg_obj(mc_call *call, const char *name, const mc_class *cls, void **out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (v == NULL || mc_object_class(v) != cls)
+		return s_wrong(call, name, cls != NULL && cls->name != NULL ? cls->name : "an object", v, err);
+	*out = mc_object_ptr(v);
+	return 0;
+}
+
+mc_value *mc_call_self(mc_call *call) { return call->self; }
+void *mc_call_self_ptr(mc_call *call) { return mc_object_ptr(call->self); }
+const char *mc_call_name(mc_call *call) { return call->def->name; }
+mc_interp *mc_call_interp(mc_call *call) { return call->interp; }
+
+/* ---- progress ---- */
+
+static double s_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void s_html_escape(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 7 < n; s++) {
+		const char *rep = NULL;
+
+		switch (*s) {
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '&': rep = "&amp;"; break;
+		case '"': rep = "&quot;"; break;
+		default: break;
+		}
+		if (rep != NULL) {
+			memcpy(out + o, rep, strlen(rep));
+			o += strlen(rep);
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void s_show_bar(mc_call *call, const char *state)
+{
+	const mc_io *io = call->io;
+	char text[512], html[1024], what[256], bar[41];
+	size_t done = call->last_done, total = call->last_total;
+	double frac = total > 0 ? (double)done / (double)total : 0.0;
+	int filled, i;
+	json_t *data, *meta;
+
+	if (frac > 1.0)
+		frac = 1.0;
+	filled = (int)(frac * 40.0);
+	for (i = 0; i < 40; i++)
+		bar[i] = i < filled ? '#' : '-';
+	bar[40] = '\0';
+	if (state != NULL)
+		snprintf(text, sizeof text, "%s: [%s] %3.0f%% (%zu/%zu) %s", call->last_what, bar,
+		         frac * 100.0, done, total, state);
+	else
+		snprintf(text, sizeof text, "%s: [%s] %3.0f%% (%zu/%zu)", call->last_what, bar,
+		         frac * 100.0, done, total);
+	s_html_escape(what, sizeof what, call->last_what);
+	snprintf(html, sizeof html,
+	         "<div class=\"mc-progress\"><progress value=\"%zu\" max=\"%zu\" style=\"width:30em\"></progress> "
+	         "<span>%s: %.0f%% (%zu/%zu)%s%s</span></div>", done, total > 0 ? total : 1, what,
+	         frac * 100.0, done, total, state != NULL ? " " : "", state != NULL ? state : "");
+	data = json_pack("{s:s, s:s}", "text/plain", text, "text/html", html);
+	meta = json_object();
+	if (data != NULL && meta != NULL) {
+		if (!call->bar_shown) {
+			static unsigned long counter;
+
+			snprintf(call->display_id, sizeof call->display_id, "mc-progress-%ld-%lu",
+			         (long)getpid(), ++counter);
+		}
+		io->display(io->ctx, data, meta, call->display_id, call->bar_shown);
+		call->bar_shown = 1;
+	}
+	json_decref(data);
+	json_decref(meta);
+}
+
+#define S_BAR_DELAY 0.2      /* seconds before a bar appears */
+#define S_BAR_INTERVAL 0.25  /* at most 4 updates per second */
+
+static int s_progress_fn(void *ctx, size_t done, size_t total, const char *what)
+{
+	mc_call *call = ctx;
+	const mc_io *io = call->io;
+	double now;
+
+	if (io == NULL)
+		return 0;
+	if (io->interrupted != NULL && *io->interrupted) {
+		call->interrupted_seen = 1;
+		return 1;
+	}
+	call->last_done = done;
+	call->last_total = total;
+	snprintf(call->last_what, sizeof call->last_what, "%s", what != NULL ? what : call->def->name);
+	if (io->silent || io->display == NULL)
+		return 0;
+	now = s_now();
+	if (call->last_update == 0.0) {
+		call->last_update = now;   /* call start: wait before showing a bar */
+		return 0;
+	}
+	if (now - call->last_update < (call->bar_shown ? S_BAR_INTERVAL : S_BAR_DELAY))
+		return 0;
+	call->last_update = now;
+	s_show_bar(call, NULL);
+	return 0;
+}
+
+const mc_progress *mc_call_progress(mc_call *call)
+{
+	if (call->last_update == 0.0)
+		call->last_update = s_now();
+	return &call->progress;
+}
+
+void mc_call_finish_progress(mc_call *call, int status)
+{
+	if (!call->bar_shown || call->io == NULL || call->io->display == NULL)
+		return;
+	if (status == 0) {
+		if (call->last_total == 0)
+			call->last_total = 1;
+		call->last_done = call->last_total;
+		s_show_bar(call, "done");
+	} else {
+		s_show_bar(call, status == MC_ERR_INTERRUPTED ? "interrupted" : "failed");
+	}
+}
+
+/* ---- output ---- */
+
+int mc_call_print(mc_call *call, const char *text)
+{
+	if (call->io != NULL && call->io->stream != NULL)
+		call->io->stream(call->io->ctx, "stdout", text);
+	return 0;
+}
+
+int mc_call_display(mc_call *call, const mc_value *v, mc_error *err)
+{
+	json_t *data, *meta;
+	int rc;
+
+	if (call->io == NULL || call->io->display == NULL || call->io->silent)
+		return 0;
+	rc = mc_value_bundle(v, &data, &meta, err);
+	if (rc != 0)
+		return rc;
+	call->io->display(call->io->ctx, data, meta, NULL, 0);
+	json_decref(data);
+	json_decref(meta);
+	return 0;
+}
+
+int mc_call_input(mc_call *call, const char *prompt, int password, char **out, mc_error *err)
+{
+	*out = NULL;
+	if (call->io == NULL || call->io->input == NULL ||
+	    call->io->input(call->io->ctx, prompt != NULL ? prompt : "", password, out) != 0) {
+		free(*out);
+		*out = NULL;
+		return mc_error_set(err, MC_ERR_STATE, "input() is not allowed: the front end did not allow stdin");
+	}
+	return 0;
+}

@@ -1,0 +1,2600 @@
+/* This module implements the coreset tree service for logistic regression
+ * (maskclean/coreset.h): per-(chunk, class) sensitivities, the
+ * merge-and-reduce tree, cleaning queries, model-based scores from
+ * out-of-fold logistic regression, local updates and the binary save
+ * format. */
+#include "maskclean/coreset.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "maskclean/journal.h"
+#include "maskclean/logreg.h"
+#include "maskclean/split.h"
+
+#define S_MAX_LABEL 10000000
+
+/* A node of the tree: a weighted coreset, sorted by sample index. */
+typedef struct mc_cs_node {
+	size_t m;
+	size_t *idx;
+	double *w;
+	/* Internal nodes remember the union they were reduced from, sorted by
+	 * (class, index), with its importances: a later reduce reuses the
+	 * blocks of classes whose rows and weights did not change. Not saved. */
+	size_t un;
+	size_t *u_id;
+	int64_t *u_cls;
+	double *u_w, *u_s;
+} mc_cs_node;
+
+/* Levels of nodes: lv[0] are the leaves (one per chunk), lv[n_levels-1]
+ * holds the root. Node j of level k merges nodes 2j and 2j+1 of level k-1
+ * (or copies 2j when it has no partner). */
+typedef struct mc_cs_tree {
+	size_t n_levels;
+	size_t *len;
+	mc_cs_node ***lv;
+} mc_cs_tree;
+
+/* Chunk j holds the feature rows [j*chunk, j*chunk + n). */
+typedef struct mc_cs_chunk {
+	size_t n;
+	double *X;
+} mc_cs_chunk;
+
+struct mc_coreset {
+	mc_coreset_params p;
+	size_t n, cap, d, K;
+	size_t chunk;            /* rows per chunk in use */
+	size_t csize;            /* samples per node in use */
+	mc_cs_chunk *chunks;
+	size_t n_chunks;
+	int64_t *y;
+	double *w;
+	double *sens;            /* leaf-level importance */
+	unsigned char *seen;
+	mc_cs_tree tree;
+	double *scores[MC_SCORE_COUNT_];  /* cached scores; importance uses sens */
+	double *proba;           /* out-of-fold probabilities, n x proba_k */
+	size_t proba_k;
+	size_t work_blocks, work_nodes;
+};
+
+static void s_invalidate_scores(mc_coreset *cs);
+static int s_model_scores(mc_coreset *cs, mc_score_method method, const double **scores,
+                          const mc_progress *progress, mc_error *err);
+
+/* ---------------------------------------------------------------- random */
+
+static uint64_t s_splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+typedef struct s_rng {
+	uint64_t s[4];
+} s_rng;
+
+static void s_rng_seed(s_rng *r, uint64_t seed, uint64_t a, uint64_t b)
+{
+	uint64_t x = seed ^ (a * 0xd1b54a32d192ed03ULL) ^ (b * 0x8cb92ba72f3d8dd7ULL);
+	for (int i = 0; i < 4; i++)
+		r->s[i] = s_splitmix(&x);
+}
+
+static uint64_t s_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t s_rng_next(s_rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = s_rotl(s[3], 45);
+	return result;
+}
+
+/* Uniform in [0, 1). */
+static double s_rng_uniform(s_rng *r)
+{
+	return (double)(s_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+static double s_hash_uniform(uint64_t seed, uint64_t i)
+{
+	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL) ^ 0x5bd1e995ULL;
+	s_splitmix(&x);
+	return (double)(s_splitmix(&x) >> 11) * 0x1.0p-53;
+}
+
+/* ---------------------------------------------------------------- params */
+
+void mc_coreset_params_default(mc_coreset_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->optimized_for = MC_CORESET_CLEANING;
+	p->basis = MC_BASIS_CHOLQR;
+	p->folds = 5;
+	p->C = 1.0;
+	p->max_iter = 100;
+}
+
+int mc_coreset_goal_parse(const char *name, mc_coreset_goal *out, mc_error *err)
+{
+	if (strcmp(name, "cleaning") == 0)
+		*out = MC_CORESET_CLEANING;
+	else if (strcmp(name, "training") == 0)
+		*out = MC_CORESET_TRAINING;
+	else
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "optimized_for: expected \"cleaning\" or \"training\", got \"%s\"",
+		                    name);
+	return 0;
+}
+
+static const char *const s_method_names[MC_SCORE_COUNT_] = {
+	"importance", "self_confidence", "margin", "confident_learning", "hybrid", "random"
+};
+
+int mc_coreset_method_parse(const char *name, mc_score_method *out, mc_error *err)
+{
+	for (int i = 0; i < MC_SCORE_COUNT_; i++) {
+		if (strcmp(name, s_method_names[i]) == 0) {
+			*out = (mc_score_method)i;
+			return 0;
+		}
+	}
+	return mc_error_set(err, MC_ERR_INVALID,
+	                    "method: expected one of \"importance\", \"self_confidence\", "
+	                    "\"margin\", \"confident_learning\", \"hybrid\", \"random\"; got \"%s\"",
+	                    name);
+}
+
+const char *mc_coreset_method_name(mc_score_method m)
+{
+	return (m >= 0 && m < MC_SCORE_COUNT_) ? s_method_names[m] : "unknown";
+}
+
+static int s_check_params(const mc_coreset_params *p, mc_error *err)
+{
+	if (p->optimized_for != MC_CORESET_CLEANING && p->optimized_for != MC_CORESET_TRAINING)
+		return mc_error_set(err, MC_ERR_INVALID, "optimized_for: unknown goal %d",
+		                    (int)p->optimized_for);
+	if (p->basis != MC_BASIS_CHOLQR && p->basis != MC_BASIS_QR)
+		return mc_error_set(err, MC_ERR_INVALID, "basis: unknown basis %d", (int)p->basis);
+	if (p->chunk_size == 1)
+		return mc_error_set(err, MC_ERR_INVALID, "chunk_size: expected at least 2, got 1");
+	if (p->folds < 2)
+		return mc_error_set(err, MC_ERR_INVALID, "folds: expected at least 2, got %d",
+		                    p->folds);
+	if (!(p->C > 0) || !isfinite(p->C))
+		return mc_error_set(err, MC_ERR_INVALID, "C: expected a positive number, got %g",
+		                    p->C);
+	if (p->max_iter < 1)
+		return mc_error_set(err, MC_ERR_INVALID, "max_iter: expected at least 1, got %d",
+		                    p->max_iter);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- object */
+
+int mc_coreset_new(mc_coreset **out, const mc_coreset_params *params, mc_error *err)
+{
+	mc_coreset *cs;
+	mc_coreset_params p;
+	int rc;
+
+	*out = NULL;
+	if (params)
+		p = *params;
+	else
+		mc_coreset_params_default(&p);
+	rc = s_check_params(&p, err);
+	if (rc)
+		return rc;
+	cs = calloc(1, sizeof *cs);
+	if (cs == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	cs->p = p;
+	*out = cs;
+	return 0;
+}
+
+static void s_node_free(mc_cs_node *nd)
+{
+	if (nd == NULL)
+		return;
+	free(nd->idx);
+	free(nd->w);
+	free(nd->u_id);
+	free(nd->u_cls);
+	free(nd->u_w);
+	free(nd->u_s);
+	free(nd);
+}
+
+static void s_tree_free(mc_cs_tree *t)
+{
+	for (size_t k = 0; k < t->n_levels; k++) {
+		for (size_t j = 0; j < t->len[k]; j++)
+			s_node_free(t->lv[k][j]);
+		free(t->lv[k]);
+	}
+	free(t->lv);
+	free(t->len);
+	memset(t, 0, sizeof *t);
+}
+
+static void s_invalidate_scores(mc_coreset *cs)
+{
+	for (int m = 0; m < MC_SCORE_COUNT_; m++) {
+		free(cs->scores[m]);
+		cs->scores[m] = NULL;
+	}
+	free(cs->proba);
+	cs->proba = NULL;
+	cs->proba_k = 0;
+}
+
+void mc_coreset_free(mc_coreset *cs)
+{
+	if (cs == NULL)
+		return;
+	for (size_t j = 0; j < cs->n_chunks; j++)
+		free(cs->chunks[j].X);
+	free(cs->chunks);
+	free(cs->y);
+	free(cs->w);
+	free(cs->sens);
+	free(cs->seen);
+	s_tree_free(&cs->tree);
+	s_invalidate_scores(cs);
+	free(cs);
+}
+
+size_t mc_coreset_n(const mc_coreset *cs) { return cs->n; }
+size_t mc_coreset_dim(const mc_coreset *cs) { return cs->d; }
+size_t mc_coreset_n_classes(const mc_coreset *cs) { return cs->K; }
+size_t mc_coreset_n_chunks(const mc_coreset *cs) { return cs->n_chunks; }
+size_t mc_coreset_n_levels(const mc_coreset *cs) { return cs->tree.n_levels; }
+size_t mc_coreset_chunk_size(const mc_coreset *cs) { return cs->chunk; }
+const mc_coreset_params *mc_coreset_get_params(const mc_coreset *cs) { return &cs->p; }
+const int64_t *mc_coreset_labels(const mc_coreset *cs) { return cs->y; }
+const double *mc_coreset_weights(const mc_coreset *cs) { return cs->w; }
+const double *mc_coreset_importance(const mc_coreset *cs) { return cs->sens; }
+
+const double *mc_coreset_row(const mc_coreset *cs, size_t i)
+{
+	return cs->chunks[i / cs->chunk].X + (i % cs->chunk) * cs->d;
+}
+
+int mc_coreset_is_seen(const mc_coreset *cs, size_t i)
+{
+	return i < cs->n && cs->seen[i];
+}
+
+void mc_coreset_last_work(const mc_coreset *cs, size_t *blocks, size_t *nodes)
+{
+	if (blocks)
+		*blocks = cs->work_blocks;
+	if (nodes)
+		*nodes = cs->work_nodes;
+}
+
+/* ---------------------------------------------------------------- leverage */
+
+/* Leverage of the rows of the eigenbasis path: A is n x p; keeps the
+ * eigen-directions of the Gram matrix above the tolerance. */
+static int s_leverage_eig(double *A, size_t n, size_t p, double *lev, mc_error *err)
+{
+	size_t q = n <= p ? n : p;
+	double *G = NULL, *ev = NULL, *B = NULL;
+	double tol, lmax;
+	size_t r = 0;
+	int rc = 0;
+
+	G = malloc(q * q * sizeof *G);
+	ev = malloc(q * sizeof *ev);
+	if (G == NULL || ev == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu Gram)", q, q);
+		goto cleanup;
+	}
+	if (n <= p)
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)p, 1.0, A,
+		            (int)p, 0.0, G, (int)n);
+	else
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, A,
+		            (int)p, 0.0, G, (int)p);
+	if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)q, G, (lapack_int)q, ev) != 0) {
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "coreset: eigendecomposition of a %zux%zu block failed", n, p);
+		goto cleanup;
+	}
+	lmax = ev[q - 1] > 0 ? ev[q - 1] : 0;
+	tol = lmax * (double)(n > p ? n : p) * DBL_EPSILON * 16;
+	while (r < q && ev[q - 1 - r] > tol && ev[q - 1 - r] > 0)
+		r++;
+	if (n <= p) {
+		/* A A' = V L V': the leverage of row i is the squared norm of the
+		 * i-th row of V restricted to the kept directions. */
+		for (size_t i = 0; i < n; i++) {
+			double s = 0;
+			for (size_t k = q - r; k < q; k++)
+				s += G[i * q + k] * G[i * q + k];
+			lev[i] = s;
+		}
+	} else {
+		/* U = A V_r L_r^-1/2. */
+		B = malloc((n * (r ? r : 1)) * sizeof *B);
+		if (B == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu basis)", n,
+			                  r);
+			goto cleanup;
+		}
+		for (size_t k = q - r; k < q; k++) {
+			double sc = 1.0 / sqrt(ev[k]);
+			for (size_t j = 0; j < p; j++)
+				G[j * q + k] *= sc;
+		}
+		if (r > 0)
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)r, (int)p,
+			            1.0, A, (int)p, G + (q - r), (int)q, 0.0, B, (int)r);
+		for (size_t i = 0; i < n; i++) {
+			double s = 0;
+			for (size_t k = 0; k < r; k++)
+				s += B[i * r + k] * B[i * r + k];
+			lev[i] = s;
+		}
+	}
+cleanup:
+	free(G);
+	free(ev);
+	free(B);
+	return rc;
+}
+
+/* Householder QR: Q from dgeqrf + dorgqr, A overwritten (n >= p). */
+static int s_leverage_qr(double *A, size_t n, size_t p, double *lev, mc_error *err)
+{
+	double *tau = malloc(p * sizeof *tau);
+
+	if (tau == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	if (LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)p, A, (lapack_int)p,
+	                   tau) != 0 ||
+	    LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)p, (lapack_int)p, A,
+	                   (lapack_int)p, tau) != 0) {
+		free(tau);
+		return mc_error_set(err, MC_ERR_INVALID, "coreset: QR of a %zux%zu block failed", n,
+		                    p);
+	}
+	free(tau);
+	for (size_t i = 0; i < n; i++)
+		lev[i] = cblas_ddot((int)p, A + i * p, 1, A + i * p, 1);
+	return 0;
+}
+
+/* CholeskyQR: R = chol(A'A), U = A R^-1. Returns 1, with A untouched, when
+ * A is (numerically) rank deficient, so the caller can use the eigenbasis;
+ * otherwise A is overwritten by U. */
+static int s_leverage_cholqr(double *A, size_t n, size_t p, double *lev, mc_error *err)
+{
+	double *G = malloc(p * p * sizeof *G);
+	double dmin = INFINITY, dmax = 0;
+	int rc = 0, ok;
+
+	if (G == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu Gram)", p, p);
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, A, (int)p, 0.0,
+	            G, (int)p);
+	ok = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, G, (lapack_int)p) == 0;
+	if (ok) {
+		for (size_t j = 0; j < p; j++) {
+			double r = fabs(G[j * p + j]);
+			dmin = r < dmin ? r : dmin;
+			dmax = r > dmax ? r : dmax;
+		}
+		/* cond(A) above ~1e5 loses too many digits in A'A. */
+		ok = dmax > 0 && dmin > dmax * 1e-5;
+	}
+	if (ok) {
+		cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+		            (int)n, (int)p, 1.0, G, (int)p, A, (int)p);
+		for (size_t i = 0; i < n; i++)
+			lev[i] = cblas_ddot((int)p, A + i * p, 1, A + i * p, 1);
+		free(G);
+		return 0;
+	}
+	free(G);
+	return rc ? rc : 1; /* 1: ask the caller for the eigen path */
+}
+
+static int s_block_sensitivity(const double *const *rows, const double *w, size_t n,
+                                 size_t d, mc_coreset_basis basis, double *s, mc_error *err)
+{
+	size_t p = d + 1;
+	double *A = NULL, *lev = NULL, W = 0;
+	int unit = 1, rc = 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		W += w[i];
+		if (w[i] != 1.0)
+			unit = 0;
+	}
+	A = malloc(n * p * sizeof *A);
+	lev = malloc(n * sizeof *lev);
+	if (A == NULL || lev == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu block)", n, p);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double sc = unit ? 1.0 : sqrt(w[i]);
+		double *a = A + i * p;
+		for (size_t j = 0; j < d; j++)
+			a[j] = sc * rows[i][j];
+		a[d] = sc;
+	}
+	if (n <= p) {
+		rc = s_leverage_eig(A, n, p, lev, err);
+	} else if (basis == MC_BASIS_QR) {
+		rc = s_leverage_qr(A, n, p, lev, err);
+	} else {
+		/* A is only overwritten once the Cholesky factor is accepted. */
+		rc = s_leverage_cholqr(A, n, p, lev, err);
+		if (rc == 1)
+			rc = s_leverage_eig(A, n, p, lev, err);
+	}
+	if (rc)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		double l = lev[i];
+		l = l < 0 ? 0 : (l > 1 ? 1 : l);
+		s[i] = (2.0 * w[i] / W + l) * W;
+	}
+cleanup:
+	free(A);
+	free(lev);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- sampling */
+
+typedef struct s_item {
+	int64_t cls;
+	size_t id;
+	double w, s;
+} s_item;
+
+static int s_cmp_item(const void *a, const void *b)
+{
+	const s_item *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+typedef struct s_pair {
+	size_t id;
+	double w;
+} s_pair;
+
+static int s_cmp_pair(const void *a, const void *b)
+{
+	const s_pair *x = a, *y = b;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+/* Sorts items by (class, id). Items already in id order (leaves and merged
+ * nodes are) take a stable counting sort by class, O(n + K); else qsort. */
+static void s_sort_items(s_item *it, size_t n)
+{
+	int64_t kmax = 0;
+	int by_id = 1;
+	size_t *start;
+	s_item *tmp;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && it[i].id < it[i - 1].id)
+			by_id = 0;
+		if (it[i].cls > kmax)
+			kmax = it[i].cls;
+	}
+	if (!by_id || (size_t)kmax > 4 * n + 1024 ||
+	    (start = calloc((size_t)kmax + 2, sizeof *start)) == NULL) {
+		qsort(it, n, sizeof *it, s_cmp_item);
+		return;
+	}
+	tmp = malloc((n ? n : 1) * sizeof *tmp);
+	if (tmp == NULL) {
+		free(start);
+		qsort(it, n, sizeof *it, s_cmp_item);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		start[it[i].cls + 1]++;
+	for (size_t k = 1; k <= (size_t)kmax + 1; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < n; i++)
+		tmp[start[it[i].cls]++] = it[i];
+	memcpy(it, tmp, n * sizeof *it);
+	free(tmp);
+	free(start);
+}
+
+/* Draws a node of about m samples from items (sorted here by class, id).
+ * Caller owns *out. */
+static int s_sample(s_item *it, size_t n, double ratio, uint64_t seed, size_t level, size_t j,
+                    mc_cs_node **out,
+                    mc_error *err)
+{
+	mc_cs_node *nd = NULL;
+	s_pair *sel = NULL;
+	double *cum = NULL;
+	size_t *cnt = NULL, nsel = 0, cap;
+	double S = 0;
+	int rc = 0;
+
+	*out = NULL;
+	s_sort_items(it, n);
+	for (size_t i = 0; i < n; i++)
+		S += it[i].s;
+	cap = n;
+	sel = malloc((cap ? cap : 1) * sizeof *sel);
+	cum = malloc((n ? n : 1) * sizeof *cum);
+	cnt = calloc(n ? n : 1, sizeof *cnt);
+	nd = calloc(1, sizeof *nd);
+	if (sel == NULL || cum == NULL || cnt == NULL || nd == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (sampling %zu rows)", n);
+		goto cleanup;
+	}
+	for (size_t a = 0; a < n;) {
+		size_t b = a, nc, mc;
+		double Sc = 0;
+		while (b < n && it[b].cls == it[a].cls) {
+			Sc += it[b].s;
+			b++;
+		}
+		nc = b - a;
+		/* ceil(ratio * n_c): a class's draws depend on its own rows only,
+		 * so a change in one class leaves the others' samples alone. */
+		mc = (size_t)ceil(ratio * (double)nc - 1e-9);
+		(void)S;
+		if (mc < 1)
+			mc = 1;
+		if (mc >= nc || !(Sc > 0)) {
+			for (size_t i = a; i < b && nsel < cap; i++) {
+				sel[nsel].id = it[i].id;
+				sel[nsel].w = it[i].w;
+				nsel++;
+			}
+		} else {
+			double acc = 0;
+			s_rng rng;
+			/* One stream per (node, class). */
+			s_rng_seed(&rng, seed ^ ((uint64_t)it[a].cls * 0x9e3779b97f4a7c15ULL), level, j);
+			for (size_t i = a; i < b; i++) {
+				acc += it[i].s;
+				cum[i] = acc;
+				cnt[i] = 0;
+			}
+			for (size_t t = 0; t < mc; t++) {
+				double u = s_rng_uniform(&rng) * acc;
+				size_t lo = a, hi = b - 1;
+				while (lo < hi) {
+					size_t mid = lo + (hi - lo) / 2;
+					if (cum[mid] > u)
+						hi = mid;
+					else
+						lo = mid + 1;
+				}
+				cnt[lo]++;
+			}
+			for (size_t i = a; i < b; i++) {
+				if (cnt[i] == 0 || nsel >= cap)
+					continue;
+				sel[nsel].id = it[i].id;
+				/* k * w / (m_c p_i), p_i = s_i / S_c */
+				sel[nsel].w = (double)cnt[i] * it[i].w * Sc / ((double)mc * it[i].s);
+				nsel++;
+			}
+		}
+		a = b;
+	}
+	qsort(sel, nsel, sizeof *sel, s_cmp_pair);
+	nd->m = nsel;
+	nd->idx = malloc((nsel ? nsel : 1) * sizeof *nd->idx);
+	nd->w = malloc((nsel ? nsel : 1) * sizeof *nd->w);
+	if (nd->idx == NULL || nd->w == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < nsel; i++) {
+		nd->idx[i] = sel[i].id;
+		nd->w[i] = sel[i].w;
+	}
+	*out = nd;
+	nd = NULL;
+cleanup:
+	s_node_free(nd);
+	free(sel);
+	free(cum);
+	free(cnt);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- blocks */
+
+/* Blocks of one group, computed by worker threads: block k covers the
+ * sorted positions [start[k], start[k+1]). */
+typedef struct s_blockjob {
+	const mc_coreset *cs;
+	const double **rows;
+	const double *bw;
+	double *bs;
+	const size_t *start;
+	size_t n_blocks;
+	size_t next;          /* atomically incremented */
+	int stop;             /* set (atomically) when the progress callback asks */
+	int rc;               /* first failure */
+	mc_error err;
+	pthread_mutex_t lock;
+} s_blockjob;
+
+/* Computes blocks until none is left. The calling thread (progress != NULL)
+ * also reports progress after each block and raises stop on request. */
+static void *s_block_work(s_blockjob *job, const mc_progress *progress)
+{
+	mc_error e;
+
+	mc_error_clear(&e);
+	for (;;) {
+		size_t k, a, b;
+		int rc;
+		if (__atomic_load_n(&job->stop, __ATOMIC_RELAXED))
+			break;
+		k = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+		if (k >= job->n_blocks)
+			break;
+		a = job->start[k];
+		b = job->start[k + 1];
+		rc = s_block_sensitivity(job->rows + a, job->bw + a, b - a, job->cs->d,
+		                         job->cs->p.basis, job->bs + a, &e);
+		if (rc) {
+			pthread_mutex_lock(&job->lock);
+			if (job->rc == 0) {
+				job->rc = rc;
+				job->err = e;
+			}
+			pthread_mutex_unlock(&job->lock);
+			mc_error_clear(&e);
+		}
+		if (progress != NULL &&
+		    mc_progress_report(progress, k + 1, job->n_blocks, "coreset: blocks")) {
+			__atomic_store_n(&job->stop, 1, __ATOMIC_RELAXED);
+			pthread_mutex_lock(&job->lock);
+			if (job->rc == 0) {
+				job->rc = MC_ERR_INTERRUPTED;
+				mc_error_set(&job->err, MC_ERR_INTERRUPTED, "interrupted");
+			}
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
+	return NULL;
+}
+
+static void *s_block_worker(void *arg)
+{
+	return s_block_work(arg, NULL);
+}
+
+/* Worker threads for block work: one per online CPU, at most 8. */
+static size_t s_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("MC_THREADS");
+	if (env != NULL && atoi(env) > 0)
+		n = atoi(env);
+	return n < 1 ? 1 : (n > 8 ? 8 : (size_t)n);
+}
+
+/* Per-class importance of one group of rows: ids[0..n) (global indices)
+ * with weights wts and labels cls. Fills s[0..n). Rows of the same class
+ * form one block; blocks are spread over worker threads, each block's BLAS
+ * calls single-threaded, so the result does not depend on the thread
+ * count. */
+static int s_group_sensitivity(const mc_coreset *cs, const size_t *ids, const int64_t *cls,
+                               const double *wts, size_t n, double *s, size_t *blocks,
+                               const mc_progress *progress, mc_error *err)
+{
+	s_item *it = NULL;
+	const double **rows = NULL;
+	double *bw = NULL, *bs = NULL;
+	size_t *start = NULL, nb = 0, nt;
+	s_blockjob job;
+	pthread_t th[8];
+	size_t started = 0;
+	int rc = 0, blas_threads;
+
+	if (n == 0)
+		return 0;
+	it = malloc(n * sizeof *it);
+	rows = malloc(n * sizeof *rows);
+	bw = malloc(n * sizeof *bw);
+	bs = malloc(n * sizeof *bs);
+	start = malloc((n + 1) * sizeof *start);
+	if (it == NULL || rows == NULL || bw == NULL || bs == NULL || start == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		it[i].cls = cls[i];
+		it[i].id = i; /* position, to scatter results back */
+		it[i].w = wts[i];
+	}
+	s_sort_items(it, n);
+	for (size_t k = 0; k < n; k++) {
+		rows[k] = mc_coreset_row(cs, ids[it[k].id]);
+		bw[k] = it[k].w;
+		if (k == 0 || it[k].cls != it[k - 1].cls)
+			start[nb++] = k;
+	}
+	start[nb] = n;
+	memset(&job, 0, sizeof job);
+	job.cs = cs;
+	job.rows = rows;
+	job.bw = bw;
+	job.bs = bs;
+	job.start = start;
+	job.n_blocks = nb;
+	mc_error_clear(&job.err);
+	pthread_mutex_init(&job.lock, NULL);
+	blas_threads = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	nt = s_threads();
+	/* Threads pay off only for enough work. */
+	if (nb < 2 || n * cs->d < 65536)
+		nt = 1;
+	if (nt > nb)
+		nt = nb;
+	for (size_t t = 1; t < nt; t++) {
+		if (pthread_create(&th[t], NULL, s_block_worker, &job) != 0)
+			break;
+		started++;
+	}
+	s_block_work(&job, progress);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t + 1], NULL);
+	openblas_set_num_threads(blas_threads);
+	pthread_mutex_destroy(&job.lock);
+	if (job.rc) {
+		rc = mc_error_set(err, job.rc, "%s", job.err.text);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < n; k++)
+		s[it[k].id] = bs[k];
+	if (blocks)
+		*blocks += nb;
+cleanup:
+	free(it);
+	free(rows);
+	free(bw);
+	free(bs);
+	free(start);
+	return rc;
+}
+
+/* Importance of the rows of chunk j (local rows [0, nrows)) whose class is
+ * marked (mark == NULL: every class) into out[local]; rows of weight 0 get 0.
+ * Rows of unmarked classes are left alone. */
+static int s_chunk_importance(const mc_coreset *cs, size_t j, size_t nrows,
+                              const unsigned char *mark, double *out, size_t *blocks,
+                              const mc_progress *progress, mc_error *err)
+{
+	size_t start = j * cs->chunk, n = 0;
+	size_t *ids = malloc((nrows ? nrows : 1) * sizeof *ids);
+	int64_t *cl = malloc((nrows ? nrows : 1) * sizeof *cl);
+	double *wt = malloc((nrows ? nrows : 1) * sizeof *wt);
+	double *s = malloc((nrows ? nrows : 1) * sizeof *s);
+	size_t *loc = malloc((nrows ? nrows : 1) * sizeof *loc);
+	int rc = 0;
+
+	if (ids == NULL || cl == NULL || wt == NULL || s == NULL || loc == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		size_t i = start + r;
+		if (mark != NULL && !mark[cs->y[i]])
+			continue;
+		if (!(cs->w[i] > 0)) {
+			out[r] = 0;
+			continue;
+		}
+		ids[n] = i;
+		cl[n] = cs->y[i];
+		wt[n] = cs->w[i];
+		loc[n] = r;
+		n++;
+	}
+	rc = s_group_sensitivity(cs, ids, cl, wt, n, s, blocks, progress, err);
+	if (rc)
+		goto cleanup;
+	for (size_t k = 0; k < n; k++)
+		out[loc[k]] = s[k];
+cleanup:
+	free(ids);
+	free(cl);
+	free(wt);
+	free(s);
+	free(loc);
+	return rc;
+}
+
+static size_t s_node_size(const mc_coreset *cs)
+{
+	return cs->csize;
+}
+
+/* Leaf coreset of chunk j from the importances sens (local). */
+static int s_leaf(const mc_coreset *cs, size_t j, size_t nrows, const double *sens,
+                  mc_cs_node **out, mc_error *err)
+{
+	size_t start = j * cs->chunk, n = 0;
+	s_item *it = malloc((nrows ? nrows : 1) * sizeof *it);
+	int rc;
+
+	*out = NULL;
+	if (it == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t r = 0; r < nrows; r++) {
+		size_t i = start + r;
+		if (!(cs->w[i] > 0))
+			continue;
+		it[n].cls = cs->y[i];
+		it[n].id = i;
+		it[n].w = cs->w[i];
+		it[n].s = sens[r];
+		n++;
+	}
+	rc = s_sample(it, n, (double)s_node_size(cs) / (double)cs->chunk, cs->p.seed, 0, j, out,
+	              err);
+	free(it);
+	return rc;
+}
+
+/* Merge two nodes and reduce the union back to a node. */
+/* Merge two nodes and reduce the union back to a node. old (may be NULL) is
+ * the node this one replaces: the blocks of classes whose rows, labels and
+ * weights are unchanged take their importances from it instead of being
+ * recomputed (the same numbers: a block's result depends only on its rows
+ * in (class, index) order). */
+static int s_reduce(const mc_coreset *cs, const mc_cs_node *a, const mc_cs_node *b,
+                    const mc_cs_node *old, size_t level, size_t j, mc_cs_node **out,
+                    size_t *blocks, const mc_progress *progress, mc_error *err)
+{
+	size_t n = a->m + b->m, nc = 0, q = 0;
+	size_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	int64_t *cl = malloc((n ? n : 1) * sizeof *cl);
+	double *wt = malloc((n ? n : 1) * sizeof *wt);
+	double *s = malloc((n ? n : 1) * sizeof *s);
+	size_t *where = malloc((n ? n : 1) * sizeof *where);
+	s_item *it = malloc((n ? n : 1) * sizeof *it);
+	mc_cs_node *nd = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (ids == NULL || cl == NULL || wt == NULL || s == NULL || it == NULL || where == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const mc_cs_node *src = k < a->m ? a : b;
+		size_t r = k < a->m ? k : k - a->m;
+		it[k].id = src->idx[r];
+		it[k].w = src->w[r];
+		it[k].cls = cs->y[it[k].id];
+		it[k].s = 0;
+	}
+	/* Children are sorted by index and a's indices precede b's. */
+	s_sort_items(it, n);
+	for (size_t x = 0; x < n;) {
+		size_t y = x, ox, oy;
+		int same;
+		while (y < n && it[y].cls == it[x].cls)
+			y++;
+		/* The same class's range in the old union (sorted the same way). */
+		while (old != NULL && q < old->un && old->u_cls[q] < it[x].cls)
+			q++;
+		ox = q;
+		oy = ox;
+		while (old != NULL && oy < old->un && old->u_cls[oy] == it[x].cls)
+			oy++;
+		same = old != NULL && oy - ox == y - x;
+		for (size_t k = 0; same && k < y - x; k++)
+			same = old->u_id[ox + k] == it[x + k].id &&
+			       memcmp(&old->u_w[ox + k], &it[x + k].w, sizeof(double)) == 0;
+		for (size_t k = x; k < y; k++) {
+			if (same) {
+				it[k].s = old->u_s[ox + (k - x)];
+			} else {
+				ids[nc] = it[k].id;
+				cl[nc] = it[k].cls;
+				wt[nc] = it[k].w;
+				where[nc++] = k;
+			}
+		}
+		x = y;
+	}
+	rc = s_group_sensitivity(cs, ids, cl, wt, nc, s, blocks, progress, err);
+	if (rc)
+		goto cleanup;
+	for (size_t k = 0; k < nc; k++)
+		it[where[k]].s = s[k];
+	nd = calloc(1, sizeof *nd);
+	if (nd == NULL || (nd->u_id = malloc((n ? n : 1) * sizeof *nd->u_id)) == NULL ||
+	    (nd->u_cls = malloc((n ? n : 1) * sizeof *nd->u_cls)) == NULL ||
+	    (nd->u_w = malloc((n ? n : 1) * sizeof *nd->u_w)) == NULL ||
+	    (nd->u_s = malloc((n ? n : 1) * sizeof *nd->u_s)) == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	nd->un = n;
+	for (size_t k = 0; k < n; k++) {
+		nd->u_id[k] = it[k].id;
+		nd->u_cls[k] = it[k].cls;
+		nd->u_w[k] = it[k].w;
+		nd->u_s[k] = it[k].s;
+	}
+	/* Each level halves: the union of two nodes goes back to one node's size. */
+	rc = s_sample(it, n, 0.5, cs->p.seed, level, j, out, err);
+	if (rc == 0) {
+		/* Move the union cache into the sampled node. */
+		(*out)->un = nd->un;
+		(*out)->u_id = nd->u_id;
+		(*out)->u_cls = nd->u_cls;
+		(*out)->u_w = nd->u_w;
+		(*out)->u_s = nd->u_s;
+		nd->u_id = NULL;
+		nd->u_cls = NULL;
+		nd->u_w = NULL;
+		nd->u_s = NULL;
+	}
+cleanup:
+	s_node_free(nd);
+	free(ids);
+	free(cl);
+	free(wt);
+	free(s);
+	free(where);
+	free(it);
+	return rc;
+}
+
+static int s_node_copy(const mc_cs_node *a, mc_cs_node **out, mc_error *err)
+{
+	mc_cs_node *nd = calloc(1, sizeof *nd);
+
+	*out = NULL;
+	if (nd == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	nd->m = a->m;
+	nd->idx = malloc((a->m ? a->m : 1) * sizeof *nd->idx);
+	nd->w = malloc((a->m ? a->m : 1) * sizeof *nd->w);
+	if (nd->idx == NULL || nd->w == NULL) {
+		s_node_free(nd);
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	}
+	memcpy(nd->idx, a->idx, a->m * sizeof *nd->idx);
+	memcpy(nd->w, a->w, a->m * sizeof *nd->w);
+	*out = nd;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- tree */
+
+/* A pending change: chunks [0, n_chunks) with new leaf importances and
+ * leaves for the dirty ones, and a new tree sharing the clean nodes. */
+typedef struct s_pending {
+	size_t n_chunks;
+	unsigned char *dirty;     /* per chunk */
+	double **sens;            /* per chunk: new local importances (dirty only) */
+	mc_cs_tree tree;          /* new tree; owned[k][j] says whether a node is new */
+	unsigned char **owned;
+} s_pending;
+
+static void s_pending_free(s_pending *pd)
+{
+	if (pd->sens) {
+		for (size_t j = 0; j < pd->n_chunks; j++)
+			free(pd->sens[j]);
+	}
+	free(pd->sens);
+	free(pd->dirty);
+	for (size_t k = 0; k < pd->tree.n_levels; k++) {
+		for (size_t j = 0; j < pd->tree.len[k]; j++)
+			if (pd->owned && pd->owned[k] && pd->owned[k][j])
+				s_node_free(pd->tree.lv[k][j]);
+		free(pd->tree.lv[k]);
+		if (pd->owned)
+			free(pd->owned[k]);
+	}
+	free(pd->owned);
+	free(pd->tree.lv);
+	free(pd->tree.len);
+	memset(pd, 0, sizeof *pd);
+}
+
+static size_t s_chunk_rows(const mc_coreset *cs, size_t n_total, size_t j)
+{
+	size_t start = j * cs->chunk;
+	return n_total - start < cs->chunk ? n_total - start : cs->chunk;
+}
+
+/* Computes the new tree for n_total rows in pd->n_chunks chunks, where
+ * pd->dirty marks the chunks whose leaf must be recomputed (their new
+ * importances are in pd->sens). */
+static int s_pending_tree(mc_coreset *cs, s_pending *pd, size_t n_total,
+                          const mc_progress *progress, mc_error *err)
+{
+	size_t L = pd->n_chunks, levels = 1, len = L;
+	unsigned char *dirty = NULL, *next = NULL;
+	mc_cs_tree *t = &pd->tree;
+	int rc = 0;
+
+	while (len > 1) {
+		len = (len + 1) / 2;
+		levels++;
+	}
+	t->lv = calloc(levels, sizeof *t->lv);
+	t->len = calloc(levels, sizeof *t->len);
+	pd->owned = calloc(levels, sizeof *pd->owned);
+	dirty = calloc(L ? L : 1, 1);
+	next = calloc(L ? L : 1, 1);
+	if (t->lv == NULL || t->len == NULL || pd->owned == NULL || dirty == NULL || next == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	t->n_levels = levels;
+	len = L;
+	for (size_t k = 0; k < levels; k++) {
+		const mc_cs_tree *old = &cs->tree;
+		int have_old = k < old->n_levels;
+
+		t->len[k] = len;
+		t->lv[k] = calloc(len, sizeof *t->lv[k]);
+		pd->owned[k] = calloc(len, 1);
+		if (t->lv[k] == NULL || pd->owned[k] == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			goto cleanup;
+		}
+		for (size_t j = 0; j < len; j++) {
+			int reuse;
+			if (k == 0)
+				reuse = !pd->dirty[j] && have_old && j < old->len[0];
+			else
+				reuse = !dirty[2 * j] && (2 * j + 1 >= t->len[k - 1] || !dirty[2 * j + 1]) &&
+				        have_old && j < old->len[k] &&
+				        /* the pairing must be the same as before */
+				        ((2 * j + 1 < t->len[k - 1]) == (2 * j + 1 < old->len[k - 1]));
+			if (reuse) {
+				t->lv[k][j] = old->lv[k][j];
+				next[j] = 0;
+				continue;
+			}
+			if (k == 0) {
+				rc = s_leaf(cs, j, s_chunk_rows(cs, n_total, j), pd->sens[j],
+				            &t->lv[k][j], err);
+			} else if (2 * j + 1 < t->len[k - 1]) {
+				const mc_cs_node *prev = have_old && j < old->len[k] ? old->lv[k][j]
+				                                                      : NULL;
+				rc = s_reduce(cs, t->lv[k - 1][2 * j], t->lv[k - 1][2 * j + 1], prev, k,
+				              j, &t->lv[k][j], &cs->work_blocks, progress, err);
+			} else {
+				rc = s_node_copy(t->lv[k - 1][2 * j], &t->lv[k][j], err);
+			}
+			if (rc)
+				goto cleanup;
+			pd->owned[k][j] = 1;
+			next[j] = 1;
+			cs->work_nodes++;
+			if (mc_progress_report(progress, k, levels, "coreset: tree")) {
+				rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+				goto cleanup;
+			}
+		}
+		memcpy(dirty, next, len);
+		len = (len + 1) / 2;
+	}
+cleanup:
+	free(dirty);
+	free(next);
+	return rc;
+}
+
+/* Installs pd: importances of dirty chunks, the new tree (freeing replaced
+ * old nodes). */
+static void s_pending_commit(mc_coreset *cs, s_pending *pd)
+{
+	mc_cs_tree *old = &cs->tree;
+
+	for (size_t j = 0; j < pd->n_chunks; j++) {
+		if (pd->dirty[j] && pd->sens[j] != NULL)
+			memcpy(cs->sens + j * cs->chunk, pd->sens[j],
+			       s_chunk_rows(cs, cs->n, j) * sizeof *cs->sens);
+	}
+	/* Free the old nodes that the new tree does not share. */
+	for (size_t k = 0; k < old->n_levels; k++) {
+		for (size_t j = 0; j < old->len[k]; j++) {
+			int kept = k < pd->tree.n_levels && j < pd->tree.len[k] &&
+			           pd->tree.lv[k][j] == old->lv[k][j];
+			if (!kept)
+				s_node_free(old->lv[k][j]);
+		}
+		free(old->lv[k]);
+	}
+	free(old->lv);
+	free(old->len);
+	cs->tree = pd->tree;
+	memset(&pd->tree, 0, sizeof pd->tree);
+	for (size_t k = 0; pd->owned && k < cs->tree.n_levels; k++)
+		free(pd->owned[k]);
+	free(pd->owned);
+	pd->owned = NULL;
+	s_invalidate_scores(cs);
+}
+
+static int s_pending_init(s_pending *pd, size_t n_chunks, mc_error *err)
+{
+	memset(pd, 0, sizeof *pd);
+	pd->n_chunks = n_chunks;
+	pd->dirty = calloc(n_chunks ? n_chunks : 1, 1);
+	pd->sens = calloc(n_chunks ? n_chunks : 1, sizeof *pd->sens);
+	if (pd->dirty == NULL || pd->sens == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	return 0;
+}
+
+/* Recomputes, for each chunk j with marks[j] != NULL, the blocks of the
+ * marked classes, then the tree; commits on success. n_total rows exist. */
+static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
+                       unsigned char *const *marks, const unsigned char *all_dirty,
+                       const mc_progress *progress, mc_error *err)
+{
+	s_pending pd;
+	int rc;
+
+	cs->work_blocks = 0;
+	cs->work_nodes = 0;
+	if (all_dirty == NULL) {
+		int any = 0;
+		for (size_t j = 0; marks != NULL && j < n_chunks && !any; j++)
+			any = marks[j] != NULL;
+		if (!any)
+			return 0; /* nothing changed */
+	}
+	rc = s_pending_init(&pd, n_chunks, err);
+	if (rc)
+		goto cleanup;
+	for (size_t j = 0; j < n_chunks; j++) {
+		size_t nr = s_chunk_rows(cs, n_total, j), old_nr;
+		int full = all_dirty != NULL && all_dirty[j];
+
+		if (!full && (marks == NULL || marks[j] == NULL))
+			continue;
+		pd.dirty[j] = 1;
+		pd.sens[j] = malloc((nr ? nr : 1) * sizeof *pd.sens[j]);
+		if (pd.sens[j] == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			goto cleanup;
+		}
+		if (!full) {
+			old_nr = s_chunk_rows(cs, cs->n, j);
+			memcpy(pd.sens[j], cs->sens + j * cs->chunk, old_nr * sizeof *pd.sens[j]);
+		}
+		rc = s_chunk_importance(cs, j, nr, full ? NULL : marks[j], pd.sens[j],
+		                        &cs->work_blocks, progress, err);
+		if (rc)
+			goto cleanup;
+		if (mc_progress_report(progress, j + 1, n_chunks, "coreset: importance")) {
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+			goto cleanup;
+		}
+	}
+	rc = s_pending_tree(cs, &pd, n_total, progress, err);
+	if (rc)
+		goto cleanup;
+	{
+		size_t old_n = cs->n;
+		cs->n = n_total;
+		s_pending_commit(cs, &pd);
+		(void)old_n;
+	}
+cleanup:
+	s_pending_free(&pd);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int s_check_rows(const mc_matrix *X, const int64_t *y, const double *w, size_t d,
+                        int has_d, mc_error *err)
+{
+	if (X == NULL || y == NULL)
+		return mc_error_set(err, MC_ERR_INVALID, "coreset: X and y are required");
+	if (X->rows == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "coreset: X has no rows");
+	if (X->cols == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "coreset: X has no columns");
+	if (has_d && X->cols != d)
+		return mc_error_set(err, MC_ERR_SHAPE,
+		                    "coreset: X has %zu columns, the service holds %zu", X->cols, d);
+	for (size_t i = 0; i < X->rows; i++) {
+		if (y[i] < 0 || y[i] > S_MAX_LABEL)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "coreset: y[%zu] = %lld, expected a class id in [0, %d]", i,
+			                    (long long)y[i], S_MAX_LABEL);
+		if (w != NULL && (!(w[i] >= 0) || !isfinite(w[i])))
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "coreset: sample_weight[%zu] = %g, expected a finite "
+			                    "number >= 0", i, w[i]);
+		for (size_t j = 0; j < X->cols; j++) {
+			if (!isfinite(MC_AT(X, i, j)))
+				return mc_error_set(err, MC_ERR_INVALID,
+				                    "coreset: X row %zu, column %zu is %g, expected a finite "
+				                    "number", i, j, MC_AT(X, i, j));
+		}
+	}
+	return 0;
+}
+
+static void *s_grow(void *p, size_t n, size_t size)
+{
+	return realloc(p, (n ? n : 1) * size);
+}
+
+int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                             const double *w, const mc_progress *progress, mc_error *err)
+{
+	size_t n_old, n_new, d, chunk, old_chunks, new_chunks, K;
+	mc_cs_chunk *chunks = NULL;
+	unsigned char *all = NULL;
+	int rc, first = cs->n == 0;
+
+	rc = s_check_rows(X, y, w, cs->d, !first, err);
+	if (rc)
+		return rc;
+	n_old = cs->n;
+	n_new = n_old + X->rows;
+	d = first ? X->cols : cs->d;
+	chunk = cs->chunk;
+	K = cs->K;
+	for (size_t i = 0; i < X->rows; i++)
+		if ((size_t)y[i] + 1 > K)
+			K = (size_t)y[i] + 1;
+	if (first) {
+		size_t present = 0;
+		unsigned char *seen = calloc(K, 1);
+		if (seen == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		for (size_t i = 0; i < X->rows; i++) {
+			if (!seen[y[i]]) {
+				seen[y[i]] = 1;
+				present++;
+			}
+		}
+		free(seen);
+		chunk = cs->p.chunk_size;
+		if (chunk == 0) {
+			chunk = 4 * (d + 1) * present;
+			if (chunk < 16384)
+				chunk = 16384;
+		}
+		if (cs->p.coreset_size > 0) {
+			cs->csize = cs->p.coreset_size;
+		} else {
+			size_t frac = cs->p.optimized_for == MC_CORESET_TRAINING ? 8 : 20;
+			size_t floor_m = 2 * (d + 2) < 64 ? 64 : 2 * (d + 2);
+			cs->csize = chunk / frac > floor_m ? chunk / frac : floor_m;
+		}
+	}
+	/* Grow per-sample arrays (contents up to n_old are untouched). */
+	if (n_new > cs->cap) {
+		size_t cap = cs->cap ? cs->cap : 1024;
+		int64_t *ny;
+		double *nw, *nsens;
+		unsigned char *nseen;
+		while (cap < n_new)
+			cap *= 2;
+		ny = s_grow(cs->y, cap, sizeof *cs->y);
+		if (ny)
+			cs->y = ny;
+		nw = s_grow(cs->w, cap, sizeof *cs->w);
+		if (nw)
+			cs->w = nw;
+		nsens = s_grow(cs->sens, cap, sizeof *cs->sens);
+		if (nsens)
+			cs->sens = nsens;
+		nseen = s_grow(cs->seen, cap, 1);
+		if (nseen)
+			cs->seen = nseen;
+		if (!ny || !nw || !nsens || !nseen)
+			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory for %zu samples",
+			                    n_new);
+		cs->cap = cap;
+	}
+	old_chunks = cs->n_chunks;
+	new_chunks = (n_new + chunk - 1) / chunk;
+	chunks = calloc(new_chunks, sizeof *chunks);
+	all = calloc(new_chunks, 1);
+	if (chunks == NULL || all == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t j = 0; j < old_chunks; j++)
+		chunks[j] = cs->chunks[j];
+	/* Extend the last old chunk, allocate new ones (old rows stay valid). */
+	for (size_t j = old_chunks ? old_chunks - 1 : 0; j < new_chunks; j++) {
+		size_t rows = (n_new - j * chunk) < chunk ? n_new - j * chunk : chunk;
+		size_t have = j < old_chunks ? cs->chunks[j].n : 0;
+		double *buf;
+		if (rows == have)
+			continue;
+		buf = malloc(rows * d * sizeof *buf);
+		if (buf == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM,
+			                  "coreset: out of memory for a %zux%zu chunk", rows, d);
+			goto cleanup;
+		}
+		if (have)
+			memcpy(buf, cs->chunks[j].X, have * d * sizeof *buf);
+		chunks[j].X = buf;
+		chunks[j].n = rows;
+		all[j] = 1;
+	}
+	for (size_t r = 0; r < X->rows; r++) {
+		size_t i = n_old + r, j = i / chunk;
+		memcpy(chunks[j].X + (i % chunk) * d, X->data + r * X->stride, d * sizeof(double));
+		cs->y[i] = y[r];
+		cs->w[i] = w ? w[r] : 1.0;
+		cs->seen[i] = 0;
+		cs->sens[i] = 0;
+	}
+	{
+		/* Swap in the chunk table so the row accessor sees new rows; undo on
+		 * failure. */
+		mc_cs_chunk *old_tab = cs->chunks;
+		size_t save_d = cs->d, save_chunk = cs->chunk, save_K = cs->K, save_nc = cs->n_chunks;
+		cs->chunks = chunks;
+		cs->n_chunks = new_chunks;
+		cs->d = d;
+		cs->chunk = chunk;
+		cs->K = K;
+		rc = s_recompute(cs, n_new, new_chunks, NULL, all, progress, err);
+		if (rc) {
+			cs->chunks = old_tab;
+			cs->n_chunks = save_nc;
+			cs->d = save_d;
+			cs->chunk = save_chunk;
+			cs->K = save_K;
+			goto cleanup;
+		}
+		/* Free replaced buffers of the extended last chunk. */
+		if (old_chunks && all[old_chunks - 1])
+			free(old_tab[old_chunks - 1].X);
+		free(old_tab);
+		chunks = NULL;
+	}
+cleanup:
+	if (chunks) {
+		for (size_t j = 0; j < new_chunks; j++)
+			if (all[j])
+				free(chunks[j].X);
+		free(chunks);
+	}
+	free(all);
+	return rc;
+}
+
+int mc_coreset_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y, const double *w,
+                     const mc_progress *progress, mc_error *err)
+{
+	if (cs->n != 0)
+		return mc_error_set(err, MC_ERR_STATE,
+		                    "coreset: already built with %zu samples; use partial_build to add "
+		                    "data", cs->n);
+	return mc_coreset_partial_build(cs, X, y, w, progress, err);
+}
+
+/* ---------------------------------------------------------------- coreset */
+
+int mc_coreset_get_coreset(const mc_coreset *cs, size_t level, size_t **idx, double **w,
+                           size_t *m, mc_error *err)
+{
+	const mc_cs_tree *t = &cs->tree;
+	size_t k, total = 0, pos = 0;
+	s_pair *pr;
+
+	*idx = NULL;
+	*w = NULL;
+	*m = 0;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	k = level >= t->n_levels ? 0 : t->n_levels - 1 - level;
+	for (size_t j = 0; j < t->len[k]; j++)
+		total += t->lv[k][j]->m;
+	pr = malloc((total ? total : 1) * sizeof *pr);
+	*idx = malloc((total ? total : 1) * sizeof **idx);
+	*w = malloc((total ? total : 1) * sizeof **w);
+	if (pr == NULL || *idx == NULL || *w == NULL) {
+		free(pr);
+		free(*idx);
+		free(*w);
+		*idx = NULL;
+		*w = NULL;
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	}
+	for (size_t j = 0; j < t->len[k]; j++) {
+		const mc_cs_node *nd = t->lv[k][j];
+		for (size_t q = 0; q < nd->m; q++) {
+			pr[pos].id = nd->idx[q];
+			pr[pos].w = nd->w[q];
+			pos++;
+		}
+	}
+	qsort(pr, total, sizeof *pr, s_cmp_pair);
+	for (size_t q = 0; q < total; q++) {
+		(*idx)[q] = pr[q].id;
+		(*w)[q] = pr[q].w;
+	}
+	free(pr);
+	*m = total;
+	return 0;
+}
+
+int mc_coreset_coreset_data(const mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
+                            double **wc, size_t **idx_out, mc_error *err)
+{
+	size_t *idx = NULL, m = 0;
+	double *w = NULL;
+	int64_t *y = NULL;
+	mc_matrix *X = NULL;
+	int rc;
+
+	*Xc = NULL;
+	*yc = NULL;
+	*wc = NULL;
+	if (idx_out)
+		*idx_out = NULL;
+	rc = mc_coreset_get_coreset(cs, level, &idx, &w, &m, err);
+	if (rc)
+		return rc;
+	rc = mc_matrix_new(&X, m, cs->d, err);
+	if (rc)
+		goto cleanup;
+	y = malloc((m ? m : 1) * sizeof *y);
+	if (y == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t q = 0; q < m; q++) {
+		memcpy(X->data + q * X->stride, mc_coreset_row(cs, idx[q]), cs->d * sizeof(double));
+		y[q] = cs->y[idx[q]];
+	}
+	*Xc = X;
+	*yc = y;
+	*wc = w;
+	if (idx_out)
+		*idx_out = idx;
+	else
+		free(idx);
+	return 0;
+cleanup:
+	mc_matrix_free(X);
+	free(y);
+	free(w);
+	free(idx);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- scores */
+
+int mc_coreset_scores(mc_coreset *cs, mc_score_method method, const double **scores,
+                      const mc_progress *progress, mc_error *err)
+{
+	*scores = NULL;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	switch (method) {
+	case MC_SCORE_IMPORTANCE:
+		*scores = cs->sens;
+		return 0;
+	case MC_SCORE_RANDOM:
+		if (cs->scores[method] == NULL) {
+			double *r = malloc(cs->n * sizeof *r);
+			if (r == NULL)
+				return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			for (size_t i = 0; i < cs->n; i++)
+				r[i] = s_hash_uniform(cs->p.seed, i);
+			cs->scores[method] = r;
+		}
+		*scores = cs->scores[method];
+		return 0;
+	default:
+		return s_model_scores(cs, method, scores, progress, err);
+	}
+}
+
+/* ---------------------------------------------------------------- queries */
+
+void mc_cleaning_query_init(mc_cleaning_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->ignore_seen = 1;
+	q->method = MC_SCORE_IMPORTANCE;
+}
+
+typedef struct s_ranked {
+	double score;
+	size_t id;
+} s_ranked;
+
+static int s_cmp_ranked(const void *a, const void *b)
+{
+	const s_ranked *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
+                                    double **score, size_t *count,
+                                    const mc_progress *progress, mc_error *err)
+{
+	unsigned char *cand = NULL, *taken = NULL;
+	s_ranked *rk = NULL, *out = NULL;
+	const double *sc = NULL;
+	size_t nrk = 0, nout = 0;
+	int rc;
+
+	*idx = NULL;
+	*score = NULL;
+	*count = 0;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	for (size_t k = 0; k < q->n_ignore; k++)
+		if (q->ignore[k] >= cs->n)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "ignore_indices[%zu] = %zu, expected an index below %zu", k,
+			                    q->ignore[k], cs->n);
+	for (size_t k = 0; q->has_select_from && k < q->n_select_from; k++)
+		if (q->select_from[k] >= cs->n)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "select_from_indices[%zu] = %zu, expected an index below %zu",
+			                    k, q->select_from[k], cs->n);
+	for (size_t c = 0; c < q->n_class_size; c++) {
+		int64_t cl = q->class_size[c].cls;
+		size_t have = 0;
+		for (size_t i = 0; cl >= 0 && i < cs->n && !have; i++)
+			have = cs->y[i] == cl;
+		if (!have)
+			return mc_error_set(err, MC_ERR_NOTFOUND,
+			                    "class_size: class %lld has no samples", (long long)cl);
+	}
+	rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
+	if (rc)
+		return rc;
+	cand = malloc(cs->n);
+	taken = calloc(cs->n, 1);
+	rk = malloc(cs->n * sizeof *rk);
+	out = malloc(cs->n * sizeof *out);
+	if (cand == NULL || taken == NULL || rk == NULL || out == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	if (q->has_select_from) {
+		memset(cand, 0, cs->n);
+		for (size_t k = 0; k < q->n_select_from; k++)
+			cand[q->select_from[k]] = 1;
+	} else {
+		memset(cand, 1, cs->n);
+	}
+	for (size_t k = 0; k < q->n_ignore; k++)
+		cand[q->ignore[k]] = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		if (!(cs->w[i] > 0) || (q->ignore_seen && cs->seen[i]))
+			cand[i] = 0;
+		if (cand[i]) {
+			rk[nrk].score = sc[i];
+			rk[nrk].id = i;
+			nrk++;
+		}
+	}
+	qsort(rk, nrk, sizeof *rk, s_cmp_ranked);
+	if (q->n_class_size == 0) {
+		size_t lim = q->has_size && q->size < nrk ? q->size : nrk;
+		memcpy(out, rk, lim * sizeof *out);
+		nout = lim;
+	} else {
+		size_t fixed = 0, rest;
+		for (size_t c = 0; c < q->n_class_size; c++) {
+			const mc_class_size *e = &q->class_size[c];
+			size_t got = 0;
+			if (e->kind == MC_CLASS_SIZE_ANY)
+				continue;
+			for (size_t k = 0; k < nrk; k++) {
+				if (cs->y[rk[k].id] != e->cls || taken[rk[k].id])
+					continue;
+				if (e->kind == MC_CLASS_SIZE_COUNT && got >= e->count)
+					break;
+				taken[rk[k].id] = 1;
+				out[nout++] = rk[k];
+				got++;
+			}
+			fixed += got;
+		}
+		rest = q->has_size && q->size > fixed ? q->size - fixed : 0;
+		for (size_t k = 0; k < nrk && rest > 0; k++) {
+			int any = 0;
+			if (taken[rk[k].id])
+				continue;
+			for (size_t c = 0; c < q->n_class_size && !any; c++)
+				any = q->class_size[c].kind == MC_CLASS_SIZE_ANY &&
+				      q->class_size[c].cls == cs->y[rk[k].id];
+			if (!any)
+				continue;
+			taken[rk[k].id] = 1;
+			out[nout++] = rk[k];
+			rest--;
+		}
+		qsort(out, nout, sizeof *out, s_cmp_ranked);
+	}
+	*idx = malloc((nout ? nout : 1) * sizeof **idx);
+	*score = malloc((nout ? nout : 1) * sizeof **score);
+	if (*idx == NULL || *score == NULL) {
+		free(*idx);
+		free(*score);
+		*idx = NULL;
+		*score = NULL;
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	for (size_t k = 0; k < nout; k++) {
+		(*idx)[k] = out[k].id;
+		(*score)[k] = out[k].score;
+		cs->seen[out[k].id] = 1;
+	}
+	*count = nout;
+cleanup:
+	free(cand);
+	free(taken);
+	free(rk);
+	free(out);
+	return rc;
+}
+
+int mc_coreset_set_seen(mc_coreset *cs, const size_t *idx, size_t n, int seen, mc_error *err)
+{
+	if (idx == NULL) {
+		if (cs->n)
+			memset(cs->seen, seen ? 1 : 0, cs->n);
+		return 0;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (idx[k] >= cs->n)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "set_seen_indication: index %zu is out of range (n = %zu)",
+			                    idx[k], cs->n);
+	for (size_t k = 0; k < n; k++)
+		cs->seen[idx[k]] = seen ? 1 : 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- updates */
+
+/* Marks, per chunk, the classes of the rows idx (both their current label
+ * and old_y when given). Caller frees marks[j] and marks. */
+static int s_marks(const mc_coreset *cs, const size_t *idx, size_t n, const int64_t *old_y,
+                   const unsigned char *changed, size_t K, unsigned char ***out, mc_error *err)
+{
+	unsigned char **marks = calloc(cs->n_chunks, sizeof *marks);
+
+	*out = NULL;
+	if (marks == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		size_t j = idx[k] / cs->chunk;
+		if (changed != NULL && !changed[k])
+			continue;
+		if (marks[j] == NULL && (marks[j] = calloc(K, 1)) == NULL) {
+			for (size_t q = 0; q < cs->n_chunks; q++)
+				free(marks[q]);
+			free(marks);
+			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		}
+		marks[j][cs->y[idx[k]]] = 1;
+		if (old_y)
+			marks[j][old_y[k]] = 1;
+	}
+	*out = marks;
+	return 0;
+}
+
+static void s_marks_free(unsigned char **marks, size_t n)
+{
+	if (marks == NULL)
+		return;
+	for (size_t j = 0; j < n; j++)
+		free(marks[j]);
+	free(marks);
+}
+
+static int s_check_idx(const mc_coreset *cs, const char *what, const size_t *idx, size_t n,
+                       mc_error *err)
+{
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "%s: the service is not built yet", what);
+	for (size_t k = 0; k < n; k++)
+		if (idx[k] >= cs->n)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "%s: index %zu (item %zu) is out of range (n = %zu)", what,
+			                    idx[k], k, cs->n);
+	return 0;
+}
+
+int mc_coreset_update_targets(mc_coreset *cs, const size_t *idx, size_t n, const int64_t *y,
+                              const mc_progress *progress, mc_error *err)
+{
+	int64_t *old = NULL;
+	unsigned char **marks = NULL, *chg = NULL;
+	size_t K = cs->K, old_K = cs->K;
+	int rc = s_check_idx(cs, "update_targets", idx, n, err);
+
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		if (y[k] < 0 || y[k] > S_MAX_LABEL)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "update_targets: y[%zu] = %lld, expected a class id in [0, %d]",
+			                    k, (long long)y[k], S_MAX_LABEL);
+		if ((size_t)y[k] + 1 > K)
+			K = (size_t)y[k] + 1;
+	}
+	old = malloc((n ? n : 1) * sizeof *old);
+	if (old == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		old[k] = cs->y[idx[k]];
+		cs->y[idx[k]] = y[k];
+	}
+	cs->K = K;
+	chg = malloc((n ? n : 1) * sizeof *chg);
+	if (chg == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	} else {
+		for (size_t k = 0; k < n; k++)
+			chg[k] = old[k] != y[k];
+		rc = s_marks(cs, idx, n, old, chg, K, &marks, err);
+	}
+	if (rc == 0)
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+	if (rc) {
+		for (size_t k = n; k-- > 0;)
+			cs->y[idx[k]] = old[k];
+		cs->K = old_K;
+	}
+	s_marks_free(marks, cs->n_chunks);
+	free(old);
+	free(chg);
+	return rc;
+}
+
+int mc_coreset_update_weights(mc_coreset *cs, const size_t *idx, size_t n, const double *w,
+                              const mc_progress *progress, mc_error *err)
+{
+	double *old = NULL;
+	unsigned char **marks = NULL, *chg = NULL;
+	int rc = s_check_idx(cs, "update_weights", idx, n, err);
+
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < n; k++)
+		if (!(w[k] >= 0) || !isfinite(w[k]))
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "update_weights: weight[%zu] = %g, expected a finite number "
+			                    ">= 0", k, w[k]);
+	old = malloc((n ? n : 1) * sizeof *old);
+	if (old == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		old[k] = cs->w[idx[k]];
+		cs->w[idx[k]] = w[k];
+	}
+	chg = malloc((n ? n : 1) * sizeof *chg);
+	if (chg == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	} else {
+		for (size_t k = 0; k < n; k++)
+			chg[k] = old[k] != w[k];
+		rc = s_marks(cs, idx, n, NULL, chg, cs->K, &marks, err);
+	}
+	if (rc == 0)
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+	if (rc) {
+		for (size_t k = n; k-- > 0;)
+			cs->w[idx[k]] = old[k];
+	}
+	s_marks_free(marks, cs->n_chunks);
+	free(old);
+	free(chg);
+	return rc;
+}
+
+int mc_coreset_remove_samples(mc_coreset *cs, const size_t *idx, size_t n,
+                              const mc_progress *progress, mc_error *err)
+{
+	double *zero = calloc(n ? n : 1, sizeof *zero);
+	int rc;
+
+	if (zero == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	rc = mc_coreset_update_weights(cs, idx, n, zero, progress, err);
+	if (rc) {
+		/* The message names update_weights; say what the user called. */
+		char msg[MC_ERROR_TEXT_MAX];
+		if (err && strncmp(err->text, "update_weights", 14) == 0) {
+			snprintf(msg, sizeof msg, "remove_samples%s", err->text + 14);
+			memcpy(err->text, msg, sizeof msg);
+		}
+	}
+	free(zero);
+	return rc;
+}
+
+int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
+                               const mc_matrix *X, const mc_progress *progress,
+                               mc_error *err)
+{
+	double *old = NULL;
+	unsigned char **marks = NULL;
+	size_t d = cs->d;
+	int rc = s_check_idx(cs, "update_features", idx, n, err);
+
+	if (rc)
+		return rc;
+	if (X == NULL || X->rows != n || X->cols != d)
+		return mc_error_set(err, MC_ERR_SHAPE,
+		                    "update_features: X is %zux%zu, expected %zux%zu (one row per "
+		                    "index)", X ? X->rows : 0, X ? X->cols : 0, n, d);
+	for (size_t k = 0; k < n; k++)
+		for (size_t j = 0; j < d; j++)
+			if (!isfinite(MC_AT(X, k, j)))
+				return mc_error_set(err, MC_ERR_INVALID,
+				                    "update_features: X row %zu, column %zu is %g, expected "
+				                    "a finite number", k, j, MC_AT(X, k, j));
+	old = malloc((n ? n : 1) * d * sizeof *old);
+	if (old == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		double *row = (double *)mc_coreset_row(cs, idx[k]);
+		memcpy(old + k * d, row, d * sizeof *old);
+		memcpy(row, X->data + k * X->stride, d * sizeof *row);
+	}
+	rc = s_marks(cs, idx, n, NULL, NULL, cs->K, &marks, err);
+	if (rc == 0)
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+	if (rc) {
+		for (size_t k = n; k-- > 0;)
+			memcpy((double *)mc_coreset_row(cs, idx[k]), old + k * d, d * sizeof *old);
+	}
+	s_marks_free(marks, cs->n_chunks);
+	free(old);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- save/load */
+
+static const char s_file_magic[8] = { 'M', 'C', 'C', 'O', 'R', 'E', 'S', 'T' };
+#define S_FILE_VERSION 1u
+
+typedef struct s_buf {
+	unsigned char *p;
+	size_t len, cap;
+	int failed;
+} s_buf;
+
+static void s_put(s_buf *b, const void *data, size_t len)
+{
+	if (b->failed)
+		return;
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		unsigned char *np;
+		while (cap < b->len + len)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (np == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void s_put_u64(s_buf *b, uint64_t v)
+{
+	s_put(b, &v, sizeof v);
+}
+
+static void s_put_f64(s_buf *b, double v)
+{
+	s_put(b, &v, sizeof v);
+}
+
+/* Writes one section: tag, length, CRC-32, data. */
+static int s_section(mc_atomic_file *f, const char tag[4], const void *data, size_t len,
+                     mc_error *err)
+{
+	unsigned char head[16];
+	uint64_t l = len;
+	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	const unsigned char *p = data;
+	size_t left = len;
+	int rc;
+
+	/* crc32 takes a uInt length: feed large sections in pieces. */
+	while (left > 0) {
+		uInt piece = left > (1u << 30) ? (1u << 30) : (uInt)left;
+		crc = (uint32_t)crc32(crc, p, piece);
+		p += piece;
+		left -= piece;
+	}
+	memcpy(head, tag, 4);
+	memcpy(head + 4, &l, 8);
+	memcpy(head + 12, &crc, 4);
+	rc = mc_atomic_file_write(f, head, sizeof head, err);
+	if (rc == 0 && len > 0)
+		rc = mc_atomic_file_write(f, data, len, err);
+	return rc;
+}
+
+int mc_coreset_save(const mc_coreset *cs, const char *path, mc_error *err)
+{
+	mc_atomic_file *f = NULL;
+	s_buf parm = { 0 }, tree = { 0 };
+	uint32_t version = S_FILE_VERSION;
+	int rc;
+
+	s_put_u64(&parm, (uint64_t)cs->p.optimized_for);
+	s_put_u64(&parm, cs->p.chunk_size);
+	s_put_u64(&parm, cs->p.coreset_size);
+	s_put_u64(&parm, (uint64_t)cs->p.basis);
+	s_put_u64(&parm, cs->p.seed);
+	s_put_u64(&parm, (uint64_t)cs->p.folds);
+	s_put_f64(&parm, cs->p.C);
+	s_put_u64(&parm, (uint64_t)cs->p.max_iter);
+	s_put_u64(&parm, cs->n);
+	s_put_u64(&parm, cs->d);
+	s_put_u64(&parm, cs->K);
+	s_put_u64(&parm, cs->chunk);
+	s_put_u64(&parm, cs->csize);
+	s_put_u64(&tree, cs->tree.n_levels);
+	for (size_t k = 0; k < cs->tree.n_levels; k++) {
+		s_put_u64(&tree, cs->tree.len[k]);
+		for (size_t j = 0; j < cs->tree.len[k]; j++) {
+			const mc_cs_node *nd = cs->tree.lv[k][j];
+			s_put_u64(&tree, nd->m);
+			for (size_t q = 0; q < nd->m; q++)
+				s_put_u64(&tree, nd->idx[q]);
+			s_put(&tree, nd->w, nd->m * sizeof *nd->w);
+		}
+	}
+	if (parm.failed || tree.failed) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+		goto cleanup;
+	}
+	rc = mc_atomic_file_open(&f, path, err);
+	if (rc)
+		goto cleanup;
+	rc = mc_atomic_file_write(f, s_file_magic, sizeof s_file_magic, err);
+	if (rc == 0)
+		rc = mc_atomic_file_write(f, &version, sizeof version, err);
+	if (rc == 0)
+		rc = s_section(f, "PARM", parm.p, parm.len, err);
+	for (size_t j = 0; rc == 0 && j < cs->n_chunks; j++)
+		rc = s_section(f, "FEAT", cs->chunks[j].X, cs->chunks[j].n * cs->d * sizeof(double),
+		               err);
+	if (rc == 0)
+		rc = s_section(f, "LABL", cs->y, cs->n * sizeof *cs->y, err);
+	if (rc == 0)
+		rc = s_section(f, "WGHT", cs->w, cs->n * sizeof *cs->w, err);
+	if (rc == 0)
+		rc = s_section(f, "SEEN", cs->seen, cs->n, err);
+	if (rc == 0)
+		rc = s_section(f, "SENS", cs->sens, cs->n * sizeof *cs->sens, err);
+	if (rc == 0)
+		rc = s_section(f, "TREE", tree.p, tree.len, err);
+	if (rc == 0)
+		rc = s_section(f, "END.", NULL, 0, err);
+	if (rc) {
+		mc_atomic_file_abort(f);
+		goto cleanup;
+	}
+	rc = mc_atomic_file_commit(f, err);
+cleanup:
+	free(parm.p);
+	free(tree.p);
+	return rc;
+}
+
+typedef struct s_reader {
+	FILE *fp;
+	const char *path;
+} s_reader;
+
+/* Reads the next section, which must have tag; *data is malloc'd (caller
+ * frees), *len its size. */
+static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, size_t *len,
+                          size_t max_len, mc_error *err)
+{
+	unsigned char head[16];
+	uint64_t l;
+	uint32_t crc, got = (uint32_t)crc32(0L, Z_NULL, 0);
+	unsigned char *p;
+
+	*data = NULL;
+	*len = 0;
+	if (fread(head, 1, sizeof head, r->fp) != sizeof head)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: truncated before section %.4s", r->path,
+		                    tag);
+	if (memcmp(head, tag, 4) != 0)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: expected section %.4s, found \"%.4s\"",
+		                    r->path, tag, (const char *)head);
+	memcpy(&l, head + 4, 8);
+	memcpy(&crc, head + 12, 4);
+	if (l > max_len)
+		return mc_error_set(err, MC_ERR_PARSE,
+		                    "%s: section %.4s is %llu bytes, expected at most %zu", r->path, tag,
+		                    (unsigned long long)l, max_len);
+	p = malloc(l ? (size_t)l : 1);
+	if (p == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory for section %.4s", r->path,
+		                    tag);
+	if (l && fread(p, 1, (size_t)l, r->fp) != (size_t)l) {
+		free(p);
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s is truncated", r->path, tag);
+	}
+	for (size_t off = 0; off < l;) {
+		uInt piece = l - off > (1u << 30) ? (1u << 30) : (uInt)(l - off);
+		got = (uint32_t)crc32(got, p + off, piece);
+		off += piece;
+	}
+	if (got != crc) {
+		free(p);
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s: checksum mismatch "
+		                    "(file is corrupt)", r->path, tag);
+	}
+	*data = p;
+	*len = (size_t)l;
+	return 0;
+}
+
+static uint64_t s_get_u64(const unsigned char *p, size_t *pos)
+{
+	uint64_t v;
+	memcpy(&v, p + *pos, 8);
+	*pos += 8;
+	return v;
+}
+
+int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
+{
+	s_reader r = { NULL, path };
+	mc_coreset *cs = NULL;
+	mc_coreset_params p;
+	unsigned char magic[8], *sec = NULL;
+	uint32_t version;
+	size_t len, pos = 0, n, d, K, chunk, csize, nch;
+	int rc;
+
+	*out = NULL;
+	r.fp = fopen(path, "rb");
+	if (r.fp == NULL)
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	if (fread(magic, 1, 8, r.fp) != 8 || memcmp(magic, s_file_magic, 8) != 0) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: not a maskclean coreset file (bad magic)",
+		                  path);
+		goto cleanup;
+	}
+	if (fread(&version, 1, 4, r.fp) != 4 || version != S_FILE_VERSION) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: coreset file version %u, expected %u", path,
+		                  version, S_FILE_VERSION);
+		goto cleanup;
+	}
+	rc = s_read_section(&r, "PARM", &sec, &len, 4096, err);
+	if (rc)
+		goto cleanup;
+	if (len != 13 * 8) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM is %zu bytes, expected %d",
+		                  path, len, 13 * 8);
+		goto cleanup;
+	}
+	mc_coreset_params_default(&p);
+	p.optimized_for = (mc_coreset_goal)s_get_u64(sec, &pos);
+	p.chunk_size = s_get_u64(sec, &pos);
+	p.coreset_size = s_get_u64(sec, &pos);
+	p.basis = (mc_coreset_basis)s_get_u64(sec, &pos);
+	p.seed = s_get_u64(sec, &pos);
+	p.folds = (int)s_get_u64(sec, &pos);
+	memcpy(&p.C, sec + pos, 8);
+	pos += 8;
+	p.max_iter = (int)s_get_u64(sec, &pos);
+	n = s_get_u64(sec, &pos);
+	d = s_get_u64(sec, &pos);
+	K = s_get_u64(sec, &pos);
+	chunk = s_get_u64(sec, &pos);
+	csize = s_get_u64(sec, &pos);
+	free(sec);
+	sec = NULL;
+	if (n == 0 || d == 0 || d > (1u << 24) || chunk < 2 || K == 0 || K > S_MAX_LABEL + 1 ||
+	    n > ((size_t)1 << 40)) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: implausible sizes n=%zu "
+		                  "d=%zu K=%zu chunk=%zu", path, n, d, K, chunk);
+		goto cleanup;
+	}
+	rc = mc_coreset_new(&cs, &p, err);
+	if (rc) {
+		mc_error_prefix(err, "%s: section PARM", path);
+		goto cleanup;
+	}
+	cs->d = d;
+	cs->K = K;
+	cs->chunk = chunk;
+	cs->csize = csize;
+	nch = (n + chunk - 1) / chunk;
+	cs->chunks = calloc(nch, sizeof *cs->chunks);
+	if (cs->chunks == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+		goto cleanup;
+	}
+	for (size_t j = 0; j < nch; j++) {
+		size_t rows = n - j * chunk < chunk ? n - j * chunk : chunk;
+		rc = s_read_section(&r, "FEAT", &sec, &len, rows * d * sizeof(double), err);
+		if (rc)
+			goto cleanup;
+		if (len != rows * d * sizeof(double)) {
+			free(sec);
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section FEAT %zu is %zu bytes, "
+			                  "expected %zu", path, j, len, rows * d * sizeof(double));
+			goto cleanup;
+		}
+		cs->chunks[j].X = (double *)sec;
+		cs->chunks[j].n = rows;
+		cs->n_chunks = j + 1;
+		sec = NULL;
+	}
+#define S_READ_ARRAY(TAG, FIELD, ESIZE)                                                      \
+	do {                                                                                 \
+		rc = s_read_section(&r, TAG, &sec, &len, n * (ESIZE), err);                  \
+		if (rc)                                                                      \
+			goto cleanup;                                                        \
+		if (len != n * (ESIZE)) {                                                    \
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section %s is %zu bytes, "  \
+			                  "expected %zu", path, TAG, len, n * (ESIZE));      \
+			goto cleanup;                                                        \
+		}                                                                            \
+		FIELD = (void *)sec;                                                         \
+		sec = NULL;                                                                  \
+	} while (0)
+	S_READ_ARRAY("LABL", cs->y, sizeof(int64_t));
+	S_READ_ARRAY("WGHT", cs->w, sizeof(double));
+	S_READ_ARRAY("SEEN", cs->seen, 1);
+	S_READ_ARRAY("SENS", cs->sens, sizeof(double));
+#undef S_READ_ARRAY
+	cs->n = n;
+	cs->cap = n;
+	for (size_t i = 0; i < n; i++) {
+		if (cs->y[i] < 0 || (size_t)cs->y[i] >= K || !(cs->w[i] >= 0)) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: sample %zu: label %lld or weight %g "
+			                  "out of range", path, i, (long long)cs->y[i], cs->w[i]);
+			goto cleanup;
+		}
+		cs->seen[i] = cs->seen[i] ? 1 : 0;
+	}
+	rc = s_read_section(&r, "TREE", &sec, &len, (size_t)1 << 40, err);
+	if (rc)
+		goto cleanup;
+	{
+		size_t levels, tp = 0;
+		mc_cs_tree *t = &cs->tree;
+#define S_NEED(BYTES)                                                                        \
+	do {                                                                                 \
+		if (tp + (BYTES) > len || (BYTES) > len) {                                   \
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated",   \
+			                  path);                                             \
+			goto cleanup;                                                        \
+		}                                                                            \
+	} while (0)
+		S_NEED(8);
+		levels = s_get_u64(sec, &tp);
+		if (levels > 64) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu levels", path,
+			                  levels);
+			goto cleanup;
+		}
+		t->lv = calloc(levels ? levels : 1, sizeof *t->lv);
+		t->len = calloc(levels ? levels : 1, sizeof *t->len);
+		if (t->lv == NULL || t->len == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+			goto cleanup;
+		}
+		for (size_t k = 0; k < levels; k++) {
+			size_t cnt;
+			S_NEED(8);
+			cnt = s_get_u64(sec, &tp);
+			if (cnt > nch) {
+				rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: level %zu has %zu "
+				                  "nodes", path, k, cnt);
+				goto cleanup;
+			}
+			t->lv[k] = calloc(cnt ? cnt : 1, sizeof *t->lv[k]);
+			if (t->lv[k] == NULL) {
+				rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+				goto cleanup;
+			}
+			t->n_levels = k + 1;
+			t->len[k] = cnt;
+			for (size_t j = 0; j < cnt; j++) {
+				mc_cs_node *nd;
+				size_t m;
+				S_NEED(8);
+				m = s_get_u64(sec, &tp);
+				S_NEED(m * 16);
+				nd = calloc(1, sizeof *nd);
+				if (nd == NULL || (nd->idx = malloc((m ? m : 1) * sizeof *nd->idx)) == NULL ||
+				    (nd->w = malloc((m ? m : 1) * sizeof *nd->w)) == NULL) {
+					s_node_free(nd);
+					rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+					goto cleanup;
+				}
+				nd->m = m;
+				t->lv[k][j] = nd;
+				for (size_t q = 0; q < m; q++) {
+					nd->idx[q] = s_get_u64(sec, &tp);
+					if (nd->idx[q] >= n) {
+						rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: "
+						                  "sample %zu out of range", path, nd->idx[q]);
+						goto cleanup;
+					}
+				}
+				memcpy(nd->w, sec + tp, m * sizeof *nd->w);
+				tp += m * sizeof *nd->w;
+			}
+		}
+#undef S_NEED
+		if (levels == 0 || t->len[levels - 1] != 1 || t->len[0] != nch) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: the tree does not match "
+			                  "the %zu chunks", path, nch);
+			goto cleanup;
+		}
+	}
+	free(sec);
+	sec = NULL;
+	rc = s_read_section(&r, "END.", &sec, &len, 0, err);
+	if (rc)
+		goto cleanup;
+	free(sec);
+	sec = NULL;
+	fclose(r.fp);
+	*out = cs;
+	return 0;
+cleanup:
+	free(sec);
+	if (r.fp)
+		fclose(r.fp);
+	mc_coreset_free(cs);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- model scores */
+
+/* A copy of the rows idx[0..n) as a matrix. */
+static int s_gather(const mc_coreset *cs, const size_t *idx, size_t n, mc_matrix **out,
+                    mc_error *err)
+{
+	int rc = mc_matrix_new(out, n, cs->d, err);
+
+	if (rc)
+		return rc;
+	for (size_t q = 0; q < n; q++)
+		memcpy((*out)->data + q * (*out)->stride, mc_coreset_row(cs, idx[q]),
+		       cs->d * sizeof(double));
+	return 0;
+}
+
+/* Out-of-fold class probabilities (n x K) of the kept samples, from
+ * `folds` multinomial LRs (class_weight balanced); removed rows stay 0. */
+static int s_oof_proba(mc_coreset *cs, const mc_progress *progress, mc_error *err)
+{
+	size_t n = cs->n, K = cs->K, kept = 0;
+	int *fold = NULL;
+	size_t *tr = NULL, *te = NULL;
+	int64_t *ytr = NULL;
+	double *wtr = NULL, *P = NULL;
+	mc_matrix *Xtr = NULL, *Xte = NULL, *pr = NULL;
+	mc_logreg *lr = NULL;
+	mc_logreg_params lp;
+	int rc;
+
+	if (cs->proba != NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		kept += cs->w[i] > 0;
+	rc = mc_split_kfold(&fold, cs->y, cs->w, n, K, (size_t)cs->p.folds, cs->p.seed, err);
+	if (rc)
+		goto cleanup;
+	tr = malloc(n * sizeof *tr);
+	te = malloc(n * sizeof *te);
+	ytr = malloc(n * sizeof *ytr);
+	wtr = malloc(n * sizeof *wtr);
+	P = calloc(n * K, sizeof *P);
+	if (tr == NULL || te == NULL || ytr == NULL || wtr == NULL || P == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu probabilities)",
+		                  n, K);
+		goto cleanup;
+	}
+	mc_logreg_params_init(&lp);
+	lp.C = cs->p.C;
+	lp.class_weight = MC_CW_BALANCED;
+	lp.n_classes = K;
+	lp.max_iter = (size_t)cs->p.max_iter;
+	for (int f = 0; f < cs->p.folds; f++) {
+		size_t ntr = 0, nte = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (fold[i] < 0)
+				continue;
+			if (fold[i] == f) {
+				te[nte++] = i;
+			} else {
+				ytr[ntr] = cs->y[i];
+				wtr[ntr] = cs->w[i];
+				tr[ntr++] = i;
+			}
+		}
+		if (nte == 0)
+			continue;
+		rc = s_gather(cs, tr, ntr, &Xtr, err);
+		if (rc == 0)
+			rc = s_gather(cs, te, nte, &Xte, err);
+		if (rc == 0)
+			rc = mc_logreg_new(&lr, &lp, err);
+		if (rc == 0)
+			rc = mc_logreg_fit(lr, Xtr, ytr, wtr, progress, err);
+		if (rc == 0)
+			rc = mc_logreg_proba(&pr, lr, Xte, err);
+		if (rc) {
+			mc_error_prefix(err, "model scores: fold %d of %d", f + 1, cs->p.folds);
+			goto cleanup;
+		}
+		for (size_t q = 0; q < nte; q++)
+			for (size_t k = 0; k < K && k < pr->cols; k++)
+				P[te[q] * K + k] = MC_AT(pr, q, k);
+		mc_matrix_free(Xtr);
+		mc_matrix_free(Xte);
+		mc_matrix_free(pr);
+		mc_logreg_free(lr);
+		Xtr = Xte = pr = NULL;
+		lr = NULL;
+	}
+	cs->proba = P;
+	cs->proba_k = K;
+	P = NULL;
+	(void)kept;
+cleanup:
+	free(fold);
+	free(tr);
+	free(te);
+	free(ytr);
+	free(wtr);
+	free(P);
+	mc_matrix_free(Xtr);
+	mc_matrix_free(Xte);
+	mc_matrix_free(pr);
+	mc_logreg_free(lr);
+	return rc;
+}
+
+typedef struct s_rank_item {
+	double v;
+	size_t i;
+} s_rank_item;
+
+static int s_cmp_rank_item(const void *a, const void *b)
+{
+	const s_rank_item *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+/* Percentile ranks in (0, 1] of v over the kept samples (ties share the
+ * mean rank); removed samples get 0. */
+static int s_percentile(const mc_coreset *cs, const double *v, double *out, mc_error *err)
+{
+	s_rank_item *it = malloc((cs->n ? cs->n : 1) * sizeof *it);
+	size_t m = 0;
+
+	if (it == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t i = 0; i < cs->n; i++) {
+		out[i] = 0;
+		if (cs->w[i] > 0) {
+			it[m].v = v[i];
+			it[m].i = i;
+			m++;
+		}
+	}
+	qsort(it, m, sizeof *it, s_cmp_rank_item);
+	for (size_t a = 0; a < m;) {
+		size_t b = a;
+		while (b < m && it[b].v == it[a].v)
+			b++;
+		for (size_t k = a; k < b; k++)
+			out[it[k].i] = ((double)(a + b + 1) / 2.0) / (double)m;
+		a = b;
+	}
+	free(it);
+	return 0;
+}
+
+static int s_model_scores(mc_coreset *cs, mc_score_method method, const double **scores,
+                          const mc_progress *progress, mc_error *err)
+{
+	size_t n = cs->n, K;
+	double *sc = NULL, *thr = NULL, *cnt = NULL, *tmp = NULL;
+	int rc;
+
+	if (method < 0 || method >= MC_SCORE_COUNT_)
+		return mc_error_set(err, MC_ERR_INVALID, "method: unknown method %d", (int)method);
+	if (cs->scores[method] != NULL) {
+		*scores = cs->scores[method];
+		return 0;
+	}
+	rc = s_oof_proba(cs, progress, err);
+	if (rc)
+		return rc;
+	K = cs->proba_k;
+	sc = calloc(n ? n : 1, sizeof *sc);
+	if (sc == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	if (method == MC_SCORE_CONFIDENT_LEARNING) {
+		thr = calloc(K, sizeof *thr);
+		cnt = calloc(K, sizeof *cnt);
+		if (thr == NULL || cnt == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			goto cleanup;
+		}
+		/* t_k: mean self-confidence of the samples labelled k. */
+		for (size_t i = 0; i < n; i++) {
+			if (!(cs->w[i] > 0))
+				continue;
+			thr[cs->y[i]] += cs->proba[i * K + (size_t)cs->y[i]];
+			cnt[cs->y[i]] += 1;
+		}
+		for (size_t k = 0; k < K; k++)
+			thr[k] = cnt[k] > 0 ? thr[k] / cnt[k] : INFINITY;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const double *p = cs->proba + i * K;
+		size_t yi = (size_t)cs->y[i];
+		double py = p[yi], other = 0;
+
+		if (!(cs->w[i] > 0))
+			continue;
+		for (size_t k = 0; k < K; k++)
+			if (k != yi && p[k] > other)
+				other = p[k];
+		switch (method) {
+		case MC_SCORE_SELF_CONFIDENCE:
+		case MC_SCORE_HYBRID:
+			sc[i] = 1.0 - py;
+			break;
+		case MC_SCORE_MARGIN:
+			sc[i] = (1.0 - (py - other)) / 2.0;
+			break;
+		case MC_SCORE_CONFIDENT_LEARNING: {
+			size_t best = K;
+			for (size_t k = 0; k < K; k++)
+				if (p[k] >= thr[k] && (best == K || p[k] > p[best]))
+					best = k;
+			sc[i] = (best < K && best != yi ? 1.0 : 0.0) + (1.0 - py);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (method == MC_SCORE_HYBRID) {
+		double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+		tmp = a;
+		if (a == NULL || b == NULL) {
+			free(b);
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			goto cleanup;
+		}
+		rc = s_percentile(cs, sc, a, err);
+		if (rc == 0)
+			rc = s_percentile(cs, cs->sens, b, err);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			sc[i] = cs->w[i] > 0 ? (a[i] > b[i] ? a[i] : b[i]) : 0.0;
+		free(b);
+		if (rc)
+			goto cleanup;
+	}
+	cs->scores[method] = sc;
+	*scores = sc;
+	sc = NULL;
+cleanup:
+	free(sc);
+	free(thr);
+	free(cnt);
+	free(tmp);
+	return rc;
+}
+
+int mc_coreset_fit(mc_logreg **out, const mc_coreset *cs, size_t level,
+                   const mc_logreg_params *params, const mc_progress *progress, mc_error *err)
+{
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	double *w = NULL;
+	mc_logreg *lr = NULL;
+	mc_logreg_params lp;
+	int rc;
+
+	*out = NULL;
+	rc = mc_coreset_coreset_data(cs, level, &X, &y, &w, NULL, err);
+	if (rc)
+		return rc;
+	if (params)
+		lp = *params;
+	else
+		mc_logreg_params_init(&lp);
+	if (lp.n_classes == 0)
+		lp.n_classes = cs->K;
+	rc = mc_logreg_new(&lr, &lp, err);
+	if (rc == 0)
+		rc = mc_logreg_fit(lr, X, y, w, progress, err);
+	if (rc == 0) {
+		*out = lr;
+		lr = NULL;
+	}
+	mc_logreg_free(lr);
+	mc_matrix_free(X);
+	free(y);
+	free(w);
+	return rc;
+}

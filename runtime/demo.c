@@ -1,0 +1,1041 @@
+/* This module implements the demo dataset generator: Fashion-MNIST items
+ * composed into COCO instance segmentation images with injected errors. */
+#include "maskclean/demo.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "maskclean/idx.h"
+#include "maskclean/rle.h"
+
+const char *const mc_demo_class_names[10] = {
+	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+};
+
+static const char *const s_supercategory[10] = {
+	"clothing", "clothing", "clothing", "clothing", "clothing",
+	"footwear", "clothing", "footwear", "accessory", "footwear"
+};
+
+/* Confusable groups: class -> group id (-1: none). */
+static const int s_group[10] = { 0, -1, 0, -1, 0, 1, 0, 1, -1, 1 };
+
+#define S_THRESHOLD 24
+#define S_SRC 28
+#define S_TRIES 30
+
+enum { S_ERR_NONE = 0, S_ERR_CLASS = 1, S_ERR_MASK = 2 };
+enum { S_SEG_POLY = 0, S_SEG_RLE = 1, S_SEG_RLE_STRING = 2 };
+
+void mc_demo_opts_default(mc_demo_opts *o)
+{
+	o->fmnist_dir = NULL;
+	o->test_split = 0;
+	o->n_images = 600;
+	o->image_size = 128;
+	o->min_items = 2;
+	o->max_items = 5;
+	o->error_rate = 0.1;
+	o->class_error_share = 0.6;
+	o->seed = 0;
+}
+
+/* ---- PRNG: xoshiro256** seeded through splitmix64, one stream per use */
+
+typedef struct s_rng {
+	uint64_t s[4];
+} s_rng;
+
+static uint64_t s_splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void s_rng_seed(s_rng *r, uint64_t seed, uint64_t stream)
+{
+	uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = s_splitmix(&x);
+}
+
+static uint64_t s_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t s_next(s_rng *r)
+{
+	uint64_t *s = r->s, result = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = s_rotl(s[3], 45);
+	return result;
+}
+
+/* Uniform in [0, n), n > 0, without modulo bias. */
+static uint64_t s_below(s_rng *r, uint64_t n)
+{
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, v;
+
+	do
+		v = s_next(r);
+	while (v >= limit);
+	return v % n;
+}
+
+static void s_shuffle(s_rng *r, uint32_t *a, size_t n)
+{
+	size_t i;
+
+	for (i = n; i > 1; i--) {
+		size_t j = (size_t)s_below(r, i);
+		uint32_t t = a[i - 1];
+		a[i - 1] = a[j];
+		a[j] = t;
+	}
+}
+
+/* ---- items */
+
+typedef struct s_item {
+	uint32_t src;       /* Fashion-MNIST index */
+	uint8_t cls;        /* true class 0..9 */
+	uint8_t label;      /* class written in the annotation */
+	uint8_t error;      /* S_ERR_* */
+	uint8_t box;        /* mask error: 1 box, 0 union */
+	uint8_t seg;        /* S_SEG_* */
+	uint8_t tint[3];
+	int x, y, n;        /* top-left corner and side of the scaled item */
+	uint32_t neighbour; /* mask error: the other instance (global index) */
+	uint32_t image;     /* image index */
+} s_item;
+
+typedef struct s_plan {
+	size_t first;       /* first instance */
+	int count;
+} s_plan;
+
+typedef struct s_gen {
+	const mc_demo_opts *o;
+	const mc_idx *images, *labels;
+	int S;
+	s_item *items;
+	size_t n_items, cap_items;
+	s_plan *plans;
+} s_gen;
+
+/* Renders the item source src at side n into inten (n*n) and its silhouette
+ * (intensity >= threshold, enclosed holes filled) into sil (n*n).
+ * stack has room for n*n ints. */
+static void s_render_item(const s_gen *g, uint32_t src, int n, uint8_t *inten, uint8_t *sil,
+                          int *stack)
+{
+	const uint8_t *p = g->images->u8 + (size_t)src * S_SRC * S_SRC;
+	double k = (double)S_SRC / n;
+	int u, v, top = 0;
+
+	for (v = 0; v < n; v++) {
+		double sy = (v + 0.5) * k - 0.5, fy;
+		int y0;
+
+		if (sy < 0)
+			sy = 0;
+		if (sy > S_SRC - 1)
+			sy = S_SRC - 1;
+		y0 = (int)sy;
+		if (y0 > S_SRC - 2)
+			y0 = S_SRC - 2;
+		fy = sy - y0;
+		for (u = 0; u < n; u++) {
+			double sx = (u + 0.5) * k - 0.5, fx, val;
+			int x0;
+
+			if (sx < 0)
+				sx = 0;
+			if (sx > S_SRC - 1)
+				sx = S_SRC - 1;
+			x0 = (int)sx;
+			if (x0 > S_SRC - 2)
+				x0 = S_SRC - 2;
+			fx = sx - x0;
+			val = p[y0 * S_SRC + x0] * (1 - fx) * (1 - fy) +
+			      p[y0 * S_SRC + x0 + 1] * fx * (1 - fy) +
+			      p[(y0 + 1) * S_SRC + x0] * (1 - fx) * fy +
+			      p[(y0 + 1) * S_SRC + x0 + 1] * fx * fy;
+			inten[v * n + u] = (uint8_t)lround(val);
+			sil[v * n + u] = inten[v * n + u] >= S_THRESHOLD ? 1 : 0;
+		}
+	}
+	/* Fill holes: background reachable from the border (4-connected) is
+	 * marked 2; every other background pixel becomes silhouette. */
+	for (u = 0; u < n * n; u++) {
+		int x = u % n, y = u / n;
+		if ((x == 0 || y == 0 || x == n - 1 || y == n - 1) && sil[u] == 0) {
+			sil[u] = 2;
+			stack[top++] = u;
+		}
+	}
+	while (top > 0) {
+		int c = stack[--top], x = c % n, y = c / n, nb[4], i;
+
+		nb[0] = x > 0 ? c - 1 : -1;
+		nb[1] = x < n - 1 ? c + 1 : -1;
+		nb[2] = y > 0 ? c - n : -1;
+		nb[3] = y < n - 1 ? c + n : -1;
+		for (i = 0; i < 4; i++)
+			if (nb[i] >= 0 && sil[nb[i]] == 0) {
+				sil[nb[i]] = 2;
+				stack[top++] = nb[i];
+			}
+	}
+	for (u = 0; u < n * n; u++)
+		sil[u] = sil[u] != 2;
+}
+
+static int s_push_item(s_gen *g, const s_item *it)
+{
+	if (g->n_items == g->cap_items) {
+		size_t cap = g->cap_items ? 2 * g->cap_items : 1024;
+		s_item *p = realloc(g->items, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		g->items = p;
+		g->cap_items = cap;
+	}
+	g->items[g->n_items++] = *it;
+	return 0;
+}
+
+/* ---- pass 1: placement */
+
+static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
+{
+	const mc_demo_opts *o = g->o;
+	const int S = g->S, maxn = 2 * S_SRC;
+	size_t n_src = g->images->dims[0], next = 0, img;
+	uint32_t *perm = NULL;
+	int16_t *owner = NULL;
+	uint8_t *inten = NULL, *sil = NULL;
+	int *stack = NULL, rc = 0;
+	size_t *vis = NULL, *lost = NULL, *full = NULL;
+	s_rng rp;
+
+	s_rng_seed(&rp, o->seed, 0);
+	perm = malloc(n_src * sizeof *perm);
+	owner = malloc((size_t)S * S * sizeof *owner);
+	inten = malloc((size_t)maxn * maxn);
+	sil = malloc((size_t)maxn * maxn);
+	stack = malloc((size_t)maxn * maxn * sizeof *stack);
+	vis = calloc(16, sizeof *vis);
+	lost = calloc(16, sizeof *lost);
+	full = calloc(16, sizeof *full);
+	g->plans = calloc(o->n_images, sizeof *g->plans);
+	if (perm == NULL || owner == NULL || inten == NULL || sil == NULL || stack == NULL ||
+	    vis == NULL || lost == NULL || full == NULL || g->plans == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+		goto cleanup;
+	}
+	for (next = 0; next < n_src; next++)
+		perm[next] = (uint32_t)next;
+	s_shuffle(&rp, perm, n_src);
+	next = 0;
+	for (img = 0; img < o->n_images; img++) {
+		s_rng r;
+		int want, placed = 0, t, i;
+
+		if ((img & 255) == 0 && mc_progress_report(p, img, o->n_images, "demo: layout") != 0) {
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+			goto cleanup;
+		}
+		s_rng_seed(&r, o->seed, 1 + img);
+		for (i = 0; i < S * S; i++)
+			owner[i] = -1;
+		g->plans[img].first = g->n_items;
+		want = o->min_items + (int)s_below(&r, (uint64_t)(o->max_items - o->min_items + 1));
+		while (placed < want) {
+			s_item it;
+			size_t area = 0;
+			int ok = 0, u;
+
+			if (next == n_src) {
+				s_shuffle(&rp, perm, n_src);
+				next = 0;
+			}
+			memset(&it, 0, sizeof it);
+			it.image = (uint32_t)img;
+			it.src = perm[next];
+			it.cls = g->labels->u8[it.src];
+			it.label = it.cls;
+			it.n = S_SRC + 4 * (int)s_below(&r, 8);
+			if (it.n > S)
+				it.n = S;
+			for (i = 0; i < 3; i++)
+				it.tint[i] = (uint8_t)(110 + s_below(&r, 146));
+			s_render_item(g, it.src, it.n, inten, sil, stack);
+			for (u = 0; u < it.n * it.n; u++)
+				area += sil[u];
+			if (area < 20) {   /* (almost) blank item: never used */
+				next++;
+				continue;
+			}
+			for (t = 0; t < S_TRIES && !ok; t++) {
+				it.x = (int)s_below(&r, (uint64_t)(S - it.n + 1));
+				it.y = (int)s_below(&r, (uint64_t)(S - it.n + 1));
+				memset(lost, 0, 16 * sizeof *lost);
+				for (u = 0; u < it.n * it.n; u++) {
+					int o_;
+					if (!sil[u])
+						continue;
+					o_ = owner[(it.y + u / it.n) * S + it.x + u % it.n];
+					if (o_ >= 0)
+						lost[o_]++;
+				}
+				ok = 1;
+				for (i = 0; i < placed; i++)
+					if (2 * (vis[i] - lost[i]) < full[i] || vis[i] - lost[i] < 20)
+						ok = 0;
+			}
+			if (!ok) {
+				/* No room: this image gets one item fewer, and the
+				 * item opens the next image instead. */
+				want--;
+				continue;
+			}
+			next++;
+			for (u = 0; u < it.n * it.n; u++) {
+				int16_t *cell;
+				if (!sil[u])
+					continue;
+				cell = &owner[(it.y + u / it.n) * S + it.x + u % it.n];
+				if (*cell >= 0)
+					vis[*cell]--;
+				*cell = (int16_t)placed;
+			}
+			vis[placed] = area;
+			full[placed] = area;
+			if (s_push_item(g, &it) != 0) {
+				rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+				goto cleanup;
+			}
+			placed++;
+		}
+		g->plans[img].count = placed;
+	}
+cleanup:
+	free(perm);
+	free(owner);
+	free(inten);
+	free(sil);
+	free(stack);
+	free(vis);
+	free(lost);
+	free(full);
+	return rc;
+}
+
+/* ---- error injection */
+
+static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
+{
+	const mc_demo_opts *o = g->o;
+	size_t N = g->n_items, E, C, M, k;
+	uint32_t *order;
+	s_rng r;
+
+	*n_class = *n_mask = 0;
+	if (N == 0)
+		return 0;
+	E = (size_t)llround(o->error_rate * (double)N);
+	C = (size_t)llround(o->class_error_share * (double)E);
+	M = E - C;
+	order = malloc(N * sizeof *order);
+	if (order == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+	for (k = 0; k < N; k++)
+		order[k] = (uint32_t)k;
+	s_rng_seed(&r, o->seed, 0x5eed0000ull);
+	s_shuffle(&r, order, N);
+	for (k = 0; k < N && *n_mask < M; k++) {
+		s_item *it = &g->items[order[k]];
+		if (g->plans[it->image].count >= 2) {
+			it->error = S_ERR_MASK;
+			++*n_mask;
+		}
+	}
+	for (k = 0; k < N && *n_class < C; k++) {
+		s_item *it = &g->items[order[k]];
+		if (it->error == S_ERR_NONE && s_group[it->cls] >= 0) {
+			it->error = S_ERR_CLASS;
+			++*n_class;
+		}
+	}
+	free(order);
+	/* Per-instance draws, in instance order. */
+	for (k = 0; k < N; k++) {
+		s_item *it = &g->items[k];
+
+		it->seg = (uint8_t)s_below(&r, 3);
+		if (it->error == S_ERR_CLASS) {
+			int same[4], n = 0, c;
+			for (c = 0; c < 10; c++)
+				if (c != it->cls && s_group[c] == s_group[it->cls])
+					same[n++] = c;
+			it->label = (uint8_t)same[s_below(&r, (uint64_t)n)];
+		} else if (it->error == S_ERR_MASK) {
+			const s_plan *pl = &g->plans[it->image];
+			double best = INFINITY;
+			size_t j;
+
+			it->box = (uint8_t)s_below(&r, 2);
+			for (j = pl->first; j < pl->first + (size_t)pl->count; j++) {
+				const s_item *o_ = &g->items[j];
+				double dx = (o_->x + o_->n / 2.0) - (it->x + it->n / 2.0);
+				double dy = (o_->y + o_->n / 2.0) - (it->y + it->n / 2.0);
+				if (j != k && dx * dx + dy * dy < best) {
+					best = dx * dx + dy * dy;
+					it->neighbour = (uint32_t)j;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- outline tracing: the boundary of a row-major W x H mask along pixel
+ * edges, foreground 4-connected, walked with the inside on the right. */
+
+enum { S_R = 0, S_D = 1, S_L = 2, S_U = 3 };
+static const int s_dx[4] = { 1, 0, -1, 0 }, s_dy[4] = { 0, 1, 0, -1 };
+
+typedef struct s_poly {
+	double *xy;       /* all parts' numbers */
+	size_t n, cap;
+	size_t *len;      /* numbers per part */
+	size_t parts, cap_parts;
+	int holes;        /* 1 if some loop is a hole */
+} s_poly;
+
+static int s_poly_add(s_poly *pg, double v)
+{
+	if (pg->n == pg->cap) {
+		size_t cap = pg->cap ? 2 * pg->cap : 256;
+		double *p = realloc(pg->xy, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		pg->xy = p;
+		pg->cap = cap;
+	}
+	pg->xy[pg->n++] = v;
+	return 0;
+}
+
+static int s_poly_part(s_poly *pg, size_t len)
+{
+	if (pg->parts == pg->cap_parts) {
+		size_t cap = pg->cap_parts ? 2 * pg->cap_parts : 8;
+		size_t *p = realloc(pg->len, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		pg->len = p;
+		pg->cap_parts = cap;
+	}
+	pg->len[pg->parts++] = len;
+	return 0;
+}
+
+static void s_poly_free(s_poly *pg)
+{
+	free(pg->xy);
+	free(pg->len);
+}
+
+/* out is a (W+1) x (H+1) byte array of outgoing-edge bits, scratch. */
+static int s_trace(s_poly *pg, const uint8_t *m, int W, int H, uint8_t *out)
+{
+	const int VW = W + 1;
+	int x, y, v;
+
+	memset(out, 0, (size_t)(W + 1) * (size_t)(H + 1));
+	for (y = 0; y < H; y++) {
+		for (x = 0; x < W; x++) {
+			if (!m[y * W + x])
+				continue;
+			if (y == 0 || !m[(y - 1) * W + x])
+				out[y * VW + x] |= 1 << S_R;
+			if (x == W - 1 || !m[y * W + x + 1])
+				out[y * VW + x + 1] |= 1 << S_D;
+			if (y == H - 1 || !m[(y + 1) * W + x])
+				out[(y + 1) * VW + x + 1] |= 1 << S_L;
+			if (x == 0 || !m[y * W + x - 1])
+				out[(y + 1) * VW + x] |= 1 << S_U;
+		}
+	}
+	for (v = 0; v < VW * (H + 1); v++) while (out[v] != 0) {
+		size_t start_n = pg->n;
+		int px = v % VW, py = v / VW, d = -1, i;
+		double area2 = 0;
+
+		for (i = 0; i < 4; i++)
+			if (out[v] & (1 << i)) {
+				d = i;
+				break;
+			}
+		for (;;) {
+			int nd = -1, c, cand[3];
+
+			out[py * VW + px] &= (uint8_t)~(1 << d);
+			px += s_dx[d];
+			py += s_dy[d];
+			if (py * VW + px == v)
+				break;
+			cand[0] = (d + 1) % 4;   /* right turn: hug the current pixel */
+			cand[1] = d;
+			cand[2] = (d + 3) % 4;
+			for (c = 0; c < 3; c++)
+				if (out[py * VW + px] & (1 << cand[c])) {
+					nd = cand[c];
+					break;
+				}
+			if (nd < 0)
+				return -2;   /* cannot happen: every vertex is balanced */
+			if (nd != d) {
+				if (s_poly_add(pg, px) != 0 || s_poly_add(pg, py) != 0)
+					return -1;
+			}
+			d = nd;
+		}
+		/* The start vertex is a corner (the loop's top-left-most). */
+		if (s_poly_add(pg, v % VW) != 0 || s_poly_add(pg, v / VW) != 0)
+			return -1;
+		for (i = (int)start_n; i < (int)pg->n; i += 2) {
+			size_t j = (size_t)i + 2 < pg->n ? (size_t)i + 2 : start_n;
+			area2 += pg->xy[i] * pg->xy[j + 1] - pg->xy[j] * pg->xy[i + 1];
+		}
+		if (area2 < 0) {
+			/* A hole: drop it; the caller will not use polygons. */
+			pg->holes = 1;
+			pg->n = start_n;
+			continue;
+		}
+		if (s_poly_part(pg, pg->n - start_n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- output */
+
+static int s_write_png(const char *path, const uint8_t *rgb, int w, int h, mc_error *err)
+{
+	FILE *f;
+	png_structp png = NULL;
+	png_infop info = NULL;
+	int y;
+
+	f = fopen(path, "wb");
+	if (f == NULL)
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (png != NULL)
+		info = png_create_info_struct(png);
+	if (png == NULL || info == NULL) {
+		png_destroy_write_struct(&png, &info);
+		fclose(f);
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, &info);
+		fclose(f);
+		unlink(path);
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot write the PNG", path);
+	}
+	png_init_io(png, f);
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
+	             PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (y = 0; y < h; y++)
+		png_write_row(png, (png_const_bytep)(rgb + (size_t)y * (size_t)w * 3));
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	if (fclose(f) != 0)
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Writes v compactly followed by nothing; steals v. */
+static int s_dump(FILE *f, json_t *v)
+{
+	int rc;
+
+	if (v == NULL)
+		return -1;
+	rc = json_dumpf(v, f, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(v);
+	return rc;
+}
+
+static const char *const s_seg_names[3] = { "polygon", "rle", "rle_string" };
+
+typedef struct s_out {
+	FILE *ann, *gt;
+	size_t n_written;
+	uint8_t *fm;      /* S*S final mask */
+	uint8_t *edges;   /* (S+1)^2 tracing scratch */
+} s_out;
+
+/* The annotation and ground-truth lines of instance k (local index li in
+ * its image), given the image's owner map. */
+static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_t first,
+                      mc_error *err)
+{
+	const int S = g->S;
+	s_item *it = &g->items[k];
+	int li = (int)(k - first), nb = -1, minx = S, miny = S, maxx = -1, maxy = -1, x, y;
+	int seg = it->seg, rc = 0;
+	s_poly pg;
+	mc_rle *rle = NULL;
+	json_t *a = NULL, *t = NULL, *segj = NULL;
+	double area = 0;
+	size_t i;
+
+	memset(&pg, 0, sizeof pg);
+	if (it->error == S_ERR_MASK)
+		nb = (int)(it->neighbour - first);
+	for (i = 0; i < (size_t)S * S; i++) {
+		so->fm[i] = owner[i] == li || (nb >= 0 && owner[i] == nb);
+		if (so->fm[i]) {
+			x = (int)(i % (size_t)S);
+			y = (int)(i / (size_t)S);
+			if (x < minx) minx = x;
+			if (x > maxx) maxx = x;
+			if (y < miny) miny = y;
+			if (y > maxy) maxy = y;
+		}
+	}
+	if (maxx < 0)
+		return mc_error_set(err, MC_ERR_INVALID, "demo: instance %zu has an empty mask", k);
+	if (it->error == S_ERR_MASK && it->box)
+		for (y = miny; y <= maxy; y++)
+			for (x = minx; x <= maxx; x++)
+				so->fm[y * S + x] = 1;
+	if (seg == S_SEG_POLY) {
+		int trc = s_trace(&pg, so->fm, S, S, so->edges);
+		if (trc == -1) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+			goto cleanup;
+		}
+		if (trc != 0 || pg.holes || pg.parts == 0)
+			seg = S_SEG_RLE_STRING;   /* a polygon cannot say it */
+	}
+	if (seg == S_SEG_POLY) {
+		const double **parts = malloc(pg.parts * sizeof *parts);
+		size_t off = 0, j;
+
+		if (parts == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+			goto cleanup;
+		}
+		segj = json_array();
+		for (j = 0; j < pg.parts; j++) {
+			json_t *part = json_array();
+			size_t q;
+			parts[j] = pg.xy + off;
+			for (q = 0; q < pg.len[j]; q++)
+				json_array_append_new(part, json_real(pg.xy[off + q]));
+			json_array_append_new(segj, part);
+			off += pg.len[j];
+		}
+		rc = mc_rle_from_polygons(&rle, parts, pg.len, pg.parts, (uint32_t)S, (uint32_t)S, err);
+		free(parts);
+		if (rc != 0)
+			goto cleanup;
+		area = (double)mc_rle_area(rle);
+	} else {
+		rc = mc_rle_encode_rowmajor(&rle, so->fm, (uint32_t)S, (uint32_t)S, err);
+		if (rc != 0)
+			goto cleanup;
+		area = (double)mc_rle_area(rle);
+		if (seg == S_SEG_RLE) {
+			json_t *counts = json_array();
+			for (i = 0; i < rle->m; i++)
+				json_array_append_new(counts, json_integer(rle->counts[i]));
+			segj = json_pack("{s:o, s:[i,i]}", "counts", counts, "size", S, S);
+		} else {
+			char *str = NULL;
+			rc = mc_rle_to_string(&str, rle, err);
+			if (rc != 0)
+				goto cleanup;
+			segj = json_pack("{s:s, s:[i,i]}", "counts", str, "size", S, S);
+			free(str);
+		}
+	}
+	/* COCO's bbox of a mask: its pixel extent. */
+	a = json_pack("{s:I, s:I, s:I, s:o, s:f, s:[f,f,f,f], s:i}",
+	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
+	              "category_id", (json_int_t)(it->label + 1), "segmentation", segj,
+	              "area", area, "bbox", (double)minx, (double)miny,
+	              (double)(maxx - minx + 1), (double)(maxy - miny + 1), "iscrowd", 0);
+	segj = NULL;
+	t = json_pack("{s:I, s:I, s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:s, s:I, s:s}",
+	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
+	              "index", (json_int_t)k,
+	              "true_class", mc_demo_class_names[it->cls], "true_category_id", it->cls + 1,
+	              "labeled_class", mc_demo_class_names[it->label],
+	              "labeled_category_id", it->label + 1,
+	              "error", it->error == S_ERR_CLASS ? "class" : it->error == S_ERR_MASK ? "mask" : "none",
+	              "mask_error", it->error == S_ERR_MASK ? json_string(it->box ? "box" : "union") : json_null(),
+	              "other_id", it->error == S_ERR_MASK ? json_integer((json_int_t)it->neighbour + 1) : json_null(),
+	              "fix", it->error == S_ERR_CLASS ? "relabel" : it->error == S_ERR_MASK ? "remove" : "keep",
+	              "source", (json_int_t)it->src, "segmentation", s_seg_names[seg]);
+	if (a == NULL || t == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+		goto cleanup;
+	}
+	if (fputs(so->n_written ? ",\n" : "\n", so->ann) < 0 ||
+	    fputs(so->n_written ? ",\n" : "\n", so->gt) < 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "demo: cannot write: %s", strerror(errno));
+		goto cleanup;
+	}
+	rc = s_dump(so->ann, a);
+	a = NULL;
+	if (rc == 0)
+		rc = s_dump(so->gt, t);
+	t = NULL;
+	if (rc != 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "demo: cannot write the JSON: %s", strerror(errno));
+		goto cleanup;
+	}
+	so->n_written++;
+cleanup:
+	json_decref(a);
+	json_decref(t);
+	json_decref(segj);
+	mc_rle_free(rle);
+	s_poly_free(&pg);
+	return rc;
+}
+
+/* Draws image img into rgb and fills owner with the topmost item per pixel. */
+static void s_draw(const s_gen *g, size_t img, uint8_t *rgb, int16_t *owner, uint8_t *inten,
+                   uint8_t *sil, int *stack)
+{
+	const int S = g->S;
+	const s_plan *pl = &g->plans[img];
+	s_rng r;
+	uint8_t bg[3];
+	int i, c, li;
+
+	s_rng_seed(&r, g->o->seed, 0x100000000ull + img);
+	for (c = 0; c < 3; c++)
+		bg[c] = (uint8_t)(8 + s_below(&r, 40));
+	for (i = 0; i < S * S; i++) {
+		owner[i] = -1;
+		for (c = 0; c < 3; c++)
+			rgb[3 * i + c] = (uint8_t)(bg[c] + s_below(&r, 17) - 8);
+	}
+	for (li = 0; li < pl->count; li++) {
+		const s_item *it = &g->items[pl->first + (size_t)li];
+		int u;
+
+		s_render_item(g, it->src, it->n, inten, sil, stack);
+		for (u = 0; u < it->n * it->n; u++) {
+			int pix;
+			if (!sil[u])
+				continue;
+			pix = (it->y + u / it->n) * S + it->x + u % it->n;
+			owner[pix] = (int16_t)li;
+			for (c = 0; c < 3; c++)
+				rgb[3 * pix + c] = (uint8_t)((inten[u] * it->tint[c] + 127) / 255);
+		}
+	}
+}
+
+static char *s_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s/%s", a, b);
+	return s;
+}
+
+static int s_mkdir(const char *path, mc_error *err)
+{
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot create the directory: %s", path,
+		                    strerror(errno));
+	return 0;
+}
+
+static int s_check_opts(const mc_demo_opts *o, mc_error *err)
+{
+	if (o->n_images < 1 || o->n_images > 1000000)
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: n_images is %zu; expected 1..1000000",
+		                    o->n_images);
+	if (o->image_size < 64 || o->image_size > 1024)
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: image_size is %d; expected 64..1024",
+		                    o->image_size);
+	if (o->min_items < 1 || o->max_items > 8 || o->min_items > o->max_items)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "make_demo: items per image %d..%d; expected 1 <= min <= max <= 8",
+		                    o->min_items, o->max_items);
+	if (!(o->error_rate >= 0 && o->error_rate <= 0.5))
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: error_rate is %g; expected 0..0.5",
+		                    o->error_rate);
+	if (!(o->class_error_share >= 0 && o->class_error_share <= 1))
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "make_demo: class_error_share is %g; expected 0..1",
+		                    o->class_error_share);
+	return 0;
+}
+
+static int s_load_fmnist(s_gen *g, mc_idx **images, mc_idx **labels, mc_error *err)
+{
+	const char *dir = g->o->fmnist_dir != NULL ? g->o->fmnist_dir : MC_DEMO_FMNIST_DIR;
+	const char *split = g->o->test_split ? "t10k" : "train";
+	char path[4096];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, split);
+	if (access(path, R_OK) != 0)
+		return mc_error_set(err, MC_ERR_IO,
+		                    "%s: cannot read: %s (install the Debian package dataset-fashion-mnist)",
+		                    path, strerror(errno));
+	rc = mc_idx_load_images(images, path, err);
+	if (rc != 0)
+		return rc;
+	if ((*images)->dims[1] != S_SRC || (*images)->dims[2] != S_SRC || (*images)->dims[0] == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "%s: items are %zux%zu; expected 28x28", path,
+		                    (*images)->dims[1], (*images)->dims[2]);
+	snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, split);
+	if (access(path, R_OK) != 0)
+		return mc_error_set(err, MC_ERR_IO,
+		                    "%s: cannot read: %s (install the Debian package dataset-fashion-mnist)",
+		                    path, strerror(errno));
+	rc = mc_idx_load_labels(labels, path, 10, err);
+	if (rc != 0)
+		return rc;
+	if ((*labels)->dims[0] != (*images)->dims[0])
+		return mc_error_set(err, MC_ERR_SHAPE, "%s: %zu labels for %zu images", path,
+		                    (*labels)->dims[0], (*images)->dims[0]);
+	return 0;
+}
+
+static int s_header(s_gen *g, s_out *so, size_t n_class, size_t n_mask)
+{
+	const mc_demo_opts *o = g->o;
+	json_t *info, *cats;
+	char rate[40];
+	size_t i;
+	int k, rc = 0, prec = 15;
+
+	/* The shortest of %.15g / %.17g that reads back as the same number. */
+	snprintf(rate, sizeof rate, "%.15g", o->error_rate);
+	if (strtod(rate, NULL) != o->error_rate) {
+		snprintf(rate, sizeof rate, "%.17g", o->error_rate);
+		prec = 17;
+	}
+	info = json_pack("{s:s, s:s, s:I, s:f, s:I, s:I, s:i, s:i, s:i}",
+	                 "description",
+	                 "maskclean demo dataset: Fashion-MNIST items composed into instance segmentation images, with injected label errors (see ground_truth.json)",
+	                 "source", o->test_split ? "fashion-mnist t10k" : "fashion-mnist train",
+	                 "seed", (json_int_t)o->seed, "error_rate", o->error_rate,
+	                 "n_images", (json_int_t)o->n_images, "n_instances", (json_int_t)g->n_items,
+	                 "image_size", g->S, "min_items", o->min_items, "max_items", o->max_items);
+	rc |= fputs("{\"info\": ", so->ann) < 0;
+	rc |= json_dumpf(info, so->ann, JSON_COMPACT | JSON_ENSURE_ASCII |
+	                 JSON_REAL_PRECISION(prec)) != 0;
+	json_decref(info);
+	rc |= fputs(",\n\"images\": [", so->ann) < 0;
+	for (i = 0; i < o->n_images; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "%06zu.png", i + 1);
+		rc |= fputs(i ? ",\n" : "\n", so->ann) < 0;
+		rc |= s_dump(so->ann, json_pack("{s:I, s:s, s:i, s:i}", "id", (json_int_t)(i + 1),
+		                                "file_name", name, "width", g->S, "height", g->S));
+	}
+	cats = json_array();
+	for (k = 0; k < 10; k++)
+		json_array_append_new(cats, json_pack("{s:i, s:s, s:s}", "id", k + 1, "name",
+		                                      mc_demo_class_names[k], "supercategory",
+		                                      s_supercategory[k]));
+	rc |= fputs("],\n\"categories\": ", so->ann) < 0;
+	rc |= s_dump(so->ann, cats);
+	rc |= fputs(",\n\"annotations\": [", so->ann) < 0;
+
+	rc |= fprintf(so->gt,
+	              "{\"seed\": %llu, \"error_rate\": %s, \"n_instances\": %zu, \"n_errors\": %zu, "
+	              "\"n_class_errors\": %zu, \"n_mask_errors\": %zu,\n\"annotations\": [",
+	              (unsigned long long)o->seed, rate, g->n_items, n_class + n_mask,
+	              n_class, n_mask) < 0;
+	return rc != 0 ? -1 : 0;
+}
+
+int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
+                 const mc_progress *p, mc_error *err)
+{
+	s_gen g;
+	s_out so;
+	mc_idx *images = NULL, *labels = NULL;
+	mc_demo_result *res = NULL;
+	char *ann_tmp = NULL, *gt_tmp = NULL, *png = NULL;
+	uint8_t *rgb = NULL, *inten = NULL, *sil = NULL;
+	int16_t *owner = NULL;
+	int *stack = NULL, rc;
+	size_t n_class = 0, n_mask = 0, img, k;
+	const int maxn = 2 * S_SRC;
+
+	*out = NULL;
+	memset(&g, 0, sizeof g);
+	memset(&so, 0, sizeof so);
+	rc = s_check_opts(o, err);
+	if (rc != 0)
+		return rc;
+	g.o = o;
+	g.S = o->image_size;
+	rc = s_load_fmnist(&g, &images, &labels, err);
+	if (rc != 0)
+		goto cleanup;
+	g.images = images;
+	g.labels = labels;
+	res = calloc(1, sizeof *res);
+	if (res == NULL || (res->dir = strdup(dir)) == NULL ||
+	    (res->annotations = s_join(dir, "annotations.json")) == NULL ||
+	    (res->images = s_join(dir, "images")) == NULL ||
+	    (res->ground_truth = s_join(dir, "ground_truth.json")) == NULL ||
+	    (ann_tmp = s_join(dir, "annotations.json.tmp")) == NULL ||
+	    (gt_tmp = s_join(dir, "ground_truth.json.tmp")) == NULL ||
+	    (png = malloc(strlen(dir) + 64)) == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+		goto cleanup;
+	}
+	rc = s_mkdir(dir, err);
+	if (rc == 0)
+		rc = s_mkdir(res->images, err);
+	if (rc != 0)
+		goto cleanup;
+	rc = s_plan_all(&g, p, err);
+	if (rc == 0)
+		rc = s_assign(&g, &n_class, &n_mask, err);
+	if (rc != 0)
+		goto cleanup;
+	rgb = malloc((size_t)g.S * g.S * 3);
+	owner = malloc((size_t)g.S * g.S * sizeof *owner);
+	inten = malloc((size_t)maxn * maxn);
+	sil = malloc((size_t)maxn * maxn);
+	stack = malloc((size_t)maxn * maxn * sizeof *stack);
+	so.fm = malloc((size_t)g.S * g.S);
+	so.edges = malloc((size_t)(g.S + 1) * (g.S + 1));
+	if (rgb == NULL || owner == NULL || inten == NULL || sil == NULL || stack == NULL ||
+	    so.fm == NULL || so.edges == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+		goto cleanup;
+	}
+	so.ann = fopen(ann_tmp, "wb");
+	so.gt = fopen(gt_tmp, "wb");
+	if (so.ann == NULL || so.gt == NULL) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s",
+		                  so.ann == NULL ? ann_tmp : gt_tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (s_header(&g, &so, n_class, n_mask) != 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", ann_tmp, strerror(errno));
+		goto cleanup;
+	}
+	for (img = 0; img < o->n_images; img++) {
+		const s_plan *pl = &g.plans[img];
+
+		if (mc_progress_report(p, img, o->n_images, "demo: images") != 0) {
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+			goto cleanup;
+		}
+		s_draw(&g, img, rgb, owner, inten, sil, stack);
+		snprintf(png, strlen(dir) + 64, "%s/images/%06zu.png", dir, img + 1);
+		rc = s_write_png(png, rgb, g.S, g.S, err);
+		if (rc != 0)
+			goto cleanup;
+		for (k = pl->first; k < pl->first + (size_t)pl->count; k++) {
+			rc = s_instance(&g, &so, k, owner, pl->first, err);
+			if (rc != 0)
+				goto cleanup;
+		}
+	}
+	mc_progress_report(p, o->n_images, o->n_images, "demo: images");
+	if (fputs("\n]}\n", so.ann) < 0 || fputs("\n]}\n", so.gt) < 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	{
+		int e1 = fclose(so.ann), e2 = fclose(so.gt);
+		so.ann = so.gt = NULL;
+		if (e1 != 0 || e2 != 0) {
+			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", dir, strerror(errno));
+			goto cleanup;
+		}
+	}
+	if (rename(ann_tmp, res->annotations) != 0 || rename(gt_tmp, res->ground_truth) != 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot rename: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	res->n_images = o->n_images;
+	res->n_instances = g.n_items;
+	res->n_class_errors = n_class;
+	res->n_mask_errors = n_mask;
+	res->n_errors = n_class + n_mask;
+	*out = res;
+	res = NULL;
+cleanup:
+	if (so.ann != NULL)
+		fclose(so.ann);
+	if (so.gt != NULL)
+		fclose(so.gt);
+	if (rc != 0 && ann_tmp != NULL)
+		unlink(ann_tmp);
+	if (rc != 0 && gt_tmp != NULL)
+		unlink(gt_tmp);
+	mc_demo_result_free(res);
+	mc_idx_free(images);
+	mc_idx_free(labels);
+	free(g.items);
+	free(g.plans);
+	free(ann_tmp);
+	free(gt_tmp);
+	free(png);
+	free(rgb);
+	free(owner);
+	free(inten);
+	free(sil);
+	free(stack);
+	free(so.fm);
+	free(so.edges);
+	return rc;
+}
+
+void mc_demo_result_free(mc_demo_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->dir);
+	free(r->annotations);
+	free(r->images);
+	free(r->ground_truth);
+	free(r);
+}

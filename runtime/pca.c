@@ -1,0 +1,675 @@
+/* This module implements PCA: exact (streamed covariance + LAPACK dsyevr)
+ * and randomized (Halko et al.), over an in-memory matrix or a row source
+ * read in chunks, with scikit-learn's sign convention
+ * (include/maskclean/pca.h). */
+#include "maskclean/pca.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maskclean/split.h"
+
+struct mc_pca {
+	mc_pca_params p;
+	int fitted;
+	size_t k, d, n;
+	mc_matrix *components;   /* k x d */
+	double *mean, *ev, *evr;
+};
+
+/* Rows from a matrix (no copy) or from a source (into buf). */
+typedef struct s_src {
+	const mc_matrix *m;
+	const mc_rows *rows;
+	size_t n, d, chunk;
+	double *buf;             /* chunk x d */
+} s_src;
+
+/* The model being built by a fit; moved into mc_pca on success. */
+typedef struct s_fit {
+	size_t k, d, n;
+	mc_matrix *components;
+	double *mean, *ev, *evr;
+} s_fit;
+
+void mc_pca_params_init(mc_pca_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->n_components = 256;
+	p->solver = MC_PCA_EXACT;
+	p->n_oversamples = 10;
+	p->n_iter = 4;
+}
+
+int mc_pca_new(mc_pca **out, const mc_pca_params *p, mc_error *err)
+{
+	mc_pca *pca;
+
+	*out = NULL;
+	if (p->n_components == 0)
+		return mc_error_set(err, MC_ERR_INVALID, "PCA: n_components is 0; expected >= 1");
+	if (p->solver != MC_PCA_EXACT && p->solver != MC_PCA_RANDOMIZED)
+		return mc_error_set(err, MC_ERR_INVALID, "PCA: unknown solver %d", (int)p->solver);
+	pca = calloc(1, sizeof *pca);
+	if (pca == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	pca->p = *p;
+	*out = pca;
+	return 0;
+}
+
+static void s_fit_clear(s_fit *f)
+{
+	mc_matrix_free(f->components);
+	free(f->mean);
+	free(f->ev);
+	free(f->evr);
+	memset(f, 0, sizeof *f);
+}
+
+void mc_pca_free(mc_pca *pca)
+{
+	if (pca == NULL)
+		return;
+	mc_matrix_free(pca->components);
+	free(pca->mean);
+	free(pca->ev);
+	free(pca->evr);
+	free(pca);
+}
+
+static int s_nomem(mc_error *err, const char *what)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "PCA: out of memory for %s", what);
+}
+
+static int s_src_init(s_src *s, const mc_matrix *m, const mc_rows *rows, size_t chunk,
+                      mc_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->rows = rows;
+	s->n = m != NULL ? m->rows : rows->rows;
+	s->d = m != NULL ? m->cols : rows->cols;
+	if (s->d == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has no columns");
+	s->chunk = chunk;
+	if (chunk == 0) {
+		s->chunk = (4u << 20) / s->d;
+		if (s->chunk < 64)
+			s->chunk = 64;
+	}
+	if (m == NULL) {
+		s->buf = malloc(s->chunk * s->d * sizeof *s->buf);
+		if (s->buf == NULL)
+			return s_nomem(err, "a chunk of rows");
+	}
+	return 0;
+}
+
+/* Rows [r0, r0+m) as a pointer and a stride. */
+static int s_src_get(s_src *s, size_t r0, size_t m, const double **ptr, size_t *stride,
+                     mc_error *err)
+{
+	int rc;
+
+	if (s->m != NULL) {
+		size_t bad;
+		mc_matrix v = mc_matrix_view_rows(s->m, r0, m);
+		bad = mc_matrix_find_nonfinite(&v);
+		if (bad != (size_t)-1)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "X: row %zu, column %zu is %g; expected a finite value",
+			                    r0 + bad / s->d, bad % s->d,
+			                    MC_AT(&v, bad / s->d, bad % s->d));
+		*ptr = v.data;
+		*stride = s->m->stride;
+		return 0;
+	}
+	rc = s->rows->read(s->rows->ctx, r0, m, s->buf, err);
+	if (rc != 0)
+		return rc;
+	*ptr = s->buf;
+	*stride = s->d;
+	return 0;
+}
+
+/* tmp (m x d, compact) = rows - center */
+static void s_center(double *tmp, const double *rows, size_t stride, size_t m, size_t d,
+                     const double *center)
+{
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < d; j++)
+			tmp[i * d + j] = rows[i * stride + j] - center[j];
+}
+
+static int s_interrupted(const mc_progress *prog, size_t done, size_t total,
+                         const char *what, mc_error *err)
+{
+	if (mc_progress_report(prog, done, total, what))
+		return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+	return 0;
+}
+
+/* One pass: mean (into f->mean) and, if cov != NULL, the covariance (d x d,
+ * upper triangle filled, n-1 dof); *total_var = trace of the covariance. */
+static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
+                     const mc_progress *prog, mc_error *err)
+{
+	size_t n = s->n, d = s->d;
+	double *shift = calloc(d, sizeof *shift), *sum = calloc(d, sizeof *sum);
+	double *sq = calloc(d, sizeof *sq), *tmp = malloc(s->chunk * d * sizeof *tmp);
+	int rc = 0;
+
+	if (shift == NULL || sum == NULL || sq == NULL || tmp == NULL) {
+		rc = s_nomem(err, "the covariance");
+		goto cleanup;
+	}
+	if (cov != NULL)
+		memset(cov, 0, d * d * sizeof *cov);
+	for (size_t r0 = 0; r0 < n; r0 += s->chunk) {
+		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
+		const double *rows;
+
+		rc = s_interrupted(prog, r0, n, "PCA: covariance", err);
+		if (rc == 0)
+			rc = s_src_get(s, r0, m, &rows, &stride, err);
+		if (rc != 0)
+			goto cleanup;
+		if (r0 == 0) {
+			/* shift by the first chunk's mean: keeps the sums well conditioned */
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < d; j++)
+					shift[j] += rows[i * stride + j] / (double)m;
+		}
+		s_center(tmp, rows, stride, m, d, shift);
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < d; j++) {
+				sum[j] += tmp[i * d + j];
+				sq[j] += tmp[i * d + j] * tmp[i * d + j];
+			}
+		if (cov != NULL)
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, tmp,
+			            (int)d, 1.0, cov, (int)d);
+	}
+	*total_var = 0.0;
+	for (size_t j = 0; j < d; j++) {
+		double dm = sum[j] / (double)n;
+		f->mean[j] = shift[j] + dm;
+		*total_var += (sq[j] - (double)n * dm * dm) / (double)(n - 1);
+		if (cov != NULL)
+			for (size_t l = j; l < d; l++)
+				cov[j * d + l] = (cov[j * d + l] - (double)n * dm * (sum[l] / (double)n)) /
+				                 (double)(n - 1);
+	}
+cleanup:
+	free(shift);
+	free(sum);
+	free(sq);
+	free(tmp);
+	return rc;
+}
+
+/* The pass that fixes signs (scikit-learn's svd_flip on the scores) and,
+ * if scores != NULL, fills them (n x k). */
+static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress *prog,
+                       mc_error *err)
+{
+	size_t n = s->n, d = s->d, k = f->k;
+	double *tmp = malloc(s->chunk * d * sizeof *tmp), *sc = NULL;
+	double *best = calloc(k, sizeof *best);
+	int *neg = calloc(k, sizeof *neg);
+	int rc = 0;
+
+	if (scores == NULL)
+		sc = malloc(s->chunk * k * sizeof *sc);
+	if (tmp == NULL || best == NULL || neg == NULL || (scores == NULL && sc == NULL)) {
+		rc = s_nomem(err, "the scores");
+		goto cleanup;
+	}
+	for (size_t r0 = 0; r0 < n; r0 += s->chunk) {
+		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride, ld;
+		const double *rows;
+		double *out;
+
+		rc = s_interrupted(prog, r0, n, "PCA: projecting", err);
+		if (rc == 0)
+			rc = s_src_get(s, r0, m, &rows, &stride, err);
+		if (rc != 0)
+			goto cleanup;
+		s_center(tmp, rows, stride, m, d, f->mean);
+		out = scores != NULL ? scores->data + r0 * scores->stride : sc;
+		ld = scores != NULL ? scores->stride : k;
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0,
+		            tmp, (int)d, f->components->data, (int)f->components->stride, 0.0, out,
+		            (int)ld);
+		for (size_t i = 0; i < m; i++)
+			for (size_t c = 0; c < k; c++)
+				if (fabs(out[i * ld + c]) > best[c]) {
+					best[c] = fabs(out[i * ld + c]);
+					neg[c] = out[i * ld + c] < 0.0;
+				}
+	}
+	for (size_t c = 0; c < k; c++) {
+		if (!neg[c])
+			continue;
+		for (size_t j = 0; j < d; j++)
+			MC_AT(f->components, c, j) = -MC_AT(f->components, c, j);
+		if (scores != NULL)
+			for (size_t i = 0; i < n; i++)
+				MC_AT(scores, i, c) = -MC_AT(scores, i, c);
+	}
+cleanup:
+	free(tmp);
+	free(sc);
+	free(best);
+	free(neg);
+	return rc;
+}
+
+static int s_exact(s_fit *f, s_src *s, const mc_progress *prog, mc_error *err)
+{
+	size_t d = s->d, k = f->k;
+	double *cov = malloc(d * d * sizeof *cov), *w = malloc(d * sizeof *w);
+	double *z = malloc(d * k * sizeof *z), total = 0.0;
+	lapack_int *isuppz = malloc(2 * d * sizeof *isuppz), found = 0;
+	int rc;
+
+	if (cov == NULL || w == NULL || z == NULL || isuppz == NULL) {
+		rc = s_nomem(err, "the covariance");
+		goto cleanup;
+	}
+	rc = s_moments(f, cov, &total, s, prog, err);
+	if (rc != 0)
+		goto cleanup;
+	rc = s_interrupted(prog, 0, 1, "PCA: eigenvectors", err);
+	if (rc != 0)
+		goto cleanup;
+	if (LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)d, cov, (lapack_int)d,
+	                   0.0, 0.0, (lapack_int)(d - k + 1), (lapack_int)d, 0.0, &found, w, z,
+	                   (lapack_int)k, isuppz) != 0 || (size_t)found != k) {
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "PCA: the eigensolver (dsyevr) failed on the %zu x %zu covariance",
+		                  d, d);
+		goto cleanup;
+	}
+	/* dsyevr returns ascending eigenvalues; components go largest first */
+	for (size_t c = 0; c < k; c++) {
+		size_t src = k - 1 - c;
+		f->ev[c] = w[src] > 0.0 ? w[src] : 0.0;
+		f->evr[c] = total > 0.0 ? f->ev[c] / total : 0.0;
+		for (size_t j = 0; j < d; j++)
+			MC_AT(f->components, c, j) = z[j * k + src];
+	}
+cleanup:
+	free(cov);
+	free(w);
+	free(z);
+	free(isuppz);
+	return rc;
+}
+
+/* Q (rows x cols, compact) := an orthonormal basis of its columns. */
+static int s_orthonormalize(double *q, size_t rows, size_t cols, mc_error *err)
+{
+	double *tau = malloc(cols * sizeof *tau);
+	int rc = 0;
+
+	if (tau == NULL)
+		return s_nomem(err, "a QR factorisation");
+	if (LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)cols, q,
+	                   (lapack_int)cols, tau) != 0 ||
+	    LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)cols,
+	                   (lapack_int)cols, q, (lapack_int)cols, tau) != 0)
+		rc = mc_error_set(err, MC_ERR_INVALID, "PCA: QR factorisation failed");
+	free(tau);
+	return rc;
+}
+
+/* Y (n x l) = A M, with A the centred data and M d x l. */
+static int s_times(double *Y, const double *M, size_t l, const s_fit *f, s_src *s,
+                   const mc_progress *prog, const char *what, mc_error *err)
+{
+	size_t n = s->n, d = s->d;
+	double *tmp = malloc(s->chunk * d * sizeof *tmp);
+	int rc = 0;
+
+	if (tmp == NULL)
+		return s_nomem(err, "a chunk of rows");
+	for (size_t r0 = 0; r0 < n && rc == 0; r0 += s->chunk) {
+		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
+		const double *rows;
+
+		rc = s_interrupted(prog, r0, n, what, err);
+		if (rc == 0)
+			rc = s_src_get(s, r0, m, &rows, &stride, err);
+		if (rc != 0)
+			break;
+		s_center(tmp, rows, stride, m, d, f->mean);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)l, (int)d, 1.0,
+		            tmp, (int)d, M, (int)l, 0.0, Y + r0 * l, (int)l);
+	}
+	free(tmp);
+	return rc;
+}
+
+/* Z (d x l) = A^T Q, with Q n x l. */
+static int s_times_t(double *Z, const double *Q, size_t l, const s_fit *f, s_src *s,
+                     const mc_progress *prog, const char *what, mc_error *err)
+{
+	size_t n = s->n, d = s->d;
+	double *tmp = malloc(s->chunk * d * sizeof *tmp);
+	int rc = 0;
+
+	if (tmp == NULL)
+		return s_nomem(err, "a chunk of rows");
+	memset(Z, 0, d * l * sizeof *Z);
+	for (size_t r0 = 0; r0 < n && rc == 0; r0 += s->chunk) {
+		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
+		const double *rows;
+
+		rc = s_interrupted(prog, r0, n, what, err);
+		if (rc == 0)
+			rc = s_src_get(s, r0, m, &rows, &stride, err);
+		if (rc != 0)
+			break;
+		s_center(tmp, rows, stride, m, d, f->mean);
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)l, (int)m, 1.0,
+		            tmp, (int)d, Q + r0 * l, (int)l, 1.0, Z, (int)l);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int s_randomized(s_fit *f, mc_matrix *scores, s_src *s, const mc_pca_params *p,
+                        const mc_progress *prog, mc_error *err)
+{
+	size_t n = s->n, d = s->d, k = f->k, l = k + p->n_oversamples;
+	double *Y = NULL, *Z = NULL, *B = NULL, *S = NULL, *Ub = NULL, *Vt = NULL, *U = NULL;
+	double total = 0.0;
+	mc_rng rng;
+	int rc;
+
+	if (l > d)
+		l = d;
+	if (l > n)
+		l = n;
+	rc = s_moments(f, NULL, &total, s, prog, err);
+	if (rc != 0)
+		return rc;
+	Y = malloc(n * l * sizeof *Y);
+	Z = malloc(d * l * sizeof *Z);
+	B = malloc(l * d * sizeof *B);
+	S = malloc(l * sizeof *S);
+	Ub = malloc(l * l * sizeof *Ub);
+	Vt = malloc(l * d * sizeof *Vt);
+	U = malloc(n * k * sizeof *U);
+	if (Y == NULL || Z == NULL || B == NULL || S == NULL || Ub == NULL || Vt == NULL ||
+	    U == NULL) {
+		rc = s_nomem(err, "the randomized range finder");
+		goto cleanup;
+	}
+	mc_rng_seed(&rng, p->seed);
+	for (size_t i = 0; i < d * l; i++)
+		Z[i] = mc_rng_normal(&rng);
+	rc = s_times(Y, Z, l, f, s, prog, "PCA: range finder", err);
+	if (rc == 0)
+		rc = s_orthonormalize(Y, n, l, err);
+	for (size_t it = 0; it < p->n_iter && rc == 0; it++) {
+		rc = s_times_t(Z, Y, l, f, s, prog, "PCA: power iteration", err);
+		if (rc == 0)
+			rc = s_orthonormalize(Z, d, l, err);
+		if (rc == 0)
+			rc = s_times(Y, Z, l, f, s, prog, "PCA: power iteration", err);
+		if (rc == 0)
+			rc = s_orthonormalize(Y, n, l, err);
+	}
+	/* B = Q^T A = (A^T Q)^T, l x d */
+	if (rc == 0)
+		rc = s_times_t(Z, Y, l, f, s, prog, "PCA: projecting", err);
+	if (rc != 0)
+		goto cleanup;
+	for (size_t i = 0; i < d; i++)
+		for (size_t j = 0; j < l; j++)
+			B[j * d + i] = Z[i * l + j];
+	if (LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)l, (lapack_int)d, B, (lapack_int)d,
+	                   S, Ub, (lapack_int)l, Vt, (lapack_int)d) != 0) {
+		rc = mc_error_set(err, MC_ERR_INVALID, "PCA: the SVD (dgesdd) failed");
+		goto cleanup;
+	}
+	/* U = Q Ub[:, :k]; signs from U's columns as svd_flip */
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)l, 1.0, Y,
+	            (int)l, Ub, (int)l, 0.0, U, (int)k);
+	for (size_t c = 0; c < k; c++) {
+		double best = -1.0, sign = 1.0;
+		for (size_t i = 0; i < n; i++)
+			if (fabs(U[i * k + c]) > best) {
+				best = fabs(U[i * k + c]);
+				sign = U[i * k + c] < 0.0 ? -1.0 : 1.0;
+			}
+		f->ev[c] = S[c] * S[c] / (double)(n - 1);
+		f->evr[c] = total > 0.0 ? f->ev[c] / total : 0.0;
+		for (size_t j = 0; j < d; j++)
+			MC_AT(f->components, c, j) = sign * Vt[c * d + j];
+		if (scores != NULL)
+			for (size_t i = 0; i < n; i++)
+				MC_AT(scores, i, c) = sign * S[c] * U[i * k + c];
+	}
+cleanup:
+	free(Y);
+	free(Z);
+	free(B);
+	free(S);
+	free(Ub);
+	free(Vt);
+	free(U);
+	return rc;
+}
+
+static int s_fit_any(mc_matrix **out, mc_pca *pca, const mc_matrix *X, const mc_rows *rows,
+                     const mc_progress *prog, mc_error *err)
+{
+	s_fit f;
+	s_src s;
+	mc_matrix *scores = NULL;
+	size_t k = pca->p.n_components;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	if (out != NULL)
+		*out = NULL;
+	rc = s_src_init(&s, X, rows, pca->p.chunk_rows, err);
+	if (rc != 0)
+		goto cleanup;
+	if (s.n < 2) {
+		rc = mc_error_set(err, MC_ERR_INVALID, "PCA: the data has %zu row; need at least 2",
+		                  s.n);
+		goto cleanup;
+	}
+	if (k > s.d || k > s.n) {
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "PCA: n_components=%zu must be at most min(rows, columns) = %zu "
+		                  "for %zu x %zu data", k, s.n < s.d ? s.n : s.d, s.n, s.d);
+		goto cleanup;
+	}
+	f.k = k;
+	f.d = s.d;
+	f.n = s.n;
+	f.mean = calloc(s.d, sizeof *f.mean);
+	f.ev = calloc(k, sizeof *f.ev);
+	f.evr = calloc(k, sizeof *f.evr);
+	if (f.mean == NULL || f.ev == NULL || f.evr == NULL) {
+		rc = s_nomem(err, "the model");
+		goto cleanup;
+	}
+	rc = mc_matrix_new(&f.components, k, s.d, err);
+	if (rc == 0 && out != NULL)
+		rc = mc_matrix_new(&scores, s.n, k, err);
+	if (rc != 0)
+		goto cleanup;
+	if (pca->p.solver == MC_PCA_EXACT) {
+		rc = s_exact(&f, &s, prog, err);
+		if (rc == 0)
+			rc = s_sign_pass(&f, scores, &s, prog, err);
+	} else {
+		rc = s_randomized(&f, scores, &s, &pca->p, prog, err);
+	}
+	if (rc != 0)
+		goto cleanup;
+	mc_matrix_free(pca->components);
+	free(pca->mean);
+	free(pca->ev);
+	free(pca->evr);
+	pca->components = f.components;
+	pca->mean = f.mean;
+	pca->ev = f.ev;
+	pca->evr = f.evr;
+	pca->k = f.k;
+	pca->d = f.d;
+	pca->n = f.n;
+	pca->fitted = 1;
+	memset(&f, 0, sizeof f);
+	if (out != NULL) {
+		*out = scores;
+		scores = NULL;
+	}
+cleanup:
+	s_fit_clear(&f);
+	mc_matrix_free(scores);
+	free(s.buf);
+	return rc;
+}
+
+int mc_pca_fit(mc_pca *pca, const mc_matrix *X, const mc_progress *prog, mc_error *err)
+{
+	return s_fit_any(NULL, pca, X, NULL, prog, err);
+}
+
+int mc_pca_fit_rows(mc_pca *pca, const mc_rows *src, const mc_progress *prog,
+                    mc_error *err)
+{
+	return s_fit_any(NULL, pca, NULL, src, prog, err);
+}
+
+int mc_pca_fit_transform(mc_matrix **out, mc_pca *pca, const mc_matrix *X,
+                         const mc_progress *prog, mc_error *err)
+{
+	return s_fit_any(out, pca, X, NULL, prog, err);
+}
+
+int mc_pca_fit_transform_rows(mc_matrix **out, mc_pca *pca, const mc_rows *src,
+                              const mc_progress *prog, mc_error *err)
+{
+	return s_fit_any(out, pca, NULL, src, prog, err);
+}
+
+static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *X,
+                           const mc_rows *rows, const mc_progress *prog, mc_error *err)
+{
+	s_src s;
+	mc_matrix *scores = NULL;
+	double *tmp = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!pca->fitted)
+		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
+	rc = s_src_init(&s, X, rows, pca->p.chunk_rows, err);
+	if (rc != 0)
+		goto cleanup;
+	if (s.d != pca->d) {
+		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu columns; the PCA was fitted on %zu",
+		                  s.d, pca->d);
+		goto cleanup;
+	}
+	tmp = malloc(s.chunk * s.d * sizeof *tmp);
+	if (tmp == NULL) {
+		rc = s_nomem(err, "a chunk of rows");
+		goto cleanup;
+	}
+	rc = mc_matrix_new(&scores, s.n, pca->k, err);
+	for (size_t r0 = 0; r0 < s.n && rc == 0; r0 += s.chunk) {
+		size_t m = s.n - r0 < s.chunk ? s.n - r0 : s.chunk, stride;
+		const double *src;
+
+		rc = s_interrupted(prog, r0, s.n, "PCA: transform", err);
+		if (rc == 0)
+			rc = s_src_get(&s, r0, m, &src, &stride, err);
+		if (rc != 0)
+			break;
+		s_center(tmp, src, stride, m, s.d, pca->mean);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)pca->k, (int)s.d,
+		            1.0, tmp, (int)s.d, pca->components->data,
+		            (int)pca->components->stride, 0.0, scores->data + r0 * scores->stride,
+		            (int)scores->stride);
+	}
+	if (rc == 0) {
+		*out = scores;
+		scores = NULL;
+	}
+cleanup:
+	mc_matrix_free(scores);
+	free(tmp);
+	free(s.buf);
+	return rc;
+}
+
+int mc_pca_transform(mc_matrix **out, const mc_pca *pca, const mc_matrix *X,
+                     const mc_progress *prog, mc_error *err)
+{
+	return s_transform_any(out, pca, X, NULL, prog, err);
+}
+
+int mc_pca_transform_rows(mc_matrix **out, const mc_pca *pca, const mc_rows *src,
+                          const mc_progress *prog, mc_error *err)
+{
+	return s_transform_any(out, pca, NULL, src, prog, err);
+}
+
+int mc_pca_fitted(const mc_pca *pca)
+{
+	return pca->fitted;
+}
+
+const mc_matrix *mc_pca_components(const mc_pca *pca)
+{
+	return pca->fitted ? pca->components : NULL;
+}
+
+const double *mc_pca_mean(const mc_pca *pca)
+{
+	return pca->fitted ? pca->mean : NULL;
+}
+
+const double *mc_pca_explained_variance(const mc_pca *pca)
+{
+	return pca->fitted ? pca->ev : NULL;
+}
+
+const double *mc_pca_explained_variance_ratio(const mc_pca *pca)
+{
+	return pca->fitted ? pca->evr : NULL;
+}
+
+size_t mc_pca_n_components(const mc_pca *pca)
+{
+	return pca->fitted ? pca->k : 0;
+}
+
+size_t mc_pca_n_features(const mc_pca *pca)
+{
+	return pca->fitted ? pca->d : 0;
+}
+
+size_t mc_pca_n_samples(const mc_pca *pca)
+{
+	return pca->fitted ? pca->n : 0;
+}
+
+const mc_pca_params *mc_pca_params_of(const mc_pca *pca)
+{
+	return &pca->p;
+}

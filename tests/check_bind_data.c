@@ -1,0 +1,257 @@
+/* Tests of the data area's language functions (kernel/bind_data.c) through
+ * the interpreter: load_coco, the Dataset attributes and methods, the summary
+ * table's text/html and text/plain, export, and the errors users see. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "interp.h"
+#include "value.h"
+#include "maskclean/coco.h"
+
+static mc_interp *s_in;
+static char s_tmpdir[512];
+
+static void setup(void)
+{
+	s_in = mc_interp_new();
+	ck_assert_ptr_nonnull(s_in);
+}
+
+static void teardown(void)
+{
+	mc_interp_free(s_in);
+	s_in = NULL;
+}
+
+/* Runs code; returns the repr of its value ("" for none) or "<ename>: <evalue>".
+ * Caller frees. */
+static char *run(const char *code)
+{
+	mc_value *res = NULL;
+	mc_exec_error xe;
+	char *s;
+
+	memset(&xe, 0, sizeof xe);
+	if (mc_interp_execute(s_in, code, NULL, &res, &xe) != 0) {
+		size_t n = strlen(xe.ename) + strlen(xe.evalue) + 3;
+		s = malloc(n);
+		snprintf(s, n, "%s: %s", xe.ename, xe.evalue);
+		json_decref(xe.traceback);
+		return s;
+	}
+	s = res != NULL ? mc_value_repr(res) : strdup("");
+	mc_unref(res);
+	return s;
+}
+
+static void assert_run(const char *code, const char *want)
+{
+	char *got = run(code);
+	ck_assert_msg(strcmp(got, want) == 0, "%s\n  gave: %s\n  want: %s", code, got, want);
+	free(got);
+}
+
+static void assert_contains(const char *code, const char *needle)
+{
+	char *got = run(code);
+	ck_assert_msg(strstr(got, needle) != NULL, "%s\n  gave: %s\n  want it to contain: %s", code,
+	              got, needle);
+	free(got);
+}
+
+static void load_var(const char *var, const char *path, const char *extra)
+{
+	char code[4400];
+	char *got;
+
+	snprintf(code, sizeof code, "%s = load_coco(\"%s\"%s)", var, path, extra);
+	got = run(code);
+	ck_assert_msg(got[0] == '\0', "%s: %s", code, got);
+	free(got);
+}
+
+static const char *tiny(void)
+{
+	static char path[4096];
+	const char *dir = getenv("MC_SHARED_DATA");
+	struct stat st;
+
+	ck_assert_msg(dir != NULL, "MC_SHARED_DATA is not set (run through make check)");
+	snprintf(path, sizeof path, "%s/coco/tinycoco/annotations/instances_train2017.json", dir);
+	ck_assert_msg(stat(path, &st) == 0, "shared test data is missing: %s", path);
+	return path;
+}
+
+static const char *fixture(const char *name)
+{
+	static char path[4096];
+	const char *src = getenv("MC_SRCDIR");
+
+	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
+	snprintf(path, sizeof path, "%s/tests/data/coco/%s", src, name);
+	return path;
+}
+
+START_TEST(test_dataset_attributes)
+{
+	mc_coco *ds = NULL;
+	mc_error err;
+	size_t k;
+	char code[256], want[64];
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coco_load(&ds, tiny(), NULL, &err), 0);
+	load_var("ds", tiny(), "");
+	assert_run("ds", "Dataset(instances_train2017.json: 32 images, 288 annotations, "
+	           "284 instances, 80 classes)");
+	assert_run("ds.n_images", "32");
+	assert_run("ds.n_annotations", "288");
+	assert_run("ds.n_instances", "284");
+	assert_run("ds.classes[0]", "'person'");
+	ck_assert_int_eq(mc_coco_class_index(&k, ds, "orange", &err), 0);
+	snprintf(want, sizeof want, "%zu", k);
+	assert_run("ds.class_index(\"orange\")", want);
+	snprintf(code, sizeof code, "ds.class_name(%zu)", k);
+	assert_run(code, "'orange'");
+	snprintf(want, sizeof want, "%zu", mc_coco_class_count(ds, k));
+	assert_run("ds.count(\"orange\")", want);
+	assert_run("ds.labels().shape", "[284]");
+	snprintf(code, sizeof code, "ds.labels()[%zu]", mc_coco_class_instances(ds, k, &k)[0]);
+	mc_coco_class_index(&k, ds, "orange", &err);
+	snprintf(want, sizeof want, "%zu", k);
+	assert_run(code, want);
+	assert_contains("ds.annotation(0)", "'segmentation': [[");
+	assert_contains("ds.annotation(0)", "'class': '");
+	assert_contains("ds.annotation(-1)", "'instance': 283");
+	assert_contains("ds.class_name(80)", "out of range");
+	load_var("dc", tiny(), ", include_crowd=true");
+	assert_run("dc.n_instances", "288");
+	mc_coco_free(ds);
+}
+END_TEST
+
+START_TEST(test_unknown_class)
+{
+	load_var("ds", tiny(), "");
+	assert_contains("ds.class_index(\"oranje\")",
+	                "KeyError: unknown class 'oranje' (did you mean 'orange'?); classes are: "
+	                "person, bicycle, car");
+	assert_contains("ds.count(\"oranje\")", "did you mean 'orange'");
+	/* The failing call leaves the session alive. */
+	assert_run("ds.n_images", "32");
+}
+END_TEST
+
+START_TEST(test_summary_display)
+{
+	mc_value *res = NULL;
+	mc_exec_error xe;
+	json_t *data = NULL, *meta = NULL;
+	mc_error err;
+	const char *html, *text;
+
+	load_var("ds", tiny(), "");
+	memset(&xe, 0, sizeof xe);
+	ck_assert_int_eq(mc_interp_execute(s_in, "ds.summary()", NULL, &res, &xe), 0);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_value_bundle(res, &data, &meta, &err), 0);
+	html = json_string_value(json_object_get(data, "text/html"));
+	text = json_string_value(json_object_get(data, "text/plain"));
+	ck_assert_ptr_nonnull(html);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(html, "<table"));
+	ck_assert_ptr_nonnull(strstr(html, "orange"));
+	ck_assert_ptr_nonnull(strstr(html, "toothbrush"));   /* every class, the last too */
+	ck_assert_ptr_nonnull(strstr(text, "orange"));
+	ck_assert_ptr_nonnull(strstr(text, "instances"));
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(res);
+
+	/* The dataset itself shows an HTML summary. */
+	ck_assert_int_eq(mc_interp_execute(s_in, "ds", NULL, &res, &xe), 0);
+	ck_assert_int_eq(mc_value_bundle(res, &data, &meta, &err), 0);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(data, "text/html")),
+	                             "284 instances"));
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(res);
+}
+END_TEST
+
+START_TEST(test_export)
+{
+	char code[4400], out[600];
+
+	snprintf(out, sizeof out, "%s/fixed.json", s_tmpdir);
+	load_var("ds", fixture("good.json"), "");
+	assert_run("ds.labels()", "array([0, 1, 2, 1, 2])");
+	snprintf(code, sizeof code, "r = ds.export(\"%s\", labels=[1, 1, \"banana\", 0, 2], "
+	         "weights=[1, 0, 1, 1, 1])\nr[\"relabeled\"], r[\"removed\"]", out);
+	assert_run(code, "[2, 1]");
+	load_var("fixed", out, "");
+	assert_run("fixed.n_instances", "4");
+	assert_run("fixed.labels()", "array([1, 2, 0, 2])");
+	assert_contains("fixed.annotation(2)", "'attributes': {'occluded': False}");
+	snprintf(code, sizeof code, "ds.export(\"%s\", labels=[1, 2])", out);
+	assert_contains(code, "ShapeError: export(): labels has 2 entries, the dataset has 5 "
+	                "instances");
+	snprintf(code, sizeof code, "ds.export(\"%s\", labels=[0, 0, 0, \"kiwi\", 0])", out);
+	assert_contains(code, "unknown class 'kiwi'");
+	unlink(out);
+}
+END_TEST
+
+START_TEST(test_load_errors)
+{
+	char code[4400];
+
+	assert_contains("load_coco(\"/nonexistent/instances_val.json\")",
+	                "IOError: /nonexistent/instances_val.json: cannot open");
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("missing_field.json"));
+	assert_contains(code, "missing_field.json: annotation 5: missing field \"category_id\"");
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("truncated.json"));
+	assert_contains(code, "ParseError: truncated.json: line 17, column 45");
+	/* Nothing half-built is left behind: the name stays unbound. */
+	snprintf(code, sizeof code, "bad = load_coco(\"%s\")", fixture("bad_rle.json"));
+	assert_contains(code, "RLE counts sum to 70");
+	assert_contains("bad", "NameError");
+}
+END_TEST
+
+static Suite *bind_data_suite(void)
+{
+	Suite *s = suite_create("bind_data");
+	TCase *tc = tcase_create("bind_data");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_dataset_attributes);
+	tcase_add_test(tc, test_unknown_class);
+	tcase_add_test(tc, test_summary_display);
+	tcase_add_test(tc, test_export);
+	tcase_add_test(tc, test_load_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(bind_data_suite());
+	int failed;
+
+	snprintf(s_tmpdir, sizeof s_tmpdir, "/tmp/check_bind_data.XXXXXX");
+	if (mkdtemp(s_tmpdir) == NULL) {
+		perror("mkdtemp");
+		return EXIT_FAILURE;
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	rmdir(s_tmpdir);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,249 @@
+/* Tests of kernel/bind_learn.c through the interpreter: the learn functions
+ * as a notebook calls them (values, attributes, errors, displays). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fontconfig/fontconfig.h>
+
+#include "interp.h"
+#include "maskclean/canvas.h"
+#include "value.h"
+
+static volatile sig_atomic_t s_flag;
+
+static void s_stream(void *ctx, const char *name, const char *text)
+{
+	(void)ctx; (void)name; (void)text;
+}
+
+static void s_display(void *ctx, json_t *data, json_t *metadata, const char *id, int update)
+{
+	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
+}
+
+static void s_clear(void *ctx, int wait)
+{
+	(void)ctx; (void)wait;
+}
+
+static int s_input(void *ctx, const char *prompt, int password, char **out)
+{
+	(void)ctx; (void)prompt; (void)password; (void)out;
+	return -1;
+}
+
+static const mc_io s_io = { NULL, s_stream, s_display, s_clear, s_input, &s_flag, 1 };
+
+/* Runs code; returns the result (caller unrefs) and fails the test on error. */
+static mc_value *s_run(mc_interp *in, const char *code)
+{
+	mc_value *res = NULL;
+	mc_exec_error xerr;
+
+	memset(&xerr, 0, sizeof xerr);
+	if (mc_interp_execute(in, code, &s_io, &res, &xerr) != 0) {
+		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
+	}
+	mc_exec_error_clear(&xerr);
+	return res;
+}
+
+/* Runs code expecting an error whose message contains want. */
+static void s_fails(mc_interp *in, const char *code, const char *ename, const char *want)
+{
+	mc_value *res = NULL;
+	mc_exec_error xerr;
+
+	memset(&xerr, 0, sizeof xerr);
+	ck_assert_msg(mc_interp_execute(in, code, &s_io, &res, &xerr) != 0, "%s did not fail", code);
+	ck_assert_str_eq(xerr.ename, ename);
+	ck_assert_msg(strstr(xerr.evalue, want) != NULL, "%s: '%s' lacks '%s'", code, xerr.evalue,
+	              want);
+	mc_exec_error_clear(&xerr);
+	mc_unref(res);
+}
+
+static double s_float(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	double d;
+
+	ck_assert_msg(v != NULL && (mc_type(v) == MC_T_FLOAT || mc_type(v) == MC_T_INT),
+	              "%s is not a number", code);
+	d = mc_as_float(v);
+	mc_unref(v);
+	return d;
+}
+
+/* Three well separated classes, 8 samples each, 2 features. */
+static const char *s_setup =
+	"X = array([[0.0, 0.1], [0.2, 0.0], [0.1, 0.3], [0.3, 0.2], [0.0, 0.4], [0.4, 0.1], [0.2, 0.2], [0.1, 0.0],"
+	" [3.0, 0.1], [3.2, 0.0], [3.1, 0.3], [3.3, 0.2], [2.9, 0.4], [3.4, 0.1], [3.2, 0.2], [1.5, 0.1],"
+	" [0.0, 3.1], [0.2, 3.0], [0.1, 3.3], [0.3, 3.2], [0.0, 2.9], [0.4, 3.1], [0.2, 3.2], [0.1, 3.0]])\n"
+	"y = array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2])\n";
+
+START_TEST(test_pipeline)
+{
+	mc_interp *in = mc_interp_new();
+	mc_value *v;
+	json_t *data = NULL, *meta = NULL;
+	mc_error err = { 0 };
+
+	mc_unref(s_run(in, s_setup));
+	/* PCA */
+	mc_unref(s_run(in, "pca = PCA(n_components=2)\nZ = pca.fit_transform(X)"));
+	ck_assert(fabs(s_float(in, "sum(pca.explained_variance_ratio_)") - 1.0) < 1e-12);
+	ck_assert_int_eq((int)s_float(in, "len(Z)"), 24);
+	ck_assert(fabs(s_float(in, "abs(pca.transform(X) - Z).max()")) < 1e-9);
+	s_fails(in, "PCA(n_components=3).fit(X)", "ValueError", "n_components=3 must be at most");
+	s_fails(in, "PCA(solver=\"magic\")", "ValueError", "unknown solver \"magic\"");
+	s_fails(in, "PCA().components_", "StateError", "not fitted");
+
+	/* split */
+	mc_unref(s_run(in, "Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, seed=1)"));
+	ck_assert_int_eq((int)s_float(in, "len(yte)"), 6);
+	ck_assert_int_eq((int)s_float(in, "len(Xtr)"), 18);
+
+	/* logistic regression */
+	mc_unref(s_run(in, "clf = LogisticRegression(C=10.0, class_weight=\"balanced\", max_iter=500)\n"
+	                   "clf.fit(X, y)"));
+	ck_assert(s_float(in, "clf.score(X, y)") >= 23.0 / 24.0);
+	ck_assert(fabs(s_float(in, "clf.predict_proba(X).sum()") - 24.0) < 1e-9);
+	ck_assert_int_eq((int)s_float(in, "clf.predict(X)[16]"), 2);
+	ck_assert(s_float(in, "clf.n_iter_") >= 1);
+	s_fails(in, "clf.fit(X, [0, 1])", "ShapeError", "X has 24 rows but y has 2");
+	s_fails(in, "LogisticRegression(C=-1)", "ValueError", "C is -1");
+	s_fails(in, "LogisticRegression().predict(X)", "StateError", "not fitted");
+	s_fails(in, "clf.fit(X, y, sample_weight=[1, 2])", "ShapeError",
+	        "sample_weight has 2 entries, expected 24");
+	mc_unref(s_run(in, "clf2 = LogisticRegression(class_weight={0: 2.0, 2: 0.5}).fit(X, y)"));
+	ck_assert(s_float(in, "clf2.score(X, y)") > 0.9);
+
+	/* confusion matrix and the class of interest: sample 15 (class 1) sits
+	 * between the clusters */
+	mc_unref(s_run(in, "yp = array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 0,"
+	                   " 2, 2, 2, 2, 2, 2, 2, 2])\n"
+	                   "cm = confusion_matrix(y, yp, classes=[\"apple\", \"orange\", \"pear\"])"));
+	v = s_run(in, "cm.pick_class()");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "true")), "orange");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "predicted")), "apple");
+	ck_assert(fabs(mc_as_float(mc_dict_get(v, "value")) - 0.125) < 1e-15);
+	mc_unref(v);
+	ck_assert(fabs(s_float(in, "cm.normalized[1][1]") - 0.75) < 1e-15);
+	ck_assert_int_eq((int)s_float(in, "cm.counts[1][2]"), 1);
+	v = s_run(in, "cm");
+	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
+	ck_assert_msg(json_object_get(data, "image/png") != NULL, "no heatmap PNG");
+	ck_assert(strstr(json_string_value(json_object_get(data, "text/plain")),
+	                 "class of interest: \"apple\"") != NULL);
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(v);
+
+	v = s_run(in, "classification_report(y, yp, classes=[\"apple\", \"orange\", \"pear\"])");
+	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
+	ck_assert(strstr(json_string_value(json_object_get(data, "text/html")), "orange") != NULL);
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(v);
+	ck_assert(fabs(s_float(in, "classification_report(y, yp).recall[1]") - 0.75) < 1e-15);
+	ck_assert(fabs(s_float(in, "accuracy_score(y, yp)") - 22.0 / 24.0) < 1e-15);
+
+	/* AUC */
+	ck_assert(fabs(s_float(in, "roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])") - 0.75) < 1e-15);
+	ck_assert(fabs(s_float(in, "roc_auc(y, clf.predict_proba(X))[\"macro\"]")) > 0.95);
+	mc_unref(s_run(in, "w = [1.0] * 24\nw[15] = 0.0\n"
+	                   "cv = cross_val_auc(X, y, sample_weight=w, folds=3, seed=0)"));
+	ck_assert(s_float(in, "cv[\"macro\"]") > 0.95);
+	ck_assert_int_eq((int)s_float(in, "len(cv[\"folds\"])"), 3);
+	s_fails(in, "cross_val_auc(X, y, folds=1)", "ValueError", "folds is 1");
+	mc_interp_free(in);
+}
+END_TEST
+
+/* Runs in the test's process (fork or not): releases Cairo's and
+ * fontconfig's caches so leak checkers see a clean exit. */
+static void s_teardown(void)
+{
+	mc_canvas_shutdown();
+	FcFini();
+}
+
+/* A float32 .npy of the rows of s_setup's X (values exact in float32). */
+static void s_write_f32_npy(const char *path)
+{
+	static const float x[24][2] = {
+		{ 0.0f, 0.1f }, { 0.2f, 0.0f }, { 0.1f, 0.3f }, { 0.3f, 0.2f }, { 0.0f, 0.4f },
+		{ 0.4f, 0.1f }, { 0.2f, 0.2f }, { 0.1f, 0.0f }, { 3.0f, 0.1f }, { 3.2f, 0.0f },
+		{ 3.1f, 0.3f }, { 3.3f, 0.2f }, { 2.9f, 0.4f }, { 3.4f, 0.1f }, { 3.2f, 0.2f },
+		{ 1.5f, 0.1f }, { 0.0f, 3.1f }, { 0.2f, 3.0f }, { 0.1f, 3.3f }, { 0.3f, 3.2f },
+		{ 0.0f, 2.9f }, { 0.4f, 3.1f }, { 0.2f, 3.2f }, { 0.1f, 3.0f } };
+	char header[128];
+	FILE *f = fopen(path, "wb");
+	int n;
+
+	ck_assert_ptr_nonnull(f);
+	n = snprintf(header, sizeof header,
+	             "{'descr': '<f4', 'fortran_order': False, 'shape': (24, 2), }");
+	while ((10 + n + 1) % 64 != 0)
+		header[n++] = ' ';
+	header[n++] = '\n';
+	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+	fputc(n & 0xff, f);
+	fputc(n >> 8, f);
+	fwrite(header, 1, (size_t)n, f);
+	fwrite(x, sizeof x, 1, f);
+	fclose(f);
+}
+
+/* PCA streams a float32 Embeddings file and gets what it gets from the
+ * same numbers in memory. */
+START_TEST(test_pca_streams_embeddings)
+{
+	mc_interp *in = mc_interp_new();
+	char path[] = "/tmp/check_bind_learn_XXXXXX", code[256];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	s_write_f32_npy(path);
+	snprintf(code, sizeof code, "E = load_npy(\"%s\")", path);
+	mc_unref(s_run(in, code));
+	mc_unref(s_run(in, "Xf = array(E.to_array().tolist())\n"
+	                   "a = PCA(n_components=2).fit_transform(E)\n"
+	                   "p = PCA(n_components=2).fit(E)\n"
+	                   "b = PCA(n_components=2).fit_transform(Xf)"));
+	ck_assert(s_float(in, "abs(a - b).max()") < 1e-12);
+	ck_assert(s_float(in, "abs(p.transform(E) - b).max()") < 1e-12);
+	mc_interp_free(in);
+	unlink(path);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+	Suite *s = suite_create("bind_learn");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, NULL, s_teardown);
+	tcase_add_test(tc, test_pipeline);
+	tcase_add_test(tc, test_pca_streams_embeddings);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

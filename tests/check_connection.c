@@ -1,0 +1,134 @@
+/* Tests of connection-file parsing. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connection.h"
+
+static char s_path[64];
+
+static const char *s_write(const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(s_path, sizeof s_path, "/tmp/mc-conn-XXXXXX");
+	fd = mkstemp(s_path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return s_path;
+}
+
+#define GOOD "{\"shell_port\": 5001, \"iopub_port\": 5002, \"stdin_port\": 5003," \
+	" \"control_port\": 5004, \"hb_port\": 5005, \"ip\": \"127.0.0.1\"," \
+	" \"key\": \"secret-key\", \"transport\": \"tcp\"," \
+	" \"signature_scheme\": \"hmac-sha256\", \"kernel_name\": \"maskclean\"}"
+
+START_TEST(test_load_good)
+{
+	mc_connection c;
+	mc_error err;
+	char ep[300];
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_connection_load(&c, s_write(GOOD), &err), 0);
+	ck_assert_str_eq(c.transport, "tcp");
+	ck_assert_str_eq(c.ip, "127.0.0.1");
+	ck_assert_str_eq(c.key, "secret-key");
+	ck_assert_uint_eq(c.key_len, 10);
+	ck_assert_int_eq(c.ports[MC_CH_SHELL], 5001);
+	ck_assert_int_eq(c.ports[MC_CH_IOPUB], 5002);
+	ck_assert_int_eq(c.ports[MC_CH_STDIN], 5003);
+	ck_assert_int_eq(c.ports[MC_CH_CONTROL], 5004);
+	ck_assert_int_eq(c.ports[MC_CH_HB], 5005);
+	mc_connection_endpoint(&c, MC_CH_CONTROL, ep, sizeof ep);
+	ck_assert_str_eq(ep, "tcp://127.0.0.1:5004");
+	ck_assert_str_eq(mc_channel_name(MC_CH_STDIN), "stdin");
+	mc_connection_clear(&c);
+	unlink(s_path);
+}
+END_TEST
+
+START_TEST(test_load_ipc)
+{
+	mc_connection c;
+	mc_error err;
+	char ep[300];
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_connection_load(&c, s_write(
+		"{\"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4,"
+		" \"hb_port\": 5, \"ip\": \"/tmp/kernel-x\", \"key\": \"\", \"transport\": \"ipc\"}"),
+		&err), 0);
+	mc_connection_endpoint(&c, MC_CH_HB, ep, sizeof ep);
+	ck_assert_str_eq(ep, "ipc:///tmp/kernel-x-5");
+	ck_assert_uint_eq(c.key_len, 0);
+	mc_connection_clear(&c);
+	unlink(s_path);
+}
+END_TEST
+
+/* Loading text fails and the message names the file and contains what. */
+static void s_expect_fail(const char *text, int code, const char *what)
+{
+	mc_connection c;
+	mc_error err;
+	const char *path = s_write(text);
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_connection_load(&c, path, &err), code);
+	ck_assert_ptr_null(c.key);
+	ck_assert_msg(strstr(err.text, path) != NULL, "\"%s\" should name the file", err.text);
+	ck_assert_msg(strstr(err.text, what) != NULL, "\"%s\" should mention \"%s\"", err.text,
+	              what);
+	unlink(path);
+}
+
+START_TEST(test_load_bad)
+{
+	mc_connection c;
+	mc_error err;
+
+	s_expect_fail("{\"shell_port\": 5001,", MC_ERR_PARSE, "line 1");
+	s_expect_fail("[]", MC_ERR_PARSE, "expected a JSON object");
+	s_expect_fail("{\"shell_port\": 5001, \"iopub_port\": 5002, \"stdin_port\": 5003,"
+	              " \"control_port\": 5004, \"key\": \"k\"}", MC_ERR_PARSE,
+	              "hb_port: expected an integer port");
+	s_expect_fail("{\"shell_port\": 70000, \"iopub_port\": 5002, \"stdin_port\": 5003,"
+	              " \"control_port\": 5004, \"hb_port\": 1, \"key\": \"k\"}", MC_ERR_PARSE,
+	              "shell_port: expected 1..65535, got 70000");
+	s_expect_fail("{\"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4,"
+	              " \"hb_port\": 5, \"key\": \"k\", \"signature_scheme\": \"hmac-md5\"}",
+	              MC_ERR_PARSE, "signature_scheme: expected \"hmac-sha256\", got \"hmac-md5\"");
+	s_expect_fail("{\"shell_port\": 1, \"iopub_port\": 2, \"stdin_port\": 3, \"control_port\": 4,"
+	              " \"hb_port\": 5, \"key\": 7}", MC_ERR_PARSE, "key: expected a string");
+	s_expect_fail("{\"transport\": \"udp\"}", MC_ERR_PARSE, "transport: expected");
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_connection_load(&c, "/nonexistent/conn.json", &err), MC_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent/conn.json: cannot read"));
+	mc_connection_clear(&c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("connection");
+	TCase *tc = tcase_create("connection");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_load_good);
+	tcase_add_test(tc, test_load_ipc);
+	tcase_add_test(tc, test_load_bad);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,890 @@
+/* Tests of the coreset tree service (maskclean/coreset.h). */
+#include <check.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maskclean/coreset.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+static uint64_t g_state;
+
+static double s_randn(void)
+{
+	/* Box-Muller on a 64-bit LCG: reproducible test data. */
+	double u1, u2;
+	g_state = g_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	u1 = ((g_state >> 11) + 0.5) * 0x1.0p-53;
+	g_state = g_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	u2 = ((g_state >> 11) + 0.5) * 0x1.0p-53;
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+/* n rows of dimension d: class c = i % K, centred at 3*e_c (mod d). */
+static mc_matrix *s_data(size_t n, size_t d, size_t K, int64_t **y, uint64_t seed)
+{
+	mc_matrix *X = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	g_state = seed;
+	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
+	*y = malloc(n * sizeof **y);
+	for (size_t i = 0; i < n; i++) {
+		(*y)[i] = (int64_t)(i % K);
+		for (size_t j = 0; j < d; j++)
+			MC_AT(X, i, j) = s_randn() + (j == (size_t)(*y)[i] % d ? 3.0 : 0.0);
+	}
+	return X;
+}
+
+static mc_coreset *s_built(const mc_matrix *X, const int64_t *y, const double *w,
+                           size_t chunk, uint64_t seed)
+{
+	mc_coreset_params p;
+	mc_coreset *cs = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	mc_coreset_params_default(&p);
+	p.chunk_size = chunk;
+	p.seed = seed;
+	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
+	ck_assert_msg(mc_coreset_build(cs, X, y, w, NULL, &err) == 0, "build: %s", err.text);
+	return cs;
+}
+
+/* Reference sensitivity of one class block, straight from the definition,
+ * with Householder QR (dgeqrf + dorgqr). */
+static void s_reference(const mc_matrix *X, const int64_t *y, const double *w, int64_t c,
+                        size_t lo, size_t hi, double *s_out)
+{
+	size_t d = X->cols, p = d + 1, n = 0, k = 0;
+	double W = 0, *A, *tau;
+	int unit = 1;
+
+	for (size_t i = lo; i < hi; i++)
+		if (y[i] == c && (!w || w[i] > 0)) {
+			n++;
+			W += w ? w[i] : 1;
+			if (w && w[i] != 1)
+				unit = 0;
+		}
+	A = calloc(n * p, sizeof *A);
+	tau = calloc(p, sizeof *tau);
+	for (size_t i = lo; i < hi; i++) {
+		if (y[i] != c || (w && !(w[i] > 0)))
+			continue;
+		double sc = unit ? 1 : sqrt(w[i]);
+		for (size_t j = 0; j < d; j++)
+			A[k * p + j] = sc * MC_AT(X, i, j);
+		A[k * p + d] = sc;
+		k++;
+	}
+	ck_assert_int_ge(n, p);
+	ck_assert_int_eq(LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, n, p, A, p, tau), 0);
+	ck_assert_int_eq(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, n, p, p, A, p, tau), 0);
+	k = 0;
+	for (size_t i = lo; i < hi; i++) {
+		if (y[i] != c || (w && !(w[i] > 0)))
+			continue;
+		double lev = 0, wi = w ? w[i] : 1;
+		for (size_t j = 0; j < p; j++)
+			lev += A[k * p + j] * A[k * p + j];
+		s_out[i] = (2 * wi / W + lev) * W;
+		k++;
+	}
+	free(A);
+	free(tau);
+}
+
+/* ------------------------------------------------------------ importance */
+
+START_TEST(test_importance_matches_definition)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(300, 6, 3, &y, 1);
+	double *w = malloc(300 * sizeof *w), *ref = calloc(300, sizeof *ref);
+	mc_coreset *cs;
+
+	for (size_t i = 0; i < 300; i++)
+		w[i] = 0.5 + (double)(i % 4);
+	cs = s_built(X, y, w, 0, 7);
+	ck_assert_uint_eq(mc_coreset_n_chunks(cs), 1);
+	for (int64_t c = 0; c < 3; c++)
+		s_reference(X, y, w, c, 0, 300, ref);
+	for (size_t i = 0; i < 300; i++)
+		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < 1e-8 * ref[i],
+		              "row %zu: %.17g vs %.17g", i, mc_coreset_importance(cs)[i], ref[i]);
+	mc_coreset_free(cs);
+	free(w);
+	free(ref);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_importance_per_chunk_blocks)
+{
+	/* With 4 chunks, each (chunk, class) block is its own basis. */
+	int64_t *y;
+	mc_matrix *X = s_data(400, 4, 2, &y, 2);
+	double *ref = calloc(400, sizeof *ref);
+	mc_coreset *cs = s_built(X, y, NULL, 100, 3);
+
+	ck_assert_uint_eq(mc_coreset_n_chunks(cs), 4);
+	ck_assert_uint_eq(mc_coreset_n_levels(cs), 3);
+	for (size_t j = 0; j < 4; j++)
+		for (int64_t c = 0; c < 2; c++)
+			s_reference(X, y, NULL, c, j * 100, j * 100 + 100, ref);
+	for (size_t i = 0; i < 400; i++)
+		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < 1e-8 * ref[i], "row %zu",
+		              i);
+	mc_coreset_free(cs);
+	free(ref);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_importance_rank_deficient)
+{
+	/* 3 rows of a class in 5 dimensions: every leverage is 1, so
+	 * s = (2/3 + 1) * 3 = 5. A constant column does not break the basis. */
+	int64_t *y;
+	mc_matrix *X = s_data(60, 5, 20, &y, 4);
+	mc_coreset *cs;
+
+	for (size_t i = 0; i < 60; i++)
+		MC_AT(X, i, 4) = 2.0;
+	cs = s_built(X, y, NULL, 0, 0);
+	for (size_t i = 0; i < 60; i++)
+		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - 5.0) < 1e-9, "row %zu: %g", i,
+		              mc_coreset_importance(cs)[i]);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_qr_basis_agrees)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(500, 8, 2, &y, 5);
+	mc_coreset_params p;
+	mc_coreset *a = s_built(X, y, NULL, 0, 0), *b = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	mc_coreset_params_default(&p);
+	p.basis = MC_BASIS_QR;
+	ck_assert_int_eq(mc_coreset_new(&b, &p, &err), 0);
+	ck_assert_int_eq(mc_coreset_build(b, X, y, NULL, NULL, &err), 0);
+	for (size_t i = 0; i < 500; i++)
+		ck_assert(fabs(mc_coreset_importance(a)[i] - mc_coreset_importance(b)[i]) <
+		          1e-8 * mc_coreset_importance(a)[i]);
+	mc_coreset_free(a);
+	mc_coreset_free(b);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_mislabeled_rank_first)
+{
+	/* Class 0 is centred at +3 e_0, class 1 at +3 e_1. Rows 10, 20, 30 are
+	 * class-1 points labelled 0: they must be the three most important
+	 * samples of class 0. */
+	int64_t *y;
+	mc_matrix *X = s_data(1000, 10, 2, &y, 6);
+	mc_coreset *cs;
+	mc_cleaning_query q;
+	mc_class_size c0 = { 0, MC_CLASS_SIZE_COUNT, 3 };
+	size_t *idx, cnt;
+	double *sc;
+	mc_error err;
+	int found = 0;
+
+	mc_error_clear(&err);
+	for (size_t k = 10; k <= 30; k += 10) {
+		for (size_t j = 0; j < 10; j++)
+			MC_AT(X, k, j) = s_randn() + (j == 1 ? 6.0 : 0.0);
+		y[k] = 0;
+	}
+	cs = s_built(X, y, NULL, 0, 0);
+	mc_cleaning_query_init(&q);
+	q.class_size = &c0;
+	q.n_class_size = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 3);
+	for (size_t k = 0; k < 3; k++)
+		found += idx[k] == 10 || idx[k] == 20 || idx[k] == 30;
+	ck_assert_int_eq(found, 3);
+	ck_assert(sc[0] >= sc[1] && sc[1] >= sc[2]);
+	free(idx);
+	free(sc);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* ------------------------------------------------------------ tree */
+
+START_TEST(test_coreset_weights_estimate_class_mass)
+{
+	/* The weights of a coreset estimate each class's total weight without
+	 * bias: averaged over 8 seeds every level is within 6% of the truth. */
+	int64_t *y;
+	mc_matrix *X = s_data(4000, 5, 4, &y, 8);
+	mc_coreset_params p;
+	size_t *idx, m;
+	double *w, mass[3][4] = { { 0 } };
+	mc_error err;
+
+	mc_error_clear(&err);
+	for (uint64_t seed = 0; seed < 8; seed++) {
+		mc_coreset *cs = NULL;
+		mc_coreset_params_default(&p);
+		p.chunk_size = 1000;
+		p.coreset_size = 200;
+		p.seed = seed;
+		ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
+		ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), 0);
+		ck_assert_uint_eq(mc_coreset_n_levels(cs), 3);
+		for (size_t level = 0; level < 3; level++) {
+			ck_assert_int_eq(mc_coreset_get_coreset(cs, level, &idx, &w, &m, &err), 0);
+			/* about 200 samples per node (fewer once duplicates merge) */
+			ck_assert_uint_le(m, (size_t)(210 << level));
+			ck_assert_uint_ge(m, (size_t)(50 << level));
+			for (size_t q = 0; q < m; q++) {
+				ck_assert(idx[q] < 4000);
+				if (q > 0)
+					ck_assert_msg(idx[q] > idx[q - 1], "indices sorted, no duplicates");
+				ck_assert(w[q] > 0);
+				mass[level][y[idx[q]]] += w[q] / 8;
+			}
+			free(idx);
+			free(w);
+		}
+		mc_coreset_free(cs);
+	}
+	for (size_t level = 0; level < 3; level++)
+		for (int c = 0; c < 4; c++)
+			ck_assert_msg(fabs(mass[level][c] - 1000) < 60, "level %zu class %d: %g", level,
+			              c, mass[level][c]);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_build_is_deterministic_and_partial_build_matches)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(1000, 4, 3, &y, 9);
+	mc_coreset *full = s_built(X, y, NULL, 150, 11), *part = NULL;
+	mc_coreset_params p;
+	mc_matrix a = mc_matrix_view_rows(X, 0, 420), b = mc_matrix_view_rows(X, 420, 580);
+	size_t *i1, *i2, m1, m2, blocks, nodes;
+	double *w1, *w2;
+	mc_error err;
+
+	mc_error_clear(&err);
+	mc_coreset_params_default(&p);
+	p.chunk_size = 150;
+	p.seed = 11;
+	ck_assert_int_eq(mc_coreset_new(&part, &p, &err), 0);
+	ck_assert_int_eq(mc_coreset_partial_build(part, &a, y, NULL, NULL, &err), 0);
+	ck_assert_uint_eq(mc_coreset_n(part), 420);
+	ck_assert_int_eq(mc_coreset_partial_build(part, &b, y + 420, NULL, NULL, &err), 0);
+	/* Chunks 0 and 1 (rows < 300) were full and are not recomputed:
+	 * the 5 chunks 2..6 are, each with 3 class blocks. */
+	mc_coreset_last_work(part, &blocks, &nodes);
+	ck_assert_uint_ge(blocks, 15);
+	ck_assert_uint_eq(mc_coreset_n(part), 1000);
+	ck_assert_uint_eq(mc_coreset_n_chunks(part), 7);
+	ck_assert_mem_eq(mc_coreset_importance(full), mc_coreset_importance(part),
+	                 1000 * sizeof(double));
+	ck_assert_int_eq(mc_coreset_get_coreset(full, 0, &i1, &w1, &m1, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(part, 0, &i2, &w2, &m2, &err), 0);
+	ck_assert_uint_eq(m1, m2);
+	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
+	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);
+	free(i1);
+	free(i2);
+	free(w1);
+	free(w2);
+	mc_coreset_free(full);
+	mc_coreset_free(part);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_partial_build_leaves_full_chunks_alone)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(600, 4, 2, &y, 10);
+	mc_coreset_params p;
+	mc_coreset *cs = NULL;
+	mc_matrix a = mc_matrix_view_rows(X, 0, 400), b = mc_matrix_view_rows(X, 400, 200);
+	size_t blocks, nodes;
+	mc_error err;
+
+	mc_error_clear(&err);
+	mc_coreset_params_default(&p);
+	p.chunk_size = 100;
+	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
+	ck_assert_int_eq(mc_coreset_partial_build(cs, &a, y, NULL, NULL, &err), 0);
+	mc_coreset_last_work(cs, &blocks, &nodes);
+	ck_assert_uint_eq(nodes, 4 + 2 + 1);
+	ck_assert_int_eq(mc_coreset_partial_build(cs, &b, y + 400, NULL, NULL, &err), 0);
+	mc_coreset_last_work(cs, &blocks, &nodes);
+	/* Two new leaves (2 class blocks each, nothing else at leaf level), one
+	 * new level-1 node, and the path to the root. */
+	ck_assert_uint_eq(nodes, 2 + 1 + 1 + 1);
+	ck_assert_uint_eq(mc_coreset_n_levels(cs), 4);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* ------------------------------------------------------------ updates */
+
+static void s_assert_same_as_fresh(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                                   const double *w, size_t chunk, uint64_t seed)
+{
+	mc_coreset *fresh = s_built(X, y, w, chunk, seed);
+	size_t *i1, *i2, m1, m2;
+	double *w1, *w2;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_mem_eq(mc_coreset_importance(cs), mc_coreset_importance(fresh),
+	                 mc_coreset_n(cs) * sizeof(double));
+	ck_assert_int_eq(mc_coreset_get_coreset(cs, 0, &i1, &w1, &m1, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(fresh, 0, &i2, &w2, &m2, &err), 0);
+	ck_assert_uint_eq(m1, m2);
+	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
+	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);
+	free(i1);
+	free(i2);
+	free(w1);
+	free(w2);
+	mc_coreset_free(fresh);
+}
+
+START_TEST(test_update_targets_is_local_and_exact)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(800, 4, 4, &y, 12);
+	mc_coreset *cs = s_built(X, y, NULL, 100, 13);
+	double *before = malloc(800 * sizeof *before);
+	size_t idx[2] = { 205, 230 }, blocks, nodes;
+	int64_t ny[2] = { 3, 2 };
+	mc_error err;
+
+	mc_error_clear(&err);
+	memcpy(before, mc_coreset_importance(cs), 800 * sizeof *before);
+	/* Row 205 is class 1 -> 3, row 230 class 2 -> 2 (unchanged label). */
+	ck_assert_int_eq(mc_coreset_update_targets(cs, idx, 2, ny, NULL, &err), 0);
+	mc_coreset_last_work(cs, &blocks, &nodes);
+	/* Chunk 2 only: the blocks of classes 1 and 3 in the leaf and in each of
+	 * its 3 ancestors (row 230 did not change: nothing to do for it). */
+	ck_assert_uint_eq(nodes, 4);
+	ck_assert_uint_eq(blocks, 2 + 2 * 3);
+	for (size_t i = 0; i < 800; i++) {
+		int touched = i / 100 == 2 && (y[i] == 1 || y[i] == 3 || y[i] == 2);
+		if (!touched)
+			ck_assert_msg(before[i] == mc_coreset_importance(cs)[i], "row %zu changed", i);
+	}
+	ck_assert(before[205] != mc_coreset_importance(cs)[205]);
+	ck_assert_int_eq(mc_coreset_labels(cs)[205], 3);
+	y[205] = 3;
+	s_assert_same_as_fresh(cs, X, y, NULL, 100, 13);
+	free(before);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_remove_and_update_features_match_fresh_build)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(500, 3, 2, &y, 14);
+	mc_coreset *cs = s_built(X, y, NULL, 128, 15);
+	double *w = malloc(500 * sizeof *w);
+	size_t gone[3] = { 3, 4, 400 }, moved = 77;
+	mc_matrix *row = NULL;
+	mc_cleaning_query q;
+	size_t *idx, cnt;
+	double *sc;
+	mc_error err;
+
+	mc_error_clear(&err);
+	for (size_t i = 0; i < 500; i++)
+		w[i] = 1;
+	ck_assert_int_eq(mc_coreset_remove_samples(cs, gone, 3, NULL, &err), 0);
+	for (size_t k = 0; k < 3; k++) {
+		w[gone[k]] = 0;
+		ck_assert(mc_coreset_importance(cs)[gone[k]] == 0);
+	}
+	s_assert_same_as_fresh(cs, X, y, w, 128, 15);
+	ck_assert_int_eq(mc_matrix_new(&row, 1, 3, &err), 0);
+	MC_AT(row, 0, 0) = 40;
+	MC_AT(row, 0, 1) = -2;
+	MC_AT(row, 0, 2) = 1;
+	ck_assert_int_eq(mc_coreset_update_features(cs, &moved, 1, row, NULL, &err), 0);
+	memcpy(&MC_AT(X, moved, 0), row->data, 3 * sizeof(double));
+	s_assert_same_as_fresh(cs, X, y, w, 128, 15);
+	/* Removed samples are never offered for review. */
+	mc_cleaning_query_init(&q);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 497);
+	ck_assert_uint_eq(idx[0], moved);
+	for (size_t k = 0; k < cnt; k++)
+		ck_assert(idx[k] != 3 && idx[k] != 4 && idx[k] != 400);
+	free(idx);
+	free(sc);
+	mc_matrix_free(row);
+	free(w);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_update_errors_leave_service_unchanged)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(200, 3, 2, &y, 16);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0);
+	size_t idx[2] = { 1, 999 };
+	int64_t ny[2] = { 1, 0 };
+	double nw[1] = { -1 };
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_update_targets(cs, idx, 2, ny, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "update_targets: index 999 (item 1) is out of range (n = 200)");
+	ck_assert_int_eq(mc_coreset_labels(cs)[1], 1);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_update_weights(cs, idx, 1, nw, NULL, &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "weight[0] = -1"));
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_remove_samples(cs, idx + 1, 1, NULL, &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "remove_samples: index 999"));
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* ------------------------------------------------------------ queries */
+
+START_TEST(test_cleaning_queries)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(300, 3, 3, &y, 17);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0);
+	const double *imp = mc_coreset_importance(cs);
+	mc_cleaning_query q;
+	mc_class_size cls[3] = { { 0, MC_CLASS_SIZE_COUNT, 4 }, { 1, MC_CLASS_SIZE_ANY, 0 },
+	                         { 2, MC_CLASS_SIZE_ANY, 0 } };
+	size_t *idx, cnt, ign[1], sel[5] = { 5, 6, 7, 8, 9 };
+	double *sc;
+	int per[3] = { 0 };
+	mc_error err;
+
+	mc_error_clear(&err);
+	/* Top 10 overall, highest first, equal to the sorted importance. */
+	mc_cleaning_query_init(&q);
+	q.size = 10;
+	q.has_size = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 10);
+	for (size_t k = 0; k < 10; k++) {
+		ck_assert(sc[k] == imp[idx[k]]);
+		ck_assert(mc_coreset_is_seen(cs, idx[k]));
+		if (k)
+			ck_assert(sc[k] <= sc[k - 1]);
+	}
+	for (size_t i = 0; i < 300; i++)
+		if (!mc_coreset_is_seen(cs, i))
+			ck_assert(imp[i] <= sc[9]);
+	ign[0] = idx[0];
+	free(idx);
+	free(sc);
+	/* Seen samples are skipped by default, returned when asked. */
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	for (size_t k = 0; k < cnt; k++)
+		ck_assert(sc[k] <= imp[ign[0]] && idx[k] != ign[0]);
+	free(idx);
+	free(sc);
+	q.ignore_seen = 0;
+	q.ignore = ign;
+	q.n_ignore = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	for (size_t k = 0; k < cnt; k++)
+		ck_assert(idx[k] != ign[0]);
+	free(idx);
+	free(sc);
+	/* select_from restricts; set_seen resets. */
+	ck_assert_int_eq(mc_coreset_set_seen(cs, NULL, 0, 0, &err), 0);
+	mc_cleaning_query_init(&q);
+	q.select_from = sel;
+	q.n_select_from = 5;
+	q.has_select_from = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 5);
+	for (size_t k = 0; k < cnt; k++)
+		ck_assert(idx[k] >= 5 && idx[k] <= 9);
+	free(idx);
+	free(sc);
+	/* class_size: 4 from class 0, the rest of 10 from the "any" classes. */
+	ck_assert_int_eq(mc_coreset_set_seen(cs, NULL, 0, 0, &err), 0);
+	mc_cleaning_query_init(&q);
+	q.size = 10;
+	q.has_size = 1;
+	q.class_size = cls;
+	q.n_class_size = 3;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 10);
+	for (size_t k = 0; k < cnt; k++)
+		per[y[idx[k]]]++;
+	ck_assert_int_eq(per[0], 4);
+	ck_assert_int_eq(per[1] + per[2], 6);
+	free(idx);
+	free(sc);
+	/* "all" gives every unseen candidate of the class. */
+	ck_assert_int_eq(mc_coreset_set_seen(cs, NULL, 0, 0, &err), 0);
+	cls[1].kind = MC_CLASS_SIZE_ALL;
+	q.n_class_size = 2;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 104);
+	free(idx);
+	free(sc);
+	/* Errors name the argument. */
+	cls[0].cls = 9;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err),
+	                 MC_ERR_NOTFOUND);
+	ck_assert_str_eq(err.text, "class_size: class 9 has no samples");
+	mc_error_clear(&err);
+	ign[0] = 300;
+	mc_cleaning_query_init(&q);
+	q.ignore = ign;
+	q.n_ignore = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err),
+	                 MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "ignore_indices[0] = 300, expected an index below 300");
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_random_method_is_a_seeded_permutation)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(100, 2, 2, &y, 18);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 5);
+	mc_cleaning_query q;
+	size_t *idx, cnt;
+	double *sc;
+	mc_score_method m;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_method_parse("random", &m, &err), 0);
+	mc_cleaning_query_init(&q);
+	q.method = m;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 100);
+	ck_assert(idx[0] != 0 || idx[1] != 1);
+	free(idx);
+	free(sc);
+	ck_assert_int_eq(mc_coreset_method_parse("best", &m, &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "\"confident_learning\""));
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_threads_do_not_change_results)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(3000, 24, 6, &y, 23);
+	mc_coreset *one, *many;
+
+	setenv("MC_THREADS", "1", 1);
+	one = s_built(X, y, NULL, 1500, 3);
+	setenv("MC_THREADS", "4", 1);
+	many = s_built(X, y, NULL, 1500, 3);
+	unsetenv("MC_THREADS");
+	ck_assert_mem_eq(mc_coreset_importance(one), mc_coreset_importance(many),
+	                 3000 * sizeof(double));
+	mc_coreset_free(one);
+	mc_coreset_free(many);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_model_scores)
+{
+	/* Rows 5, 17, 29 are class-1 points labelled 0: out-of-fold LR knows
+	 * better, so every model-based score ranks them first. */
+	int64_t *y;
+	mc_matrix *X = s_data(600, 6, 3, &y, 24);
+	mc_coreset *cs;
+	static const mc_score_method ms[] = { MC_SCORE_SELF_CONFIDENCE, MC_SCORE_MARGIN,
+		                              MC_SCORE_CONFIDENT_LEARNING, MC_SCORE_HYBRID };
+	mc_error err;
+
+	mc_error_clear(&err);
+	for (size_t k = 5; k < 30; k += 12) {
+		for (size_t j = 0; j < 6; j++)
+			MC_AT(X, k, j) = s_randn() + (j == 1 ? 3.0 : 0.0);
+		y[k] = 0;
+	}
+	cs = s_built(X, y, NULL, 0, 0);
+	for (size_t m = 0; m < sizeof ms / sizeof ms[0]; m++) {
+		const double *sc;
+		mc_cleaning_query q;
+		mc_class_size c0 = { 0, MC_CLASS_SIZE_COUNT, 3 };
+		size_t *idx, cnt;
+		double *top;
+		ck_assert_msg(mc_coreset_scores(cs, ms[m], &sc, NULL, &err) == 0, "%s", err.text);
+		for (size_t i = 0; i < 600; i++) {
+			ck_assert(isfinite(sc[i]) && sc[i] >= 0);
+			if (ms[m] == MC_SCORE_MARGIN || ms[m] == MC_SCORE_HYBRID ||
+			    ms[m] == MC_SCORE_SELF_CONFIDENCE)
+				ck_assert(sc[i] <= 1.0);
+		}
+		if (ms[m] == MC_SCORE_CONFIDENT_LEARNING)
+			for (size_t k = 5; k < 30; k += 12)
+				ck_assert_msg(sc[k] >= 1.0, "row %zu is flagged", k);
+		mc_cleaning_query_init(&q);
+		q.method = ms[m];
+		q.class_size = &c0;
+		q.n_class_size = 1;
+		q.ignore_seen = 0;
+		ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &top, &cnt, NULL, &err),
+		                 0);
+		ck_assert_uint_eq(cnt, 3);
+		for (size_t k = 0; k < 3; k++)
+			ck_assert_msg(idx[k] == 5 || idx[k] == 17 || idx[k] == 29, "%s: %zu",
+			              mc_coreset_method_name(ms[m]), idx[k]);
+		free(idx);
+		free(top);
+	}
+	/* Fitting on the coreset gives a usable model. */
+	{
+		mc_logreg *lr = NULL;
+		double acc;
+		ck_assert_int_eq(mc_coreset_fit(&lr, cs, 0, NULL, NULL, &err), 0);
+		ck_assert_int_eq(mc_logreg_score(&acc, lr, X, y, NULL, &err), 0);
+		ck_assert_msg(acc > 0.8, "accuracy %g", acc);
+		mc_logreg_free(lr);
+	}
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* ------------------------------------------------------------ build errors */
+
+static int s_stop(void *ctx, size_t done, size_t total, const char *what)
+{
+	(void)done;
+	(void)total;
+	(void)what;
+	return ++*(int *)ctx >= 1;
+}
+
+START_TEST(test_build_errors)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(50, 3, 2, &y, 19);
+	mc_coreset *cs = NULL;
+	mc_error err;
+	int calls = 0;
+	mc_progress stop = { s_stop, &calls };
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_new(&cs, NULL, &err), 0);
+	MC_AT(X, 7, 2) = NAN;
+	ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "coreset: X row 7, column 2 is nan, expected a finite number");
+	MC_AT(X, 7, 2) = 0;
+	mc_error_clear(&err);
+	y[3] = -2;
+	ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "y[3] = -2"));
+	y[3] = 1;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, &stop, &err), MC_ERR_INTERRUPTED);
+	ck_assert_str_eq(err.text, "interrupted");
+	ck_assert_uint_eq(mc_coreset_n(cs), 0);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), MC_ERR_STATE);
+	ck_assert_ptr_nonnull(strstr(err.text, "already built"));
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* ------------------------------------------------------------ save/load */
+
+static char *s_tmpfile(const char *name)
+{
+	const char *dir = getenv("MC_BUILDDIR");
+	char *p = malloc(4096);
+	snprintf(p, 4096, "%s/tests/%s.%d", dir ? dir : ".", name, (int)getpid());
+	return p;
+}
+
+START_TEST(test_save_load_round_trip)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(700, 4, 3, &y, 20);
+	mc_coreset *cs = s_built(X, y, NULL, 200, 21), *back = NULL;
+	char *path = s_tmpfile("coreset.mcc");
+	size_t mark[3] = { 1, 50, 699 }, *i1, *i2, m1, m2;
+	double *w1, *w2;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_set_seen(cs, mark, 3, 1, &err), 0);
+	ck_assert_int_eq(mc_coreset_remove_samples(cs, mark + 1, 1, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_msg(mc_coreset_load(&back, path, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coreset_n(back), 700);
+	ck_assert_uint_eq(mc_coreset_n_chunks(back), 4);
+	for (size_t i = 0; i < 700; i++) {
+		ck_assert_int_eq(mc_coreset_is_seen(back, i), i == 1 || i == 50 || i == 699);
+		ck_assert_mem_eq(mc_coreset_row(back, i), mc_coreset_row(cs, i), 4 * sizeof(double));
+	}
+	ck_assert_mem_eq(mc_coreset_labels(back), mc_coreset_labels(cs), 700 * sizeof(int64_t));
+	ck_assert_mem_eq(mc_coreset_weights(back), mc_coreset_weights(cs), 700 * sizeof(double));
+	ck_assert_mem_eq(mc_coreset_importance(back), mc_coreset_importance(cs),
+	                 700 * sizeof(double));
+	ck_assert_int_eq(mc_coreset_get_coreset(cs, 1, &i1, &w1, &m1, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(back, 1, &i2, &w2, &m2, &err), 0);
+	ck_assert_uint_eq(m1, m2);
+	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
+	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);
+	free(i1);
+	free(i2);
+	free(w1);
+	free(w2);
+	/* The loaded service keeps working: updates give what a fresh build
+	 * with the same data gives. */
+	{
+		size_t k = 10;
+		int64_t c = 2;
+		ck_assert_int_eq(mc_coreset_update_targets(back, &k, 1, &c, NULL, &err), 0);
+	}
+	mc_coreset_free(back);
+	mc_coreset_free(cs);
+	unlink(path);
+	free(path);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_load_detects_corruption)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(100, 3, 2, &y, 22);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0), *back = NULL;
+	char *path = s_tmpfile("corrupt.mcc");
+	FILE *fp;
+	long size;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	fp = fopen(path, "r+b");
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	/* Flip a byte inside the feature section (after magic, version, PARM). */
+	fseek(fp, 12 + 16 + 13 * 8 + 16 + 40, SEEK_SET);
+	fputc(0x5a, fp);
+	fclose(fp);
+	ck_assert_int_eq(mc_coreset_load(&back, path, &err), MC_ERR_PARSE);
+	ck_assert_msg(strstr(err.text, "section FEAT: checksum mismatch") != NULL, "%s", err.text);
+	ck_assert_ptr_null(back);
+	/* Truncation. */
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_int_eq(truncate(path, size - 30), 0);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_load(&back, path, &err), MC_ERR_PARSE);
+	ck_assert_msg(strstr(err.text, "truncated") != NULL, "%s", err.text);
+	/* Not a coreset file. */
+	fp = fopen(path, "wb");
+	fputs("{\"json\": true}", fp);
+	fclose(fp);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_load(&back, path, &err), MC_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.text, "not a maskclean coreset file"));
+	mc_error_clear(&err);
+	unlink(path);
+	ck_assert_int_eq(mc_coreset_load(&back, path, &err), MC_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.text, "cannot open"));
+	mc_coreset_free(cs);
+	free(path);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+	Suite *s = suite_create("coreset");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_importance_matches_definition);
+	tcase_add_test(tc, test_importance_per_chunk_blocks);
+	tcase_add_test(tc, test_importance_rank_deficient);
+	tcase_add_test(tc, test_qr_basis_agrees);
+	tcase_add_test(tc, test_mislabeled_rank_first);
+	tcase_add_test(tc, test_coreset_weights_estimate_class_mass);
+	tcase_add_test(tc, test_build_is_deterministic_and_partial_build_matches);
+	tcase_add_test(tc, test_partial_build_leaves_full_chunks_alone);
+	tcase_add_test(tc, test_update_targets_is_local_and_exact);
+	tcase_add_test(tc, test_remove_and_update_features_match_fresh_build);
+	tcase_add_test(tc, test_update_errors_leave_service_unchanged);
+	tcase_add_test(tc, test_cleaning_queries);
+	tcase_add_test(tc, test_random_method_is_a_seeded_permutation);
+	tcase_add_test(tc, test_threads_do_not_change_results);
+	tcase_add_test(tc, test_model_scores);
+	tcase_add_test(tc, test_build_errors);
+	tcase_add_test(tc, test_save_load_round_trip);
+	tcase_add_test(tc, test_load_detects_corruption);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

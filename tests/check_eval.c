@@ -1,0 +1,809 @@
+/* Tests of the command-language interpreter (kernel/eval.c, args.c,
+ * bind_core.c, complete.c): values of expressions, errors with position and
+ * message, atomic statements, interrupts, progress, completion, inspection
+ * and is_complete. Data-driven cases live in tests/data/lang/. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "interp.h"
+#include "lang.h"
+#include "registry.h"
+
+/* ---- an mc_io that records what it receives ---- */
+
+typedef struct rec {
+	char out[8192];
+	json_t *displays;   /* [{data, id, update}] */
+	const char *input_line;
+	volatile sig_atomic_t intr;
+} rec;
+
+static void r_stream(void *ctx, const char *name, const char *text)
+{
+	rec *r = ctx;
+
+	ck_assert_str_eq(name, "stdout");
+	strncat(r->out, text, sizeof r->out - strlen(r->out) - 1);
+}
+
+static void r_display(void *ctx, json_t *data, json_t *meta, const char *id, int update)
+{
+	rec *r = ctx;
+
+	(void)meta;
+	json_array_append_new(r->displays, json_pack("{s:O, s:s, s:b}", "data", data, "id", id ? id : "",
+	                                             "update", update));
+}
+
+static int r_input(void *ctx, const char *prompt, int password, char **out)
+{
+	rec *r = ctx;
+
+	(void)password;
+	ck_assert_str_eq(prompt, "name? ");
+	if (r->input_line == NULL)
+		return -1;
+	*out = strdup(r->input_line);
+	return 0;
+}
+
+static mc_io s_io(rec *r)
+{
+	mc_io io = { r, r_stream, r_display, NULL, r_input, &r->intr, 0 };
+
+	memset(r, 0, sizeof *r);
+	r->displays = json_array();
+	return io;
+}
+
+static void s_rec_free(rec *r)
+{
+	json_decref(r->displays);
+}
+
+/* Runs code, which must succeed; returns the repr of the result ("" if none). */
+static char *s_run(mc_interp *in, const mc_io *io, const char *code)
+{
+	mc_value *res;
+	mc_exec_error x;
+	int rc = mc_interp_execute(in, code, io, &res, &x);
+	char *r;
+
+	ck_assert_msg(rc == 0, "'%s' failed: %s: %s", code, x.ename, x.evalue);
+	r = res != NULL ? mc_value_repr(res) : strdup("");
+	mc_unref(res);
+	return r;
+}
+
+static void s_run_is(mc_interp *in, const mc_io *io, const char *code, const char *want)
+{
+	char *r = s_run(in, io, code);
+
+	ck_assert_msg(strcmp(r, want) == 0, "'%s' gave %s, expected %s", code, r, want);
+	free(r);
+}
+
+/* Runs code, which must fail with ename; returns the error (clear it). */
+static mc_exec_error s_run_fail(mc_interp *in, const mc_io *io, const char *code, const char *ename)
+{
+	mc_value *res;
+	mc_exec_error x;
+	int rc = mc_interp_execute(in, code, io, &res, &x);
+
+	ck_assert_msg(rc != 0, "'%s' should fail", code);
+	ck_assert_ptr_null(res);
+	ck_assert_msg(strcmp(x.ename, ename) == 0, "'%s': %s (%s), expected %s", code, x.ename, x.evalue, ename);
+	ck_assert_ptr_nonnull(x.traceback);
+	ck_assert_uint_eq(json_array_size(x.traceback), 3);
+	return x;
+}
+
+static void s_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] == 'n') {
+			*o++ = '\n';
+			s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static FILE *s_open_data(const char *name, char *path, size_t n)
+{
+	const char *srcdir = getenv("MC_SRCDIR");
+	FILE *f;
+
+	ck_assert_msg(srcdir != NULL, "MC_SRCDIR is not set: run the tests through make check");
+	snprintf(path, n, "%s/tests/data/lang/%s", srcdir, name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: cannot open", path);
+	return f;
+}
+
+/* ---- data-driven cases ---- */
+
+START_TEST(test_eval_cases)
+{
+	char path[4096], line[4096];
+	FILE *f = s_open_data("eval.txt", path, sizeof path);
+	int cases = 0;
+	rec r;
+	mc_io io = s_io(&r);
+
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *want, *nl = strchr(line, '\n');
+		mc_interp *in;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (nl != NULL)
+			*nl = '\0';
+		want = strchr(line, '\t');
+		ck_assert_msg(want != NULL, "%s: no tab in '%s'", path, line);
+		*want++ = '\0';
+		s_unescape(line);
+		s_unescape(want);
+		in = mc_interp_new();
+		s_run_is(in, &io, line, want);
+		mc_interp_free(in);
+		cases++;
+	}
+	fclose(f);
+	s_rec_free(&r);
+	ck_assert_int_ge(cases, 40);
+}
+END_TEST
+
+START_TEST(test_error_cases)
+{
+	char path[4096], line[4096];
+	FILE *f = s_open_data("eval_errors.txt", path, sizeof path);
+	int cases = 0;
+	rec r;
+	mc_io io = s_io(&r);
+
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *fields[5], *p = line, *nl = strchr(line, '\n');
+		mc_interp *in;
+		mc_exec_error x;
+		const char *src, *caret, *last;
+		int k, col, lineno;
+		const char *code_line;
+		char prefix[128];
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (nl != NULL)
+			*nl = '\0';
+		for (k = 0; k < 5; k++) {
+			fields[k] = p;
+			p = strchr(p, '\t');
+			ck_assert_msg(p != NULL || k == 4, "%s: bad line", path);
+			if (p != NULL)
+				*p++ = '\0';
+		}
+		s_unescape(fields[0]);
+		lineno = atoi(fields[2]);
+		col = atoi(fields[3]);
+		in = mc_interp_new();
+		x = s_run_fail(in, &io, fields[0], fields[1]);
+		ck_assert_msg(strstr(x.evalue, fields[4]) != NULL, "'%s': '%s' lacks '%s'", fields[0], x.evalue,
+		              fields[4]);
+		/* traceback: the source line, a caret under the column, the message */
+		src = json_string_value(json_array_get(x.traceback, 0));
+		caret = json_string_value(json_array_get(x.traceback, 1));
+		last = json_string_value(json_array_get(x.traceback, 2));
+		code_line = fields[0];
+		for (k = 1; k < lineno; k++)
+			code_line = strchr(code_line, '\n') + 1;
+		ck_assert_msg(strncmp(src, code_line, strlen(src)) == 0, "'%s': traceback shows '%s'", fields[0], src);
+		ck_assert_msg((int)strlen(caret) == col && caret[col - 1] == '^', "'%s': caret '%s', expected column %d",
+		              fields[0], caret, col);
+		snprintf(prefix, sizeof prefix, "%s: ", fields[1]);
+		ck_assert(strncmp(last, prefix, strlen(prefix)) == 0);
+		snprintf(prefix, sizeof prefix, "(line %d, column %d)", lineno, col);
+		ck_assert_msg(strstr(last, prefix) != NULL, "'%s': '%s' lacks %s", fields[0], last, prefix);
+		mc_exec_error_clear(&x);
+		mc_interp_free(in);
+		cases++;
+	}
+	fclose(f);
+	s_rec_free(&r);
+	ck_assert_int_ge(cases, 20);
+}
+END_TEST
+
+/* ---- session behaviour ---- */
+
+START_TEST(test_failing_statement_changes_nothing)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+
+	free(s_run(in, &io, "x = 1; keep = [1, 2]"));
+	x = s_run_fail(in, &io, "x = 2\ny = undefined_name\nz = 3", "NameError");
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "x", "2");                     /* earlier statement ran */
+	x = s_run_fail(in, &io, "y", "NameError");       /* failing one did nothing */
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "z", "NameError");       /* later ones did not run */
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "a, x = [5, 6, 7]", "ValueError");
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "x", "2");
+	x = s_run_fail(in, &io, "x = int(\"nope\")", "ValueError");
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "x", "2");
+	/* a syntax error anywhere runs nothing */
+	x = s_run_fail(in, &io, "x = 100\ny = (", "SyntaxError");
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "x, keep", "[2, [1, 2]]");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_print_and_result)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+
+	s_run_is(in, &io, "print(\"a\", 1, [2], sep=\", \")\nprint(\"é\", end=\"\")", "");
+	ck_assert_str_eq(r.out, "a, 1, [2]\né");
+	/* the value of the last expression only, and nothing for none */
+	s_run_is(in, &io, "1\n2", "2");
+	s_run_is(in, &io, "none", "");
+	s_run_is(in, &io, "x = 3", "");
+	s_run_is(in, &io, "x;", "");          /* a final ';' hides the result */
+	s_run_is(in, &io, "x; x + 1", "4");
+	s_run_is(in, &io, "x;  # comment\n", "");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_help_and_dir)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	char *s;
+
+	free(s_run(in, &io, "d = {\"a\": 1}\nhelp(d.get)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "dict.get(key, default=none)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "The value under key"));
+	r.out[0] = '\0';
+	free(s_run(in, &io, "help(len)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "len(x)"));
+	r.out[0] = '\0';
+	free(s_run(in, &io, "help()"));
+	ck_assert_ptr_nonnull(strstr(r.out, "print(*values, sep=\" \", end=\"\\n\")"));
+	ck_assert_ptr_nonnull(strstr(r.out, "sleep(seconds)"));
+	r.out[0] = '\0';
+	free(s_run(in, &io, "help(\"list.append\")"));
+	ck_assert_ptr_nonnull(strstr(r.out, "list.append(item)"));
+	r.out[0] = '\0';
+	free(s_run(in, &io, "help([1])"));
+	ck_assert_ptr_nonnull(strstr(r.out, "append(item)"));
+	s = s_run(in, &io, "dir([])");
+	ck_assert_ptr_nonnull(strstr(s, "'append'"));
+	free(s);
+	s_run_is(in, &io, "dir()", "['d']");
+	s_run_is(in, &io, "d.get", "<bound method dict.get>");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+/* The article's own lines, through the coreset area's table entries. */
+START_TEST(test_article_style_calls)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+
+	free(s_run(in, &io, "svc = CoresetTreeServiceLG(optimized_for=\"cleaning\")\nhelp(svc.get_cleaning_samples)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "CoresetTreeServiceLG.get_cleaning_samples(size=none, class_size=none"));
+	x = s_run_fail(in, &io, "r = svc.get_cleaning_samples(clas_size={\"orange\": 60})", "TypeError");
+	ck_assert_str_eq(x.evalue, "CoresetTreeServiceLG.get_cleaning_samples() got an unexpected keyword "
+	                 "argument 'clas_size'; did you mean 'class_size'?");
+	ck_assert_str_eq(json_string_value(json_array_get(x.traceback, 1)), "                             ^");
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_display_and_input)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+
+	free(s_run(in, &io, "display([1, 2], \"s\")"));
+	ck_assert_uint_eq(json_array_size(r.displays), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(r.displays, 0), "data"),
+	                                                   "text/plain")), "[1, 2]");
+	r.input_line = "Ada";
+	s_run_is(in, &io, "name = input(\"name? \")\nname", "'Ada'");
+	r.input_line = NULL;
+	x = s_run_fail(in, &io, "name = input(\"name? \")", "StateError");
+	ck_assert_str_eq(x.evalue, "input() is not allowed: the front end did not allow stdin");
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "name", "'Ada'");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+static void *s_interrupt_later(void *arg)
+{
+	rec *r = arg;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	r->intr = 1;
+	return NULL;
+}
+
+START_TEST(test_interrupt_stops_sleep)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+	pthread_t th;
+
+	free(s_run(in, &io, "before = 1"));
+	ck_assert_int_eq(pthread_create(&th, NULL, s_interrupt_later, &r), 0);
+	/* without the interrupt this would take a minute and time the test out */
+	x = s_run_fail(in, &io, "a = 1\nsleep(60)\nafter = 2", "KeyboardInterrupt");
+	pthread_join(th, NULL);
+	ck_assert_str_eq(x.evalue, "interrupted");
+	ck_assert_str_eq(json_string_value(json_array_get(x.traceback, 0)), "sleep(60)");
+	mc_exec_error_clear(&x);
+	r.intr = 0;
+	s_run_is(in, &io, "before, a", "[1, 1]");
+	x = s_run_fail(in, &io, "after", "NameError");
+	mc_exec_error_clear(&x);
+	/* a flag already set stops the cell before its first statement */
+	r.intr = 1;
+	x = s_run_fail(in, &io, "c = 5", "KeyboardInterrupt");
+	mc_exec_error_clear(&x);
+	r.intr = 0;
+	x = s_run_fail(in, &io, "c", "NameError");
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_progress_bar)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	size_t n, i;
+	const char *id, *last;
+	json_t *first;
+
+	free(s_run(in, &io, "sleep(0.7)"));
+	n = json_array_size(r.displays);
+	ck_assert_uint_ge(n, 2);
+	first = json_array_get(r.displays, 0);
+	id = json_string_value(json_object_get(first, "id"));
+	ck_assert_ptr_nonnull(strstr(id, "mc-progress-"));
+	ck_assert(json_is_false(json_object_get(first, "update")));
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(first, "data"), "text/html"));
+	for (i = 1; i < n; i++) {
+		json_t *d = json_array_get(r.displays, i);
+
+		ck_assert(json_is_true(json_object_get(d, "update")));
+		ck_assert_str_eq(json_string_value(json_object_get(d, "id")), id);
+	}
+	last = json_string_value(json_object_get(json_object_get(json_array_get(r.displays, n - 1), "data"),
+	                                         "text/plain"));
+	ck_assert_ptr_nonnull(strstr(last, "100%"));
+	ck_assert_ptr_nonnull(strstr(last, "done"));
+	/* each call gets its own bar; silent requests show none */
+	free(s_run(in, &io, "sleep(0.5)"));
+	ck_assert_str_ne(json_string_value(json_object_get(json_array_get(r.displays, n), "id")), id);
+	n = json_array_size(r.displays);
+	io.silent = 1;
+	free(s_run(in, &io, "sleep(0.5)\ndisplay(1)"));
+	ck_assert_uint_eq(json_array_size(r.displays), n);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_interp_eval)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_value *v;
+	mc_exec_error x;
+
+	free(s_run(in, &io, "x = [1, 2]"));
+	ck_assert_int_eq(mc_interp_eval(in, "len(x) + 1", &io, &v, &x), 0);
+	ck_assert_int_eq(mc_as_int(v), 3);
+	mc_unref(v);
+	/* no output reaches the session */
+	ck_assert_int_eq(mc_interp_eval(in, "print(\"hidden\")", &io, &v, &x), 0);
+	mc_unref(v);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_int_ne(mc_interp_eval(in, "x = 3", &io, &v, &x), 0);
+	ck_assert_str_eq(x.ename, "SyntaxError");
+	mc_exec_error_clear(&x);
+	ck_assert_int_ne(mc_interp_eval(in, "nope", &io, &v, &x), 0);
+	ck_assert_str_eq(x.ename, "NameError");
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_every_signature_parses)
+{
+	size_t t;
+	const mc_func_def *d;
+	int n = 0;
+
+	for (t = 0; mc_registry_tables[t] != NULL; t++)
+		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
+			mc_signature sig;
+			mc_error err;
+
+			mc_error_clear(&err);
+			ck_assert_msg(mc_signature_parse(&sig, d->signature, &err) == 0, "table entry %s: %s", d->name,
+			              err.text);
+			ck_assert_msg(d->doc != NULL && d->doc[0] != '\0', "table entry %s has no doc", d->name);
+			ck_assert_msg(d->fn != NULL, "table entry %s has no C function", d->name);
+			mc_signature_clear(&sig);
+			n++;
+		}
+	ck_assert_int_ge(n, 20);
+}
+END_TEST
+
+START_TEST(test_signature_parse)
+{
+	mc_signature sig;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_signature_parse(&sig, "(X, y=none, n_components=256, solver=\"exact\", *, seed=-1, w=[1, 2], **kw)",
+	                                    &err), 0);
+	ck_assert_uint_eq(sig.n, 7);
+	ck_assert_ptr_null(sig.params[0].dflt);
+	ck_assert_int_eq(mc_type(sig.params[1].dflt), MC_T_NONE);
+	ck_assert_int_eq(mc_as_int(sig.params[2].dflt), 256);
+	ck_assert_str_eq(mc_as_str(sig.params[3].dflt), "exact");
+	ck_assert_int_eq(sig.params[4].kind, MC_PARAM_KWONLY);
+	ck_assert_int_eq(mc_as_int(sig.params[4].dflt), -1);
+	ck_assert_uint_eq(mc_list_len(sig.params[5].dflt), 2);
+	ck_assert_int_eq(sig.params[6].kind, MC_PARAM_VARKW);
+	mc_signature_clear(&sig);
+	ck_assert_int_eq(mc_signature_parse(&sig, "(x=foo())", &err), MC_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.text, "default of 'x' must be a literal"));
+}
+END_TEST
+
+static int s_kw_fn(mc_call *call, mc_value **out, mc_error *err)
+{
+	int64_t n;
+	const char *solver;
+
+	if (mc_arg_int(call, "n_components", &n, err) != 0 || mc_arg_str(call, "solver", &solver, err) != 0)
+		return err->code;
+	ck_assert_int_eq(mc_arg_given(call, "solver"), 0);
+	*out = mc_int(n);
+	return 0;
+}
+
+START_TEST(test_bind_keyword_only_and_hint)
+{
+	const mc_func_def def = { "PCA", "(n_components=256, solver=\"exact\", *, seed=0)", "PCA.", NULL, s_kw_fn };
+	mc_value *v = mc_int(8), *out = NULL;
+	mc_callarg args[2] = { { NULL, NULL }, { NULL, NULL } };
+	mc_call call;
+	mc_error err;
+	int bad;
+
+	mc_error_clear(&err);
+	args[0].name = "n_component";
+	args[0].value = v;
+	ck_assert_int_eq(mc_call_bind(&call, &def, NULL, args, 1, &bad, &err), MC_ERR_TYPE);
+	ck_assert_str_eq(err.text, "PCA() got an unexpected keyword argument 'n_component'; did you mean 'n_components'?");
+	ck_assert_int_eq(bad, 0);
+	/* seed is keyword-only: a third positional is refused */
+	mc_error_clear(&err);
+	args[0].name = NULL;
+	args[1].value = v;
+	{
+		mc_callarg three[3] = { { NULL, v }, { NULL, v }, { NULL, v } };
+
+		ck_assert_int_eq(mc_call_bind(&call, &def, NULL, three, 3, &bad, &err), MC_ERR_TYPE);
+		ck_assert_str_eq(err.text, "PCA() takes 2 positional arguments but 3 were given");
+	}
+	mc_error_clear(&err);
+	args[1].name = "seed";
+	ck_assert_int_eq(mc_call_bind(&call, &def, NULL, args, 2, &bad, &err), 0);
+	ck_assert_int_eq(def.fn(&call, &out, &err), 0);
+	ck_assert_int_eq(mc_as_int(out), 8);
+	ck_assert_int_eq(mc_arg_given(&call, "seed"), 1);
+	mc_call_clear(&call);
+	mc_unref(out);
+	mc_unref(v);
+}
+END_TEST
+
+/* Deterministic mutations of valid cells: each runs to a value or to an
+ * error with a traceback, and never crashes or leaks (ASan/valgrind). */
+START_TEST(test_mutated_cells_never_crash)
+{
+	static const char *const seeds[] = {
+		"x = [10, 20, 30]\ny = x[1:3] + [len(x)] * 2\nd = {\"a\": y, 1: -2.5}\nd[\"a\"][-1], sorted(y)",
+		"a = array([[1, 2], [3, 4]])\nb = a[1] * 2 - a[:, 0]\nc, e = a\nsum(b == c), a.T, a.mean(axis=1)",
+		"s = \"héllo\" + str(12)\nparts = s.split(\"l\")\n\"-\".join(parts)[::-1], s[1], min(3, 1), abs(-4)",
+		"n = 7; n //= 2; n **= 3; m = n % 5 / 2\nz = [m, n] == [m, n] and not none or 1e-4",
+	};
+	static const char pieces[] = "()[]{},:.=+-*/%<>\"'#\n;an1 0_x";
+	unsigned long state = 777;
+	size_t s_i, round;
+	rec r;
+	mc_io io = s_io(&r);
+
+	for (s_i = 0; s_i < sizeof seeds / sizeof seeds[0]; s_i++) {
+		mc_interp *in = mc_interp_new();
+		size_t len = strlen(seeds[s_i]);
+
+		for (round = 0; round < 150; round++) {
+			char buf[512];
+			size_t n = len, k;
+			mc_value *v = NULL;
+			mc_exec_error x;
+
+			memcpy(buf, seeds[s_i], len + 1);
+			for (k = 0; k < 2; k++) {
+				size_t at;
+
+				state = state * 6364136223846793005UL + 1442695040888963407UL;
+				at = (state >> 33) % (n + 1);
+				if ((state >> 20) & 1) {
+					if (at < n) {
+						memmove(buf + at, buf + at + 1, n - at);
+						n--;
+					}
+				} else if (n + 1 < sizeof buf) {
+					memmove(buf + at + 1, buf + at, n - at + 1);
+					buf[at] = pieces[(state >> 40) % (sizeof pieces - 1)];
+					n++;
+				}
+			}
+			if (mc_interp_execute(in, buf, &io, &v, &x) == 0) {
+				mc_unref(v);
+			} else {
+				ck_assert_msg(x.ename[0] != '\0' && json_array_size(x.traceback) == 3, "'%s': bad error", buf);
+				mc_exec_error_clear(&x);
+			}
+			r.out[0] = '\0';
+		}
+		mc_interp_free(in);
+	}
+	s_rec_free(&r);
+}
+END_TEST
+
+/* ---- completion, inspection, is_complete ---- */
+
+static const char *const s_fruit_attrs[] = { "classes", "n_images", NULL };
+
+static size_t s_fruit_strings(const void *p, const char **out, size_t max)
+{
+	static const char *const names[] = { "orange", "apple", "banana" };
+	size_t i;
+
+	(void)p;
+	for (i = 0; i < 3 && i < max; i++)
+		out[i] = names[i];
+	return i;
+}
+
+static const mc_class s_fruit = { "FruitSet", free, NULL, NULL, NULL, s_fruit_attrs, s_fruit_strings };
+
+static int s_has(json_t *arr, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(arr); i++)
+		if (strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_complete)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	json_t *m;
+	int start, end;
+	mc_value *fs = mc_object_new(&s_fruit, malloc(1));
+	char code[4200];
+	const char *srcdir = getenv("MC_SRCDIR");
+
+	free(s_run(in, &io, "counts = [1]; count_max = 2; d = {\"k\": 1}"));
+	ck_assert_int_eq(mc_interp_set_var(in, "fruits", fs), 0);
+	mc_unref(fs);
+
+	m = mc_interp_complete(in, "x = cou", 7, &start, &end);
+	ck_assert(s_has(m, "counts") && s_has(m, "count_max"));
+	ck_assert_int_eq(start, 4);
+	ck_assert_int_eq(end, 7);
+	json_decref(m);
+
+	m = mc_interp_complete(in, "pri", 3, &start, &end);
+	ck_assert(s_has(m, "print"));
+	json_decref(m);
+
+	/* methods after "x." */
+	m = mc_interp_complete(in, "counts.ap", 9, &start, &end);
+	ck_assert(s_has(m, "append"));
+	ck_assert_int_eq(start, 7);
+	json_decref(m);
+	m = mc_interp_complete(in, "fruits.", 7, &start, &end);
+	ck_assert(s_has(m, "classes") && s_has(m, "n_images"));
+	json_decref(m);
+
+	/* keyword arguments inside a call */
+	m = mc_interp_complete(in, "range(1, st", 11, &start, &end);
+	ck_assert(s_has(m, "step=") && s_has(m, "stop="));
+	json_decref(m);
+	m = mc_interp_complete(in, "d.get(\"k\", de", 13, &start, &end);
+	ck_assert(s_has(m, "default="));
+	json_decref(m);
+
+	/* string values known to objects in scope */
+	m = mc_interp_complete(in, "x = {\"or", 8, &start, &end);
+	ck_assert(s_has(m, "orange"));
+	ck_assert(!s_has(m, "apple"));
+	ck_assert_int_eq(start, 6);
+	json_decref(m);
+
+	/* keys of a dict inside d["... */
+	free(s_run(in, &io, "result = {\"idx\": [1], \"importance\": [0.5], \"other\": 1}"));
+	m = mc_interp_complete(in, "result[\"i", 9, &start, &end);
+	ck_assert(s_has(m, "idx") && s_has(m, "importance") && !s_has(m, "other"));
+	ck_assert_int_eq(start, 8);
+	json_decref(m);
+
+	/* file paths inside strings */
+	ck_assert_ptr_nonnull(srcdir);
+	snprintf(code, sizeof code, "load(\"%s/tests/data/lang/eval_e", srcdir);
+	m = mc_interp_complete(in, code, (int)strlen(code), &start, &end);
+	snprintf(code, sizeof code, "%s/tests/data/lang/eval_errors.txt", srcdir);
+	ck_assert_msg(s_has(m, code), "no path completion for %s", code);
+	json_decref(m);
+
+	/* cursor positions count code points, not bytes */
+	free(s_run(in, &io, "é = [1]"));
+	m = mc_interp_complete(in, "é.app", 5, &start, &end);
+	ck_assert(s_has(m, "append"));
+	ck_assert_int_eq(start, 2);
+	ck_assert_int_eq(end, 5);
+	json_decref(m);
+	m = mc_interp_complete(in, "ü = 1; cou + 1", 10, &start, &end);
+	ck_assert(s_has(m, "counts"));
+	ck_assert_int_eq(start, 7);
+	json_decref(m);
+
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_inspect)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	char *h;
+
+	free(s_run(in, &io, "d = {\"a\": 1}"));
+	h = mc_interp_inspect(in, "len(", 4, 0);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "len(x)"));
+	free(h);
+	h = mc_interp_inspect(in, "x = d.get(\"a\")", 7, 0);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "dict.get(key, default=none)"));
+	free(h);
+	h = mc_interp_inspect(in, "sorted([1], rev", 15, 1);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "sorted(values, reverse=false)"));
+	free(h);
+	h = mc_interp_inspect(in, "d", 1, 0);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "dict value"));
+	free(h);
+	ck_assert_ptr_null(mc_interp_inspect(in, "nothing_here", 3, 0));
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_is_complete)
+{
+	mc_interp *in = mc_interp_new();
+	const char *indent = NULL;
+
+	ck_assert_str_eq(mc_interp_is_complete(in, "x = 1", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "f(1,\n", &indent), "incomplete");
+	ck_assert_str_eq(indent, "    ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "d = {\"a\": [1,", &indent), "incomplete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "s = \"\"\"abc", &indent), "incomplete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "x = 1 + \\", &indent), "incomplete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "x = )", &indent), "invalid");
+	ck_assert_str_eq(mc_interp_is_complete(in, "x = 'abc", &indent), "invalid");
+	ck_assert_str_eq(mc_interp_is_complete(in, "x = 1 $", &indent), "invalid");
+	mc_interp_free(in);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+	Suite *s = suite_create("eval");
+	TCase *tc = tcase_create("eval");
+	TCase *tc2 = tcase_create("complete");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_eval_cases);
+	tcase_add_test(tc, test_error_cases);
+	tcase_add_test(tc, test_failing_statement_changes_nothing);
+	tcase_add_test(tc, test_print_and_result);
+	tcase_add_test(tc, test_help_and_dir);
+	tcase_add_test(tc, test_display_and_input);
+	tcase_add_test(tc, test_article_style_calls);
+	tcase_add_test(tc, test_interrupt_stops_sleep);
+	tcase_add_test(tc, test_progress_bar);
+	tcase_add_test(tc, test_interp_eval);
+	tcase_add_test(tc, test_every_signature_parses);
+	tcase_add_test(tc, test_signature_parse);
+	tcase_add_test(tc, test_bind_keyword_only_and_hint);
+	tcase_add_test(tc, test_mutated_cells_never_crash);
+	tcase_add_test(tc2, test_complete);
+	tcase_add_test(tc2, test_inspect);
+	tcase_add_test(tc2, test_is_complete);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tc2);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,319 @@
+/* Tests of runtime/logreg.c against scikit-learn 1.2.1's LogisticRegression
+ * (expected values in tests/data/learn/logreg.json). */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "learn_fixture.h"
+#include "maskclean/logreg.h"
+
+typedef struct lr_data {
+	json_t *root;
+	mc_matrix *X, *Xt;
+	int64_t *y;
+	double *w;
+} lr_data;
+
+static lr_data s_data(void)
+{
+	lr_data d;
+
+	d.root = fx_load("logreg.json");
+	d.X = fx_matrix(json_object_get(d.root, "X"));
+	d.Xt = fx_matrix(json_object_get(d.root, "Xtest"));
+	d.y = fx_ints(json_object_get(d.root, "y"));
+	d.w = fx_doubles(json_object_get(d.root, "w"));
+	return d;
+}
+
+static void s_data_free(lr_data *d)
+{
+	json_decref(d->root);
+	mc_matrix_free(d->X);
+	mc_matrix_free(d->Xt);
+	free(d->y);
+	free(d->w);
+}
+
+/* Parameters of case c of logreg.json. */
+static void s_params(mc_logreg_params *p, json_t *c, double *cw)
+{
+	json_t *j = json_object_get(c, "class_weight");
+
+	mc_logreg_params_init(p);
+	p->C = fx_num(c, "C");
+	p->tol = 1e-11;
+	p->max_iter = 20000;
+	if (json_is_string(j)) {
+		p->class_weight = MC_CW_BALANCED;
+	} else if (json_is_array(j)) {
+		for (size_t k = 0; k < json_array_size(j); k++)
+			cw[k] = json_number_value(json_array_get(j, k));
+		p->class_weight = MC_CW_DICT;
+		p->class_weights = cw;
+		p->n_classes = json_array_size(j);
+	}
+}
+
+START_TEST(test_matches_sklearn)
+{
+	lr_data d = s_data();
+	json_t *cases = json_object_get(d.root, "cases");
+	json_t *c = json_array_get(cases, (size_t)_i);
+	const char *name = json_string_value(json_object_get(c, "name"));
+	int use_w = json_is_true(json_object_get(c, "use_weights"));
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_matrix *want = NULL, *got = NULL;
+	int64_t *pred = NULL;
+	double cw[8], obj, score;
+	mc_error err = { 0 };
+	char what[128];
+
+	s_params(&p, c, cw);
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_msg(mc_logreg_fit(lr, d.X, d.y, use_w ? d.w : NULL, NULL, &err) == 0, "%s",
+	              err.text);
+	ck_assert_msg(mc_logreg_converged(lr), "%s: did not converge", name);
+
+	want = fx_matrix(json_object_get(c, "coef"));
+	for (size_t k = 0; k < want->rows; k++) {
+		for (size_t j = 0; j < want->cols; j++) {
+			snprintf(what, sizeof what, "%s coef[%zu][%zu]", name, k, j);
+			fx_assert_close(MC_AT(mc_logreg_coef(lr), k, j), MC_AT(want, k, j), 1e-5, what);
+		}
+		snprintf(what, sizeof what, "%s intercept[%zu]", name, k);
+		fx_assert_close(mc_logreg_intercept(lr)[k],
+		                json_number_value(json_array_get(json_object_get(c, "intercept"), k)),
+		                1e-5, what);
+	}
+	mc_matrix_free(want);
+	snprintf(what, sizeof what, "%s objective", name);
+	fx_assert_close(mc_logreg_final_objective(lr), fx_num(c, "objective"), 1e-9, what);
+	ck_assert_int_eq(mc_logreg_objective(&obj, lr, d.X, d.y, use_w ? d.w : NULL, &err), 0);
+	fx_assert_close(obj, fx_num(c, "objective"), 1e-9, what);
+
+	want = fx_matrix(json_object_get(c, "proba"));
+	ck_assert_int_eq(mc_logreg_proba(&got, lr, d.Xt, &err), 0);
+	ck_assert_uint_eq(got->rows, want->rows);
+	ck_assert_uint_eq(got->cols, want->cols);
+	for (size_t i = 0; i < want->rows; i++)
+		for (size_t k = 0; k < want->cols; k++) {
+			snprintf(what, sizeof what, "%s proba[%zu][%zu]", name, i, k);
+			fx_assert_close(MC_AT(got, i, k), MC_AT(want, i, k), 1e-6, what);
+		}
+	mc_matrix_free(want);
+	mc_matrix_free(got);
+
+	want = fx_matrix(json_object_get(c, "decision"));
+	ck_assert_int_eq(mc_logreg_decision(&got, lr, d.Xt, &err), 0);
+	for (size_t i = 0; i < want->rows; i++)
+		for (size_t k = 0; k < want->cols; k++) {
+			snprintf(what, sizeof what, "%s decision[%zu][%zu]", name, i, k);
+			fx_assert_close(MC_AT(got, i, k), MC_AT(want, i, k), 1e-5, what);
+		}
+	mc_matrix_free(want);
+	mc_matrix_free(got);
+
+	ck_assert_int_eq(mc_logreg_predict(&pred, lr, d.Xt, &err), 0);
+	for (size_t i = 0; i < d.Xt->rows; i++)
+		ck_assert_int_eq(pred[i], (int64_t)json_number_value(
+		                              json_array_get(json_object_get(c, "predict"), i)));
+	free(pred);
+
+	/* score on the kept training rows, as sklearn scored them */
+	if (use_w) {
+		double *keep = malloc(d.X->rows * sizeof *keep);
+		for (size_t i = 0; i < d.X->rows; i++)
+			keep[i] = d.w[i] > 0.0;
+		ck_assert_int_eq(mc_logreg_score(&score, lr, d.X, d.y, keep, &err), 0);
+		free(keep);
+	} else {
+		ck_assert_int_eq(mc_logreg_score(&score, lr, d.X, d.y, NULL, &err), 0);
+	}
+	fx_assert_close(score, fx_num(c, "score_train"), 1e-12, "score");
+	mc_logreg_free(lr);
+	s_data_free(&d);
+}
+END_TEST
+
+/* Removing a sample (weight 0) equals deleting its row. */
+START_TEST(test_zero_weight_is_removal)
+{
+	lr_data d = s_data();
+	mc_logreg_params p;
+	mc_logreg *a = NULL, *b = NULL;
+	mc_matrix *Xk = NULL;
+	size_t *keep = malloc(d.X->rows * sizeof *keep), nk = 0;
+	int64_t *yk = malloc(d.X->rows * sizeof *yk);
+	double *w01 = malloc(d.X->rows * sizeof *w01);
+	mc_error err = { 0 };
+
+	for (size_t i = 0; i < d.X->rows; i++) {
+		w01[i] = d.w[i] > 0.0;
+		if (d.w[i] > 0.0) {
+			yk[nk] = d.y[i];
+			keep[nk++] = i;
+		}
+	}
+	ck_assert_uint_lt(nk, d.X->rows);
+	ck_assert_int_eq(mc_matrix_gather_rows(&Xk, d.X, keep, nk, &err), 0);
+	mc_logreg_params_init(&p);
+	p.class_weight = MC_CW_BALANCED;
+	p.tol = 1e-11;
+	p.max_iter = 20000;
+	ck_assert_int_eq(mc_logreg_new(&a, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_new(&b, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_fit(a, d.X, d.y, w01, NULL, &err), 0);
+	ck_assert_int_eq(mc_logreg_fit(b, Xk, yk, NULL, NULL, &err), 0);
+	for (size_t j = 0; j < 3 * d.X->cols; j++)
+		fx_assert_close(mc_logreg_coef(a)->data[j], mc_logreg_coef(b)->data[j], 1e-6, "coef");
+	fx_assert_close(mc_logreg_final_objective(a), mc_logreg_final_objective(b), 1e-9,
+	                "objective");
+	mc_logreg_free(a);
+	mc_logreg_free(b);
+	mc_matrix_free(Xk);
+	free(keep);
+	free(yk);
+	free(w01);
+	s_data_free(&d);
+}
+END_TEST
+
+START_TEST(test_warm_start)
+{
+	lr_data d = s_data();
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_error err = { 0 };
+	double first;
+
+	mc_logreg_params_init(&p);
+	p.max_iter = 3;
+	p.tol = 1e-11;
+	p.warm_start = 1;
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), 0);
+	ck_assert_uint_eq(mc_logreg_n_iter(lr), 3);
+	ck_assert(!mc_logreg_converged(lr));
+	first = mc_logreg_final_objective(lr);
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), 0);
+	ck_assert_msg(mc_logreg_final_objective(lr) < first, "warm start went back: %g >= %g",
+	              mc_logreg_final_objective(lr), first);
+	mc_logreg_free(lr);
+	s_data_free(&d);
+}
+END_TEST
+
+static int s_stop_after(void *ctx, size_t done, size_t total, const char *what)
+{
+	int *calls = ctx;
+
+	(void)done; (void)total;
+	ck_assert_msg(strstr(what, "LogisticRegression") != NULL, "progress says '%s'", what);
+	return ++*calls > 5;
+}
+
+START_TEST(test_interrupt_leaves_model)
+{
+	lr_data d = s_data();
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_error err = { 0 };
+	int calls = 0;
+	mc_progress prog = { s_stop_after, &calls };
+	double before[15];
+
+	mc_logreg_params_init(&p);
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), 0);
+	memcpy(before, mc_logreg_coef(lr)->data, sizeof before);
+	p.C = 0.01;
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, d.w, &prog, &err), MC_ERR_INTERRUPTED);
+	ck_assert_str_eq(err.text, "interrupted");
+	ck_assert(memcmp(before, mc_logreg_coef(lr)->data, sizeof before) == 0);
+	mc_logreg_free(lr);
+	s_data_free(&d);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	lr_data d = s_data();
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_matrix *out = NULL;
+	mc_error err = { 0 };
+	double keep;
+
+	mc_logreg_params_init(&p);
+	p.C = 0.0;
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(lr);
+	ck_assert_msg(strstr(err.text, "C is 0") != NULL, "%s", err.text);
+	mc_error_clear(&err);
+
+	mc_logreg_params_init(&p);
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_proba(&out, lr, d.Xt, &err), MC_ERR_STATE);
+	ck_assert_ptr_null(out);
+	ck_assert_msg(strstr(err.text, "not fitted") != NULL, "%s", err.text);
+	mc_error_clear(&err);
+
+	d.y[7] = -2;
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "sample 7 has label -2") != NULL, "%s", err.text);
+	d.y[7] = 0;
+	mc_error_clear(&err);
+
+	keep = MC_AT(d.X, 4, 2);
+	MC_AT(d.X, 4, 2) = NAN;
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "X: row 4, column 2 is nan") != NULL, "%s", err.text);
+	MC_AT(d.X, 4, 2) = keep;
+	ck_assert(!mc_logreg_fitted(lr));
+	mc_error_clear(&err);
+
+	d.w[3] = -1.0;
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, d.w, NULL, &err), MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "sample 3 has weight -1") != NULL, "%s", err.text);
+	mc_error_clear(&err);
+
+	ck_assert_int_eq(mc_logreg_fit(lr, d.X, d.y, NULL, NULL, &err), 0);
+	{
+		mc_matrix narrow = mc_matrix_view_rows(d.Xt, 0, 2);
+		narrow.cols = 4;
+		ck_assert_int_eq(mc_logreg_decision(&out, lr, &narrow, &err), MC_ERR_SHAPE);
+		ck_assert_msg(strstr(err.text, "X has 4 columns; the model was fitted on 5") != NULL,
+		              "%s", err.text);
+	}
+	mc_logreg_free(lr);
+	s_data_free(&d);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+	Suite *s = suite_create("logreg");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_matches_sklearn, 0, 4);
+	tcase_add_test(tc, test_zero_weight_is_removal);
+	tcase_add_test(tc, test_warm_start);
+	tcase_add_test(tc, test_interrupt_leaves_model);
+	tcase_add_test(tc, test_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,205 @@
+/* Tests of runtime/pca.c against scikit-learn 1.2.1's PCA (expected values
+ * in tests/data/learn/pca.json). */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "learn_fixture.h"
+#include "maskclean/pca.h"
+
+/* A row source over a matrix, failing at row fail_at (if set). */
+typedef struct src_ctx {
+	const mc_matrix *m;
+	size_t fail_at;
+	size_t calls;
+} src_ctx;
+
+static int s_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
+{
+	src_ctx *c = ctx;
+
+	c->calls++;
+	if (c->fail_at >= r0 && c->fail_at < r0 + n)
+		return mc_error_set(err, MC_ERR_INVALID, "feats.npy: row %zu, column 0 is NaN",
+		                    c->fail_at);
+	for (size_t i = 0; i < n; i++)
+		memcpy(out + i * c->m->cols, c->m->data + (r0 + i) * c->m->stride,
+		       c->m->cols * sizeof(double));
+	return 0;
+}
+
+static void s_check_model(const mc_pca *pca, const mc_matrix *scores, json_t *root,
+                          double tol, const char *label)
+{
+	mc_matrix *comp = fx_matrix(json_object_get(root, "components"));
+	mc_matrix *tr = fx_matrix(json_object_get(root, "transform"));
+	double *mean = fx_doubles(json_object_get(root, "mean"));
+	double *ev = fx_doubles(json_object_get(root, "explained_variance"));
+	double *evr = fx_doubles(json_object_get(root, "explained_variance_ratio"));
+	char what[128];
+
+	ck_assert_uint_eq(mc_pca_n_components(pca), comp->rows);
+	ck_assert_uint_eq(mc_pca_n_features(pca), comp->cols);
+	for (size_t c = 0; c < comp->rows; c++) {
+		for (size_t j = 0; j < comp->cols; j++) {
+			snprintf(what, sizeof what, "%s components[%zu][%zu]", label, c, j);
+			fx_assert_close(MC_AT(mc_pca_components(pca), c, j), MC_AT(comp, c, j), tol,
+			                what);
+		}
+		snprintf(what, sizeof what, "%s explained_variance[%zu]", label, c);
+		fx_assert_close(mc_pca_explained_variance(pca)[c], ev[c], tol, what);
+		snprintf(what, sizeof what, "%s explained_variance_ratio[%zu]", label, c);
+		fx_assert_close(mc_pca_explained_variance_ratio(pca)[c], evr[c], tol, what);
+	}
+	for (size_t j = 0; j < comp->cols; j++)
+		fx_assert_close(mc_pca_mean(pca)[j], mean[j], 1e-12, "mean");
+	ck_assert_uint_eq(scores->rows, tr->rows);
+	ck_assert_uint_eq(scores->cols, tr->cols);
+	for (size_t i = 0; i < tr->rows; i++)
+		for (size_t c = 0; c < tr->cols; c++) {
+			snprintf(what, sizeof what, "%s transform[%zu][%zu]", label, i, c);
+			fx_assert_close(MC_AT(scores, i, c), MC_AT(tr, i, c), tol, what);
+		}
+	mc_matrix_free(comp);
+	mc_matrix_free(tr);
+	free(mean);
+	free(ev);
+	free(evr);
+}
+
+/* _i: 0 exact in memory, 1 exact streamed, 2 randomized, 3 randomized streamed */
+START_TEST(test_matches_sklearn)
+{
+	json_t *root = fx_load("pca.json");
+	mc_matrix *X = fx_matrix(json_object_get(root, "X"));
+	mc_matrix *scores = NULL, *again = NULL;
+	mc_pca_params p;
+	mc_pca *pca = NULL;
+	src_ctx ctx = { X, (size_t)-1, 0 };
+	mc_rows rows = { X->rows, X->cols, s_read, &ctx };
+	mc_error err = { 0 };
+	int streamed = _i % 2, randomized = _i / 2;
+	const char *label[] = { "exact", "exact streamed", "randomized", "randomized streamed" };
+
+	mc_pca_params_init(&p);
+	p.n_components = (size_t)fx_num(root, "n_components");
+	p.solver = randomized ? MC_PCA_RANDOMIZED : MC_PCA_EXACT;
+	p.chunk_rows = streamed ? 7 : 0;
+	p.n_iter = 6;
+	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
+	if (streamed)
+		ck_assert_msg(mc_pca_fit_transform_rows(&scores, pca, &rows, NULL, &err) == 0, "%s",
+		              err.text);
+	else
+		ck_assert_msg(mc_pca_fit_transform(&scores, pca, X, NULL, &err) == 0, "%s", err.text);
+	if (streamed)
+		ck_assert_uint_ge(ctx.calls, 8);
+	s_check_model(pca, scores, root, randomized ? 1e-6 : 1e-9, label[_i]);
+	/* transform of the training data equals fit_transform's scores */
+	ck_assert_int_eq(mc_pca_transform(&again, pca, X, NULL, &err), 0);
+	for (size_t i = 0; i < X->rows * p.n_components; i++)
+		fx_assert_close(again->data[i], scores->data[i], 1e-9, "transform vs fit_transform");
+	/* fit alone gives the same components */
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
+	s_check_model(pca, scores, root, randomized ? 1e-6 : 1e-9, label[_i]);
+	mc_matrix_free(scores);
+	mc_matrix_free(again);
+	mc_matrix_free(X);
+	mc_pca_free(pca);
+	json_decref(root);
+}
+END_TEST
+
+static int s_stop_now(void *ctx, size_t done, size_t total, const char *what)
+{
+	(void)ctx; (void)done; (void)total;
+	ck_assert_msg(strncmp(what, "PCA", 3) == 0, "progress says '%s'", what);
+	return 1;
+}
+
+START_TEST(test_errors)
+{
+	json_t *root = fx_load("pca.json");
+	mc_matrix *X = fx_matrix(json_object_get(root, "X")), *out = NULL;
+	mc_pca_params p;
+	mc_pca *pca = NULL;
+	src_ctx ctx = { X, 23, 0 };
+	mc_rows rows = { X->rows, X->cols, s_read, &ctx };
+	mc_progress stop = { s_stop_now, NULL };
+	mc_error err = { 0 };
+	double keep;
+
+	mc_pca_params_init(&p);
+	p.n_components = 0;
+	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(pca);
+	mc_error_clear(&err);
+
+	p.n_components = 8;
+	p.chunk_rows = 10;
+	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_transform(&out, pca, X, NULL, &err), MC_ERR_STATE);
+	ck_assert_msg(strstr(err.text, "not fitted") != NULL, "%s", err.text);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "n_components=8 must be at most min(rows, columns) = 7")
+	              != NULL, "%s", err.text);
+	mc_pca_free(pca);
+	mc_error_clear(&err);
+
+	p.n_components = 2;
+	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_fit_rows(pca, &rows, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "feats.npy: row 23, column 0 is NaN");
+	ck_assert(!mc_pca_fitted(pca));
+	mc_error_clear(&err);
+
+	keep = MC_AT(X, 12, 5);
+	MC_AT(X, 12, 5) = INFINITY;
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "X: row 12, column 5 is inf") != NULL, "%s", err.text);
+	MC_AT(X, 12, 5) = keep;
+	mc_error_clear(&err);
+
+	ck_assert_int_eq(mc_pca_fit(pca, X, &stop, &err), MC_ERR_INTERRUPTED);
+	ck_assert_str_eq(err.text, "interrupted");
+	ck_assert(!mc_pca_fitted(pca));
+	mc_error_clear(&err);
+
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
+	{
+		mc_matrix narrow = mc_matrix_view_rows(X, 0, 3);
+		narrow.cols = 6;
+		ck_assert_int_eq(mc_pca_transform(&out, pca, &narrow, NULL, &err), MC_ERR_SHAPE);
+		ck_assert_msg(strstr(err.text, "X has 6 columns; the PCA was fitted on 7") != NULL,
+		              "%s", err.text);
+		ck_assert_ptr_null(out);
+	}
+	mc_pca_free(pca);
+	mc_matrix_free(X);
+	json_decref(root);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+	Suite *s = suite_create("pca");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_matches_sklearn, 0, 4);
+	tcase_add_test(tc, test_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(s_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
