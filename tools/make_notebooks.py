@@ -13,7 +13,7 @@ KERNELSPEC = {"name": "maskclean", "display_name": "maskclean", "language": "mas
 LANGINFO = {"name": "maskclean", "codemirror_mode": "python", "pygments_lexer": "python",
             "file_extension": ".mc", "mimetype": "text/x-maskclean"}
 
-SETUP_DEMO = '''demo = make_demo("demo-data", n_images=600, error_rate=0.1, seed=0)
+SETUP_DEMO = '''demo = make_demo("demo-data", n_images=1500, error_rate=0.1, seed=0)
 ds = load_coco(demo["annotations"], images=demo["images"])
 X = embed(ds, size=32)
 Z = PCA(n_components=256).fit_transform(X)
@@ -69,7 +69,7 @@ items per image, a mask for each item's visible silhouette, and a known share of
 deliberate mistakes (a shirt labelled as a coat, a mask that covers two items).
 The same seed always gives the same files.
 """),
-    code('''demo = make_demo("demo-data", n_images=600, error_rate=0.1, seed=0)
+    code('''demo = make_demo("demo-data", n_images=1500, error_rate=0.1, seed=0)
 demo'''),
     md("""
 `load_coco` reads the annotation file. Images are not decoded now; they are read

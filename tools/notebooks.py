@@ -92,7 +92,7 @@ def parameterise(path, workdir):
     cell = tagged(nb, "parameters")
     cell["source"] = f'coco_dir = "{tiny}"\nsplit = "train2017"\nfeatures = none'
     os.makedirs(workdir, exist_ok=True)
-    out = os.path.join(workdir, "real_coco.params.ipynb")
+    out = os.path.join(workdir, "..", "real_coco.params.ipynb")
     json.dump(nb, open(out, "w"))
     return out
 
