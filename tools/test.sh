@@ -1,42 +1,61 @@
 #!/usr/bin/env bash
 # The whole test suite (called by ./run test after set-up):
-#   1. unit tests (Check) under make check
-#   2. the same unit tests built with AddressSanitizer and UBSan
-#   3. the unit tests under valgrind
-#   4. protocol tests against the installed kernel (jupyter_client)
-#   5. every notebook executed through the installed kernel (nbconvert)
-set -euo pipefail
+#   unit tests (Check) under make check, then again built with AddressSanitizer
+#   and UBSan, then under valgrind; protocol tests against the installed kernel,
+#   the sanitizer kernel and the kernel under valgrind (jupyter_client); every
+#   notebook executed through the installed kernel (nbconvert).
+set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-fail=0
-section() { printf '\n== %s\n' "$*"; }
+export MC_SHARED_DATA=${MC_SHARED_DATA:-$top/../shared/data}
+passed=0
+failed=0
+names=()
 
-section "unit tests"
-make -s -C "$top/build" check -j"$(nproc)" || { cat "$top"/build/tests/*.log 2>/dev/null | tail -50; fail=1; }
+# step NAME COMMAND...: runs one part of the suite and records the result.
+step() {
+	local name=$1
+	shift
+	printf '\n== %s\n' "$name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		names+=("$name")
+	fi
+}
 
-section "unit tests with AddressSanitizer and UBSan"
-mkdir -p "$top/build-asan"
-if [ ! -f "$top/build-asan/config.status" ]; then
-	(cd "$top/build-asan" && "$top/configure" -q --enable-sanitizers)
-fi
-ASAN_OPTIONS=detect_leaks=1 make -s -C "$top/build-asan" check -j"$(nproc)" ||
-	{ cat "$top"/build-asan/tests/*.log 2>/dev/null | tail -50; fail=1; }
+unit() {
+	make -s -C "$1" check -j"$(nproc)" && return 0
+	grep -l -E '^(FAIL|ERROR)' "$1"/tests/*.trs 2>/dev/null | while read -r t; do
+		tail -30 "${t%.trs}.log"
+	done
+	return 1
+}
 
-section "unit tests under valgrind"
-"$top/tools/valgrind.sh" "$top/build" || fail=1
+asan_build() {
+	mkdir -p "$top/build-asan"
+	if [ ! -f "$top/build-asan/config.status" ]; then
+		(cd "$top/build-asan" && "$top/configure" -q --enable-sanitizers) || return 1
+	fi
+	make -s -C "$top/build-asan" -j"$(nproc)" >/dev/null
+}
 
-section "protocol tests"
-if [ -d "$top/tests/protocol" ]; then
-	/usr/bin/python3 -m unittest discover -s "$top/tests/protocol" -p 'test_*.py' || fail=1
-fi
+protocol() {
+	/usr/bin/python3 -m unittest discover -s "$top/tests/protocol" -p 'test_*.py' 2>&1 |
+		grep -v -E 'frozen modules|Debugger warning|PYDEVD|^0\.00s - |Xfrozen'
+	return "${PIPESTATUS[0]}"
+}
 
-section "notebooks"
-if [ -x "$top/tools/notebooks.sh" ]; then
-	"$top/tools/notebooks.sh" || fail=1
-fi
+step "unit tests" unit "$top/build"
+step "sanitizer build" asan_build
+step "unit tests with AddressSanitizer and UBSan" env ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"
+step "unit tests under valgrind" "$top/tools/valgrind.sh" "$top/build"
+step "protocol tests" protocol
+step "protocol tests against the sanitizer kernel" env MC_KERNEL_CMD="$top/build-asan/maskclean-kernel" protocol
+step "protocol tests with the kernel under valgrind" env MC_KERNEL_CMD="$top/build/maskclean-kernel" MC_KERNEL_VALGRIND=1 protocol
+step "notebooks" /usr/bin/python3 "$top/tools/notebooks.py" "$top/build/notebooks"
 
 echo
-if [ $fail -ne 0 ]; then
-	echo "FAILED"
-	exit 1
-fi
-echo "all tests passed"
+[ $failed -eq 0 ] || echo "failed: ${names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
