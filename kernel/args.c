@@ -691,6 +691,8 @@ int mc_call_input(mc_call *call, const char *prompt, int password, char **out, m
 	    call->io->input(call->io->ctx, prompt != NULL ? prompt : "", password, out) != 0) {
 		free(*out);
 		*out = NULL;
+		if (call->io != NULL && call->io->interrupted != NULL && *call->io->interrupted)
+			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted while waiting for input");
 		return mc_error_set(err, MC_ERR_STATE, "input() is not allowed: the front end did not allow stdin");
 	}
 	return 0;

@@ -815,6 +815,18 @@ static int s_display(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
+static int s_clear_output(mc_call *call, mc_value **out, mc_error *err)
+{
+	int wait;
+
+	if (mc_arg_bool(call, "wait", &wait, err) != 0)
+		return err->code;
+	if (call->io != NULL && call->io->clear_output != NULL && !call->io->silent)
+		call->io->clear_output(call->io->ctx, wait);
+	*out = mc_none();
+	return 0;
+}
+
 static int s_input(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *prompt;
@@ -1323,6 +1335,9 @@ const mc_func_def mc_funcs_core[] = {
 	  "Fails when the front end does not allow input (for example when running a notebook in batch).", s_input },
 	{ "abs", "(x)", "Absolute value of a number, or element-wise of an array.", NULL, s_abs },
 	{ "dir", "(x=none)", "The methods and attributes of x, or the session's variables when x is left out.", NULL, s_dir },
+	{ "clear_output", "(wait=false)",
+	  "Clears the cell's output; with wait=true, when the next output arrives.", NULL,
+	  s_clear_output },
 	{ "sleep", "(seconds)", "Waits, showing a progress bar; the interrupt button stops it.",
 	  "Useful to check that interrupts work: `sleep(10)` then Kernel > Interrupt.", s_sleep },
 	{ "array", "(values, dtype=none)", "A numeric array from a list of numbers (1-D) or a list of lists (2-D).",

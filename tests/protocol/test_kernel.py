@@ -199,6 +199,14 @@ class TestExecute(KernelTestCase):
         self.assertEqual(len(shown), 1)
         self.assertEqual(shown[0]["content"]["data"]["text/plain"], "[1, 2, 3]")
 
+    def test_clear_output(self):
+        reply, iopub = self.kernel.execute('print("a"); clear_output(wait=true); print("b")')
+        self.assertEqual(reply["content"]["status"], "ok")
+        kinds = [m["msg_type"] for m in iopub if m["msg_type"] in ("stream", "clear_output")]
+        self.assertEqual(kinds, ["stream", "clear_output", "stream"])
+        cleared = [m for m in iopub if m["msg_type"] == "clear_output"][0]
+        self.assertIs(cleared["content"]["wait"], True)
+
 
 class TestIntrospection(KernelTestCase):
     def test_complete_counts_code_points(self):
