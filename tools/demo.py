@@ -21,8 +21,9 @@ def main():
     if nb is None:
         sys.exit(1)
     notebooks.check_common("walkthrough.ipynb", nb)
-    pick = "".join(notebooks.tagged(nb, "pick")["outputs"][0]["data"]["text/plain"])
+    pick = notebooks.check_pick("walkthrough.ipynb", nb)
     rows = notebooks.check_history("walkthrough.ipynb", nb, 6)
+    notebooks.check_export("walkthrough.ipynb", nb, out)
     print(f"class of interest: {pick}")
     print("iteration  reviewed  errors found  (relabeled + removed)     AUC")
     for r in rows:

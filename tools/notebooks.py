@@ -63,23 +63,50 @@ def check_pictures(name, nb, at_least):
 
 
 def check_history(name, nb, iterations):
+    """The iteration log: one row per iteration, errors found, AUC not falling."""
     text = "".join(tagged(nb, "summary")["outputs"][0]["data"]["text/plain"])
     rows = [line.split() for line in text.splitlines() if line.strip()[:1].isdigit()]
     assert len(rows) == iterations + 1, f"{name}: history has {len(rows)} rows:\n{text}"
     found = sum(int(r[2]) + int(r[3]) for r in rows)
     assert found > 0, f"{name}: the review found no errors:\n{text}"
+    auc = [float(r[4]) for r in rows]
+    for a, b in zip(auc, auc[1:]):
+        assert b >= a, f"{name}: AUC fell from {a} to {b} across iterations:\n{text}"
     return rows
 
 
+def check_pick(name, nb):
+    """The class of interest, as the confusion-matrix rule picked it."""
+    text = "".join(tagged(nb, "pick")["outputs"][0]["data"]["text/plain"])
+    assert "'predicted': '" in text and "'true': '" in text, f"{name}: no class picked: {text}"
+    return text
+
+
+def check_export(name, nb, workdir):
+    """The corrected COCO JSON: written, valid, with the fixes in it."""
+    text = "".join(tagged(nb, "export")["outputs"][0]["data"]["text/plain"])
+    path = os.path.join(workdir, "corrected.json")
+    assert os.path.exists(path), f"{name}: {path} was not written ({text})"
+    fixed = json.load(open(path))
+    original = json.load(open(os.path.join(workdir, "demo-data", "annotations.json")))
+    assert len(fixed["annotations"]) < len(original["annotations"]), \
+        f"{name}: corrected.json removed no annotation"
+    before = {a["id"]: a["category_id"] for a in original["annotations"]}
+    relabeled = sum(1 for a in fixed["annotations"] if before[a["id"]] != a["category_id"])
+    assert relabeled > 0, f"{name}: corrected.json relabeled no annotation"
+
+
 CHECKS = {
-    "01_load.ipynb": lambda nb: check_pictures("01", nb, 1),
-    "02_pick_class.ipynb": lambda nb: check_pictures("02", nb, 1),
-    "03_coreset.ipynb": lambda nb: check_pictures("03", nb, 2),
-    "04_clean.ipynb": lambda nb: check_pictures("04", nb, 4),
-    "05_results.ipynb": lambda nb: check_pictures("05", nb, 2),
-    "walkthrough.ipynb": lambda nb: (check_pictures("walkthrough", nb, 5),
-                                     check_history("walkthrough", nb, 6)),
-    "real_coco.ipynb": lambda nb: check_pictures("real_coco", nb, 3),
+    "01_load.ipynb": lambda nb, wd: check_pictures("01", nb, 1),
+    "02_pick_class.ipynb": lambda nb, wd: check_pictures("02", nb, 1),
+    "03_coreset.ipynb": lambda nb, wd: check_pictures("03", nb, 2),
+    "04_clean.ipynb": lambda nb, wd: check_pictures("04", nb, 4),
+    "05_results.ipynb": lambda nb, wd: check_pictures("05", nb, 2),
+    "walkthrough.ipynb": lambda nb, wd: (check_pictures("walkthrough", nb, 5),
+                                         check_pick("walkthrough", nb),
+                                         check_history("walkthrough", nb, 6),
+                                         check_export("walkthrough", nb, wd)),
+    "real_coco.ipynb": lambda nb, wd: check_pictures("real_coco", nb, 3),
 }
 
 
@@ -110,7 +137,7 @@ def main():
             if nb is None:
                 raise AssertionError(f"{name}: nbconvert --execute failed")
             check_common(name, nb)
-            CHECKS[name](nb)
+            CHECKS[name](nb, wd)
             print(f"notebook {name}: ok")
             passed += 1
         except AssertionError as e:
