@@ -46,13 +46,19 @@ protocol() {
 	return "${PIPESTATUS[0]}"
 }
 
+unit_asan() { ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"; }
+protocol_asan() { MC_KERNEL_CMD="$top/build-asan/maskclean-kernel" protocol; }
+protocol_valgrind() {
+	MC_KERNEL_CMD="$top/build/maskclean-kernel" MC_KERNEL_VALGRIND=1 protocol
+}
+
 step "unit tests" unit "$top/build"
 step "sanitizer build" asan_build
-step "unit tests with AddressSanitizer and UBSan" env ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"
+step "unit tests with AddressSanitizer and UBSan" unit_asan
 step "unit tests under valgrind" "$top/tools/valgrind.sh" "$top/build"
 step "protocol tests" protocol
-step "protocol tests against the sanitizer kernel" env MC_KERNEL_CMD="$top/build-asan/maskclean-kernel" protocol
-step "protocol tests with the kernel under valgrind" env MC_KERNEL_CMD="$top/build/maskclean-kernel" MC_KERNEL_VALGRIND=1 protocol
+step "protocol tests against the sanitizer kernel" protocol_asan
+step "protocol tests with the kernel under valgrind" protocol_valgrind
 step "notebooks" /usr/bin/python3 "$top/tools/notebooks.py" "$top/build/notebooks"
 
 echo
