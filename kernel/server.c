@@ -16,6 +16,7 @@
 #include "wire.h"
 
 #define POLL_MS 100
+#define STDIN_CONNECT_TRIES 300 /* x POLL_MS: how long to wait for the front end's stdin channel */
 #define MAX_FRAMES 64
 
 /* The request being served on shell, for the io callbacks. */
@@ -285,10 +286,21 @@ static int s_io_input(void *ctx, const char *prompt, int password, char **out)
 	                 json_pack("{s:o, s:b}", "prompt", s_text(prompt), "password", password));
 	if (req == NULL)
 		return -1;
-	rc = s_send(s, sock, req);
+	/* The stdin socket is ROUTER_MANDATORY: while the front end's stdin
+	 * channel is still connecting, the send fails with EHOSTUNREACH instead
+	 * of dropping the request, and is retried (interruptibly) for a while. */
+	for (int tries = 0;; tries++) {
+		rc = s_send(s, sock, req);
+		if (rc == 0 || errno != EHOSTUNREACH || tries >= STDIN_CONNECT_TRIES ||
+		    *s->interrupted || atomic_load(&s->stop))
+			break;
+		zmq_poll(NULL, 0, POLL_MS);
+	}
 	mc_msg_free(req);
-	if (rc != 0)
+	if (rc != 0) {
+		s_log("stdin: cannot send input_request: %s", zmq_strerror(errno));
 		return -1;
+	}
 	while (!*s->interrupted && !atomic_load(&s->stop)) {
 		zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
 		mc_msg *msg;
@@ -752,6 +764,11 @@ int mc_server_new(mc_server **out, const mc_connection *conn, mc_interp *interp,
 			goto cleanup;
 		}
 		zmq_setsockopt(s->sock[ch], ZMQ_LINGER, &linger, sizeof linger);
+		if (ch == MC_CH_STDIN) {
+			int mandatory = 1;
+			zmq_setsockopt(s->sock[ch], ZMQ_ROUTER_MANDATORY, &mandatory,
+			               sizeof mandatory);
+		}
 		if (zmq_bind(s->sock[ch], ep) != 0) {
 			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot bind %s: %s",
 			                  mc_channel_name((mc_channel)ch), ep, zmq_strerror(errno));

@@ -100,7 +100,7 @@ CHECKS = {
     "01_load.ipynb": lambda nb, wd: check_pictures("01", nb, 1),
     "02_pick_class.ipynb": lambda nb, wd: check_pictures("02", nb, 1),
     "03_coreset.ipynb": lambda nb, wd: check_pictures("03", nb, 2),
-    "04_clean.ipynb": lambda nb, wd: check_pictures("04", nb, 4),
+    "04_clean.ipynb": lambda nb, wd: check_pictures("04", nb, 1),
     "05_results.ipynb": lambda nb, wd: check_pictures("05", nb, 2),
     "walkthrough.ipynb": lambda nb, wd: (check_pictures("walkthrough", nb, 5),
                                          check_pick("walkthrough", nb),
