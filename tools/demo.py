@@ -2,6 +2,7 @@
 """./run demo: runs notebooks/walkthrough.ipynb headless through the installed
 maskclean kernel on the built-in demo dataset, writes out/walkthrough.html (a
 self-contained report) and prints a short summary."""
+import ast
 import os
 import sys
 
@@ -24,7 +25,9 @@ def main():
     pick = notebooks.check_pick("walkthrough.ipynb", nb)
     rows = notebooks.check_history("walkthrough.ipynb", nb, 6)
     notebooks.check_export("walkthrough.ipynb", nb, out)
-    print(f"class of interest: {pick}")
+    p = ast.literal_eval(pick)
+    print(f"class of interest: {p['predicted']} ({p['value']:.0%} of the true "
+          f"{p['true']} samples are predicted as {p['predicted']}, the largest confusion)")
     print("iteration  reviewed  errors found  (relabeled + removed)     AUC")
     for r in rows:
         split = f"({r[2]} + {r[3]})"
