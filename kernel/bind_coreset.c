@@ -7,6 +7,7 @@
 
 #include "bind_data.h"
 #include "bind_embed.h"
+#include "bind_render.h"
 #include "registry.h"
 
 #include "maskclean/coreset.h"
@@ -174,85 +175,6 @@ static mc_value *s_f64_array(const double *v, size_t n)
 		memcpy(mc_array_f64(a), v, n * sizeof *v);
 	return a;
 }
-
-/* ---- Figure: a PNG value (plots, grids) ---- */
-
-typedef struct s_figure {
-	mc_png *png;
-	char *text;
-} s_figure;
-
-static void s_figure_free(void *p)
-{
-	s_figure *f = p;
-	if (f == NULL)
-		return;
-	mc_png_free(f->png);
-	free(f->text);
-	free(f);
-}
-
-static char *s_figure_repr(const void *p)
-{
-	const s_figure *f = p;
-	return strdup(f->text ? f->text : "<figure>");
-}
-
-static int s_figure_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
-{
-	const s_figure *f = p;
-	return mc_bundle_add_png(data, metadata, f->png->data, f->png->len, f->png->width,
-	                         f->png->height, err);
-}
-
-static const mc_class s_figure_class = {
-	"Figure", s_figure_free, s_figure_repr, s_figure_display, NULL, NULL, NULL
-};
-
-/* Takes png (and text, copied). */
-static mc_value *s_figure_new(mc_png *png, const char *text)
-{
-	s_figure *f = calloc(1, sizeof *f);
-	if (f == NULL) {
-		mc_png_free(png);
-		return NULL;
-	}
-	f->png = png;
-	f->text = strdup(text ? text : "<figure>");
-	return mc_object_new(&s_figure_class, f);
-}
-
-/* ---- Table: an HTML table value with a text twin ---- */
-
-static void s_table_free(void *p)
-{
-	mc_table_free(p);
-}
-
-static char *s_table_repr(const void *p)
-{
-	char *text = NULL;
-	mc_error err;
-	mc_error_clear(&err);
-	if (mc_table_text(&text, p, &err) != 0)
-		return NULL;
-	return text;
-}
-
-static int s_table_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
-{
-	char *html = NULL;
-	int rc = mc_table_html(&html, p, err);
-	(void)metadata;
-	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
-		rc = s_nomem(err);
-	free(html);
-	return rc;
-}
-
-static const mc_class s_table_class = {
-	"Table", s_table_free, s_table_repr, s_table_display, NULL, NULL, NULL
-};
 
 /* ---- CoresetLR: the model fit on a coreset ---- */
 
@@ -808,7 +730,7 @@ static mc_value *s_session_getattr(const void *p, const char *name, mc_error *er
 		mc_table *t = NULL;
 		if (s_history_table(&t, rv, err) != 0)
 			return NULL;
-		return mc_object_new(&s_table_class, t);
+		return mc_table_value(t);
 	}
 	if (strcmp(name, "labels") == 0) {
 		mc_value *a = mc_array_new(MC_I64, n, 0);
@@ -1041,7 +963,7 @@ static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
 	rc = s_batch_grid(&png, s->rv, idx, n, err);
 	if (rc)
 		return rc;
-	*out = s_figure_new(png, text);
+	*out = mc_figure_value(png, text);
 	return *out ? 0 : s_nomem(err);
 }
 
@@ -1226,7 +1148,7 @@ static int f_session_plot(mc_call *call, mc_value **out, mc_error *err)
 	free(y);
 	if (rc)
 		return rc;
-	*out = s_figure_new(png, auc ? "<AUC plot>" : "<fixes plot>");
+	*out = mc_figure_value(png, auc ? "AUC across iterations" : "samples fixed per iteration");
 	return *out ? 0 : s_nomem(err);
 }
 
