@@ -168,8 +168,8 @@ int main(int argc, char **argv)
 
 	printf("## coreset_speed: building and updating the coreset service\n\n"
 	       "Generated data: uniform noise around 80 class centres. Wall time, with the CPU time "
-	       "of all threads in parentheses (the machine is shared, so wall time includes "
-	       "waiting for a core).\n\n");
+	       "of all threads in parentheses (wall time also includes waiting for a core when "
+	       "other work runs).\n\n");
 	printf("| data | chunks | chunk size | build | goal |\n|---|---:|---:|---:|---|\n");
 	fprintf(stderr, "build %zu x 256, 80 classes\n", n1);
 	cs = s_build(n1, 256, 80, 0, 0, &secs);

@@ -104,6 +104,11 @@ static void s_reference(const mc_matrix *X, const int64_t *y, const double *w, i
 
 /* ------------------------------------------------------------ importance */
 
+/* Importance agrees with the double-precision definition to this relative
+ * tolerance: well-conditioned blocks solve for the basis in single
+ * precision (include/maskclean/coreset.h). */
+#define S_IMPORTANCE_RTOL 1e-5
+
 START_TEST(test_importance_matches_definition)
 {
 	int64_t *y;
@@ -118,7 +123,7 @@ START_TEST(test_importance_matches_definition)
 	for (int64_t c = 0; c < 3; c++)
 		s_reference(X, y, w, c, 0, 300, ref);
 	for (size_t i = 0; i < 300; i++)
-		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < 1e-8 * ref[i],
+		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < S_IMPORTANCE_RTOL * ref[i],
 		              "row %zu: %.17g vs %.17g", i, mc_coreset_importance(cs)[i], ref[i]);
 	mc_coreset_free(cs);
 	free(w);
@@ -142,8 +147,8 @@ START_TEST(test_importance_per_chunk_blocks)
 		for (int64_t c = 0; c < 2; c++)
 			s_reference(X, y, NULL, c, j * 100, j * 100 + 100, ref);
 	for (size_t i = 0; i < 400; i++)
-		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < 1e-8 * ref[i], "row %zu",
-		              i);
+		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - ref[i]) < S_IMPORTANCE_RTOL * ref[i],
+		              "row %zu", i);
 	mc_coreset_free(cs);
 	free(ref);
 	free(y);
@@ -186,7 +191,7 @@ START_TEST(test_qr_basis_agrees)
 	ck_assert_int_eq(mc_coreset_build(b, X, y, NULL, NULL, &err), 0);
 	for (size_t i = 0; i < 500; i++)
 		ck_assert(fabs(mc_coreset_importance(a)[i] - mc_coreset_importance(b)[i]) <
-		          1e-8 * mc_coreset_importance(a)[i]);
+		          S_IMPORTANCE_RTOL * mc_coreset_importance(a)[i]);
 	mc_coreset_free(a);
 	mc_coreset_free(b);
 	free(y);

@@ -4,8 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "learn_fixture.h"
 #include "maskclean/logreg.h"
+#include "maskclean/split.h"
 
 typedef struct lr_data {
 	json_t *root;
@@ -292,6 +295,98 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* n x d Gaussian blobs of k classes, overlapping, so the optimum is finite. */
+static void s_blobs(mc_matrix **X, int64_t **y, size_t n, size_t d, size_t k, uint64_t seed)
+{
+	mc_error err = { 0 };
+	mc_rng rng;
+
+	mc_rng_seed(&rng, seed);
+	ck_assert_int_eq(mc_matrix_new(X, n, d, &err), 0);
+	*y = malloc(n * sizeof **y);
+	for (size_t i = 0; i < n; i++) {
+		(*y)[i] = (int64_t)(i % k);
+		for (size_t j = 0; j < d; j++)
+			MC_AT(*X, i, j) = 3.0 * (double)j + 0.4 * (double)(((size_t)(*y)[i] * (j + 1)) % 5) +
+			                  (1.0 + (double)j) * mc_rng_normal(&rng);
+	}
+}
+
+static mc_logreg *s_fit(const mc_matrix *X, const int64_t *y, double tol)
+{
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_error err = { 0 };
+
+	mc_logreg_params_init(&p);
+	p.class_weight = MC_CW_BALANCED;
+	p.tol = tol;
+	p.max_iter = 5000;
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_msg(mc_logreg_fit(lr, X, y, NULL, NULL, &err) == 0, "%s", err.text);
+	ck_assert(mc_logreg_converged(lr));
+	return lr;
+}
+
+/* Rows split over two threads give the fit of one thread. */
+START_TEST(test_threads_agree)
+{
+	size_t n = 80000;
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	mc_logreg *one, *two;
+	int threads = openblas_get_num_threads();
+
+	s_blobs(&X, &y, n, 4, 3, 7);
+	openblas_set_num_threads(1);
+	one = s_fit(X, y, 1e-8);
+	openblas_set_num_threads(2);
+	two = s_fit(X, y, 1e-8);
+	openblas_set_num_threads(threads);
+	fx_assert_close(mc_logreg_final_objective(two), mc_logreg_final_objective(one), 1e-10,
+	                "objective");
+	for (size_t j = 0; j < 3 * 4; j++)
+		fx_assert_close(mc_logreg_coef(two)->data[j], mc_logreg_coef(one)->data[j], 1e-5,
+		                "coef");
+	mc_logreg_free(one);
+	mc_logreg_free(two);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
+/* Many classes (OpenBLAS's threads on large blocks): the fit reaches the
+ * optimum, which a warm start with a much tighter tolerance confirms. */
+START_TEST(test_many_classes_converge)
+{
+	size_t n = getenv("MC_VALGRIND") != NULL ? 4000 : 40000, k = 20, d = 6;
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	mc_logreg *lr;
+	mc_logreg_params p;
+	mc_error err = { 0 };
+	double f0;
+
+	s_blobs(&X, &y, n, d, k, 11);
+	lr = s_fit(X, y, 1e-4);
+	f0 = mc_logreg_final_objective(lr);
+	p = *mc_logreg_params_of(lr);
+	mc_logreg_free(lr);
+	p.tol = 1e-10;
+	ck_assert_int_eq(mc_logreg_new(&lr, &p, &err), 0);
+	ck_assert_msg(mc_logreg_fit(lr, X, y, NULL, NULL, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_logreg_n_classes(lr), k);
+	/* the default tolerance stops within 1e-5 of the optimum's objective */
+	ck_assert_msg(f0 >= mc_logreg_final_objective(lr) - 1e-9 * f0 &&
+	              f0 <= mc_logreg_final_objective(lr) * (1.0 + 1e-5),
+	              "objective %.10g at tol 1e-4, %.10g at 1e-10", f0,
+	              mc_logreg_final_objective(lr));
+	mc_logreg_free(lr);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("logreg");
@@ -303,6 +398,8 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_warm_start);
 	tcase_add_test(tc, test_interrupt_leaves_model);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_threads_agree);
+	tcase_add_test(tc, test_many_classes_converge);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,13 @@
  * The optimizer is liblbfgs; it sees only the value/gradient callback. It
  * works in centred and scaled coordinates (W = V diag(s), b = c - W mu), a
  * change of variables that leaves the objective and its minimiser unchanged
- * but makes the problem far better conditioned. Stopping: the largest
+ * but makes the problem far better conditioned. It runs in two phases: a
+ * fast one on a single-precision standardized copy of X (half the memory
+ * traffic, twice the arithmetic rate; skipped if the copy does not fit in
+ * memory), then an exact one in double precision on X from where the fast
+ * one stopped, so the result is the double-precision optimum. The rows are
+ * split over the threads OpenBLAS uses (openblas_set_num_threads); the
+ * result agrees across thread counts to rounding. Stopping: the largest
  * gradient entry of f divided by sum_i s_i is <= tol (scikit-learn >= 1.3's
  * rule), or the relative decrease of f in one iteration is below 2.2e-9
  * (scipy's default factr, on which scikit-learn's lbfgs stops too; scaled by
