@@ -7,6 +7,7 @@
 #include "parser.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,6 +523,87 @@ int mc_arg_obj(mc_call *call, const char *name, const mc_class *cls, void **out,
 	if (v == NULL || mc_object_class(v) != cls)
 		return s_wrong(call, name, cls != NULL && cls->name != NULL ? cls->name : "an object", v, err);
 	*out = mc_object_ptr(v);
+	return 0;
+}
+
+int mc_arg_numbers(mc_call *call, const char *name, double **out, size_t *n, int optional,
+                   int scalar_ok, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+	double *d;
+	size_t m;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || mc_type(v) == MC_T_NONE) {
+		if (optional)
+			return 0;
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s is required", call->def->name, name);
+	}
+	if (scalar_ok && (mc_type(v) == MC_T_INT || mc_type(v) == MC_T_FLOAT)) {
+		m = 1;
+		d = malloc(sizeof *d);
+		if (d != NULL)
+			d[0] = mc_as_float(v);
+	} else if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0) {
+		m = mc_array_rows(v);
+		d = malloc((m ? m : 1) * sizeof *d);
+		for (size_t i = 0; d != NULL && i < m; i++)
+			d[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
+			                                   : (double)mc_array_i64(v)[i];
+	} else if (mc_type(v) == MC_T_LIST) {
+		m = mc_list_len(v);
+		d = malloc((m ? m : 1) * sizeof *d);
+		for (size_t i = 0; d != NULL && i < m; i++) {
+			mc_value *it = mc_list_get(v, i);
+			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
+			    mc_type(it) != MC_T_BOOL) {
+				free(d);
+				return mc_error_set(err, MC_ERR_TYPE, "%s(): %s[%zu] must be a number, got "
+				                    "%s", call->def->name, name, i, mc_type_name(it));
+			}
+			d[i] = mc_as_float(it);
+		}
+	} else {
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 1-D array or a list, got %s",
+		                    call->def->name, name,
+		                    mc_type(v) == MC_T_ARRAY ? "a 2-D array" : mc_type_name(v));
+	}
+	if (d == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*out = d;
+	*n = m;
+	return 0;
+}
+
+int mc_arg_labels(mc_call *call, const char *name, int64_t **out, size_t *n, mc_error *err)
+{
+	double *d = NULL;
+	int64_t *y;
+	int rc;
+
+	*out = NULL;
+	rc = mc_arg_numbers(call, name, &d, n, 0, 0, err);
+	if (rc != 0)
+		return rc;
+	y = malloc((*n > 0 ? *n : 1) * sizeof *y);
+	if (y == NULL) {
+		free(d);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (!(d[i] >= 0.0) || d[i] != floor(d[i]) || d[i] > 1e15) {
+			rc = mc_error_set(err, MC_ERR_INVALID,
+			                  "%s(): %s[%zu] is %g; labels must be class indices 0, 1, 2, ...",
+			                  call->def->name, name, i, d[i]);
+			free(d);
+			free(y);
+			return rc;
+		}
+		y[i] = (int64_t)d[i];
+	}
+	free(d);
+	*out = y;
 	return 0;
 }
 

@@ -25,101 +25,13 @@ static int s_nomem(mc_error *err)
 
 /* ---- argument conversion ---- */
 
-/* X as a matrix: a 2-D float64 array (view), an int64 array or an
- * Embeddings object (owned copy in *owned when needed). */
-static int s_matrix_arg(mc_call *call, const char *name, mc_matrix *view, mc_matrix **owned,
-                        mc_error *err)
-{
-	mc_value *v = mc_arg(call, name);
-
-	*owned = NULL;
-	if (v != NULL && mc_object_class(v) == &mc_embeddings_class)
-		return mc_embeddings_matrix(v, view, owned, err);
-	if (v == NULL || mc_type(v) != MC_T_ARRAY || mc_array_cols(v) == 0)
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 2-D array, got %s",
-		                    mc_call_name(call), name,
-		                    v == NULL ? "nothing"
-		                    : mc_type(v) == MC_T_ARRAY ? "a 1-D array" : mc_type_name(v));
-	if (mc_array_dtype(v) == MC_F64)
-		return mc_array_as_matrix(v, view, err);
-	{
-		const int64_t *src = mc_array_i64(v);
-		size_t r = mc_array_rows(v), c = mc_array_cols(v);
-		int rc = mc_matrix_new(owned, r, c, err);
-		if (rc != 0)
-			return rc;
-		for (size_t i = 0; i < r * c; i++)
-			(*owned)->data[i] = (double)src[i];
-		*view = **owned;
-		view->owns = 0;
-	}
-	return 0;
-}
-
-/* A 1-D list of numbers (array, list, or one number when scalar_ok) as
- * doubles. *out NULL and *n 0 for none when optional. */
-static int s_numbers_arg(mc_call *call, const char *name, double **out, size_t *n,
-                         int optional, int scalar_ok, mc_error *err)
-{
-	mc_value *v = mc_arg(call, name);
-	double *d;
-	size_t m;
-
-	*out = NULL;
-	*n = 0;
-	if (v == NULL || mc_type(v) == MC_T_NONE) {
-		if (optional)
-			return 0;
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s is required", mc_call_name(call), name);
-	}
-	if (scalar_ok && (mc_type(v) == MC_T_INT || mc_type(v) == MC_T_FLOAT)) {
-		d = malloc(sizeof *d);
-		if (d == NULL)
-			return s_nomem(err);
-		d[0] = mc_as_float(v);
-		*out = d;
-		*n = 1;
-		return 0;
-	}
-	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0) {
-		m = mc_array_rows(v);
-		d = malloc((m ? m : 1) * sizeof *d);
-		if (d == NULL)
-			return s_nomem(err);
-		for (size_t i = 0; i < m; i++)
-			d[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
-			                                   : (double)mc_array_i64(v)[i];
-	} else if (mc_type(v) == MC_T_LIST) {
-		m = mc_list_len(v);
-		d = malloc((m ? m : 1) * sizeof *d);
-		if (d == NULL)
-			return s_nomem(err);
-		for (size_t i = 0; i < m; i++) {
-			mc_value *it = mc_list_get(v, i);
-			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
-			    mc_type(it) != MC_T_BOOL) {
-				free(d);
-				return mc_error_set(err, MC_ERR_TYPE, "%s(): %s[%zu] must be a number, got "
-				                    "%s", mc_call_name(call), name, i, mc_type_name(it));
-			}
-			d[i] = mc_as_float(it);
-		}
-	} else {
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 1-D array or a list, got %s",
-		                    mc_call_name(call), name, mc_type_name(v));
-	}
-	*out = d;
-	*n = m;
-	return 0;
-}
-
 /* Indices (non-negative integers). */
 static int s_index_arg(mc_call *call, const char *name, size_t **out, size_t *n, int optional,
                        mc_error *err)
 {
 	double *d;
 	size_t m;
-	int rc = s_numbers_arg(call, name, &d, &m, optional, 1, err);
+	int rc = mc_arg_numbers(call, name, &d, &m, optional, 1, err);
 
 	*out = NULL;
 	*n = 0;
@@ -143,20 +55,6 @@ static int s_index_arg(mc_call *call, const char *name, size_t **out, size_t *n,
 	}
 	free(d);
 	*n = m;
-	return 0;
-}
-
-/* Labels (integers >= 0). */
-static int s_labels_arg(mc_call *call, const char *name, int64_t **out, size_t *n,
-                        mc_error *err)
-{
-	size_t *idx;
-	int rc = s_index_arg(call, name, &idx, n, 0, err);
-
-	*out = NULL;
-	if (rc)
-		return rc;
-	*out = (int64_t *)idx; /* same size and range */
 	return 0;
 }
 
@@ -214,7 +112,7 @@ static int f_model_predict(mc_call *call, mc_value **out, mc_error *err)
 	const mc_logreg *lr = mc_call_self_ptr(call);
 
 	*out = NULL;
-	rc = s_matrix_arg(call, "X", &view, &owned, err);
+	rc = mc_arg_matrix(call, "X", &view, &owned, err);
 	if (rc)
 		return rc;
 	if (proba) {
@@ -366,11 +264,11 @@ static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
 	int partial = strstr(mc_call_name(call), "partial_build") != NULL, rc;
 
 	*out = NULL;
-	rc = s_matrix_arg(call, "X", &view, &owned, err);
+	rc = mc_arg_matrix(call, "X", &view, &owned, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y", &y, &ny, err);
+		rc = mc_arg_labels(call, "y", &y, &ny, err);
 	if (rc == 0)
-		rc = s_numbers_arg(call, "sample_weight", &w, &nw, 1, 0, err);
+		rc = mc_arg_numbers(call, "sample_weight", &w, &nw, 1, 0, err);
 	if (rc == 0 && ny != view.rows)
 		rc = mc_error_set(err, MC_ERR_SHAPE, "%s(): y has %zu entries, X has %zu rows",
 		                  mc_call_name(call), ny, view.rows);
@@ -509,21 +407,21 @@ static int f_service_update(mc_call *call, mc_value **out, mc_error *err)
 	if (rc)
 		return rc;
 	if (strcmp(name, "update_targets") == 0) {
-		rc = s_labels_arg(call, "y", &y, &ny, err);
+		rc = mc_arg_labels(call, "y", &y, &ny, err);
 		if (rc == 0 && ny != n)
 			rc = mc_error_set(err, MC_ERR_SHAPE, "update_targets(): %zu indices, %zu labels",
 			                  n, ny);
 		if (rc == 0)
 			rc = mc_coreset_update_targets(cs, idx, n, y, mc_call_progress(call), err);
 	} else if (strcmp(name, "update_sample_weight") == 0) {
-		rc = s_numbers_arg(call, "sample_weight", &w, &ny, 0, 1, err);
+		rc = mc_arg_numbers(call, "sample_weight", &w, &ny, 0, 1, err);
 		if (rc == 0 && ny != n)
 			rc = mc_error_set(err, MC_ERR_SHAPE, "update_sample_weight(): %zu indices, %zu "
 			                  "weights", n, ny);
 		if (rc == 0)
 			rc = mc_coreset_update_weights(cs, idx, n, w, mc_call_progress(call), err);
 	} else if (strcmp(name, "update_features") == 0) {
-		rc = s_matrix_arg(call, "X", &view, &owned, err);
+		rc = mc_arg_matrix(call, "X", &view, &owned, err);
 		if (rc == 0)
 			rc = mc_coreset_update_features(cs, idx, n, &view, mc_call_progress(call), err);
 	} else {
@@ -852,7 +750,7 @@ static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
 	o.seed = (uint64_t)seed;
 	o.restart = restart;
 	o.export_images = images;
-	if ((rc = s_matrix_arg(call, "X", &view, &owned, err)) != 0)
+	if ((rc = mc_arg_matrix(call, "X", &view, &owned, err)) != 0)
 		return rc;
 	rc = mc_review_new(&rv, dsp, &view, NULL, NULL, &o, mc_call_progress(call), err);
 	mc_matrix_free(owned);

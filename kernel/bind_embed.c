@@ -103,6 +103,36 @@ int mc_embeddings_matrix(const mc_value *v, mc_matrix *view, mc_matrix **owned,
 	return 0;
 }
 
+int mc_arg_matrix(mc_call *call, const char *name, mc_matrix *view, mc_matrix **owned,
+                  mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	*owned = NULL;
+	if (mc_embeddings_npy(v) != NULL)
+		return mc_embeddings_matrix(v, view, owned, err);
+	if (v == NULL || mc_type(v) != MC_T_ARRAY || mc_array_cols(v) == 0)
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 2-D array or "
+		                    "Embeddings, got %s",
+		                    mc_call_name(call), name,
+		                    v == NULL ? "nothing"
+		                    : mc_type(v) == MC_T_ARRAY ? "a 1-D array" : mc_type_name(v));
+	if (mc_array_dtype(v) == MC_F64)
+		return mc_array_as_matrix(v, view, err);
+	{
+		const int64_t *src = mc_array_i64(v);
+		size_t r = mc_array_rows(v), c = mc_array_cols(v);
+		int rc = mc_matrix_new(owned, r, c, err);
+		if (rc != 0)
+			return rc;
+		for (size_t i = 0; i < r * c; i++)
+			(*owned)->data[i] = (double)src[i];
+		*view = **owned;
+		view->owns = 0;
+	}
+	return 0;
+}
+
 /* ---- helpers ---- */
 
 /* The expected row count from dataset=: a Dataset object (its instances) or

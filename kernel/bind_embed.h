@@ -5,6 +5,7 @@
 #define MASKCLEAN_BIND_EMBED_H
 
 #include "maskclean/matrix.h"
+#include "builtin.h"
 #include "maskclean/npy.h"
 #include "value.h"
 
@@ -22,5 +23,12 @@ const mc_npy *mc_embeddings_npy(const mc_value *v);
  * Fails with MC_ERR_TYPE when v is not Embeddings, MC_ERR_NOMEM. */
 int mc_embeddings_matrix(const mc_value *v, mc_matrix *view, mc_matrix **owned,
                          mc_error *err);
+
+/* A 2-D numeric argument as a matrix: a view of a float64 array, an owned
+ * float64 copy of an int64 array, or an Embeddings object as above; *owned
+ * (free with mc_matrix_free) is NULL for a view. Fails with MC_ERR_TYPE
+ * "f(): X must be a 2-D array or Embeddings, got str". */
+int mc_arg_matrix(mc_call *call, const char *name, mc_matrix *view, mc_matrix **owned,
+                  mc_error *err);
 
 #endif

@@ -20,117 +20,6 @@
 
 /* ---- argument conversion ---- */
 
-/* A 2-D numeric argument as a matrix: a view of a float64 array, or an owned
- * float64 copy of an int64 array (*owned, free with mc_matrix_free). */
-static int s_matrix_arg(mc_call *call, const char *name, mc_matrix *view, mc_matrix **owned,
-                        mc_error *err)
-{
-	mc_value *v = mc_arg(call, name);
-
-	*owned = NULL;
-	if (mc_embeddings_npy(v) != NULL)
-		return mc_embeddings_matrix(v, view, owned, err);
-	if (v == NULL || mc_type(v) != MC_T_ARRAY || mc_array_cols(v) == 0)
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 2-D array or "
-		                    "Embeddings, got %s",
-		                    mc_call_name(call), name,
-		                    v == NULL ? "nothing"
-		                    : mc_type(v) == MC_T_ARRAY ? "a 1-D array" : mc_type_name(v));
-	if (mc_array_dtype(v) == MC_F64)
-		return mc_array_as_matrix(v, view, err);
-	{
-		const int64_t *src = mc_array_i64(v);
-		size_t r = mc_array_rows(v), c = mc_array_cols(v);
-		int rc = mc_matrix_new(owned, r, c, err);
-		if (rc != 0)
-			return rc;
-		for (size_t i = 0; i < r * c; i++)
-			(*owned)->data[i] = (double)src[i];
-		*view = **owned;
-		view->owns = 0;
-	}
-	return 0;
-}
-
-/* A 1-D numeric argument (array or list of numbers) as n doubles. */
-static int s_doubles_arg(mc_call *call, const char *name, double **out, size_t *n,
-                         mc_error *err)
-{
-	mc_value *v = mc_arg(call, name);
-	double *d;
-
-	*out = NULL;
-	*n = 0;
-	if (v != NULL && mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0) {
-		size_t m = mc_array_rows(v);
-		d = malloc((m > 0 ? m : 1) * sizeof *d);
-		if (d == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-		for (size_t i = 0; i < m; i++)
-			d[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
-			                                   : (double)mc_array_i64(v)[i];
-		*out = d;
-		*n = m;
-		return 0;
-	}
-	if (v != NULL && mc_type(v) == MC_T_LIST) {
-		size_t m = mc_list_len(v);
-		d = malloc((m > 0 ? m : 1) * sizeof *d);
-		if (d == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-		for (size_t i = 0; i < m; i++) {
-			mc_value *it = mc_list_get(v, i);
-			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
-			    mc_type(it) != MC_T_BOOL) {
-				free(d);
-				return mc_error_set(err, MC_ERR_TYPE,
-				                    "%s(): %s[%zu] must be a number, got %s",
-				                    mc_call_name(call), name, i, mc_type_name(it));
-			}
-			d[i] = mc_as_float(it);
-		}
-		*out = d;
-		*n = m;
-		return 0;
-	}
-	return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 1-D array or a list, got %s",
-	                    mc_call_name(call), name,
-	                    v == NULL ? "nothing"
-	                    : mc_type(v) == MC_T_ARRAY ? "a 2-D array" : mc_type_name(v));
-}
-
-/* Class labels: whole numbers >= 0. */
-static int s_labels_arg(mc_call *call, const char *name, int64_t **out, size_t *n,
-                        mc_error *err)
-{
-	double *d = NULL;
-	int64_t *y;
-	int rc;
-
-	*out = NULL;
-	rc = s_doubles_arg(call, name, &d, n, err);
-	if (rc != 0)
-		return rc;
-	y = malloc((*n > 0 ? *n : 1) * sizeof *y);
-	if (y == NULL) {
-		free(d);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < *n; i++) {
-		if (!(d[i] >= 0.0) || d[i] != floor(d[i]) || d[i] > 1e15) {
-			rc = mc_error_set(err, MC_ERR_INVALID,
-			                  "%s(): %s[%zu] is %g; labels must be class indices 0, 1, 2, ...",
-			                  mc_call_name(call), name, i, d[i]);
-			free(d);
-			free(y);
-			return rc;
-		}
-		y[i] = (int64_t)d[i];
-	}
-	free(d);
-	*out = y;
-	return 0;
-}
 
 /* Optional per-sample weights (none: *out = NULL) of exactly n entries. */
 static int s_weights_arg(mc_call *call, const char *name, size_t n, double **out,
@@ -143,7 +32,7 @@ static int s_weights_arg(mc_call *call, const char *name, size_t n, double **out
 	*out = NULL;
 	if (v == NULL || mc_type(v) == MC_T_NONE)
 		return 0;
-	rc = s_doubles_arg(call, name, out, &m, err);
+	rc = mc_arg_numbers(call, name, out, &m, 0, 0, err);
 	if (rc != 0)
 		return rc;
 	if (m != n) {
@@ -340,7 +229,7 @@ static int s_pca_fit_common(mc_call *call, mc_value **out, int transform, mc_err
 	if (s_stream_source(call, "X", &src))
 		rc = transform ? mc_pca_fit_transform_rows(&scores, pca, &src, prog, err)
 		               : mc_pca_fit_rows(pca, &src, prog, err);
-	else if ((rc = s_matrix_arg(call, "X", &X, &owned, err)) == 0)
+	else if ((rc = mc_arg_matrix(call, "X", &X, &owned, err)) == 0)
 		rc = transform ? mc_pca_fit_transform(&scores, pca, &X, prog, err)
 		               : mc_pca_fit(pca, &X, prog, err);
 	mc_matrix_free(owned);
@@ -374,7 +263,7 @@ static int s_pca_transform(mc_call *call, mc_value **out, mc_error *err)
 	if (s_stream_source(call, "X", &src))
 		rc = mc_pca_transform_rows(&scores, mc_call_self_ptr(call), &src,
 		                           mc_call_progress(call), err);
-	else if ((rc = s_matrix_arg(call, "X", &X, &owned, err)) == 0)
+	else if ((rc = mc_arg_matrix(call, "X", &X, &owned, err)) == 0)
 		rc = mc_pca_transform(&scores, mc_call_self_ptr(call), &X, mc_call_progress(call),
 		                      err);
 	mc_matrix_free(owned);
@@ -415,9 +304,9 @@ static int s_train_test_split(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = mc_arg_float(call, "test_size", &test_size, err)) != 0 ||
 	    (rc = mc_arg_int(call, "seed", &seed, err)) != 0)
 		return rc;
-	rc = s_matrix_arg(call, "X", &X, &owned, err);
+	rc = mc_arg_matrix(call, "X", &X, &owned, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y", &y, &n, err);
+		rc = mc_arg_labels(call, "y", &y, &n, err);
 	if (rc == 0)
 		rc = s_same_len(call, "X", X.rows, "y", n, err);
 	if (rc == 0)
@@ -657,9 +546,9 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 	mc_logreg *fresh = NULL;
 	int rc;
 
-	rc = s_matrix_arg(call, "X", &X, &owned, err);
+	rc = mc_arg_matrix(call, "X", &X, &owned, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y", &y, &n, err);
+		rc = mc_arg_labels(call, "y", &y, &n, err);
 	if (rc == 0)
 		rc = s_same_len(call, "X", X.rows, "y", n, err);
 	if (rc == 0)
@@ -722,7 +611,7 @@ static int s_lr_apply(mc_call *call, mc_value **out, int what, mc_error *err)
 
 	rc = s_lr_fitted(call, &l, err);
 	if (rc == 0)
-		rc = s_matrix_arg(call, "X", &X, &owned, err);
+		rc = mc_arg_matrix(call, "X", &X, &owned, err);
 	if (rc == 0) {
 		if (what == 0)
 			rc = mc_logreg_predict(&pred, l->lr, &X, err);
@@ -768,9 +657,9 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 
 	rc = s_lr_fitted(call, &l, err);
 	if (rc == 0)
-		rc = s_matrix_arg(call, "X", &X, &owned, err);
+		rc = mc_arg_matrix(call, "X", &X, &owned, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y", &y, &n, err);
+		rc = mc_arg_labels(call, "y", &y, &n, err);
 	if (rc == 0)
 		rc = s_same_len(call, "X", X.rows, "y", n, err);
 	if (rc == 0)
@@ -1002,9 +891,9 @@ static int s_pair_args(mc_call *call, int64_t **yt, int64_t **yp, double **w, si
 	*yt = *yp = NULL;
 	*w = NULL;
 	*names = NULL;
-	rc = s_labels_arg(call, "y_true", yt, n, err);
+	rc = mc_arg_labels(call, "y_true", yt, n, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y_pred", yp, &np, err);
+		rc = mc_arg_labels(call, "y_pred", yp, &np, err);
 	if (rc == 0)
 		rc = s_same_len(call, "y_true", *n, "y_pred", np, err);
 	if (rc == 0 && mc_arg(call, "sample_weight") != NULL)
@@ -1270,9 +1159,9 @@ static int s_accuracy_score(mc_call *call, mc_value **out, mc_error *err)
 	size_t n = 0, np = 0;
 	int rc;
 
-	rc = s_labels_arg(call, "y_true", &yt, &n, err);
+	rc = mc_arg_labels(call, "y_true", &yt, &n, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y_pred", &yp, &np, err);
+		rc = mc_arg_labels(call, "y_pred", &yp, &np, err);
 	if (rc == 0)
 		rc = s_same_len(call, "y_true", n, "y_pred", np, err);
 	if (rc == 0)
@@ -1310,13 +1199,13 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 	unsigned char *pos = NULL;
 	int rc;
 
-	rc = s_labels_arg(call, "y", &y, &n, err);
+	rc = mc_arg_labels(call, "y", &y, &n, err);
 	if (rc == 0)
 		rc = s_weights_arg(call, "sample_weight", n, &w, err);
 	if (rc != 0)
 		goto cleanup;
 	if (sv != NULL && mc_type(sv) == MC_T_ARRAY && mc_array_cols(sv) > 0) {
-		rc = s_matrix_arg(call, "proba", &P, &owned, err);
+		rc = mc_arg_matrix(call, "proba", &P, &owned, err);
 		if (rc == 0)
 			rc = s_same_len(call, "y", n, "proba", P.rows, err);
 		if (rc == 0 && !(per = malloc(P.cols * sizeof *per)))
@@ -1336,7 +1225,7 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 		goto cleanup;
 	}
 	/* binary: y in {0, 1}, scores for class 1 */
-	rc = s_doubles_arg(call, "proba", &s1, &ns, err);
+	rc = mc_arg_numbers(call, "proba", &s1, &ns, 0, 0, err);
 	if (rc == 0)
 		rc = s_same_len(call, "y", n, "proba", ns, err);
 	if (rc == 0 && !(pos = malloc(n > 0 ? n : 1)))
@@ -1382,9 +1271,9 @@ static int s_cross_val_auc(mc_call *call, mc_value **out, mc_error *err)
 		rc = mc_error_set(err, MC_ERR_INVALID, "cross_val_auc(): folds is %lld; expected "
 		                  "at least 2", (long long)folds);
 	if (rc == 0)
-		rc = s_matrix_arg(call, "X", &X, &owned, err);
+		rc = mc_arg_matrix(call, "X", &X, &owned, err);
 	if (rc == 0)
-		rc = s_labels_arg(call, "y", &y, &n, err);
+		rc = mc_arg_labels(call, "y", &y, &n, err);
 	if (rc == 0)
 		rc = s_same_len(call, "X", X.rows, "y", n, err);
 	if (rc == 0)

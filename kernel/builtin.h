@@ -56,6 +56,17 @@ int mc_arg_str_opt(mc_call *call, const char *name, const char **out, mc_error *
 /* An object argument of class cls; *out borrowed. */
 int mc_arg_obj(mc_call *call, const char *name, const mc_class *cls, void **out,
                mc_error *err);
+/* A 1-D numeric argument (a 1-D array, a list of numbers, or one number when
+ * scalar_ok) as *n doubles; caller frees *out. With optional, none (or a
+ * parameter not given) gives *out = NULL, *n = 0; otherwise it fails with
+ * "f(): name is required". Fails with MC_ERR_TYPE "f(): y[1] must be a
+ * number, got str" or "f(): y must be a 1-D array or a list, got ...". */
+int mc_arg_numbers(mc_call *call, const char *name, double **out, size_t *n, int optional,
+                   int scalar_ok, mc_error *err);
+/* Class labels: a 1-D argument of whole numbers >= 0 as *n int64; caller
+ * frees *out. Fails with MC_ERR_INVALID "f(): y[3] is -1; labels must be
+ * class indices 0, 1, 2, ...". */
+int mc_arg_labels(mc_call *call, const char *name, int64_t **out, size_t *n, mc_error *err);
 
 /* For methods: the object the method was called on (borrowed). */
 mc_value *mc_call_self(mc_call *call);

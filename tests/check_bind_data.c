@@ -5,55 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "interp.h"
-#include "value.h"
+#include "lang_fixture.h"
 #include "maskclean/coco.h"
 
-static mc_interp *s_in;
 static char s_tmpdir[512];
-
-static void setup(void)
-{
-	s_in = mc_interp_new();
-	ck_assert_ptr_nonnull(s_in);
-}
-
-static void teardown(void)
-{
-	mc_interp_free(s_in);
-	s_in = NULL;
-}
-
-/* Runs code; returns the repr of its value ("" for none) or "<ename>: <evalue>".
- * Caller frees. */
-static char *run(const char *code)
-{
-	mc_value *res = NULL;
-	mc_exec_error xe;
-	char *s;
-
-	memset(&xe, 0, sizeof xe);
-	if (mc_interp_execute(s_in, code, NULL, &res, &xe) != 0) {
-		size_t n = strlen(xe.ename) + strlen(xe.evalue) + 3;
-		s = malloc(n);
-		snprintf(s, n, "%s: %s", xe.ename, xe.evalue);
-		json_decref(xe.traceback);
-		return s;
-	}
-	s = res != NULL ? mc_value_repr(res) : strdup("");
-	mc_unref(res);
-	return s;
-}
-
-static void assert_run(const char *code, const char *want)
-{
-	char *got = run(code);
-	ck_assert_msg(strcmp(got, want) == 0, "%s\n  gave: %s\n  want: %s", code, got, want);
-	free(got);
-}
 
 static void assert_contains(const char *code, const char *needle)
 {
@@ -72,18 +29,6 @@ static void load_var(const char *var, const char *path, const char *extra)
 	got = run(code);
 	ck_assert_msg(got[0] == '\0', "%s: %s", code, got);
 	free(got);
-}
-
-static const char *tiny(void)
-{
-	static char path[4096];
-	const char *dir = getenv("MC_SHARED_DATA");
-	struct stat st;
-
-	ck_assert_msg(dir != NULL, "MC_SHARED_DATA is not set (run through make check)");
-	snprintf(path, sizeof path, "%s/coco/tinycoco/annotations/instances_train2017.json", dir);
-	ck_assert_msg(stat(path, &st) == 0, "shared test data is missing: %s", path);
-	return path;
 }
 
 static const char *fixture(const char *name)

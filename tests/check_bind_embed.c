@@ -10,14 +10,12 @@
 #include <unistd.h>
 
 #include "bind_embed.h"
-#include "interp.h"
-#include "value.h"
+#include "lang_fixture.h"
 
-static mc_interp *s_in;
 static char s_npy[4096];   /* tests/data/npy */
 static char s_tmp[4096];   /* scratch directory of this run */
 
-static void setup(void)
+static void s_setup(void)
 {
 	const char *src = getenv("MC_SRCDIR"), *build = getenv("MC_BUILDDIR");
 
@@ -25,45 +23,28 @@ static void setup(void)
 	snprintf(s_npy, sizeof s_npy, "%s/tests/data/npy", src);
 	snprintf(s_tmp, sizeof s_tmp, "%s/tests/bind-embed-%ld", build != NULL ? build : "/tmp",
 	         (long)getpid());
-	s_in = mc_interp_new();
-	ck_assert_ptr_nonnull(s_in);
+	setup();
 }
 
-static void teardown(void)
+static void s_teardown(void)
 {
 	char cmd[4200];
 
-	mc_interp_free(s_in);
-	s_in = NULL;
+	teardown();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_tmp);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* Runs code (printf-style); returns the repr of its value ("" for none) or
- * "<ename>: <evalue>". Caller frees. */
-static char *run(const char *fmt, ...)
+/* run() of code given printf-style. Caller frees. */
+static char *runf(const char *fmt, ...)
 {
 	char code[8192];
-	mc_value *res = NULL;
-	mc_exec_error xe;
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
 	vsnprintf(code, sizeof code, fmt, ap);
 	va_end(ap);
-	memset(&xe, 0, sizeof xe);
-	if (mc_interp_execute(s_in, code, NULL, &res, &xe) != 0) {
-		size_t n = strlen(xe.ename) + strlen(xe.evalue) + 3;
-
-		s = malloc(n);
-		snprintf(s, n, "%s: %s", xe.ename, xe.evalue);
-		json_decref(xe.traceback);
-		return s;
-	}
-	s = res != NULL ? mc_value_repr(res) : strdup("");
-	mc_unref(res);
-	return s;
+	return run(code);
 }
 
 static void want(char *got, const char *expect)
@@ -76,20 +57,20 @@ START_TEST(test_load_npy)
 {
 	char expect[8192];
 
-	want(run("E = load_npy(\"%s/f4_2x3.npy\")", s_npy), "");
+	want(runf("E = load_npy(\"%s/f4_2x3.npy\")", s_npy), "");
 	snprintf(expect, sizeof expect,
 	         "Embeddings(shape=(2, 3), dtype=float32, path='%s/f4_2x3.npy', memory-mapped)", s_npy);
-	want(run("E"), expect);
-	want(run("E.shape"), "[2, 3]");
-	want(run("E.dtype"), "'float32'");
-	want(run("to_array(E)[1, 0]"), "-1.0");
-	want(run("E.to_array()[0, 2]"), "2.5");
+	want(runf("E"), expect);
+	want(runf("E.shape"), "[2, 3]");
+	want(runf("E.dtype"), "'float32'");
+	want(runf("to_array(E)[1, 0]"), "-1.0");
+	want(runf("E.to_array()[0, 2]"), "2.5");
 	/* float32 0.001 widened exactly. */
-	want(run("to_array(E)[1, 2]"), "0.0010000000474974513");
+	want(runf("to_array(E)[1, 2]"), "0.0010000000474974513");
 	/* A float64 file is a view; to_array copies it. */
-	want(run("F = load_npy(\"%s/f8_3x2.npy\", dataset=3)", s_npy), "");
-	want(run("to_array(F)[2, 1]"), "0.1");
-	want(run("load_npy(\"%s/f8_1d.npy\").shape", s_npy), "[4]");
+	want(runf("F = load_npy(\"%s/f8_3x2.npy\", dataset=3)", s_npy), "");
+	want(runf("to_array(F)[2, 1]"), "0.1");
+	want(runf("load_npy(\"%s/f8_1d.npy\").shape", s_npy), "[4]");
 }
 END_TEST
 
@@ -99,48 +80,48 @@ START_TEST(test_load_npy_errors)
 
 	snprintf(expect, sizeof expect,
 	         "ValueError: %s/i4.npy: dtype '<i4' is not supported; expected '<f4' or '<f8'", s_npy);
-	want(run("load_npy(\"%s/i4.npy\")", s_npy), expect);
+	want(runf("load_npy(\"%s/i4.npy\")", s_npy), expect);
 	snprintf(expect, sizeof expect, "ValueError: %s/nan.npy: row 1, column 2 is NaN", s_npy);
-	want(run("load_npy(\"%s/nan.npy\")", s_npy), expect);
+	want(runf("load_npy(\"%s/nan.npy\")", s_npy), expect);
 	snprintf(expect, sizeof expect,
 	         "ShapeError: %s/f8_3x2.npy: 3 rows, the dataset has 5 instances (one row per kept annotation, in annotation order)",
 	         s_npy);
-	want(run("load_npy(\"%s/f8_3x2.npy\", dataset=5)", s_npy), expect);
-	want(run("load_npy(\"%s/f8_3x2.npy\", dataset=\"x\")", s_npy),
+	want(runf("load_npy(\"%s/f8_3x2.npy\", dataset=5)", s_npy), expect);
+	want(runf("load_npy(\"%s/f8_3x2.npy\", dataset=\"x\")", s_npy),
 	     "TypeError: load_npy(): dataset must be a Dataset or an int, got str");
 	/* Nothing half-built was bound. */
-	want(run("x = 1"), "");
+	want(runf("x = 1"), "");
 	snprintf(expect, sizeof expect,
 	         "ParseError: %s/truncated.npy: truncated data: shape (3, 2) of '<f8' needs 48 bytes, the file has 43",
 	         s_npy);
-	want(run("x = load_npy(\"%s/truncated.npy\")", s_npy), expect);
-	want(run("x"), "1");
+	want(runf("x = load_npy(\"%s/truncated.npy\")", s_npy), expect);
+	want(runf("x"), "1");
 }
 END_TEST
 
 START_TEST(test_save_npy_round_trip)
 {
-	want(run("X = to_array(load_npy(\"%s/f8_3x2.npy\"))", s_npy), "");
+	want(runf("X = to_array(load_npy(\"%s/f8_3x2.npy\"))", s_npy), "");
 	ck_assert_int_eq(mkdir(s_tmp, 0777), 0);
-	want(run("save_npy(\"%s/x.npy\", X)", s_tmp), "");
-	want(run("to_array(load_npy(\"%s/x.npy\"))[2, 1]", s_tmp), "0.1");
-	want(run("load_npy(\"%s/x.npy\").dtype", s_tmp), "'float64'");
+	want(runf("save_npy(\"%s/x.npy\", X)", s_tmp), "");
+	want(runf("to_array(load_npy(\"%s/x.npy\"))[2, 1]", s_tmp), "0.1");
+	want(runf("load_npy(\"%s/x.npy\").dtype", s_tmp), "'float64'");
 	/* Embeddings save directly (float32 widened). */
-	want(run("save_npy(\"%s/y.npy\", load_npy(\"%s/f4_2x3.npy\"))", s_tmp, s_npy), "");
-	want(run("load_npy(\"%s/y.npy\").shape", s_tmp), "[2, 3]");
-	want(run("save_npy(\"%s/y.npy\", 3)", s_tmp),
+	want(runf("save_npy(\"%s/y.npy\", load_npy(\"%s/f4_2x3.npy\"))", s_tmp, s_npy), "");
+	want(runf("load_npy(\"%s/y.npy\").shape", s_tmp), "[2, 3]");
+	want(runf("save_npy(\"%s/y.npy\", 3)", s_tmp),
 	     "TypeError: save_npy(): expected an array or Embeddings, got int");
 }
 END_TEST
 
 START_TEST(test_load_idx)
 {
-	want(run("L = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\")"), "");
-	want(run("len(L)"), "10000");
-	want(run("L[0]"), "9");   /* the first test item is an ankle boot */
-	want(run("load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\").shape"),
+	want(runf("L = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\")"), "");
+	want(runf("len(L)"), "10000");
+	want(runf("L[0]"), "9");   /* the first test item is an ankle boot */
+	want(runf("load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\").shape"),
 	     "[10000, 784]");
-	want(run("load_idx(\"/nonexistent.gz\")"),
+	want(runf("load_idx(\"/nonexistent.gz\")"),
 	     "IOError: /nonexistent.gz: cannot open: No such file or directory");
 }
 END_TEST
@@ -149,23 +130,23 @@ START_TEST(test_demo_and_embed)
 {
 	char expect[8192];
 
-	want(run("d = make_demo(\"%s\", n_images=5, error_rate=0.2, seed=3)", s_tmp), "");
+	want(runf("d = make_demo(\"%s\", n_images=5, error_rate=0.2, seed=3)", s_tmp), "");
 	snprintf(expect, sizeof expect, "'%s/annotations.json'", s_tmp);
-	want(run("d[\"annotations\"]"), expect);
-	want(run("ds = load_coco(d[\"annotations\"], images=d[\"images\"])"), "");
-	want(run("ds.n_instances == d[\"n_instances\"]"), "True");
-	want(run("F = embed(ds)"), "");
-	want(run("F.shape[0] == ds.n_instances"), "True");
-	want(run("F.shape[1]"), "488");
-	want(run("embed(ds, size=16, method=\"pixels\").shape[1]"), "256");
-	want(run("save_npy(\"%s/f.npy\", F)", s_tmp), "");
-	want(run("load_npy(\"%s/f.npy\", dataset=ds).shape == F.shape", s_tmp), "True");
-	want(run("embed(ds, method=\"sift\")"),
+	want(runf("d[\"annotations\"]"), expect);
+	want(runf("ds = load_coco(d[\"annotations\"], images=d[\"images\"])"), "");
+	want(runf("ds.n_instances == d[\"n_instances\"]"), "True");
+	want(runf("F = embed(ds)"), "");
+	want(runf("F.shape[0] == ds.n_instances"), "True");
+	want(runf("F.shape[1]"), "488");
+	want(runf("embed(ds, size=16, method=\"pixels\").shape[1]"), "256");
+	want(runf("save_npy(\"%s/f.npy\", F)", s_tmp), "");
+	want(runf("load_npy(\"%s/f.npy\", dataset=ds).shape == F.shape", s_tmp), "True");
+	want(runf("embed(ds, method=\"sift\")"),
 	     "ValueError: embed: unknown method 'sift'; expected 'hog' or 'pixels'");
-	want(run("embed(ds, size=30)"),
+	want(runf("embed(ds, size=30)"),
 	     "ValueError: embed(): size is 30; expected a multiple of 4 in 8..256");
-	want(run("embed(3)"), "TypeError: embed(): ds must be a Dataset or the path of a COCO file, got int");
-	want(run("make_demo(\"%s\", n_images=0)", s_tmp),
+	want(runf("embed(3)"), "TypeError: embed(): ds must be a Dataset or the path of a COCO file, got int");
+	want(runf("make_demo(\"%s\", n_images=0)", s_tmp),
 	     "ValueError: make_demo: n_images is 0; expected 1..1000000");
 }
 END_TEST
@@ -203,7 +184,7 @@ static Suite *bind_embed_suite(void)
 	Suite *s = suite_create("bind_embed");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, s_setup, s_teardown);
 	tcase_add_test(tc, test_load_npy);
 	tcase_add_test(tc, test_load_npy_errors);
 	tcase_add_test(tc, test_save_npy_round_trip);

@@ -9,63 +9,8 @@
 
 #include <fontconfig/fontconfig.h>
 
-#include "interp.h"
+#include "lang_fixture.h"
 #include "maskclean/canvas.h"
-#include "value.h"
-
-static volatile sig_atomic_t s_flag;
-
-static void s_stream(void *ctx, const char *name, const char *text)
-{
-	(void)ctx; (void)name; (void)text;
-}
-
-static void s_display(void *ctx, json_t *data, json_t *metadata, const char *id, int update)
-{
-	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
-}
-
-static void s_clear(void *ctx, int wait)
-{
-	(void)ctx; (void)wait;
-}
-
-static int s_input(void *ctx, const char *prompt, int password, char **out)
-{
-	(void)ctx; (void)prompt; (void)password; (void)out;
-	return -1;
-}
-
-static const mc_io s_io = { NULL, s_stream, s_display, s_clear, s_input, &s_flag, 1 };
-
-/* Runs code; returns the result (caller unrefs) and fails the test on error. */
-static mc_value *s_run(mc_interp *in, const char *code)
-{
-	mc_value *res = NULL;
-	mc_exec_error xerr;
-
-	memset(&xerr, 0, sizeof xerr);
-	if (mc_interp_execute(in, code, &s_io, &res, &xerr) != 0) {
-		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
-	}
-	mc_exec_error_clear(&xerr);
-	return res;
-}
-
-/* Runs code expecting an error whose message contains want. */
-static void s_fails(mc_interp *in, const char *code, const char *ename, const char *want)
-{
-	mc_value *res = NULL;
-	mc_exec_error xerr;
-
-	memset(&xerr, 0, sizeof xerr);
-	ck_assert_msg(mc_interp_execute(in, code, &s_io, &res, &xerr) != 0, "%s did not fail", code);
-	ck_assert_str_eq(xerr.ename, ename);
-	ck_assert_msg(strstr(xerr.evalue, want) != NULL, "%s: '%s' lacks '%s'", code, xerr.evalue,
-	              want);
-	mc_exec_error_clear(&xerr);
-	mc_unref(res);
-}
 
 static double s_float(mc_interp *in, const char *code)
 {

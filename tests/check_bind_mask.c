@@ -6,53 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interp.h"
+#include "lang_fixture.h"
 #include "maskclean/rle.h"
-#include "value.h"
-
-static mc_interp *s_in;
-
-static void setup(void)
-{
-	s_in = mc_interp_new();
-	ck_assert_ptr_nonnull(s_in);
-}
-
-static void teardown(void)
-{
-	mc_interp_free(s_in);
-	s_in = NULL;
-}
-
-/* Runs code; returns the repr of its value ("" for none) or "<ename>: <evalue>".
- * Caller frees. */
-static char *run(const char *code)
-{
-	mc_value *res = NULL;
-	mc_exec_error xe;
-	char *s;
-
-	memset(&xe, 0, sizeof xe);
-	if (mc_interp_execute(s_in, code, NULL, &res, &xe) != 0) {
-		size_t n = strlen(xe.ename) + strlen(xe.evalue) + 3;
-
-		s = malloc(n);
-		snprintf(s, n, "%s: %s", xe.ename, xe.evalue);
-		json_decref(xe.traceback);
-		return s;
-	}
-	s = res != NULL ? mc_value_repr(res) : strdup("");
-	mc_unref(res);
-	return s;
-}
-
-static void assert_run(const char *code, const char *want)
-{
-	char *got = run(code);
-
-	ck_assert_msg(strcmp(got, want) == 0, "%s\n  gave: %s\n  want: %s", code, got, want);
-	free(got);
-}
 
 /* The MIME bundle of the value of expr: asserts it has an image/png of w x h. */
 static void assert_png_bundle(const char *expr, int w, int h)
