@@ -65,6 +65,11 @@ struct mc_coreset {
 	double *sens;            /* leaf-level importance */
 	unsigned char *seen;
 	mc_cs_tree tree;
+	/* Updates recompute leaf importances at once but leave the tree to the
+	 * next reader (s_ensure_tree): stale[j] marks the leaves whose
+	 * importances changed since the tree was built. */
+	unsigned char *stale;
+	size_t stale_len;
 	double *scores[MC_SCORE_COUNT_];  /* cached scores; importance uses sens */
 	double *proba;           /* out-of-fold probabilities, n x proba_k */
 	size_t proba_k;
@@ -268,6 +273,7 @@ void mc_coreset_free(mc_coreset *cs)
 	free(cs->sens);
 	free(cs->seen);
 	s_tree_free(&cs->tree);
+	free(cs->stale);
 	s_invalidate_scores(cs);
 	free(cs);
 }
@@ -822,53 +828,6 @@ cleanup:
 	return rc;
 }
 
-/* Importance of the rows of chunk j (local rows [0, nrows)) whose class is
- * marked (mark == NULL: every class) into out[local]; rows of weight 0 get 0.
- * Rows of unmarked classes are left alone. */
-static int s_chunk_importance(const mc_coreset *cs, size_t j, size_t nrows,
-                              const unsigned char *mark, double *out, size_t *blocks,
-                              const mc_progress *progress, mc_error *err)
-{
-	size_t start = j * cs->chunk, n = 0;
-	size_t *ids = malloc((nrows ? nrows : 1) * sizeof *ids);
-	int64_t *cl = malloc((nrows ? nrows : 1) * sizeof *cl);
-	double *wt = malloc((nrows ? nrows : 1) * sizeof *wt);
-	double *s = malloc((nrows ? nrows : 1) * sizeof *s);
-	size_t *loc = malloc((nrows ? nrows : 1) * sizeof *loc);
-	int rc = 0;
-
-	if (ids == NULL || cl == NULL || wt == NULL || s == NULL || loc == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-		goto cleanup;
-	}
-	for (size_t r = 0; r < nrows; r++) {
-		size_t i = start + r;
-		if (mark != NULL && !mark[cs->y[i]])
-			continue;
-		if (!(cs->w[i] > 0)) {
-			out[r] = 0;
-			continue;
-		}
-		ids[n] = i;
-		cl[n] = cs->y[i];
-		wt[n] = cs->w[i];
-		loc[n] = r;
-		n++;
-	}
-	rc = s_group_sensitivity(cs, ids, cl, wt, n, s, blocks, progress, err);
-	if (rc)
-		goto cleanup;
-	for (size_t k = 0; k < n; k++)
-		out[loc[k]] = s[k];
-cleanup:
-	free(ids);
-	free(cl);
-	free(wt);
-	free(s);
-	free(loc);
-	return rc;
-}
-
 static size_t s_node_size(const mc_coreset *cs)
 {
 	return cs->csize;
@@ -1109,7 +1068,8 @@ static int s_pending_tree(mc_coreset *cs, s_pending *pd, size_t n_total,
 		for (size_t j = 0; j < len; j++) {
 			int reuse;
 			if (k == 0)
-				reuse = !pd->dirty[j] && have_old && j < old->len[0];
+				reuse = !pd->dirty[j] && have_old && j < old->len[0] &&
+				        !(j < cs->stale_len && cs->stale[j]);
 			else
 				reuse = !dirty[2 * j] && (2 * j + 1 >= t->len[k - 1] || !dirty[2 * j + 1]) &&
 				        have_old && j < old->len[k] &&
@@ -1121,7 +1081,8 @@ static int s_pending_tree(mc_coreset *cs, s_pending *pd, size_t n_total,
 				continue;
 			}
 			if (k == 0) {
-				rc = s_leaf(cs, j, s_chunk_rows(cs, n_total, j), pd->sens[j],
+				rc = s_leaf(cs, j, s_chunk_rows(cs, n_total, j),
+				            pd->sens[j] ? pd->sens[j] : cs->sens + j * cs->chunk,
 				            &t->lv[k][j], err);
 			} else if (2 * j + 1 < t->len[k - 1]) {
 				const mc_cs_node *prev = have_old && j < old->len[k] ? old->lv[k][j]
@@ -1179,7 +1140,9 @@ static void s_pending_commit(mc_coreset *cs, s_pending *pd)
 		free(pd->owned[k]);
 	free(pd->owned);
 	pd->owned = NULL;
-	s_invalidate_scores(cs);
+	free(cs->stale);
+	cs->stale = NULL;
+	cs->stale_len = 0;
 }
 
 static int s_pending_init(s_pending *pd, size_t n_chunks, mc_error *err)
@@ -1193,11 +1156,75 @@ static int s_pending_init(s_pending *pd, size_t n_chunks, mc_error *err)
 	return 0;
 }
 
+/* Importance of the rows of the chunks with pd->dirty[j] set: in chunk j,
+ * the rows whose class is marked (marks[j][c]; full[j] or marks NULL: every
+ * class), into pd->sens[j][local row]; rows of weight 0 get 0, rows of
+ * unmarked classes are left alone. All the (chunk, class) blocks go to the
+ * workers as one job, so their scratch is allocated once and the threads
+ * stay busy across chunks. */
+static int s_chunks_importance(const mc_coreset *cs, const s_pending *pd, size_t n_total,
+                               unsigned char *const *marks, const unsigned char *full,
+                               size_t *blocks, const mc_progress *progress, mc_error *err)
+{
+	size_t n = 0, *ids = NULL;
+	int64_t *key = NULL;
+	double *wt = NULL, *s = NULL;
+	int rc = 0;
+
+	for (size_t j = 0; j < pd->n_chunks; j++)
+		if (pd->dirty[j])
+			n += s_chunk_rows(cs, n_total, j);
+	ids = malloc((n ? n : 1) * sizeof *ids);
+	key = malloc((n ? n : 1) * sizeof *key);
+	wt = malloc((n ? n : 1) * sizeof *wt);
+	s = malloc((n ? n : 1) * sizeof *s);
+	if (ids == NULL || key == NULL || wt == NULL || s == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	n = 0;
+	for (size_t j = 0; j < pd->n_chunks; j++) {
+		const unsigned char *mark = (full != NULL && full[j]) || marks == NULL ? NULL
+		                                                                        : marks[j];
+		size_t nrows = s_chunk_rows(cs, n_total, j), start = j * cs->chunk;
+		if (!pd->dirty[j])
+			continue;
+		for (size_t r = 0; r < nrows; r++) {
+			size_t i = start + r;
+			if (mark != NULL && !mark[cs->y[i]])
+				continue;
+			if (!(cs->w[i] > 0)) {
+				pd->sens[j][r] = 0;
+				continue;
+			}
+			ids[n] = i;
+			/* a block is a (chunk, class) pair */
+			key[n] = (int64_t)(j * cs->K) + cs->y[i];
+			wt[n] = cs->w[i];
+			n++;
+		}
+	}
+	rc = s_group_sensitivity(cs, ids, key, wt, n, s, blocks, progress, err);
+	if (rc)
+		goto cleanup;
+	for (size_t k = 0; k < n; k++)
+		pd->sens[ids[k] / cs->chunk][ids[k] % cs->chunk] = s[k];
+cleanup:
+	free(ids);
+	free(key);
+	free(wt);
+	free(s);
+	return rc;
+}
+
 /* Recomputes, for each chunk j with marks[j] != NULL, the blocks of the
- * marked classes, then the tree; commits on success. n_total rows exist. */
+ * marked classes (all_dirty[j]: every block of chunk j); commits on success.
+ * n_total rows exist. With defer_tree the tree is left to s_ensure_tree:
+ * the cleaning loop reads only importances between updates, and the tree is
+ * rebuilt once for any number of updates, when something reads it. */
 static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
                        unsigned char *const *marks, const unsigned char *all_dirty,
-                       const mc_progress *progress, mc_error *err)
+                       int defer_tree, const mc_progress *progress, mc_error *err)
 {
 	s_pending pd;
 	int rc;
@@ -1214,8 +1241,16 @@ static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
 	rc = s_pending_init(&pd, n_chunks, err);
 	if (rc)
 		goto cleanup;
+	if (defer_tree && cs->stale == NULL) {
+		cs->stale = calloc(n_chunks ? n_chunks : 1, 1);
+		if (cs->stale == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+			goto cleanup;
+		}
+		cs->stale_len = n_chunks;
+	}
 	for (size_t j = 0; j < n_chunks; j++) {
-		size_t nr = s_chunk_rows(cs, n_total, j), old_nr;
+		size_t nr = s_chunk_rows(cs, n_total, j);
 		int full = all_dirty != NULL && all_dirty[j];
 
 		if (!full && (marks == NULL || marks[j] == NULL))
@@ -1226,29 +1261,52 @@ static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
 			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 			goto cleanup;
 		}
-		if (!full) {
-			old_nr = s_chunk_rows(cs, cs->n, j);
-			memcpy(pd.sens[j], cs->sens + j * cs->chunk, old_nr * sizeof *pd.sens[j]);
-		}
-		rc = s_chunk_importance(cs, j, nr, full ? NULL : marks[j], pd.sens[j],
-		                        &cs->work_blocks, progress, err);
-		if (rc)
-			goto cleanup;
-		if (mc_progress_report(progress, j + 1, n_chunks, "coreset: importance")) {
-			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-			goto cleanup;
-		}
+		if (!full)
+			memcpy(pd.sens[j], cs->sens + j * cs->chunk,
+			       s_chunk_rows(cs, cs->n, j) * sizeof *pd.sens[j]);
 	}
-	rc = s_pending_tree(cs, &pd, n_total, progress, err);
+	rc = s_chunks_importance(cs, &pd, n_total, marks, all_dirty, &cs->work_blocks, progress,
+	                         err);
 	if (rc)
 		goto cleanup;
-	{
-		size_t old_n = cs->n;
+	if (defer_tree) {
+		for (size_t j = 0; j < n_chunks; j++) {
+			if (!pd.dirty[j])
+				continue;
+			memcpy(cs->sens + j * cs->chunk, pd.sens[j],
+			       s_chunk_rows(cs, n_total, j) * sizeof *cs->sens);
+			cs->stale[j] = 1;
+		}
+	} else {
+		rc = s_pending_tree(cs, &pd, n_total, progress, err);
+		if (rc)
+			goto cleanup;
 		cs->n = n_total;
 		s_pending_commit(cs, &pd);
-		(void)old_n;
 	}
+	s_invalidate_scores(cs);
 cleanup:
+	s_pending_free(&pd);
+	return rc;
+}
+
+/* Rebuilds the tree nodes above the leaves that updates left stale. On
+ * failure (out of memory, interrupted) the old tree and the stale marks
+ * stay, so a later call can try again. */
+static int s_ensure_tree(mc_coreset *cs, const mc_progress *progress, mc_error *err)
+{
+	s_pending pd;
+	int rc;
+
+	if (cs->stale == NULL)
+		return 0;
+	cs->work_blocks = 0;
+	cs->work_nodes = 0;
+	rc = s_pending_init(&pd, cs->n_chunks, err);
+	if (rc == 0)
+		rc = s_pending_tree(cs, &pd, cs->n, progress, err);
+	if (rc == 0)
+		s_pending_commit(cs, &pd);
 	s_pending_free(&pd);
 	return rc;
 }
@@ -1468,7 +1526,7 @@ int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *
 		cs->d = d;
 		cs->chunk = chunk;
 		cs->K = K;
-		rc = s_recompute(cs, n_new, new_chunks, NULL, all, progress, err);
+		rc = s_recompute(cs, n_new, new_chunks, NULL, all, 0, progress, err);
 		if (rc) {
 			cs->chunks = old_tab;
 			cs->n_chunks = save_nc;
@@ -1506,18 +1564,22 @@ int mc_coreset_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y, const
 
 /* ---------------------------------------------------------------- coreset */
 
-int mc_coreset_get_coreset(const mc_coreset *cs, size_t level, size_t **idx, double **w,
+int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **w,
                            size_t *m, mc_error *err)
 {
 	const mc_cs_tree *t = &cs->tree;
 	size_t k, total = 0, pos = 0;
 	s_pair *pr;
+	int rc;
 
 	*idx = NULL;
 	*w = NULL;
 	*m = 0;
 	if (cs->n == 0)
 		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	rc = s_ensure_tree(cs, NULL, err);
+	if (rc)
+		return rc;
 	k = level >= t->n_levels ? 0 : t->n_levels - 1 - level;
 	for (size_t j = 0; j < t->len[k]; j++)
 		total += t->lv[k][j]->m;
@@ -1550,7 +1612,7 @@ int mc_coreset_get_coreset(const mc_coreset *cs, size_t level, size_t **idx, dou
 	return 0;
 }
 
-int mc_coreset_coreset_data(const mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
+int mc_coreset_coreset_data(mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
                             double **wc, size_t **idx_out, mc_error *err)
 {
 	size_t *idx = NULL, m = 0;
@@ -1875,7 +1937,7 @@ int mc_coreset_update_targets(mc_coreset *cs, const size_t *idx, size_t n, const
 		rc = s_marks(cs, idx, n, old, chg, K, &marks, err);
 	}
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			cs->y[idx[k]] = old[k];
@@ -1917,7 +1979,7 @@ int mc_coreset_update_weights(mc_coreset *cs, const size_t *idx, size_t n, const
 		rc = s_marks(cs, idx, n, NULL, chg, cs->K, &marks, err);
 	}
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			cs->w[idx[k]] = old[k];
@@ -1980,7 +2042,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 	}
 	rc = s_marks(cs, idx, n, NULL, NULL, cs->K, &marks, err);
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			memcpy((double *)mc_coreset_row(cs, idx[k]), old + k * d, d * sizeof *old);
@@ -2059,13 +2121,16 @@ static int s_section(mc_atomic_file *f, const char tag[4], const void *data, siz
 	return rc;
 }
 
-int mc_coreset_save(const mc_coreset *cs, const char *path, mc_error *err)
+int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 {
 	mc_atomic_file *f = NULL;
 	s_buf parm = { 0 }, tree = { 0 };
 	uint32_t version = S_FILE_VERSION;
 	int rc;
 
+	rc = s_ensure_tree(cs, NULL, err);
+	if (rc)
+		return rc;
 	s_put_u64(&parm, (uint64_t)cs->p.optimized_for);
 	s_put_u64(&parm, cs->p.chunk_size);
 	s_put_u64(&parm, cs->p.coreset_size);
@@ -2643,7 +2708,7 @@ cleanup:
 	return rc;
 }
 
-int mc_coreset_fit(mc_logreg **out, const mc_coreset *cs, size_t level,
+int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
                    const mc_logreg_params *params, const mc_progress *progress, mc_error *err)
 {
 	mc_matrix *X = NULL;

@@ -361,6 +361,8 @@ END_TEST
 
 /* ------------------------------------------------------------ updates */
 
+static char *s_tmpfile(const char *name);
+
 static void s_assert_same_as_fresh(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
                                    const double *w, size_t chunk, uint64_t seed)
 {
@@ -399,10 +401,22 @@ START_TEST(test_update_targets_is_local_and_exact)
 	/* Row 205 is class 1 -> 3, row 230 class 2 -> 2 (unchanged label). */
 	ck_assert_int_eq(mc_coreset_update_targets(cs, idx, 2, ny, NULL, &err), 0);
 	mc_coreset_last_work(cs, &blocks, &nodes);
-	/* Chunk 2 only: the blocks of classes 1 and 3 in the leaf and in each of
-	 * its 3 ancestors (row 230 did not change: nothing to do for it). */
+	/* Chunk 2 only: the blocks of classes 1 and 3 (row 230 did not change:
+	 * nothing to do for it). The tree waits for its next reader. */
+	ck_assert_uint_eq(blocks, 2);
+	ck_assert_uint_eq(nodes, 0);
+	{
+		size_t *ci, cm;
+		double *cw;
+		ck_assert_int_eq(mc_coreset_get_coreset(cs, 0, &ci, &cw, &cm, &err), 0);
+		free(ci);
+		free(cw);
+	}
+	/* Reading it rebuilds the leaf of chunk 2 and its 3 ancestors, with the
+	 * blocks of classes 1 and 3 in each ancestor; a second read, nothing. */
+	mc_coreset_last_work(cs, &blocks, &nodes);
 	ck_assert_uint_eq(nodes, 4);
-	ck_assert_uint_eq(blocks, 2 + 2 * 3);
+	ck_assert_uint_eq(blocks, 2 * 3);
 	for (size_t i = 0; i < 800; i++) {
 		int touched = i / 100 == 2 && (y[i] == 1 || y[i] == 3 || y[i] == 2);
 		if (!touched)
@@ -414,6 +428,59 @@ START_TEST(test_update_targets_is_local_and_exact)
 	s_assert_same_as_fresh(cs, X, y, NULL, 100, 13);
 	free(before);
 	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* Several updates leave the tree to its next reader; whichever reads it
+ * (get_coreset, save, partial_build) sees what a fresh build gives. */
+START_TEST(test_deferred_tree_matches_fresh_build)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(800, 4, 4, &y, 30);
+	mc_matrix a = mc_matrix_view_rows(X, 0, 500), b = mc_matrix_view_rows(X, 500, 300);
+	mc_coreset *cs = s_built(X, y, NULL, 100, 31), *back = NULL, *part = NULL;
+	mc_coreset_params p;
+	char *path = s_tmpfile("deferred.mcc");
+	size_t i1 = 105, i2 = 650, gone = 420, blocks, nodes;
+	int64_t c1 = (y[105] + 1) % 4, c2 = (y[650] + 2) % 4;
+	double *w = malloc(800 * sizeof *w);
+	mc_error err;
+
+	mc_error_clear(&err);
+	for (size_t i = 0; i < 800; i++)
+		w[i] = 1;
+	ck_assert_int_eq(mc_coreset_update_targets(cs, &i1, 1, &c1, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_update_targets(cs, &i2, 1, &c2, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_remove_samples(cs, &gone, 1, NULL, &err), 0);
+	mc_coreset_last_work(cs, &blocks, &nodes);
+	ck_assert_uint_eq(nodes, 0);
+	y[105] = c1;
+	y[650] = c2;
+	w[420] = 0;
+	/* save writes the rebuilt tree, not the stale one */
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_msg(mc_coreset_load(&back, path, &err) == 0, "%s", err.text);
+	s_assert_same_as_fresh(back, X, y, w, 100, 31);
+	s_assert_same_as_fresh(cs, X, y, w, 100, 31);
+	/* partial_build after an update rebuilds the stale leaf too */
+	mc_coreset_params_default(&p);
+	p.chunk_size = 100;
+	p.seed = 31;
+	ck_assert_int_eq(mc_coreset_new(&part, &p, &err), 0);
+	ck_assert_int_eq(mc_coreset_partial_build(part, &a, y, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_update_targets(part, &i1, 1, &c1, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_remove_samples(part, &gone, 1, NULL, &err), 0);
+	y[650] = (c2 + 2) % 4; /* not updated in part */
+	ck_assert_int_eq(mc_coreset_partial_build(part, &b, y + 500, NULL, NULL, &err), 0);
+	s_assert_same_as_fresh(part, X, y, w, 100, 31);
+	mc_coreset_free(part);
+	mc_coreset_free(back);
+	mc_coreset_free(cs);
+	unlink(path);
+	free(path);
+	free(w);
 	free(y);
 	mc_matrix_free(X);
 }
@@ -870,6 +937,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_build_is_deterministic_and_partial_build_matches);
 	tcase_add_test(tc, test_partial_build_leaves_full_chunks_alone);
 	tcase_add_test(tc, test_update_targets_is_local_and_exact);
+	tcase_add_test(tc, test_deferred_tree_matches_fresh_build);
 	tcase_add_test(tc, test_remove_and_update_features_match_fresh_build);
 	tcase_add_test(tc, test_update_errors_leave_service_unchanged);
 	tcase_add_test(tc, test_cleaning_queries);

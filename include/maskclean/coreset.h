@@ -171,26 +171,26 @@ const double *mc_coreset_row(const mc_coreset *cs, size_t i);
 int mc_coreset_is_seen(const mc_coreset *cs, size_t i);
 
 /* How many (chunk, class) blocks and tree nodes the last build, partial
- * build or update recomputed. Lets tests and benchmarks show that updates
- * are local. */
+ * build, update or tree refresh recomputed. Lets tests and benchmarks show
+ * that updates are local. */
 void mc_coreset_last_work(const mc_coreset *cs, size_t *blocks, size_t *nodes);
 
 /* The coreset at a tree level (0 = root; levels past the leaves give the
  * leaves): the union of that level's nodes. *idx and *w are new arrays of *m
  * entries (caller frees both with free()), sorted by index. Fails with
  * MC_ERR_STATE before a build. */
-int mc_coreset_get_coreset(const mc_coreset *cs, size_t level, size_t **idx, double **w,
+int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **w,
                            size_t *m, mc_error *err);
 
 /* A gathered copy of the coreset at a level: rows of X in *Xc (caller owns,
  * mc_matrix_free), labels in *yc and weights in *wc (caller frees). */
-int mc_coreset_coreset_data(const mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
+int mc_coreset_coreset_data(mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
                             double **wc, size_t **idx, mc_error *err);
 
 /* Trains logistic regression (params, NULL = defaults; n_classes 0 = the
  * service's) on the coreset at level, with its weights. Caller owns *out;
  * free with mc_logreg_free. Fails as mc_logreg_fit. */
-int mc_coreset_fit(mc_logreg **out, const mc_coreset *cs, size_t level,
+int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
                    const mc_logreg_params *params, const mc_progress *progress, mc_error *err);
 
 /* The score of every sample under method (n entries, borrowed, valid until cs
@@ -249,8 +249,11 @@ int mc_coreset_set_seen(mc_coreset *cs, const size_t *idx, size_t n, int seen, m
 
 /* Local updates: change the labels, weights or feature rows (X has n rows
  * of dimension d) of samples idx[0..n), then recompute only the touched
- * (chunk, class) blocks and the tree nodes above touched leaves. When an
- * index repeats, the last value wins. On failure the service is unchanged.
+ * (chunk, class) blocks. The tree nodes above touched leaves are rebuilt
+ * when the tree is next read (get_coreset, coreset_data, fit, save), once
+ * for any number of updates: a cleaning loop reads only importances between
+ * updates. When an index repeats, the last value wins. On failure the
+ * service is unchanged.
  * remove_samples sets the weights to 0: the samples leave every block,
  * coreset and cleaning query (their importance is 0). */
 int mc_coreset_update_targets(mc_coreset *cs, const size_t *idx, size_t n, const int64_t *y,
@@ -267,7 +270,7 @@ int mc_coreset_remove_samples(mc_coreset *cs, const size_t *idx, size_t n,
  * importance and tree) to path: a binary file with a magic, a version and a
  * CRC-32 per section, written to a temporary file, fsync'd and renamed over
  * path. Fails with MC_ERR_IO naming the path. */
-int mc_coreset_save(const mc_coreset *cs, const char *path, mc_error *err);
+int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err);
 
 /* Reads a file written by mc_coreset_save. Caller owns *out. Fails with
  * MC_ERR_IO (cannot read), MC_ERR_PARSE (bad magic, version, truncation or a
