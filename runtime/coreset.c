@@ -1204,6 +1204,8 @@ static int s_chunks_importance(const mc_coreset *cs, const s_pending *pd, size_t
 			n++;
 		}
 	}
+	if (n == 0)
+		goto cleanup; /* only removed rows, or classes with no rows left */
 	rc = s_group_sensitivity(cs, ids, key, wt, n, s, blocks, progress, err);
 	if (rc)
 		goto cleanup;
