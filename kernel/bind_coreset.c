@@ -191,6 +191,15 @@ static mc_value *s_service_getattr(const void *p, const char *name, mc_error *er
 			memcpy(mc_array_i64(a), mc_coreset_labels(cs), n * sizeof(int64_t));
 		return a;
 	}
+	if (strcmp(name, "classes") == 0) {
+		mc_value *l = mc_list_new();
+		for (size_t k = 0; l != NULL && k < mc_coreset_n_class_names(cs); k++)
+			if (mc_list_append(l, mc_str(mc_coreset_class_name(cs, k))) != 0) {
+				mc_unref(l);
+				l = NULL;
+			}
+		return l;
+	}
 	if (strcmp(name, "seen") == 0) {
 		size_t *s = malloc((n ? n : 1) * sizeof *s), m = 0;
 		mc_value *a;
@@ -209,13 +218,44 @@ static mc_value *s_service_getattr(const void *p, const char *name, mc_error *er
 
 static const char *const s_service_attrs[] = {
 	"n_samples", "n_features", "n_classes", "n_chunks", "n_levels", "chunk_size",
-	"optimized_for", "importance", "weights", "labels", "seen", NULL
+	"optimized_for", "classes", "importance", "weights", "labels", "seen", NULL
 };
 
 static const mc_class s_service_class = {
 	"CoresetTreeServiceLG", s_service_free, s_service_repr, NULL, s_service_getattr,
 	s_service_attrs, NULL
 };
+
+/* classes=[names] (e.g. ds.classes): names for class_size keys. */
+static int s_classes_arg(mc_call *call, mc_coreset *cs, mc_error *err)
+{
+	mc_value *cl = mc_arg(call, "classes");
+	const char **names;
+	size_t n;
+	int rc;
+
+	if (cl == NULL || mc_type(cl) == MC_T_NONE)
+		return 0;
+	if (mc_type(cl) != MC_T_LIST)
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): classes must be a list of class names "
+		                    "(e.g. ds.classes), got %s", mc_call_name(call), mc_type_name(cl));
+	n = mc_list_len(cl);
+	names = calloc(n ? n : 1, sizeof *names);
+	if (names == NULL)
+		return s_nomem(err);
+	for (size_t k = 0; k < n; k++) {
+		mc_value *it = mc_list_get(cl, k);
+		if (mc_type(it) != MC_T_STR) {
+			free(names);
+			return mc_error_set(err, MC_ERR_TYPE, "%s(): classes[%zu] must be a name (str), "
+			                    "got %s", mc_call_name(call), k, mc_type_name(it));
+		}
+		names[k] = mc_as_str(it);
+	}
+	rc = mc_coreset_set_class_names(cs, names, n, err);
+	free(names);
+	return rc;
+}
 
 static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
 {
@@ -250,6 +290,10 @@ static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
 	p.seed = (uint64_t)seed;
 	if ((rc = mc_coreset_new(&cs, &p, err)) != 0)
 		return rc;
+	if ((rc = s_classes_arg(call, cs, err)) != 0) {
+		mc_coreset_free(cs);
+		return rc;
+	}
 	*out = mc_object_new(&s_service_class, cs);
 	return *out ? 0 : s_nomem(err);
 }
@@ -287,7 +331,8 @@ static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
 }
 
 /* class_size={class: n | "all" | "any"} */
-static int s_class_size_arg(mc_call *call, mc_class_size **out, size_t *n, mc_error *err)
+static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size **out,
+                            size_t *n, mc_error *err)
 {
 	mc_value *v = mc_arg(call, "class_size");
 	size_t m;
@@ -306,14 +351,24 @@ static int s_class_size_arg(mc_call *call, mc_class_size **out, size_t *n, mc_er
 	for (size_t k = 0; k < m; k++) {
 		mc_value *key = mc_dict_key(v, k), *val = mc_dict_value(v, k);
 		mc_class_size *e = &(*out)[k];
-		if (mc_type(key) != MC_T_INT || mc_as_int(key) < 0) {
+		if (mc_type(key) == MC_T_STR) {
+			mc_error e2;
+			mc_error_clear(&e2);
+			if (mc_coreset_class_lookup(cs, mc_as_str(key), &e->cls, &e2) != 0) {
+				free(*out);
+				*out = NULL;
+				return mc_error_set(err, e2.code, "%s(): class_size: %s", mc_call_name(call),
+				                    e2.text);
+			}
+		} else if (mc_type(key) == MC_T_INT && mc_as_int(key) >= 0) {
+			e->cls = mc_as_int(key);
+		} else {
 			free(*out);
 			*out = NULL;
 			return mc_error_set(err, MC_ERR_TYPE, "%s(): class_size keys must be class "
-			                    "indices >= 0 (e.g. ds.class_index(\"orange\")), got %s",
-			                    mc_call_name(call), mc_type_name(key));
+			                    "names or indices >= 0, got %s", mc_call_name(call),
+			                    mc_type_name(key));
 		}
-		e->cls = mc_as_int(key);
 		if (mc_type(val) == MC_T_INT && mc_as_int(val) >= 0) {
 			e->kind = MC_CLASS_SIZE_COUNT;
 			e->count = (size_t)mc_as_int(val);
@@ -326,7 +381,7 @@ static int s_class_size_arg(mc_call *call, mc_class_size **out, size_t *n, mc_er
 			*out = NULL;
 			return mc_error_set(err, MC_ERR_INVALID, "%s(): class_size[%lld] must be a number "
 			                    ">= 0, \"all\" or \"any\"", mc_call_name(call),
-			                    (long long)mc_as_int(key));
+			                    (long long)e->cls);
 		}
 	}
 	*n = m;
@@ -361,7 +416,7 @@ static int f_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 		q.has_size = 1;
 	}
 	q.ignore_seen = ignore_seen;
-	rc = s_class_size_arg(call, &csz, &q.n_class_size, err);
+	rc = s_class_size_arg(call, cs, &csz, &q.n_class_size, err);
 	if (rc == 0)
 		rc = s_index_arg(call, "ignore_indices", &ign, &q.n_ignore, 1, err);
 	if (rc == 0)
@@ -1070,7 +1125,8 @@ static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
 	"ignore_seen_samples=true, method=\"importance\")"
 #define CLEANING_DOC                                                                         \
 	"Returns {idx, importance}: the samples most worth reviewing, highest score first, and " \
-	"marks them seen.\n\nclass_size maps a class index to a number, \"all\" (every "        \
+	"marks them seen.\n\nclass_size maps a class (its index, or its name when the "      \
+	"service was created with classes=ds.classes) to a number, \"all\" (every "              \
 	"candidate of the class) or \"any\" (the class shares what is left of size). "          \
 	"method: \"importance\" (DataHeroes sensitivity: leverage in the per-class basis; "     \
 	"finds outliers and mislabels far from their class; no model needed), "                \
@@ -1084,14 +1140,15 @@ static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
 const mc_func_def mc_funcs_coreset[] = {
 	{ "CoresetTreeServiceLG",
 	  "(optimized_for=\"cleaning\", chunk_size=none, coreset_size=none, seed=0, "
-	  "basis=\"cholqr\")",
+	  "basis=\"cholqr\", classes=none)",
 	  "A coreset tree service for logistic regression (build it with .build(X, y)).",
 	  "The data is cut into chunks (chunk_size rows; automatic: about 4 (d+1) rows per class "
 	  "per chunk). Each chunk is a leaf coreset; pairs of nodes are merged and reduced up to "
 	  "a root. Importance is the DataHeroes unified sensitivity computed per (chunk, class) "
 	  "block: s_i = (2 w_i / W_c + ||U_i||^2) W_c with U an orthonormal basis of [X | 1] "
 	  "(rows scaled by sqrt(w)). Updates recompute only the touched blocks and the tree "
-	  "path above them.", f_service_new },
+	  "path above them. classes (e.g. ds.classes) names the class indices, so that "
+	  "class_size can take names; the names are saved with the service.", f_service_new },
 	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none)",
 	  "Builds the service from features X, labels y (class indices) and optional weights.",
 	  NULL, f_service_build },

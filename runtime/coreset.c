@@ -74,6 +74,8 @@ struct mc_coreset {
 	double *proba;           /* out-of-fold probabilities, n x proba_k */
 	size_t proba_k;
 	size_t work_blocks, work_nodes;
+	char **names;            /* optional class names, by class index */
+	size_t n_names;
 };
 
 static void s_invalidate_scores(mc_coreset *cs);
@@ -261,6 +263,13 @@ static void s_invalidate_scores(mc_coreset *cs)
 	cs->proba_k = 0;
 }
 
+static void s_names_free(char **names, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+}
+
 void mc_coreset_free(mc_coreset *cs)
 {
 	if (cs == NULL)
@@ -275,6 +284,7 @@ void mc_coreset_free(mc_coreset *cs)
 	s_tree_free(&cs->tree);
 	free(cs->stale);
 	s_invalidate_scores(cs);
+	s_names_free(cs->names, cs->n_names);
 	free(cs);
 }
 
@@ -286,6 +296,72 @@ size_t mc_coreset_n_levels(const mc_coreset *cs) { return cs->tree.n_levels; }
 size_t mc_coreset_chunk_size(const mc_coreset *cs) { return cs->chunk; }
 const mc_coreset_params *mc_coreset_get_params(const mc_coreset *cs) { return &cs->p; }
 const int64_t *mc_coreset_labels(const mc_coreset *cs) { return cs->y; }
+size_t mc_coreset_n_class_names(const mc_coreset *cs) { return cs->n_names; }
+
+const char *mc_coreset_class_name(const mc_coreset *cs, size_t k)
+{
+	return k < cs->n_names ? cs->names[k] : NULL;
+}
+
+int mc_coreset_set_class_names(mc_coreset *cs, const char *const *names, size_t n,
+                               mc_error *err)
+{
+	char **copy = calloc(n ? n : 1, sizeof *copy);
+
+	if (copy == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		if (names[k] == NULL || names[k][0] == '\0') {
+			s_names_free(copy, k);
+			return mc_error_set(err, MC_ERR_INVALID, "coreset: class name %zu is empty", k);
+		}
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(names[j], names[k]) == 0) {
+				s_names_free(copy, k);
+				return mc_error_set(err, MC_ERR_INVALID, "coreset: class name \"%s\" is "
+				                    "given twice (classes %zu and %zu)", names[k], j, k);
+			}
+		copy[k] = strdup(names[k]);
+		if (copy[k] == NULL) {
+			s_names_free(copy, k);
+			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		}
+	}
+	s_names_free(cs->names, cs->n_names);
+	cs->names = copy;
+	cs->n_names = n;
+	return 0;
+}
+
+int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out,
+                            mc_error *err)
+{
+	char known[256];
+	size_t len = 0;
+
+	if (cs->n_names == 0)
+		return mc_error_set(err, MC_ERR_NOTFOUND, "unknown class \"%s\": this service has no "
+		                    "class names (give classes=ds.classes when creating it, or use "
+		                    "the class index)", name);
+	for (size_t k = 0; k < cs->n_names; k++)
+		if (strcmp(cs->names[k], name) == 0) {
+			*out = (int64_t)k;
+			return 0;
+		}
+	known[0] = '\0';
+	for (size_t k = 0; k < cs->n_names && len + 4 < sizeof known; k++) {
+		int w = snprintf(known + len, sizeof known - len, "%s\"%s\"", k ? ", " : "",
+		                 cs->names[k]);
+		if (w < 0 || (size_t)w >= sizeof known - len) {
+			known[len] = '\0';
+			snprintf(known + len, sizeof known - len, ", ...");
+			break;
+		}
+		len += (size_t)w;
+	}
+	return mc_error_set(err, MC_ERR_NOTFOUND, "unknown class \"%s\"; the service's %zu "
+	                    "classes are %s", name, cs->n_names, known);
+}
 const double *mc_coreset_weights(const mc_coreset *cs) { return cs->w; }
 const double *mc_coreset_importance(const mc_coreset *cs) { return cs->sens; }
 
@@ -2087,7 +2163,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 /* ---------------------------------------------------------------- save/load */
 
 static const char s_file_magic[8] = { 'M', 'C', 'C', 'O', 'R', 'E', 'S', 'T' };
-#define S_FILE_VERSION 1u
+#define S_FILE_VERSION 2u /* 2: adds the NAME section */
 
 typedef struct s_buf {
 	unsigned char *p;
@@ -2156,7 +2232,7 @@ static int s_section(mc_atomic_file *f, const char tag[4], const void *data, siz
 int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 {
 	mc_atomic_file *f = NULL;
-	s_buf parm = { 0 }, tree = { 0 };
+	s_buf parm = { 0 }, tree = { 0 }, names = { 0 };
 	uint32_t version = S_FILE_VERSION;
 	int rc;
 
@@ -2187,7 +2263,13 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 			s_put(&tree, nd->w, nd->m * sizeof *nd->w);
 		}
 	}
-	if (parm.failed || tree.failed) {
+	s_put_u64(&names, cs->n_names);
+	for (size_t k = 0; k < cs->n_names; k++) {
+		size_t l = strlen(cs->names[k]);
+		s_put_u64(&names, l);
+		s_put(&names, cs->names[k], l);
+	}
+	if (parm.failed || tree.failed || names.failed) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
 		goto cleanup;
 	}
@@ -2213,6 +2295,8 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 	if (rc == 0)
 		rc = s_section(f, "TREE", tree.p, tree.len, err);
 	if (rc == 0)
+		rc = s_section(f, "NAME", names.p, names.len, err);
+	if (rc == 0)
 		rc = s_section(f, "END.", NULL, 0, err);
 	if (rc) {
 		mc_atomic_file_abort(f);
@@ -2222,6 +2306,7 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 cleanup:
 	free(parm.p);
 	free(tree.p);
+	free(names.p);
 	return rc;
 }
 
@@ -2285,6 +2370,61 @@ static uint64_t s_get_u64(const unsigned char *p, size_t *pos)
 	return v;
 }
 
+/* The NAME section: a count, then each name as a length and its bytes. */
+static int s_parse_names(mc_coreset *cs, const unsigned char *sec, size_t len,
+                         const char *path, mc_error *err)
+{
+	size_t pos = 0, count;
+	char **names;
+	int rc = 0;
+
+	if (len < 8)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section NAME is truncated", path);
+	count = s_get_u64(sec, &pos);
+	if (count > (len - 8) / 8)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %zu names in %zu bytes",
+		                    path, count, len);
+	names = calloc(count ? count : 1, sizeof *names);
+	if (names == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	for (size_t k = 0; k < count && rc == 0; k++) {
+		size_t l;
+		if (pos + 8 > len) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME is truncated", path);
+			break;
+		}
+		l = s_get_u64(sec, &pos);
+		if (l > len - pos) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: name %zu is truncated",
+			                  path, k);
+			break;
+		}
+		names[k] = strndup((const char *)sec + pos, l);
+		if (names[k] == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+			break;
+		}
+		if (strlen(names[k]) != l) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: name %zu holds a NUL "
+			                  "byte", path, k);
+			break;
+		}
+		pos += l;
+	}
+	if (rc == 0 && pos != len)
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %zu bytes left over", path,
+		                  len - pos);
+	if (rc == 0) {
+		mc_error e;
+		mc_error_clear(&e);
+		rc = mc_coreset_set_class_names(cs, (const char *const *)names, count, &e);
+		if (rc)
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %s", path, e.text);
+	}
+	s_names_free(names, count);
+	return rc;
+}
+
 int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 {
 	s_reader r = { NULL, path };
@@ -2304,9 +2444,9 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 		                  path);
 		goto cleanup;
 	}
-	if (fread(&version, 1, 4, r.fp) != 4 || version != S_FILE_VERSION) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: coreset file version %u, expected %u", path,
-		                  version, S_FILE_VERSION);
+	if (fread(&version, 1, 4, r.fp) != 4 || version < 1 || version > S_FILE_VERSION) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: coreset file version %u, expected 1 to %u",
+		                  path, version, S_FILE_VERSION);
 		goto cleanup;
 	}
 	rc = s_read_section(&r, "PARM", &sec, &len, 4096, err);
@@ -2478,6 +2618,15 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	}
 	free(sec);
 	sec = NULL;
+	if (version >= 2) {
+		rc = s_read_section(&r, "NAME", &sec, &len, (size_t)1 << 30, err);
+		if (rc == 0)
+			rc = s_parse_names(cs, sec, len, path, err);
+		if (rc)
+			goto cleanup;
+		free(sec);
+		sec = NULL;
+	}
 	rc = s_read_section(&r, "END.", &sec, &len, 0, err);
 	if (rc)
 		goto cleanup;

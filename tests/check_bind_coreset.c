@@ -125,8 +125,40 @@ START_TEST(test_service)
 	ck_assert_int_eq(s_int(in, "len(p)"), s_int(in, "ds.n_instances"));
 	s_fails(in, "svc.get_cleaning_samples(method=\"best\")", "ValueError",
 	        "method: expected one of");
-	s_fails(in, "svc.get_cleaning_samples(class_size={\"x\": 3})", "TypeError",
-	        "class_size keys must be class indices");
+	s_fails(in, "svc.get_cleaning_samples(class_size={\"x\": 3})", "KeyError",
+	        "this service has no class names");
+	s_fails(in, "svc.get_cleaning_samples(class_size={-1: 3})", "TypeError",
+	        "class_size keys must be class names or indices");
+	/* With classes=ds.classes, class_size takes names; they survive save and
+	 * load. */
+	s_do(in, "nv = CoresetTreeServiceLG(classes=ds.classes)\nnv.build(X, ds.labels())\n"
+	         "a = nv.get_cleaning_samples(class_size={ds.class_name(3): 4})\n"
+	         "nv.set_seen_indication(false)\n"
+	         "b = nv.get_cleaning_samples(class_size={3: 4})");
+	ck_assert_int_eq(s_int(in, "len(a[\"idx\"])"), 4);
+	{
+		char *ra = s_repr(in, "a[\"idx\"]"), *rb = s_repr(in, "b[\"idx\"]");
+		ck_assert_str_eq(ra, rb);
+		free(ra);
+		free(rb);
+	}
+	ck_assert(s_true(in, "nv.classes == ds.classes"));
+	s_fails(in, "nv.get_cleaning_samples(class_size={\"Baggage\": 3})", "KeyError",
+	        "unknown class \"Baggage\"; the service's 10 classes are \"");
+	snprintf(code, sizeof code, "nv.save(\"%s/nv.mcc\")\nnt = load_coreset(\"%s/nv.mcc\")",
+	         g_dir, g_dir);
+	s_do(in, code);
+	ck_assert(s_true(in, "nt.classes == ds.classes"));
+	ck_assert_int_eq(s_int(in, "len(nt.get_cleaning_samples(class_size={ds.class_name(3): "
+	                           "\"all\"})[\"idx\"])"),
+	                 s_int(in, "ds.count(3)") - 4);
+	ck_assert_int_eq(s_int(in, "len(t.classes)"), 0);
+	s_fails(in, "CoresetTreeServiceLG(classes=[\"a\", \"a\"])", "ValueError",
+	        "\"a\" is given twice");
+	s_fails(in, "CoresetTreeServiceLG(classes=[\"a\", 2])", "TypeError",
+	        "classes[1] must be a name");
+	s_fails(in, "CoresetTreeServiceLG(classes=\"a\")", "TypeError",
+	        "classes must be a list");
 	s_fails(in, "svc.update_targets([100000], [1])", "ValueError", "out of range");
 	s_fails(in, "svc.build(X, ds.labels())", "StateError", "already built");
 	s_fails(in, "load_coreset(\"/nonexistent.mcc\")", "IOError", "cannot open");

@@ -922,6 +922,79 @@ START_TEST(test_load_detects_corruption)
 }
 END_TEST
 
+/* Class names: looked up by name, refused when empty or repeated (leaving
+ * the old ones), saved and loaded; a version-1 file (no NAME section)
+ * still loads. */
+START_TEST(test_class_names)
+{
+	int64_t *y, k = -1;
+	mc_matrix *X = s_data(300, 3, 3, &y, 23);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0), *back = NULL;
+	const char *names[3] = { "apple", "orange", "lemon" }, *dup[2] = { "a", "a" };
+	char *path = s_tmpfile("names.mcc");
+	unsigned char *buf;
+	FILE *fp;
+	long size;
+	uint32_t v1 = 1;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_class_lookup(cs, "orange", &k, &err), MC_ERR_NOTFOUND);
+	ck_assert_msg(strstr(err.text, "has no class names") != NULL, "%s", err.text);
+	ck_assert_int_eq(mc_coreset_set_class_names(cs, names, 3, &err), 0);
+	ck_assert_int_eq(mc_coreset_class_lookup(cs, "lemon", &k, &err), 0);
+	ck_assert_int_eq(k, 2);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_class_lookup(cs, "oranges", &k, &err), MC_ERR_NOTFOUND);
+	ck_assert_str_eq(err.text, "unknown class \"oranges\"; the service's 3 classes are "
+	                           "\"apple\", \"orange\", \"lemon\"");
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_set_class_names(cs, dup, 2, &err), MC_ERR_INVALID);
+	ck_assert_uint_eq(mc_coreset_n_class_names(cs), 3);
+	ck_assert_str_eq(mc_coreset_class_name(cs, 1), "orange");
+	ck_assert_ptr_null(mc_coreset_class_name(cs, 3));
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_msg(mc_coreset_load(&back, path, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coreset_n_class_names(back), 3);
+	for (size_t c = 0; c < 3; c++)
+		ck_assert_str_eq(mc_coreset_class_name(back, c), names[c]);
+	mc_coreset_free(back);
+	back = NULL;
+	/* Version 1: the same file without its NAME section (the one before the
+	 * 16-byte END. header at the end). */
+	fp = fopen(path, "rb");
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)size);
+	ck_assert_int_eq(fread(buf, 1, (size_t)size, fp), size);
+	fclose(fp);
+	{
+		/* NAME: 16-byte header, 8-byte count, then each 8-byte length and
+		 * its bytes */
+		long name_len = 16 + 8 + 3 * 8 + 5 + 6 + 5, at = size - 16 - name_len;
+		ck_assert_mem_eq(buf + at, "NAME", 4);
+		memcpy(buf + 8, &v1, 4);
+		memmove(buf + at, buf + size - 16, 16);
+		fp = fopen(path, "wb");
+		ck_assert_int_eq(fwrite(buf, 1, (size_t)(size - name_len), fp), size - name_len);
+		fclose(fp);
+	}
+	ck_assert_msg(mc_coreset_load(&back, path, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coreset_n_class_names(back), 0);
+	ck_assert_mem_eq(mc_coreset_importance(back), mc_coreset_importance(cs),
+	                 300 * sizeof(double));
+	mc_coreset_free(back);
+	free(buf);
+	unlink(path);
+	free(path);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("coreset");
@@ -929,6 +1002,7 @@ static Suite *s_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_importance_matches_definition);
+	tcase_add_test(tc, test_class_names);
 	tcase_add_test(tc, test_importance_per_chunk_blocks);
 	tcase_add_test(tc, test_importance_rank_deficient);
 	tcase_add_test(tc, test_qr_basis_agrees);

@@ -140,18 +140,18 @@ tend to score high, because the rest of the class does not explain them.
 """),
     code(SETUP_DEMO),
     code(PICK),
-    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning")
+    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning", classes=ds.classes)
 svc.build(Z, y)
 svc'''),
     md("The most important samples of the class of interest: the first ones to review."),
-    code('''top = svc.get_cleaning_samples(class_size={pick["predicted_index"]: 24})
+    code('''top = svc.get_cleaning_samples(class_size={pick["predicted"]: 24})
 grid(ds, top, title="Most important")'''),
     md("""
 For contrast, the least important ones: they should look like textbook members of
 the class. `set_seen_indication(false)` forgets that the first batch was shown.
 """),
     code('''svc.set_seen_indication(false)
-everything = svc.get_cleaning_samples(class_size={pick["predicted_index"]: "all"})
+everything = svc.get_cleaning_samples(class_size={pick["predicted"]: "all"})
 n = len(everything["idx"])
 grid(ds, everything["idx"][n - 12:], importance=everything["importance"][n - 12:], title="Least important")'''),
 ]
@@ -266,9 +266,9 @@ cm'''),
 pick = cm.pick_class()
 pick'''),
     md("## Importance from the coreset service"),
-    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning")
+    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning", classes=ds.classes)
 svc.build(Z, y)
-top = svc.get_cleaning_samples(class_size={pick["predicted_index"]: 18})
+top = svc.get_cleaning_samples(class_size={pick["predicted"]: 18})
 grid(ds, top, title="Most important samples of the class of interest")'''),
     md("""
 ## Clean, iteration by iteration
@@ -328,9 +328,9 @@ cm = confusion_matrix(y, clf.predict(Z), classes=ds.classes)
 cm'''),
     code('''orange = ds.class_index("orange")
 ds.count("orange")'''),
-    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning")
+    code('''svc = CoresetTreeServiceLG(optimized_for="cleaning", classes=ds.classes)
 svc.build(Z, y)
-top = svc.get_cleaning_samples(class_size={orange: 12})
+top = svc.get_cleaning_samples(class_size={"orange": 12})
 grid(ds, top, title="oranges most worth a look")'''),
 ]
 

@@ -161,6 +161,20 @@ size_t mc_coreset_n_levels(const mc_coreset *cs);
 size_t mc_coreset_chunk_size(const mc_coreset *cs);
 const mc_coreset_params *mc_coreset_get_params(const mc_coreset *cs);
 
+/* Optional class names, by class index: they let callers name classes
+ * (class_size={"orange": 60}) and are saved with the service. Setting
+ * copies names[0..n) and replaces any earlier ones; fails with
+ * MC_ERR_INVALID on an empty or repeated name, leaving cs unchanged. */
+int mc_coreset_set_class_names(mc_coreset *cs, const char *const *names, size_t n,
+                               mc_error *err);
+size_t mc_coreset_n_class_names(const mc_coreset *cs);
+/* Name of class k, or NULL when it has none. Borrowed. */
+const char *mc_coreset_class_name(const mc_coreset *cs, size_t k);
+/* Class index of a name. Fails with MC_ERR_NOTFOUND, naming the known
+ * classes, when the name is unknown or the service has no names. */
+int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out,
+                            mc_error *err);
+
 /* Borrowed arrays of n entries, valid until the next call that changes cs:
  * labels, weights, importance (0 for removed samples), feature row i. */
 const int64_t *mc_coreset_labels(const mc_coreset *cs);
