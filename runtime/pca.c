@@ -26,6 +26,7 @@ typedef struct s_src {
 	const mc_rows *rows;
 	size_t n, d, chunk;
 	double *buf;             /* chunk x d */
+	int single;              /* float32 source: single-precision BLAS */
 } s_src;
 
 /* The model being built by a fit; moved into mc_pca on success. */
@@ -94,6 +95,7 @@ static int s_src_init(s_src *s, const mc_matrix *m, const mc_rows *rows, size_t 
 	s->rows = rows;
 	s->n = m != NULL ? m->rows : rows->rows;
 	s->d = m != NULL ? m->cols : rows->cols;
+	s->single = m == NULL && rows->single;
 	if (s->d == 0)
 		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has no columns");
 	s->chunk = chunk;
@@ -137,13 +139,117 @@ static int s_src_get(s_src *s, size_t r0, size_t m, const double **ptr, size_t *
 	return 0;
 }
 
+/* The per-row loops take restrict pointers so that the compiler vectorizes
+ * them. */
+static void s_sub_row(double *restrict out, const double *restrict row,
+                      const double *restrict center, size_t d)
+{
+	for (size_t j = 0; j < d; j++)
+		out[j] = row[j] - center[j];
+}
+
+/* sum += v, sq += v * v, elementwise */
+static void s_add_moments(double *restrict sum, double *restrict sq, const double *restrict v,
+                          size_t d)
+{
+	for (size_t j = 0; j < d; j++) {
+		sum[j] += v[j];
+		sq[j] += v[j] * v[j];
+	}
+}
+
+/* One row of the single-precision path: v = row - center, summed into sum
+ * and sq in double, stored as float. */
+static void s_center_moments_f(float *restrict out, double *restrict sum, double *restrict sq,
+                               const double *restrict row, const double *restrict center,
+                               size_t d)
+{
+	for (size_t j = 0; j < d; j++) {
+		double v = row[j] - center[j];
+		sum[j] += v;
+		sq[j] += v * v;
+		out[j] = (float)v;
+	}
+}
+
 /* tmp (m x d, compact) = rows - center */
 static void s_center(double *tmp, const double *rows, size_t stride, size_t m, size_t d,
                      const double *center)
 {
 	for (size_t i = 0; i < m; i++)
-		for (size_t j = 0; j < d; j++)
-			tmp[i * d + j] = rows[i * stride + j] - center[j];
+		s_sub_row(tmp + i * d, rows + i * stride, center, d);
+}
+
+static void s_to_float(float *restrict dst, const double *restrict src, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		dst[k] = (float)src[k];
+}
+
+/* Scores of centered rows: out (m x k, leading dimension ld) = tmp (m x d,
+ * compact) C' for the k x d components C, in double, or in single precision
+ * through p when p->cf holds C as floats. */
+typedef struct s_proj {
+	float *cf, *tf, *of;     /* k x d, chunk x d, chunk x k; NULL: double */
+} s_proj;
+
+static int s_proj_init(s_proj *p, const s_src *s, const mc_matrix *C)
+{
+	size_t k = C->rows, d = C->cols;
+
+	memset(p, 0, sizeof *p);
+	if (!s->single)
+		return 0;
+	p->cf = malloc(k * d * sizeof *p->cf);
+	p->tf = malloc(s->chunk * d * sizeof *p->tf);
+	p->of = malloc(s->chunk * k * sizeof *p->of);
+	if (p->cf == NULL || p->tf == NULL || p->of == NULL)
+		return -1;
+	for (size_t c = 0; c < k; c++)
+		s_to_float(p->cf + c * d, C->data + c * C->stride, d);
+	return 0;
+}
+
+static void s_proj_free(s_proj *p)
+{
+	free(p->cf);
+	free(p->tf);
+	free(p->of);
+}
+
+static void s_sub_row_f(float *restrict out, const double *restrict row,
+                        const double *restrict center, size_t d)
+{
+	for (size_t j = 0; j < d; j++)
+		out[j] = (float)(row[j] - center[j]);
+}
+
+static void s_to_double(double *restrict dst, const float *restrict src, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		dst[k] = (double)src[k];
+}
+
+/* Scores of rows (m x d, leading dimension stride) centered by center;
+ * tmp holds m x d doubles. */
+static void s_project(const s_proj *p, const double *rows, size_t stride, size_t m,
+                      const double *center, double *tmp, const mc_matrix *C, double *out,
+                      size_t ld)
+{
+	size_t k = C->rows, d = C->cols;
+
+	if (p->cf == NULL) {
+		s_center(tmp, rows, stride, m, d, center);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0,
+		            tmp, (int)d, C->data, (int)C->stride, 0.0, out, (int)ld);
+		return;
+	}
+	for (size_t i = 0; i < m; i++)
+		s_sub_row_f(p->tf + i * d, rows + i * stride, center, d);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0f, p->tf,
+	            (int)d, p->cf, (int)d, 0.0f, p->of, (int)k);
+	for (size_t i = 0; i < m; i++)
+		s_to_double(out + i * ld, p->of + i * k, k);
 }
 
 static int s_interrupted(const mc_progress *prog, size_t done, size_t total,
@@ -162,9 +268,15 @@ static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
 	size_t n = s->n, d = s->d;
 	double *shift = calloc(d, sizeof *shift), *sum = calloc(d, sizeof *sum);
 	double *sq = calloc(d, sizeof *sq), *tmp = malloc(s->chunk * d * sizeof *tmp);
+	float *tf = NULL, *cf = NULL;
 	int rc = 0;
 
-	if (shift == NULL || sum == NULL || sq == NULL || tmp == NULL) {
+	if (s->single && cov != NULL) {
+		tf = malloc(s->chunk * d * sizeof *tf);
+		cf = malloc(d * d * sizeof *cf);
+	}
+	if (shift == NULL || sum == NULL || sq == NULL || tmp == NULL ||
+	    (s->single && cov != NULL && (tf == NULL || cf == NULL))) {
 		rc = s_nomem(err, "the covariance");
 		goto cleanup;
 	}
@@ -185,15 +297,25 @@ static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
 				for (size_t j = 0; j < d; j++)
 					shift[j] += rows[i * stride + j] / (double)m;
 		}
-		s_center(tmp, rows, stride, m, d, shift);
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < d; j++) {
-				sum[j] += tmp[i * d + j];
-				sq[j] += tmp[i * d + j] * tmp[i * d + j];
-			}
-		if (cov != NULL)
+		if (tf != NULL) {
+			for (size_t i = 0; i < m; i++)
+				s_center_moments_f(tf + i * d, sum, sq, rows + i * stride, shift, d);
+		} else {
+			s_center(tmp, rows, stride, m, d, shift);
+			for (size_t i = 0; i < m; i++)
+				s_add_moments(sum, sq, tmp + i * d, d);
+		}
+		if (cov != NULL && tf != NULL) {
+			/* each chunk's products in single precision, their sum in double */
+			cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0f, tf,
+			            (int)d, 0.0f, cf, (int)d);
+			for (size_t j = 0; j < d; j++)
+				for (size_t l = j; l < d; l++)
+					cov[j * d + l] += (double)cf[j * d + l];
+		} else if (cov != NULL) {
 			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, tmp,
 			            (int)d, 1.0, cov, (int)d);
+		}
 	}
 	*total_var = 0.0;
 	for (size_t j = 0; j < d; j++) {
@@ -210,7 +332,28 @@ cleanup:
 	free(sum);
 	free(sq);
 	free(tmp);
+	free(tf);
+	free(cf);
 	return rc;
+}
+
+/* For svd_flip: per column, the largest |v| so far and the value there (the
+ * first of equal ones), written as selects so that it vectorizes. */
+static void s_track_max(double *restrict best, double *restrict at_best,
+                        const double *restrict v, size_t k)
+{
+	for (size_t c = 0; c < k; c++) {
+		double a = fabs(v[c]);
+		int take = a > best[c];
+		best[c] = take ? a : best[c];
+		at_best[c] = take ? v[c] : at_best[c];
+	}
+}
+
+static void s_mul_row(double *restrict row, const double *restrict by, size_t k)
+{
+	for (size_t c = 0; c < k; c++)
+		row[c] *= by[c];
 }
 
 /* The pass that fixes signs (scikit-learn's svd_flip on the scores) and,
@@ -220,13 +363,14 @@ static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress 
 {
 	size_t n = s->n, d = s->d, k = f->k;
 	double *tmp = malloc(s->chunk * d * sizeof *tmp), *sc = NULL;
-	double *best = calloc(k, sizeof *best);
-	int *neg = calloc(k, sizeof *neg);
+	double *best = calloc(3 * k, sizeof *best), *at_best = best + k, *sign = best + 2 * k;
+	s_proj pj;
 	int rc = 0;
 
 	if (scores == NULL)
 		sc = malloc(s->chunk * k * sizeof *sc);
-	if (tmp == NULL || best == NULL || neg == NULL || (scores == NULL && sc == NULL)) {
+	if (s_proj_init(&pj, s, f->components) != 0 || tmp == NULL || best == NULL ||
+	    (scores == NULL && sc == NULL)) {
 		rc = s_nomem(err, "the scores");
 		goto cleanup;
 	}
@@ -240,33 +384,26 @@ static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress 
 			rc = s_src_get(s, r0, m, &rows, &stride, err);
 		if (rc != 0)
 			goto cleanup;
-		s_center(tmp, rows, stride, m, d, f->mean);
 		out = scores != NULL ? scores->data + r0 * scores->stride : sc;
 		ld = scores != NULL ? scores->stride : k;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0,
-		            tmp, (int)d, f->components->data, (int)f->components->stride, 0.0, out,
-		            (int)ld);
+		s_project(&pj, rows, stride, m, f->mean, tmp, f->components, out, ld);
 		for (size_t i = 0; i < m; i++)
-			for (size_t c = 0; c < k; c++)
-				if (fabs(out[i * ld + c]) > best[c]) {
-					best[c] = fabs(out[i * ld + c]);
-					neg[c] = out[i * ld + c] < 0.0;
-				}
+			s_track_max(best, at_best, out + i * ld, k);
 	}
 	for (size_t c = 0; c < k; c++) {
-		if (!neg[c])
-			continue;
-		for (size_t j = 0; j < d; j++)
-			MC_AT(f->components, c, j) = -MC_AT(f->components, c, j);
-		if (scores != NULL)
-			for (size_t i = 0; i < n; i++)
-				MC_AT(scores, i, c) = -MC_AT(scores, i, c);
+		sign[c] = at_best[c] < 0.0 ? -1.0 : 1.0;
+		if (sign[c] < 0)
+			for (size_t j = 0; j < d; j++)
+				MC_AT(f->components, c, j) = -MC_AT(f->components, c, j);
 	}
+	if (scores != NULL)
+		for (size_t i = 0; i < n; i++)
+			s_mul_row(scores->data + i * scores->stride, sign, k);
 cleanup:
+	s_proj_free(&pj);
 	free(tmp);
 	free(sc);
 	free(best);
-	free(neg);
 	return rc;
 }
 
@@ -572,9 +709,11 @@ static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *
 	s_src s;
 	mc_matrix *scores = NULL;
 	double *tmp = NULL;
+	s_proj pj;
 	int rc;
 
 	*out = NULL;
+	memset(&pj, 0, sizeof pj);
 	if (!pca->fitted)
 		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
 	rc = s_src_init(&s, X, rows, pca->p.chunk_rows, err);
@@ -586,7 +725,7 @@ static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *
 		goto cleanup;
 	}
 	tmp = malloc(s.chunk * s.d * sizeof *tmp);
-	if (tmp == NULL) {
+	if (tmp == NULL || s_proj_init(&pj, &s, pca->components) != 0) {
 		rc = s_nomem(err, "a chunk of rows");
 		goto cleanup;
 	}
@@ -600,17 +739,16 @@ static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *
 			rc = s_src_get(&s, r0, m, &src, &stride, err);
 		if (rc != 0)
 			break;
-		s_center(tmp, src, stride, m, s.d, pca->mean);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)pca->k, (int)s.d,
-		            1.0, tmp, (int)s.d, pca->components->data,
-		            (int)pca->components->stride, 0.0, scores->data + r0 * scores->stride,
-		            (int)scores->stride);
+		s_project(&pj, src, stride, m, pca->mean, tmp, pca->components,
+		          scores->data + r0 * scores->stride,
+		          scores->stride);
 	}
 	if (rc == 0) {
 		*out = scores;
 		scores = NULL;
 	}
 cleanup:
+	s_proj_free(&pj);
 	mc_matrix_free(scores);
 	free(tmp);
 	free(s.buf);

@@ -67,7 +67,8 @@ static void s_check_model(const mc_pca *pca, const mc_matrix *scores, json_t *ro
 	free(evr);
 }
 
-/* _i: 0 exact in memory, 1 exact streamed, 2 randomized, 3 randomized streamed */
+/* _i: 0 exact in memory, 1 exact streamed, 2 randomized, 3 randomized streamed,
+ * 4 exact streamed from a float32 source (single precision) */
 START_TEST(test_matches_sklearn)
 {
 	json_t *root = fx_load("pca.json");
@@ -76,16 +77,19 @@ START_TEST(test_matches_sklearn)
 	mc_pca_params p;
 	mc_pca *pca = NULL;
 	src_ctx ctx = { X, (size_t)-1, 0 };
-	mc_rows rows = { X->rows, X->cols, s_read, &ctx };
+	mc_rows rows = { X->rows, X->cols, s_read, &ctx, 0 };
 	mc_error err = { 0 };
-	int streamed = _i % 2, randomized = _i / 2;
-	const char *label[] = { "exact", "exact streamed", "randomized", "randomized streamed" };
+	int streamed = _i % 2 || _i == 4, randomized = _i == 2 || _i == 3, single = _i == 4;
+	const char *label[] = { "exact", "exact streamed", "randomized", "randomized streamed",
+		                "exact streamed single" };
+	double tol = single ? 1e-4 : randomized ? 1e-6 : 1e-9, far = 0;
 
 	mc_pca_params_init(&p);
 	p.n_components = (size_t)fx_num(root, "n_components");
 	p.solver = randomized ? MC_PCA_RANDOMIZED : MC_PCA_EXACT;
 	p.chunk_rows = streamed ? 7 : 0;
 	p.n_iter = 6;
+	rows.single = single;
 	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
 	if (streamed)
 		ck_assert_msg(mc_pca_fit_transform_rows(&scores, pca, &rows, NULL, &err) == 0, "%s",
@@ -94,14 +98,21 @@ START_TEST(test_matches_sklearn)
 		ck_assert_msg(mc_pca_fit_transform(&scores, pca, X, NULL, &err) == 0, "%s", err.text);
 	if (streamed)
 		ck_assert_uint_ge(ctx.calls, 8);
-	s_check_model(pca, scores, root, randomized ? 1e-6 : 1e-9, label[_i]);
-	/* transform of the training data equals fit_transform's scores */
+	s_check_model(pca, scores, root, tol, label[_i]);
+	/* transform of the training data equals fit_transform's scores (the
+	 * matrix X is float64: transform runs in double) */
 	ck_assert_int_eq(mc_pca_transform(&again, pca, X, NULL, &err), 0);
-	for (size_t i = 0; i < X->rows * p.n_components; i++)
-		fx_assert_close(again->data[i], scores->data[i], 1e-9, "transform vs fit_transform");
+	for (size_t i = 0; i < X->rows * p.n_components; i++) {
+		double dv = fabs(again->data[i] - scores->data[i]);
+		far = dv > far ? dv : far;
+		fx_assert_close(again->data[i], scores->data[i], tol, "transform vs fit_transform");
+	}
+	/* single precision really ran: its scores are not double's to the bit */
+	if (single)
+		ck_assert_msg(far > 1e-12, "single-precision scores equal double's (%g)", far);
 	/* fit alone gives the same components */
 	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
-	s_check_model(pca, scores, root, randomized ? 1e-6 : 1e-9, label[_i]);
+	s_check_model(pca, scores, root, tol, label[_i]);
 	mc_matrix_free(scores);
 	mc_matrix_free(again);
 	mc_matrix_free(X);
@@ -124,7 +135,7 @@ START_TEST(test_errors)
 	mc_pca_params p;
 	mc_pca *pca = NULL;
 	src_ctx ctx = { X, 23, 0 };
-	mc_rows rows = { X->rows, X->cols, s_read, &ctx };
+	mc_rows rows = { X->rows, X->cols, s_read, &ctx, 0 };
 	mc_progress stop = { s_stop_now, NULL };
 	mc_error err = { 0 };
 	double keep;
@@ -187,7 +198,7 @@ static Suite *s_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_matches_sklearn, 0, 4);
+	tcase_add_loop_test(tc, test_matches_sklearn, 0, 5);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	return s;

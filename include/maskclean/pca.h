@@ -24,11 +24,16 @@
  * (maskclean/npy.h) has this shape. */
 typedef int (*mc_rows_fn)(void *ctx, size_t r0, size_t n, double *out, mc_error *err);
 
-/* A row source: rows x cols values read through read(ctx, ...). */
+/* A row source: rows x cols values read through read(ctx, ...). single:
+ * the values are float32 at the source (a float32 .npy file): the exact
+ * solver then computes the covariance and the projections with
+ * single-precision BLAS, summing chunks in double, as scikit-learn computes
+ * in its input's precision; otherwise everything runs in double. */
 typedef struct mc_rows {
 	size_t rows, cols;
 	mc_rows_fn read;
 	void *ctx;
+	int single;
 } mc_rows;
 
 typedef enum mc_pca_solver { MC_PCA_EXACT = 0, MC_PCA_RANDOMIZED } mc_pca_solver;
