@@ -15,7 +15,10 @@
  *                                                   as PCA() in a notebook reads
  *                                                   them: float32 files streamed
  *                                                   (single precision), float64
- *                                                   loaded */
+ *                                                   loaded
+ *   learn_driver pca-stream FILE.npy K              PCA-K fit_transform of a float32
+ *                                                   file, streamed; reports the
+ *                                                   peak resident memory */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +167,10 @@ static int s_pca_fmnist(const char *dir, const char *out, size_t k)
 
 static int s_npy_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 {
-	return mc_npy_read_rows(ctx, r0, n, out, err);
+	int rc = mc_npy_read_rows(ctx, r0, n, out, err);
+
+	mc_npy_release_rows(ctx, r0, n);
+	return rc;
 }
 
 /* Fit-transforms (train) or transforms (test) one .npy file; returns the
@@ -219,6 +225,58 @@ static int s_pca_npy(const char *train, const char *test, size_t k)
 	printf("{\"pca_fit_transform_s\": %.4f, \"pca_transform_test_s\": %.4f, "
 	       "\"explained_variance_ratio_sum\": %.17g}\n", t1, t2, evr);
 	mc_pca_free(pca);
+	return 0;
+}
+
+/* Peak resident memory (VmHWM) in bytes. */
+static double s_peak_rss(void)
+{
+	char line[256];
+	double kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = atof(line + 6);
+	if (f != NULL)
+		fclose(f);
+	return kb * 1024;
+}
+
+static int s_pca_stream(const char *path, size_t k)
+{
+	mc_npy *npy = NULL;
+	mc_matrix *Z = NULL;
+	mc_pca_params p;
+	mc_pca *pca = NULL;
+	mc_error err = { 0 };
+	double t0, t1, evr = 0.0;
+
+	if (mc_npy_open(&npy, path, &err) != 0)
+		s_die(&err);
+	if (mc_npy_dtype_of(npy) != MC_NPY_F4) {
+		fprintf(stderr, "%s: expected float32\n", path);
+		return 1;
+	}
+	mc_pca_params_init(&p);
+	p.n_components = k;
+	if (mc_pca_new(&pca, &p, &err) != 0)
+		s_die(&err);
+	{
+		mc_rows src = { mc_npy_rows(npy), mc_npy_cols(npy), s_npy_read, npy, 1 };
+		t0 = s_now();
+		if (mc_pca_fit_transform_rows(&Z, pca, &src, NULL, &err) != 0)
+			s_die(&err);
+		t1 = s_now();
+	}
+	for (size_t c = 0; c < k; c++)
+		evr += mc_pca_explained_variance_ratio(pca)[c];
+	printf("{\"fit_transform_s\": %.3f, \"peak_rss\": %.0f, \"scores_bytes\": %.0f, "
+	       "\"explained_variance_ratio_sum\": %.17g}\n", t1 - t0, s_peak_rss(),
+	       (double)Z->rows * Z->cols * sizeof(double), evr);
+	mc_matrix_free(Z);
+	mc_pca_free(pca);
+	mc_npy_free(npy);
 	return 0;
 }
 
@@ -431,6 +489,8 @@ static int s_compare(const char *out, const char *xpath, const char *ypath, size
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "pca-stream") == 0)
+		return s_pca_stream(argv[2], (size_t)atol(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "pca-npy") == 0)
 		return s_pca_npy(argv[2], argv[3], (size_t)atol(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "pca-fmnist") == 0)

@@ -203,7 +203,10 @@ static int s_pca_new(mc_call *call, mc_value **out, mc_error *err)
  * reduced in single precision. */
 static int s_npy_rows(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 {
-	return mc_npy_read_rows(ctx, r0, n, out, err);
+	int rc = mc_npy_read_rows(ctx, r0, n, out, err);
+
+	mc_npy_release_rows(ctx, r0, n);
+	return rc;
 }
 
 static int s_stream_source(mc_call *call, const char *name, mc_rows *src)

@@ -434,6 +434,22 @@ int mc_npy_read_rows(const mc_npy *npy, size_t r0, size_t n, double *out, mc_err
 	return s_convert(npy, r0 * npy->cols, n * npy->cols, out, err);
 }
 
+void mc_npy_release_rows(const mc_npy *npy, size_t r0, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+	size_t width = npy->cols * (size_t)npy->dtype;
+
+	if (npy->map == NULL || r0 >= npy->rows || n == 0)
+		return;
+	if (n > npy->rows - r0)
+		n = npy->rows - r0;
+	/* whole pages inside the rows only: the neighbours stay mapped */
+	a = ((uintptr_t)(npy->data + r0 * width) + page - 1) / page * page;
+	b = (uintptr_t)(npy->data + (r0 + n) * width) / page * page;
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 int mc_npy_view(const mc_npy *npy, mc_matrix *view, mc_error *err)
 {
 	if (npy->dtype != MC_NPY_F8)

@@ -220,6 +220,66 @@ static void tmp_path(char *buf, size_t cap, const char *name)
 	snprintf(buf, cap, "%s/tests/npy-%ld-%s", dir != NULL ? dir : "/tmp", (long)getpid(), name);
 }
 
+/* Resident memory of this process in bytes (/proc/self/statm). */
+static long s_rss(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%ld %ld", &pages, &rss), 2);
+	fclose(f);
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+/* Streaming: rows copied out and released leave the process's resident
+ * memory, and read back the same. */
+START_TEST(test_release_rows)
+{
+	const size_t n = 10000, d = 512; /* 41 MB of float64 */
+	char path[] = "/tmp/check_npy_release_XXXXXX";
+	mc_matrix *m = NULL;
+	mc_npy *npy = NULL;
+	double *row = malloc(d * sizeof *row);
+	long before, read_all, released;
+	mc_error err;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_matrix_new(&m, n, d, &err), 0);
+	for (size_t k = 0; k < n * d; k++)
+		m->data[k] = (double)k * 0.5;
+	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
+	ck_assert_int_eq(mc_npy_open(&npy, path, &err), 0);
+	before = s_rss();
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(mc_npy_read_rows(npy, i, 1, row, &err), 0);
+		ck_assert(row[d - 1] == m->data[i * d + d - 1]);
+	}
+	read_all = s_rss();
+	mc_npy_release_rows(npy, 0, n);
+	released = s_rss();
+	ck_assert_msg(read_all - before > 30l << 20, "reading mapped %ld bytes", read_all - before);
+	ck_assert_msg(read_all - released > 30l << 20, "releasing unmapped %ld bytes",
+	              read_all - released);
+	/* read again: the same values, from the page cache */
+	for (size_t i = 0; i < n; i += 97) {
+		ck_assert_int_eq(mc_npy_read_rows(npy, i, 1, row, &err), 0);
+		ck_assert_mem_eq(row, m->data + i * d, d * sizeof *row);
+	}
+	mc_npy_release_rows(npy, n, 5);   /* past the end: nothing */
+	mc_npy_release_rows(npy, n - 1, 9);
+	ck_assert_int_eq(mc_npy_read_rows(npy, n - 1, 1, row, &err), 0);
+	ck_assert_mem_eq(row, m->data + (n - 1) * d, d * sizeof *row);
+	mc_npy_free(npy);
+	mc_matrix_free(m);
+	free(row);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_save_round_trip)
 {
 	mc_error err;
@@ -285,6 +345,7 @@ static Suite *npy_suite(void)
 	tcase_add_test(tc, test_check_rows_message);
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_save_round_trip);
+	tcase_add_test(tc, test_release_rows);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -66,6 +66,12 @@ const char *mc_npy_path(const mc_npy *npy);       /* as given to open; borrowed 
  * repeatedly: this is how a 848k x 2048 float32 file is streamed. */
 int mc_npy_read_rows(const mc_npy *npy, size_t r0, size_t n, double *out, mc_error *err);
 
+/* Tells the kernel that rows [r0, r0+n) were copied out and their pages
+ * can leave the process (a later read maps them in again, from the page
+ * cache or the file): a stream over a 6.9 GB file then keeps a chunk
+ * resident, not the file. No effect on data that is not mapped. */
+void mc_npy_release_rows(const mc_npy *npy, size_t r0, size_t n);
+
 /* Fills *view with a zero-copy matrix over the mapped data (owns = 0,
  * stride = cols). Valid while npy lives; never write through it (the map is
  * read-only). Only for '<f8' files: fails with MC_ERR_TYPE for '<f4'
