@@ -16,9 +16,9 @@
  *                                                   them: float32 files streamed
  *                                                   (single precision), float64
  *                                                   loaded
- *   learn_driver pca-stream FILE.npy K              PCA-K fit_transform of a float32
- *                                                   file, streamed; reports the
- *                                                   peak resident memory */
+ *   learn_driver pca-stream FILE.npy K              PCA-K fit_transform of one file
+ *                                                   (as pca-npy); reports the peak
+ *                                                   resident memory */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,19 +165,11 @@ static int s_pca_fmnist(const char *dir, const char *out, size_t k)
 	return 0;
 }
 
-static int s_npy_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
-{
-	int rc = mc_npy_read_rows(ctx, r0, n, out, err);
-
-	mc_npy_release_rows(ctx, r0, n);
-	return rc;
-}
-
 /* Fit-transforms (train) or transforms (test) one .npy file; returns the
- * seconds (scikit-learn's side is timed on arrays already in memory: a
+ * seconds, and the size of the scores in *scores_bytes when not NULL (scikit-learn's side is timed on arrays already in memory: a
  * float32 file is memory-mapped and read as it streams, from the page
  * cache once warm). */
-static double s_pca_npy_one(mc_pca *pca, const char *path, int fit)
+static double s_pca_npy_one(mc_pca *pca, const char *path, int fit, double *scores_bytes)
 {
 	mc_npy *npy = NULL;
 	mc_matrix *X = NULL, *Z = NULL;
@@ -188,7 +180,7 @@ static double s_pca_npy_one(mc_pca *pca, const char *path, int fit)
 	if (mc_npy_open(&npy, path, &err) != 0)
 		s_die(&err);
 	if (mc_npy_dtype_of(npy) == MC_NPY_F4) {
-		mc_rows src = { mc_npy_rows(npy), mc_npy_cols(npy), s_npy_read, npy, 1 };
+		mc_rows src = { mc_npy_rows(npy), mc_npy_cols(npy), mc_npy_stream_rows, npy, 1 };
 		rc = fit ? mc_pca_fit_transform_rows(&Z, pca, &src, NULL, &err)
 		         : mc_pca_transform_rows(&Z, pca, &src, NULL, &err);
 	} else {
@@ -201,6 +193,8 @@ static double s_pca_npy_one(mc_pca *pca, const char *path, int fit)
 	if (rc != 0)
 		s_die(&err);
 	t = s_now() - t0;
+	if (scores_bytes != NULL)
+		*scores_bytes = (double)Z->rows * Z->cols * sizeof(double);
 	mc_matrix_free(X);
 	mc_matrix_free(Z);
 	mc_npy_free(npy);
@@ -218,8 +212,8 @@ static int s_pca_npy(const char *train, const char *test, size_t k)
 	p.n_components = k;
 	if (mc_pca_new(&pca, &p, &err) != 0)
 		s_die(&err);
-	t1 = s_pca_npy_one(pca, train, 1);
-	t2 = s_pca_npy_one(pca, test, 0);
+	t1 = s_pca_npy_one(pca, train, 1, NULL);
+	t2 = s_pca_npy_one(pca, test, 0, NULL);
 	for (size_t c = 0; c < k; c++)
 		evr += mc_pca_explained_variance_ratio(pca)[c];
 	printf("{\"pca_fit_transform_s\": %.4f, \"pca_transform_test_s\": %.4f, "
@@ -245,38 +239,21 @@ static double s_peak_rss(void)
 
 static int s_pca_stream(const char *path, size_t k)
 {
-	mc_npy *npy = NULL;
-	mc_matrix *Z = NULL;
 	mc_pca_params p;
 	mc_pca *pca = NULL;
 	mc_error err = { 0 };
-	double t0, t1, evr = 0.0;
+	double t, bytes = 0, evr = 0.0;
 
-	if (mc_npy_open(&npy, path, &err) != 0)
-		s_die(&err);
-	if (mc_npy_dtype_of(npy) != MC_NPY_F4) {
-		fprintf(stderr, "%s: expected float32\n", path);
-		return 1;
-	}
 	mc_pca_params_init(&p);
 	p.n_components = k;
 	if (mc_pca_new(&pca, &p, &err) != 0)
 		s_die(&err);
-	{
-		mc_rows src = { mc_npy_rows(npy), mc_npy_cols(npy), s_npy_read, npy, 1 };
-		t0 = s_now();
-		if (mc_pca_fit_transform_rows(&Z, pca, &src, NULL, &err) != 0)
-			s_die(&err);
-		t1 = s_now();
-	}
+	t = s_pca_npy_one(pca, path, 1, &bytes);
 	for (size_t c = 0; c < k; c++)
 		evr += mc_pca_explained_variance_ratio(pca)[c];
 	printf("{\"fit_transform_s\": %.3f, \"peak_rss\": %.0f, \"scores_bytes\": %.0f, "
-	       "\"explained_variance_ratio_sum\": %.17g}\n", t1 - t0, s_peak_rss(),
-	       (double)Z->rows * Z->cols * sizeof(double), evr);
-	mc_matrix_free(Z);
+	       "\"explained_variance_ratio_sum\": %.17g}\n", t, s_peak_rss(), bytes, evr);
 	mc_pca_free(pca);
-	mc_npy_free(npy);
 	return 0;
 }
 

@@ -201,14 +201,6 @@ static int s_pca_new(mc_call *call, mc_value **out, mc_error *err)
 
 /* A float32 Embeddings file is streamed in chunks (never copied whole), and
  * reduced in single precision. */
-static int s_npy_rows(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
-{
-	int rc = mc_npy_read_rows(ctx, r0, n, out, err);
-
-	mc_npy_release_rows(ctx, r0, n);
-	return rc;
-}
-
 static int s_stream_source(mc_call *call, const char *name, mc_rows *src)
 {
 	const mc_npy *npy = mc_embeddings_npy(mc_arg(call, name));
@@ -217,7 +209,7 @@ static int s_stream_source(mc_call *call, const char *name, mc_rows *src)
 		return 0;
 	src->rows = mc_npy_rows(npy);
 	src->cols = mc_npy_cols(npy);
-	src->read = s_npy_rows;
+	src->read = mc_npy_stream_rows;
 	src->ctx = (void *)npy;
 	src->single = 1;
 	return 1;

@@ -395,12 +395,6 @@ static void s_scale_row(double *restrict dst, const double *restrict src, double
 		dst[j] = sc * src[j];
 }
 
-static void s_to_float(float *restrict dst, const double *restrict src, size_t count)
-{
-	for (size_t k = 0; k < count; k++)
-		dst[k] = (float)src[k];
-}
-
 /* Squared norm of a float vector, summed in double by four interleaved
  * partial sums (a single sum is one long chain of dependent additions). */
 static double s_sumsq_f(const float *x, size_t p)
@@ -522,8 +516,8 @@ static int s_leverage_cholqr(double *A, size_t n, size_t p, double *lev, double 
 	if (LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'L', 'N', (lapack_int)p, G, (lapack_int)p,
 	                   &rcond) == 0 && rcond >= 1e-4) {
 		float *Af = fw, *Rf = fw + n * p;
-		s_to_float(Af, A, n * p);
-		s_to_float(Rf, G, p * p);
+		mc_to_float(Af, A, n * p);
+		mc_to_float(Rf, G, p * p);
 		cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
 		            (int)n, (int)p, 1.0f, Rf, (int)p, Af, (int)p);
 		for (size_t i = 0; i < n; i++)

@@ -444,8 +444,7 @@ static int s_data_term(s_problem *pb, s_parts *ps, double *f_out)
 	double f = 0.0;
 
 	if (pb->fast)
-		for (size_t j = 0; j < kd; j++)
-			pb->Wf[j] = (float)pb->W[j];
+		mc_to_float(pb->Wf, pb->W, kd);
 	if (ps->count > 1)
 		openblas_set_num_threads(1);
 	for (size_t t = 1; t < ps->count; t++, started++)

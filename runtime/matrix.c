@@ -134,3 +134,15 @@ size_t mc_matrix_find_nonfinite(const mc_matrix *m)
 	}
 	return (size_t)-1;
 }
+
+void mc_to_float(float *restrict dst, const double *restrict src, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		dst[k] = (float)src[k];
+}
+
+void mc_to_double(double *restrict dst, const float *restrict src, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		dst[k] = (double)src[k];
+}

@@ -324,38 +324,10 @@ static int s_nonfinite(const mc_npy *npy, size_t k, double v, mc_error *err)
 }
 
 /* Converts elements [k0, k0+n) into out (may be NULL: check only). */
-/* out[0..m) = the float32 values at src; returns whether all are finite. */
-static int s_f4_block(double *restrict out, const unsigned char *restrict src, size_t m)
-{
-	float probe = 0.0f;
-
-	for (size_t i = 0; i < m; i++) {
-		float f;
-		memcpy(&f, src + i * 4, 4);
-		out[i] = f;
-		probe += f * 0.0f;
-	}
-	return probe == 0.0f;
-}
-
 static int s_convert(const mc_npy *npy, size_t k0, size_t n, double *out, mc_error *err)
 {
 	size_t i;
 
-	if (npy->dtype == MC_NPY_F4 && out != NULL) {
-		/* The common case first, in blocks the compiler vectorizes: convert,
-		 * and sum f * 0, which is NaN only when some f is infinite or NaN;
-		 * then the element loop below names the first one. */
-		const unsigned char *src = npy->data + k0 * 4;
-		for (i = 0; i < n;) {
-			size_t m = n - i < 4096 ? n - i : 4096;
-			if (!s_f4_block(out + i, src + i * 4, m))
-				break;
-			i += m;
-		}
-		if (i == n)
-			return 0;
-	}
 	if (npy->dtype == MC_NPY_F4) {
 		const unsigned char *src = npy->data + k0 * 4;
 		for (i = 0; i < n; i++) {
@@ -448,6 +420,14 @@ void mc_npy_release_rows(const mc_npy *npy, size_t r0, size_t n)
 	b = (uintptr_t)(npy->data + (r0 + n) * width) / page * page;
 	if (b > a)
 		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+int mc_npy_stream_rows(void *npy, size_t r0, size_t n, double *out, mc_error *err)
+{
+	int rc = mc_npy_read_rows(npy, r0, n, out, err);
+
+	mc_npy_release_rows(npy, r0, n);
+	return rc;
 }
 
 int mc_npy_view(const mc_npy *npy, mc_matrix *view, mc_error *err)

@@ -180,12 +180,6 @@ static void s_center(double *tmp, const double *rows, size_t stride, size_t m, s
 		s_sub_row(tmp + i * d, rows + i * stride, center, d);
 }
 
-static void s_to_float(float *restrict dst, const double *restrict src, size_t count)
-{
-	for (size_t k = 0; k < count; k++)
-		dst[k] = (float)src[k];
-}
-
 /* Scores of centered rows: out (m x k, leading dimension ld) = tmp (m x d,
  * compact) C' for the k x d components C, in double, or in single precision
  * through p when p->cf holds C as floats. */
@@ -206,7 +200,7 @@ static int s_proj_init(s_proj *p, const s_src *s, const mc_matrix *C)
 	if (p->cf == NULL || p->tf == NULL || p->of == NULL)
 		return -1;
 	for (size_t c = 0; c < k; c++)
-		s_to_float(p->cf + c * d, C->data + c * C->stride, d);
+		mc_to_float(p->cf + c * d, C->data + c * C->stride, d);
 	return 0;
 }
 
@@ -222,12 +216,6 @@ static void s_sub_row_f(float *restrict out, const double *restrict row,
 {
 	for (size_t j = 0; j < d; j++)
 		out[j] = (float)(row[j] - center[j]);
-}
-
-static void s_to_double(double *restrict dst, const float *restrict src, size_t count)
-{
-	for (size_t k = 0; k < count; k++)
-		dst[k] = (double)src[k];
 }
 
 /* Scores of rows (m x d, leading dimension stride) centered by center;
@@ -249,7 +237,7 @@ static void s_project(const s_proj *p, const double *rows, size_t stride, size_t
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0f, p->tf,
 	            (int)d, p->cf, (int)d, 0.0f, p->of, (int)k);
 	for (size_t i = 0; i < m; i++)
-		s_to_double(out + i * ld, p->of + i * k, k);
+		mc_to_double(out + i * ld, p->of + i * k, k);
 }
 
 static int s_interrupted(const mc_progress *prog, size_t done, size_t total,

@@ -47,4 +47,10 @@ void mc_matrix_free(mc_matrix *m);
  * every element is finite. Lets loaders report "row 12, column 3 is NaN". */
 size_t mc_matrix_find_nonfinite(const mc_matrix *m);
 
+/* dst[0..n) = src[0..n) rounded to float / widened to double (elementwise,
+ * vectorized): the single-precision paths of PCA, logistic regression and
+ * the coreset blocks. */
+void mc_to_float(float *restrict dst, const double *restrict src, size_t n);
+void mc_to_double(double *restrict dst, const float *restrict src, size_t n);
+
 #endif
