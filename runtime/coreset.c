@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "maskclean/journal.h"
+#include "maskclean/atomic_file.h"
 #include "maskclean/logreg.h"
 #include "maskclean/split.h"
 

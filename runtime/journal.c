@@ -1,5 +1,5 @@
-/* This module implements the append-only checksummed journal and atomic
- * file replacement declared in maskclean/journal.h. */
+/* This module implements the append-only checksummed journal declared in
+ * maskclean/journal.h. */
 #include "maskclean/journal.h"
 
 #include <errno.h>
@@ -250,100 +250,4 @@ void mc_journal_close(mc_journal *j)
 		close(j->fd);
 	free(j->path);
 	free(j);
-}
-
-struct mc_atomic_file {
-	int fd;
-	char *path;
-	char *tmp;
-};
-
-int mc_atomic_file_open(mc_atomic_file **out, const char *path, mc_error *err)
-{
-	mc_atomic_file *f;
-	size_t n = strlen(path);
-
-	*out = NULL;
-	f = calloc(1, sizeof *f);
-	if (f == NULL || (f->path = strdup(path)) == NULL || (f->tmp = malloc(n + 16)) == NULL) {
-		if (f)
-			free(f->path);
-		free(f);
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-	}
-	snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
-	f->fd = mkstemp(f->tmp);
-	if (f->fd < 0) {
-		int e = errno;
-		free(f->tmp);
-		free(f->path);
-		free(f);
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(e));
-	}
-	if (fchmod(f->fd, 0644) != 0) {
-		/* Keep mkstemp's 0600; not fatal. */
-	}
-	*out = f;
-	return 0;
-}
-
-int mc_atomic_file_write(mc_atomic_file *f, const void *data, size_t len, mc_error *err)
-{
-	if (s_write_all(f->fd, data, len) != 0)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", f->path, strerror(errno));
-	return 0;
-}
-
-int mc_atomic_file_commit(mc_atomic_file *f, mc_error *err)
-{
-	int rc = 0;
-
-	if (fsync(f->fd) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot sync: %s", f->path, strerror(errno));
-	} else if (close(f->fd) != 0) {
-		f->fd = -1;
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot close: %s", f->path, strerror(errno));
-	} else {
-		f->fd = -1;
-		if (rename(f->tmp, f->path) != 0)
-			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot rename into place: %s", f->path,
-			                  strerror(errno));
-		else
-			rc = s_fsync_dir(f->path, err);
-	}
-	if (rc) {
-		mc_atomic_file_abort(f);
-		return rc;
-	}
-	free(f->tmp);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
-void mc_atomic_file_abort(mc_atomic_file *f)
-{
-	if (f == NULL)
-		return;
-	if (f->fd >= 0)
-		close(f->fd);
-	unlink(f->tmp);
-	free(f->tmp);
-	free(f->path);
-	free(f);
-}
-
-int mc_write_file_atomic(const char *path, const void *data, size_t len, mc_error *err)
-{
-	mc_atomic_file *f;
-	int rc = mc_atomic_file_open(&f, path, err);
-
-	if (rc)
-		return rc;
-	rc = mc_atomic_file_write(f, data, len, err);
-	if (rc) {
-		mc_atomic_file_abort(f);
-		return rc;
-	}
-	return mc_atomic_file_commit(f, err);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "maskclean/image.h"
+#include "maskclean/atomic_file.h"
 #include "maskclean/journal.h"
 #include "maskclean/logreg.h"
 #include "maskclean/metrics.h"

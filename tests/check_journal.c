@@ -1,4 +1,4 @@
-/* Tests of the journal and atomic files (maskclean/journal.h), and of the
+/* Tests of the journal (maskclean/journal.h), and of the
  * review session surviving kill -9 in the middle of an iteration. */
 #include <check.h>
 #include <fcntl.h>
@@ -154,42 +154,6 @@ START_TEST(test_replay_error_names_record)
 	ck_assert_int_eq(mc_journal_open(&j, path, s_fail_second, &calls, NULL, NULL, &err),
 	                 MC_ERR_PARSE);
 	ck_assert_ptr_nonnull(strstr(err.text, ": record 2: bad action"));
-	unlink(path);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_atomic_file)
-{
-	char *path = s_path("atomic.txt"), buf[64];
-	mc_atomic_file *f = NULL;
-	FILE *fp;
-	mc_error err;
-
-	mc_error_clear(&err);
-	ck_assert_int_eq(mc_write_file_atomic(path, "old", 3, &err), 0);
-	ck_assert_int_eq(mc_atomic_file_open(&f, path, &err), 0);
-	ck_assert_int_eq(mc_atomic_file_write(f, "new content", 11, &err), 0);
-	/* Until commit, readers see the old file. */
-	fp = fopen(path, "r");
-	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, fp));
-	fclose(fp);
-	ck_assert_str_eq(buf, "old");
-	ck_assert_int_eq(mc_atomic_file_commit(f, &err), 0);
-	fp = fopen(path, "r");
-	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, fp));
-	fclose(fp);
-	ck_assert_str_eq(buf, "new content");
-	/* abort leaves the target alone. */
-	ck_assert_int_eq(mc_atomic_file_open(&f, path, &err), 0);
-	ck_assert_int_eq(mc_atomic_file_write(f, "x", 1, &err), 0);
-	mc_atomic_file_abort(f);
-	fp = fopen(path, "r");
-	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, fp));
-	fclose(fp);
-	ck_assert_str_eq(buf, "new content");
-	ck_assert_int_eq(mc_write_file_atomic("/nonexistent-dir/x", "a", 1, &err), MC_ERR_IO);
-	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent-dir/x: cannot create"));
 	unlink(path);
 	free(path);
 }
@@ -410,7 +374,6 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_torn_tail_is_dropped);
 	tcase_add_test(tc, test_not_a_journal);
 	tcase_add_test(tc, test_replay_error_names_record);
-	tcase_add_test(tc, test_atomic_file);
 	tcase_add_test(tc, test_kill9_mid_iteration_then_resume);
 	tcase_add_test(tc, test_torn_journal_record_after_kill);
 	suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
-/* Durable storage: an append-only journal of checksummed records, and files
- * replaced atomically (temporary file, fsync, rename, fsync of the folder).
+/* Durable storage: an append-only journal of checksummed records (files
+ * replaced as a whole are in maskclean/atomic_file.h).
  *
  * Journal file: the 8-byte magic "MCJRNL\0\1", then records, each
  *   u32 length | u32 CRC-32 of the payload | payload (length bytes)
@@ -42,23 +42,5 @@ size_t mc_journal_count(const mc_journal *j);
 
 /* Closes j; j may be NULL. */
 void mc_journal_close(mc_journal *j);
-
-/* A file written to a temporary name in the target's folder and renamed
- * over the target on commit, so readers see the old or the new file, never
- * a partial one. */
-typedef struct mc_atomic_file mc_atomic_file;
-
-/* Starts writing path. Caller owns *out: finish with commit or abort. */
-int mc_atomic_file_open(mc_atomic_file **out, const char *path, mc_error *err);
-/* Appends len bytes. Fails with MC_ERR_IO (the file stays open: abort it). */
-int mc_atomic_file_write(mc_atomic_file *f, const void *data, size_t len, mc_error *err);
-/* fsyncs, renames over the target, fsyncs the folder and frees f (also on
- * failure, after removing the temporary file). */
-int mc_atomic_file_commit(mc_atomic_file *f, mc_error *err);
-/* Removes the temporary file and frees f; f may be NULL. */
-void mc_atomic_file_abort(mc_atomic_file *f);
-
-/* Writes len bytes to path atomically (open + write + commit). */
-int mc_write_file_atomic(const char *path, const void *data, size_t len, mc_error *err);
 
 #endif
