@@ -11,6 +11,7 @@ const mc_func_def *const mc_registry_tables[] = {
 	mc_funcs_embed,
 	mc_funcs_learn,
 	mc_funcs_coreset,
+	mc_funcs_review,
 	mc_funcs_render,
 	NULL
 };

@@ -10,7 +10,8 @@ extern const mc_func_def mc_funcs_data[];     /* kernel/bind_data.c: COCO datase
 extern const mc_func_def mc_funcs_mask[];     /* kernel/bind_mask.c: RLE, polygons, images */
 extern const mc_func_def mc_funcs_embed[];    /* kernel/bind_embed.c: .npy, IDX, embeddings, demo data */
 extern const mc_func_def mc_funcs_learn[];    /* kernel/bind_learn.c: PCA, LR, metrics */
-extern const mc_func_def mc_funcs_coreset[];  /* kernel/bind_coreset.c: coreset service, review */
+extern const mc_func_def mc_funcs_coreset[];  /* kernel/bind_coreset.c: coreset service */
+extern const mc_func_def mc_funcs_review[];   /* kernel/bind_review.c: review sessions */
 extern const mc_func_def mc_funcs_render[];   /* kernel/bind_render.c: plots, views, tables */
 
 /* Every table, NULL-terminated, in the order above. */

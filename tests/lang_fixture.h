@@ -130,4 +130,54 @@ static inline void s_fails(mc_interp *in, const char *code, const char *ename, c
 	mc_unref(res);
 }
 
+/* Shorthands over s_run: run for the effect, or for an int, a bool, a repr
+ * (caller frees) or a value whose bundle has image/png. */
+static inline void s_do(mc_interp *in, const char *code)
+{
+	mc_unref(s_run(in, code));
+}
+
+static inline int64_t s_int(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	int64_t i;
+	ck_assert_msg(v != NULL && mc_type(v) == MC_T_INT, "%s is not an int", code);
+	i = mc_as_int(v);
+	mc_unref(v);
+	return i;
+}
+
+static inline int s_true(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	int b;
+	ck_assert_msg(v != NULL && mc_type(v) == MC_T_BOOL, "%s is not a bool", code);
+	b = mc_as_bool(v);
+	mc_unref(v);
+	return b;
+}
+
+static inline char *s_repr(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	char *s = mc_value_repr(v);
+	mc_unref(v);
+	return s;
+}
+
+/* The bundle of code's value has image/png. */
+static inline void s_has_png(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	json_t *data = NULL, *meta = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
+	ck_assert_msg(json_is_string(json_object_get(data, "image/png")), "%s has no PNG", code);
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(v);
+}
+
 #endif

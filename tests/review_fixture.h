@@ -16,7 +16,7 @@
 
 /* Path of the tinycoco train annotations; fails the test when the shared
  * data is missing. Caller frees. */
-static char *fx_tinycoco_path(void)
+static inline char *fx_tinycoco_path(void)
 {
 	const char *base = getenv("MC_SHARED_DATA");
 	char *p;
@@ -28,7 +28,7 @@ static char *fx_tinycoco_path(void)
 	return p;
 }
 
-static mc_coco *fx_tinycoco(void)
+static inline mc_coco *fx_tinycoco(void)
 {
 	char *p = fx_tinycoco_path();
 	mc_coco *ds = NULL;
@@ -41,7 +41,7 @@ static mc_coco *fx_tinycoco(void)
 }
 
 /* Features that separate classes a little: N(0, 1) + 2 e_(label mod d). */
-static mc_matrix *fx_features(const mc_coco *ds, size_t d, uint64_t seed)
+static inline mc_matrix *fx_features(const mc_coco *ds, size_t d, uint64_t seed)
 {
 	size_t n = mc_coco_n_instances(ds);
 	int64_t *y = malloc(n * sizeof *y);
@@ -67,7 +67,7 @@ static mc_matrix *fx_features(const mc_coco *ds, size_t d, uint64_t seed)
 }
 
 /* A fresh scratch folder under the build tree. Caller frees. */
-static char *fx_scratch(const char *name)
+static inline char *fx_scratch(const char *name)
 {
 	const char *b = getenv("MC_BUILDDIR");
 	char *p = malloc(4096), cmd[4200];
@@ -78,14 +78,14 @@ static char *fx_scratch(const char *name)
 	return p;
 }
 
-static void fx_rmtree(const char *p)
+static inline void fx_rmtree(const char *p)
 {
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static size_t fx_class(const mc_coco *ds, const char *name)
+static inline size_t fx_class(const mc_coco *ds, const char *name)
 {
 	size_t k;
 	mc_error err;

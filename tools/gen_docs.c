@@ -10,7 +10,8 @@
 #include "registry.h"
 
 static const char *const s_areas[] = {
-	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset and review", "Rendering"
+	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset", "Review",
+	"Rendering"
 };
 
 /* The anchor GitHub makes of a heading "name" (lower case, '.' dropped). */
