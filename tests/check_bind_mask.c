@@ -68,10 +68,10 @@ END_TEST
 
 START_TEST(test_load_image)
 {
-	const char *dir = getenv("MC_SHARED_DATA");
+	const char *dir = getenv("MC_TEST_DATA");
 	char code[4200], *missing;
 
-	ck_assert_msg(dir != NULL && *dir != '\0', "MC_SHARED_DATA is not set (run make check)");
+	ck_assert_msg(dir != NULL && *dir != '\0', "MC_TEST_DATA is not set (run make check)");
 	snprintf(code, sizeof code,
 	         "img = load_image(\"%s/coco/tinycoco/images/train2017/000000037777.jpg\")", dir);
 	assert_run(code, "");
@@ -140,12 +140,12 @@ static unsigned long long first_instance_area(const char *path, int *w, int *h)
 
 START_TEST(test_dataset_mask_and_instance)
 {
-	const char *dir = getenv("MC_SHARED_DATA");
+	const char *dir = getenv("MC_TEST_DATA");
 	char path[4096], code[4200], want[128], *msg;
 	unsigned long long area;
 	int w = 0, h = 0;
 
-	ck_assert_msg(dir != NULL && *dir != '\0', "MC_SHARED_DATA is not set (run make check)");
+	ck_assert_msg(dir != NULL && *dir != '\0', "MC_TEST_DATA is not set (run make check)");
 	snprintf(path, sizeof path, "%s/coco/tinycoco/annotations/instances_val2017.json", dir);
 	area = first_instance_area(path, &w, &h);
 	ck_assert_uint_gt(area, 0);

@@ -170,11 +170,11 @@ START_TEST(test_views_of_a_dataset)
 	assert_run("o = overlay(ds, 0)", "");
 	assert_figure("o", 0, 0, "bind_overlay.png");
 	assert_run("show(ds, 100000)",
-	           "ValueError: show(): instance 100000 is out of range: the dataset has 284 instances");
+	           "ValueError: show(): instance 100000 is out of range: the dataset has 42 instances");
 	assert_run("grid(ds, [0, 1], importance=[0.5])",
 	           "ShapeError: grid(): 1 importance values for 2 instances");
 	assert_run("grid(ds, [0.5])",
-	           "ValueError: grid(): idx[0] = 0.5 is not an instance: the dataset has 284 instances");
+	           "ValueError: grid(): idx[0] = 0.5 is not an instance: the dataset has 42 instances");
 	assert_run("show(3, 0)", "TypeError: show(): ds must be Dataset, got int");
 }
 END_TEST

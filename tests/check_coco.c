@@ -1,6 +1,7 @@
 /* Tests of the COCO loader and exporter (runtime/coco.c, runtime/coco_write.c)
- * on the real files in ../shared/data/coco and on the hand-made files in
- * tests/data/coco (good.json and one bad file per kind of error). */
+ * on the real files in tests/data/coco (tinycoco, cocoapi), our labelme-style
+ * export and the hand-made files (good.json and one bad file per kind of
+ * error). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "maskclean/coco.h"
 #include "maskclean/rle.h"
+#include "test_data.h"
 
 static char s_path[4096];
 static char s_tmpdir[4096];
@@ -24,16 +26,10 @@ static const char *fixture(const char *name)
 	return s_path;
 }
 
-/* A file under MC_SHARED_DATA; the test fails when the data is missing. */
-static const char *shared(const char *rel)
+/* A file under tests/data; the test fails when the data is missing. */
+static const char *data_file(const char *rel)
 {
-	const char *dir = getenv("MC_SHARED_DATA");
-	struct stat st;
-
-	ck_assert_msg(dir != NULL, "MC_SHARED_DATA is not set (run through make check)");
-	snprintf(s_path, sizeof s_path, "%s/%s", dir, rel);
-	ck_assert_msg(stat(s_path, &st) == 0, "shared test data is missing: %s", s_path);
-	return s_path;
+	return td_path(s_path, sizeof s_path, rel);
 }
 
 /* Made by main() before the tests fork, removed after them. */
@@ -106,15 +102,15 @@ static size_t count_in_image(const mc_coco *ds, int64_t image_id, const char *cl
 
 START_TEST(test_tinycoco_train)
 {
-	mc_coco *ds = load_ok(shared("coco/tinycoco/annotations/instances_train2017.json"), 0);
+	mc_coco *ds = load_ok(data_file("coco/tinycoco/annotations/instances_train2017.json"), 0);
 	size_t k, n, i, img, total = 0;
 	int64_t *labels;
 	char *path = NULL;
 	mc_error err;
 
-	ck_assert_uint_eq(mc_coco_n_images(ds), 32);
-	ck_assert_uint_eq(mc_coco_n_annotations(ds), 288);
-	ck_assert_uint_eq(mc_coco_n_instances(ds), 284);   /* 4 crowd annotations left out */
+	ck_assert_uint_eq(mc_coco_n_images(ds), 7);
+	ck_assert_uint_eq(mc_coco_n_annotations(ds), 43);
+	ck_assert_uint_eq(mc_coco_n_instances(ds), 42);   /* 1 crowd annotation left out */
 	ck_assert_uint_eq(mc_coco_n_classes(ds), 80);
 	ck_assert_str_eq(mc_coco_class_name(ds, 0), "person");
 	for (k = 1; k < mc_coco_n_classes(ds); k++)
@@ -154,8 +150,8 @@ START_TEST(test_tinycoco_train)
 	ck_assert_ptr_nonnull(strstr(err.text, "12345678"));
 	mc_coco_free(ds);
 
-	ds = load_ok(shared("coco/tinycoco/annotations/instances_train2017.json"), 1);
-	ck_assert_uint_eq(mc_coco_n_instances(ds), 288);
+	ds = load_ok(data_file("coco/tinycoco/annotations/instances_train2017.json"), 1);
+	ck_assert_uint_eq(mc_coco_n_instances(ds), 43);
 	mc_coco_free(ds);
 }
 END_TEST
@@ -166,13 +162,13 @@ START_TEST(test_values_match_jansson)
 	const char *files[] = {
 		"coco/tinycoco/annotations/instances_train2017.json",
 		"coco/tinycoco/annotations/instances_val2017.json",
-		"coco/labelme/annotations.json",
+		"coco/labelme_style/annotations.json",
 		"coco/cocoapi/PythonAPI/extra/samples/instances_val2017_1img-sample.json",
 	};
 	size_t f;
 
 	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
-		mc_coco *ds = load_ok(shared(files[f]), 1);
+		mc_coco *ds = load_ok(data_file(files[f]), 1);
 		size_t a;
 		for (a = 0; a < mc_coco_n_annotations(ds); a++) {
 			mc_coco_ann ann;
@@ -214,26 +210,28 @@ START_TEST(test_values_match_jansson)
 }
 END_TEST
 
+/* A labelme-style export (tests/data/coco/labelme_style, our own): ids 0,
+ * null fields, file names relative to the JSON, a multi-part polygon. */
 START_TEST(test_labelme)
 {
-	mc_coco *ds = load_ok(shared("coco/labelme/annotations.json"), 0);
+	mc_coco *ds = load_ok(data_file("coco/labelme_style/annotations.json"), 0);
 	size_t img, i, multi = 0;
 	char *path = NULL;
 	mc_coco_img im;
 	mc_error err;
 
-	ck_assert_uint_eq(mc_coco_n_images(ds), 3);
-	ck_assert_uint_eq(mc_coco_n_annotations(ds), 12);
-	ck_assert_uint_eq(mc_coco_n_instances(ds), 12);
+	ck_assert_uint_eq(mc_coco_n_images(ds), 2);
+	ck_assert_uint_eq(mc_coco_n_annotations(ds), 5);
+	ck_assert_uint_eq(mc_coco_n_instances(ds), 5);
 	ck_assert_int_eq(mc_coco_class_id(ds, 0), 0);            /* category id 0 */
 	ck_assert_str_eq(mc_coco_class_name(ds, 0), "_background_");
 	ck_assert_str_eq(mc_coco_class_supercategory(ds, 0), ""); /* null */
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_coco_find_image(&img, ds, 0, &err), 0);   /* image id 0 */
 	mc_coco_image(ds, img, &im);
-	ck_assert_str_eq(im.file_name, "JPEGImages/2011_000003.jpg");
-	ck_assert_uint_eq(im.width, 500);
-	ck_assert_uint_eq(im.height, 338);
+	ck_assert_str_eq(im.file_name, "JPEGImages/shapes_000.jpg");
+	ck_assert_uint_eq(im.width, 160);
+	ck_assert_uint_eq(im.height, 120);
 	ck_assert_msg(mc_coco_image_path(&path, ds, img, &err) == 0, "%s", err.text);
 	free(path);
 	for (i = 0; i < mc_coco_n_instances(ds); i++) {
@@ -257,7 +255,7 @@ END_TEST
 /* Compressed RLE (COCO-Stuff): stored areas equal decoded areas. */
 START_TEST(test_stuff_compressed_rle)
 {
-	mc_coco *ds = load_ok(shared("coco/cocoapi/annotations/stuff_examples.json"), 0);
+	mc_coco *ds = load_ok(data_file("coco/cocoapi/annotations/stuff_examples.json"), 0);
 	size_t i;
 
 	ck_assert_uint_eq(mc_coco_n_annotations(ds), 17);
@@ -280,7 +278,7 @@ END_TEST
 START_TEST(test_sample_crowd_rle)
 {
 	mc_coco *ds = load_ok(
-		shared("coco/cocoapi/PythonAPI/extra/samples/instances_val2017_1img-sample.json"), 1);
+		data_file("coco/cocoapi/PythonAPI/extra/samples/instances_val2017_1img-sample.json"), 1);
 	size_t i, crowd = 0;
 
 	ck_assert_uint_eq(mc_coco_n_annotations(ds), 16);
@@ -625,8 +623,8 @@ START_TEST(test_export_round_trip)
 {
 	round_trip(fixture("good.json"), 0);
 	round_trip(fixture("good.json"), 1);
-	round_trip(shared("coco/tinycoco/annotations/instances_train2017.json"), 0);
-	round_trip(shared("coco/labelme/annotations.json"), 0);
+	round_trip(data_file("coco/tinycoco/annotations/instances_train2017.json"), 0);
+	round_trip(data_file("coco/labelme_style/annotations.json"), 0);
 }
 END_TEST
 

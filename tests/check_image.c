@@ -1,5 +1,5 @@
 /* Tests of images (runtime/image.c): JPEG and PNG decoding on the COCO files
- * in MC_SHARED_DATA, corrupt and truncated files, PNG round trips, crop,
+ * in tests/data, corrupt and truncated files, PNG round trips, crop,
  * resize, colour conversion and instance isolation. */
 #include <check.h>
 #include <jansson.h>
@@ -11,19 +11,14 @@
 
 #include "maskclean/image.h"
 #include "maskclean/rle.h"
+#include "test_data.h"
 
 static char s_path[4096];
 static char s_tmpdir[4096];
 
 static const char *shared(const char *rel)
 {
-	const char *dir = getenv("MC_SHARED_DATA");
-
-	ck_assert_msg(dir != NULL && *dir != '\0',
-	              "MC_SHARED_DATA is not set: run through make check (it points at "
-	              "<srcdir>/../shared/data)");
-	snprintf(s_path, sizeof s_path, "%s/%s", dir, rel);
-	return s_path;
+	return td_path(s_path, sizeof s_path, rel);
 }
 
 /* A fresh directory under MC_BUILDDIR (or /tmp) for files the test writes. */
@@ -102,7 +97,7 @@ START_TEST(test_jpeg_dimensions_match_json)
 	size_t i, checked = 0;
 
 	ck_assert_msg(root != NULL, "%s", je.text);
-	/* every val image: 6 JPEGs */
+	/* every val image of the copy in tests/data: 2 JPEGs */
 	for (i = 0; i < json_array_size(images); i++) {
 		const json_t *im = json_array_get(images, i);
 		char rel[512];
@@ -124,7 +119,7 @@ START_TEST(test_jpeg_dimensions_match_json)
 		mc_image_free(img);
 		checked++;
 	}
-	ck_assert_uint_eq(checked, 6);
+	ck_assert_uint_eq(checked, 2);
 	json_decref(root);
 }
 END_TEST

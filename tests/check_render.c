@@ -167,7 +167,7 @@ typedef struct s_coco {
 /* Image image_id of tinycoco train2017 and every annotation on it. */
 static void s_coco_load(s_coco *c, int64_t image_id)
 {
-	const char *shared = getenv("MC_SHARED_DATA");
+	const char *shared = getenv("MC_TEST_DATA");
 	char path[4096];
 	json_error_t jerr;
 	json_t *root, *anns, *cats, *a;
@@ -175,7 +175,7 @@ static void s_coco_load(s_coco *c, int64_t image_id)
 	size_t i, k;
 
 	ck_assert_msg(shared != NULL && shared[0] != '\0',
-	              "MC_SHARED_DATA is not set: the render tests need ../shared/data "
+	              "MC_TEST_DATA is not set: the render tests need tests/data "
 	              "(run them through make check)");
 	memset(c, 0, sizeof *c);
 	snprintf(path, sizeof path, "%s/coco/tinycoco/images/train2017/%012lld.jpg", shared,

@@ -1,6 +1,7 @@
 /* Tests of the COCO mask codec (runtime/rle.c): hand-computed cases, bad
- * input, and the real COCO files in MC_SHARED_DATA (cocoapi results and
- * COCO-Stuff RLE strings, labelme polygons against their instance maps). */
+ * input, the real COCO files in tests/data (cocoapi results and COCO-Stuff
+ * RLE strings), and, when ../shared/data is there, labelme's polygons
+ * against its instance maps. */
 #include <check.h>
 #include <jansson.h>
 #include <math.h>
@@ -10,25 +11,22 @@
 
 #include "maskclean/image.h"
 #include "maskclean/rle.h"
+#include "test_data.h"
 
 static char s_path[4096];
 
-/* A file under MC_SHARED_DATA; fails the test when the variable is unset. */
+/* The labelme example: optional data under MC_SHARED_DATA (GPL-3.0, not copied). */
 static const char *shared(const char *rel)
 {
-	const char *dir = getenv("MC_SHARED_DATA");
-
-	ck_assert_msg(dir != NULL && *dir != '\0',
-	              "MC_SHARED_DATA is not set: run through make check (it points at "
-	              "<srcdir>/../shared/data)");
-	snprintf(s_path, sizeof s_path, "%s/%s", dir, rel);
-	return s_path;
+	return td_shared_path(s_path, sizeof s_path, rel);
 }
 
+/* A file of tests/data, or of the optional shared data for labelme's. */
 static json_t *load_json(const char *rel)
 {
 	json_error_t je;
-	json_t *root = json_load_file(shared(rel), 0, &je);
+	json_t *root = json_load_file(strncmp(rel, "coco/labelme/", 13) == 0 ? shared(rel) :
+	                              td_path(s_path, sizeof s_path, rel), 0, &je);
 
 	ck_assert_msg(root != NULL, "%s: %s (line %d)", s_path, je.text, je.line);
 	return root;
@@ -623,7 +621,8 @@ static Suite *rle_suite(void)
 	tcase_set_timeout(data, 120);
 	tcase_add_test(data, test_fakesegm_results_round_trip);
 	tcase_add_test(data, test_stuff_round_trip_area_bbox);
-	tcase_add_test(data, test_labelme_polygons_match_instance_maps);
+	td_add_optional(data, test_labelme_polygons_match_instance_maps, "coco/labelme",
+	                "labelme's example is GPL-3.0 and is not copied into tests/data");
 	suite_add_tcase(s, data);
 	return s;
 }

@@ -60,16 +60,16 @@ static inline void assert_run(const char *code, const char *want)
 	free(got);
 }
 
-/* The tinycoco annotations under MC_SHARED_DATA; fails the test if missing. */
+/* The tinycoco annotations under MC_TEST_DATA; fails the test if missing. */
 static inline const char *tiny(void)
 {
 	static char path[4096];
-	const char *dir = getenv("MC_SHARED_DATA");
+	const char *dir = getenv("MC_TEST_DATA");
 	struct stat st;
 
-	ck_assert_msg(dir != NULL, "MC_SHARED_DATA is not set (run through make check)");
+	ck_assert_msg(dir != NULL, "MC_TEST_DATA is not set (run through make check)");
 	snprintf(path, sizeof path, "%s/coco/tinycoco/annotations/instances_train2017.json", dir);
-	ck_assert_msg(stat(path, &st) == 0, "shared test data is missing: %s", path);
+	ck_assert_msg(stat(path, &st) == 0, "test data is missing: %s", path);
 	return path;
 }
 

@@ -1,5 +1,5 @@
 /* Shared fixture of check_review and check_journal: the real tinycoco
- * dataset from MC_SHARED_DATA with synthetic features, and scratch folders. */
+ * dataset from MC_TEST_DATA with synthetic features, and scratch folders. */
 #ifndef MC_TEST_REVIEW_FIXTURE_H
 #define MC_TEST_REVIEW_FIXTURE_H
 
@@ -14,17 +14,17 @@
 #include "maskclean/matrix.h"
 #include "maskclean/review.h"
 
-/* Path of the tinycoco train annotations; fails the test when the shared
+/* Path of the tinycoco train annotations; fails the test when the test
  * data is missing. Caller frees. */
 static inline char *fx_tinycoco_path(void)
 {
-	const char *base = getenv("MC_SHARED_DATA");
+	const char *base = getenv("MC_TEST_DATA");
 	char *p;
 
-	ck_assert_msg(base != NULL, "MC_SHARED_DATA is not set: run the tests through make check");
+	ck_assert_msg(base != NULL, "MC_TEST_DATA is not set: run the tests through make check");
 	p = malloc(4096);
 	snprintf(p, 4096, "%s/coco/tinycoco/annotations/instances_train2017.json", base);
-	ck_assert_msg(access(p, R_OK) == 0, "shared test data missing: %s", p);
+	ck_assert_msg(access(p, R_OK) == 0, "test data missing: %s", p);
 	return p;
 }
 

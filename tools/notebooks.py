@@ -5,7 +5,7 @@ checks what a reader relies on in the saved outputs.
     tools/notebooks.py [WORKDIR]
 
 Each notebook runs in its own folder under WORKDIR (default build/notebooks).
-real_coco.ipynb runs on ../shared/data/coco/tinycoco: its "parameters" cell is
+real_coco.ipynb runs on tests/data/coco/tinycoco: its "parameters" cell is
 replaced, as papermill would. Prints one line per notebook and a closing
 "N passed, N failed" line.
 """
@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nbrun  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.environ.get("MC_SHARED_DATA", os.path.join(TOP, "..", "shared", "data"))
+TEST_DATA = os.environ.get("MC_TEST_DATA", os.path.join(TOP, "tests", "data"))
 
 
 def outputs(nb, kind=None):
@@ -113,9 +113,9 @@ CHECKS = {
 def parameterise(path, workdir):
     """A copy of real_coco.ipynb whose parameters point at tinycoco."""
     nb = json.load(open(path))
-    tiny = os.path.realpath(os.path.join(SHARED, "coco", "tinycoco"))
+    tiny = os.path.realpath(os.path.join(TEST_DATA, "coco", "tinycoco"))
     if not os.path.isdir(tiny):
-        raise AssertionError(f"{tiny}: the shared COCO test data is missing")
+        raise AssertionError(f"{tiny}: the COCO test data is missing")
     cell = tagged(nb, "parameters")
     cell["source"] = f'coco_dir = "{tiny}"\nsplit = "train2017"\nfeatures = none'
     os.makedirs(workdir, exist_ok=True)

@@ -6,6 +6,7 @@
 #   notebook executed through the installed kernel (nbconvert).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+export MC_TEST_DATA=$top/tests/data
 export MC_SHARED_DATA=${MC_SHARED_DATA:-$top/../shared/data}
 passed=0
 failed=0
