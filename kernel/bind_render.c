@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/atomic_file.h"
 #include "maskclean/coco.h"
 #include "maskclean/image.h"
 #include "maskclean/plot.h"
@@ -99,21 +100,13 @@ static int f_figure_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const s_figure *f = mc_call_self_ptr(call);
 	const char *path;
-	FILE *fp;
 	int rc;
 
 	*out = NULL;
 	if ((rc = mc_arg_str(call, "path", &path, err)) != 0)
 		return rc;
-	fp = fopen(path, "wb");
-	if (fp == NULL)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	if (fwrite(f->png->data, 1, f->png->len, fp) != f->png->len) {
-		fclose(fp);
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	}
-	if (fclose(fp) != 0)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+	if ((rc = mc_write_file_atomic(path, f->png->data, f->png->len, err)) != 0)
+		return rc;
 	*out = mc_none();
 	return *out != NULL ? 0 : s_nomem(err);
 }
@@ -159,6 +152,77 @@ static mc_value *s_table_getattr(const void *p, const char *name, mc_error *err)
 }
 
 static const char *const s_table_attrs[] = { "n_rows", "n_cols", NULL };
+
+/* A table cell as a language value (none for an empty cell). */
+static mc_value *s_cell_value(const mc_table_cell *c)
+{
+	switch (c->kind) {
+	case MC_TABLE_STR:
+		return mc_str(c->s);
+	case MC_TABLE_INT:
+		return mc_int(c->i);
+	case MC_TABLE_FLOAT:
+		return mc_float(c->f);
+	default:
+		return mc_none();
+	}
+}
+
+/* t[k]: row k (negative from the end) as a dict; t["name"]: a column as a
+ * list. */
+static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_table *t = mc_call_self_ptr(call);
+	mc_value *key = mc_arg(call, "key"), *v = NULL;
+	size_t rows = mc_table_rows(t), cols = mc_table_cols(t), col = cols, r;
+	mc_table_cell cell;
+	int rc = 0;
+
+	*out = NULL;
+	if (mc_type(key) == MC_T_INT) {
+		int64_t k = mc_as_int(key);
+		if (k < -(int64_t)rows || k >= (int64_t)rows)
+			return mc_error_set(err, MC_ERR_INVALID, "Table index %lld out of range (%zu rows)",
+			                    (long long)k, rows);
+		r = (size_t)(k < 0 ? k + (int64_t)rows : k);
+		v = mc_dict_new();
+		for (size_t c = 0; v != NULL && rc == 0 && c < cols; c++) {
+			rc = mc_table_get(t, r, c, &cell, err);
+			if (rc == 0 && mc_dict_set_str(v, mc_table_col_name(t, c), s_cell_value(&cell)))
+				rc = s_nomem(err);
+		}
+	} else if (mc_type(key) == MC_T_STR) {
+		for (size_t c = 0; c < cols && col == cols; c++)
+			if (strcmp(mc_table_col_name(t, c), mc_as_str(key)) == 0)
+				col = c;
+		if (col == cols) {
+			char names[512];
+			size_t o = 0;
+			for (size_t c = 0; c < cols && o < sizeof names; c++)
+				o += (size_t)snprintf(names + o, sizeof names - o, "%s\"%s\"", c ? ", " : "",
+				                      mc_table_col_name(t, c));
+			return mc_error_set(err, MC_ERR_NOTFOUND, "Table has no column \"%s\"; its "
+			                    "columns: %s", mc_as_str(key), names);
+		}
+		v = mc_list_new();
+		for (r = 0; v != NULL && rc == 0 && r < rows; r++) {
+			rc = mc_table_get(t, r, col, &cell, err);
+			if (rc == 0 && mc_list_append(v, s_cell_value(&cell)) != 0)
+				rc = s_nomem(err);
+		}
+	} else {
+		return mc_error_set(err, MC_ERR_TYPE, "Table indices are a row number or a column "
+		                    "name, got %s", mc_type_name(key));
+	}
+	if (v == NULL)
+		rc = s_nomem(err);
+	if (rc) {
+		mc_unref(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
 
 const mc_class mc_table_class = {
 	"Table", s_table_free, s_table_repr, s_table_display, s_table_getattr, s_table_attrs, NULL
@@ -1036,6 +1100,57 @@ cleanup:
 	return rc;
 }
 
+/* The grid of instance rows of ds (see bind_render.h). */
+int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
+                   mc_render_cell *cells, size_t n, const mc_render_grid_opts *o,
+                   const char *what, mc_error *err)
+{
+	mc_image **imgs = calloc(n ? n : 1, sizeof *imgs);
+	mc_rle **rles = calloc(n ? n : 1, sizeof *rles);
+	size_t *img_of = calloc(n ? n : 1, sizeof *img_of), k, q;
+	mc_png *png = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (imgs == NULL || rles == NULL || img_of == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (k = 0; k < n && rc == 0; k++) {
+		mc_coco_ann a;
+		mc_coco_instance(ds, rows[k], &a);
+		img_of[k] = a.image;
+		/* one load per image: reuse an earlier cell's */
+		for (q = 0; q < k && img_of[q] != a.image; q++)
+			;
+		if (q < k)
+			cells[k].image = cells[q].image;
+		else if ((rc = s_load_image(&imgs[k], ds, a.image, err)) == 0)
+			cells[k].image = imgs[k];
+		if (rc == 0)
+			rc = mc_coco_instance_rle(&rles[k], ds, rows[k], err);
+		cells[k].rle = rles[k];
+		cells[k].id = a.id;
+		if (cells[k].label == NULL)
+			cells[k].label = mc_coco_class_name(ds, a.class_index);
+	}
+	if (rc == 0)
+		rc = mc_render_grid(&png, cells, n, o, err);
+	if (rc == 0 && (*out = mc_figure_value(png, what)) == NULL)
+		rc = s_nomem(err);
+cleanup:
+	for (k = 0; k < n; k++) {
+		if (imgs != NULL)
+			mc_image_free(imgs[k]);
+		if (rles != NULL)
+			mc_rle_free(rles[k]);
+	}
+	free(imgs);
+	free(rles);
+	free(img_of);
+	return rc;
+}
+
 static int f_grid(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
@@ -1043,14 +1158,11 @@ static int f_grid(mc_call *call, mc_value **out, mc_error *err)
 	mc_value *iv = mc_arg(call, "idx"), *impv = mc_arg(call, "importance"),
 	         *nv = mc_arg(call, "notes");
 	double *idx = NULL, *imp = NULL;
-	size_t n = 0, nimp = 0, nn = 0, k, q;
+	size_t n = 0, nimp = 0, nn = 0, k;
 	char **notes = NULL;
 	mc_render_cell *cells = NULL;
-	mc_image **imgs = NULL;
-	mc_rle **rles = NULL;
-	size_t *img_of = NULL;
+	size_t *rows = NULL;
 	mc_render_grid_opts o;
-	mc_png *png = NULL;
 	int64_t cols;
 	int rc;
 
@@ -1098,55 +1210,26 @@ static int f_grid(mc_call *call, mc_value **out, mc_error *err)
 		}
 	}
 	cells = calloc(n, sizeof *cells);
-	imgs = calloc(n, sizeof *imgs);
-	rles = calloc(n, sizeof *rles);
-	img_of = calloc(n, sizeof *img_of);
-	if (cells == NULL || imgs == NULL || rles == NULL || img_of == NULL) {
+	rows = calloc(n, sizeof *rows);
+	if (cells == NULL || rows == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n; k++) {
-		mc_coco_ann a;
-		size_t i, ni = mc_coco_n_instances(ds);
+		size_t ni = mc_coco_n_instances(ds);
 		double d = idx[k] < 0 ? idx[k] + (double)ni : idx[k];
 		if (d != floor(d) || d < 0 || d >= (double)ni) {
 			rc = mc_error_set(err, MC_ERR_INVALID, "grid(): idx[%zu] = %g is not an instance: the "
 			                  "dataset has %zu instances", k, idx[k], ni);
 			goto cleanup;
 		}
-		i = (size_t)d;
-		mc_coco_instance(ds, i, &a);
-		img_of[k] = a.image;
-		/* one load per image: reuse an earlier cell's */
-		for (q = 0; q < k && img_of[q] != a.image; q++)
-			;
-		if (q < k)
-			cells[k].image = cells[q].image;
-		else if ((rc = s_load_image(&imgs[k], ds, a.image, err)) != 0)
-			goto cleanup;
-		else
-			cells[k].image = imgs[k];
-		if ((rc = mc_coco_instance_rle(&rles[k], ds, i, err)) != 0)
-			goto cleanup;
-		cells[k].rle = rles[k];
-		cells[k].id = a.id;
-		cells[k].label = mc_coco_class_name(ds, a.class_index);
+		rows[k] = (size_t)d;
 		cells[k].importance = imp != NULL ? imp[k] : NAN;
 		cells[k].note = notes != NULL && notes[k][0] != '\0' ? notes[k] : NULL;
 	}
-	rc = mc_render_grid(&png, cells, n, &o, err);
-	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "grid")) == NULL)
-		rc = s_nomem(err);
+	rc = mc_grid_figure(out, ds, rows, cells, n, &o, o.title != NULL ? o.title : "grid", err);
 cleanup:
-	for (k = 0; k < n; k++) {
-		if (imgs != NULL)
-			mc_image_free(imgs[k]);
-		if (rles != NULL)
-			mc_rle_free(rles[k]);
-	}
-	free(imgs);
-	free(rles);
-	free(img_of);
+	free(rows);
 	free(cells);
 	free(idx);
 	free(imp);
@@ -1202,7 +1285,7 @@ const mc_func_def mc_funcs_render[] = {
 	  "on the object. The heading gives the instance, annotation id, class and "
 	  "image id. Returns a Figure.",
 	  f_show },
-	{ "grid", "(ds, idx, importance=none, cols=6, title=none, notes=none)",
+	{ "grid", "(ds, idx, importance=none, cols=5, title=none, notes=none)",
 	  "A captioned grid of instances: the reviewer's view of the top N.",
 	  "`idx` lists instance indices (a list or an int64 array), or is the dict "
 	  "`get_cleaning_samples()` returns, whose importance is then shown too:\n\n"
@@ -1216,6 +1299,9 @@ const mc_func_def mc_funcs_render[] = {
 	  "Every instance on the image of instance i, each in its own colour and named.",
 	  "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
 	  f_overlay },
+	{ "Table.__getitem__", "(key)",
+	  "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
+	  "list.", NULL, f_table_getitem },
 	{ "Figure.save", "(path)", "Writes the figure as a PNG file.",
 	  "The file has twice the figure's width and height in pixels.", f_figure_save },
 	{ NULL, NULL, NULL, NULL, NULL }

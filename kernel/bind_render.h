@@ -9,6 +9,8 @@
 #define MASKCLEAN_BIND_RENDER_H
 
 #include "maskclean/canvas.h"
+#include "maskclean/coco.h"
+#include "maskclean/render.h"
 #include "maskclean/table.h"
 #include "value.h"
 
@@ -22,5 +24,15 @@ mc_value *mc_figure_value(mc_png *png, const char *what);
 /* A Table value holding t (taken over, also on failure). NULL when memory
  * runs out. */
 mc_value *mc_table_value(mc_table *t);
+
+/* The captioned grid (mc_render_grid) of the instances rows[0..n) of ds as
+ * a Figure described by what. cells[k] holds what the caller wants shown
+ * (label, importance, suggestion, note); each image, mask and annotation id
+ * is filled in here, and a NULL label becomes the instance's class. Each
+ * image is read once. Fails as mc_image_load, mc_coco_instance_rle and
+ * mc_render_grid. */
+int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
+                   mc_render_cell *cells, size_t n, const mc_render_grid_opts *o,
+                   const char *what, mc_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* Command-language functions of the review loop (entries of the function
- * table): ReviewSession, resume_review. */
+ * table): ReviewSession, its methods and plots, resume_review. Samples are
+ * named by their COCO annotation id in every argument and output. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,67 +11,22 @@
 #include "bind_render.h"
 #include "registry.h"
 
-#include "maskclean/image.h"
 #include "maskclean/plot.h"
 #include "maskclean/render.h"
 #include "maskclean/review.h"
 #include "maskclean/table.h"
+
+#define S_ARROW "\xe2\x86\x92"
+/* Device pixels per logical pixel of the batch and gallery tiles: 160
+ * logical px show an object at 240 px, and a batch of 60 stays near 2 MB. */
+#define S_GRID_SCALE 1.5
 
 static int s_nomem(mc_error *err)
 {
 	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-/* Indices (non-negative integers). */
-static int s_index_arg(mc_call *call, const char *name, size_t **out, size_t *n, int optional,
-                       mc_error *err)
-{
-	double *d;
-	size_t m;
-	int rc = mc_arg_numbers(call, name, &d, &m, optional, 1, err);
-
-	*out = NULL;
-	*n = 0;
-	if (rc || d == NULL)
-		return rc;
-	*out = malloc((m ? m : 1) * sizeof **out);
-	if (*out == NULL) {
-		free(d);
-		return s_nomem(err);
-	}
-	for (size_t i = 0; i < m; i++) {
-		if (!(d[i] >= 0) || d[i] != floor(d[i]) || d[i] > 9e15) {
-			rc = mc_error_set(err, MC_ERR_INVALID, "%s(): %s[%zu] = %g, expected an index >= 0",
-			                  mc_call_name(call), name, i, d[i]);
-			free(*out);
-			*out = NULL;
-			free(d);
-			return rc;
-		}
-		(*out)[i] = (size_t)d[i];
-	}
-	free(d);
-	*n = m;
-	return 0;
-}
-
-static mc_value *s_i64_array(const size_t *v, size_t n)
-{
-	mc_value *a = mc_array_new(MC_I64, n, 0);
-	for (size_t i = 0; a != NULL && i < n; i++)
-		mc_array_i64(a)[i] = (int64_t)v[i];
-	return a;
-}
-
-static mc_value *s_f64_array(const double *v, size_t n)
-{
-	mc_value *a = mc_array_new(MC_F64, n, 0);
-	if (a != NULL && n)
-		memcpy(mc_array_f64(a), v, n * sizeof *v);
-	return a;
-}
-
-/* ---- ReviewSession ---- */
+/* ---- the session value ---- */
 
 typedef struct s_session {
 	mc_review *rv;
@@ -87,6 +43,32 @@ static void s_session_free(void *p)
 	free(s);
 }
 
+/* What the session reviews, for titles: "\"orange\"", "\"orange\", \"apple\""
+ * or "all classes". */
+static void s_what(const mc_review *rv, char *buf, size_t size)
+{
+	const mc_review_opts *o = mc_review_options(rv);
+	size_t k = 0;
+
+	if (o->n_classes == 0) {
+		snprintf(buf, size, "all classes");
+		return;
+	}
+	buf[0] = '\0';
+	for (size_t c = 0; c < o->n_classes && k < size; c++)
+		k += (size_t)snprintf(buf + k, size - k, "%s\"%s\"", c ? ", " : "",
+		                      mc_coco_class_name(mc_review_dataset(rv), o->classes[c]));
+}
+
+static size_t s_total_reviewed(const mc_review *rv)
+{
+	size_t nh, total = 0;
+	const mc_review_record *h = mc_review_history(rv, &nh);
+	for (size_t k = 0; k < nh; k++)
+		total += h[k].reviewed;
+	return total;
+}
+
 static char *s_session_repr(const void *p)
 {
 	const s_session *s = p;
@@ -94,51 +76,56 @@ static char *s_session_repr(const void *p)
 	const mc_review_opts *o = mc_review_options(rv);
 	size_t nh;
 	const mc_review_record *h = mc_review_history(rv, &nh);
-	char buf[1024];
+	char buf[2048], what[1024];
 
-	snprintf(buf, sizeof buf, "ReviewSession(dir=\"%s\", class_of_interest=\"%s\", n=%zu, "
-	         "method=\"%s\": %zu iterations applied, %zu reviewed, %zu pending actions, AUC "
-	         "%.4f%s)", mc_review_dir(rv),
-	         mc_coco_class_name(mc_review_dataset(rv), o->class_of_interest), o->n,
-	         mc_coreset_method_name(o->method), nh ? nh - 1 : 0, mc_review_n_seen(rv),
-	         mc_review_n_pending(rv), nh ? h[nh - 1].auc : NAN,
-	         mc_review_plateau(rv) ? ", plateau reached" : "");
+	s_what(rv, what, sizeof what);
+	snprintf(buf, sizeof buf, "ReviewSession(dir=\"%s\", classes=%s, n=%zu, method=\"%s\": "
+	         "%zu iterations applied, %zu reviewed, %zu pending decisions, AUC %.4f%s)",
+	         mc_review_dir(rv), what, o->n, mc_coreset_method_name(o->method),
+	         nh ? nh - 1 : 0, s_total_reviewed(rv), mc_review_n_pending(rv),
+	         nh ? h[nh - 1].auc : NAN, mc_review_plateau(rv) ? ", plateau reached" : "");
 	return strdup(buf);
 }
 
-/* The history as a table (iteration 0 = baseline). */
+/* The history as a table (iteration 0 = the baseline). */
 static int s_history_table(mc_table **out, const mc_review *rv, mc_error *err)
 {
-	static const char *const cols[] = { "iteration", "reviewed", "fixed", "removed",
-		                            "AUC", "macro AUC", "total reviewed" };
+	static const char *const cols[] = { "iteration", "reviewed", "relabeled", "removed",
+		                            "fixed", "outside batch", "AUC", "macro AUC",
+		                            "total reviewed", "note" };
 	size_t nh, total = 0;
 	const mc_review_record *h = mc_review_history(rv, &nh);
 	mc_table *t = NULL;
-	int rc = mc_table_new(&t, cols, 7, err);
+	int rc = mc_table_new(&t, cols, 10, err);
 
 	*out = NULL;
 	if (rc)
 		return rc;
-	mc_table_set_digits(t, 4, 4);
-	mc_table_set_digits(t, 5, 4);
+	mc_table_set_digits(t, 6, 4);
+	mc_table_set_digits(t, 7, 4);
 	for (size_t k = 0; rc == 0 && k < nh; k++) {
+		const int64_t v[6] = { (int64_t)h[k].iteration, (int64_t)h[k].reviewed,
+			               (int64_t)h[k].relabeled, (int64_t)h[k].removed,
+			               (int64_t)h[k].fixed, (int64_t)h[k].outside };
+		char note[128] = "";
 		size_t r;
 		total += h[k].reviewed;
+		if (k == 0)
+			snprintf(note, sizeof note, "baseline");
+		else if (h[k].tied >= 2 && 4 * h[k].tied > h[k].reviewed)
+			snprintf(note, sizeof note, "warning: %zu of %zu scores tied", h[k].tied,
+			         h[k].reviewed);
 		rc = mc_table_add_row(t, &r, err);
+		for (size_t c = 0; rc == 0 && c < 6; c++)
+			rc = mc_table_set_int(t, r, c, v[c], err);
 		if (rc == 0)
-			rc = mc_table_set_int(t, r, 0, (int64_t)h[k].iteration, err);
+			rc = mc_table_set_float(t, r, 6, h[k].auc, err);
 		if (rc == 0)
-			rc = mc_table_set_int(t, r, 1, (int64_t)h[k].reviewed, err);
+			rc = mc_table_set_float(t, r, 7, h[k].auc_macro, err);
 		if (rc == 0)
-			rc = mc_table_set_int(t, r, 2, (int64_t)h[k].fixed, err);
+			rc = mc_table_set_int(t, r, 8, (int64_t)total, err);
 		if (rc == 0)
-			rc = mc_table_set_int(t, r, 3, (int64_t)h[k].removed, err);
-		if (rc == 0)
-			rc = mc_table_set_float(t, r, 4, h[k].auc, err);
-		if (rc == 0)
-			rc = mc_table_set_float(t, r, 5, h[k].auc_macro, err);
-		if (rc == 0)
-			rc = mc_table_set_int(t, r, 6, (int64_t)total, err);
+			rc = mc_table_set_str(t, r, 9, note, err);
 	}
 	if (rc == 0)
 		rc = mc_table_set_caption(t, mc_review_plateau(rv) ? "Review iterations (plateau "
@@ -155,6 +142,7 @@ static mc_value *s_session_getattr(const void *p, const char *name, mc_error *er
 {
 	const s_session *s = p;
 	mc_review *rv = s->rv;
+	const mc_coco *ds = mc_review_dataset(rv);
 	size_t n = mc_review_n_instances(rv), nh;
 
 	if (strcmp(name, "history") == 0) {
@@ -165,20 +153,37 @@ static mc_value *s_session_getattr(const void *p, const char *name, mc_error *er
 	}
 	if (strcmp(name, "labels") == 0) {
 		mc_value *a = mc_array_new(MC_I64, n, 0);
-		if (a)
+		if (a && n)
 			memcpy(mc_array_i64(a), mc_review_labels(rv), n * sizeof(int64_t));
 		return a;
 	}
-	if (strcmp(name, "weights") == 0)
-		return s_f64_array(mc_review_weights(rv), n);
+	if (strcmp(name, "weights") == 0) {
+		mc_value *a = mc_array_new(MC_F64, n, 0);
+		if (a && n)
+			memcpy(mc_array_f64(a), mc_review_weights(rv), n * sizeof(double));
+		return a;
+	}
 	if (strcmp(name, "iteration") == 0) {
 		mc_review_history(rv, &nh);
 		return mc_int((int64_t)(nh ? nh - 1 : 0));
 	}
 	if (strcmp(name, "batch") == 0) {
 		size_t nb;
-		const size_t *b = mc_review_batch(rv, &nb);
-		return s_i64_array(b, nb);
+		const int64_t *b = mc_review_batch(rv, &nb);
+		mc_value *a = mc_array_new(MC_I64, nb, 0);
+		if (a && nb)
+			memcpy(mc_array_i64(a), b, nb * sizeof *b);
+		return a;
+	}
+	if (strcmp(name, "classes") == 0) {
+		mc_value *l = mc_list_new();
+		for (size_t k = 0; l && k < mc_coco_n_classes(ds); k++)
+			if (mc_review_reviews_class(rv, k) &&
+			    mc_list_append(l, mc_str(mc_coco_class_name(ds, k))) != 0) {
+				mc_unref(l);
+				l = NULL;
+			}
+		return l;
 	}
 	if (strcmp(name, "n_seen") == 0)
 		return mc_int((int64_t)mc_review_n_seen(rv));
@@ -188,6 +193,8 @@ static mc_value *s_session_getattr(const void *p, const char *name, mc_error *er
 		return mc_str(mc_review_dir(rv));
 	if (strcmp(name, "batch_dir") == 0)
 		return mc_review_batch_dir(rv) ? mc_str(mc_review_batch_dir(rv)) : mc_none();
+	if (strcmp(name, "notice") == 0)
+		return mc_review_notice(rv) ? mc_str(mc_review_notice(rv)) : mc_none();
 	if (strcmp(name, "auc") == 0) {
 		const mc_review_record *h = mc_review_history(rv, &nh);
 		mc_value *a = mc_array_new(MC_F64, nh, 0);
@@ -200,8 +207,8 @@ static mc_value *s_session_getattr(const void *p, const char *name, mc_error *er
 }
 
 static const char *const s_session_attrs[] = {
-	"history", "labels", "weights", "iteration", "batch", "n_seen", "n_pending", "dir",
-	"batch_dir", "auc", NULL
+	"history", "labels", "weights", "iteration", "batch", "classes", "n_seen", "n_pending",
+	"dir", "batch_dir", "notice", "auc", NULL
 };
 
 static size_t s_session_strings(const void *p, const char **out, size_t max)
@@ -219,12 +226,12 @@ static const mc_class s_session_class = {
 	s_session_attrs, s_session_strings
 };
 
-/* A class argument: a name of ds or an index. */
-static int s_class_arg(mc_call *call, const char *name, const mc_coco *ds, size_t *out,
-                       mc_error *err)
-{
-	mc_value *v = mc_arg(call, name);
+/* ---- arguments ---- */
 
+/* One class: a name of ds or an index. */
+static int s_class_value(mc_call *call, const char *name, const mc_value *v, const mc_coco *ds,
+                         size_t *out, mc_error *err)
+{
 	if (v != NULL && mc_type(v) == MC_T_STR)
 		return mc_coco_class_index(out, ds, mc_as_str(v), err);
 	if (v != NULL && mc_type(v) == MC_T_INT && mc_as_int(v) >= 0 &&
@@ -236,7 +243,97 @@ static int s_class_arg(mc_call *call, const char *name, const mc_coco *ds, size_
 	                    mc_call_name(call), name, mc_coco_n_classes(ds));
 }
 
-static int s_session_value(mc_review *rv, mc_value *ds, mc_value **out, mc_error *err)
+/* class_of_interest: a class, a list of classes, or none / "all" (every
+ * class: *n = 0). Caller frees *out. */
+static int s_classes_arg(mc_call *call, const mc_coco *ds, size_t **out, size_t *n,
+                         mc_error *err)
+{
+	mc_value *v = mc_arg(call, "class_of_interest");
+	size_t m;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || mc_type(v) == MC_T_NONE ||
+	    (mc_type(v) == MC_T_STR && strcmp(mc_as_str(v), "all") == 0 &&
+	     mc_coco_class_index(&m, ds, "all", NULL) != 0))
+		return 0;
+	m = mc_type(v) == MC_T_LIST ? mc_list_len(v) : 1;
+	if (m == 0)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): class_of_interest is an empty list; "
+		                    "give classes, or none for every class", mc_call_name(call));
+	*out = malloc(m * sizeof **out);
+	if (*out == NULL)
+		return s_nomem(err);
+	for (size_t k = 0; rc == 0 && k < m; k++)
+		rc = s_class_value(call, "class_of_interest",
+		                   mc_type(v) == MC_T_LIST ? mc_list_get(v, k) : v, ds, &(*out)[k],
+		                   err);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	*n = m;
+	return 0;
+}
+
+/* Annotation ids: an int, a list of ints or an int array. Caller frees. */
+static int s_ids_arg(mc_call *call, const char *name, int64_t **out, size_t *n, mc_error *err)
+{
+	double *d;
+	size_t m;
+	int rc = mc_arg_numbers(call, name, &d, &m, 0, 1, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	*out = malloc((m ? m : 1) * sizeof **out);
+	if (*out == NULL) {
+		free(d);
+		return s_nomem(err);
+	}
+	for (size_t k = 0; k < m; k++) {
+		if (d[k] != floor(d[k]) || fabs(d[k]) > 9e15) {
+			rc = mc_error_set(err, MC_ERR_TYPE, "%s(): %s[%zu] = %g, expected an annotation "
+			                  "id (a whole number)", mc_call_name(call), name, k, d[k]);
+			free(*out);
+			*out = NULL;
+			free(d);
+			return rc;
+		}
+		(*out)[k] = (int64_t)d[k];
+	}
+	free(d);
+	*n = m;
+	return 0;
+}
+
+/* The default folder of a session: review-<classes>-<method>, so that
+ * sessions of other classes or methods never share one. */
+static void s_default_dir(char *buf, size_t size, const mc_coco *ds, const size_t *cls,
+                          size_t n, const char *method)
+{
+	size_t o = (size_t)snprintf(buf, size, "review-");
+
+	for (size_t c = 0; c < n && o + 1 < size && o < 48; c++) {
+		const char *name = mc_coco_class_name(ds, cls[c]);
+		if (c)
+			buf[o++] = '+';
+		for (; *name && o + 1 < size && o < 48; name++)
+			buf[o++] = (*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') ||
+			           (*name >= '0' && *name <= '9') || *name == '-' ? *name : '_';
+	}
+	buf[o] = '\0';
+	if (n == 0 && o < size)
+		o += (size_t)snprintf(buf + o, size - o, "all");
+	if (o < size)
+		snprintf(buf + o, size - o, "-%s", method);
+}
+
+static int s_session_value(mc_call *call, mc_review *rv, mc_value *ds, mc_value **out,
+                           mc_error *err)
 {
 	s_session *s = calloc(1, sizeof *s);
 	if (s == NULL) {
@@ -245,6 +342,14 @@ static int s_session_value(mc_review *rv, mc_value *ds, mc_value **out, mc_error
 	}
 	s->rv = rv;
 	s->ds = ds ? mc_ref(ds) : NULL;
+	if (mc_review_notice(rv) != NULL) {
+		char *msg = malloc(strlen(mc_review_notice(rv)) + 16);
+		if (msg != NULL) {
+			sprintf(msg, "warning: %s\n", mc_review_notice(rv));
+			mc_call_print(call, msg);
+			free(msg);
+		}
+	}
 	*out = mc_object_new(&s_session_class, s);
 	return *out ? 0 : s_nomem(err);
 }
@@ -255,14 +360,16 @@ static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
 	mc_matrix view, *owned = NULL;
 	mc_review_opts o;
 	mc_review *rv = NULL;
-	const char *dir = "review", *method = "importance";
+	const char *dir = NULL, *method = "importance";
+	char defdir[128];
+	size_t *classes = NULL, n_classes = 0;
 	int64_t n = 60, folds = 5, seed = 0;
 	int restart = 0, images = 1, rc;
 
 	*out = NULL;
 	mc_review_opts_default(&o);
 	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &dsp, err)) != 0 ||
-	    (rc = mc_arg_str(call, "dir", &dir, err)) != 0 ||
+	    (rc = mc_arg_str_opt(call, "dir", &dir, err)) < 0 ||
 	    (rc = mc_arg_int(call, "n", &n, err)) != 0 ||
 	    (rc = mc_arg_str(call, "method", &method, err)) != 0 ||
 	    (rc = mc_arg_int(call, "folds", &folds, err)) != 0 ||
@@ -270,26 +377,33 @@ static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
 	    (rc = mc_arg_bool(call, "restart", &restart, err)) != 0 ||
 	    (rc = mc_arg_bool(call, "export_images", &images, err)) != 0)
 		return rc;
-	if ((rc = s_class_arg(call, "class_of_interest", dsp, &o.class_of_interest, err)) != 0)
-		return rc;
 	if ((rc = mc_coreset_method_parse(method, &o.method, err)) != 0)
 		return rc;
 	if (n < 1 || folds < 2)
 		return mc_error_set(err, MC_ERR_INVALID, "ReviewSession(): n must be >= 1 and folds "
 		                    ">= 2");
+	if ((rc = s_classes_arg(call, dsp, &classes, &n_classes, err)) != 0)
+		return rc;
+	if (dir == NULL) {
+		s_default_dir(defdir, sizeof defdir, dsp, classes, n_classes, method);
+		dir = defdir;
+	}
 	o.dir = dir;
+	o.classes = classes;
+	o.n_classes = n_classes;
 	o.n = (size_t)n;
 	o.folds = (size_t)folds;
 	o.seed = (uint64_t)seed;
 	o.restart = restart;
 	o.export_images = images;
-	if ((rc = mc_arg_matrix(call, "X", &view, &owned, err)) != 0)
-		return rc;
-	rc = mc_review_new(&rv, dsp, &view, NULL, NULL, &o, mc_call_progress(call), err);
+	rc = mc_arg_matrix(call, "X", &view, &owned, err);
+	if (rc == 0)
+		rc = mc_review_new(&rv, dsp, &view, NULL, NULL, &o, mc_call_progress(call), err);
 	mc_matrix_free(owned);
+	free(classes);
 	if (rc)
 		return rc;
-	return s_session_value(rv, mc_arg(call, "ds"), out, err);
+	return s_session_value(call, rv, mc_arg(call, "ds"), out, err);
 }
 
 static int f_resume_review(mc_call *call, mc_value **out, mc_error *err)
@@ -312,112 +426,159 @@ static int f_resume_review(mc_call *call, mc_value **out, mc_error *err)
 	rc = mc_review_resume(&rv, dir, ds, mc_call_progress(call), err);
 	if (rc)
 		return rc;
-	return s_session_value(rv, ds ? dsv : NULL, out, err);
+	return s_session_value(call, rv, ds ? dsv : NULL, out, err);
 }
 
-/* The captioned grid of the open batch. */
-static int s_batch_grid(mc_png **out, mc_review *rv, const size_t *idx, size_t n,
+/* ---- the batch ---- */
+
+/* The grid of the open batch: each tile with its id, label, the model's
+ * suggestion and the score. */
+static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call *call,
                         mc_error *err)
 {
+	const mc_review_opts *o = mc_review_options(rv);
 	const mc_coco *ds = mc_review_dataset(rv);
-	mc_render_cell *cells = calloc(n, sizeof *cells);
-	mc_image **imgs = calloc(n, sizeof *imgs);
-	mc_rle **rles = calloc(n, sizeof *rles);
+	const size_t *rows = mc_review_batch_rows(rv), *sug;
+	const double *sc = mc_review_batch_scores(rv), *sp;
+	size_t n, nh;
+	mc_render_cell *cells;
 	mc_render_grid_opts go;
-	const double *sc = mc_review_batch_scores(rv);
-	char title[256];
-	size_t nh;
-	int rc = 0;
+	char title[1200], what[1024];
+	int rc;
 
-	*out = NULL;
-	if (!cells || !imgs || !rles) {
-		rc = s_nomem(err);
-		goto cleanup;
-	}
-	for (size_t k = 0; k < n && rc == 0; k++) {
-		mc_coco_ann ann;
-		char *path = NULL;
-		mc_coco_instance(ds, idx[k], &ann);
-		rc = mc_coco_image_path(&path, ds, ann.image, err);
-		if (rc == 0)
-			rc = mc_image_load(&imgs[k], path, err);
-		if (rc == 0)
-			rc = mc_coco_instance_rle(&rles[k], ds, idx[k], err);
-		free(path);
-		cells[k].image = imgs[k];
-		cells[k].rle = rles[k];
-		cells[k].id = ann.id;
-		cells[k].label = mc_coco_class_name(ds, (size_t)mc_review_labels(rv)[idx[k]]);
-		cells[k].importance = sc ? sc[k] : NAN;
-	}
+	mc_review_batch(rv, &n);
+	rc = mc_review_suggestions(rv, &sug, &sp, mc_call_progress(call), err);
 	if (rc)
-		goto cleanup;
+		return rc;
+	cells = calloc(n ? n : 1, sizeof *cells);
+	if (cells == NULL)
+		return s_nomem(err);
+	for (size_t k = 0; k < n; k++) {
+		cells[k].label = mc_coco_class_name(ds, (size_t)mc_review_labels(rv)[rows[k]]);
+		cells[k].importance = sc[k];
+		cells[k].score_name = mc_coreset_method_name(o->method);
+		cells[k].suggest = mc_coco_class_name(ds, sug[k]);
+		cells[k].suggest_p = sp[k];
+	}
 	memset(&go, 0, sizeof go);
 	mc_review_history(rv, &nh);
-	snprintf(title, sizeof title, "Iteration %zu: top %zu unseen \"%s\" by %s", nh, n,
-	         mc_coco_class_name(ds, mc_review_options(rv)->class_of_interest),
-	         mc_coreset_method_name(mc_review_options(rv)->method));
+	s_what(rv, what, sizeof what);
+	snprintf(title, sizeof title, "Iteration %zu: top %zu unseen of %s by %s", nh, n, what,
+	         mc_coreset_method_name(o->method));
 	go.title = title;
-	go.cols = 10;
-	go.thumb = 96;
-	rc = mc_render_grid(out, cells, n, &go, err);
-cleanup:
-	for (size_t k = 0; imgs && rles && k < n; k++) {
-		mc_image_free(imgs[k]);
-		mc_rle_free(rles[k]);
-	}
+	go.cols = 5;
+	go.thumb = 160;
+	go.scale = S_GRID_SCALE;
+	rc = mc_grid_figure(out, ds, rows, cells, n, &go, text, err);
 	free(cells);
-	free(imgs);
-	free(rles);
 	return rc;
+}
+
+/* The warning for a batch whose scores do not order it. */
+static void s_tie_warning(mc_call *call, mc_review *rv)
+{
+	size_t n, tied;
+	double value;
+	char msg[768];
+
+	mc_review_batch(rv, &n);
+	if (!mc_review_ties(mc_review_batch_scores(rv), n, &tied, &value))
+		return;
+	snprintf(msg, sizeof msg, "warning: %zu of the %zu samples of this batch share the score "
+	         "%.6g (%s): the ranking does not order them, so they are shown in dataset order. "
+	         "This happens when a class has too few samples for its scores to differ; another "
+	         "method (e.g. method=\"hybrid\") ranks them by the model's evidence.\n", tied, n,
+	         value, mc_coreset_method_name(mc_review_options(rv)->method));
+	mc_call_print(call, msg);
 }
 
 static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
-	const size_t *idx;
-	size_t n;
-	mc_png *png = NULL;
-	char text[512];
+	const int64_t *ids;
+	size_t n, nh;
+	char text[1600], what[1024];
 	int rc;
 
 	*out = NULL;
-	rc = mc_review_next(s->rv, &idx, &n, mc_call_progress(call), err);
+	rc = mc_review_next(s->rv, &ids, &n, mc_call_progress(call), err);
 	if (rc)
 		return rc;
+	mc_review_history(s->rv, &nh);
 	if (n == 0) {
-		*out = mc_str("nothing left to review: every sample of the class has been seen");
+		s_what(s->rv, what, sizeof what);
+		snprintf(text, sizeof text, "nothing left to review: every sample of %s has been "
+		         "seen (%zu in all). The batch is empty: simulate() and apply() accept it "
+		         "and change nothing; rv.history and the plots show the work done.\n", what,
+		         mc_review_n_seen(s->rv));
+		mc_call_print(call, text);
+		*out = mc_none();
 		return *out ? 0 : s_nomem(err);
 	}
-	snprintf(text, sizeof text, "%zu samples to review: images and review.csv in %s", n,
-	         mc_review_batch_dir(s->rv));
-	rc = s_batch_grid(&png, s->rv, idx, n, err);
-	if (rc)
-		return rc;
-	*out = mc_figure_value(png, text);
-	return *out ? 0 : s_nomem(err);
+	s_tie_warning(call, s->rv);
+	snprintf(text, sizeof text, "iteration %zu: %zu samples to review (annotation ids in "
+	         "rv.batch); images and review.csv in %s", nh, n, mc_review_batch_dir(s->rv));
+	return s_batch_grid(out, s->rv, text, call, err);
 }
 
 static int f_session_act(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const char *name = strchr(mc_call_name(call), '.') + 1;
-	size_t *idx = NULL, n = 0, cls = 0;
+	int64_t *ids = NULL;
+	size_t n = 0, cls = 0;
 	mc_review_action a = strcmp(name, "remove") == 0 ? MC_ACT_REMOVE
 	                     : strcmp(name, "relabel") == 0 ? MC_ACT_RELABEL : MC_ACT_KEEP;
 	int rc;
 
 	*out = NULL;
 	if (a == MC_ACT_RELABEL &&
-	    (rc = s_class_arg(call, "label", mc_review_dataset(s->rv), &cls, err)) != 0)
+	    (rc = s_class_value(call, "label", mc_arg(call, "label"), mc_review_dataset(s->rv),
+	                        &cls, err)) != 0)
 		return rc;
-	rc = s_index_arg(call, "i", &idx, &n, 0, err);
-	for (size_t k = 0; rc == 0 && k < n; k++)
-		rc = mc_review_act(s->rv, idx[k], a, cls, err);
-	free(idx);
+	rc = s_ids_arg(call, "ann_id", &ids, &n, err);
+	if (rc == 0)
+		rc = mc_review_act(s->rv, ids, n, a, cls, err);
+	free(ids);
 	if (rc == 0)
 		*out = mc_none();
 	return rc;
+}
+
+static int f_session_fix(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	mc_value *label = mc_arg(call, "label");
+	int64_t *ids = NULL;
+	size_t n = 0, cls = 0;
+	int remove = 0, rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_bool(call, "remove", &remove, err)) != 0)
+		return rc;
+	if (remove == (label != NULL && mc_type(label) != MC_T_NONE))
+		return mc_error_set(err, MC_ERR_INVALID, "fix(): give either the new label "
+		                    "(fix(ann_id, \"apple\")) or remove=true");
+	if (!remove && (rc = s_class_value(call, "label", label, mc_review_dataset(s->rv), &cls,
+	                                   err)) != 0)
+		return rc;
+	rc = s_ids_arg(call, "ann_id", &ids, &n, err);
+	if (rc == 0)
+		rc = mc_review_fix(s->rv, ids, n, remove ? MC_ACT_REMOVE : MC_ACT_RELABEL, cls, err);
+	free(ids);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
+static int f_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	size_t n;
+	int rc = mc_review_keep_rest(s->rv, &n, err);
+
+	*out = rc ? NULL : mc_int((int64_t)n);
+	return rc ? rc : *out ? 0 : s_nomem(err);
 }
 
 static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
@@ -425,7 +586,8 @@ static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 	s_session *s = mc_call_self_ptr(call);
 	const char *path = NULL;
 	char *def = NULL;
-	size_t n;
+	mc_review_csv_counts c;
+	mc_value *d;
 	int rc;
 
 	*out = NULL;
@@ -442,11 +604,20 @@ static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 		sprintf(def, "%s/review.csv", b);
 		path = def;
 	}
-	rc = mc_review_load_csv(s->rv, path, &n, err);
+	rc = mc_review_load_csv(s->rv, path, &c, err);
 	free(def);
-	if (rc == 0)
-		*out = mc_int((int64_t)n);
-	return rc;
+	if (rc)
+		return rc;
+	d = mc_dict_new();
+	if (d == NULL || mc_dict_set_str(d, "keep", mc_int((int64_t)c.keep)) ||
+	    mc_dict_set_str(d, "relabel", mc_int((int64_t)c.relabel)) ||
+	    mc_dict_set_str(d, "remove", mc_int((int64_t)c.remove)) ||
+	    mc_dict_set_str(d, "undecided", mc_int((int64_t)c.undecided))) {
+		mc_unref(d);
+		return s_nomem(err);
+	}
+	*out = d;
+	return 0;
 }
 
 static int f_session_simulate(mc_call *call, mc_value **out, mc_error *err)
@@ -469,18 +640,33 @@ static int f_session_apply(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	mc_review_record r;
+	mc_review_rest rest = MC_REST_REFUSE;
+	const char *rs = NULL;
+	int exhausted = mc_review_exhausted(s->rv) && mc_review_n_pending(s->rv) == 0, rc;
 	mc_value *d;
-	int rc;
 
 	*out = NULL;
-	rc = mc_review_apply(s->rv, &r, mc_call_progress(call), err);
+	if ((rc = mc_arg_str_opt(call, "rest", &rs, err)) < 0)
+		return rc;
+	if (rs != NULL && strcmp(rs, "keep") != 0)
+		return mc_error_set(err, MC_ERR_INVALID, "apply(): rest=\"%s\", expected \"keep\" (keep "
+		                    "every undecided sample) or none (refuse while any is undecided)",
+		                    rs);
+	if (rs != NULL)
+		rest = MC_REST_KEEP;
+	rc = mc_review_apply(s->rv, rest, &r, mc_call_progress(call), err);
 	if (rc)
 		return rc;
+	if (exhausted)
+		mc_call_print(call, "nothing to apply: the batch is empty (nothing left to review), "
+		              "the history is unchanged\n");
 	d = mc_dict_new();
 	if (d == NULL || mc_dict_set_str(d, "iteration", mc_int((int64_t)r.iteration)) ||
 	    mc_dict_set_str(d, "reviewed", mc_int((int64_t)r.reviewed)) ||
-	    mc_dict_set_str(d, "fixed", mc_int((int64_t)r.fixed)) ||
+	    mc_dict_set_str(d, "relabeled", mc_int((int64_t)r.relabeled)) ||
 	    mc_dict_set_str(d, "removed", mc_int((int64_t)r.removed)) ||
+	    mc_dict_set_str(d, "fixed", mc_int((int64_t)r.fixed)) ||
+	    mc_dict_set_str(d, "outside", mc_int((int64_t)r.outside)) ||
 	    mc_dict_set_str(d, "auc", mc_float(r.auc)) ||
 	    mc_dict_set_str(d, "plateau", mc_bool(mc_review_plateau(s->rv)))) {
 		mc_unref(d);
@@ -497,18 +683,36 @@ static int f_session_plateau(mc_call *call, mc_value **out, mc_error *err)
 	return *out ? 0 : s_nomem(err);
 }
 
-static int f_session_plot(mc_call *call, mc_value **out, mc_error *err)
+/* ---- plots ---- */
+
+/* Applied iterations (the baseline excluded): *m of them from h + 1. */
+static const mc_review_record *s_applied(const mc_review *rv, size_t *m, const char *what,
+                                         mc_error *err)
+{
+	size_t nh;
+	const mc_review_record *h = mc_review_history(rv, &nh);
+
+	*m = nh > 0 ? nh - 1 : 0;
+	if (*m == 0) {
+		mc_error_set(err, MC_ERR_STATE, "%s(): no iteration was applied yet", what);
+		return NULL;
+	}
+	return h + 1;
+}
+
+static int f_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
-	size_t nh;
+	size_t nh, m = 0, plateau_at = (size_t)-1;
 	const mc_review_record *h = mc_review_history(s->rv, &nh);
 	const mc_review_opts *o = mc_review_options(s->rv);
-	const char *cname = mc_coco_class_name(mc_review_dataset(s->rv), o->class_of_interest);
-	int auc = strstr(mc_call_name(call), "plot_auc") != NULL, rc;
-	double *x = malloc((nh + 1) * sizeof *x), *y = malloc(2 * (nh + 1) * sizeof *y);
+	double *x = malloc((nh + 1) * sizeof *x), *y = malloc((nh + 1) * sizeof *y);
+	char title[1400], what[1024], mark_text[64];
+	mc_plot_series ser = { x, y, 0, NULL };
+	mc_plot_mark mark = { 0, 0, mark_text };
 	mc_plot_opts po;
 	mc_png *png = NULL;
-	char title[200], mark_text[64];
+	int rc;
 
 	*out = NULL;
 	if (x == NULL || y == NULL) {
@@ -516,71 +720,281 @@ static int f_session_plot(mc_call *call, mc_value **out, mc_error *err)
 		free(y);
 		return s_nomem(err);
 	}
-	mc_plot_opts_init(&po);
-	if (auc) {
-		mc_plot_series ser = { x, y, 0, cname };
-		mc_plot_mark mark = { 0, 0, mark_text };
-		size_t m = 0, plateau_at = (size_t)-1;
-		for (size_t k = 0; k < nh; k++) {
-			if (!isfinite(h[k].auc))
-				continue;
-			x[m] = (double)h[k].iteration;
-			y[m] = h[k].auc;
-			if (plateau_at == (size_t)-1 && o->plateau_window > 0 && k >= o->plateau_window &&
-			    h[k].auc - h[k - o->plateau_window].auc < o->plateau_threshold)
-				plateau_at = m;
-			m++;
-		}
-		ser.n = m;
-		snprintf(title, sizeof title, "AUC of \"%s\" across iterations (%zu-fold)", cname,
-		         o->folds);
-		po.title = title;
-		po.xlabel = "Iteration";
-		po.ylabel = "AUC";
-		if (m == 0) {
-			free(x);
-			free(y);
-			return mc_error_set(err, MC_ERR_STATE, "plot_auc(): no AUC was computed yet");
-		}
-		if (plateau_at != (size_t)-1) {
-			mark.index = plateau_at;
-			snprintf(mark_text, sizeof mark_text, "plateau (iteration %.0f)", x[plateau_at]);
-		}
-		rc = mc_plot_line(&png, &ser, 1, plateau_at != (size_t)-1 ? &mark : NULL, &po, err);
-	} else {
-		static const char *const stack[] = { "relabeled", "removed" };
-		char **labels = calloc(nh ? nh : 1, sizeof *labels);
-		size_t m = nh > 0 ? nh - 1 : 0;
-		if (labels == NULL || m == 0) {
-			free(labels);
-			free(x);
-			free(y);
-			return m == 0 ? mc_error_set(err, MC_ERR_STATE, "plot_fixes(): no iteration was "
-			                             "applied yet") : s_nomem(err);
-		}
-		for (size_t k = 0; k < m; k++) {
-			char b[24];
-			snprintf(b, sizeof b, "%zu", h[k + 1].iteration);
-			labels[k] = strdup(b);
-			y[k] = (double)h[k + 1].fixed;
-			y[m + k] = (double)h[k + 1].removed;
-		}
-		snprintf(title, sizeof title, "Samples fixed per iteration (\"%s\", %zu reviewed each)",
-		         cname, o->n);
-		po.title = title;
-		po.xlabel = "Iteration";
-		po.ylabel = "Samples";
-		rc = mc_plot_bar(&png, (const char *const *)labels, m, y, 2, stack, &po, err);
-		for (size_t k = 0; k < m; k++)
-			free(labels[k]);
-		free(labels);
+	for (size_t k = 0; k < nh; k++) {
+		if (!isfinite(h[k].auc))
+			continue;
+		x[m] = (double)h[k].iteration;
+		y[m] = h[k].auc;
+		if (plateau_at == (size_t)-1 && o->plateau_window > 0 && k >= o->plateau_window &&
+		    h[k].auc - h[k - o->plateau_window].auc < o->plateau_threshold)
+			plateau_at = m;
+		m++;
 	}
+	ser.n = m;
+	s_what(s->rv, what, sizeof what);
+	snprintf(title, sizeof title, "%s of %s across iterations (%zu-fold; %zu reviewed)",
+	         o->n_classes == 1 ? "AUC" : o->n_classes == 0 ? "Macro AUC" : "Mean AUC", what,
+	         o->folds, s_total_reviewed(s->rv));
+	mc_plot_opts_init(&po);
+	po.title = title;
+	po.xlabel = "Iteration";
+	po.ylabel = "AUC";
+	if (plateau_at != (size_t)-1) {
+		mark.index = plateau_at;
+		snprintf(mark_text, sizeof mark_text, "plateau (iteration %.0f)", x[plateau_at]);
+	}
+	rc = m == 0 ? mc_error_set(err, MC_ERR_STATE, "plot_auc(): no AUC was computed yet")
+	            : mc_plot_line(&png, &ser, 1, plateau_at != (size_t)-1 ? &mark : NULL, &po,
+	                           err);
 	free(x);
 	free(y);
 	if (rc)
 		return rc;
-	*out = mc_figure_value(png, auc ? "AUC across iterations" : "samples fixed per iteration");
+	*out = mc_figure_value(png, "AUC across iterations");
 	return *out ? 0 : s_nomem(err);
+}
+
+static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
+{
+	static const char *const stack[] = { "relabeled", "removed", "outside the batch (fix)" };
+	s_session *s = mc_call_self_ptr(call);
+	size_t m, fixed = 0, outside = 0, ns;
+	const mc_review_record *h = s_applied(s->rv, &m, "plot_fixes", err);
+	char **labels = NULL, title[1400], what[1024];
+	double *y = NULL;
+	mc_plot_opts po;
+	mc_png *png = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (h == NULL)
+		return err ? err->code : MC_ERR_STATE;
+	labels = calloc(m, sizeof *labels);
+	y = calloc(3 * m, sizeof *y);
+	if (labels == NULL || y == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < m; k++) {
+		char b[24];
+		snprintf(b, sizeof b, "%zu", h[k].iteration);
+		labels[k] = strdup(b);
+		if (labels[k] == NULL) {
+			rc = s_nomem(err);
+			goto cleanup;
+		}
+		y[k] = (double)h[k].relabeled;
+		y[m + k] = (double)h[k].removed;
+		y[2 * m + k] = (double)h[k].outside;
+		fixed += h[k].fixed;
+		outside += h[k].outside;
+	}
+	ns = outside > 0 ? 3 : 2;
+	s_what(s->rv, what, sizeof what);
+	snprintf(title, sizeof title, "Samples fixed per iteration: %zu of %zu reviewed (%s)%s",
+	         fixed, s_total_reviewed(s->rv), what, outside > 0 ? ", and fixes outside" : "");
+	mc_plot_opts_init(&po);
+	po.title = title;
+	po.xlabel = "Iteration";
+	po.ylabel = "Samples";
+	rc = mc_plot_bar(&png, (const char *const *)labels, m, y, ns, stack, &po, err);
+	if (rc == 0 && (*out = mc_figure_value(png, "samples fixed per iteration")) == NULL)
+		rc = s_nomem(err);
+cleanup:
+	for (size_t k = 0; labels != NULL && k < m; k++)
+		free(labels[k]);
+	free(labels);
+	free(y);
+	return rc;
+}
+
+static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	size_t m, q = 0, fixed = 0, relabeled = 0, removed = 0, reviewed = 0;
+	const mc_review_record *h = s_applied(s->rv, &m, "plot_fix_rate", err);
+	char **labels = NULL, title[512];
+	double *y = NULL;
+	mc_plot_opts po;
+	mc_png *png = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (h == NULL)
+		return err ? err->code : MC_ERR_STATE;
+	labels = calloc(m, sizeof *labels);
+	y = calloc(m, sizeof *y);
+	if (labels == NULL || y == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < m; k++) {
+		char b[24];
+		if (h[k].reviewed == 0)
+			continue;
+		snprintf(b, sizeof b, "%zu", h[k].iteration);
+		labels[q] = strdup(b);
+		if (labels[q] == NULL) {
+			rc = s_nomem(err);
+			goto cleanup;
+		}
+		y[q++] = 100.0 * (double)h[k].fixed / (double)h[k].reviewed;
+		fixed += h[k].fixed;
+		relabeled += h[k].relabeled;
+		removed += h[k].removed;
+		reviewed += h[k].reviewed;
+	}
+	if (q == 0) {
+		rc = mc_error_set(err, MC_ERR_STATE, "plot_fix_rate(): no batch was reviewed yet");
+		goto cleanup;
+	}
+	snprintf(title, sizeof title, "%.1f%% of the %zu reviewed samples were fixed (%zu: %zu "
+	         "relabeled, %zu removed)", 100.0 * (double)fixed / (double)reviewed, reviewed,
+	         fixed, relabeled, removed);
+	mc_plot_opts_init(&po);
+	po.title = title;
+	po.xlabel = "Iteration";
+	po.ylabel = "% of the batch fixed";
+	rc = mc_plot_bar(&png, (const char *const *)labels, q, y, 1, NULL, &po, err);
+	if (rc == 0 && (*out = mc_figure_value(png, "% of reviewed samples fixed")) == NULL)
+		rc = s_nomem(err);
+cleanup:
+	for (size_t k = 0; labels != NULL && k < m; k++)
+		free(labels[k]);
+	free(labels);
+	free(y);
+	return rc;
+}
+
+static int f_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	size_t nh, reviewed = 0;
+	const mc_review_record *h = mc_review_history(s->rv, &nh);
+	double *x = calloc(nh + 1, sizeof *x), *y = calloc(nh + 1, sizeof *y);
+	double *yr = calloc(nh + 1, sizeof *yr);
+	int simulated = 1, rc;
+	char title[512], label[128];
+	mc_plot_series ser[2];
+	mc_plot_opts po;
+	mc_png *png = NULL;
+
+	*out = NULL;
+	if (x == NULL || y == NULL || yr == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	if (nh < 2) {
+		rc = mc_error_set(err, MC_ERR_STATE, "plot_found(): no iteration was applied yet");
+		goto cleanup;
+	}
+	for (size_t k = 0; k < nh; k++) {
+		x[k] = (double)h[k].iteration;
+		y[k] = (k ? y[k - 1] : 0) + (double)h[k].fixed;
+		if (k > 0 && h[k].reviewed > 0 && !isfinite(h[k].random_found))
+			simulated = 0;
+		yr[k] = (k ? yr[k - 1] : 0) + (isfinite(h[k].random_found) ? h[k].random_found : 0);
+		reviewed += h[k].reviewed;
+	}
+	snprintf(label, sizeof label, "review by %s",
+	         mc_coreset_method_name(mc_review_options(s->rv)->method));
+	ser[0] = (mc_plot_series){ x, y, nh, label };
+	ser[1] = (mc_plot_series){ x, yr, nh, "random order (expected)" };
+	if (simulated)
+		snprintf(title, sizeof title, "Errors found: %.0f in %zu reviewed (a random order "
+		         "finds %.1f on average)", y[nh - 1], reviewed, yr[nh - 1]);
+	else
+		snprintf(title, sizeof title, "Errors found: %.0f in %zu reviewed (random's "
+		         "expectation needs the simulated reviewer)", y[nh - 1], reviewed);
+	mc_plot_opts_init(&po);
+	po.title = title;
+	po.xlabel = "Iteration";
+	po.ylabel = "Errors found (cumulative)";
+	rc = mc_plot_line(&png, ser, simulated ? 2 : 1, NULL, &po, err);
+	if (rc == 0 && (*out = mc_figure_value(png, "errors found per iteration")) == NULL)
+		rc = s_nomem(err);
+cleanup:
+	free(x);
+	free(y);
+	free(yr);
+	return rc;
+}
+
+static int f_session_gallery(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_session *s = mc_call_self_ptr(call);
+	const mc_coco *ds = mc_review_dataset(s->rv);
+	size_t nc, shown, relabeled = 0, removed = 0;
+	const mc_review_change *c = mc_review_changes(s->rv, &nc);
+	mc_render_cell *cells = NULL;
+	size_t *rows = NULL;
+	char **texts = NULL, title[256];
+	mc_render_grid_opts go;
+	int64_t max = 60, cols = 5;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_int(call, "max", &max, err)) != 0 ||
+	    (rc = mc_arg_int(call, "cols", &cols, err)) != 0)
+		return rc;
+	if (max < 1 || max > 300 || cols < 1 || cols > 20)
+		return mc_error_set(err, MC_ERR_INVALID, "gallery(): expected 1 <= max <= 300 and "
+		                    "1 <= cols <= 20");
+	if (nc == 0) {
+		mc_call_print(call, "no sample was fixed yet\n");
+		*out = mc_none();
+		return *out ? 0 : s_nomem(err);
+	}
+	shown = nc < (size_t)max ? nc : (size_t)max;
+	cells = calloc(shown, sizeof *cells);
+	rows = calloc(shown, sizeof *rows);
+	texts = calloc(2 * shown, sizeof *texts);
+	if (cells == NULL || rows == NULL || texts == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (size_t k = 0; k < nc; k++) {
+		relabeled += c[k].action == MC_ACT_RELABEL;
+		removed += c[k].action == MC_ACT_REMOVE;
+	}
+	for (size_t k = 0; k < shown && rc == 0; k++) {
+		const char *old = mc_coco_class_name(ds, c[k].old_class);
+		size_t len = strlen(old) + 256;
+		rc = mc_review_row(s->rv, c[k].ann_id, &rows[k], err);
+		texts[2 * k] = malloc(len + strlen(mc_coco_class_name(ds, c[k].new_class)));
+		texts[2 * k + 1] = malloc(64);
+		if (rc == 0 && (texts[2 * k] == NULL || texts[2 * k + 1] == NULL))
+			rc = s_nomem(err);
+		if (rc)
+			break;
+		if (c[k].action == MC_ACT_RELABEL)
+			sprintf(texts[2 * k], "%s " S_ARROW " %s", old,
+			        mc_coco_class_name(ds, c[k].new_class));
+		else
+			sprintf(texts[2 * k], "%s: removed", old);
+		snprintf(texts[2 * k + 1], 64, "iteration %zu%s", c[k].iteration,
+		         c[k].outside ? ", fix()" : "");
+		cells[k].label = texts[2 * k];
+		cells[k].importance = NAN;
+		cells[k].note = texts[2 * k + 1];
+	}
+	if (rc)
+		goto cleanup;
+	snprintf(title, sizeof title, "Fixed samples: %zu (%zu relabeled, %zu removed)%s", nc,
+	         relabeled, removed, shown < nc ? ", the first shown" : "");
+	memset(&go, 0, sizeof go);
+	go.title = title;
+	go.cols = (int)cols;
+	go.thumb = 160;
+	go.scale = S_GRID_SCALE;
+	rc = mc_grid_figure(out, ds, rows, cells, shown, &go, "fixed samples", err);
+cleanup:
+	for (size_t k = 0; texts != NULL && k < 2 * shown; k++)
+		free(texts[k]);
+	free(texts);
+	free(cells);
+	free(rows);
+	return rc;
 }
 
 static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
@@ -600,45 +1014,84 @@ static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
 
 const mc_func_def mc_funcs_review[] = {
 	{ "ReviewSession",
-	  "(ds, X, class_of_interest=\"orange\", dir=\"review\", n=60, method=\"importance\", "
-	  "folds=5, seed=0, restart=false, export_images=true)",
-	  "The article's cleaning loop over a dataset and a class of interest.",
-	  "Each iteration: rv.next() shows the top n unseen samples of the class (and writes one "
-	  "PNG per sample plus review.csv to dir/iter_NNN); record actions with rv.keep(i), "
-	  "rv.relabel(i, \"apple\"), rv.remove(i) or rv.load_csv(); rv.apply() applies them, "
-	  "updates the coreset service, recomputes the K-fold AUC and appends to rv.history. "
-	  "Every action is journaled (fsync'd) in dir before the call returns: after a restart "
-	  "resume_review(dir) restores the session exactly. rv.plateau() is true when the AUC "
-	  "of the class improved by less than 0.002 over the last 2 iterations. An existing "
-	  "session in dir for the same data is resumed unless restart=true.", f_session_new },
+	  "(ds, X, class_of_interest=none, dir=none, n=60, method=\"importance\", folds=5, "
+	  "seed=0, restart=false, export_images=true)",
+	  "The article's cleaning loop over one class, several classes or the whole dataset.",
+	  "class_of_interest: a class (\"orange\", as in the article), a list of classes, or "
+	  "none / \"all\" for every class; with several classes each batch is the top n across "
+	  "them. Each iteration: rv.next() shows the top n unseen samples (one tile each: the "
+	  "annotation id, the label, the model's suggested label with its out-of-fold "
+	  "probability, and the score) and writes a PNG per sample (<annotation id>.png) plus "
+	  "review.csv to dir/iter_NNN. Decide each sample by its annotation id: "
+	  "rv.keep(id), rv.relabel(id, \"apple\"), rv.remove(id) (an id or a list), or fill in "
+	  "the CSV's action column and call rv.load_csv(); rv.keep_rest() keeps the undecided "
+	  "ones. Only samples of the open batch take decisions; rv.fix(id, \"apple\") or "
+	  "rv.fix(id, remove=true) corrects any other sample, recorded as such. rv.apply() "
+	  "applies the decisions (it refuses while a sample is undecided, unless "
+	  "rest=\"keep\"), updates the coreset service, recomputes the K-fold AUC and appends "
+	  "to rv.history. Every decision is journaled (fsync'd) in dir before the call "
+	  "returns: after a restart resume_review(dir) restores the session, and a damaged "
+	  "journal is kept aside while every intact record is restored. One kernel writes a "
+	  "folder at a time (a second one gets an error naming the first); running the cell "
+	  "again in the same kernel replaces the older session. dir defaults to "
+	  "review-<classes>-<method>; an existing session in dir for the same classes is "
+	  "resumed unless restart=true, which moves it to dir/discarded-<k>. "
+	  "rv.plateau() is true when the AUC improved by less than 0.002 over the last 2 "
+	  "iterations.", f_session_new },
 	{ "ReviewSession.next", "()",
-	  "The open batch (drawn if none): a captioned grid; PNGs and review.csv on disk.", NULL,
-	  f_session_next },
-	{ "ReviewSession.keep", "(i)", "Records: instance i (or a list) is right.", NULL,
+	  "The open batch (drawn if none) as tiles; PNGs and review.csv on disk.",
+	  "A warning is printed when more than a quarter of the batch shares one score (the "
+	  "ranking does not order those samples). When nothing is left to review it says so "
+	  "and returns none; simulate() and apply() accept the empty batch.", f_session_next },
+	{ "ReviewSession.keep", "(ann_id)",
+	  "Records: the sample(s) of the batch with this annotation id (or list) are right.", NULL,
 	  f_session_act },
-	{ "ReviewSession.relabel", "(i, label)",
-	  "Records: instance i (or a list) should be class label (name or index).", NULL,
+	{ "ReviewSession.relabel", "(ann_id, label)",
+	  "Records: the sample(s) of the batch should be class label (name or index).", NULL,
 	  f_session_act },
-	{ "ReviewSession.remove", "(i)", "Records: instance i (or a list) should be removed.",
-	  NULL, f_session_act },
+	{ "ReviewSession.remove", "(ann_id)",
+	  "Records: the sample(s) of the batch should be removed.", NULL, f_session_act },
+	{ "ReviewSession.fix", "(ann_id, label=none, remove=false)",
+	  "Corrects a sample outside the batch: relabel it, or remove=true; applied with the "
+	  "next apply().", NULL, f_session_fix },
+	{ "ReviewSession.keep_rest", "()",
+	  "Records keep for every undecided sample of the batch; returns how many.", NULL,
+	  f_session_keep_rest },
 	{ "ReviewSession.load_csv", "(path=none)",
-	  "Records the actions of an edited review.csv (default: the open batch's); returns how "
-	  "many.", NULL, f_session_load_csv },
+	  "Records the decisions of an edited review.csv (default: the open batch's).",
+	  "Returns the rows per action: {keep, relabel, remove, undecided}. A row with a "
+	  "new_label but no relabel action, an unknown action or class, an id that is not in "
+	  "the batch, or an id on two rows is an error naming the line; then nothing of the "
+	  "file is recorded.", f_session_load_csv },
 	{ "ReviewSession.simulate", "(ground_truth_path)",
 	  "The simulated reviewer: answers the open batch from a demo ground_truth.json.", NULL,
 	  f_session_simulate },
-	{ "ReviewSession.apply", "()",
-	  "Applies the actions, updates the service, recomputes the AUC: the iteration record.",
-	  NULL, f_session_apply },
+	{ "ReviewSession.apply", "(rest=none)",
+	  "Applies the decisions, updates the service, recomputes the AUC: the iteration record.",
+	  "Refused while samples of the batch are undecided (the message says how many); "
+	  "rest=\"keep\" keeps them. After next() found nothing it changes nothing.",
+	  f_session_apply },
 	{ "ReviewSession.plateau", "()",
 	  "True when the AUC improved by less than the threshold over the last iterations.", NULL,
 	  f_session_plateau },
 	{ "ReviewSession.plot_auc", "()", "AUC across iterations, plateau marked.", NULL,
-	  f_session_plot },
-	{ "ReviewSession.plot_fixes", "()", "Samples relabeled and removed per iteration.", NULL,
-	  f_session_plot },
+	  f_session_plot_auc },
+	{ "ReviewSession.plot_fixes", "()",
+	  "Samples relabeled and removed per iteration (their sum is rv.history's fixed).", NULL,
+	  f_session_plot_fixes },
+	{ "ReviewSession.plot_fix_rate", "()",
+	  "The percentage of reviewed samples that were fixed, per iteration and overall.", NULL,
+	  f_session_plot_fix_rate },
+	{ "ReviewSession.plot_found", "()",
+	  "Errors found across iterations, beside what a random order finds on average.",
+	  "Random's expectation is computed, for the simulated reviewer, from the ground truth "
+	  "over the same candidates each batch was drawn from.", f_session_plot_found },
+	{ "ReviewSession.gallery", "(max=60, cols=5)",
+	  "The fixed samples as tiles: old label " S_ARROW " new label, or removed.", NULL,
+	  f_session_gallery },
 	{ "ReviewSession.export", "(path)",
-	  "Writes the corrected COCO JSON and <path>.corrections.csv.", NULL, f_session_export },
+	  "Writes the corrected COCO JSON, then <path>.corrections.csv naming it by its SHA-256.",
+	  NULL, f_session_export },
 	{ "resume_review", "(dir, ds=none)",
 	  "Resumes the review session in dir (after a restart or a crash).", NULL,
 	  f_resume_review },

@@ -827,6 +827,36 @@ static mc_value *s_key_error(s_ctx *c, const mc_node *at, mc_value *d, mc_value 
 	return NULL;
 }
 
+/* obj[key] for an object whose class has the method "<Class>.__getitem__". */
+static mc_value *s_index_object(s_ctx *c, const mc_node *n, mc_value *obj, const mc_node *ixn)
+{
+	char full[128];
+	const mc_func_def *def;
+	mc_value *fn, *r;
+	mc_callarg arg = { NULL, NULL };
+
+	snprintf(full, sizeof full, "%s.__getitem__", mc_value_method_prefix(obj));
+	def = mc_registry_find(full);
+	if (def == NULL || ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+		s_fail(c, n, "TypeError", "%s cannot be indexed with [ ]%s", mc_type_name(obj),
+		       def != NULL ? " by a slice or several indices" : "");
+		return NULL;
+	}
+	arg.value = s_eval(c, ixn);
+	if (arg.value == NULL)
+		return NULL;
+	fn = mc_func_new(def, obj);
+	if (fn == NULL) {
+		mc_unref(arg.value);
+		s_nomem(c, n);
+		return NULL;
+	}
+	r = s_call_func(c, n, fn, &arg, 1, NULL);
+	mc_unref(fn);
+	mc_unref(arg.value);
+	return r;
+}
+
 static mc_value *s_index(s_ctx *c, const mc_node *n)
 {
 	mc_value *obj = s_eval(c, n->kids[0]), *iv = NULL, *r = NULL;
@@ -908,6 +938,9 @@ static mc_value *s_index(s_ctx *c, const mc_node *n)
 		r = mc_ref(mc_dict_lookup(obj, iv));
 		if (r == NULL)
 			s_key_error(c, ixn, obj, iv);
+		break;
+	case MC_T_OBJECT:
+		r = s_index_object(c, n, obj, ixn);
 		break;
 	default:
 		s_fail(c, n, "TypeError", "%s cannot be indexed with [ ]", mc_type_name(obj));

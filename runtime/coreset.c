@@ -2883,6 +2883,23 @@ cleanup:
 	return rc;
 }
 
+int mc_coreset_proba(mc_coreset *cs, const double **proba, size_t *k,
+                     const mc_progress *progress, mc_error *err)
+{
+	int rc;
+
+	*proba = NULL;
+	*k = 0;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	rc = s_oof_proba(cs, progress, err);
+	if (rc)
+		return rc;
+	*proba = cs->proba;
+	*k = cs->proba_k;
+	return 0;
+}
+
 int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
                    const mc_logreg_params *params, const mc_progress *progress, mc_error *err)
 {

@@ -15,6 +15,7 @@ static const uint32_t s_palette[12] = {
 
 #define S_INK 0x262626
 #define S_MUTED 0x595959
+#define S_ALERT 0xc0392b
 #define S_FRAME 0xbfbfbf
 #define S_PAD 10.0
 #define S_OUTLINE 2.0     /* logical px */
@@ -469,7 +470,7 @@ int mc_render_views(mc_png **out, const mc_image *img, const uint8_t *mask,
 		p.colors = &color;
 		p.n = 1;
 		p.dim = o.dim > 0 ? o.dim : 0.3;
-		p.alpha = o.alpha > 0 ? o.alpha : 0.45;
+		p.alpha = o.alpha > 0 ? o.alpha : 0.35;
 		rc = s_panel_draw(c, &p, err);
 		if (rc != MC_OK)
 			goto cleanup;
@@ -582,7 +583,7 @@ int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *m
 	p.masks = masks;
 	p.colors = col;
 	p.n = n;
-	p.alpha = o.alpha > 0 ? o.alpha : 0.45;
+	p.alpha = o.alpha > 0 ? o.alpha : 0.35;
 	rc = s_panel_draw(c, &p, err);
 	if (rc != MC_OK)
 		goto cleanup;
@@ -644,6 +645,19 @@ cleanup:
 #define S_GRID_GAP 12.0
 #define S_CAP_SIZE 10.5
 
+/* A caption line cut to width, at (x, y). */
+static int s_caption(mc_canvas *c, double x, double y, const char *text, double size,
+                     int bold, double width, uint32_t color)
+{
+	char *t = mc_text_fit(text, size, bold, width);
+
+	if (t == NULL)
+		return MC_ERR_NOMEM;
+	mc_canvas_text(c, x, y, t, size, bold, 0, MC_LEFT, MC_TOP, color, MC_TEXT_CAPTION);
+	free(t);
+	return MC_OK;
+}
+
 /* The first caption line of a cell: "#id label". */
 static void s_head(char *line, size_t n, const mc_render_cell *cl)
 {
@@ -662,7 +676,7 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 	mc_canvas *c = NULL;
 	double thumb, top = S_PAD, tw, lh, cell_h, cap_h, ctx, cap;
 	size_t i, rows, cols, lines = 0, max_rows;
-	int rc = MC_OK, any_note = 0, any_imp = 0, any_head = 0;
+	int rc = MC_OK, any_note = 0, any_imp = 0, any_head = 0, any_sug = 0;
 	char line[256];
 
 	*out = NULL;
@@ -674,7 +688,7 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 	cols = o.cols > 0 ? (size_t)o.cols : 6;
 	if (cols > n)
 		cols = n;
-	thumb = o.thumb > 0 ? o.thumb : 128;
+	thumb = o.thumb > 0 ? o.thumb : 160;
 	ctx = o.context == 0 ? 0.25 : o.context;
 	for (i = 0; i < n; i++) {
 		char what[48];
@@ -693,8 +707,9 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 		any_head |= cells[i].id >= 0 || cells[i].label != NULL;
 		any_imp |= !isnan(cells[i].importance);
 		any_note |= cells[i].note != NULL;
+		any_sug |= cells[i].suggest != NULL;
 	}
-	lines = (size_t)any_head + (size_t)any_imp + (size_t)any_note;
+	lines = (size_t)any_head + (size_t)any_sug + (size_t)any_imp + (size_t)any_note;
 	/* one caption size for the whole grid: the largest (8.5 to 10.5) at
 	 * which every "#id label" fits its cell; what still does not is cut */
 	cap = S_CAP_SIZE;
@@ -781,41 +796,33 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 
 		ty = y + thumb + 4;
 		if (any_head) {
-			char *t;
 			s_head(line, sizeof line, cl);
-			t = mc_text_fit(line, cap, 1, thumb);
-			if (t == NULL) {
-				rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
-				goto cleanup;
+			rc = s_caption(c, x, ty, line, cap, 1, thumb, S_INK);
+			ty += lh + 1;
+		}
+		if (any_sug) {
+			if (rc == MC_OK && cl->suggest != NULL) {
+				int differs = cl->label == NULL || strcmp(cl->label, cl->suggest) != 0;
+				snprintf(line, sizeof line, "model: %s %.0f%%", cl->suggest,
+				         100 * cl->suggest_p);
+				rc = s_caption(c, x, ty, line, cap, 0, thumb, differs ? S_ALERT : S_MUTED);
 			}
-			mc_canvas_text(c, x, ty, t, cap, 1, 0, MC_LEFT, MC_TOP, S_INK, MC_TEXT_CAPTION);
-			free(t);
 			ty += lh + 1;
 		}
 		if (any_imp) {
-			if (!isnan(cl->importance)) {
-				char *t;
-				snprintf(line, sizeof line, "importance %.3g", cl->importance);
-				t = mc_text_fit(line, cap, 0, thumb);
-				if (t == NULL) {
-					rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
-					goto cleanup;
-				}
-				mc_canvas_text(c, x, ty, t, cap, 0, 0, MC_LEFT, MC_TOP, S_MUTED,
-				               MC_TEXT_CAPTION);
-				free(t);
+			if (rc == MC_OK && !isnan(cl->importance)) {
+				snprintf(line, sizeof line, "%s %.3g",
+				         cl->score_name != NULL ? cl->score_name : "importance",
+				         cl->importance);
+				rc = s_caption(c, x, ty, line, cap, 0, thumb, S_MUTED);
 			}
 			ty += lh + 1;
 		}
-		if (any_note && cl->note != NULL) {
-			char *t = mc_text_fit(cl->note, cap, 0, thumb);
-			if (t == NULL) {
-				rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
-				goto cleanup;
-			}
-			mc_canvas_text(c, x, ty, t, cap, 0, 0, MC_LEFT, MC_TOP, 0xc0392b,
-			               MC_TEXT_CAPTION);
-			free(t);
+		if (rc == MC_OK && any_note && cl->note != NULL)
+			rc = s_caption(c, x, ty, cl->note, cap, 0, thumb, S_ALERT);
+		if (rc != MC_OK) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
+			goto cleanup;
 		}
 	}
 	rc = mc_canvas_png(out, c, err);

@@ -133,6 +133,28 @@ static s_cell *s_cell_at(mc_table *t, size_t row, size_t col, mc_error *err)
 	return &t->cells[row * t->n_cols + col];
 }
 
+const char *mc_table_col_name(const mc_table *t, size_t col)
+{
+	return col < t->n_cols ? t->names[col] : NULL;
+}
+
+int mc_table_get(const mc_table *t, size_t row, size_t col, mc_table_cell *out,
+                 mc_error *err)
+{
+	const s_cell *c;
+
+	if (row >= t->n_rows || col >= t->n_cols)
+		return mc_error_set(err, MC_ERR_INVALID, "table: no cell (%zu, %zu) in %zu x %zu",
+		                    row, col, t->n_rows, t->n_cols);
+	c = &t->cells[row * t->n_cols + col];
+	out->kind = c->kind == S_STR ? MC_TABLE_STR : c->kind == S_INT ? MC_TABLE_INT :
+	            c->kind == S_FLOAT ? MC_TABLE_FLOAT : MC_TABLE_EMPTY;
+	out->s = c->s;
+	out->i = c->i;
+	out->f = c->f;
+	return 0;
+}
+
 int mc_table_set_str(mc_table *t, size_t row, size_t col, const char *s, mc_error *err)
 {
 	s_cell *c = s_cell_at(t, row, col, err);

@@ -144,6 +144,15 @@ START_TEST(test_table)
 	           "ShapeError: table(): column 'b' has 1 values, column 'a' has 2");
 	assert_run("table(3)", "TypeError: table(): data must be a dict of columns or a list of rows, "
 	                       "got int");
+	/* A table is indexed by row (a dict) or by column name (a list). */
+	assert_run("t = table({\"a\": [1, 2], \"b\": [\"x\", 2.5]})", "");
+	assert_run("t[1]", "{'a': 2, 'b': 2.5}");
+	assert_run("t[-2]", "{'a': 1, 'b': 'x'}");
+	assert_run("t[\"b\"]", "['x', 2.5]");
+	assert_run("t[2]", "ValueError: Table index 2 out of range (2 rows)");
+	assert_run("t[\"c\"]", "KeyError: Table has no column \"c\"; its columns: \"a\", \"b\"");
+	assert_run("t[0:1]", "TypeError: Table cannot be indexed with [ ] by a slice or several "
+	           "indices");
 }
 END_TEST
 
@@ -160,13 +169,13 @@ START_TEST(test_views_of_a_dataset)
 	assert_run("g = grid(ds, [0, 1, 2, 3, 4, 5, 6, 7], importance=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, "
 	           "0.3, 0.2], cols=4, title=\"Top 8\", notes=[\"\", \"relabeled: apple\", \"\", \"\", "
 	           "\"removed\", \"\", \"\", \"\"])", "");
-	assert_run("g", "<Figure 568x399: Top 8>");
-	assert_figure("g", 568, 399, "bind_grid.png");
+	assert_run("g", "<Figure 696x463: Top 8>");
+	assert_figure("g", 696, 463, "bind_grid.png");
 	/* the dict get_cleaning_samples() returns, importance included */
 	assert_run("grid(ds, {\"idx\": [3, 1], \"importance\": [0.5, 0.25]}, title=\"Two\")",
-	           "<Figure 288x202: Two>");
+	           "<Figure 352x234: Two>");
 	/* without importance the captions have one line less */
-	assert_run("grid(ds, [3, 1], title=\"Two\")", "<Figure 288x189: Two>");
+	assert_run("grid(ds, [3, 1], title=\"Two\")", "<Figure 352x221: Two>");
 	assert_run("o = overlay(ds, 0)", "");
 	assert_figure("o", 0, 0, "bind_overlay.png");
 	assert_run("show(ds, 100000)",

@@ -93,7 +93,7 @@ START_TEST(test_views_pixels)
 	pic_assert_color(s, p->scale, a1 + 58.5, y0 + 70, 0x262626, 2);
 	/* overlay: the object tinted with its colour, a solid outline just
 	 * outside it (object spans x 60..120, y 40..100 in the view), the rest as is */
-	pic_assert_color(s, p->scale, a2 + 90, y0 + 70, s_mix(0x808080, red, 0.45), 2);
+	pic_assert_color(s, p->scale, a2 + 90, y0 + 70, s_mix(0x808080, red, 0.35), 2);
 	pic_assert_color(s, p->scale, a2 + 59, y0 + 70, red, 1);
 	pic_assert_color(s, p->scale, a2 + 121, y0 + 70, red, 1);
 	pic_assert_color(s, p->scale, a2 + 90, y0 + 38.5, red, 1);
@@ -321,7 +321,7 @@ START_TEST(test_grid_captions)
 	mc_png *p = NULL;
 	mc_error err = { 0 };
 	cairo_surface_t *s;
-	size_t i, caps = 0;
+	size_t i, caps = 0, calm;
 
 	s_coco_load(&c, 37777);
 	memset(cells, 0, sizeof cells);
@@ -335,9 +335,22 @@ START_TEST(test_grid_captions)
 		cells[i].label = c.labels[i];
 		cells[i].importance = 0.5 / (double)(i + 1);
 		cells[i].note = i == 2 ? "relabeled: apple" : NULL;
+		/* the model agrees with the label */
+		cells[i].suggest = c.labels[i];
+		cells[i].suggest_p = 0.72;
 	}
 	memset(&o, 0, sizeof o);
 	o.title = "Most important samples of image 37777";
+	o.cols = 6;
+	ck_assert_int_eq(mc_render_grid(&p, cells, c.n, &o, &err), 0);
+	s = pic_decode(p);
+	calm = pic_count_color(s, 0xc0392b, 8);
+	cairo_surface_destroy(s);
+	mc_png_free(p);
+	/* the model suggests another class: its line turns red */
+	for (i = 0; i < c.n; i++)
+		cells[i].suggest = "apple";
+	cells[1].score_name = "self_confidence";
 	ck_assert_int_eq(mc_render_grid(&p, cells, c.n, &o, &err), 0);
 	pic_save("grid_37777.png", p);
 	s = pic_decode(p);
@@ -345,9 +358,11 @@ START_TEST(test_grid_captions)
 	pic_assert_no_overlap(p, MC_TEXT_CAPTION);
 	for (i = 0; i < p->n_text; i++)
 		caps += p->text[i].kind == MC_TEXT_CAPTION;
-	ck_assert_uint_eq(caps, 2 * c.n + 1);
-	ck_assert_int_eq(p->width, (int)(2 * EDGE + 6 * (128 + GAP) - GAP));
+	/* "#id label", "model: apple 72%", "importance v" each, and the note */
+	ck_assert_uint_eq(caps, 3 * c.n + 1);
+	ck_assert_int_eq(p->width, (int)(2 * EDGE + 6 * (160 + GAP) - GAP));
 	ck_assert_uint_gt(pic_count_color(s, mc_render_color(0), 3), 500);
+	ck_assert_uint_gt(pic_count_color(s, 0xc0392b, 8), calm + 50 * c.n);
 	cairo_surface_destroy(s);
 	mc_png_free(p);
 	s_coco_free(&c);

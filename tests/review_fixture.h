@@ -80,7 +80,7 @@ static inline char *fx_scratch(const char *name)
 
 static inline void fx_rmtree(const char *p)
 {
-	char cmd[4200];
+	char cmd[8400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
 	ck_assert_int_eq(system(cmd), 0);
 }

@@ -212,6 +212,14 @@ int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
 int mc_coreset_scores(mc_coreset *cs, mc_score_method method, const double **scores,
                       const mc_progress *progress, mc_error *err);
 
+/* The out-of-fold class probabilities behind the model-based scores: *proba
+ * is n x *k, row-major (row i: sample i's probabilities from the fold model
+ * that did not see it; removed samples' rows are 0). Borrowed, valid until
+ * cs changes; trained on first use and cached with the scores. Fails with
+ * MC_ERR_STATE before a build, or as the scores' training. */
+int mc_coreset_proba(mc_coreset *cs, const double **proba, size_t *k,
+                     const mc_progress *progress, mc_error *err);
+
 /* class_size values. */
 typedef enum mc_class_size_kind {
 	MC_CLASS_SIZE_COUNT = 0,  /* exactly count samples (fewer if the class has fewer) */

@@ -48,7 +48,8 @@ typedef struct mc_render_opts {
 	double scale;        /* device pixels per logical pixel; 0: 2 */
 	double dim;          /* brightness kept outside the object in the attention
 	                        view, 0..1; 0: 0.3 */
-	double alpha;        /* opacity of the overlay fill, 0..1; 0: 0.45 */
+	double alpha;        /* opacity of the overlay fill, 0..1; 0: 0.35, light
+	                        enough for the object's own colours to show */
 } mc_render_opts;
 
 /* The three views of one instance side by side, each captioned ("image",
@@ -81,9 +82,13 @@ typedef struct mc_render_cell {
 	const mc_rle *rle;
 	int64_t id;             /* annotation id, shown as "#1234"; < 0: not shown */
 	const char *label;      /* class name; NULL: none */
-	double importance;      /* shown as "importance 0.0123"; NaN: not shown */
+	double importance;      /* the score, shown as "importance 0.0123"; NaN: not shown */
 	const char *note;       /* optional last line ("relabeled: apple"); NULL: none */
 	uint32_t color;         /* outline colour; 0: mc_render_color(0) */
+	const char *suggest;    /* the model's class, shown as "model: apple 72%" (red
+	                           when it is not label); NULL: not shown */
+	double suggest_p;       /* its probability, 0..1 */
+	const char *score_name; /* the score's name ("self_confidence"); NULL: "importance" */
 } mc_render_cell;
 
 /* Grid options. All-zero means the defaults given here. */
@@ -99,7 +104,7 @@ typedef struct mc_render_grid_opts {
 
 /* The captioned grid of n instances: each cell shows the object's box with
  * some context, the rest dimmed, the object outlined, and under it "#id
- * label", "importance v" and the note. Captions share one size, the largest
+ * label", "model: class p%", "importance v" and the note. Captions share one size, the largest
  * from 10.5 down to 8.5 px at which every "#id label" fits; lines that still
  * do not fit are cut with "…". Crops wider than tall sit on their caption.
  * Caller owns *out; free with mc_png_free. Fails with MC_ERR_INVALID for

@@ -65,6 +65,29 @@ int mc_table_set_str(mc_table *t, size_t row, size_t col, const char *s, mc_erro
 int mc_table_set_int(mc_table *t, size_t row, size_t col, int64_t v, mc_error *err);
 int mc_table_set_float(mc_table *t, size_t row, size_t col, double v, mc_error *err);
 
+/* Reading a table back (for indexing it from the language). */
+typedef enum mc_table_kind {
+	MC_TABLE_EMPTY = 0,
+	MC_TABLE_STR,
+	MC_TABLE_INT,
+	MC_TABLE_FLOAT
+} mc_table_kind;
+
+typedef struct mc_table_cell {
+	mc_table_kind kind;
+	const char *s;   /* MC_TABLE_STR: borrowed, valid while the table lives */
+	int64_t i;       /* MC_TABLE_INT */
+	double f;        /* MC_TABLE_FLOAT */
+} mc_table_cell;
+
+/* The name of column col (borrowed), or NULL when there is no such column. */
+const char *mc_table_col_name(const mc_table *t, size_t col);
+
+/* Cell (row, col) into *out. Fails with MC_ERR_INVALID when the cell does
+ * not exist. */
+int mc_table_get(const mc_table *t, size_t row, size_t col, mc_table_cell *out,
+                 mc_error *err);
+
 /* The table as an HTML fragment (<table>...</table>): text escaped, columns
  * that hold only numbers right-aligned with tabular figures. Caller owns
  * *out (free()). Fails only with MC_ERR_NOMEM. */
