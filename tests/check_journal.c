@@ -433,7 +433,7 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 		for (size_t i = 0; i < mc_coco_n_instances(ds) && car < 0; i++) {
 			mc_coco_ann ann;
 			mc_coco_instance(ds, i, &ann);
-			if (strcmp(mc_coco_class_name(ds, ann.class_index), "car") == 0)
+			if (strcmp(mc_coco_class_name(ds, ann.class_index), "person") == 0)
 				car = ann.id;
 		}
 		if (mc_review_resume(&rv, dir, ds, NULL, &err) != 0 ||
