@@ -754,56 +754,74 @@ static int f_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 	return *out ? 0 : s_nomem(err);
 }
 
-static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
+/* A bar chart over iterations as a Figure described by what: bar k is
+ * labelled by its iteration it[k]; values holds n_stack rows of n values. */
+static int s_iteration_bars(mc_value **out, const size_t *it, size_t n, const double *values,
+                            size_t n_stack, const char *const *stack, const char *title,
+                            const char *ylabel, const char *what, mc_error *err)
 {
-	static const char *const stack[] = { "relabeled", "removed", "outside the batch (fix)" };
-	s_session *s = mc_call_self_ptr(call);
-	size_t m, fixed = 0, outside = 0, ns;
-	const mc_review_record *h = s_applied(s->rv, &m, "plot_fixes", err);
-	char **labels = NULL, title[1400], what[1024];
-	double *y = NULL;
+	char *text = malloc(n * 24 + 1);
+	const char **labels = malloc((n + 1) * sizeof *labels);
 	mc_plot_opts po;
 	mc_png *png = NULL;
 	int rc = 0;
 
 	*out = NULL;
-	if (h == NULL)
-		return err ? err->code : MC_ERR_STATE;
-	labels = calloc(m, sizeof *labels);
-	y = calloc(3 * m, sizeof *y);
-	if (labels == NULL || y == NULL) {
+	if (text == NULL || labels == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;
 	}
+	for (size_t k = 0; k < n; k++) {
+		snprintf(text + 24 * k, 24, "%zu", it[k]);
+		labels[k] = text + 24 * k;
+	}
+	mc_plot_opts_init(&po);
+	po.title = title;
+	po.xlabel = "Iteration";
+	po.ylabel = ylabel;
+	rc = mc_plot_bar(&png, labels, n, values, n_stack, stack, &po, err);
+	if (rc == 0 && (*out = mc_figure_value(png, what)) == NULL)
+		rc = s_nomem(err);
+cleanup:
+	free(text);
+	free(labels);
+	return rc;
+}
+
+static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
+{
+	static const char *const stack[] = { "relabeled", "removed", "outside the batch (fix)" };
+	s_session *s = mc_call_self_ptr(call);
+	size_t m, fixed = 0, outside = 0, *it = NULL;
+	const mc_review_record *h = s_applied(s->rv, &m, "plot_fixes", err);
+	char title[1400], what[1024];
+	double *y = NULL;
+	int rc;
+
+	*out = NULL;
+	if (h == NULL)
+		return err ? err->code : MC_ERR_STATE;
+	it = malloc(m * sizeof *it);
+	y = malloc(3 * m * sizeof *y);
+	if (it == NULL || y == NULL) {
+		free(it);
+		free(y);
+		return s_nomem(err);
+	}
 	for (size_t k = 0; k < m; k++) {
-		char b[24];
-		snprintf(b, sizeof b, "%zu", h[k].iteration);
-		labels[k] = strdup(b);
-		if (labels[k] == NULL) {
-			rc = s_nomem(err);
-			goto cleanup;
-		}
+		it[k] = h[k].iteration;
 		y[k] = (double)h[k].relabeled;
 		y[m + k] = (double)h[k].removed;
 		y[2 * m + k] = (double)h[k].outside;
 		fixed += h[k].fixed;
 		outside += h[k].outside;
 	}
-	ns = outside > 0 ? 3 : 2;
 	s_what(s->rv, what, sizeof what);
 	snprintf(title, sizeof title, "Samples fixed per iteration: %zu of %zu reviewed (%s)%s",
 	         fixed, s_total_reviewed(s->rv), what, outside > 0 ? ", and fixes outside" : "");
-	mc_plot_opts_init(&po);
-	po.title = title;
-	po.xlabel = "Iteration";
-	po.ylabel = "Samples";
-	rc = mc_plot_bar(&png, (const char *const *)labels, m, y, ns, stack, &po, err);
-	if (rc == 0 && (*out = mc_figure_value(png, "samples fixed per iteration")) == NULL)
-		rc = s_nomem(err);
-cleanup:
-	for (size_t k = 0; labels != NULL && k < m; k++)
-		free(labels[k]);
-	free(labels);
+	rc = s_iteration_bars(out, it, m, y, outside > 0 ? 3 : 2, stack, title, "Samples",
+	                      "samples fixed per iteration", err);
+	free(it);
 	free(y);
 	return rc;
 }
@@ -811,33 +829,26 @@ cleanup:
 static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
-	size_t m, q = 0, fixed = 0, relabeled = 0, removed = 0, reviewed = 0;
+	size_t m, q = 0, fixed = 0, relabeled = 0, removed = 0, reviewed = 0, *it = NULL;
 	const mc_review_record *h = s_applied(s->rv, &m, "plot_fix_rate", err);
-	char **labels = NULL, title[512];
+	char title[512], what[128];
 	double *y = NULL;
-	mc_plot_opts po;
-	mc_png *png = NULL;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	if (h == NULL)
 		return err ? err->code : MC_ERR_STATE;
-	labels = calloc(m, sizeof *labels);
-	y = calloc(m, sizeof *y);
-	if (labels == NULL || y == NULL) {
-		rc = s_nomem(err);
-		goto cleanup;
+	it = malloc(m * sizeof *it);
+	y = malloc(m * sizeof *y);
+	if (it == NULL || y == NULL) {
+		free(it);
+		free(y);
+		return s_nomem(err);
 	}
 	for (size_t k = 0; k < m; k++) {
-		char b[24];
 		if (h[k].reviewed == 0)
 			continue;
-		snprintf(b, sizeof b, "%zu", h[k].iteration);
-		labels[q] = strdup(b);
-		if (labels[q] == NULL) {
-			rc = s_nomem(err);
-			goto cleanup;
-		}
+		it[q] = h[k].iteration;
 		y[q++] = 100.0 * (double)h[k].fixed / (double)h[k].reviewed;
 		fixed += h[k].fixed;
 		relabeled += h[k].relabeled;
@@ -846,22 +857,16 @@ static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 	}
 	if (q == 0) {
 		rc = mc_error_set(err, MC_ERR_STATE, "plot_fix_rate(): no batch was reviewed yet");
-		goto cleanup;
+	} else {
+		snprintf(title, sizeof title, "%.1f%% of the %zu reviewed samples were fixed (%zu: "
+		         "%zu relabeled, %zu removed)", 100.0 * (double)fixed / (double)reviewed,
+		         reviewed, fixed, relabeled, removed);
+		snprintf(what, sizeof what, "%.1f%% of %zu reviewed samples fixed",
+		         100.0 * (double)fixed / (double)reviewed, reviewed);
+		rc = s_iteration_bars(out, it, q, y, 1, NULL, title, "% of the batch fixed", what,
+		                      err);
 	}
-	snprintf(title, sizeof title, "%.1f%% of the %zu reviewed samples were fixed (%zu: %zu "
-	         "relabeled, %zu removed)", 100.0 * (double)fixed / (double)reviewed, reviewed,
-	         fixed, relabeled, removed);
-	mc_plot_opts_init(&po);
-	po.title = title;
-	po.xlabel = "Iteration";
-	po.ylabel = "% of the batch fixed";
-	rc = mc_plot_bar(&png, (const char *const *)labels, q, y, 1, NULL, &po, err);
-	if (rc == 0 && (*out = mc_figure_value(png, "% of reviewed samples fixed")) == NULL)
-		rc = s_nomem(err);
-cleanup:
-	for (size_t k = 0; labels != NULL && k < m; k++)
-		free(labels[k]);
-	free(labels);
+	free(it);
 	free(y);
 	return rc;
 }
@@ -911,7 +916,13 @@ static int f_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 	po.xlabel = "Iteration";
 	po.ylabel = "Errors found (cumulative)";
 	rc = mc_plot_line(&png, ser, simulated ? 2 : 1, NULL, &po, err);
-	if (rc == 0 && (*out = mc_figure_value(png, "errors found per iteration")) == NULL)
+	if (simulated)
+		snprintf(title, sizeof title, "errors found: %.0f in %zu reviewed; random order: %.1f "
+		         "expected", y[nh - 1], reviewed, yr[nh - 1]);
+	else
+		snprintf(title, sizeof title, "errors found: %.0f in %zu reviewed", y[nh - 1],
+		         reviewed);
+	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
 		rc = s_nomem(err);
 cleanup:
 	free(x);
@@ -987,7 +998,7 @@ static int f_session_gallery(mc_call *call, mc_value **out, mc_error *err)
 	go.cols = (int)cols;
 	go.thumb = 160;
 	go.scale = S_GRID_SCALE;
-	rc = mc_grid_figure(out, ds, rows, cells, shown, &go, "fixed samples", err);
+	rc = mc_grid_figure(out, ds, rows, cells, shown, &go, title, err);
 cleanup:
 	for (size_t k = 0; texts != NULL && k < 2 * shown; k++)
 		free(texts[k]);

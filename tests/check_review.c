@@ -176,10 +176,7 @@ START_TEST(test_ids_shown_are_ids_accepted)
 		ck_assert_int_eq(again[0], first);
 	}
 	mc_review_free(rv);
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -267,10 +264,7 @@ START_TEST(test_actions_outside_the_batch)
 		ck_assert_uint_eq(rec.outside, 1);
 	}
 	mc_review_free(rv);
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -428,10 +422,7 @@ START_TEST(test_csv_rows_apply_and_export)
 	ck_assert_ptr_nonnull(strstr(line, ",relabel,orange,apple,batch\n"));
 	fclose(fp);
 	mc_review_free(rv);
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -468,10 +459,7 @@ START_TEST(test_exhausted_class)
 	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
 	ck_assert_uint_eq(n, 0);
 	mc_review_free(rv);
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -544,10 +532,7 @@ START_TEST(test_several_classes_and_all)
 	ck_assert_ptr_null(s_open(ds, X, dir, two, 30, 0, &err));
 	ck_assert_int_eq(err.code, MC_ERR_STATE);
 	ck_assert_ptr_nonnull(strstr(err.text, "another dataset or other classes"));
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -594,10 +579,7 @@ START_TEST(test_tied_scores_warn)
 	h = mc_review_history(rv, &nh);
 	ck_assert_uint_eq(h[1].tied, n);
 	mc_review_free(rv);
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 
@@ -689,10 +671,7 @@ START_TEST(test_plateau_resume_restart)
 	ck_assert_int_eq(mc_review_resume(&rv, "/nonexistent-review", NULL, NULL, &err),
 	                 MC_ERR_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(err.text, "no review session here"));
-	fx_rmtree(dir);
-	free(dir);
-	mc_matrix_free(X);
-	mc_coco_free(ds);
+	fx_done(dir, X, ds);
 }
 END_TEST
 

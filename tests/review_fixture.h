@@ -85,6 +85,16 @@ static inline void fx_rmtree(const char *p)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* Frees what a test made: its scratch folder (removed with what is in it),
+ * its features and its dataset. */
+static inline void fx_done(char *dir, mc_matrix *X, mc_coco *ds)
+{
+	fx_rmtree(dir);
+	free(dir);
+	mc_matrix_free(X);
+	mc_coco_free(ds);
+}
+
 static inline size_t fx_class(const mc_coco *ds, const char *name)
 {
 	size_t k;

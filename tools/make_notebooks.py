@@ -27,9 +27,52 @@ cm = confusion_matrix(yte, clf.predict(Zte), classes=ds.classes)
 pick = cm.pick_class()
 pick'''
 
-ITERATE = '''rv.next()
+ITERATE = '''display(rv.next())
 rv.simulate(demo["ground_truth"])
 rv.apply()'''
+
+
+def session(name, restart=True):
+    """The cell that opens the review session of notebook name, in a folder
+    of its own (runs/<name>/review), so that no notebook touches another's
+    session."""
+    return f'''rv = ReviewSession(ds, Z, class_of_interest=pick["predicted"], dir="runs/{name}/review",
+                   n=60{", restart=true" if restart else ""})
+rv'''
+
+
+DECIDE = """
+Each tile shows the sample's **annotation id** (`#4162`), its current label, the
+label the model suggests with its out-of-fold probability (in red when it is not
+the current label) and the score that ranked it. The same ids name the PNG files
+and the rows of `review.csv` in the batch's folder, and are what the review
+methods take. A person reviewing this batch writes decisions like these:
+
+```python
+rv.relabel(4162, "Shirt")        # an id shown on a tile of this batch
+rv.remove([4170, 4188])
+rv.keep_rest()                   # every other sample of the batch is right
+```
+
+or fills in the `action` column of the batch's `review.csv` and calls
+`rv.load_csv()`, which says how many rows it read per action. A decision on a
+sample outside the open batch is refused; `rv.fix(id, "Shirt")` (or
+`rv.fix(id, remove=true)`) corrects any other sample and is recorded as a fix
+outside the batch. `rv.apply()` refuses while a sample of the batch is
+undecided, and says how many.
+
+On the demo data a simulated reviewer answers from the ground-truth file
+instead. It is never used for real data.
+"""
+
+HISTORY = """
+## Results
+
+The history has one row per iteration: samples reviewed, relabeled, removed,
+fixed (relabeled + removed, as in `rv.plot_fixes()`), corrections outside the
+batch, and the AUC. It can be indexed: `rv.history[-1]` is the last row,
+`rv.history["fixed"]` a column.
+"""
 
 
 def md(text):
@@ -163,33 +206,23 @@ STEP4 = [
 A review session keeps the whole loop in one place. Each iteration:
 
 1. `rv.next()` takes the 60 most important samples not reviewed yet, writes a PNG
-   per sample and a `review.csv`, and shows them as a grid;
+   per sample and a `review.csv`, and shows them as tiles;
 2. you decide for each one: keep it, relabel it, or remove it;
 3. `rv.apply()` applies the decisions, updates the coreset service and recomputes
    the 5-fold cross-validated AUC.
 
-Every decision goes to an on-disk journal before the command returns, so nothing
-is lost if the kernel dies; `resume_review("review")` brings the session back.
+The session reviews the class the confusion matrix picked; `class_of_interest`
+also takes a list of classes, or `"all"` for the whole dataset (each batch is
+then the top 60 across them). It writes everything under its own folder,
+`runs/04_clean/review`, which one kernel at a time may write. Every decision
+goes to an on-disk journal before the command returns, so nothing is lost if the
+kernel dies.
 """),
     code(SETUP_DEMO),
     code(PICK),
-    code('''rv = ReviewSession(ds, Z, class_of_interest=pick["predicted"], dir="review", n=60)
-rv'''),
+    code(session("04_clean")),
     code("rv.next()"),
-    md("""
-A person reviewing this batch would write decisions like these (by instance
-index), or edit the `action` column of `review/iter_001/review.csv` and call
-`rv.load_csv()`:
-
-```python
-rv.relabel(123, "Shirt")
-rv.remove(456)
-rv.keep(789)
-```
-
-On the demo data a simulated reviewer answers from the ground-truth file instead.
-It is never used for real data.
-"""),
+    md(DECIDE),
     code('''rv.simulate(demo["ground_truth"])
 rv.apply()'''),
     code(ITERATE),
@@ -197,6 +230,15 @@ rv.apply()'''),
     code(ITERATE),
     code("rv.history"),
     code("rv.plateau()"),
+    md("""
+## After a restart
+
+Every decision was journaled before its command returned. In a new kernel (or
+after a crash), `resume_review` brings the session back exactly, open batch and
+pending decisions included. Here it replaces `rv` in the same kernel.
+"""),
+    code('''rv = resume_review("runs/04_clean/review", ds)
+rv'''),
 ]
 
 STEP5 = [
@@ -208,8 +250,8 @@ the number of samples fixed in each, and the corrected annotation file.
 """),
     code(SETUP_DEMO),
     code(PICK),
-    code('''rv = ReviewSession(ds, Z, class_of_interest=pick["predicted"], dir="review", n=60, restart=true)
-rv.next(); rv.simulate(demo["ground_truth"]); rv.apply()'''),
+    code(session("05_results")),
+    code(ITERATE),
     code(ITERATE),
     code(ITERATE),
     code(ITERATE),
@@ -217,13 +259,26 @@ rv.next(); rv.simulate(demo["ground_truth"]); rv.apply()'''),
     code("rv.plot_fixes()"),
     code("rv.history"),
     md("""
+## What the review fixed
+
+The share of reviewed samples that needed a fix (the article reports 11.83%),
+the errors found per iteration beside what reviewing in a random order finds on
+average over the same candidates, and every fixed sample with its old and new
+label.
+"""),
+    code("rv.plot_fix_rate()"),
+    code("rv.plot_found()"),
+    code("rv.gallery()"),
+    md("""
 ## Export
 
 The corrected dataset is written back as COCO JSON: relabelled annotations get
 their new `category_id`, removed ones are left out, every other field is kept.
+Beside it, `corrected.corrections.csv` lists every change by annotation id and
+names the JSON it belongs to by its SHA-256.
 """),
-    code('''rv.export("corrected.json")'''),
-    code('''fixed = load_coco("corrected.json", images=demo["images"])
+    code('''rv.export("runs/05_results/corrected.json")'''),
+    code('''fixed = load_coco("runs/05_results/corrected.json", images=demo["images"])
 fixed'''),
 ]
 
@@ -273,25 +328,40 @@ grid(ds, top, title="Most important samples of the class of interest")'''),
     md("""
 ## Clean, iteration by iteration
 
-`rv.next()` shows the batch; a person would then call `rv.relabel(i, "Shirt")`,
-`rv.remove(i)` or `rv.keep(i)`, or edit the batch's CSV and call `rv.load_csv()`.
-Here the simulated reviewer answers from the demo's ground truth.
+The session reviews the picked class and keeps everything under its own folder,
+`runs/walkthrough/review`: the journal of every decision, and for each batch one
+PNG per sample and a `review.csv`.
 """),
-    code('''rv = ReviewSession(ds, Z, class_of_interest=pick["predicted"], dir="review", n=60, restart=true)
-rv'''),
+    code(session("walkthrough")),
+    md(DECIDE),
     code(ITERATE),
     code(ITERATE),
     code(ITERATE),
     code(ITERATE),
     code(ITERATE),
     code(ITERATE),
-    md("## Results"),
+    md(HISTORY),
     code('''#tag:summary
 rv.history'''),
+    code("rv.history[-1]"),
     code("rv.plot_auc()"),
     code("rv.plot_fixes()"),
+    md("""
+## What the review fixed
+
+The share of the reviewed samples that needed a fix (the article reports 11.83%),
+the errors found per iteration beside what a review in random order finds on
+average over the same candidates (from the ground truth), and a gallery of every
+fixed sample, old label → new label or removed.
+"""),
+    code('''#tag:rate
+rv.plot_fix_rate()'''),
+    code('''#tag:found
+rv.plot_found()'''),
+    code('''#tag:gallery
+rv.gallery()'''),
     code('''#tag:export
-rv.export("corrected.json")'''),
+rv.export("runs/walkthrough/corrected.json")'''),
 ]
 
 REAL = [
