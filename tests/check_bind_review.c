@@ -13,16 +13,21 @@
 #include "maskclean/canvas.h"
 #include "review_fixture.h"
 
-static char *g_dir;
+static char *g_dir, g_cwd[4096];
 
+/* Each test works in a scratch folder of its own, also its current folder
+ * (sessions without dir= write to review-<classes>-<method> there). */
 static void s_setup(void)
 {
 	g_dir = fx_scratch("bind-review");
 	ck_assert_int_eq(mkdir(g_dir, 0755), 0);
+	ck_assert_ptr_nonnull(getcwd(g_cwd, sizeof g_cwd));
+	ck_assert_int_eq(chdir(g_dir), 0);
 }
 
 static void s_teardown(void)
 {
+	ck_assert_int_eq(chdir(g_cwd), 0);
 	fx_rmtree(g_dir);
 	free(g_dir);
 	g_dir = NULL;
