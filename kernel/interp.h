@@ -29,6 +29,11 @@ typedef struct mc_io {
 	volatile sig_atomic_t *interrupted;
 	/* Non-zero for a silent request: no progress bars, no display. */
 	int silent;
+	/* Adds payload (borrowed) to the execute_reply, as IPython does:
+	 * {"source": "page", "data": {MIME bundle}, "start": 0} shows text in
+	 * the front end's pager; {"source": "ask_exit", "keepkernel": false} ends
+	 * the front end (jupyter console) and then the kernel. May be NULL. */
+	void (*payload)(void *ctx, json_t *payload);
 } mc_io;
 
 /* The error of a failed execution, in Jupyter's terms. */

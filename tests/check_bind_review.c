@@ -46,7 +46,7 @@ static void s_capture(void *ctx, const char *name, const char *text)
 	snprintf(g_out + n, sizeof g_out - n, "%s", text);
 }
 
-static const mc_io s_cap_io = { NULL, s_capture, s_display, s_clear, s_input, &s_flag, 0 };
+static const mc_io s_cap_io = { NULL, s_capture, s_display, s_clear, s_input, &s_flag, 0, NULL };
 
 /* Runs code with its output captured in g_out (cleared first). */
 static void s_printed(mc_interp *in, const char *code)

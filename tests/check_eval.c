@@ -54,7 +54,7 @@ static int r_input(void *ctx, const char *prompt, int password, char **out)
 
 static mc_io s_io(rec *r)
 {
-	mc_io io = { r, r_stream, r_display, NULL, r_input, &r->intr, 0 };
+	mc_io io = { r, r_stream, r_display, NULL, r_input, &r->intr, 0, NULL };
 
 	memset(r, 0, sizeof *r);
 	r->displays = json_array();

@@ -100,7 +100,7 @@ static inline int s_input(void *ctx, const char *prompt, int password, char **ou
 	return -1;
 }
 
-static const mc_io s_io = { NULL, s_stream, s_display, s_clear, s_input, &s_flag, 1 };
+static const mc_io s_io = { NULL, s_stream, s_display, s_clear, s_input, &s_flag, 1, NULL };
 
 /* Runs code; returns the result (caller unrefs) and fails the test on error. */
 static inline mc_value *s_run(mc_interp *in, const char *code)
