@@ -4,6 +4,7 @@
 #include "registry.h"
 #include "lang.h"
 #include "interp.h"
+#include "language_doc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -272,6 +273,34 @@ static char *s_help_overview(void)
 	return s_done(&t);
 }
 
+/* Help longer than this many lines goes to the front end's pager. */
+#define HELP_PAGE_LINES 20
+
+/* Adds a payload to the execute_reply (see mc_io.payload); steals payload. */
+static void s_payload(mc_call *call, json_t *payload)
+{
+	if (payload != NULL && call->io != NULL && call->io->payload != NULL)
+		call->io->payload(call->io->ctx, payload);
+	json_decref(payload);
+}
+
+/* Shows help text: printed, or in the pager when it is long (markdown: also
+ * as text/markdown). */
+static void s_show_help(mc_call *call, const char *text, int markdown)
+{
+	size_t lines = 0;
+
+	for (const char *p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	if (lines <= HELP_PAGE_LINES || call->io == NULL || call->io->payload == NULL) {
+		mc_call_print(call, text);
+		return;
+	}
+	s_payload(call, json_pack("{s:s, s:{s:s, s:s*}, s:i}", "source", "page", "data",
+	                          "text/plain", text, "text/markdown", markdown ? text : NULL,
+	                          "start", 0));
+}
+
 static int s_help(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -279,6 +308,8 @@ static int s_help(mc_call *call, mc_value **out, mc_error *err)
 
 	if (mc_type(x) == MC_T_NONE && !mc_arg_given(call, "x")) {
 		text = s_help_overview();
+	} else if (mc_type(x) == MC_T_STR && strcmp(mc_as_str(x), "language") == 0) {
+		text = strdup(mc_language_doc);
 	} else if (mc_type(x) == MC_T_STR) {
 		const mc_func_def *d = mc_registry_find(mc_as_str(x));
 		mc_value *var = mc_interp_get_var(mc_call_interp(call), mc_as_str(x));
@@ -303,15 +334,47 @@ static int s_help(mc_call *call, mc_value **out, mc_error *err)
 			strcat(text, "\n");
 		}
 	}
-	mc_call_print(call, text);
+	s_show_help(call, text, mc_type(x) == MC_T_STR && strcmp(mc_as_str(x), "language") == 0);
 	free(text);
+	*out = mc_none();
+	return 0;
+}
+
+/* exit() and quit(): IPython's ask_exit payload ends jupyter console, and
+ * then the kernel, unless keep_kernel. */
+static int s_exit(mc_call *call, mc_value **out, mc_error *err)
+{
+	int keep = 0;
+
+	if (mc_arg_bool(call, "keep_kernel", &keep, err) != 0)
+		return err->code;
+	s_payload(call, json_pack("{s:s, s:b}", "source", "ask_exit", "keepkernel", keep));
 	*out = mc_none();
 	return 0;
 }
 
 /* ---- basic functions ---- */
 
-static int s_print(mc_call *call, mc_value **out, mc_error *err)
+/* The stream print(file=...) names: stdout, stderr (the functions below,
+ * or their names as strings). */
+static int s_stream_arg(mc_call *call, const char **stream, mc_error *err)
+{
+	mc_value *file = mc_arg(call, "file");
+	const mc_func_def *def = mc_func_def_of(file);
+	const char *name = def != NULL ? def->name : mc_type(file) == MC_T_STR ? mc_as_str(file)
+	                   : NULL;
+
+	if (file == NULL || mc_type(file) == MC_T_NONE)
+		return 0;
+	if (name == NULL || (strcmp(name, "stdout") != 0 && strcmp(name, "stderr") != 0))
+		return mc_error_set(err, MC_ERR_TYPE, "print(): file must be stdout or stderr, got %s",
+		                    mc_type_name(file));
+	*stream = name;
+	return 0;
+}
+
+/* print to stream: stdout, stderr, or (NULL) as the file argument says. */
+static int s_print_to(mc_call *call, mc_value **out, mc_error *err, const char *stream)
 {
 	mc_value *vals = mc_arg(call, "values");
 	const char *sep, *end;
@@ -320,6 +383,11 @@ static int s_print(mc_call *call, mc_value **out, mc_error *err)
 
 	if (mc_arg_str(call, "sep", &sep, err) != 0 || mc_arg_str(call, "end", &end, err) != 0)
 		return err->code;
+	if (stream == NULL) {
+		stream = "stdout";
+		if (s_stream_arg(call, &stream, err) != 0)
+			return err->code;
+	}
 	for (i = 0; i < mc_list_len(vals); i++) {
 		char *s = mc_value_str(mc_list_get(vals, i));
 
@@ -337,11 +405,18 @@ static int s_print(mc_call *call, mc_value **out, mc_error *err)
 		free(t.s);
 		return mc_error_set(err, MC_ERR_NOMEM, "print(): out of memory");
 	}
-	mc_call_print(call, t.s != NULL ? t.s : "");
+	if (strcmp(stream, "stdout") == 0)
+		mc_call_print(call, t.s != NULL ? t.s : "");
+	else if (call->io != NULL && call->io->stream != NULL)
+		call->io->stream(call->io->ctx, stream, t.s != NULL ? t.s : "");
 	free(t.s);
 	*out = mc_none();
 	return 0;
 }
+
+static int s_print(mc_call *c, mc_value **o, mc_error *e) { return s_print_to(c, o, e, NULL); }
+static int s_stdout(mc_call *c, mc_value **o, mc_error *e) { return s_print_to(c, o, e, "stdout"); }
+static int s_stderr(mc_call *c, mc_value **o, mc_error *e) { return s_print_to(c, o, e, "stderr"); }
 
 static int s_len(mc_call *call, mc_value **out, mc_error *err)
 {
@@ -1307,11 +1382,21 @@ static int s_array_argmax(mc_call *c, mc_value **o, mc_error *e) { return s_arra
 static int s_array_argmin(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 5); }
 
 const mc_func_def mc_funcs_core[] = {
-	{ "print", "(*values, sep=\" \", end=\"\\n\")", "Prints values to the cell's output, separated by sep.",
-	  "Strings print without quotes; other values print as they show in `text/plain`.", s_print },
+	{ "print", "(*values, sep=\" \", end=\"\\n\", file=none)", "Prints values to the cell's output, separated by sep.",
+	  "Strings print without quotes; other values print as they show in `text/plain`.\n"
+	  "`file=stderr` writes to the error stream (shown in red by the front ends).", s_print },
+	{ "stdout", "(*values, sep=\" \", end=\"\\n\")", "The output stream: print(..., file=stdout); called, prints as print does.",
+	  NULL, s_stdout },
+	{ "stderr", "(*values, sep=\" \", end=\"\\n\")", "The error stream: print(..., file=stderr); called, prints to it as print does.",
+	  NULL, s_stderr },
 	{ "help", "(x=none)", "Shows the help of a function, method or object; help() lists every function.",
-	  "`help(load_coco)`, `help(svc.get_cleaning_samples)`, `help(\"PCA.fit\")` or `help(ds)`.\n"
+	  "`help(load_coco)`, `help(svc.get_cleaning_samples)`, `help(\"PCA.fit\")` or `help(ds)`;\n"
+	  "`help(\"language\")` shows the language reference. Long help opens in the front end's pager.\n"
 	  "The text comes from the same table as the notebook's Shift-Tab and docs/functions.md.", s_help },
+	{ "exit", "(keep_kernel=false)", "Ends the session: jupyter console exits and the kernel shuts down.",
+	  "`exit` alone on a line does the same. With keep_kernel=true the console exits and the kernel keeps running.",
+	  s_exit },
+	{ "quit", "(keep_kernel=false)", "Same as exit().", NULL, s_exit },
 	{ "len", "(x)", "Number of items of a list, dict or str, or rows of an array.", NULL, s_len },
 	{ "range", "(start, stop=none, step=1)", "List of ints from start (or 0) up to, not including, stop.",
 	  "`range(5)` is `[0, 1, 2, 3, 4]`; `range(2, 10, 3)` is `[2, 5, 8]`.", s_range },

@@ -1,43 +1,67 @@
-/* This module implements the persistent input history (history_request). */
+/* This module implements the persistent input history (history_request) over
+ * SQLite, with a thread that owns the database connection. */
 #include "history.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-typedef struct entry {
-	int session;
-	int line;
-	char *source;
-} entry;
+#include <sqlite3.h>
 
-/* A write for the writer thread: a line to append, or (rewrite) the whole
- * file's new content. */
+#define BUSY_TIMEOUT_MS 10000  /* another kernel holding the write lock */
+#define TRIM_EVERY 256         /* cells appended between two trims */
+
+typedef enum job_kind { J_APPEND, J_TAIL, J_RANGE, J_SEARCH } job_kind;
+
+/* A piece of work for the thread. Appends are malloc'd and freed by the
+ * thread; queries live on the asking thread's stack until done. */
 typedef struct job {
-	char *text;
-	int rewrite;
+	job_kind kind;
+	int64_t a, b, c;      /* append: line; tail: n; range: session, start, stop; search: n */
+	char *text;           /* append: source (owned) */
+	const char *pattern;  /* search (borrowed) */
+	int unique, output;
+	json_t *result;
+	int rc, done;
+	mc_error err;
 	struct job *next;
 } job;
 
 struct mc_history {
 	char *path;
-	int session;
-	entry *items;
-	size_t n, cap;
-	/* The writer thread appends and fsyncs off the request path. */
-	pthread_t writer;
-	int writer_running;
+	mc_history_limits limits;
+	pthread_t thread;
+	int running;
 	pthread_mutex_t lock;
 	pthread_cond_t wake, done;
 	job *head, *tail;
-	int busy, stop, write_errors;
+	int busy, stop;
+	/* written by the thread under lock */
+	int opened;           /* the open was tried */
+	int64_t session;      /* 0 when the database could not be opened */
+	mc_error open_err;    /* why not */
+	mc_error error;       /* first error since the last sync */
+	/* the thread's own */
+	sqlite3 *db;
+	int64_t cells, since_trim, bytes_since_trim;
 };
+
+mc_history_limits mc_history_limits_default(void)
+{
+	mc_history_limits l = {
+		.max_entries = MC_HISTORY_MAX_ENTRIES,
+		.max_bytes = MC_HISTORY_MAX_BYTES,
+		.max_source = MC_HISTORY_MAX_SOURCE,
+	};
+	return l;
+}
 
 char *mc_history_default_path(void)
 {
@@ -46,118 +70,466 @@ char *mc_history_default_path(void)
 	char *path = NULL;
 
 	if (xdg != NULL && *xdg == '/') {
-		if (asprintf(&path, "%s/maskclean/history", xdg) < 0)
+		if (asprintf(&path, "%s/maskclean/history.sqlite", xdg) < 0)
 			path = NULL;
 	} else if (home != NULL && *home != '\0') {
-		if (asprintf(&path, "%s/.local/share/maskclean/history", home) < 0)
+		if (asprintf(&path, "%s/.local/share/maskclean/history.sqlite", home) < 0)
 			path = NULL;
 	}
 	return path;
 }
 
 /* mkdir -p of the directory part of path. */
-static int s_make_parents(const char *path)
+static int s_make_parents(const char *path, mc_error *err)
 {
 	char *dir = strdup(path);
 	int rc = 0;
 
 	if (dir == NULL)
-		return -1;
-	for (char *p = dir + 1; *p != '\0'; p++) {
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	for (char *p = dir + 1; *p != '\0' && rc == 0; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			rc = -1;
+			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create the directory %s: %s", path,
+			                  dir, strerror(errno));
 		*p = '/';
 	}
 	free(dir);
 	return rc;
 }
 
-static int s_push(mc_history *h, int session, int line, const char *source)
+/* Records a failure of the thread (first since the last sync wins) and logs
+ * it. */
+static void s_fail(mc_history *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void s_fail(mc_history *h, const char *fmt, ...)
 {
-	char *copy;
+	char text[MC_ERROR_TEXT_MAX];
+	va_list ap;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		entry *items = realloc(h->items, cap * sizeof *items);
-
-		if (items == NULL)
-			return MC_ERR_NOMEM;
-		h->items = items;
-		h->cap = cap;
-	}
-	copy = strdup(source);
-	if (copy == NULL)
-		return MC_ERR_NOMEM;
-	h->items[h->n].session = session;
-	h->items[h->n].line = line;
-	h->items[h->n].source = copy;
-	h->n++;
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "maskclean-kernel: history: %s\n", text);
+	pthread_mutex_lock(&h->lock);
+	mc_error_set(&h->error, MC_ERR_IO, "%s", text);
+	pthread_mutex_unlock(&h->lock);
 }
 
-static char *s_entry_line(const entry *e)
+static void s_now(char *buf, size_t size)
 {
-	json_t *j = json_pack("{s:i, s:i, s:s}", "session", e->session, "line", e->line,
-	                      "source", e->source);
-	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	time_t t = time(NULL);
+	struct tm tm;
 
-	json_decref(j);
-	return text;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int s_write_all(int fd, const char *text, size_t len)
+/* The source to keep for a cell: itself, or a note for one too long.
+ * Caller owns. */
+static char *s_kept_source(const mc_history *h, const char *source)
 {
-	while (len > 0) {
-		ssize_t w = write(fd, text, len);
+	size_t n = strlen(source);
+	char *note = NULL;
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+	if (n <= h->limits.max_source)
+		return strdup(source);
+	if (asprintf(&note, "# a cell of %zu bytes: longer than the history keeps (%zu bytes)", n,
+	             h->limits.max_source) < 0)
+		return NULL;
+	return note;
+}
+
+/* ---- database ---- */
+
+static int s_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Inserts one cell; stmt is "INSERT OR REPLACE INTO history ... (?1, ?2, ?3)". */
+static int s_insert(sqlite3_stmt *stmt, int64_t session, int64_t line, const char *source)
+{
+	int rc;
+
+	sqlite3_reset(stmt);
+	sqlite3_bind_int64(stmt, 1, session);
+	sqlite3_bind_int64(stmt, 2, line);
+	sqlite3_bind_text(stmt, 3, source, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The file of JSON lines ({"session": 3, "line": 1, "source": "x = 1"})
+ * that earlier versions kept: path without ".sqlite". Caller owns. */
+static char *s_legacy_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n <= 7 || strcmp(path + n - 7, ".sqlite") != 0)
+		return NULL;
+	return strndup(path, n - 7);
+}
+
+/* Imports the legacy file's cells; inside the transaction that made the
+ * tables. Unreadable lines are skipped. Returns an SQLite code; *count is the
+ * number of cells imported. */
+static int s_import(mc_history *h, size_t *count)
+{
+	char *legacy = s_legacy_path(h->path), *buf = NULL;
+	sqlite3_stmt *cell = NULL, *session = NULL;
+	FILE *f = legacy != NULL ? fopen(legacy, "re") : NULL;
+	size_t cap = 0, imported = 0;
+	ssize_t len;
+	int rc = SQLITE_OK;
+
+	if (f == NULL)
+		goto cleanup;
+	rc = sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO history (session, line, source) "
+	                        "VALUES (?1, ?2, ?3)", -1, &cell, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO sessions (session) VALUES (?1)",
+		                        -1, &session, NULL);
+	while (rc == SQLITE_OK && (len = getline(&buf, &cap, f)) > 0) {
+		json_t *j = json_loadb(buf, (size_t)len, 0, NULL);
+		json_t *s = json_object_get(j, "session"), *l = json_object_get(j, "line");
+		json_t *src = json_object_get(j, "source");
+		char *kept;
+
+		if (json_is_integer(s) && json_integer_value(s) >= 1 && json_is_integer(l) &&
+		    json_is_string(src) && strlen(json_string_value(src)) == json_string_length(src) &&
+		    (kept = s_kept_source(h, json_string_value(src))) != NULL) {
+			rc = s_insert(cell, json_integer_value(s), json_integer_value(l), kept);
+			if (rc == SQLITE_OK) {
+				sqlite3_reset(session);
+				sqlite3_bind_int64(session, 1, json_integer_value(s));
+				rc = sqlite3_step(session) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(h->db);
+			}
+			imported++;
+			free(kept);
 		}
-		text += w;
-		len -= (size_t)w;
+		json_decref(j);
 	}
-	return 0;
-}
+	*count = imported;
 
-/* Writes text to path: appended, or (rewrite) as the whole new content
- * through a temporary file and rename. fsyncs before returning. */
-static int s_write_file(const char *path, const char *text, int rewrite)
-{
-	char *tmp = NULL;
-	int fd, rc = 0;
-
-	if (rewrite && asprintf(&tmp, "%s.tmp", path) < 0)
-		return -1;
-	fd = open(rewrite ? tmp : path,
-	          rewrite ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-	                  : O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		rc = -1;
-	else {
-		if (s_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0)
-			rc = -1;
-		if (close(fd) != 0)
-			rc = -1;
-	}
-	if (rewrite) {
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
-		if (rc != 0)
-			unlink(tmp);
-		free(tmp);
-	}
+cleanup:
+	sqlite3_finalize(cell);
+	sqlite3_finalize(session);
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	free(legacy);
 	return rc;
 }
 
-static void *s_writer(void *arg)
+/* Makes the tables if needed (importing the legacy file into new ones) and
+ * takes a new session number, in one transaction. */
+static int s_start_session(mc_history *h)
+{
+	sqlite3_stmt *stmt = NULL;
+	char now[32];
+	size_t imported = 0;
+	int rc, existed = 0;
+
+	rc = s_exec(h->db, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(h->db, "SELECT count(*) FROM sqlite_master "
+	                        "WHERE type = 'table' AND name = 'history'", -1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		existed = sqlite3_column_int(stmt, 0) > 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (rc == SQLITE_OK)
+		rc = s_exec(h->db,
+		            "CREATE TABLE IF NOT EXISTS sessions (session INTEGER PRIMARY KEY "
+		            "AUTOINCREMENT, start TEXT, end TEXT, num_cmds INTEGER);"
+		            "CREATE TABLE IF NOT EXISTS history (session INTEGER NOT NULL, "
+		            "line INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (session, line))");
+	if (rc == SQLITE_OK && !existed)
+		rc = s_import(h, &imported);
+	s_now(now, sizeof now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(h->db, "INSERT INTO sessions (start) VALUES (?1)", -1, &stmt,
+		                        NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(h->db);
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK) {
+		int64_t session = sqlite3_last_insert_rowid(h->db);
+
+		rc = s_exec(h->db, "COMMIT");
+		if (rc == SQLITE_OK && imported > 0)
+			fprintf(stderr, "maskclean-kernel: history: imported %zu cells from the file "
+			        "of earlier versions beside %s\n", imported, h->path);
+		if (rc == SQLITE_OK) {
+			pthread_mutex_lock(&h->lock);
+			h->session = session;
+			pthread_mutex_unlock(&h->lock);
+		}
+	}
+	if (rc != SQLITE_OK)
+		s_exec(h->db, "ROLLBACK");
+	return rc;
+}
+
+/* Moves a corrupt database aside, keeping it for the user. */
+static void s_move_aside(mc_history *h)
+{
+	char stamp[32], *aside = NULL;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	if (asprintf(&aside, "%s.corrupt-%s-%ld", h->path, stamp, (long)getpid()) < 0)
+		return;
+	if (rename(h->path, aside) == 0)
+		fprintf(stderr, "maskclean-kernel: history: %s was damaged; moved to %s, "
+		        "starting a new history\n", h->path, aside);
+	free(aside);
+}
+
+static int s_connect(mc_history *h)
+{
+	int fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);  /* private, as IPython's */
+	int rc;
+
+	if (fd < 0) {
+		mc_error_set(&h->open_err, MC_ERR_IO, "%s: cannot open: %s", h->path, strerror(errno));
+		return SQLITE_CANTOPEN;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		rc = s_start_session(h);
+	if (rc != SQLITE_OK)
+		mc_error_set(&h->open_err, MC_ERR_IO, "%s: %s", h->path,
+		             h->db != NULL ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
+	return rc;
+}
+
+static void s_disconnect(mc_history *h)
+{
+	sqlite3_close(h->db);
+	h->db = NULL;
+}
+
+/* Deletes the cells written first beyond the bounds (whichever kernel wrote
+ * them), and the sessions older than every cell left. */
+static void s_trim(mc_history *h)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(h->db,
+		"DELETE FROM history WHERE rowid IN (SELECT rowid FROM (SELECT rowid, "
+		"row_number() OVER w AS n, sum(length(CAST(source AS BLOB))) OVER w AS bytes "
+		"FROM history WINDOW w AS (ORDER BY rowid DESC)) WHERE n > ?1 OR bytes > ?2)",
+		-1, &stmt, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, h->limits.max_entries);
+		sqlite3_bind_int64(stmt, 2, h->limits.max_bytes);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(h->db);
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK)
+		rc = s_exec(h->db, "DELETE FROM sessions WHERE session < "
+		            "(SELECT min(session) FROM history)");
+	if (rc != SQLITE_OK)
+		s_fail(h, "%s: cannot trim: %s", h->path, sqlite3_errmsg(h->db));
+	h->since_trim = h->bytes_since_trim = 0;
+}
+
+/* The thread's open: a damaged database is moved aside once. */
+static void s_open_db(mc_history *h)
+{
+	int rc = s_connect(h);
+
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		s_disconnect(h);
+		s_move_aside(h);
+		mc_error_clear(&h->open_err);
+		rc = s_connect(h);
+	}
+	if (rc == SQLITE_FULL) {
+		mc_error_clear(&h->open_err);
+		mc_error_set(&h->open_err, MC_ERR_IO, "%s: no session number is left", h->path);
+	}
+	if (rc != SQLITE_OK) {
+		s_disconnect(h);
+		s_fail(h, "%s", h->open_err.text);
+	} else {
+		s_trim(h);
+	}
+	pthread_mutex_lock(&h->lock);
+	h->opened = 1;
+	pthread_cond_broadcast(&h->done);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Writes the appends from *j on (the run of them) in one transaction;
+ * returns the first job after them. */
+static job *s_write_appends(mc_history *h, job *j)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = h->db != NULL ? s_exec(h->db, "BEGIN IMMEDIATE") : SQLITE_MISUSE;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(h->db, "INSERT OR REPLACE INTO history (session, line, source) "
+		                        "VALUES (?1, ?2, ?3)", -1, &stmt, NULL);
+	while (j != NULL && j->kind == J_APPEND) {
+		job *next = j->next;
+
+		if (rc == SQLITE_OK) {
+			rc = s_insert(stmt, h->session, j->a, j->text);
+			h->cells++;
+			h->since_trim++;
+			h->bytes_since_trim += (int64_t)strlen(j->text);
+		}
+		free(j->text);
+		free(j);
+		j = next;
+	}
+	sqlite3_finalize(stmt);
+	if (h->db == NULL)
+		return j;  /* not opened: the error was given once */
+	if (rc == SQLITE_OK)
+		rc = s_exec(h->db, "COMMIT");
+	if (rc != SQLITE_OK) {
+		s_fail(h, "%s: cannot write: %s", h->path, sqlite3_errmsg(h->db));
+		s_exec(h->db, "ROLLBACK");
+	}
+	if (h->since_trim >= TRIM_EVERY || h->bytes_since_trim >= h->limits.max_bytes / 16)
+		s_trim(h);
+	return j;
+}
+
+/* One row as [session, line, source] (or [session, line, [source, null]]). */
+static json_t *s_row(sqlite3_stmt *stmt, int output)
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, 2);
+	size_t n = (size_t)sqlite3_column_bytes(stmt, 2);
+	json_t *src = json_stringn(text != NULL ? text : "", text != NULL ? n : 0);
+
+	if (src == NULL && text != NULL) {  /* not UTF-8: a damaged row */
+		char *copy = strndup(text, n);
+
+		for (char *p = copy; p != NULL && *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		src = copy != NULL ? json_string(copy) : NULL;
+		free(copy);
+	}
+	if (src == NULL)
+		return NULL;
+	if (output)
+		src = json_pack("[o, n]", src);
+	return json_pack("[I, I, o]", (json_int_t)sqlite3_column_int64(stmt, 0),
+	                 (json_int_t)sqlite3_column_int64(stmt, 1), src);
+}
+
+/* Runs a query whose rows come newest first and answers j with them
+ * oldest first. */
+static void s_rows_newest_first(mc_history *h, job *j, sqlite3_stmt *stmt)
+{
+	json_t *rows = json_array(), *out = json_array();
+	int rc = SQLITE_NOMEM;
+
+	while (rows != NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (json_array_append_new(rows, s_row(stmt, j->output)) != 0)
+			break;
+	if (rows == NULL || out == NULL || rc != SQLITE_DONE) {
+		j->rc = rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_NOMEM
+		        ? mc_error_set(&j->err, MC_ERR_IO, "%s: cannot read: %s", h->path,
+		                       sqlite3_errmsg(h->db))
+		        : mc_error_set(&j->err, MC_ERR_NOMEM, "%s: out of memory", h->path);
+		json_decref(rows);
+		json_decref(out);
+		return;
+	}
+	for (size_t i = json_array_size(rows); i > 0; i--)
+		json_array_append(out, json_array_get(rows, i - 1));
+	json_decref(rows);
+	j->result = out;
+}
+
+static void s_query(mc_history *h, job *j)
+{
+	static const char *const sql[] = {
+		[J_TAIL] = "SELECT session, line, source FROM history "
+		           "ORDER BY session DESC, line DESC LIMIT ?1",
+		[J_RANGE] = "SELECT session, line, source FROM history WHERE session = ?2 "
+		            "AND line >= ?3 AND (?4 <= 0 OR line < ?4) ORDER BY line DESC LIMIT ?1",
+		[J_SEARCH] = "SELECT session, line, source FROM history WHERE source GLOB ?2 "
+		             "AND (?3 = 0 OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() "
+		             "OVER (PARTITION BY source ORDER BY session DESC, line DESC) AS k "
+		             "FROM history WHERE source GLOB ?2) WHERE k = 1)) "
+		             "ORDER BY session DESC, line DESC LIMIT ?1",
+	};
+	sqlite3_stmt *stmt = NULL;
+
+	if (h->db == NULL) {
+		j->rc = mc_error_set(&j->err, MC_ERR_IO, "%s", h->open_err.text);
+		return;
+	}
+	if (sqlite3_prepare_v2(h->db, sql[j->kind], -1, &stmt, NULL) != SQLITE_OK) {
+		j->rc = mc_error_set(&j->err, MC_ERR_IO, "%s: cannot read: %s", h->path,
+		                     sqlite3_errmsg(h->db));
+		return;
+	}
+	switch (j->kind) {
+	case J_TAIL:
+		sqlite3_bind_int64(stmt, 1, j->a > 0 ? j->a : -1);
+		break;
+	case J_RANGE:
+		sqlite3_bind_int64(stmt, 1, -1);
+		sqlite3_bind_int64(stmt, 2, j->a > 0 ? j->a : h->session + j->a);
+		sqlite3_bind_int64(stmt, 3, j->b);
+		sqlite3_bind_int64(stmt, 4, j->c);
+		break;
+	default:
+		sqlite3_bind_int64(stmt, 1, j->a > 0 ? j->a : -1);
+		sqlite3_bind_text(stmt, 2, j->pattern, -1, SQLITE_STATIC);
+		sqlite3_bind_int(stmt, 3, j->unique);
+		break;
+	}
+	s_rows_newest_first(h, j, stmt);
+	sqlite3_finalize(stmt);
+}
+
+static void s_end_session(mc_history *h)
+{
+	sqlite3_stmt *stmt = NULL;
+	char now[32];
+
+	if (h->db == NULL)
+		return;
+	s_now(now, sizeof now);
+	if (sqlite3_prepare_v2(h->db, "UPDATE sessions SET end = ?1, num_cmds = ?2 "
+	                       "WHERE session = ?3", -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 2, h->cells);
+		sqlite3_bind_int64(stmt, 3, h->session);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			s_fail(h, "%s: cannot end the session: %s", h->path, sqlite3_errmsg(h->db));
+	}
+	sqlite3_finalize(stmt);
+}
+
+static void *s_thread(void *arg)
 {
 	mc_history *h = arg;
 
+	s_open_db(h);
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		job *j;
@@ -167,39 +539,36 @@ static void *s_writer(void *arg)
 		if (h->head == NULL)
 			break;
 		j = h->head;
-		h->head = j->next;
-		if (h->head == NULL)
-			h->tail = NULL;
+		h->head = h->tail = NULL;
 		h->busy = 1;
 		pthread_mutex_unlock(&h->lock);
-		if (s_write_file(h->path, j->text, j->rewrite) != 0) {
-			fprintf(stderr, "maskclean-kernel: history: %s: cannot write: %s\n", h->path,
-			        strerror(errno));
+		while (j != NULL) {
+			job *next;
+
+			if (j->kind == J_APPEND) {
+				j = s_write_appends(h, j);
+				continue;
+			}
+			next = j->next;
+			s_query(h, j);
 			pthread_mutex_lock(&h->lock);
-			h->write_errors++;
+			j->done = 1;  /* j belongs to its asker from here on */
+			pthread_cond_broadcast(&h->done);
 			pthread_mutex_unlock(&h->lock);
+			j = next;
 		}
-		free(j->text);
-		free(j);
 		pthread_mutex_lock(&h->lock);
 		h->busy = 0;
 		pthread_cond_broadcast(&h->done);
 	}
 	pthread_mutex_unlock(&h->lock);
+	s_end_session(h);
+	s_disconnect(h);
 	return NULL;
 }
 
-/* Queues text (stolen) for the writer thread. */
-static int s_enqueue(mc_history *h, char *text, int rewrite)
+static void s_enqueue(mc_history *h, job *j)
 {
-	job *j = malloc(sizeof *j);
-
-	if (j == NULL) {
-		free(text);
-		return MC_ERR_NOMEM;
-	}
-	j->text = text;
-	j->rewrite = rewrite;
 	j->next = NULL;
 	pthread_mutex_lock(&h->lock);
 	if (h->tail != NULL)
@@ -209,265 +578,130 @@ static int s_enqueue(mc_history *h, char *text, int rewrite)
 	h->tail = j;
 	pthread_cond_signal(&h->wake);
 	pthread_mutex_unlock(&h->lock);
-	return 0;
 }
 
-/* Drops the oldest entries down to 3/4 of the bound and queues a rewrite of
- * the file with what is left. */
-static int s_compact(mc_history *h, mc_error *err)
+int mc_history_open(mc_history **out, const char *path, const mc_history_limits *limits,
+                    mc_error *err)
 {
-	size_t keep = MC_HISTORY_MAX * 3 / 4, drop = h->n - keep, len = 0, cap = 4096;
-	char *text = malloc(cap);
-
-	for (size_t i = 0; i < drop; i++)
-		free(h->items[i].source);
-	memmove(h->items, h->items + drop, keep * sizeof *h->items);
-	h->n = keep;
-	if (text == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
-	text[0] = '\0';
-	for (size_t i = 0; i < h->n; i++) {
-		char *line = s_entry_line(&h->items[i]);
-		size_t n = line != NULL ? strlen(line) : 0;
-
-		if (line == NULL || len + n + 2 > cap) {
-			char *bigger = line != NULL ? realloc(text, 2 * (len + n + 2)) : NULL;
-
-			if (bigger == NULL) {
-				free(line);
-				free(text);
-				return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
-			}
-			text = bigger;
-			cap = 2 * (len + n + 2);
-		}
-		memcpy(text + len, line, n);
-		text[len + n] = '\n';
-		len += n + 1;
-		text[len] = '\0';
-		free(line);
-	}
-	if (s_enqueue(h, text, 1) != 0)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
-	return 0;
-}
-
-int mc_history_open(mc_history **out, const char *path, mc_error *err)
-{
-	mc_history *h = NULL;
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int last = 0, rc = 0;
+	mc_history *h;
+	int rc;
 
 	*out = NULL;
 	h = calloc(1, sizeof *h);
-	if (h != NULL) {
-		pthread_mutex_init(&h->lock, NULL);
-		pthread_cond_init(&h->wake, NULL);
-		pthread_cond_init(&h->done, NULL);
-	}
 	if (h == NULL || (h->path = strdup(path)) == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-		goto cleanup;
+		free(h);
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
 	}
-	if (s_make_parents(path) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create its directory: %s", path,
-		                  strerror(errno));
-		goto cleanup;
+	h->limits = limits != NULL ? *limits : mc_history_limits_default();
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
+	pthread_cond_init(&h->done, NULL);
+	rc = s_make_parents(path, err);
+	if (rc == 0 && pthread_create(&h->thread, NULL, s_thread, h) != 0)
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot start the history thread", path);
+	if (rc != 0) {
+		mc_history_free(h);
+		return rc;
 	}
-	f = fopen(path, "a+e");
-	if (f == NULL) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	rewind(f);
-	while ((len = getline(&buf, &cap, f)) > 0) {
-		json_t *j = json_loadb(buf, (size_t)len, 0, NULL);
-		json_t *s = json_object_get(j, "session"), *l = json_object_get(j, "line");
-		json_t *src = json_object_get(j, "source");
-
-		if (json_is_integer(s) && json_is_integer(l) && json_is_string(src)) {
-			int session = (int)json_integer_value(s);
-
-			if (s_push(h, session, (int)json_integer_value(l), json_string_value(src)) != 0)
-				rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-			if (session > last)
-				last = session;
-			if (h->n > MC_HISTORY_MAX) {  /* keep memory bounded while reading */
-				free(h->items[0].source);
-				memmove(h->items, h->items + 1, (h->n - 1) * sizeof *h->items);
-				h->n--;
-			}
-		}
-		json_decref(j);
-		if (rc != 0)
-			goto cleanup;
-	}
-	h->session = last + 1;
-	if (pthread_create(&h->writer, NULL, s_writer, h) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot start the writer thread", path);
-		goto cleanup;
-	}
-	h->writer_running = 1;
+	h->running = 1;
 	*out = h;
-	h = NULL;
-
-cleanup:
-	free(buf);
-	if (f != NULL)
-		fclose(f);
-	mc_history_free(h);
-	return rc;
-}
-
-int mc_history_sync(mc_history *h)
-{
-	int errors;
-
-	pthread_mutex_lock(&h->lock);
-	while (h->writer_running && (h->head != NULL || h->busy))
-		pthread_cond_wait(&h->done, &h->lock);
-	errors = h->write_errors;
-	h->write_errors = 0;
-	pthread_mutex_unlock(&h->lock);
-	return errors > 0 ? MC_ERR_IO : 0;
+	return 0;
 }
 
 void mc_history_free(mc_history *h)
 {
 	if (h == NULL)
 		return;
-	if (h->writer_running) {
+	if (h->running) {
 		pthread_mutex_lock(&h->lock);
 		h->stop = 1;
 		pthread_cond_signal(&h->wake);
 		pthread_mutex_unlock(&h->lock);
-		pthread_join(h->writer, NULL);  /* writes what is queued first */
-	}
-	for (job *j = h->head, *next; j != NULL; j = next) {
-		next = j->next;
-		free(j->text);
-		free(j);
+		pthread_join(h->thread, NULL);  /* writes what is queued first */
 	}
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->wake);
 	pthread_cond_destroy(&h->done);
-	for (size_t i = 0; i < h->n; i++)
-		free(h->items[i].source);
-	free(h->items);
 	free(h->path);
 	free(h);
 }
 
-int mc_history_session(const mc_history *h)
+int64_t mc_history_session(mc_history *h)
 {
-	return h->session;
+	int64_t session;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->opened)
+		pthread_cond_wait(&h->done, &h->lock);
+	session = h->session;
+	pthread_mutex_unlock(&h->lock);
+	return session;
 }
 
-int mc_history_append(mc_history *h, int line, const char *source, mc_error *err)
+int mc_history_append(mc_history *h, int64_t line, const char *source, mc_error *err)
 {
-	char *text, *nl;
-	size_t n;
+	job *j = calloc(1, sizeof *j);
 
-	if (s_push(h, h->session, line, source) != 0)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
-	if (h->n > MC_HISTORY_MAX)
-		return s_compact(h, err);
-	text = s_entry_line(&h->items[h->n - 1]);
-	n = text != NULL ? strlen(text) : 0;
-	nl = text != NULL ? realloc(text, n + 2) : NULL;
-	if (nl == NULL) {
-		free(text);
+	if (j == NULL || (j->text = s_kept_source(h, source)) == NULL) {
+		free(j);
 		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
 	}
-	nl[n] = '\n';
-	nl[n + 1] = '\0';
-	if (s_enqueue(h, nl, 0) != 0)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", h->path);
+	j->kind = J_APPEND;
+	j->a = line;
+	s_enqueue(h, j);
 	return 0;
 }
 
-static json_t *s_item(const entry *e, int output)
+int mc_history_sync(mc_history *h, mc_error *err)
 {
-	if (output)
-		return json_pack("[i, i, [s, n]]", e->session, e->line, e->source);
-	return json_pack("[i, i, s]", e->session, e->line, e->source);
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->opened || h->head != NULL || h->busy)
+		pthread_cond_wait(&h->done, &h->lock);
+	rc = h->error.code;
+	if (rc != 0)
+		mc_error_set(err, rc, "%s", h->error.text);
+	mc_error_clear(&h->error);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
 }
 
-/* A JSON array of the entries i with pick[i] set, oldest first, keeping only
- * the last n (all if n <= 0). */
-static json_t *s_collect(const mc_history *h, const unsigned char *pick, int n, int output)
+/* Queues a query and waits for its answer. */
+static int s_ask(mc_history *h, job *j, json_t **out, mc_error *err)
 {
-	json_t *arr = json_array();
-	size_t count = 0, skip;
-
-	if (arr == NULL)
-		return NULL;
-	for (size_t i = 0; i < h->n; i++)
-		count += pick[i];
-	skip = (n > 0 && (size_t)n < count) ? count - (size_t)n : 0;
-	for (size_t i = 0; i < h->n; i++) {
-		if (!pick[i])
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		json_array_append_new(arr, s_item(&h->items[i], output));
-	}
-	return arr;
+	*out = NULL;
+	s_enqueue(h, j);
+	pthread_mutex_lock(&h->lock);
+	while (!j->done)
+		pthread_cond_wait(&h->done, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+	if (j->rc != 0)
+		return mc_error_set(err, j->rc, "%s", j->err.text);
+	*out = j->result;
+	return 0;
 }
 
-json_t *mc_history_tail(const mc_history *h, int n, int output)
+int mc_history_tail(mc_history *h, json_t **out, int64_t n, int output, mc_error *err)
 {
-	unsigned char *pick = malloc(h->n + 1);
-	json_t *arr;
+	job j = { .kind = J_TAIL, .a = n, .output = output };
 
-	if (pick == NULL)
-		return NULL;
-	memset(pick, 1, h->n + 1);
-	arr = s_collect(h, pick, n, output);
-	free(pick);
-	return arr;
+	return s_ask(h, &j, out, err);
 }
 
-json_t *mc_history_range(const mc_history *h, int session, int start, int stop, int output)
+int mc_history_range(mc_history *h, json_t **out, int64_t session, int64_t start,
+                     int64_t stop, int output, mc_error *err)
 {
-	unsigned char *pick = calloc(h->n + 1, 1);
-	json_t *arr;
+	job j = { .kind = J_RANGE, .a = session, .b = start, .c = stop, .output = output };
 
-	if (pick == NULL)
-		return NULL;
-	if (session <= 0)
-		session += h->session;
-	for (size_t i = 0; i < h->n; i++) {
-		const entry *e = &h->items[i];
-
-		pick[i] = e->session == session && e->line >= start && (stop <= 0 || e->line < stop);
-	}
-	arr = s_collect(h, pick, 0, output);
-	free(pick);
-	return arr;
+	return s_ask(h, &j, out, err);
 }
 
-json_t *mc_history_search(const mc_history *h, const char *pattern, int n, int unique,
-                          int output)
+int mc_history_search(mc_history *h, json_t **out, const char *pattern, int64_t n,
+                      int unique, int output, mc_error *err)
 {
-	unsigned char *pick = calloc(h->n + 1, 1);
-	json_t *arr;
+	job j = { .kind = J_SEARCH, .a = n, .pattern = pattern, .unique = unique,
+	          .output = output };
 
-	if (pick == NULL)
-		return NULL;
-	for (size_t i = 0; i < h->n; i++)
-		pick[i] = fnmatch(pattern, h->items[i].source, 0) == 0;
-	if (unique)  /* keep the latest of equal sources */
-		for (size_t i = 0; i < h->n; i++)
-			for (size_t j = i + 1; pick[i] && j < h->n; j++)
-				if (pick[j] && strcmp(h->items[i].source, h->items[j].source) == 0)
-					pick[i] = 0;
-	arr = s_collect(h, pick, n, output);
-	free(pick);
-	return arr;
+	return s_ask(h, &j, out, err);
 }

@@ -1,10 +1,15 @@
 /* maskclean-kernel: the Jupyter kernel's entry point. Reads the connection
- * file given with -f, sets up the interpreter, the history and SIGINT, and
- * serves until a shutdown_request. */
+ * file given with -f, binds the sockets, sets up the interpreter, the history,
+ * SIGINT and SIGTERM, and serves until a shutdown_request, exit(), SIGTERM or
+ * the death of the process that started it; then tears everything down, so
+ * that the history and any open review journal are written. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "connection.h"
@@ -16,18 +21,53 @@
  * interpreter polls it through mc_io.interrupted. */
 static volatile sig_atomic_t s_interrupted;
 
+/* The server SIGTERM stops. */
+static mc_server *volatile s_server;
+
 static void s_on_sigint(int sig)
 {
 	(void)sig;
 	s_interrupted = 1;
 }
 
+static void s_on_sigterm(int sig)
+{
+	mc_server *server = s_server;
+
+	(void)sig;
+	if (server != NULL)
+		mc_server_stop(server);
+	else
+		_exit(128 + SIGTERM);  /* nothing to tear down yet */
+}
+
+/* The front end's process (JPY_PARENT_PID, set by jupyter_client), or 0. */
+static pid_t s_parent_pid(void)
+{
+	const char *text = getenv("JPY_PARENT_PID");
+	char *end;
+	long pid;
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	errno = 0;
+	pid = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || pid <= 1 || pid > INT32_MAX) {
+		fprintf(stderr, "maskclean-kernel: JPY_PARENT_PID=%s is not a process id; "
+		        "the front end's process is not watched\n", text);
+		return 0;
+	}
+	return (pid_t)pid;
+}
+
 static void s_usage(FILE *f)
 {
 	fputs("usage: maskclean-kernel -f CONNECTION_FILE\n"
 	      "A Jupyter kernel (messaging protocol 5.3) for the maskclean command language.\n"
-	      "The history is kept in $XDG_DATA_HOME/maskclean/history\n"
-	      "(default ~/.local/share/maskclean/history).\n", f);
+	      "The history is kept in $XDG_DATA_HOME/maskclean/history.sqlite\n"
+	      "(default ~/.local/share/maskclean/history.sqlite).\n"
+	      "With JPY_PARENT_PID set (jupyter_client sets it), the kernel shuts down\n"
+	      "when that process is gone.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -71,12 +111,14 @@ int main(int argc, char **argv)
 	sa.sa_handler = s_on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = s_on_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	hist_path = mc_history_default_path();
 	if (hist_path == NULL)
 		fputs("maskclean-kernel: neither XDG_DATA_HOME nor HOME is set: no history\n", stderr);
-	else if (mc_history_open(&history, hist_path, &err) != 0) {
+	else if (mc_history_open(&history, hist_path, NULL, &err) != 0) {
 		fprintf(stderr, "maskclean-kernel: history not kept: %s\n", err.text);
 		mc_error_clear(&err);
 	}
@@ -90,16 +132,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "maskclean-kernel: %s\n", err.text);
 		goto cleanup;
 	}
-#ifdef MC_DOCDIR
-	mc_server_set_help_url(server, "file://" MC_DOCDIR "/language.md");
-#endif
+	mc_server_watch_parent(server, s_parent_pid());
+	s_server = server;
 	mc_server_run(server, &restart);
 	status = EXIT_SUCCESS;
 
 cleanup:
+	signal(SIGTERM, SIG_IGN);  /* already on the way out */
+	s_server = NULL;
 	mc_server_free(server);
-	mc_interp_free(interp);
-	mc_history_free(history);
+	mc_interp_free(interp);  /* closes what the session holds open (review journals) */
+	mc_history_free(history);  /* writes the cells still queued */
 	mc_connection_clear(&conn);
 	return status;
 }

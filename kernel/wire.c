@@ -189,7 +189,9 @@ static int s_replay_check(mc_wire *w, const unsigned char *sig)
 static json_t *s_parse_object(const mc_frame *f, const char *what, mc_error *err)
 {
 	json_error_t jerr;
-	json_t *j = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr);
+	/* JSON strings may hold U+0000 (code a user pasted): they are accepted,
+	 * and whoever reads a string decides what to do with it. */
+	json_t *j = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 
 	if (j == NULL) {
 		mc_error_set(err, MC_ERR_PARSE, "%s: malformed JSON at line %d column %d: %s",
@@ -202,6 +204,14 @@ static json_t *s_parse_object(const mc_frame *f, const char *what, mc_error *err
 		return NULL;
 	}
 	return j;
+}
+
+/* A JSON string without U+0000. */
+static int s_plain_string(const json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	return s != NULL && strlen(s) == json_string_length(j);
 }
 
 int mc_wire_decode(mc_wire *w, mc_msg **out, const mc_frame *frames, size_t n,
@@ -245,9 +255,10 @@ int mc_wire_decode(mc_wire *w, mc_msg **out, const mc_frame *frames, size_t n,
 			goto cleanup;
 		}
 	}
-	if (!json_is_string(json_object_get(parts[0], "msg_id")) ||
-	    !json_is_string(json_object_get(parts[0], "msg_type"))) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "header: expected msg_id and msg_type strings");
+	if (!s_plain_string(json_object_get(parts[0], "msg_id")) ||
+	    !s_plain_string(json_object_get(parts[0], "msg_type"))) {
+		rc = mc_error_set(err, MC_ERR_PARSE,
+		                  "header: expected msg_id and msg_type strings without U+0000");
 		goto cleanup;
 	}
 	if (w->key_len > 0 && s_replay_check(w, frames[d + 1].data)) {

@@ -57,7 +57,8 @@ int mc_wire_sign(const mc_wire *w, const mc_frame *frames, size_t n, char *hex);
  * signature has the right length and matches in constant time, that it was
  * not seen before (replay), and parses the four JSON frames (header,
  * parent_header, metadata and content must be objects; header must carry
- * msg_id and msg_type strings). On success *out is a new message the caller
+ * msg_id and msg_type strings without U+0000). Other strings may hold U+0000:
+ * read them with json_string_length. On success *out is a new message the caller
  * owns (mc_msg_free) and the signature is remembered. On failure *out is NULL,
  * err says why ("bad signature", "replayed signature", "header: ...") and the
  * return is MC_ERR_INVALID or MC_ERR_PARSE. Thread-safe. */

@@ -298,6 +298,42 @@ START_TEST(test_reject_malformed)
 }
 END_TEST
 
+START_TEST(test_nul_in_strings)
+{
+	/* JSON may hold U+0000 (a cell a user pasted): the message is decoded,
+	 * the string keeps its length, and the server answers it. A msg_type or
+	 * msg_id holding it cannot be dispatched and is rejected. */
+	mc_wire *w = mc_wire_new(KEY, strlen(KEY), NULL);
+	mc_msg *req = s_request(w), *got = NULL;
+	json_t *code;
+	wire_copy c;
+	mc_error err;
+	char hex[MC_WIRE_SIG_HEX + 1];
+	size_t s;
+
+	json_object_set_new(req->content, "code", json_stringn("a\0b", 3));
+	s_copy_encode(w, req, &c);
+	s = s_sig_index(&c);
+	ck_assert_ptr_nonnull(strstr(c.data[s + 4], "\\u0000"));
+	mc_error_clear(&err);
+	ck_assert_msg(mc_wire_decode(w, &got, c.frames, c.n, &err) == 0, "%s", err.text);
+	code = json_object_get(got->content, "code");
+	ck_assert_uint_eq(json_string_length(code), 3);
+	ck_assert_int_eq(memcmp(json_string_value(code), "a\0b", 3), 0);
+	mc_msg_free(got);
+	s_copy_free(&c);
+
+	s_copy_encode(w, req, &c);
+	s_copy_set(&c, s + 1, "{\"msg_id\": \"1\", \"msg_type\": \"execute_request\\u0000x\"}");
+	ck_assert_int_eq(mc_wire_sign(w, &c.frames[s + 1], 4, hex), 0);
+	s_copy_set(&c, s, hex);
+	s_expect_reject(w, &c, "header: expected msg_id and msg_type strings without U+0000");
+	s_copy_free(&c);
+	mc_msg_free(req);
+	mc_wire_free(w);
+}
+END_TEST
+
 START_TEST(test_malformed_signed_not_remembered)
 {
 	/* A signed message whose JSON is malformed is dropped, and dropping it
@@ -407,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, test_reject_replay);
 	tcase_add_test(tc, test_replay_memory_is_bounded_and_correct);
 	tcase_add_test(tc, test_reject_malformed);
+	tcase_add_test(tc, test_nul_in_strings);
 	tcase_add_test(tc, test_malformed_signed_not_remembered);
 	tcase_add_test(tc, test_header_format);
 	tcase_add_test(tc, test_encode_utf8);
