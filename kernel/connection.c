@@ -1,9 +1,16 @@
-/* This module implements parsing of Jupyter connection files. */
+/* This module implements parsing of Jupyter connection files, and the
+ * listening sockets maskclean-launch binds for the kernel. */
 #include "connection.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <jansson.h>
 
@@ -43,6 +50,8 @@ int mc_connection_load(mc_connection *conn, const char *path, mc_error *err)
 	int rc;
 
 	memset(conn, 0, sizeof *conn);
+	for (int ch = 0; ch < MC_CH_COUNT; ch++)
+		conn->listen_fds[ch] = -1;
 	root = json_load_file(path, 0, &jerr);
 	if (root == NULL) {
 		if (jerr.line < 0 || jerr.position == 0)
@@ -129,4 +138,47 @@ void mc_connection_endpoint(const mc_connection *conn, mc_channel ch, char *buf,
 		snprintf(buf, size, "ipc://%s-%d", conn->ip, conn->ports[ch]);
 	else
 		snprintf(buf, size, "tcp://%s:%d", conn->ip, conn->ports[ch]);
+}
+
+/* The backlog ZeroMQ gives its own listening sockets (ZMQ_BACKLOG). */
+#define LISTEN_BACKLOG 100
+
+int mc_connection_listen(mc_connection *conn)
+{
+	struct sockaddr_in addr;
+	int saved;
+
+	memset(&addr, 0, sizeof addr);
+	addr.sin_family = AF_INET;
+	if (strcmp(conn->transport, "tcp") != 0) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (strcmp(conn->ip, "*") == 0)
+		addr.sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, conn->ip, &addr.sin_addr) != 1) {
+		errno = EAFNOSUPPORT;  /* an IPv6 address or an interface name */
+		return -1;
+	}
+	for (int ch = 0; ch < MC_CH_COUNT; ch++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+		addr.sin_port = htons((uint16_t)conn->ports[ch]);
+		conn->listen_fds[ch] = fd;
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+		    bind(fd, (const struct sockaddr *)&addr, sizeof addr) != 0 ||
+		    listen(fd, LISTEN_BACKLOG) != 0)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	saved = errno;
+	for (int ch = 0; ch < MC_CH_COUNT; ch++) {
+		if (conn->listen_fds[ch] >= 0)
+			close(conn->listen_fds[ch]);
+		conn->listen_fds[ch] = -1;
+	}
+	errno = saved;
+	return -1;
 }

@@ -23,6 +23,10 @@ typedef struct mc_connection {
 	char *key;                 /* owned; may be "" (no signing) */
 	size_t key_len;
 	char signature_scheme[32]; /* "hmac-sha256" */
+	/* Listening sockets already bound to the channels' endpoints, handed over
+	 * by maskclean-launch; -1 where the server binds itself. Not read from
+	 * the file: mc_connection_load sets every one to -1. */
+	int listen_fds[MC_CH_COUNT];
 } mc_connection;
 
 /* Reads path into *conn. Every port must be an integer in 1..65535 (ipc: any
@@ -31,6 +35,13 @@ typedef struct mc_connection {
  * with a message naming the file and the field, and *conn holds nothing to
  * free. On success free with mc_connection_clear. */
 int mc_connection_load(mc_connection *conn, const char *path, mc_error *err);
+
+/* Binds and listens on a TCP socket for each channel of conn (IPv4
+ * addresses only), so that front ends can connect before the kernel's
+ * sockets exist; fills conn->listen_fds. The sockets are inherited across
+ * exec. Returns 0, or -1 (errno set) with no socket left open and every fd -1:
+ * the kernel then binds as usual. */
+int mc_connection_listen(mc_connection *conn);
 
 /* Releases what conn owns (accepts a cleared or failed conn). */
 void mc_connection_clear(mc_connection *conn);

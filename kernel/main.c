@@ -4,12 +4,14 @@
  * the death of the process that started it; then tears everything down, so
  * that the history and any open review journal are written. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "connection.h"
@@ -41,6 +43,44 @@ static void s_on_sigterm(int sig)
 		_exit(128 + SIGTERM);  /* nothing to tear down yet */
 }
 
+/* --listen-fds=a,b,c,d,e (from maskclean-launch): listening sockets for
+ * shell, control, stdin, iopub and heartbeat. Returns 0 and fills fds, or -1
+ * when the list is not five listening sockets (those given are closed, so
+ * that the server can bind the ports itself). */
+static int s_listen_fds(const char *list, int fds[MC_CH_COUNT])
+{
+	const char *p = list;
+	int ok = 1, n = 0;
+
+	while (n < MC_CH_COUNT && *p != '\0') {
+		char *end;
+		long fd = strtol(p, &end, 10);
+		int listening = 0;
+		socklen_t len = sizeof listening;
+
+		if (end == p || fd < 3 || fd > INT32_MAX)
+			break;
+		fds[n++] = (int)fd;
+		if (getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
+			ok = 0;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	if (ok && n == MC_CH_COUNT && *p == '\0') {
+		for (int i = 0; i < n; i++)
+			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		return 0;
+	}
+	fprintf(stderr, "maskclean-kernel: --listen-fds=%s: expected five listening sockets; "
+	        "binding the ports here\n", list);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	for (int i = 0; i < MC_CH_COUNT; i++)
+		fds[i] = -1;
+	return -1;
+}
+
 /* The front end's process (JPY_PARENT_PID, set by jupyter_client), or 0. */
 static pid_t s_parent_pid(void)
 {
@@ -67,12 +107,15 @@ static void s_usage(FILE *f)
 	      "The history is kept in $XDG_DATA_HOME/maskclean/history.sqlite\n"
 	      "(default ~/.local/share/maskclean/history.sqlite).\n"
 	      "With JPY_PARENT_PID set (jupyter_client sets it), the kernel shuts down\n"
-	      "when that process is gone.\n", f);
+	      "when that process is gone.\n"
+	      "--listen-fds=A,B,C,D,E: sockets already listening on the shell, control,\n"
+	      "stdin, iopub and heartbeat ports (maskclean-launch passes them).\n", f);
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *listen_fds = NULL;
+	int fds[MC_CH_COUNT] = { -1, -1, -1, -1, -1 };
 	mc_connection conn;
 	mc_history *history = NULL;
 	mc_interp *interp = NULL;
@@ -87,6 +130,8 @@ int main(int argc, char **argv)
 			path = argv[++i];
 		else if (strncmp(argv[i], "--f=", 4) == 0 || strncmp(argv[i], "-f=", 3) == 0)
 			path = strchr(argv[i], '=') + 1;
+		else if (strncmp(argv[i], "--listen-fds=", 13) == 0)
+			listen_fds = argv[i] + 13;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			s_usage(stdout);
 			return EXIT_SUCCESS;
@@ -102,11 +147,14 @@ int main(int argc, char **argv)
 		s_usage(stderr);
 		return 2;
 	}
+	if (listen_fds != NULL)
+		s_listen_fds(listen_fds, fds);
 	mc_error_clear(&err);
 	if (mc_connection_load(&conn, path, &err) != 0) {
 		fprintf(stderr, "maskclean-kernel: %s\n", err.text);
 		return EXIT_FAILURE;
 	}
+	memcpy(conn.listen_fds, fds, sizeof fds);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = s_on_sigint;
 	sigemptyset(&sa.sa_mask);

@@ -1121,6 +1121,10 @@ int mc_server_new(mc_server **out, const mc_connection *conn, mc_interp *interp,
 		/* iopub: every subscription, even to a topic already subscribed */
 		if (ch == MC_CH_IOPUB)
 			zmq_setsockopt(s->sock[ch], ZMQ_XPUB_VERBOSE, &one, sizeof one);
+		/* a socket maskclean-launch bound and listens on: ZeroMQ takes it */
+		if (conn->listen_fds[ch] >= 0)
+			zmq_setsockopt(s->sock[ch], ZMQ_USE_FD, &conn->listen_fds[ch],
+			               sizeof conn->listen_fds[ch]);
 		if (zmq_bind(s->sock[ch], ep) != 0) {
 			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot bind %s: %s",
 			                  mc_channel_name((mc_channel)ch), ep, zmq_strerror(errno));

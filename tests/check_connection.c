@@ -1,9 +1,17 @@
-/* Tests of connection-file parsing. */
+/* Tests of connection-file parsing, and of the listening sockets
+ * maskclean-launch binds for the kernel. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <zmq.h>
 
 #include "connection.h"
 
@@ -38,6 +46,8 @@ START_TEST(test_load_good)
 	ck_assert_int_eq(mc_connection_load(&c, s_write(GOOD), &err), 0);
 	ck_assert_str_eq(c.transport, "tcp");
 	ck_assert_str_eq(c.ip, "127.0.0.1");
+	for (int ch = 0; ch < MC_CH_COUNT; ch++)
+		ck_assert_int_eq(c.listen_fds[ch], -1);  /* not from the file */
 	ck_assert_str_eq(c.key, "secret-key");
 	ck_assert_uint_eq(c.key_len, 10);
 	ck_assert_int_eq(c.ports[MC_CH_SHELL], 5001);
@@ -115,6 +125,108 @@ START_TEST(test_load_bad)
 }
 END_TEST
 
+/* Five free TCP ports of 127.0.0.1 in ports. */
+static void s_free_ports(int ports[MC_CH_COUNT])
+{
+	for (int ch = 0; ch < MC_CH_COUNT; ch++) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		socklen_t len = sizeof a;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+		ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+		ports[ch] = ntohs(a.sin_port);
+		close(fd);
+	}
+}
+
+static mc_connection s_conn(const char *ip, const char *transport)
+{
+	mc_connection c;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.ip, sizeof c.ip, "%s", ip);
+	snprintf(c.transport, sizeof c.transport, "%s", transport);
+	s_free_ports(c.ports);
+	for (int ch = 0; ch < MC_CH_COUNT; ch++)
+		c.listen_fds[ch] = -1;
+	return c;
+}
+
+START_TEST(test_listen_then_zeromq_takes_over)
+{
+	mc_connection c = s_conn("127.0.0.1", "tcp");
+	void *ctx = zmq_ctx_new(), *client, *server;
+	char ep[300], buf[16];
+	int linger = 0;
+
+	ck_assert_int_eq(mc_connection_listen(&c), 0);
+	for (int ch = 0; ch < MC_CH_COUNT; ch++) {
+		int listening = 0;
+		socklen_t len = sizeof listening;
+
+		ck_assert_int_ge(c.listen_fds[ch], 3);
+		ck_assert_int_eq(getsockopt(c.listen_fds[ch], SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		                            &len), 0);
+		ck_assert_int_eq(listening, 1);
+	}
+	/* a front end connects and sends before the kernel's socket exists */
+	mc_connection_endpoint(&c, MC_CH_SHELL, ep, sizeof ep);
+	client = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(client, ZMQ_LINGER, &linger, sizeof linger);
+	ck_assert_int_eq(zmq_connect(client, ep), 0);
+	ck_assert_int_eq(zmq_send(client, "early", 5, 0), 5);
+	/* the kernel's socket takes the listening socket over and gets it */
+	server = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(server, ZMQ_LINGER, &linger, sizeof linger);
+	ck_assert_int_eq(zmq_setsockopt(server, ZMQ_USE_FD, &c.listen_fds[MC_CH_SHELL],
+	                                sizeof c.listen_fds[MC_CH_SHELL]), 0);
+	ck_assert_int_eq(zmq_bind(server, ep), 0);
+	ck_assert_int_eq(zmq_recv(server, buf, sizeof buf, 0), 5);
+	ck_assert_int_eq(memcmp(buf, "early", 5), 0);
+	zmq_close(client);
+	zmq_close(server);
+	zmq_ctx_term(ctx);
+	for (int ch = 1; ch < MC_CH_COUNT; ch++)
+		close(c.listen_fds[ch]);
+}
+END_TEST
+
+START_TEST(test_listen_declines_cleanly)
+{
+	mc_connection c = s_conn("::1", "tcp");
+	int busy;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	/* IPv6, interface names and ipc: the kernel binds as usual */
+	errno = 0;
+	ck_assert_int_eq(mc_connection_listen(&c), -1);
+	ck_assert_int_eq(c.listen_fds[0], -1);
+	c = s_conn("eth0", "tcp");
+	ck_assert_int_eq(mc_connection_listen(&c), -1);
+	c = s_conn("/tmp/kernel", "ipc");
+	ck_assert_int_eq(mc_connection_listen(&c), -1);
+
+	/* a port in use: nothing is left open */
+	c = s_conn("127.0.0.1", "tcp");
+	busy = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)c.ports[MC_CH_IOPUB]);
+	ck_assert_int_eq(bind(busy, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(busy, 1), 0);
+	ck_assert_int_eq(mc_connection_listen(&c), -1);
+	ck_assert_int_eq(errno, EADDRINUSE);
+	for (int ch = 0; ch < MC_CH_COUNT; ch++)
+		ck_assert_int_eq(c.listen_fds[ch], -1);
+	close(busy);
+	/* the ports bound before the failure were released: listening works now */
+	ck_assert_int_eq(mc_connection_listen(&c), 0);
+	for (int ch = 0; ch < MC_CH_COUNT; ch++)
+		close(c.listen_fds[ch]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("connection");
@@ -125,6 +237,8 @@ int main(void)
 	tcase_add_test(tc, test_load_good);
 	tcase_add_test(tc, test_load_ipc);
 	tcase_add_test(tc, test_load_bad);
+	tcase_add_test(tc, test_listen_then_zeromq_takes_over);
+	tcase_add_test(tc, test_listen_declines_cleanly);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -7,7 +7,8 @@ for instance an AddressSanitizer/UBSan build, set
 
     MC_KERNEL_CMD=/path/to/build-asan/maskclean-kernel
 
-The harness then writes a temporary kernelspec with that argv, puts its
+The harness then writes a temporary kernelspec with that argv (through the
+maskclean-launch beside it, as the installed kernelspec runs it), puts its
 directory first on JUPYTER_PATH, and after each kernel exits fails if the
 kernel's stderr shows a sanitizer report or the exit status is non-zero.
 With MC_KERNEL_VALGRIND=1 as well, the kernel runs under valgrind memcheck
@@ -52,10 +53,13 @@ def _kernel_spec_dir():
         atexit.register(shutil.rmtree, _SPEC_DIR, True)
         kdir = os.path.join(_SPEC_DIR, "kernels", "maskclean")
         os.makedirs(kdir)
-        argv = [os.path.abspath(cmd), "-f", "{connection_file}"]
+        launch = os.path.join(os.path.dirname(os.path.abspath(cmd)), "maskclean-launch")
+        argv = [launch if os.path.exists(launch) else os.path.abspath(cmd),
+                "-f", "{connection_file}"]
         if os.environ.get("MC_KERNEL_VALGRIND") == "1":
             top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-            argv = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+            argv = ["valgrind", "-q", "--trace-children=yes", "--error-exitcode=99",
+                    "--leak-check=full",
                     "--errors-for-leak-kinds=definite",
                     "--suppressions=" + os.path.join(top, "tools", "valgrind.supp")] + argv
         with open(os.path.join(kdir, "kernel.json"), "w") as f:

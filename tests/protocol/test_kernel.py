@@ -55,6 +55,14 @@ class TestKernelInfo(KernelTestCase):
         for m in iopub:
             check_header(self, m)
 
+    def test_started_through_the_launcher(self):
+        # The kernelspec runs maskclean-launch, which binds the ports at once
+        # and hands the listening sockets to the kernel it execs (same pid).
+        with open("/proc/%d/cmdline" % self.kernel.process.pid, "rb") as f:
+            argv = f.read().split(b"\0")
+        self.assertTrue(any(a.startswith(b"--listen-fds=") for a in argv), argv)
+        self.assertNotIn("listening sockets", self.kernel.stderr_text())
+
     def test_kernel_info_on_control(self):
         reply = self.kernel.control("kernel_info_request")
         self.assertEqual(reply["msg_type"], "kernel_info_reply")
