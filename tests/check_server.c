@@ -583,30 +583,27 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("server");
+	const TTest *const tests[] = {  /* Check's test names are variables */
+		test_kernel_info_on_shell_and_control, test_unknown_type_and_wrong_channel,
+		test_execute_publishes_and_counts, test_stop_on_error_aborts_what_is_queued,
+		test_silent_or_no_stop_on_error_aborts_nothing, test_nul_in_code_gets_an_error_reply,
+		test_exit_and_quit_ask_exit, test_long_help_goes_to_the_pager, test_print_to_stderr,
+		test_input_waits_for_stdin_channel, test_welcome, test_shutdown_and_interrupt_on_control,
+		test_comms_and_history_requests,
+	};
+	Suite *suite = suite_create("server");
 	TCase *tc = tcase_create("server");
-	SRunner *sr;
-	int failed;
+	SRunner *runner;
+	int failures;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, s_setup, s_teardown);
-	tcase_add_test(tc, test_kernel_info_on_shell_and_control);
-	tcase_add_test(tc, test_unknown_type_and_wrong_channel);
-	tcase_add_test(tc, test_execute_publishes_and_counts);
-	tcase_add_test(tc, test_stop_on_error_aborts_what_is_queued);
-	tcase_add_test(tc, test_silent_or_no_stop_on_error_aborts_nothing);
-	tcase_add_test(tc, test_nul_in_code_gets_an_error_reply);
-	tcase_add_test(tc, test_exit_and_quit_ask_exit);
-	tcase_add_test(tc, test_long_help_goes_to_the_pager);
-	tcase_add_test(tc, test_print_to_stderr);
-	tcase_add_test(tc, test_input_waits_for_stdin_channel);
-	tcase_add_test(tc, test_welcome);
-	tcase_add_test(tc, test_shutdown_and_interrupt_on_control);
-	tcase_add_test(tc, test_comms_and_history_requests);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(suite, tc);
+	runner = srunner_create(suite);
+	srunner_run_all(runner, CK_NORMAL);
+	failures = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
