@@ -377,11 +377,16 @@ static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size *
 		} else if (mc_type(val) == MC_T_STR && strcmp(mc_as_str(val), "any") == 0) {
 			e->kind = MC_CLASS_SIZE_ANY;
 		} else {
+			int64_t cls = e->cls;
 			free(*out);
 			*out = NULL;
+			if (mc_type(key) == MC_T_STR)
+				return mc_error_set(err, MC_ERR_INVALID, "%s(): class_size[\"%s\"] must be "
+				                    "a number >= 0, \"all\" or \"any\"",
+				                    mc_call_name(call), mc_as_str(key));
 			return mc_error_set(err, MC_ERR_INVALID, "%s(): class_size[%lld] must be a number "
 			                    ">= 0, \"all\" or \"any\"", mc_call_name(call),
-			                    (long long)e->cls);
+			                    (long long)cls);
 		}
 	}
 	*n = m;
@@ -592,22 +597,54 @@ static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
 	return *out ? 0 : s_nomem(err);
 }
 
+/* ranking_methods(): the ranking table as a Table. */
+static int f_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
+{
+	static const char *const cols[4] = { "method", "needs a model", "across classes by",
+		                             "what it scores" };
+	size_t n, row;
+	const mc_rank_method *m = mc_rank_methods(&n);
+	mc_table *t = NULL;
+	int rc;
+
+	(void)call;
+	*out = NULL;
+	rc = mc_table_new(&t, cols, 4, err);
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		rc = mc_table_add_row(t, &row, err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 0, m[k].name, err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 1, m[k].needs_model ? "yes" : "no", err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 2, m[k].per_class ? "within-class percentile"
+			                                                : "score", err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 3, m[k].doc, err);
+	}
+	if (rc != 0) {
+		mc_table_free(t);
+		return rc;
+	}
+	*out = mc_table_value(t);
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
 #define CLEANING_SIG                                                                         \
 	"(size=none, class_size=none, ignore_indices=none, select_from_indices=none, "        \
 	"ignore_seen_samples=true, method=\"importance\")"
 #define CLEANING_DOC                                                                         \
-	"Returns {idx, importance}: the samples most worth reviewing, highest score first, and " \
-	"marks them seen.\n\nclass_size maps a class (its index, or its name when the "      \
-	"service was created with classes=ds.classes) to a number, \"all\" (every "              \
-	"candidate of the class) or \"any\" (the class shares what is left of size). "          \
-	"method: \"importance\" (DataHeroes sensitivity: leverage in the per-class basis; "     \
-	"finds outliers and mislabels far from their class; no model needed), "                \
-	"\"self_confidence\" (1 - out-of-fold p(label)), \"margin\" (normalized margin), "        \
-	"\"confident_learning\" (Northcutt et al.'s filter first, then self-confidence), "     \
-	"\"hybrid\" (larger percentile of self-confidence and importance), \"random\". Model-"   \
-	"based scores win when errors are plausible members of a confusable class (the model " \
-	"knows the true class); importance wins for odd or out-of-distribution samples and "  \
-	"needs no training; hybrid is the safe default when both kinds occur."
+	"Returns {idx, importance}: the samples most worth reviewing, in ranking order, with "   \
+	"their scores under method, and marks them seen.\n\nclass_size maps a class (its "    \
+	"index, or its name when the service was created with classes=ds.classes) to a "      \
+	"number, \"all\" (every candidate of the class) or \"any\" (the class shares what is " \
+	"left of size); without class_size the query ranks every class. method is a row of "   \
+	"ranking_methods() (default \"importance\", the article's); an unknown name is an "     \
+	"error listing them. Across several classes the ranking is never driven by class "    \
+	"size: model-based scores are probabilities, comparable as they are; a per-class "     \
+	"score (importance) is compared by its within-class percentile. For the whole "        \
+	"dataset, \"hybrid\" found the most errors over the demos' kinds of error (see "         \
+	"docs/benchmarks.md)."
 
 const mc_func_def mc_funcs_coreset[] = {
 	{ "CoresetTreeServiceLG",
@@ -658,5 +695,10 @@ const mc_func_def mc_funcs_coreset[] = {
 	  f_model_predict },
 	{ "load_coreset", "(path)", "Loads a service saved with .save(path).", NULL,
 	  f_load_coreset },
+	{ "ranking_methods", "()",
+	  "The ranking methods of get_cleaning_samples and ReviewSession (a table).",
+	  "One row per method of the ranking table (include/maskclean/rank.h): its name, "
+	  "whether it trains out-of-fold logistic regressions, how it is compared across "
+	  "classes, and what it scores.", f_ranking_methods },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -229,6 +229,12 @@ static int s_load_coco(mc_call *call, mc_value **out, mc_error *err)
 	opt.progress = mc_call_progress(call);
 	if ((rc = mc_coco_load(&ds, path, &opt, err)) != 0)
 		return rc;
+	{
+		char *warning = mc_coco_empty_classes_warning(ds);
+		if (warning != NULL)
+			mc_call_print(call, warning);
+		free(warning);
+	}
 	*out = mc_object_new(&mc_dataset_class, ds);
 	return *out != NULL ? 0 : s_nomem(err);
 }

@@ -4,6 +4,7 @@
  * roc_auc, cross_val_auc and accuracy_score. */
 #include "registry.h"
 #include "bind_embed.h"
+#include "bind_render.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -679,7 +680,11 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 typedef struct s_cm {
 	mc_confusion *cm;
 	char **names;        /* k class names */
+	int show_empty;      /* keep classes without samples on the heatmap's axes */
 } s_cm;
+
+/* The minimum support of a pair's true class for pick_class and pairs. */
+#define S_MIN_SUPPORT 10
 
 static void s_cm_free(void *p)
 {
@@ -695,78 +700,228 @@ static void s_cm_free(void *p)
 	free(c);
 }
 
-static char *s_cm_text(const s_cm *c, int normalized)
+/* Samples labelled t (the support of row t) and predicted as p. */
+static double s_cm_row(const mc_confusion *cm, size_t t)
 {
-	size_t k = c->cm->k, cap = 64 + k * k * 16 + k * 48, len = 0;
-	char *s = malloc(cap);
+	double s = 0;
+
+	for (size_t p = 0; p < cm->k; p++)
+		s += cm->counts[t * cm->k + p];
+	return s;
+}
+
+static double s_cm_col(const mc_confusion *cm, size_t p)
+{
+	double s = 0;
+
+	for (size_t t = 0; t < cm->k; t++)
+		s += cm->counts[t * cm->k + p];
+	return s;
+}
+
+/* A class is shown when it has samples or predictions (or show_empty). */
+static int s_cm_shown(const s_cm *c, size_t k)
+{
+	return c->show_empty || s_cm_row(c->cm, k) > 0 || s_cm_col(c->cm, k) > 0;
+}
+
+/* The candidate pairs as a table: the first max pairs in rule order. */
+static int s_pairs_table(mc_table **out, const s_cm *c, mc_pick_rule rule, double min_support,
+                         size_t max, mc_error *err)
+{
+	static const char *const cols[7] = { "true (labelled)", "predicted", "count", "support",
+		                             "rate", "expected wrong labels", "note" };
+	mc_confusion_pair *v = NULL;
+	mc_table *t = NULL;
+	size_t n = 0, row;
+	int rc;
+
+	*out = NULL;
+	rc = mc_confusion_pairs(&v, &n, c->cm, rule, min_support, err);
+	if (rc == 0)
+		rc = mc_table_new(&t, cols, 7, err);
+	if (rc == 0) {
+		mc_table_set_digits(t, 4, 3);
+		mc_table_set_digits(t, 5, 1);
+	}
+	for (size_t q = 0; rc == 0 && q < n && q < max; q++) {
+		char note[64] = "";
+		if (v[q].skipped)
+			snprintf(note, sizeof note, "skipped: support < %g", min_support);
+		rc = mc_table_add_row(t, &row, err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 0, c->names[v[q].t], err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 1, c->names[v[q].p], err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 2, (int64_t)llround(v[q].count), err);
+		if (rc == 0)
+			rc = mc_table_set_int(t, row, 3, (int64_t)llround(v[q].support), err);
+		if (rc == 0)
+			rc = mc_table_set_float(t, row, 4, v[q].rate, err);
+		if (rc == 0)
+			rc = mc_table_set_float(t, row, 5, v[q].expected, err);
+		if (rc == 0)
+			rc = mc_table_set_str(t, row, 6, note, err);
+	}
+	free(v);
+	if (rc != 0) {
+		mc_table_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+/* counts with each row's support, then the top candidate pairs and the
+ * pick under the default rule. */
+static char *s_cm_text(const s_cm *c)
+{
+	const mc_confusion *cm = c->cm;
+	size_t k = cm->k, cap = 512 + k * k * 16 + k * 64, len = 0, shown = 0;
+	char *s = malloc(cap), *pairs = NULL;
+	mc_table *t = NULL;
+	mc_pick pk;
+	mc_error err = { 0 };
 
 	if (s == NULL)
 		return NULL;
-	len += (size_t)snprintf(s + len, cap - len, "ConfusionMatrix (%zu classes; rows: true, "
-	                        "columns: predicted%s)\n", k, normalized ? ", row-normalised" : "");
-	for (size_t t = 0; t < k && k <= 20; t++) {
-		len += (size_t)snprintf(s + len, cap - len, "%-12.12s", c->names[t]);
-		for (size_t p = 0; p < k; p++)
-			len += (size_t)snprintf(s + len, cap - len, normalized ? " %6.3f" : " %6.0f",
-			                        normalized ? c->cm->norm[t * k + p]
-			                                   : c->cm->counts[t * k + p]);
-		len += (size_t)snprintf(s + len, cap - len, "\n");
+	for (size_t i = 0; i < k; i++)
+		shown += s_cm_shown(c, i);
+	len += (size_t)snprintf(s + len, cap - len, "ConfusionMatrix (%zu classes; rows: true "
+	                        "(the labels), columns: predicted; counts, then each row's "
+	                        "support)\n", shown);
+	for (size_t r = 0; r < k && shown <= 20; r++) {
+		if (!s_cm_shown(c, r))
+			continue;
+		len += (size_t)snprintf(s + len, cap - len, "%-12.12s", c->names[r]);
+		for (size_t q = 0; q < k; q++)
+			if (s_cm_shown(c, q))
+				len += (size_t)snprintf(s + len, cap - len, " %6.0f",
+				                        cm->counts[r * k + q]);
+		len += (size_t)snprintf(s + len, cap - len, " | %6.0f\n", s_cm_row(cm, r));
 	}
-	if (k > 20)
-		snprintf(s + len, cap - len, "(too many classes for text; see the heatmap)\n");
+	if (shown > 20)
+		len += (size_t)snprintf(s + len, cap - len, "(too many classes for text; see the "
+		                        "heatmap)\n");
+	if (shown < k)
+		len += (size_t)snprintf(s + len, cap - len, "(%zu classes without samples left out; "
+		                        "show_empty=true shows them)\n", k - shown);
+	if (s_pairs_table(&t, c, MC_PICK_EXPECTED_ERRORS, S_MIN_SUPPORT, 5, &err) == 0 &&
+	    mc_table_rows(t) > 0 && mc_table_text(&pairs, t, &err) == 0) {
+		size_t need = len + strlen(pairs) + 64;
+		if (need > cap) {
+			char *grown = realloc(s, need);
+			if (grown != NULL) {
+				s = grown;
+				cap = need;
+			}
+		}
+		len += (size_t)snprintf(s + len, cap - len, "Candidate pairs:\n%s", pairs);
+	}
+	free(pairs);
+	mc_table_free(t);
+	if (mc_confusion_choose(&pk, cm, MC_PICK_EXPECTED_ERRORS, S_MIN_SUPPORT, &err) == 0) {
+		size_t need = len + strlen(c->names[pk.cls]) + strlen(c->names[pk.pair.t]) +
+		              strlen(c->names[pk.pair.p]) + 200;
+		char *grown = need > cap ? realloc(s, need) : s;
+		if (grown != NULL) {
+			s = grown;
+			cap = need > cap ? need : cap;
+			snprintf(s + len, cap - len, "pick_class() (rule \"expected_errors\"): review "
+			         "\"%s\"; %.0f of its %.0f samples are predicted as \"%s\" (%.1f "
+			         "expected wrong labels)", c->names[pk.cls], pk.pair.count,
+			         pk.pair.support, c->names[pk.pair.p], pk.pair.expected);
+		}
+	}
 	return s;
 }
 
 static char *s_cm_repr(const void *p)
 {
-	const s_cm *c = p;
-	char *text = s_cm_text(c, 0);
-	size_t t, pr;
-	double v;
-	mc_error err = { 0 };
-
-	if (text != NULL && mc_confusion_pick(c->cm, &t, &pr, &v, &err) == 0) {
-		size_t n = strlen(text) + strlen(c->names[t]) + strlen(c->names[pr]) + 128;
-		char *s = malloc(n);
-		if (s != NULL)
-			snprintf(s, n, "%sLargest confusion: true \"%s\" predicted as \"%s\" (%.3f of "
-			         "its row); class of interest: \"%s\"", text, c->names[t], c->names[pr],
-			         v, c->names[pr]);
-		free(text);
-		return s;
-	}
-	return text;
+	return s_cm_text(p);
 }
 
 static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
 {
 	const s_cm *c = p;
+	const mc_confusion *cm = c->cm;
 	mc_heatmap_opts o;
-	mc_matrix m;
+	mc_matrix *m = NULL;
 	mc_png *png = NULL;
-	size_t t, pr;
-	double v;
+	size_t *keep = NULL, nk = 0;
+	char **labels = NULL;
+	mc_pick pk;
 	mc_error ignore = { 0 };
 	int rc;
 
-	mc_heatmap_opts_init(&o);
-	o.title = "Normalised confusion matrix";
-	o.row_labels = (const char *const *)c->names;
-	if (mc_confusion_pick(c->cm, &t, &pr, &v, &ignore) == 0) {
-		o.highlight = (long)pr;
-		o.mark_row = (long)t;
-		o.mark_col = (long)pr;
+	keep = malloc((cm->k ? cm->k : 1) * sizeof *keep);
+	labels = calloc(cm->k ? cm->k : 1, sizeof *labels);
+	if (keep == NULL || labels == NULL) {
+		rc = s_nomem(err);
+		goto cleanup;
 	}
-	o.vmin = 0.0;
-	o.vmax = 1.0;
-	m.rows = m.cols = m.stride = c->cm->k;
-	m.data = c->cm->norm;
-	m.owns = 0;
-	rc = mc_plot_heatmap(&png, NULL, &m, &o, err);
+	for (size_t i = 0; i < cm->k; i++)
+		if (s_cm_shown(c, i))
+			keep[nk++] = i;
+	if (nk == 0) {
+		keep[nk++] = 0;
+	}
+	rc = mc_matrix_new(&m, nk, nk, err);
 	if (rc != 0)
-		return rc;
-	rc = mc_bundle_add_png(data, metadata, png->data, png->len, png->width, png->height, err);
+		goto cleanup;
+	mc_heatmap_opts_init(&o);
+	o.title = "Normalised confusion matrix (rows: labels, with their support)";
+	for (size_t a = 0; a < nk; a++) {
+		char buf[48];
+		size_t len;
+		for (size_t b = 0; b < nk; b++)
+			MC_AT(m, a, b) = cm->norm[keep[a] * cm->k + keep[b]];
+		snprintf(buf, sizeof buf, " (%.0f)", s_cm_row(cm, keep[a]));
+		len = strlen(c->names[keep[a]]) + strlen(buf) + 1;
+		labels[a] = malloc(len);
+		if (labels[a] == NULL) {
+			rc = s_nomem(err);
+			goto cleanup;
+		}
+		snprintf(labels[a], len, "%s%s", c->names[keep[a]], buf);
+	}
+	o.row_labels = (const char *const *)labels;
+	{
+		const char **cols = malloc(nk * sizeof *cols);
+		if (cols == NULL) {
+			rc = s_nomem(err);
+			goto cleanup;
+		}
+		for (size_t b = 0; b < nk; b++)
+			cols[b] = c->names[keep[b]];
+		o.col_labels = cols;
+		if (mc_confusion_choose(&pk, cm, MC_PICK_EXPECTED_ERRORS, S_MIN_SUPPORT, &ignore) ==
+		    0) {
+			for (size_t a = 0; a < nk; a++) {
+				if (keep[a] == pk.cls)
+					o.highlight = (long)a;
+				if (keep[a] == pk.pair.t)
+					o.mark_row = (long)a;
+				if (keep[a] == pk.pair.p)
+					o.mark_col = (long)a;
+			}
+		}
+		o.vmin = 0.0;
+		o.vmax = 1.0;
+		rc = mc_plot_heatmap(&png, NULL, m, &o, err);
+		free(cols);
+	}
+	if (rc == 0)
+		rc = mc_bundle_add_png(data, metadata, png->data, png->len, png->width, png->height,
+		                       err);
+cleanup:
 	mc_png_free(png);
+	mc_matrix_free(m);
+	for (size_t a = 0; labels != NULL && a < nk; a++)
+		free(labels[a]);
+	free(labels);
+	free(keep);
 	return rc;
 }
 
@@ -803,6 +958,15 @@ static mc_value *s_cm_getattr(const void *p, const char *name, mc_error *err)
 		return s_cm_matrix_value(c->cm->counts, c->cm->k, 1);
 	if (strcmp(name, "normalized") == 0)
 		return s_cm_matrix_value(c->cm->norm, c->cm->k, 0);
+	if (strcmp(name, "expected") == 0)
+		return c->cm->expected != NULL ? s_cm_matrix_value(c->cm->expected, c->cm->k, 0)
+		                               : mc_none();
+	if (strcmp(name, "support") == 0) {
+		mc_value *a = mc_array_new(MC_I64, c->cm->k, 0);
+		for (size_t i = 0; a != NULL && i < c->cm->k; i++)
+			mc_array_i64(a)[i] = (int64_t)llround(s_cm_row(c->cm, i));
+		return a;
+	}
 	if (strcmp(name, "classes") == 0)
 		return s_names_list(c);
 	if (strcmp(name, "n_classes") == 0)
@@ -821,7 +985,9 @@ static size_t s_cm_strings(const void *p, const char **out, size_t max)
 	return n;
 }
 
-static const char *const s_cm_attrs[] = { "counts", "normalized", "classes", "n_classes", NULL };
+static const char *const s_cm_attrs[] = {
+	"counts", "normalized", "expected", "support", "classes", "n_classes", NULL
+};
 
 static const mc_class s_cm_class = {
 	"ConfusionMatrix", s_cm_free, s_cm_repr, s_cm_display, s_cm_getattr, s_cm_attrs,
@@ -912,33 +1078,81 @@ static int s_pair_args(mc_call *call, int64_t **yt, int64_t **yp, double **w, si
 	return rc;
 }
 
+/* y_pred as class probabilities (a 2-D array, e.g. cross_val_predict(...,
+ * method="predict_proba")): the matrix of their most probable classes,
+ * with expected wrong labels. k is at least the columns; classes names
+ * them. */
+static int s_confusion_from_proba(mc_call *call, s_cm *c, size_t *k, mc_error *err)
+{
+	mc_matrix P, *owned = NULL, *wide = NULL;
+	const mc_matrix *use = &P;
+	int64_t *yt = NULL;
+	double *w = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = mc_arg_labels(call, "y_true", &yt, &n, err);
+	if (rc == 0)
+		rc = mc_arg_matrix(call, "y_pred", &P, &owned, err);
+	if (rc == 0)
+		rc = s_same_len(call, "y_true", n, "y_pred", P.rows, err);
+	if (rc == 0)
+		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	if (rc == 0) {
+		*k = s_n_classes(yt, n);
+		if (P.cols > *k)
+			*k = P.cols;
+		rc = s_class_names(call, k, &c->names, err);
+	}
+	if (rc == 0 && *k > P.cols) {
+		/* classes without a column (no sample, never predicted) */
+		rc = mc_matrix_new(&wide, P.rows, *k, err);
+		for (size_t i = 0; rc == 0 && i < P.rows; i++)
+			memcpy(wide->data + i * wide->stride, P.data + i * P.stride,
+			       P.cols * sizeof(double));
+		use = wide;
+	}
+	if (rc == 0)
+		rc = mc_confusion_from_proba(&c->cm, yt, use, w, err);
+	mc_matrix_free(owned);
+	mc_matrix_free(wide);
+	free(yt);
+	free(w);
+	return rc;
+}
+
 static int s_confusion_matrix(mc_call *call, mc_value **out, mc_error *err)
 {
-	int64_t *yt, *yp;
-	double *w;
-	size_t n, k;
-	char **names;
+	mc_value *pred = mc_arg(call, "y_pred");
+	int64_t *yt = NULL, *yp = NULL;
+	double *w = NULL;
+	size_t n, k = 0;
 	s_cm *c;
 	int rc;
 
-	rc = s_pair_args(call, &yt, &yp, &w, &n, &k, &names, err);
-	if (rc != 0)
-		return rc;
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
-		rc = s_nomem(err);
-	else
-		rc = mc_confusion_new(&c->cm, yt, yp, w, n, k, err);
-	if (rc != 0) {
-		for (size_t i = 0; i < k; i++)
-			free(names[i]);
-		free(names);
-		free(c);
-	} else {
-		c->names = names;
+		return s_nomem(err);
+	rc = mc_arg_bool(call, "show_empty", &c->show_empty, err);
+	if (rc == 0 && pred != NULL && mc_type(pred) == MC_T_ARRAY && mc_array_cols(pred) > 0) {
+		rc = s_confusion_from_proba(call, c, &k, err);
+	} else if (rc == 0) {
+		rc = s_pair_args(call, &yt, &yp, &w, &n, &k, &c->names, err);
+		if (rc == 0)
+			rc = mc_confusion_new(&c->cm, yt, yp, w, n, k, err);
+	}
+	if (rc == 0) {
 		*out = mc_object_new(&s_cm_class, c);
+		c = NULL;
 		if (*out == NULL)
 			rc = s_nomem(err);
+	}
+	if (c != NULL) {
+		for (size_t i = 0; c->names != NULL && i < k; i++)
+			free(c->names[i]);
+		free(c->names);
+		mc_confusion_free(c->cm);
+		free(c);
 	}
 	free(yt);
 	free(yp);
@@ -946,28 +1160,110 @@ static int s_confusion_matrix(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
+/* rule= and min_support= of pick_class and pairs. */
+static int s_rule_args(mc_call *call, mc_pick_rule *rule, double *min_support, mc_error *err)
+{
+	const char *name = "expected_errors";
+	int rc = mc_arg_str(call, "rule", &name, err);
+
+	if (rc == 0)
+		rc = mc_pick_rule_parse(rule, name, err);
+	*min_support = *rule == MC_PICK_ARTICLE ? 0 : S_MIN_SUPPORT;
+	if (rc == 0 && mc_arg_given(call, "min_support"))
+		rc = mc_arg_float(call, "min_support", min_support, err);
+	if (rc == 0 && !(*min_support >= 0))
+		rc = mc_error_set(err, MC_ERR_INVALID, "%s(): min_support is %g; expected >= 0",
+		                  mc_call_name(call), *min_support);
+	return rc;
+}
+
+/* The warning of a pick that skipped better-ranked pairs. */
+static void s_warn_skipped(mc_call *call, const s_cm *c, mc_pick_rule rule, double min_support,
+                           const mc_pick *pk)
+{
+	mc_confusion_pair *v = NULL;
+	size_t n = 0, len = 0, cap = 256 + pk->skipped * 160;
+	char *msg = malloc(cap);
+	mc_error ignore = { 0 };
+
+	if (msg == NULL || mc_confusion_pairs(&v, &n, c->cm, rule, min_support, &ignore) != 0) {
+		free(msg);
+		return;
+	}
+	len += (size_t)snprintf(msg + len, cap - len, "Warning: pick_class() skipped %zu "
+	                        "pair%s ranked above its pick, because the true class has fewer "
+	                        "than min_support=%g samples (too few to trust):", pk->skipped,
+	                        pk->skipped == 1 ? "" : "s", min_support);
+	for (size_t q = 0; q < n && q < pk->skipped && q < 8; q++)
+		len += (size_t)snprintf(msg + len, cap - len, "%s \"%s\" predicted as \"%s\" "
+		                        "(%.0f samples, %.1f expected wrong labels)", q ? ";" : "",
+		                        c->names[v[q].t], c->names[v[q].p], v[q].support,
+		                        v[q].expected);
+	if (pk->skipped > 8)
+		len += (size_t)snprintf(msg + len, cap - len, "; and %zu more", pk->skipped - 8);
+	snprintf(msg + len, cap - len, ". Lower min_support to consider them.\n");
+	mc_call_print(call, msg);
+	free(v);
+	free(msg);
+}
+
 static int s_cm_pick(mc_call *call, mc_value **out, mc_error *err)
 {
 	const s_cm *c = mc_call_self_ptr(call);
-	size_t t, p;
-	double v;
+	mc_pick_rule rule;
+	double min_support;
+	mc_pick pk;
 	mc_value *d;
 	int rc;
 
-	rc = mc_confusion_pick(c->cm, &t, &p, &v, err);
+	rc = s_rule_args(call, &rule, &min_support, err);
+	if (rc == 0)
+		rc = mc_confusion_choose(&pk, c->cm, rule, min_support, err);
 	if (rc != 0)
 		return rc;
+	if (pk.skipped > 0)
+		s_warn_skipped(call, c, rule, min_support, &pk);
 	d = mc_dict_new();
-	if (d == NULL || mc_dict_set_str(d, "true", mc_str(c->names[t])) != 0 ||
-	    mc_dict_set_str(d, "predicted", mc_str(c->names[p])) != 0 ||
-	    mc_dict_set_str(d, "value", mc_float(v)) != 0 ||
-	    mc_dict_set_str(d, "true_index", mc_int((int64_t)t)) != 0 ||
-	    mc_dict_set_str(d, "predicted_index", mc_int((int64_t)p)) != 0) {
+	if (d == NULL || mc_dict_set_str(d, "class", mc_str(c->names[pk.cls])) != 0 ||
+	    mc_dict_set_str(d, "rule", mc_str(mc_pick_rule_name(rule))) != 0 ||
+	    mc_dict_set_str(d, "true", mc_str(c->names[pk.pair.t])) != 0 ||
+	    mc_dict_set_str(d, "predicted", mc_str(c->names[pk.pair.p])) != 0 ||
+	    mc_dict_set_str(d, "count", mc_int((int64_t)llround(pk.pair.count))) != 0 ||
+	    mc_dict_set_str(d, "support", mc_int((int64_t)llround(pk.pair.support))) != 0 ||
+	    mc_dict_set_str(d, "value", mc_float(pk.pair.rate)) != 0 ||
+	    mc_dict_set_str(d, "expected_errors", mc_float(pk.pair.expected)) != 0 ||
+	    mc_dict_set_str(d, "skipped", mc_int((int64_t)pk.skipped)) != 0 ||
+	    mc_dict_set_str(d, "class_index", mc_int((int64_t)pk.cls)) != 0 ||
+	    mc_dict_set_str(d, "true_index", mc_int((int64_t)pk.pair.t)) != 0 ||
+	    mc_dict_set_str(d, "predicted_index", mc_int((int64_t)pk.pair.p)) != 0) {
 		mc_unref(d);
 		return s_nomem(err);
 	}
 	*out = d;
 	return 0;
+}
+
+static int s_cm_pairs(mc_call *call, mc_value **out, mc_error *err)
+{
+	const s_cm *c = mc_call_self_ptr(call);
+	mc_pick_rule rule;
+	double min_support;
+	int64_t n = 10;
+	mc_table *t = NULL;
+	int rc;
+
+	rc = s_rule_args(call, &rule, &min_support, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "n", &n, err);
+	if (rc == 0 && n < 1)
+		rc = mc_error_set(err, MC_ERR_INVALID, "pairs(): n is %lld; expected >= 1",
+		                  (long long)n);
+	if (rc == 0)
+		rc = s_pairs_table(&t, c, rule, min_support, (size_t)n, err);
+	if (rc != 0)
+		return rc;
+	*out = mc_table_value(t);
+	return *out != NULL ? 0 : s_nomem(err);
 }
 
 /* ---- classification report ---- */
@@ -1250,6 +1546,42 @@ cleanup:
 	return rc;
 }
 
+/* The class with the fewest kept samples among those with some (empty
+ * classes are left out of the AUC); fails when it has fewer than folds,
+ * naming it (by classes= when given) and its size. */
+static int s_check_folds(mc_call *call, const int64_t *y, const double *w, size_t n,
+                         size_t k, int64_t folds, mc_error *err)
+{
+	size_t *count = calloc(k ? k : 1, sizeof *count), small = k;
+	mc_value *cl = mc_arg(call, "classes");
+	char label[160];
+	int rc = 0;
+
+	if (count == NULL)
+		return s_nomem(err);
+	for (size_t i = 0; i < n; i++)
+		if (w == NULL || w[i] > 0)
+			count[y[i]]++;
+	for (size_t c = 0; c < k; c++)
+		if (count[c] > 0 && (small == k || count[c] < count[small]))
+			small = c;
+	if (small < k && count[small] < (size_t)folds) {
+		if (cl != NULL && mc_type(cl) == MC_T_LIST && small < mc_list_len(cl) &&
+		    mc_type(mc_list_get(cl, small)) == MC_T_STR)
+			snprintf(label, sizeof label, "\"%s\" (class %zu)",
+			         mc_as_str(mc_list_get(cl, small)), small);
+		else
+			snprintf(label, sizeof label, "%zu", small);
+		rc = mc_error_set(err, MC_ERR_INVALID, "%s(): folds=%lld but class %s has only %zu "
+		                  "sample%s; every class needs at least one per fold: use "
+		                  "folds=%zu or fewer, or leave the class out (sample_weight 0)",
+		                  mc_call_name(call), (long long)folds, label, count[small],
+		                  count[small] == 1 ? "" : "s", count[small] >= 2 ? count[small] : 2);
+	}
+	free(count);
+	return rc;
+}
+
 static int s_cross_val_auc(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_matrix X, *owned = NULL;
@@ -1275,6 +1607,8 @@ static int s_cross_val_auc(mc_call *call, mc_value **out, mc_error *err)
 		rc = s_same_len(call, "X", X.rows, "y", n, err);
 	if (rc == 0)
 		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	if (rc == 0)
+		rc = s_check_folds(call, y, w, n, s_n_classes(y, n), folds, err);
 	if (rc != 0)
 		goto cleanup;
 	p.n_classes = s_n_classes(y, n);
@@ -1305,6 +1639,120 @@ cleanup:
 	mc_cv_auc_free(cv);
 	mc_matrix_free(owned);
 	free(y);
+	free(w);
+	free(cw);
+	return rc;
+}
+
+/* groups=: one whole number per sample, or none. */
+static int s_groups_arg(mc_call *call, size_t n, int64_t **out, mc_error *err)
+{
+	double *g = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = s_weights_arg(call, "groups", n, &g, err);
+	if (rc != 0 || g == NULL)
+		return rc;
+	*out = malloc((n ? n : 1) * sizeof **out);
+	if (*out == NULL) {
+		free(g);
+		return s_nomem(err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (g[i] != floor(g[i]) || fabs(g[i]) > 9e15) {
+			rc = mc_error_set(err, MC_ERR_INVALID, "%s(): groups[%zu] is %g; expected a "
+			                  "whole number (e.g. an image id)", mc_call_name(call), i, g[i]);
+			free(*out);
+			*out = NULL;
+			break;
+		}
+		(*out)[i] = (int64_t)g[i];
+	}
+	free(g);
+	return rc;
+}
+
+static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_lr *l = NULL;
+	mc_matrix X, *owned = NULL, *P = NULL;
+	mc_row_source src;
+	mc_cv_opts o;
+	mc_logreg_params p;
+	int64_t *y = NULL, *groups = NULL, folds, seed;
+	double *w = NULL, *cw = NULL;
+	const char *method = "predict";
+	size_t n = 0;
+	int proba, rc;
+
+	rc = mc_arg_obj(call, "clf", &s_lr_class, (void **)&l, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "folds", &folds, err);
+	if (rc == 0)
+		rc = mc_arg_int(call, "seed", &seed, err);
+	if (rc == 0)
+		rc = mc_arg_str(call, "method", &method, err);
+	if (rc != 0)
+		return rc;
+	proba = strcmp(method, "predict_proba") == 0;
+	if (!proba && strcmp(method, "predict") != 0)
+		return mc_error_set(err, MC_ERR_INVALID, "cross_val_predict(): method must be "
+		                    "\"predict\" or \"predict_proba\", got \"%s\"", method);
+	if (folds < 2)
+		return mc_error_set(err, MC_ERR_INVALID, "cross_val_predict(): folds is %lld; "
+		                    "expected at least 2", (long long)folds);
+	rc = mc_arg_matrix(call, "X", &X, &owned, err);
+	if (rc == 0)
+		rc = mc_arg_labels(call, "y", &y, &n, err);
+	if (rc == 0)
+		rc = s_same_len(call, "X", X.rows, "y", n, err);
+	if (rc == 0)
+		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	if (rc == 0)
+		rc = s_groups_arg(call, n, &groups, err);
+	if (rc != 0)
+		goto cleanup;
+	p = l->p;
+	p.warm_start = 0;
+	p.n_classes = s_n_classes(y, n);
+	if (l->cw_dict != NULL) {
+		cw = s_dict_weights(l->cw_dict, &p.n_classes);
+		if (cw == NULL) {
+			rc = s_nomem(err);
+			goto cleanup;
+		}
+		p.class_weights = cw;
+	}
+	mc_row_source_matrix(&src, &X);
+	mc_cv_opts_init(&o);
+	o.folds = (size_t)folds;
+	o.seed = (uint64_t)seed;
+	o.groups = groups;
+	o.name = "cross_val_predict";
+	rc = mc_cross_val_proba(&P, NULL, &src, y, w, p.n_classes, &o, &p, mc_call_progress(call),
+	                        err);
+	if (rc != 0)
+		goto cleanup;
+	if (proba) {
+		*out = mc_array_from_matrix(P);
+	} else {
+		*out = mc_array_new(MC_I64, n, 0);
+		for (size_t i = 0; *out != NULL && i < n; i++) {
+			size_t best = 0;
+			for (size_t c = 1; c < P->cols; c++)
+				if (MC_AT(P, i, c) > MC_AT(P, i, best))
+					best = c;
+			mc_array_i64(*out)[i] = (int64_t)best;
+		}
+	}
+	if (*out == NULL)
+		rc = s_nomem(err);
+cleanup:
+	mc_matrix_free(owned);
+	mc_matrix_free(P);
+	free(y);
+	free(groups);
 	free(w);
 	free(cw);
 	return rc;
@@ -1350,16 +1798,34 @@ const mc_func_def mc_funcs_learn[] = {
 	  s_lr_decision },
 	{ "LogisticRegression.score", "(X, y, sample_weight=none)",
 	  "Accuracy of predict(X) against y.", NULL, s_lr_score },
-	{ "confusion_matrix", "(y_true, y_pred, classes=none, sample_weight=none)",
+	{ "confusion_matrix",
+	  "(y_true, y_pred, classes=none, sample_weight=none, show_empty=false)",
 	  "A ConfusionMatrix (shown as a heatmap of the row-normalised matrix).",
-	  "classes is a list of class names (e.g. ds.classes). Attributes: `counts`, "
-	  "`normalized`, `classes`; `.pick_class()` applies the article's rule.",
+	  "classes is a list of class names (e.g. ds.classes). y_pred is either predicted "
+	  "labels or, better, out-of-fold class probabilities (a 2-D array from "
+	  "`cross_val_predict(clf, X, y, method=\"predict_proba\")`): the matrix then counts "
+	  "their most probable classes and also sums, per cell, the expected wrong labels "
+	  "(1 - p(label)). Rows are the labels (true), columns the predictions; each row's "
+	  "support is shown beside its rates. Classes without samples or predictions (empty "
+	  "categories) are left off the heatmap and the text unless show_empty=true. "
+	  "Attributes: `counts`, `normalized`, `expected`, `support`, `classes`; "
+	  "`.pick_class()` chooses where to look, `.pairs()` lists the candidates.",
 	  s_confusion_matrix },
-	{ "ConfusionMatrix.pick_class", "()",
-	  "The article's class of interest: {true, predicted, value, ...}.",
-	  "Takes the largest off-diagonal entry of the row-normalised matrix, at true class A "
-	  "and predicted class C; the class to clean is C (\"predicted\"). value is the share "
-	  "of A's samples predicted as C.", s_cm_pick },
+	{ "ConfusionMatrix.pick_class", "(rule=\"expected_errors\", min_support=10)",
+	  "The class to clean: {class, rule, true, predicted, count, support, value, "
+	  "expected_errors, skipped, ...}.",
+	  "rule=\"expected_errors\" (default) ranks the (true, predicted) pairs by their "
+	  "expected number of wrong labels (from out-of-fold probabilities; the count when the "
+	  "matrix was built from labels) and skips pairs whose true class has fewer than "
+	  "min_support samples, with a warning naming them; the class to review is the true "
+	  "class, whose labels hold the pair's wrong labels. rule=\"article\" is the "
+	  "article's: the largest off-diagonal entry of the row-normalised matrix (min_support "
+	  "0 unless given), at true class A and predicted class C; the class to clean is C. "
+	  "`rule` in the result says which rule picked the class; value is the pair's rate.",
+	  s_cm_pick },
+	{ "ConfusionMatrix.pairs", "(n=10, rule=\"expected_errors\", min_support=10)",
+	  "The top n candidate (true, predicted) pairs: count, support, rate, expected wrong "
+	  "labels (a table).", NULL, s_cm_pairs },
 	{ "classification_report", "(y_true, y_pred, classes=none, sample_weight=none)",
 	  "Per-class precision, recall, F1 and support, with accuracy and averages (a table).",
 	  NULL, s_classification_report },
@@ -1371,10 +1837,27 @@ const mc_func_def mc_funcs_learn[] = {
 	  "negative samples gets nan and is left out of the macro average.", s_roc_auc },
 	{ "cross_val_auc",
 	  "(X, y, sample_weight=none, folds=5, seed=0, C=1.0, class_weight=\"balanced\", "
-	  "max_iter=100, tol=1e-4)",
+	  "max_iter=100, tol=1e-4, classes=none)",
 	  "K-fold cross-validated one-vs-rest AUC of logistic regression: {macro, per_class, folds}.",
 	  "Stratified seeded folds over the kept samples; a sample_weight of 0 removes a sample "
-	  "from both training and scoring. This is the article's \"AUC across iterations\".",
+	  "from both training and scoring. This is the article's \"AUC across iterations\". "
+	  "Classes without samples (empty categories) have no AUC (nan) and are left out of "
+	  "the macro average. Every other class needs at least `folds` samples: otherwise the "
+	  "error names the smallest class (by `classes=`, e.g. ds.classes) and its size.",
 	  s_cross_val_auc },
+	{ "cross_val_predict",
+	  "(clf, X, y, folds=5, seed=0, method=\"predict\", sample_weight=none, groups=none)",
+	  "Out-of-fold predictions of a LogisticRegression: labels, or probabilities with "
+	  "method=\"predict_proba\".",
+	  "As scikit-learn's cross_val_predict: stratified seeded folds over the kept samples "
+	  "(sample_weight 0 removes one); each fold is predicted by clf's model (its C, "
+	  "class_weight, max_iter, tol) trained on the other folds, so no sample is judged by "
+	  "a model that saw its label. groups (one id per sample, e.g. the photo that "
+	  "augmented copies come from) keeps a group in one fold. Feed the probabilities to "
+	  "confusion_matrix to choose where to look:\n\n"
+	  "    P = cross_val_predict(clf, Z, y, method=\"predict_proba\")\n"
+	  "    cm = confusion_matrix(y, P, classes=ds.classes)\n"
+	  "    pick = cm.pick_class()",
+	  s_cross_val_predict },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1478,6 +1478,36 @@ size_t mc_coco_class_count(const mc_coco *ds, size_t k)
 	return ds->cls_start[k + 1] - ds->cls_start[k];
 }
 
+char *mc_coco_empty_classes_warning(const mc_coco *ds)
+{
+	size_t empty = 0, cap = 256, len = 0, listed = 0;
+	char *s;
+
+	for (size_t k = 0; k < ds->n_cats; k++)
+		if (mc_coco_class_count(ds, k) == 0) {
+			empty++;
+			if (listed < 20) {
+				cap += strlen(mc_coco_class_name(ds, k)) + 32;
+				listed++;
+			}
+		}
+	if (empty == 0 || (s = malloc(cap)) == NULL)
+		return NULL;
+	len += (size_t)snprintf(s, cap, "Warning: %s: %zu categor%s no instance:", ds->file_name,
+	                        empty, empty == 1 ? "y has" : "ies have");
+	listed = 0;
+	for (size_t k = 0; k < ds->n_cats && listed < 20; k++)
+		if (mc_coco_class_count(ds, k) == 0) {
+			len += (size_t)snprintf(s + len, cap - len, "%s \"%s\" (id %lld)",
+			                        listed ? "," : "", mc_coco_class_name(ds, k),
+			                        (long long)ds->cats[k].id);
+			listed++;
+		}
+	snprintf(s + len, cap - len, "%s; left out of AUC and of the confusion matrix's axes.\n",
+	         empty > listed ? ", ..." : "");
+	return s;
+}
+
 const size_t *mc_coco_class_instances(const mc_coco *ds, size_t k, size_t *n)
 {
 	*n = ds->cls_start[k + 1] - ds->cls_start[k];

@@ -5,6 +5,7 @@
  * format. */
 #include "maskclean/coreset.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <errno.h>
 #include <float.h>
@@ -70,17 +71,15 @@ struct mc_coreset {
 	 * importances changed since the tree was built. */
 	unsigned char *stale;
 	size_t stale_len;
-	double *scores[MC_SCORE_COUNT_];  /* cached scores; importance uses sens */
-	double *proba;           /* out-of-fold probabilities, n x proba_k */
-	size_t proba_k;
+	mc_rank *rank;           /* cached scores of the ranking methods */
+	int64_t *groups;         /* optional fold groups of the model scores (n) */
+	size_t n_groups;
 	size_t work_blocks, work_nodes;
 	char **names;            /* optional class names, by class index */
 	size_t n_names;
 };
 
 static void s_invalidate_scores(mc_coreset *cs);
-static int s_model_scores(mc_coreset *cs, mc_score_method method, const double **scores,
-                          const mc_progress *progress, mc_error *err);
 
 /* ---------------------------------------------------------------- random */
 
@@ -127,13 +126,6 @@ static double s_rng_uniform(s_rng *r)
 	return (double)(s_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-static double s_hash_uniform(uint64_t seed, uint64_t i)
-{
-	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL) ^ 0x5bd1e995ULL;
-	s_splitmix(&x);
-	return (double)(s_splitmix(&x) >> 11) * 0x1.0p-53;
-}
-
 /* ---------------------------------------------------------------- params */
 
 void mc_coreset_params_default(mc_coreset_params *p)
@@ -157,29 +149,6 @@ int mc_coreset_goal_parse(const char *name, mc_coreset_goal *out, mc_error *err)
 		                    "optimized_for: expected \"cleaning\" or \"training\", got \"%s\"",
 		                    name);
 	return 0;
-}
-
-static const char *const s_method_names[MC_SCORE_COUNT_] = {
-	"importance", "self_confidence", "margin", "confident_learning", "hybrid", "random"
-};
-
-int mc_coreset_method_parse(const char *name, mc_score_method *out, mc_error *err)
-{
-	for (int i = 0; i < MC_SCORE_COUNT_; i++) {
-		if (strcmp(name, s_method_names[i]) == 0) {
-			*out = (mc_score_method)i;
-			return 0;
-		}
-	}
-	return mc_error_set(err, MC_ERR_INVALID,
-	                    "method: expected one of \"importance\", \"self_confidence\", "
-	                    "\"margin\", \"confident_learning\", \"hybrid\", \"random\"; got \"%s\"",
-	                    name);
-}
-
-const char *mc_coreset_method_name(mc_score_method m)
-{
-	return (m >= 0 && m < MC_SCORE_COUNT_) ? s_method_names[m] : "unknown";
 }
 
 static int s_check_params(const mc_coreset_params *p, mc_error *err)
@@ -223,6 +192,11 @@ int mc_coreset_new(mc_coreset **out, const mc_coreset_params *params, mc_error *
 	if (cs == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 	cs->p = p;
+	rc = mc_rank_new(&cs->rank, err);
+	if (rc) {
+		free(cs);
+		return rc;
+	}
 	*out = cs;
 	return 0;
 }
@@ -254,13 +228,7 @@ static void s_tree_free(mc_cs_tree *t)
 
 static void s_invalidate_scores(mc_coreset *cs)
 {
-	for (int m = 0; m < MC_SCORE_COUNT_; m++) {
-		free(cs->scores[m]);
-		cs->scores[m] = NULL;
-	}
-	free(cs->proba);
-	cs->proba = NULL;
-	cs->proba_k = 0;
+	mc_rank_clear(cs->rank);
 }
 
 static void s_names_free(char **names, size_t n)
@@ -283,7 +251,8 @@ void mc_coreset_free(mc_coreset *cs)
 	free(cs->seen);
 	s_tree_free(&cs->tree);
 	free(cs->stale);
-	s_invalidate_scores(cs);
+	mc_rank_free(cs->rank);
+	free(cs->groups);
 	s_names_free(cs->names, cs->n_names);
 	free(cs);
 }
@@ -301,6 +270,25 @@ size_t mc_coreset_n_class_names(const mc_coreset *cs) { return cs->n_names; }
 const char *mc_coreset_class_name(const mc_coreset *cs, size_t k)
 {
 	return k < cs->n_names ? cs->names[k] : NULL;
+}
+
+int mc_coreset_set_groups(mc_coreset *cs, const int64_t *groups, size_t n, mc_error *err)
+{
+	int64_t *g = NULL;
+
+	if (groups != NULL && n != cs->n)
+		return mc_error_set(err, MC_ERR_SHAPE, "groups: %zu entries for %zu samples", n, cs->n);
+	if (groups != NULL) {
+		g = malloc((n ? n : 1) * sizeof *g);
+		if (g == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		memcpy(g, groups, n * sizeof *g);
+	}
+	free(cs->groups);
+	cs->groups = g;
+	cs->n_groups = g != NULL ? n : 0;
+	s_invalidate_scores(cs);
+	return 0;
 }
 
 int mc_coreset_set_class_names(mc_coreset *cs, const char *const *names, size_t n,
@@ -413,8 +401,32 @@ static double s_sumsq_f(const float *x, size_t p)
 	return (a0 + a1) + (a2 + a3);
 }
 
+/* The ridge lambda >= 0 at which the r eigenvalues ev (ascending, > 0) give
+ * sum_k ev_k / (ev_k + lambda) = target; 0 when r <= target (the plain
+ * leverages already sum to no more). Bisection: f falls from r at 0 to at
+ * most target at ev_max (r / target - 1). */
+static double s_ridge_lambda(const double *ev, size_t r, double target)
+{
+	double lo = 0, hi;
+
+	if (r == 0 || (double)r <= target)
+		return 0;
+	hi = ev[r - 1] * ((double)r / target - 1.0);
+	for (int it = 0; it < 200 && hi - lo > hi * 1e-15; it++) {
+		double mid = (lo + hi) / 2, f = 0;
+		for (size_t k = 0; k < r; k++)
+			f += ev[k] / (ev[k] + mid);
+		if (f > target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
 /* Leverage of the rows of the eigenbasis path: A is n x p; keeps the
- * eigen-directions of the Gram matrix above the tolerance. */
+ * eigen-directions of the Gram matrix above the tolerance (ridge leverages
+ * when n <= p). */
 static int s_leverage_eig(double *A, size_t n, size_t p, double *lev, double *tmp,
                           mc_error *err)
 {
@@ -440,12 +452,17 @@ static int s_leverage_eig(double *A, size_t n, size_t p, double *lev, double *tm
 	while (r < q && ev[q - 1 - r] > tol && ev[q - 1 - r] > 0)
 		r++;
 	if (n <= p) {
-		/* A A' = V L V': the leverage of row i is the squared norm of the
-		 * i-th row of V restricted to the kept directions. */
+		/* A A' = V L V'. With n <= d + 1 rows every plain leverage is 1
+		 * and says nothing, so the block takes ridge leverages
+		 * x_i' (A'A + lambda I)^-1 x_i = sum_k V_ik^2 l_k / (l_k + lambda),
+		 * lambda chosen so that they sum to n / 4: the effective dimension
+		 * of a block of four rows per column, as the chunk size gives the
+		 * large classes. */
+		double lambda = s_ridge_lambda(ev + (q - r), r, (double)n / 4.0);
 		for (size_t i = 0; i < n; i++) {
 			double s = 0;
 			for (size_t k = q - r; k < q; k++)
-				s += G[i * q + k] * G[i * q + k];
+				s += G[i * q + k] * G[i * q + k] * (ev[k] / (ev[k] + lambda));
 			lev[i] = s;
 		}
 	} else {
@@ -1761,30 +1778,71 @@ cleanup:
 
 /* ---------------------------------------------------------------- scores */
 
+static const double *s_row_of(const void *ctx, size_t i)
+{
+	return mc_coreset_row(ctx, i);
+}
+
+/* What the ranking methods see of cs. */
+static void s_rank_data(const mc_coreset *cs, mc_rank_data *d, mc_row_source *X)
+{
+	X->ctx = cs;
+	X->row = s_row_of;
+	X->rows = cs->n;
+	X->cols = cs->d;
+	memset(d, 0, sizeof *d);
+	d->n = cs->n;
+	d->K = cs->K;
+	d->y = cs->y;
+	d->w = cs->w;
+	d->importance = cs->sens;
+	d->X = X;
+	mc_cv_opts_init(&d->cv);
+	d->cv.folds = (size_t)cs->p.folds;
+	d->cv.seed = cs->p.seed;
+	d->cv.name = "model scores";
+	d->cv.groups = cs->groups != NULL && cs->n_groups == cs->n ? cs->groups : NULL;
+	mc_logreg_params_init(&d->lr);
+	d->lr.C = cs->p.C;
+	d->lr.class_weight = MC_CW_BALANCED;
+	d->lr.n_classes = cs->K;
+	d->lr.max_iter = (size_t)cs->p.max_iter;
+	d->seed = cs->p.seed;
+}
+
 int mc_coreset_scores(mc_coreset *cs, mc_score_method method, const double **scores,
                       const mc_progress *progress, mc_error *err)
 {
+	mc_rank_data d;
+	mc_row_source X;
+
 	*scores = NULL;
 	if (cs->n == 0)
 		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
-	switch (method) {
-	case MC_SCORE_IMPORTANCE:
-		*scores = cs->sens;
-		return 0;
-	case MC_SCORE_RANDOM:
-		if (cs->scores[method] == NULL) {
-			double *r = malloc(cs->n * sizeof *r);
-			if (r == NULL)
-				return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-			for (size_t i = 0; i < cs->n; i++)
-				r[i] = s_hash_uniform(cs->p.seed, i);
-			cs->scores[method] = r;
-		}
-		*scores = cs->scores[method];
-		return 0;
-	default:
-		return s_model_scores(cs, method, scores, progress, err);
-	}
+	s_rank_data(cs, &d, &X);
+	return mc_rank_scores(scores, cs->rank, method, &d, progress, err);
+}
+
+int mc_coreset_proba(mc_coreset *cs, const double **proba, size_t *k,
+                     const mc_progress *progress, mc_error *err)
+{
+	const double *sc;
+	const mc_matrix *P;
+	mc_score_method m;
+	int rc;
+
+	*proba = NULL;
+	*k = 0;
+	rc = mc_rank_parse(&m, "self_confidence", err);
+	if (rc == 0)
+		rc = mc_coreset_scores(cs, m, &sc, progress, err);
+	if (rc)
+		return rc;
+	P = mc_rank_proba(cs->rank);
+	assert(P != NULL && P->stride == P->cols);
+	*proba = P->data;
+	*k = P->cols;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- queries */
@@ -1815,7 +1873,7 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 {
 	unsigned char *cand = NULL, *taken = NULL;
 	s_ranked *rk = NULL, *out = NULL;
-	const double *sc = NULL;
+	const double *sc = NULL, *key = NULL;
 	size_t nrk = 0, nout = 0;
 	int rc;
 
@@ -1844,6 +1902,12 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 			                    "class_size: class %lld has no samples", (long long)cl);
 	}
 	rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
+	if (rc == 0) {
+		mc_rank_data d;
+		mc_row_source X;
+		s_rank_data(cs, &d, &X);
+		rc = mc_rank_keys(&key, cs->rank, q->method, &d, progress, err);
+	}
 	if (rc)
 		return rc;
 	cand = malloc(cs->n);
@@ -1867,7 +1931,7 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 		if (!(cs->w[i] > 0) || (q->ignore_seen && cs->seen[i]))
 			cand[i] = 0;
 		if (cand[i]) {
-			rk[nrk].score = sc[i];
+			rk[nrk].score = key[i];
 			rk[nrk].id = i;
 			nrk++;
 		}
@@ -1923,7 +1987,7 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 	}
 	for (size_t k = 0; k < nout; k++) {
 		(*idx)[k] = out[k].id;
-		(*score)[k] = out[k].score;
+		(*score)[k] = sc[out[k].id];
 		cs->seen[out[k].id] = 1;
 	}
 	*count = nout;
@@ -2637,268 +2701,7 @@ cleanup:
 	return rc;
 }
 
-/* ---------------------------------------------------------------- model scores */
-
-/* A copy of the rows idx[0..n) as a matrix. */
-static int s_gather(const mc_coreset *cs, const size_t *idx, size_t n, mc_matrix **out,
-                    mc_error *err)
-{
-	int rc = mc_matrix_new(out, n, cs->d, err);
-
-	if (rc)
-		return rc;
-	for (size_t q = 0; q < n; q++)
-		memcpy((*out)->data + q * (*out)->stride, mc_coreset_row(cs, idx[q]),
-		       cs->d * sizeof(double));
-	return 0;
-}
-
-/* Out-of-fold class probabilities (n x K) of the kept samples, from
- * `folds` multinomial LRs (class_weight balanced); removed rows stay 0. */
-static int s_oof_proba(mc_coreset *cs, const mc_progress *progress, mc_error *err)
-{
-	size_t n = cs->n, K = cs->K, kept = 0;
-	int *fold = NULL;
-	size_t *tr = NULL, *te = NULL;
-	int64_t *ytr = NULL;
-	double *wtr = NULL, *P = NULL;
-	mc_matrix *Xtr = NULL, *Xte = NULL, *pr = NULL;
-	mc_logreg *lr = NULL;
-	mc_logreg_params lp;
-	int rc;
-
-	if (cs->proba != NULL)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		kept += cs->w[i] > 0;
-	rc = mc_split_kfold(&fold, cs->y, cs->w, n, K, (size_t)cs->p.folds, cs->p.seed, err);
-	if (rc)
-		goto cleanup;
-	tr = malloc(n * sizeof *tr);
-	te = malloc(n * sizeof *te);
-	ytr = malloc(n * sizeof *ytr);
-	wtr = malloc(n * sizeof *wtr);
-	P = calloc(n * K, sizeof *P);
-	if (tr == NULL || te == NULL || ytr == NULL || wtr == NULL || P == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu probabilities)",
-		                  n, K);
-		goto cleanup;
-	}
-	mc_logreg_params_init(&lp);
-	lp.C = cs->p.C;
-	lp.class_weight = MC_CW_BALANCED;
-	lp.n_classes = K;
-	lp.max_iter = (size_t)cs->p.max_iter;
-	for (int f = 0; f < cs->p.folds; f++) {
-		size_t ntr = 0, nte = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (fold[i] < 0)
-				continue;
-			if (fold[i] == f) {
-				te[nte++] = i;
-			} else {
-				ytr[ntr] = cs->y[i];
-				wtr[ntr] = cs->w[i];
-				tr[ntr++] = i;
-			}
-		}
-		if (nte == 0)
-			continue;
-		rc = s_gather(cs, tr, ntr, &Xtr, err);
-		if (rc == 0)
-			rc = s_gather(cs, te, nte, &Xte, err);
-		if (rc == 0)
-			rc = mc_logreg_new(&lr, &lp, err);
-		if (rc == 0)
-			rc = mc_logreg_fit(lr, Xtr, ytr, wtr, progress, err);
-		if (rc == 0)
-			rc = mc_logreg_proba(&pr, lr, Xte, err);
-		if (rc) {
-			mc_error_prefix(err, "model scores: fold %d of %d", f + 1, cs->p.folds);
-			goto cleanup;
-		}
-		for (size_t q = 0; q < nte; q++)
-			for (size_t k = 0; k < K && k < pr->cols; k++)
-				P[te[q] * K + k] = MC_AT(pr, q, k);
-		mc_matrix_free(Xtr);
-		mc_matrix_free(Xte);
-		mc_matrix_free(pr);
-		mc_logreg_free(lr);
-		Xtr = Xte = pr = NULL;
-		lr = NULL;
-	}
-	cs->proba = P;
-	cs->proba_k = K;
-	P = NULL;
-	(void)kept;
-cleanup:
-	free(fold);
-	free(tr);
-	free(te);
-	free(ytr);
-	free(wtr);
-	free(P);
-	mc_matrix_free(Xtr);
-	mc_matrix_free(Xte);
-	mc_matrix_free(pr);
-	mc_logreg_free(lr);
-	return rc;
-}
-
-typedef struct s_rank_item {
-	double v;
-	size_t i;
-} s_rank_item;
-
-static int s_cmp_rank_item(const void *a, const void *b)
-{
-	const s_rank_item *x = a, *y = b;
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return x->i < y->i ? -1 : (x->i > y->i);
-}
-
-/* Percentile ranks in (0, 1] of v over the kept samples (ties share the
- * mean rank); removed samples get 0. */
-static int s_percentile(const mc_coreset *cs, const double *v, double *out, mc_error *err)
-{
-	s_rank_item *it = malloc((cs->n ? cs->n : 1) * sizeof *it);
-	size_t m = 0;
-
-	if (it == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-	for (size_t i = 0; i < cs->n; i++) {
-		out[i] = 0;
-		if (cs->w[i] > 0) {
-			it[m].v = v[i];
-			it[m].i = i;
-			m++;
-		}
-	}
-	qsort(it, m, sizeof *it, s_cmp_rank_item);
-	for (size_t a = 0; a < m;) {
-		size_t b = a;
-		while (b < m && it[b].v == it[a].v)
-			b++;
-		for (size_t k = a; k < b; k++)
-			out[it[k].i] = ((double)(a + b + 1) / 2.0) / (double)m;
-		a = b;
-	}
-	free(it);
-	return 0;
-}
-
-static int s_model_scores(mc_coreset *cs, mc_score_method method, const double **scores,
-                          const mc_progress *progress, mc_error *err)
-{
-	size_t n = cs->n, K;
-	double *sc = NULL, *thr = NULL, *cnt = NULL, *tmp = NULL;
-	int rc;
-
-	if (method < 0 || method >= MC_SCORE_COUNT_)
-		return mc_error_set(err, MC_ERR_INVALID, "method: unknown method %d", (int)method);
-	if (cs->scores[method] != NULL) {
-		*scores = cs->scores[method];
-		return 0;
-	}
-	rc = s_oof_proba(cs, progress, err);
-	if (rc)
-		return rc;
-	K = cs->proba_k;
-	sc = calloc(n ? n : 1, sizeof *sc);
-	if (sc == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-	if (method == MC_SCORE_CONFIDENT_LEARNING) {
-		thr = calloc(K, sizeof *thr);
-		cnt = calloc(K, sizeof *cnt);
-		if (thr == NULL || cnt == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-			goto cleanup;
-		}
-		/* t_k: mean self-confidence of the samples labelled k. */
-		for (size_t i = 0; i < n; i++) {
-			if (!(cs->w[i] > 0))
-				continue;
-			thr[cs->y[i]] += cs->proba[i * K + (size_t)cs->y[i]];
-			cnt[cs->y[i]] += 1;
-		}
-		for (size_t k = 0; k < K; k++)
-			thr[k] = cnt[k] > 0 ? thr[k] / cnt[k] : INFINITY;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const double *p = cs->proba + i * K;
-		size_t yi = (size_t)cs->y[i];
-		double py = p[yi], other = 0;
-
-		if (!(cs->w[i] > 0))
-			continue;
-		for (size_t k = 0; k < K; k++)
-			if (k != yi && p[k] > other)
-				other = p[k];
-		switch (method) {
-		case MC_SCORE_SELF_CONFIDENCE:
-		case MC_SCORE_HYBRID:
-			sc[i] = 1.0 - py;
-			break;
-		case MC_SCORE_MARGIN:
-			sc[i] = (1.0 - (py - other)) / 2.0;
-			break;
-		case MC_SCORE_CONFIDENT_LEARNING: {
-			size_t best = K;
-			for (size_t k = 0; k < K; k++)
-				if (p[k] >= thr[k] && (best == K || p[k] > p[best]))
-					best = k;
-			sc[i] = (best < K && best != yi ? 1.0 : 0.0) + (1.0 - py);
-			break;
-		}
-		default:
-			break;
-		}
-	}
-	if (method == MC_SCORE_HYBRID) {
-		double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-		tmp = a;
-		if (a == NULL || b == NULL) {
-			free(b);
-			rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-			goto cleanup;
-		}
-		rc = s_percentile(cs, sc, a, err);
-		if (rc == 0)
-			rc = s_percentile(cs, cs->sens, b, err);
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			sc[i] = cs->w[i] > 0 ? (a[i] > b[i] ? a[i] : b[i]) : 0.0;
-		free(b);
-		if (rc)
-			goto cleanup;
-	}
-	cs->scores[method] = sc;
-	*scores = sc;
-	sc = NULL;
-cleanup:
-	free(sc);
-	free(thr);
-	free(cnt);
-	free(tmp);
-	return rc;
-}
-
-int mc_coreset_proba(mc_coreset *cs, const double **proba, size_t *k,
-                     const mc_progress *progress, mc_error *err)
-{
-	int rc;
-
-	*proba = NULL;
-	*k = 0;
-	if (cs->n == 0)
-		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
-	rc = s_oof_proba(cs, progress, err);
-	if (rc)
-		return rc;
-	*proba = cs->proba;
-	*k = cs->proba_k;
-	return 0;
-}
+/* ---------------------------------------------------------------- fit */
 
 int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
                    const mc_logreg_params *params, const mc_progress *progress, mc_error *err)

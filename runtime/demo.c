@@ -46,6 +46,26 @@ void mc_demo_opts_default(mc_demo_opts *o)
 	o->error_rate = 0.1;
 	o->class_error_share = 0.6;
 	o->seed = 0;
+	o->imbalance = 0.0;
+	o->n_tiny = 0;
+	o->tiny_size = 36;
+	o->empty_category = 0;
+	o->copies = 1;
+	o->toward_small = 0.0;
+	o->away_small = 0.0;
+}
+
+void mc_demo_opts_hard(mc_demo_opts *o)
+{
+	mc_demo_opts_default(o);
+	o->imbalance = 1.0;
+	o->n_tiny = 2;
+	o->tiny_size = 36;
+	o->empty_category = 1;
+	o->copies = 3;
+	o->error_rate = 0.08;
+	o->toward_small = 0.5;
+	o->away_small = 0.25;
 }
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64, one stream per use */
@@ -121,6 +141,7 @@ typedef struct s_item {
 	uint8_t error;      /* S_ERR_* */
 	uint8_t box;        /* mask error: 1 box, 0 union */
 	uint8_t seg;        /* S_SEG_* */
+	uint8_t target;     /* class error: the wrong label chosen (S_ANY: drawn later) */
 	uint8_t tint[3];
 	int x, y, n;        /* top-left corner and side of the scaled item */
 	uint32_t neighbour; /* mask error: the other instance (global index) */
@@ -130,6 +151,11 @@ typedef struct s_item {
 typedef struct s_plan {
 	size_t first;       /* first instance */
 	int count;
+	/* A near-duplicate copy of a scene: mirrored, shifted by (dx, dy) and
+	 * with its colours scaled by gain/256 (copy 0, the original, is none). */
+	int copy, flip, dx, dy;
+	int gain[3];
+	size_t scene;
 } s_plan;
 
 typedef struct s_gen {
@@ -139,7 +165,16 @@ typedef struct s_gen {
 	s_item *items;
 	size_t n_items, cap_items;
 	s_plan *plans;
+	size_t n_plans;        /* images written: n_images * copies */
+	/* Class sizes: keep[c] is the chance an item of class c is used
+	 * (Zipf-like imbalance), cap[c] the most originals of class c (0: no
+	 * limit), count[c] the originals placed. */
+	double keep[10];
+	size_t cap[10], count[10];
+	int shaped;            /* keep or cap differ from "every item" */
 } s_gen;
+
+#define S_ANY 0xff
 
 /* Renders the item source src at side n into inten (n*n) and its silhouette
  * (intensity >= threshold, enclosed holes filled) into sil (n*n).
@@ -223,6 +258,51 @@ static int s_push_item(s_gen *g, const s_item *it)
 	return 0;
 }
 
+/* ---- class sizes */
+
+/* Whether the drawn item of class c is used: below its class's cap, and
+ * with the class's keep probability (one draw from ra per call). */
+static int s_accept(const s_gen *g, int c, s_rng *ra)
+{
+	double u;
+
+	if (g->cap[c] > 0 && g->count[c] >= g->cap[c])
+		return 0;
+	u = (double)(s_next(ra) >> 11) * 0x1.0p-53;
+	return u < g->keep[c];
+}
+
+/* The classes' sizes: ranked in a seeded order, class of rank r keeps a
+ * share (r + 1)^-imbalance of its items; the last n_tiny ranks are capped
+ * at tiny_size instances (copies included). */
+static void s_shape_classes(s_gen *g)
+{
+	const mc_demo_opts *o = g->o;
+	int order[10], c;
+	s_rng r;
+
+	for (c = 0; c < 10; c++) {
+		order[c] = c;
+		g->keep[c] = 1.0;
+		g->cap[c] = 0;
+		g->count[c] = 0;
+	}
+	g->shaped = o->imbalance > 0 || o->n_tiny > 0;
+	if (!g->shaped)
+		return;
+	s_rng_seed(&r, o->seed, 0x5eed0003ull);
+	for (c = 9; c > 0; c--) {
+		int j = (int)s_below(&r, (uint64_t)c + 1), t = order[c];
+		order[c] = order[j];
+		order[j] = t;
+	}
+	for (c = 0; c < 10; c++) {
+		g->keep[order[c]] = pow((double)c + 1.0, -o->imbalance);
+		if ((size_t)c >= 10 - o->n_tiny)
+			g->cap[order[c]] = (o->tiny_size + (size_t)o->copies - 1) / (size_t)o->copies;
+	}
+}
+
 /* ---- pass 1: placement */
 
 static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
@@ -235,9 +315,10 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 	uint8_t *inten = NULL, *sil = NULL;
 	int *stack = NULL, rc = 0;
 	size_t *vis = NULL, *lost = NULL, *full = NULL;
-	s_rng rp;
+	s_rng rp, ra;
 
 	s_rng_seed(&rp, o->seed, 0);
+	s_rng_seed(&ra, o->seed, 0x5eed0002ull);
 	perm = malloc(n_src * sizeof *perm);
 	owner = malloc((size_t)S * S * sizeof *owner);
 	inten = malloc((size_t)maxn * maxn);
@@ -283,6 +364,11 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 			it.src = perm[next];
 			it.cls = g->labels->u8[it.src];
 			it.label = it.cls;
+			it.target = S_ANY;
+			if (g->shaped && !s_accept(g, it.cls, &ra)) {
+				next++;
+				continue;
+			}
 			it.n = S_SRC + 4 * (int)s_below(&r, 8);
 			if (it.n > S)
 				it.n = S;
@@ -330,6 +416,7 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 			}
 			vis[placed] = area;
 			full[placed] = area;
+			g->count[it.cls]++;
 			if (s_push_item(g, &it) != 0) {
 				rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 				goto cleanup;
@@ -351,6 +438,67 @@ cleanup:
 }
 
 /* ---- error injection */
+
+/* A class other than c to confuse it with: one of its look-alike group, or
+ * any class when c has no group. */
+static int s_partner(int c, s_rng *r)
+{
+	int same[10], n = 0, k;
+
+	for (k = 0; k < 10; k++)
+		if (k != c && (s_group[c] < 0 || s_group[k] == s_group[c]))
+			same[n++] = k;
+	return same[s_below(r, (uint64_t)n)];
+}
+
+/* The smallest class present (the fewest originals; ties to the lower). */
+static int s_smallest(const s_gen *g)
+{
+	int best = -1, c;
+
+	for (c = 0; c < 10; c++)
+		if (g->count[c] > 0 && (best < 0 || g->count[c] < g->count[best]))
+			best = c;
+	return best;
+}
+
+/* Class errors around the smallest class: away_small of its items get
+ * another label, and items of its look-alikes (any class when it has none),
+ * toward_small times its size, get its label. Returns how many were marked
+ * (at most budget). */
+static size_t s_small_errors(s_gen *g, const uint32_t *order, size_t budget)
+{
+	const mc_demo_opts *o = g->o;
+	int small = s_smallest(g);
+	size_t N = g->n_items, away, toward, done = 0, k;
+	s_rng r;
+
+	if (small < 0 || (o->away_small <= 0 && o->toward_small <= 0))
+		return 0;
+	s_rng_seed(&r, o->seed, 0x5eed0004ull);
+	away = (size_t)llround(o->away_small * (double)g->count[small]);
+	toward = (size_t)llround(o->toward_small * (double)g->count[small]);
+	for (k = 0; k < N && away > 0 && done < budget; k++) {
+		s_item *it = &g->items[order[k]];
+		if (it->error == S_ERR_NONE && it->cls == small) {
+			it->error = S_ERR_CLASS;
+			it->target = (uint8_t)s_partner(small, &r);
+			away--;
+			done++;
+		}
+	}
+	for (k = 0; k < N && toward > 0 && done < budget; k++) {
+		s_item *it = &g->items[order[k]];
+		if (it->error == S_ERR_NONE && it->cls != small &&
+		    (s_group[small] < 0 || s_group[it->cls] == s_group[small])) {
+			it->error = S_ERR_CLASS;
+			it->target = (uint8_t)small;
+			toward--;
+			done++;
+		}
+	}
+	return done;
+}
 
 static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 {
@@ -379,6 +527,7 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 			++*n_mask;
 		}
 	}
+	*n_class = s_small_errors(g, order, C);
 	for (k = 0; k < N && *n_class < C; k++) {
 		s_item *it = &g->items[order[k]];
 		if (it->error == S_ERR_NONE && s_group[it->cls] >= 0) {
@@ -392,7 +541,9 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 		s_item *it = &g->items[k];
 
 		it->seg = (uint8_t)s_below(&r, 3);
-		if (it->error == S_ERR_CLASS) {
+		if (it->error == S_ERR_CLASS && it->target != S_ANY) {
+			it->label = it->target;
+		} else if (it->error == S_ERR_CLASS) {
 			int same[4], n = 0, c;
 			for (c = 0; c < 10; c++)
 				if (c != it->cls && s_group[c] == s_group[it->cls])
@@ -415,6 +566,82 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 			}
 		}
 	}
+	return 0;
+}
+
+/* ---- near-duplicate copies */
+
+/* Expands every scene into o->copies images: the original, then copies
+ * mirrored (odd copies) or shifted by a few pixels (even copies), each with
+ * its colours scaled by 0.8..1.2 per channel. A copy repeats the scene's
+ * annotations, labels and errors, as an export augmented after labelling
+ * does. */
+static int s_make_copies(s_gen *g, mc_error *err)
+{
+	const mc_demo_opts *o = g->o;
+	size_t copies = (size_t)o->copies, ns = o->n_images, N = g->n_items, s, c;
+	s_item *items;
+	s_plan *plans;
+
+	g->n_plans = ns;
+	if (copies <= 1)
+		return 0;
+	items = malloc((N ? N : 1) * copies * sizeof *items);
+	plans = calloc(ns * copies, sizeof *plans);
+	if (items == NULL || plans == NULL) {
+		free(items);
+		free(plans);
+		return mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+	}
+	for (s = 0; s < ns; s++) {
+		const s_plan *sp = &g->plans[s];
+		int minx = g->S, miny = g->S, maxx = 0, maxy = 0, i;
+		s_rng r;
+
+		for (i = 0; i < sp->count; i++) {
+			const s_item *it = &g->items[sp->first + (size_t)i];
+			minx = it->x < minx ? it->x : minx;
+			miny = it->y < miny ? it->y : miny;
+			maxx = it->x + it->n > maxx ? it->x + it->n : maxx;
+			maxy = it->y + it->n > maxy ? it->y + it->n : maxy;
+		}
+		s_rng_seed(&r, o->seed, 0x200000000ull + s);
+		for (c = 0; c < copies; c++) {
+			s_plan *pl = &plans[s * copies + c];
+			size_t at = s * copies + c;
+			pl->first = at == 0 ? 0 : plans[at - 1].first + (size_t)plans[at - 1].count;
+			pl->count = sp->count;
+			pl->copy = (int)c;
+			pl->scene = s;
+			pl->gain[0] = pl->gain[1] = pl->gain[2] = 256;
+			if (c > 0) {
+				int lo, hi;
+				pl->flip = (c & 1) != 0;
+				for (i = 0; i < 3; i++)
+					pl->gain[i] = 205 + (int)s_below(&r, 103);
+				lo = -minx > -6 ? -minx : -6;
+				hi = g->S - maxx < 6 ? g->S - maxx : 6;
+				pl->dx = pl->flip || hi < lo ? 0 : lo + (int)s_below(&r, (uint64_t)(hi - lo + 1));
+				lo = -miny > -6 ? -miny : -6;
+				hi = g->S - maxy < 6 ? g->S - maxy : 6;
+				pl->dy = pl->flip || hi < lo ? 0 : lo + (int)s_below(&r, (uint64_t)(hi - lo + 1));
+			}
+			for (i = 0; i < sp->count; i++) {
+				s_item *it = &items[pl->first + (size_t)i];
+				*it = g->items[sp->first + (size_t)i];
+				it->image = (uint32_t)(s * copies + c);
+				if (it->error == S_ERR_MASK)
+					it->neighbour = (uint32_t)(pl->first + (it->neighbour - sp->first));
+			}
+		}
+	}
+	free(g->items);
+	free(g->plans);
+	g->items = items;
+	g->plans = plans;
+	g->n_items = N * copies;
+	g->cap_items = g->n_items;
+	g->n_plans = ns * copies;
 	return 0;
 }
 
@@ -704,6 +931,8 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 	              "other_id", it->error == S_ERR_MASK ? json_integer((json_int_t)it->neighbour + 1) : json_null(),
 	              "fix", it->error == S_ERR_CLASS ? "relabel" : it->error == S_ERR_MASK ? "remove" : "keep",
 	              "source", (json_int_t)it->src, "segmentation", s_seg_names[seg]);
+	if (t != NULL && g->o->copies > 1)
+		json_object_set_new(t, "scene", json_integer((json_int_t)g->plans[it->image].scene + 1));
 	if (a == NULL || t == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
@@ -752,17 +981,21 @@ static void s_draw(const s_gen *g, size_t img, uint8_t *rgb, int16_t *owner, uin
 	}
 	for (li = 0; li < pl->count; li++) {
 		const s_item *it = &g->items[pl->first + (size_t)li];
-		int u;
+		int u, x0 = pl->flip ? S - it->x - it->n : it->x + pl->dx, y0 = it->y + pl->dy;
 
 		s_render_item(g, it->src, it->n, inten, sil, stack);
 		for (u = 0; u < it->n * it->n; u++) {
-			int pix;
-			if (!sil[u])
+			int pix, su = pl->flip ? (u / it->n) * it->n + (it->n - 1 - u % it->n) : u;
+			if (!sil[su])
 				continue;
-			pix = (it->y + u / it->n) * S + it->x + u % it->n;
+			pix = (y0 + u / it->n) * S + x0 + u % it->n;
 			owner[pix] = (int16_t)li;
-			for (c = 0; c < 3; c++)
-				rgb[3 * pix + c] = (uint8_t)((inten[u] * it->tint[c] + 127) / 255);
+			for (c = 0; c < 3; c++) {
+				int v = (inten[su] * it->tint[c] + 127) / 255;
+				if (pl->copy > 0)
+					v = (v * pl->gain[c] + 128) / 256;
+				rgb[3 * pix + c] = (uint8_t)(v > 255 ? 255 : v);
+			}
 		}
 	}
 }
@@ -804,6 +1037,24 @@ static int s_check_opts(const mc_demo_opts *o, mc_error *err)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "make_demo: class_error_share is %g; expected 0..1",
 		                    o->class_error_share);
+	if (!(o->imbalance >= 0 && o->imbalance <= 4))
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: imbalance is %g; expected 0..4",
+		                    o->imbalance);
+	if (o->n_tiny > 9)
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: tiny_classes is %zu; expected "
+		                    "0..9", o->n_tiny);
+	if (o->n_tiny > 0 && (o->tiny_size < 1 || o->tiny_size > 59))
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: tiny_size is %zu; expected "
+		                    "1..59", o->tiny_size);
+	if (o->copies < 1 || o->copies > 8 || o->n_images * (size_t)(o->copies > 0 ? o->copies : 1) > 1000000)
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: copies is %d; expected 1..8 "
+		                    "(and n_images * copies at most 1000000)", o->copies);
+	if (!(o->toward_small >= 0 && o->toward_small <= 4))
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: toward_small is %g; expected "
+		                    "0..4", o->toward_small);
+	if (!(o->away_small >= 0 && o->away_small <= 1))
+		return mc_error_set(err, MC_ERR_INVALID, "make_demo: away_small is %g; expected 0..1",
+		                    o->away_small);
 	return 0;
 }
 
@@ -858,14 +1109,28 @@ static int s_header(s_gen *g, s_out *so, size_t n_class, size_t n_mask)
 	                 "maskclean demo dataset: Fashion-MNIST items composed into instance segmentation images, with injected label errors (see ground_truth.json)",
 	                 "source", o->test_split ? "fashion-mnist t10k" : "fashion-mnist train",
 	                 "seed", (json_int_t)o->seed, "error_rate", o->error_rate,
-	                 "n_images", (json_int_t)o->n_images, "n_instances", (json_int_t)g->n_items,
+	                 "n_images", (json_int_t)g->n_plans, "n_instances", (json_int_t)g->n_items,
 	                 "image_size", g->S, "min_items", o->min_items, "max_items", o->max_items);
+	/* The shape options, when they are not the defaults. */
+	if (info != NULL && g->shaped) {
+		json_object_set_new(info, "imbalance", json_real(o->imbalance));
+		json_object_set_new(info, "tiny_classes", json_integer((json_int_t)o->n_tiny));
+		json_object_set_new(info, "tiny_size", json_integer((json_int_t)o->tiny_size));
+	}
+	if (info != NULL && o->copies > 1)
+		json_object_set_new(info, "copies", json_integer(o->copies));
+	if (info != NULL && o->empty_category)
+		json_object_set_new(info, "empty_category", json_true());
+	if (info != NULL && (o->toward_small > 0 || o->away_small > 0)) {
+		json_object_set_new(info, "toward_small", json_real(o->toward_small));
+		json_object_set_new(info, "away_small", json_real(o->away_small));
+	}
 	rc |= fputs("{\"info\": ", so->ann) < 0;
 	rc |= json_dumpf(info, so->ann, JSON_COMPACT | JSON_ENSURE_ASCII |
 	                 JSON_REAL_PRECISION(prec)) != 0;
 	json_decref(info);
 	rc |= fputs(",\n\"images\": [", so->ann) < 0;
-	for (i = 0; i < o->n_images; i++) {
+	for (i = 0; i < g->n_plans; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "%06zu.png", i + 1);
 		rc |= fputs(i ? ",\n" : "\n", so->ann) < 0;
@@ -873,6 +1138,9 @@ static int s_header(s_gen *g, s_out *so, size_t n_class, size_t n_mask)
 		                                "file_name", name, "width", g->S, "height", g->S));
 	}
 	cats = json_array();
+	if (o->empty_category)
+		json_array_append_new(cats, json_pack("{s:i, s:s, s:s}", "id", 0, "name", "fashion",
+		                                      "supercategory", "none"));
 	for (k = 0; k < 10; k++)
 		json_array_append_new(cats, json_pack("{s:i, s:s, s:s}", "id", k + 1, "name",
 		                                      mc_demo_class_names[k], "supercategory",
@@ -932,11 +1200,16 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 		rc = s_mkdir(res->images, err);
 	if (rc != 0)
 		goto cleanup;
+	s_shape_classes(&g);
 	rc = s_plan_all(&g, p, err);
 	if (rc == 0)
 		rc = s_assign(&g, &n_class, &n_mask, err);
+	if (rc == 0)
+		rc = s_make_copies(&g, err);
 	if (rc != 0)
 		goto cleanup;
+	n_class *= (size_t)o->copies;
+	n_mask *= (size_t)o->copies;
 	rgb = malloc((size_t)g.S * g.S * 3);
 	owner = malloc((size_t)g.S * g.S * sizeof *owner);
 	inten = malloc((size_t)maxn * maxn);
@@ -960,10 +1233,10 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", ann_tmp, strerror(errno));
 		goto cleanup;
 	}
-	for (img = 0; img < o->n_images; img++) {
+	for (img = 0; img < g.n_plans; img++) {
 		const s_plan *pl = &g.plans[img];
 
-		if (mc_progress_report(p, img, o->n_images, "demo: images") != 0) {
+		if (mc_progress_report(p, img, g.n_plans, "demo: images") != 0) {
 			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
 			goto cleanup;
 		}
@@ -978,7 +1251,7 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 				goto cleanup;
 		}
 	}
-	mc_progress_report(p, o->n_images, o->n_images, "demo: images");
+	mc_progress_report(p, g.n_plans, g.n_plans, "demo: images");
 	if (fputs("\n]}\n", so.ann) < 0 || fputs("\n]}\n", so.gt) < 0) {
 		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", dir, strerror(errno));
 		goto cleanup;
@@ -995,7 +1268,7 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot rename: %s", dir, strerror(errno));
 		goto cleanup;
 	}
-	res->n_images = o->n_images;
+	res->n_images = g.n_plans;
 	res->n_instances = g.n_items;
 	res->n_class_errors = n_class;
 	res->n_mask_errors = n_mask;

@@ -61,7 +61,46 @@ void mc_confusion_free(mc_confusion *cm)
 		return;
 	free(cm->counts);
 	free(cm->norm);
+	free(cm->expected);
 	free(cm);
+}
+
+int mc_confusion_from_proba(mc_confusion **out, const int64_t *y_true, const mc_matrix *proba,
+                            const double *w, mc_error *err)
+{
+	size_t n = proba->rows, k = proba->cols;
+	int64_t *pred = malloc((n ? n : 1) * sizeof *pred);
+	mc_confusion *cm = NULL;
+	int rc;
+
+	*out = NULL;
+	if (pred == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu predictions", n);
+	for (size_t i = 0; i < n; i++) {
+		size_t best = 0;
+		for (size_t c = 1; c < k; c++)
+			if (MC_AT(proba, i, c) > MC_AT(proba, i, best))
+				best = c;
+		pred[i] = (int64_t)best;
+	}
+	rc = mc_confusion_new(&cm, y_true, pred, w, n, k, err);
+	free(pred);
+	if (rc != 0)
+		return rc;
+	cm->expected = calloc(k * k, sizeof *cm->expected);
+	if (cm->expected == NULL) {
+		mc_confusion_free(cm);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for a %zu x %zu matrix", k, k);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t t = (size_t)y_true[i], p = 0;
+		for (size_t c = 1; c < k; c++)
+			if (MC_AT(proba, i, c) > MC_AT(proba, i, p))
+				p = c;
+		cm->expected[t * k + p] += (w != NULL ? w[i] : 1.0) * (1.0 - MC_AT(proba, i, t));
+	}
+	*out = cm;
+	return 0;
 }
 
 int mc_confusion_pick(const mc_confusion *cm, size_t *true_class, size_t *pred_class,
@@ -91,6 +130,120 @@ int mc_confusion_pick(const mc_confusion *cm, size_t *true_class, size_t *pred_c
 	*pred_class = bp;
 	*value = best;
 	return 0;
+}
+
+int mc_pick_rule_parse(mc_pick_rule *out, const char *name, mc_error *err)
+{
+	if (strcmp(name, "expected_errors") == 0)
+		*out = MC_PICK_EXPECTED_ERRORS;
+	else if (strcmp(name, "article") == 0)
+		*out = MC_PICK_ARTICLE;
+	else
+		return mc_error_set(err, MC_ERR_INVALID, "rule: expected \"expected_errors\" or "
+		                    "\"article\", got \"%s\"", name);
+	return 0;
+}
+
+const char *mc_pick_rule_name(mc_pick_rule r)
+{
+	return r == MC_PICK_ARTICLE ? "article" : "expected_errors";
+}
+
+static int s_cmp_cell(const mc_confusion_pair *x, const mc_confusion_pair *y)
+{
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+static int s_cmp_expected(const void *a, const void *b)
+{
+	const mc_confusion_pair *x = a, *y = b;
+
+	if (x->expected != y->expected)
+		return x->expected > y->expected ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return s_cmp_cell(x, y);
+}
+
+static int s_cmp_rate(const void *a, const void *b)
+{
+	const mc_confusion_pair *x = a, *y = b;
+
+	if (x->rate != y->rate)
+		return x->rate > y->rate ? -1 : 1;
+	return s_cmp_cell(x, y);
+}
+
+int mc_confusion_pairs(mc_confusion_pair **out, size_t *n, const mc_confusion *cm,
+                       mc_pick_rule rule, double min_support, mc_error *err)
+{
+	size_t k = cm->k, m = 0;
+	mc_confusion_pair *v = malloc((k > 0 ? k * k : 1) * sizeof *v);
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu pairs", k * k);
+	for (size_t t = 0; t < k; t++) {
+		double support = 0;
+		for (size_t p = 0; p < k; p++)
+			support += cm->counts[t * k + p];
+		for (size_t p = 0; p < k; p++) {
+			double c = cm->counts[t * k + p];
+			if (p == t || !(c > 0))
+				continue;
+			v[m].t = t;
+			v[m].p = p;
+			v[m].count = c;
+			v[m].support = support;
+			v[m].rate = cm->norm[t * k + p];
+			v[m].expected = cm->expected != NULL ? cm->expected[t * k + p] : c;
+			v[m].skipped = support < min_support;
+			m++;
+		}
+	}
+	qsort(v, m, sizeof *v, rule == MC_PICK_ARTICLE ? s_cmp_rate : s_cmp_expected);
+	*out = v;
+	*n = m;
+	return 0;
+}
+
+int mc_confusion_choose(mc_pick *out, const mc_confusion *cm, mc_pick_rule rule,
+                        double min_support, mc_error *err)
+{
+	mc_confusion_pair *v = NULL;
+	size_t n = 0, q = 0;
+	int rc;
+
+	if (cm->k < 2)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "pick_class: the confusion matrix has %zu class; need 2 or more",
+		                    cm->k);
+	rc = mc_confusion_pairs(&v, &n, cm, rule, min_support, err);
+	if (rc != 0)
+		return rc;
+	while (q < n && v[q].skipped)
+		q++;
+	if (n == 0)
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "pick_class: the classifier confuses no two classes (every "
+		                  "off-diagonal entry is 0)");
+	else if (q == n)
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "pick_class: every confused pair has a true class with fewer than "
+		                  "min_support=%g samples (the best, class %zu predicted as %zu, "
+		                  "has %g); lower min_support", min_support, v[0].t, v[0].p,
+		                  v[0].support);
+	if (rc == 0) {
+		out->pair = v[q];
+		out->rule = rule;
+		out->cls = rule == MC_PICK_ARTICLE ? v[q].p : v[q].t;
+		out->skipped = q;
+	}
+	free(v);
+	return rc;
 }
 
 int mc_class_report_new(mc_class_report **out, const mc_confusion *cm, mc_error *err)
@@ -280,10 +433,38 @@ cleanup:
 	return rc;
 }
 
+static const double *s_matrix_row(const void *ctx, size_t i)
+{
+	const mc_matrix *X = ctx;
+
+	return X->data + i * X->stride;
+}
+
+void mc_row_source_matrix(mc_row_source *src, const mc_matrix *X)
+{
+	src->ctx = X;
+	src->row = s_matrix_row;
+	src->rows = X->rows;
+	src->cols = X->cols;
+}
+
+/* A copy of the rows idx[0..n) of src. */
+static int s_gather(mc_matrix **out, const mc_row_source *src, const size_t *idx, size_t n,
+                    mc_error *err)
+{
+	int rc = mc_matrix_new(out, n, src->cols, err);
+
+	for (size_t q = 0; rc == 0 && q < n; q++)
+		memcpy((*out)->data + q * (*out)->stride, src->row(src->ctx, idx[q]),
+		       src->cols * sizeof(double));
+	return rc;
+}
+
 typedef struct s_fold_progress {
 	const mc_progress *parent;
+	const char *name;
 	size_t fold, folds;
-	char what[64];
+	char what[96];
 } s_fold_progress;
 
 static int s_fold_report(void *ctx, size_t done, size_t total, const char *what)
@@ -291,10 +472,131 @@ static int s_fold_report(void *ctx, size_t done, size_t total, const char *what)
 	s_fold_progress *fp = ctx;
 
 	(void)what;
-	snprintf(fp->what, sizeof fp->what, "cross_val_auc: fold %zu of %zu", fp->fold + 1,
+	snprintf(fp->what, sizeof fp->what, "%s: fold %zu of %zu", fp->name, fp->fold + 1,
 	         fp->folds);
 	return mc_progress_report(fp->parent, fp->fold * total + done, fp->folds * total,
 	                          fp->what);
+}
+
+void mc_cv_opts_init(mc_cv_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->folds = 5;
+	o->name = "cross-validation";
+}
+
+int mc_cross_val_proba(mc_matrix **proba, int **fold_out, const mc_row_source *X,
+                       const int64_t *y, const double *w, size_t n_classes,
+                       const mc_cv_opts *o, const mc_logreg_params *p,
+                       const mc_progress *prog, mc_error *err)
+{
+	size_t n = X->rows;
+	int *fold = NULL;
+	size_t *tr = NULL, *te = NULL;
+	int64_t *ytr = NULL;
+	double *wtr = NULL;
+	mc_matrix *Xtr = NULL, *Xte = NULL, *pr = NULL, *P = NULL;
+	mc_logreg *lr = NULL;
+	mc_logreg_params lp = *p;
+	s_fold_progress fp;
+	mc_progress sub;
+	int rc;
+
+	*proba = NULL;
+	if (fold_out != NULL)
+		*fold_out = NULL;
+	if (n_classes == 0)
+		for (size_t i = 0; i < n; i++)
+			if (y[i] >= 0 && (size_t)y[i] + 1 > n_classes)
+				n_classes = (size_t)y[i] + 1;
+	rc = o->groups != NULL
+	         ? mc_split_group_kfold(&fold, y, w, o->groups, n, n_classes, o->folds, o->seed,
+	                                err)
+	         : mc_split_kfold(&fold, y, w, n, n_classes, o->folds, o->seed, err);
+	if (rc != 0) {
+		mc_error_prefix(err, "%s", o->name);
+		return rc;
+	}
+	lp.n_classes = n_classes;
+	lp.warm_start = 0;
+	tr = malloc((n ? n : 1) * sizeof *tr);
+	te = malloc((n ? n : 1) * sizeof *te);
+	ytr = malloc((n ? n : 1) * sizeof *ytr);
+	wtr = malloc((n ? n : 1) * sizeof *wtr);
+	if (tr == NULL || te == NULL || ytr == NULL || wtr == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", o->name);
+		goto cleanup;
+	}
+	rc = mc_matrix_new(&P, n, n_classes, err);
+	if (rc != 0)
+		goto cleanup;
+	fp.parent = prog;
+	fp.name = o->name;
+	fp.folds = o->folds;
+	sub.fn = s_fold_report;
+	sub.ctx = &fp;
+	for (size_t f = 0; f < o->folds; f++) {
+		size_t ntr = 0, nte = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (fold[i] < 0)
+				continue;
+			if ((size_t)fold[i] == f) {
+				te[nte++] = i;
+			} else {
+				tr[ntr] = i;
+				ytr[ntr] = y[i];
+				wtr[ntr++] = w != NULL ? w[i] : 1.0;
+			}
+		}
+		fp.fold = f;
+		if (mc_progress_report(prog, f, o->folds, o->name)) {
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+			goto cleanup;
+		}
+		if (nte == 0)
+			continue;
+		rc = s_gather(&Xtr, X, tr, ntr, err);
+		if (rc == 0)
+			rc = mc_logreg_new(&lr, &lp, err);
+		if (rc == 0)
+			rc = mc_logreg_fit(lr, Xtr, ytr, wtr, prog != NULL ? &sub : NULL, err);
+		mc_matrix_free(Xtr);
+		Xtr = NULL;
+		if (rc == 0)
+			rc = s_gather(&Xte, X, te, nte, err);
+		if (rc == 0)
+			rc = mc_logreg_proba(&pr, lr, Xte, err);
+		if (rc != 0) {
+			mc_error_prefix(err, "%s: fold %zu of %zu", o->name, f + 1, o->folds);
+			goto cleanup;
+		}
+		for (size_t q = 0; q < nte; q++)
+			for (size_t c = 0; c < n_classes && c < pr->cols; c++)
+				MC_AT(P, te[q], c) = MC_AT(pr, q, c);
+		mc_matrix_free(Xte);
+		mc_matrix_free(pr);
+		mc_logreg_free(lr);
+		Xte = pr = NULL;
+		lr = NULL;
+	}
+	*proba = P;
+	P = NULL;
+	if (fold_out != NULL) {
+		*fold_out = fold;
+		fold = NULL;
+	}
+cleanup:
+	free(fold);
+	free(tr);
+	free(te);
+	free(ytr);
+	free(wtr);
+	mc_matrix_free(Xtr);
+	mc_matrix_free(Xte);
+	mc_matrix_free(pr);
+	mc_matrix_free(P);
+	mc_logreg_free(lr);
+	return rc;
 }
 
 void mc_cv_auc_free(mc_cv_auc *cv)
@@ -310,17 +612,14 @@ int mc_cross_val_auc(mc_cv_auc **out, const mc_matrix *X, const int64_t *y,
                      const double *w, size_t n_classes, size_t folds, uint64_t seed,
                      const mc_logreg_params *p, const mc_progress *prog, mc_error *err)
 {
-	size_t n = X->rows;
+	size_t n = X->rows, *te = NULL, *defined = NULL;
 	int *fold = NULL;
-	size_t *tr = NULL, *te = NULL, *defined = NULL;
-	int64_t *ytr = NULL, *yte = NULL;
-	double *wtr = NULL, *wte = NULL, *auc = NULL;
-	mc_matrix *Xtr = NULL, *Xte = NULL, *proba = NULL;
-	mc_logreg *lr = NULL;
+	int64_t *yte = NULL;
+	double *wte = NULL, *auc = NULL;
+	mc_matrix *P = NULL, view;
 	mc_cv_auc *cv = NULL;
-	mc_logreg_params lp = *p;
-	s_fold_progress fp;
-	mc_progress sub;
+	mc_row_source src;
+	mc_cv_opts o;
 	int rc;
 
 	*out = NULL;
@@ -328,22 +627,22 @@ int mc_cross_val_auc(mc_cv_auc **out, const mc_matrix *X, const int64_t *y,
 		for (size_t i = 0; i < n; i++)
 			if (y[i] >= 0 && (size_t)y[i] + 1 > n_classes)
 				n_classes = (size_t)y[i] + 1;
-	rc = mc_split_kfold(&fold, y, w, n, n_classes, folds, seed, err);
+	mc_row_source_matrix(&src, X);
+	mc_cv_opts_init(&o);
+	o.folds = folds;
+	o.seed = seed;
+	o.name = "cross_val_auc";
+	rc = mc_cross_val_proba(&P, &fold, &src, y, w, n_classes, &o, p, prog, err);
 	if (rc != 0)
 		return rc;
-	lp.n_classes = n_classes;
-	lp.warm_start = 0;
-	tr = malloc(n * sizeof *tr);
-	te = malloc(n * sizeof *te);
-	ytr = malloc(n * sizeof *ytr);
-	yte = malloc(n * sizeof *yte);
-	wtr = malloc(n * sizeof *wtr);
-	wte = malloc(n * sizeof *wte);
+	te = malloc((n ? n : 1) * sizeof *te);
+	yte = malloc((n ? n : 1) * sizeof *yte);
+	wte = malloc((n ? n : 1) * sizeof *wte);
 	auc = malloc(n_classes * sizeof *auc);
 	defined = calloc(n_classes, sizeof *defined);
 	cv = calloc(1, sizeof *cv);
-	if (tr == NULL || te == NULL || ytr == NULL || yte == NULL || wtr == NULL ||
-	    wte == NULL || auc == NULL || defined == NULL || cv == NULL) {
+	if (te == NULL || yte == NULL || wte == NULL || auc == NULL || defined == NULL ||
+	    cv == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory for cross-validation");
 		goto cleanup;
 	}
@@ -355,43 +654,26 @@ int mc_cross_val_auc(mc_cv_auc **out, const mc_matrix *X, const int64_t *y,
 		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory for cross-validation");
 		goto cleanup;
 	}
-	fp.parent = prog;
-	fp.folds = folds;
-	sub.fn = s_fold_report;
-	sub.ctx = &fp;
+	view.cols = n_classes;
+	view.stride = P->stride;
+	view.owns = 0;
+	/* Each fold's AUC from its own model's probabilities: the rows of the
+	 * fold, gathered in order, as one view per fold. */
 	for (size_t f = 0; f < folds; f++) {
-		size_t ntr = 0, nte = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (fold[i] < 0)
-				continue;
-			if ((size_t)fold[i] == f) {
+		size_t nte = 0;
+		mc_matrix *Pf = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (fold[i] >= 0 && (size_t)fold[i] == f) {
 				te[nte] = i;
 				yte[nte] = y[i];
 				wte[nte++] = w != NULL ? w[i] : 1.0;
-			} else {
-				tr[ntr] = i;
-				ytr[ntr] = y[i];
-				wtr[ntr++] = w != NULL ? w[i] : 1.0;
 			}
-		}
-		fp.fold = f;
-		if (mc_progress_report(prog, f, folds, "cross_val_auc")) {
-			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-			goto cleanup;
-		}
-		rc = mc_matrix_gather_rows(&Xtr, X, tr, ntr, err);
+		view.rows = n;
+		view.data = P->data;
+		rc = mc_matrix_gather_rows(&Pf, &view, te, nte, err);
 		if (rc == 0)
-			rc = mc_logreg_new(&lr, &lp, err);
-		if (rc == 0)
-			rc = mc_logreg_fit(lr, Xtr, ytr, wtr, prog != NULL ? &sub : NULL, err);
-		mc_matrix_free(Xtr);
-		Xtr = NULL;
-		if (rc == 0)
-			rc = mc_matrix_gather_rows(&Xte, X, te, nte, err);
-		if (rc == 0)
-			rc = mc_logreg_proba(&proba, lr, Xte, err);
-		if (rc == 0)
-			rc = mc_roc_auc_ovr(auc, &cv->fold_macro[f], yte, proba, wte, err);
+			rc = mc_roc_auc_ovr(auc, &cv->fold_macro[f], yte, Pf, wte, err);
+		mc_matrix_free(Pf);
 		if (rc != 0) {
 			mc_error_prefix(err, "cross_val_auc: fold %zu of %zu", f + 1, folds);
 			goto cleanup;
@@ -401,11 +683,6 @@ int mc_cross_val_auc(mc_cv_auc **out, const mc_matrix *X, const int64_t *y,
 				cv->per_class[c] += auc[c];
 				defined[c]++;
 			}
-		mc_matrix_free(Xte);
-		mc_matrix_free(proba);
-		mc_logreg_free(lr);
-		Xte = proba = NULL;
-		lr = NULL;
 	}
 	{
 		double sum = 0.0;
@@ -426,18 +703,12 @@ int mc_cross_val_auc(mc_cv_auc **out, const mc_matrix *X, const int64_t *y,
 	rc = 0;
 cleanup:
 	free(fold);
-	free(tr);
 	free(te);
-	free(ytr);
 	free(yte);
-	free(wtr);
 	free(wte);
 	free(auc);
 	free(defined);
-	mc_matrix_free(Xtr);
-	mc_matrix_free(Xte);
-	mc_matrix_free(proba);
-	mc_logreg_free(lr);
+	mc_matrix_free(P);
 	mc_cv_auc_free(cv);
 	return rc;
 }

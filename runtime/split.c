@@ -240,3 +240,116 @@ int mc_split_kfold(int **fold, const int64_t *y, const double *weight, size_t n,
 	*fold = f;
 	return 0;
 }
+
+typedef struct s_grp {
+	int64_t id;
+	size_t first;   /* first kept member (position in the sorted order) */
+	size_t count;
+	int64_t cls;    /* label of the group's first kept member */
+	uint64_t key;   /* random order among the groups of one class */
+} s_grp;
+
+typedef struct s_member {
+	int64_t group;
+	size_t i;
+} s_member;
+
+static int s_cmp_member(const void *a, const void *b)
+{
+	const s_member *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static int s_cmp_grp(const void *a, const void *b)
+{
+	const s_grp *x = a, *y = b;
+
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+int mc_split_group_kfold(int **fold, const int64_t *y, const double *weight,
+                         const int64_t *groups, size_t n, size_t n_classes, size_t k,
+                         uint64_t seed, mc_error *err)
+{
+	s_member *mem = NULL;
+	s_grp *g = NULL;
+	size_t *load = NULL, *cload = NULL, kept = 0, ng = 0;
+	int *f = NULL, rc = 0;
+	mc_rng rng;
+
+	*fold = NULL;
+	if (k < 2)
+		return mc_error_set(err, MC_ERR_INVALID, "folds is %zu; expected at least 2", k);
+	if (n_classes == 0)
+		return mc_error_set(err, MC_ERR_INVALID, "K-fold: no classes");
+	for (size_t i = 0; i < n; i++)
+		if (y[i] < 0 || (uint64_t)y[i] >= n_classes)
+			return mc_error_set(err, MC_ERR_INVALID, "y: sample %zu has label %lld; expected "
+			                    "0..%zu", i, (long long)y[i], n_classes - 1);
+	mem = malloc((n ? n : 1) * sizeof *mem);
+	g = malloc((n ? n : 1) * sizeof *g);
+	f = malloc((n ? n : 1) * sizeof *f);
+	load = calloc(k, sizeof *load);
+	cload = calloc(k, sizeof *cload);
+	if (mem == NULL || g == NULL || f == NULL || load == NULL || cload == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory splitting %zu samples", n);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		f[i] = -1;
+		if (weight == NULL || weight[i] > 0.0) {
+			mem[kept].group = groups[i];
+			mem[kept++].i = i;
+		}
+	}
+	qsort(mem, kept, sizeof *mem, s_cmp_member);
+	mc_rng_seed(&rng, seed);
+	for (size_t a = 0; a < kept; ng++) {
+		size_t b = a;
+		while (b < kept && mem[b].group == mem[a].group)
+			b++;
+		g[ng].id = mem[a].group;
+		g[ng].first = a;
+		g[ng].count = b - a;
+		g[ng].cls = y[mem[a].i];
+		g[ng].key = mc_rng_next(&rng);
+		a = b;
+	}
+	if (k > ng) {
+		rc = mc_error_set(err, MC_ERR_INVALID, "folds is %zu but the kept samples form only "
+		                  "%zu groups", k, ng);
+		goto cleanup;
+	}
+	/* Each class's groups, largest first (random among equal sizes), go to
+	 * the fold holding the fewest samples of that class, then the fewest in
+	 * all, then the lowest index. */
+	qsort(g, ng, sizeof *g, s_cmp_grp);
+	for (size_t q = 0; q < ng; q++) {
+		size_t best = 0;
+		if (q == 0 || g[q].cls != g[q - 1].cls)
+			memset(cload, 0, k * sizeof *cload);
+		for (size_t j = 1; j < k; j++)
+			if (cload[j] < cload[best] || (cload[j] == cload[best] && load[j] < load[best]))
+				best = j;
+		cload[best] += g[q].count;
+		load[best] += g[q].count;
+		for (size_t m = g[q].first; m < g[q].first + g[q].count; m++)
+			f[mem[m].i] = (int)best;
+	}
+	*fold = f;
+	f = NULL;
+cleanup:
+	free(mem);
+	free(g);
+	free(f);
+	free(load);
+	free(cload);
+	return rc;
+}

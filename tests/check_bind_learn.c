@@ -73,10 +73,20 @@ START_TEST(test_pipeline)
 	mc_unref(s_run(in, "yp = array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 0,"
 	                   " 2, 2, 2, 2, 2, 2, 2, 2])\n"
 	                   "cm = confusion_matrix(y, yp, classes=[\"apple\", \"orange\", \"pear\"])"));
-	v = s_run(in, "cm.pick_class()");
+	v = s_run(in, "cm.pick_class(rule=\"article\")");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "true")), "orange");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "predicted")), "apple");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "apple");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "rule")), "article");
 	ck_assert(fabs(mc_as_float(mc_dict_get(v, "value")) - 0.125) < 1e-15);
+	mc_unref(v);
+	/* every class has 8 samples, under the default minimum support */
+	s_fails(in, "cm.pick_class()", "ValueError",
+	        "fewer than min_support=10 samples (the best, class 1 predicted as 0, has 8)");
+	v = s_run(in, "cm.pick_class(min_support=8)");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "orange");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "rule")), "expected_errors");
+	ck_assert_int_eq(mc_as_int(mc_dict_get(v, "support")), 8);
 	mc_unref(v);
 	ck_assert(fabs(s_float(in, "cm.normalized[1][1]") - 0.75) < 1e-15);
 	ck_assert_int_eq((int)s_float(in, "cm.counts[1][2]"), 1);
@@ -84,7 +94,7 @@ START_TEST(test_pipeline)
 	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
 	ck_assert_msg(json_object_get(data, "image/png") != NULL, "no heatmap PNG");
 	ck_assert(strstr(json_string_value(json_object_get(data, "text/plain")),
-	                 "class of interest: \"apple\"") != NULL);
+	                 "skipped: support < 10") != NULL);
 	json_decref(data);
 	json_decref(meta);
 	mc_unref(v);

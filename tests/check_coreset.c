@@ -158,8 +158,10 @@ END_TEST
 
 START_TEST(test_importance_rank_deficient)
 {
-	/* 3 rows of a class in 5 dimensions: every leverage is 1, so
-	 * s = (2/3 + 1) * 3 = 5. A constant column does not break the basis. */
+	/* 3 rows of a class in 5 dimensions (with a constant column): plain
+	 * leverages would all be 1. Ridge leverages sum to n/4 = 0.75 per class,
+	 * so each class's importances sum to 2 * 3 + 3 * 0.75 = 8.25, and they
+	 * differ within the class. */
 	int64_t *y;
 	mc_matrix *X = s_data(60, 5, 20, &y, 4);
 	mc_coreset *cs;
@@ -167,10 +169,171 @@ START_TEST(test_importance_rank_deficient)
 	for (size_t i = 0; i < 60; i++)
 		MC_AT(X, i, 4) = 2.0;
 	cs = s_built(X, y, NULL, 0, 0);
-	for (size_t i = 0; i < 60; i++)
-		ck_assert_msg(fabs(mc_coreset_importance(cs)[i] - 5.0) < 1e-9, "row %zu: %g", i,
-		              mc_coreset_importance(cs)[i]);
+	for (int64_t c = 0; c < 20; c++) {
+		double sum = 0, lo = INFINITY, hi = 0;
+		for (size_t i = 0; i < 60; i++) {
+			double v = mc_coreset_importance(cs)[i];
+			if (y[i] != c)
+				continue;
+			ck_assert(isfinite(v) && v > 2.0);
+			sum += v;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		ck_assert_msg(fabs(sum - 8.25) < 1e-9, "class %lld: %.17g", (long long)c, sum);
+		ck_assert_msg(hi - lo > 1e-6, "class %lld: every score is %g", (long long)c, lo);
+	}
 	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+START_TEST(test_small_class_scores_not_tied)
+{
+	/* A class of 30 rows in 64 dimensions (at most d + 1 rows: every plain
+	 * leverage would be 1 and the ranking index order) beside a class of
+	 * 400. One of the 30 sits far from the others: its ridge importance is
+	 * the largest of its class, and the class's scores are all distinct. */
+	const size_t n = 430, d = 64;
+	int64_t *y = malloc(n * sizeof *y);
+	mc_matrix *X = NULL;
+	mc_coreset *cs;
+	mc_cleaning_query q;
+	mc_class_size one = { 1, MC_CLASS_SIZE_COUNT, 30 };
+	size_t *idx, cnt, top = 0;
+	double *sc;
+	mc_error err;
+
+	mc_error_clear(&err);
+	g_state = 31;
+	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		y[i] = i < 400 ? 0 : 1;
+		for (size_t j = 0; j < d; j++)
+			MC_AT(X, i, j) = s_randn() + (y[i] == 1 && j == 0 ? 4.0 : 0.0);
+	}
+	for (size_t j = 0; j < 8; j++)
+		MC_AT(X, 417, j) += 9.0;
+	cs = s_built(X, y, NULL, 0, 0);
+	for (size_t i = 400; i < n; i++)
+		if (mc_coreset_importance(cs)[i] > mc_coreset_importance(cs)[400 + top])
+			top = i - 400;
+	ck_assert_uint_eq(400 + top, 417);
+	mc_cleaning_query_init(&q);
+	q.class_size = &one;
+	q.n_class_size = 1;
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_uint_eq(cnt, 30);
+	ck_assert_uint_eq(idx[0], 417);
+	for (size_t k = 1; k < cnt; k++)
+		ck_assert_msg(sc[k] < sc[k - 1], "scores %zu and %zu tie at %g", k - 1, k, sc[k]);
+	free(idx);
+	free(sc);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* Classes of 40, 200 and 1000 rows with the same share (5%) of planted
+ * errors: odd samples (far from their class) and wrong labels (a sample of
+ * another class). A ranking over every class, as many as the errors long,
+ * finds most errors of every class: neither the small class comes last
+ * nor the large one first. */
+START_TEST(test_cross_class_not_by_size)
+{
+	static const size_t size[3] = { 40, 200, 1000 };
+	const size_t n = 1240, d = 32, n_err = 62;
+	int64_t *y = malloc(n * sizeof *y);
+	unsigned char *bad = calloc(n, 1);
+	mc_matrix *X = NULL;
+	mc_error err;
+	size_t i = 0;
+	static const char *const methods[2] = { "importance", "hybrid" };
+
+	mc_error_clear(&err);
+	g_state = 41;
+	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
+	for (int64_t c = 0; c < 3; c++)
+		for (size_t k = 0; k < size[c]; k++, i++) {
+			/* 1 in 20 rows: odd (even k) or of the next class (odd k) */
+			int odd = k % 20 == 10, wrong = k % 20 == 15;
+			int64_t src = wrong ? (c + 1) % 3 : c;
+			y[i] = c;
+			bad[i] = (unsigned char)(odd || wrong);
+			for (size_t j = 0; j < d; j++)
+				MC_AT(X, i, j) = s_randn() + (j == (size_t)src ? 6.0 : 0.0) +
+				                 (odd && j >= 3 ? 7.0 : 0.0);
+		}
+	for (size_t m = 0; m < 2; m++) {
+		mc_coreset *cs = s_built(X, y, NULL, 0, 0);
+		mc_cleaning_query q;
+		size_t *idx, cnt, found[3] = { 0 }, taken[3] = { 0 }, planted[3] = { 2, 10, 50 };
+		double *sc;
+		mc_cleaning_query_init(&q);
+		q.size = n_err;
+		q.has_size = 1;
+		ck_assert_int_eq(mc_rank_parse(&q.method, methods[m], &err), 0);
+		ck_assert_msg(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err) ==
+		              0, "%s", err.text);
+		ck_assert_uint_eq(cnt, n_err);
+		for (size_t k = 0; k < cnt; k++) {
+			taken[y[idx[k]]]++;
+			found[y[idx[k]]] += bad[idx[k]];
+		}
+		for (size_t c = 0; c < 3; c++) {
+			/* its share of the top, against its share of the data */
+			double fair = (double)n_err * (double)size[c] / (double)n;
+			ck_assert_msg(found[c] * 2 >= planted[c], "%s: class of %zu: %zu of %zu errors",
+			              methods[m], size[c], found[c], planted[c]);
+			ck_assert_msg((double)taken[c] <= 3 * fair + 1 && (double)taken[c] >= fair / 2,
+			              "%s: class of %zu has %zu of the top %zu", methods[m], size[c],
+			              taken[c], n_err);
+		}
+		free(idx);
+		free(sc);
+		mc_coreset_free(cs);
+	}
+	free(y);
+	free(bad);
+	mc_matrix_free(X);
+}
+END_TEST
+
+/* Fold groups: set, checked against the sample count, used by the model
+ * scores (which change when copies share a fold), and cleared. */
+START_TEST(test_groups)
+{
+	int64_t *y, *g = malloc(300 * sizeof *g);
+	mc_matrix *X = s_data(300, 4, 3, &y, 43);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0);
+	const double *a, *b;
+	double *first = malloc(300 * sizeof *first);
+	mc_score_method m;
+	mc_error err;
+	int differ = 0;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_rank_parse(&m, "self_confidence", &err), 0);
+	ck_assert_int_eq(mc_coreset_scores(cs, m, &a, NULL, &err), 0);
+	memcpy(first, a, 300 * sizeof *first);
+	for (size_t i = 0; i < 300; i++)
+		g[i] = (int64_t)(i / 10);
+	ck_assert_int_eq(mc_coreset_set_groups(cs, g, 299, &err), MC_ERR_SHAPE);
+	ck_assert_str_eq(err.text, "groups: 299 entries for 300 samples");
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_set_groups(cs, g, 300, &err), 0);
+	ck_assert_int_eq(mc_coreset_scores(cs, m, &b, NULL, &err), 0);
+	for (size_t i = 0; i < 300; i++)
+		differ |= first[i] != b[i];
+	ck_assert(differ);
+	ck_assert_int_eq(mc_coreset_set_groups(cs, NULL, 0, &err), 0);
+	ck_assert_int_eq(mc_coreset_scores(cs, m, &b, NULL, &err), 0);
+	ck_assert_mem_eq(first, b, 300 * sizeof *first);
+	mc_coreset_free(cs);
+	free(first);
+	free(g);
 	free(y);
 	mc_matrix_free(X);
 }
@@ -570,12 +733,14 @@ START_TEST(test_cleaning_queries)
 	mc_class_size cls[3] = { { 0, MC_CLASS_SIZE_COUNT, 4 }, { 1, MC_CLASS_SIZE_ANY, 0 },
 	                         { 2, MC_CLASS_SIZE_ANY, 0 } };
 	size_t *idx, cnt, ign[1], sel[5] = { 5, 6, 7, 8, 9 };
-	double *sc;
+	double *sc, key[300];
 	int per[3] = { 0 };
 	mc_error err;
 
 	mc_error_clear(&err);
-	/* Top 10 overall, highest first, equal to the sorted importance. */
+	/* Top 10 over every class: the importances, ranked by their
+	 * within-class percentile (the key of a per-class score). */
+	ck_assert_int_eq(mc_rank_percentile(key, imp, y, NULL, 300, &err), 0);
 	mc_cleaning_query_init(&q);
 	q.size = 10;
 	q.has_size = 1;
@@ -585,18 +750,18 @@ START_TEST(test_cleaning_queries)
 		ck_assert(sc[k] == imp[idx[k]]);
 		ck_assert(mc_coreset_is_seen(cs, idx[k]));
 		if (k)
-			ck_assert(sc[k] <= sc[k - 1]);
+			ck_assert(key[idx[k]] <= key[idx[k - 1]]);
 	}
 	for (size_t i = 0; i < 300; i++)
 		if (!mc_coreset_is_seen(cs, i))
-			ck_assert(imp[i] <= sc[9]);
+			ck_assert(key[i] <= key[idx[9]]);
 	ign[0] = idx[0];
 	free(idx);
 	free(sc);
 	/* Seen samples are skipped by default, returned when asked. */
 	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
 	for (size_t k = 0; k < cnt; k++)
-		ck_assert(sc[k] <= imp[ign[0]] && idx[k] != ign[0]);
+		ck_assert(key[idx[k]] <= key[ign[0]] && idx[k] != ign[0]);
 	free(idx);
 	free(sc);
 	q.ignore_seen = 0;
@@ -716,11 +881,14 @@ START_TEST(test_model_scores)
 	int64_t *y;
 	mc_matrix *X = s_data(600, 6, 3, &y, 24);
 	mc_coreset *cs;
-	static const mc_score_method ms[] = { MC_SCORE_SELF_CONFIDENCE, MC_SCORE_MARGIN,
-		                              MC_SCORE_CONFIDENT_LEARNING, MC_SCORE_HYBRID };
+	static const char *const names[] = { "self_confidence", "margin", "confident_learning",
+		                             "hybrid" };
+	mc_score_method ms[4];
 	mc_error err;
 
 	mc_error_clear(&err);
+	for (size_t m = 0; m < 4; m++)
+		ck_assert_int_eq(mc_rank_parse(&ms[m], names[m], &err), 0);
 	for (size_t k = 5; k < 30; k += 12) {
 		for (size_t j = 0; j < 6; j++)
 			MC_AT(X, k, j) = s_randn() + (j == 1 ? 3.0 : 0.0);
@@ -736,11 +904,10 @@ START_TEST(test_model_scores)
 		ck_assert_msg(mc_coreset_scores(cs, ms[m], &sc, NULL, &err) == 0, "%s", err.text);
 		for (size_t i = 0; i < 600; i++) {
 			ck_assert(isfinite(sc[i]) && sc[i] >= 0);
-			if (ms[m] == MC_SCORE_MARGIN || ms[m] == MC_SCORE_HYBRID ||
-			    ms[m] == MC_SCORE_SELF_CONFIDENCE)
+			if (m != 2)
 				ck_assert(sc[i] <= 1.0);
 		}
-		if (ms[m] == MC_SCORE_CONFIDENT_LEARNING)
+		if (m == 2)
 			for (size_t k = 5; k < 30; k += 12)
 				ck_assert_msg(sc[k] >= 1.0, "row %zu is flagged", k);
 		mc_cleaning_query_init(&q);
@@ -1005,6 +1172,9 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_class_names);
 	tcase_add_test(tc, test_importance_per_chunk_blocks);
 	tcase_add_test(tc, test_importance_rank_deficient);
+	tcase_add_test(tc, test_small_class_scores_not_tied);
+	tcase_add_test(tc, test_cross_class_not_by_size);
+	tcase_add_test(tc, test_groups);
 	tcase_add_test(tc, test_qr_basis_agrees);
 	tcase_add_test(tc, test_mislabeled_rank_first);
 	tcase_add_test(tc, test_coreset_weights_estimate_class_mass);

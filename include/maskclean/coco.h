@@ -119,6 +119,12 @@ int mc_coco_class_index(size_t *out, const mc_coco *ds, const char *name, mc_err
 /* Number of instances of class k. */
 size_t mc_coco_class_count(const mc_coco *ds, size_t k);
 
+/* The load warning for categories without instances ("Warning: file: 1
+ * category has no instance: "x" (id 0); left out of AUC and of the
+ * confusion matrix's axes.\n"), or NULL when every category has one (or
+ * memory runs out). Caller frees. */
+char *mc_coco_empty_classes_warning(const mc_coco *ds);
+
 /* Instance indices of class k, ascending; *n gets their number. Borrowed. */
 const size_t *mc_coco_class_instances(const mc_coco *ds, size_t k, size_t *n);
 

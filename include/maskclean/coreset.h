@@ -16,9 +16,12 @@
  *   than columns, constant features, condition number above ~1e5) use the
  *   eigendecomposition of the Gram matrix, which is the SVD of A, and keep
  *   the directions whose eigenvalue is above 16 max(n, d+1) eps times the
- *   largest. A block of at most d+1 independent rows gives every row
- *   leverage 1 (reduce d with PCA first, as the article does). Rows of
- *   weight 0 (removed samples) are left out of every block and have
+ *   largest. A block of at most d+1 rows (a small class) would give every
+ *   row leverage 1, which ranks nothing; such a block takes ridge leverages
+ *   x_i' (A'A + lambda I)^-1 x_i instead, lambda chosen from the block's
+ *   spectrum so that they sum to n/4 (an effective dimension of a quarter
+ *   of the rows, as a large class has with the automatic chunk size). Rows
+ *   of weight 0 (removed samples) are left out of every block and have
  *   importance 0.
  *
  * Blocks and chunks: the faithful per-class basis of DataHeroes is computed
@@ -68,6 +71,7 @@
 #include "maskclean/logreg.h"
 #include "maskclean/matrix.h"
 #include "maskclean/progress.h"
+#include "maskclean/rank.h"
 
 typedef struct mc_coreset mc_coreset;
 
@@ -81,31 +85,11 @@ typedef enum mc_coreset_basis {
 	MC_BASIS_QR = 1       /* Householder QR (dgeqrf + dorgqr): the reference */
 } mc_coreset_basis;
 
-/* Which score get_cleaning_samples ranks by (higher = review first).
- *   importance:   the DataHeroes sensitivity above (no model needed).
- *   self_confidence: 1 - p(given label | x) from out-of-fold LR.
- *   margin:       (1 - (p_given - max_{k != given} p_k)) / 2, in [0, 1].
- *   confident_learning: Northcutt et al.'s filter; class thresholds t_k are
- *                 the mean out-of-fold p_k of the samples labelled k; a
- *                 sample is flagged when some other class k has p_k >= t_k
- *                 and the largest such p_k beats p_given. Flagged samples
- *                 score 1 + self_confidence, others self_confidence.
- *   hybrid:       the larger of the percentile ranks of self_confidence and
- *                 of the importance: a sample extreme in either (model
- *                 evidence of another class, or leverage/outlierness).
- *   random:       a seeded random permutation (the baseline).
- * The model-based scores train `folds` logistic regressions (class_weight
- * "balanced", C from the params) and are cached until the data changes. */
-typedef enum mc_score_method {
-	MC_SCORE_IMPORTANCE = 0,
-	MC_SCORE_SELF_CONFIDENCE,
-	MC_SCORE_MARGIN,
-	MC_SCORE_CONFIDENT_LEARNING,
-	MC_SCORE_HYBRID,
-	MC_SCORE_RANDOM,
-	MC_SCORE_COUNT_
-} mc_score_method;
-
+/* Which score get_cleaning_samples ranks by: a row of the ranking table
+ * (maskclean/rank.h). The model-based scores train `folds` logistic
+ * regressions (class_weight "balanced", C and max_iter from the params) on
+ * the current labels and weights, out of fold, and are cached until the
+ * data changes. */
 typedef struct mc_coreset_params {
 	mc_coreset_goal optimized_for;
 	size_t chunk_size;     /* rows per leaf; 0 = automatic at the first build */
@@ -121,13 +105,20 @@ typedef struct mc_coreset_params {
  * 5 folds, C = 1, 100 iterations. */
 void mc_coreset_params_default(mc_coreset_params *p);
 
-/* "cleaning"/"training" -> goal; "importance", "self_confidence", "margin",
- * "confident_learning", "hybrid", "random" -> method. Fail with
- * MC_ERR_INVALID naming the accepted values. */
+/* "cleaning"/"training" -> goal. Fails with MC_ERR_INVALID naming the
+ * accepted values. */
 int mc_coreset_goal_parse(const char *name, mc_coreset_goal *out, mc_error *err);
-int mc_coreset_method_parse(const char *name, mc_score_method *out, mc_error *err);
-/* The name of a method ("importance", ...). Static string. */
-const char *mc_coreset_method_name(mc_score_method m);
+/* The ranking methods by name, as mc_rank_parse and mc_rank_name (the names
+ * the review session uses). */
+static inline int mc_coreset_method_parse(const char *name, mc_score_method *out,
+                                          mc_error *err)
+{
+	return mc_rank_parse(out, name, err);
+}
+static inline const char *mc_coreset_method_name(mc_score_method m)
+{
+	return mc_rank_name(m);
+}
 
 /* A new, empty service. params may be NULL (defaults). Caller owns; free
  * with mc_coreset_free. Fails with MC_ERR_INVALID on bad params. */
@@ -174,6 +165,15 @@ const char *mc_coreset_class_name(const mc_coreset *cs, size_t k);
  * classes, when the name is unknown or the service has no names. */
 int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out,
                             mc_error *err);
+
+/* Fold groups for the model-based scores (groups[0..n), n = the sample
+ * count; NULL clears them): samples sharing a group id (the photo that
+ * near-duplicate copies come from) are scored by the same out-of-fold model,
+ * so that a copy in the training folds cannot vouch for a wrong label.
+ * Rows added later by partial_build leave the groups unused until they are
+ * set again. Not saved with the service. Fails with MC_ERR_SHAPE when n is
+ * not the sample count, leaving cs unchanged. */
+int mc_coreset_set_groups(mc_coreset *cs, const int64_t *groups, size_t n, mc_error *err);
 
 /* Borrowed arrays of n entries, valid until the next call that changes cs:
  * labels, weights, importance (0 for removed samples), feature row i. */
@@ -236,10 +236,14 @@ typedef struct mc_class_size {
 /* A cleaning query. Candidates are the samples with weight > 0, minus
  * ignore, restricted to select_from when has_select_from, minus the seen
  * ones when ignore_seen.
- *   No class_size: the top size candidates (all if !has_size).
+ *   No class_size: the top size candidates over every class (all if
+ *   !has_size).
  *   class_size: only its classes are considered; numbers and "all" are taken
  *   per class; the "any" classes share what is left of size (nothing if
- *   !has_size). */
+ *   !has_size).
+ * Candidates of several classes are ranked by mc_rank_keys: a model-based
+ * score as it is, a per-class score (importance) by its within-class
+ * percentile, so that no class comes first or last for its size. */
 typedef struct mc_cleaning_query {
 	size_t size;
 	int has_size;
@@ -258,8 +262,9 @@ typedef struct mc_cleaning_query {
  * method = importance. */
 void mc_cleaning_query_init(mc_cleaning_query *q);
 
-/* Runs q: *idx and *score (caller frees both) hold *count samples, highest
- * score first (ties by index). The returned samples are marked seen. Fails
+/* Runs q: *idx and *score (caller frees both) hold *count samples in
+ * ranking order (highest key first, ties by index) and their scores under
+ * q->method. The returned samples are marked seen. Fails
  * with MC_ERR_STATE before a build, MC_ERR_INVALID on an index out of range,
  * MC_ERR_NOTFOUND on a class_size class with no samples. */
 int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,

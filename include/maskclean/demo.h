@@ -43,6 +43,14 @@
  * "source" the Fashion-MNIST item. The fix for a class error is relabelling
  * to true_class, for a mask error removal.
  *
+ * Shapes of real data (options below, all off by default): Zipf-like class
+ * sizes, tiny classes, an empty category, near-duplicate copies of every
+ * scene and class errors concentrated toward and away from the smallest
+ * class. With copies, n_images counts scenes (the file has n_images *
+ * copies images; a copy's ground truth names its "scene", the image id of
+ * the original) and error_rate applies to the scenes' instances, each error
+ * repeated in every copy.
+ *
  * Every byte is a function of the options: same options, same files. */
 #ifndef MASKCLEAN_DEMO_H
 #define MASKCLEAN_DEMO_H
@@ -64,10 +72,39 @@ typedef struct mc_demo_opts {
 	double error_rate;         /* 0 .. 0.5; default 0.1 */
 	double class_error_share;  /* 0 .. 1; default 0.6 */
 	uint64_t seed;             /* default 0 */
+	/* The shapes of real data (defaults: none of them). */
+	double imbalance;          /* 0 .. 4: Zipf-like class sizes; the class of rank r
+	                              (0-based, in a seeded order) keeps a share
+	                              (r + 1)^-imbalance of its items; 0 = balanced */
+	size_t n_tiny;             /* 0 .. 9: the last n_tiny ranks are tiny classes */
+	size_t tiny_size;          /* 1 .. 59: instances of a tiny class, copies
+	                              included (default 36) */
+	int empty_category;        /* 1: the categories open with {"id": 0, "name":
+	                              "fashion"}, which has no instance (as Roboflow's
+	                              exports do) */
+	int copies;                /* 1 .. 8 images per scene (default 1): the
+	                              original, then near-duplicate copies, mirrored
+	                              (odd copies) or shifted (even copies), colours
+	                              scaled by 0.8 .. 1.2 per channel; a copy repeats
+	                              the scene's labels and errors, as an export
+	                              augmented after labelling does */
+	double toward_small;       /* 0 .. 4: instances of other classes labelled as
+	                              the smallest class, as a share of its size
+	                              (taken from its look-alikes, or from any
+	                              class when it has none); part of the class
+	                              errors */
+	double away_small;         /* 0 .. 1: share of the smallest class's instances
+	                              labelled as another class; part of the class
+	                              errors */
 } mc_demo_opts;
 
 /* Fills o with the defaults above. */
 void mc_demo_opts_default(mc_demo_opts *o);
+
+/* The hard demo: the defaults, plus imbalance 1, 2 tiny classes of 36, an
+ * empty category, 3 copies per scene, error_rate 0.08, toward_small 0.5
+ * and away_small 0.25. */
+void mc_demo_opts_hard(mc_demo_opts *o);
 
 typedef struct mc_demo_result {
 	char *dir;            /* the output directory, as given */

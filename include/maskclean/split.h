@@ -51,4 +51,16 @@ int mc_split_train_test(size_t **train, size_t *n_train, size_t **test, size_t *
 int mc_split_kfold(int **fold, const int64_t *y, const double *weight, size_t n,
                    size_t n_classes, size_t k, uint64_t seed, mc_error *err);
 
+/* Stratified group K-fold: like mc_split_kfold, but the kept samples that
+ * share a group id (groups[i], any value: an image, a near-duplicate
+ * cluster) all land in the same fold, so that no fold is scored by a model
+ * that saw a copy of its samples. A group counts toward the class of its
+ * lowest-index kept member; each class's groups, largest first, go to the
+ * fold holding the fewest samples of that class. Caller owns *fold.
+ * Fails with MC_ERR_INVALID if k < 2, k exceeds the number of groups, or a
+ * label is out of range. */
+int mc_split_group_kfold(int **fold, const int64_t *y, const double *weight,
+                         const int64_t *groups, size_t n, size_t n_classes, size_t k,
+                         uint64_t seed, mc_error *err);
+
 #endif
