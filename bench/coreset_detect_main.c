@@ -5,9 +5,11 @@
  * choosing one class, and every method on the class that holds the most
  * errors named by hand; prints a Markdown table of the errors found.
  *
- * Usage: coreset_detect_driver DEMO_DIR [--hard] [--images N] [--pca D]
- *                              [--iters I] [--per P] [--seed S] [--size S]
- *                              [--default METHOD] [--save PATH] [--title T]
+ * Usage: coreset_detect_driver DEMO_DIR [--hard] [--class-share F] [--images N]
+ *                              [--pca D] [--iters I] [--per P] [--seed S]
+ *                              [--size S] [--default METHOD] [--save PATH]
+ *                              [--title T] [--features-only]
+ * --features-only stops after writing the features (--save).
  * DEMO_DIR is created with mc_demo_make (the hard demo with --hard) when it
  * holds no annotations.json. */
 #include <jansson.h>
@@ -245,7 +247,8 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *save = NULL, *title = NULL, *def_name = "hybrid";
 	size_t images = 2000, pca_d = 256, iters = 10, per = 60, size = 32;
 	uint64_t seed = 0;
-	int hard = 0;
+	int hard = 0, features_only = 0;
+	double class_share = -1;
 	char path[4096];
 	mc_error err;
 	mc_coco *ds = NULL;
@@ -291,14 +294,19 @@ int main(int argc, char **argv)
 			title = argv[++a];
 		else if (strcmp(argv[a], "--hard") == 0)
 			hard = 1;
+		else if (strcmp(argv[a], "--features-only") == 0)
+			features_only = 1;
+		else if (strcmp(argv[a], "--class-share") == 0 && a + 1 < argc)
+			class_share = strtod(argv[++a], NULL);
 		else
 			dir = argv[a];
 	}
 	if (dir == NULL || iters > S_MAX_ITERS || per == 0 || iters * per < 600 ||
 	    60 % per != 0) {
-		fprintf(stderr, "usage: %s DEMO_DIR [--hard] [--images N] [--pca D] [--iters I<=64] "
+		fprintf(stderr, "usage: %s DEMO_DIR [--hard] [--class-share F] [--images N] [--pca D] "
+		        "[--iters I<=64] "
 		        "[--per P dividing 60; iters*per >= 600] [--seed S] [--size S] "
-		        "[--default METHOD] [--save PATH] [--title T]\n", argv[0]);
+		        "[--default METHOD] [--save PATH] [--title T] [--features-only]\n", argv[0]);
 		return 2;
 	}
 	if (mc_rank_parse(&def, def_name, &err) != 0 || mc_rank_parse(&rnd, "random", &err) != 0)
@@ -313,6 +321,8 @@ int main(int argc, char **argv)
 			mc_demo_opts_default(&o);
 		o.n_images = images;
 		o.seed = seed;
+		if (class_share >= 0)
+			o.class_error_share = class_share;
 		t0 = s_now();
 		if (mc_demo_make(&r, dir, &o, NULL, &err) != 0)
 			s_die("make demo", &err);
@@ -356,6 +366,12 @@ int main(int argc, char **argv)
 		if (mc_npy_save_vector(p2, yd, n, &err) != 0)
 			s_die("save", &err);
 		free(yd);
+	}
+	if (features_only) {
+		free(y0);
+		mc_matrix_free(X);
+		mc_coco_free(ds);
+		return 0;
 	}
 
 	/* Ground truth by instance index. */

@@ -367,6 +367,63 @@ static int f_embed(mc_call *call, mc_value **out, mc_error *err)
 	                    v == NULL ? "nothing" : mc_type_name(v));
 }
 
+/* make_demo's shape options (the hard demo's when hard=true; each given
+ * option overrides). */
+static int s_demo_shape_args(mc_call *call, mc_demo_opts *o, mc_error *err)
+{
+	int hard = 0, empty = 0, rc;
+	int64_t tiny = 0, tiny_size = 36, copies = 1;
+
+	rc = mc_arg_bool(call, "hard", &hard, err);
+	if (rc != 0)
+		return rc;
+	if (hard) {
+		double rate = o->error_rate;
+		mc_demo_opts_hard(o);
+		if (mc_arg_given(call, "error_rate"))
+			o->error_rate = rate;
+	}
+	if (mc_arg_given(call, "imbalance") &&
+	    (rc = mc_arg_float(call, "imbalance", &o->imbalance, err)) != 0)
+		return rc;
+	if (mc_arg_given(call, "tiny_classes")) {
+		if ((rc = mc_arg_int(call, "tiny_classes", &tiny, err)) != 0)
+			return rc;
+		if (tiny < 0 || tiny > 9)
+			return mc_error_set(err, MC_ERR_INVALID, "make_demo: tiny_classes is %lld; "
+			                    "expected 0..9", (long long)tiny);
+		o->n_tiny = (size_t)tiny;
+	}
+	if (mc_arg_given(call, "tiny_size")) {
+		if ((rc = mc_arg_int(call, "tiny_size", &tiny_size, err)) != 0)
+			return rc;
+		if (tiny_size < 1 || tiny_size > 59)
+			return mc_error_set(err, MC_ERR_INVALID, "make_demo: tiny_size is %lld; "
+			                    "expected 1..59", (long long)tiny_size);
+		o->tiny_size = (size_t)tiny_size;
+	}
+	if (mc_arg_given(call, "empty_category")) {
+		if ((rc = mc_arg_bool(call, "empty_category", &empty, err)) != 0)
+			return rc;
+		o->empty_category = empty;
+	}
+	if (mc_arg_given(call, "copies")) {
+		if ((rc = mc_arg_int(call, "copies", &copies, err)) != 0)
+			return rc;
+		if (copies < 1 || copies > 8)
+			return mc_error_set(err, MC_ERR_INVALID, "make_demo: copies is %lld; expected "
+			                    "1..8", (long long)copies);
+		o->copies = (int)copies;
+	}
+	if (mc_arg_given(call, "toward_small") &&
+	    (rc = mc_arg_float(call, "toward_small", &o->toward_small, err)) != 0)
+		return rc;
+	if (mc_arg_given(call, "away_small") &&
+	    (rc = mc_arg_float(call, "away_small", &o->away_small, err)) != 0)
+		return rc;
+	return 0;
+}
+
 static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *dir;
@@ -390,6 +447,9 @@ static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
 		rc = mc_arg_int(call, "image_size", &image_size, err);
 	if (rc != 0)
 		return rc;
+	o.error_rate = rate;
+	if ((rc = s_demo_shape_args(call, &o, err)) != 0)
+		return rc;
 	if (n_images < 1 || n_images > 1000000)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "make_demo: n_images is %lld; expected 1..1000000",
@@ -401,7 +461,6 @@ static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
 		                    "make_demo: image_size is %lld; expected 64..1024",
 		                    (long long)image_size);
 	o.n_images = (size_t)n_images;
-	o.error_rate = rate;
 	o.seed = (uint64_t)seed;
 	o.image_size = (int)image_size;
 	rc = mc_demo_make(&r, dir, &o, mc_call_progress(call), err);
@@ -465,7 +524,10 @@ const mc_func_def mc_funcs_embed[] = {
 	  "2 threads. `ds` is a Dataset or the path of a COCO file (then `images=` "
 	  "gives the image directory).",
 	  f_embed },
-	{ "make_demo", "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128)",
+	{ "make_demo",
+	  "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128, hard=false, "
+	  "imbalance=0, tiny_classes=0, tiny_size=36, empty_category=false, copies=1, "
+	  "toward_small=0, away_small=0)",
 	  "Writes the demo dataset (Fashion-MNIST items in COCO images, with known errors).",
 	  "Composes Debian's Fashion-MNIST items into `n_images` RGB images of 2 to 5 "
 	  "items each, possibly overlapping (an instance's mask is what is visible of "
@@ -474,7 +536,18 @@ const mc_func_def mc_funcs_embed[] = {
 	  "a wrong class among look-alikes (shirt, T-shirt, pullover, coat; sandal, "
 	  "sneaker, ankle boot) or a mask spanning two objects. The truth goes to a "
 	  "separate file for the simulated reviewer. The same arguments give the same "
-	  "bytes.\n\nReturns a dict: `annotations`, `images`, `ground_truth` (paths), "
+	  "bytes.\n\nThe shapes of real data (all off by default): `imbalance` gives Zipf-like "
+	  "class sizes (the class of rank r keeps (r+1)^-imbalance of its items); the "
+	  "`tiny_classes` smallest classes get `tiny_size` instances (< 60); "
+	  "`empty_category=true` adds a category (id 0) with no instance; `copies` writes "
+	  "each scene that many times, as near-duplicates (mirrored or shifted, colours "
+	  "jittered) that repeat its labels and errors; `toward_small` labels other classes' "
+	  "instances as the smallest class (that share of its size) and `away_small` gives "
+	  "that share of the smallest class's instances another label. `hard=true` sets "
+	  "them as the benchmarks' hard demo: imbalance 1, 2 tiny classes of 36, an empty "
+	  "category, 3 copies, error_rate 0.08, toward_small 0.5, away_small 0.25 (options "
+	  "given beside it override it). With copies, n_images counts scenes.\n\n"
+	  "Returns a dict: `annotations`, `images`, `ground_truth` (paths), "
 	  "`n_images`, `n_instances`, `n_errors`, `n_class_errors`, `n_mask_errors`.\n\n"
 	  "    d = make_demo(\"demo\")\n"
 	  "    ds = load_coco(d[\"annotations\"], images=d[\"images\"])",

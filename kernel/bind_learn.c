@@ -850,7 +850,7 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 	mc_matrix *m = NULL;
 	mc_png *png = NULL;
 	size_t *keep = NULL, nk = 0;
-	char **labels = NULL;
+	char **labels = NULL, title[256];
 	mc_pick pk;
 	mc_error ignore = { 0 };
 	int rc;
@@ -872,6 +872,7 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 		goto cleanup;
 	mc_heatmap_opts_init(&o);
 	o.title = "Normalised confusion matrix (rows: labels, with their support)";
+	o.highlight = -1;
 	for (size_t a = 0; a < nk; a++) {
 		char buf[48];
 		size_t len;
@@ -896,16 +897,18 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 		for (size_t b = 0; b < nk; b++)
 			cols[b] = c->names[keep[b]];
 		o.col_labels = cols;
+		/* the pick's cell outlined; its class (the row) named in the title */
 		if (mc_confusion_choose(&pk, cm, MC_PICK_EXPECTED_ERRORS, S_MIN_SUPPORT, &ignore) ==
 		    0) {
 			for (size_t a = 0; a < nk; a++) {
-				if (keep[a] == pk.cls)
-					o.highlight = (long)a;
 				if (keep[a] == pk.pair.t)
 					o.mark_row = (long)a;
 				if (keep[a] == pk.pair.p)
 					o.mark_col = (long)a;
 			}
+			snprintf(title, sizeof title, "Normalised confusion matrix (rows: labels, with "
+			         "their support); pick: review \"%s\"", c->names[pk.cls]);
+			o.title = title;
 		}
 		o.vmin = 0.0;
 		o.vmax = 1.0;

@@ -273,8 +273,8 @@ static int s_accept(const s_gen *g, int c, s_rng *ra)
 }
 
 /* The classes' sizes: ranked in a seeded order, class of rank r keeps a
- * share (r + 1)^-imbalance of its items; the last n_tiny ranks are capped
- * at tiny_size instances (copies included). */
+ * share (r + 1)^-imbalance of its items; the last n_tiny ranks take their
+ * first tiny_size instances (copies included) and no more. */
 static void s_shape_classes(s_gen *g)
 {
 	const mc_demo_opts *o = g->o;
@@ -298,8 +298,11 @@ static void s_shape_classes(s_gen *g)
 	}
 	for (c = 0; c < 10; c++) {
 		g->keep[order[c]] = pow((double)c + 1.0, -o->imbalance);
-		if ((size_t)c >= 10 - o->n_tiny)
+		/* a tiny class takes its first items, so that it reaches its size */
+		if ((size_t)c >= 10 - o->n_tiny) {
+			g->keep[order[c]] = 1.0;
 			g->cap[order[c]] = (o->tiny_size + (size_t)o->copies - 1) / (size_t)o->copies;
+		}
 	}
 }
 

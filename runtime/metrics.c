@@ -70,12 +70,15 @@ int mc_confusion_from_proba(mc_confusion **out, const int64_t *y_true, const mc_
 {
 	size_t n = proba->rows, k = proba->cols;
 	int64_t *pred = malloc((n ? n : 1) * sizeof *pred);
+	double *q = calloc(k ? k : 1, sizeof *q), *pi = calloc(k ? k : 1, sizeof *pi);
 	mc_confusion *cm = NULL;
 	int rc;
 
 	*out = NULL;
-	if (pred == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu predictions", n);
+	if (pred == NULL || q == NULL || pi == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu predictions", n);
+		goto cleanup;
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t best = 0;
 		for (size_t c = 1; c < k; c++)
@@ -84,23 +87,46 @@ int mc_confusion_from_proba(mc_confusion **out, const int64_t *y_true, const mc_
 		pred[i] = (int64_t)best;
 	}
 	rc = mc_confusion_new(&cm, y_true, pred, w, n, k, err);
-	free(pred);
 	if (rc != 0)
-		return rc;
+		goto cleanup;
 	cm->expected = calloc(k * k, sizeof *cm->expected);
 	if (cm->expected == NULL) {
-		mc_confusion_free(cm);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for a %zu x %zu matrix", k, k);
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory for a %zu x %zu matrix", k, k);
+		goto cleanup;
+	}
+	/* The probabilities adjusted to the label frequencies: class c's are
+	 * scaled by pi_c / q_c (its share of the labels over its mean
+	 * probability) and renormalised, the prior adjustment of Saerens et
+	 * al. (2002). A balanced model gives small classes more probability
+	 * than their frequency; unadjusted, that share would count as wrong
+	 * labels of the large classes. A calibrated model has q = pi and is
+	 * left as it is. */
+	for (size_t i = 0; i < n; i++) {
+		double wi = w != NULL ? w[i] : 1.0;
+		pi[y_true[i]] += wi;
+		for (size_t c = 0; c < k; c++)
+			q[c] += wi * MC_AT(proba, i, c);
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t t = (size_t)y_true[i], p = 0;
-		for (size_t c = 1; c < k; c++)
-			if (MC_AT(proba, i, c) > MC_AT(proba, i, p))
-				p = c;
-		cm->expected[t * k + p] += (w != NULL ? w[i] : 1.0) * (1.0 - MC_AT(proba, i, t));
+		size_t t = (size_t)y_true[i];
+		double num = 0, den = 0;
+		for (size_t c = 0; c < k; c++) {
+			double a = q[c] > 0 ? MC_AT(proba, i, c) * pi[c] / q[c] : 0;
+			den += a;
+			if (c == t)
+				num = a;
+		}
+		cm->expected[t * k + (size_t)pred[i]] +=
+		    (w != NULL ? w[i] : 1.0) * (den > 0 ? 1.0 - num / den : 1.0);
 	}
 	*out = cm;
-	return 0;
+	cm = NULL;
+cleanup:
+	mc_confusion_free(cm);
+	free(pred);
+	free(q);
+	free(pi);
+	return rc;
 }
 
 int mc_confusion_pick(const mc_confusion *cm, size_t *true_class, size_t *pred_class,

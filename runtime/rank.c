@@ -248,8 +248,10 @@ int mc_rank_percentile(double *out, const double *v, const int64_t *y, const dou
 			b = s;
 			while (b < end && it[b].v == it[s].v)
 				b++;
+			/* mean rank of the tie (1-based) minus a half, over the
+			 * class size: a class of one sits at 0.5, not at 1 */
 			for (size_t k = s; k < b; k++)
-				out[it[k].i] = ((double)(s - a + b - a + 1) / 2.0) / (double)(end - a);
+				out[it[k].i] = ((double)(s - a + b - a) / 2.0) / (double)(end - a);
 		}
 		a = end;
 	}
@@ -327,6 +329,41 @@ static int s_proba(mc_rank *rk, const mc_rank_data *d, const mc_progress *progre
 	return rc;
 }
 
+static int s_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A sample that is the only one of its class was judged by models that
+ * never saw its class: its model score says nothing. It gets the median
+ * score of the other kept samples, so that rare classes are neither
+ * flagged wholesale nor hidden. */
+static int s_unjudged(double *sc, const mc_rank_input *in, mc_error *err)
+{
+	double *v, med;
+	size_t m = 0, lone = 0;
+
+	for (size_t i = 0; i < in->n; i++)
+		lone += in->w[i] > 0 && in->class_count[in->y[i]] < 2;
+	if (lone == 0)
+		return 0;
+	v = malloc((in->n ? in->n : 1) * sizeof *v);
+	if (v == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory ranking %zu samples", in->n);
+	for (size_t i = 0; i < in->n; i++)
+		if (in->w[i] > 0 && in->class_count[in->y[i]] >= 2)
+			v[m++] = sc[i];
+	qsort(v, m, sizeof *v, s_cmp_double);
+	med = m == 0 ? 0.0 : m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+	for (size_t i = 0; i < in->n; i++)
+		if (in->w[i] > 0 && in->class_count[in->y[i]] < 2)
+			sc[i] = med;
+	free(v);
+	return 0;
+}
+
 int mc_rank_scores(const double **out, mc_rank *rk, mc_score_method m, const mc_rank_data *d,
                    const mc_progress *progress, mc_error *err)
 {
@@ -365,6 +402,8 @@ int mc_rank_scores(const double **out, mc_rank *rk, mc_score_method m, const mc_
 	in.class_count = count;
 	in.seed = d->seed;
 	rc = rm->fn(sc, &in, err);
+	if (rc == 0 && rm->needs_model)
+		rc = s_unjudged(sc, &in, err);
 	if (rc != 0)
 		goto cleanup;
 	rk->scores[m] = sc;

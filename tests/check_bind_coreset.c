@@ -11,6 +11,7 @@
 
 #include "lang_fixture.h"
 #include "maskclean/canvas.h"
+#include "maskclean/rank.h"
 
 static char g_dir[1024];
 
@@ -115,6 +116,81 @@ START_TEST(test_service)
 }
 END_TEST
 
+/* What a cell prints, captured. */
+static char g_out[8192];
+
+static void s_capture(void *ctx, const char *name, const char *text)
+{
+	(void)ctx;
+	(void)name;
+	strncat(g_out, text, sizeof g_out - strlen(g_out) - 1);
+}
+
+static void s_drop_display(void *ctx, json_t *data, json_t *metadata, const char *id,
+                           int update)
+{
+	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
+}
+
+static void s_printed(mc_interp *in, const char *code)
+{
+	static volatile sig_atomic_t flag;
+	mc_io io = { NULL, s_capture, s_drop_display, NULL, NULL, &flag, 0 };
+	mc_value *res = NULL;
+	mc_exec_error xerr;
+
+	g_out[0] = '\0';
+	memset(&xerr, 0, sizeof xerr);
+	if (mc_interp_execute(in, code, &io, &res, &xerr) != 0)
+		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
+	mc_exec_error_clear(&xerr);
+	mc_unref(res);
+}
+
+/* The ranking table in the language, class_size values that are not sizes
+ * (a use after free named a garbage class), the hard demo's shapes and the
+ * load warning for its empty category. */
+START_TEST(test_ranking_and_class_size)
+{
+	mc_interp *in = mc_interp_new();
+	char code[4096], *s;
+	size_t n;
+	const mc_rank_method *m = mc_rank_methods(&n);
+
+	snprintf(code, sizeof code,
+	         "d = make_demo(\"%s/hard\", n_images=40, image_size=64, hard=true, "
+	         "tiny_size=6, seed=1)", g_dir);
+	s_do(in, code);
+	ck_assert_int_eq(s_int(in, "d[\"n_images\"]"), 120);
+	s_printed(in, "ds = load_coco(d[\"annotations\"], images=d[\"images\"])");
+	ck_assert_msg(strstr(g_out, "Warning: annotations.json: 1 category has no instance: "
+	                            "\"fashion\" (id 0); left out of AUC") != NULL, "%s", g_out);
+	ck_assert_int_eq(s_int(in, "ds.n_classes"), 11);
+	ck_assert_int_eq(s_int(in, "ds.count(0)"), 0);
+	s_do(in, "X = embed(ds, size=8)\n"
+	         "svc = CoresetTreeServiceLG(classes=ds.classes)\nsvc.build(X, ds.labels())");
+	/* every row of the table, by name, in the table and in the error text */
+	s = s_repr(in, "ranking_methods()");
+	for (size_t k = 0; k < n; k++) {
+		char call[128];
+		ck_assert_msg(strstr(s, m[k].name) != NULL, "%s not in %s", m[k].name, s);
+		snprintf(call, sizeof call, "len(svc.get_cleaning_samples(size=3, method=\"%s\")"
+		         "[\"idx\"])", m[k].name);
+		ck_assert_int_eq(s_int(in, call), 3);
+	}
+	free(s);
+	s_fails(in, "svc.get_cleaning_samples(method=\"best\")", "ValueError",
+	        "\"entropy\", \"random\"; got \"best\"");
+	/* class_size values that are not sizes name the class as given */
+	s_fails(in, "svc.get_cleaning_samples(class_size={\"Coat\": -1})", "ValueError",
+	        "get_cleaning_samples(): class_size[\"Coat\"] must be a number >= 0, \"all\" or "
+	        "\"any\"");
+	s_fails(in, "svc.get_cleaning_samples(class_size={5: \"many\"})", "ValueError",
+	        "get_cleaning_samples(): class_size[5] must be a number >= 0");
+	mc_interp_free(in);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("bind_coreset");
@@ -123,6 +199,7 @@ static Suite *s_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, s_setup, s_teardown);
 	tcase_add_test(tc, test_service);
+	tcase_add_test(tc, test_ranking_and_class_size);
 	suite_add_tcase(s, tc);
 	return s;
 }

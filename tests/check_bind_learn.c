@@ -120,6 +120,162 @@ START_TEST(test_pipeline)
 }
 END_TEST
 
+/* What a cell prints, captured. */
+static char g_out[8192];
+
+static void s_capture(void *ctx, const char *name, const char *text)
+{
+	(void)ctx;
+	(void)name;
+	strncat(g_out, text, sizeof g_out - strlen(g_out) - 1);
+}
+
+static void s_drop_display(void *ctx, json_t *data, json_t *metadata, const char *id,
+                           int update)
+{
+	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
+}
+
+static mc_value *s_printed(mc_interp *in, const char *code)
+{
+	static volatile sig_atomic_t flag;
+	mc_io io = { NULL, s_capture, s_drop_display, NULL, NULL, &flag, 0 };
+	mc_value *res = NULL;
+	mc_exec_error xerr;
+
+	g_out[0] = '\0';
+	memset(&xerr, 0, sizeof xerr);
+	if (mc_interp_execute(in, code, &io, &res, &xerr) != 0)
+		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
+	mc_exec_error_clear(&xerr);
+	return res;
+}
+
+/* The heatmap's height in the display metadata. */
+static int64_t s_png_height(mc_interp *in, const char *code)
+{
+	mc_value *v = s_run(in, code);
+	json_t *data = NULL, *meta = NULL;
+	mc_error err = { 0 };
+	int64_t w;
+
+	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
+	ck_assert_ptr_nonnull(json_object_get(data, "image/png"));
+	w = json_integer_value(json_object_get(json_object_get(meta, "image/png"), "height"));
+	json_decref(data);
+	json_decref(meta);
+	mc_unref(v);
+	return w;
+}
+
+/* Out-of-fold predictions and the pick they lead to: 150 apples, 150
+ * oranges of which 15 look like apples (wrong labels), 6 pears. */
+START_TEST(test_out_of_fold_pick)
+{
+	mc_interp *in = mc_interp_new();
+	char *code = malloc(65536);
+	size_t len = 0;
+	uint64_t st = 12345;
+	mc_value *v;
+
+	len += (size_t)snprintf(code + len, 65536 - len, "X = array([");
+	for (size_t i = 0; i < 306; i++) {
+		int c = i < 150 ? 0 : i < 300 ? 1 : 2, src = c == 1 && i % 10 == 0 ? 0 : c;
+		double u[2];
+		for (int k = 0; k < 2; k++) {
+			st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+			u[k] = (double)(st >> 11) * 0x1.0p-53 - 0.5;
+		}
+		len += (size_t)snprintf(code + len, 65536 - len, "%s[%.4f, %.4f]", i ? ", " : "",
+		                        u[0] + (src == 1 ? 3.0 : 0.0), u[1] + (src == 2 ? 3.0 : 0.0));
+	}
+	len += (size_t)snprintf(code + len, 65536 - len, "])\ny = array([");
+	for (size_t i = 0; i < 306; i++)
+		len += (size_t)snprintf(code + len, 65536 - len, "%s%d", i ? ", " : "",
+		                        i < 150 ? 0 : i < 300 ? 1 : 2);
+	snprintf(code + len, 65536 - len, "])\nnames = [\"apple\", \"orange\", \"pear\"]\n"
+	         "clf = LogisticRegression(class_weight=\"balanced\", max_iter=300)");
+	mc_unref(s_run(in, code));
+	free(code);
+	mc_unref(s_run(in, "P = cross_val_predict(clf, X, y, method=\"predict_proba\")\n"
+	                   "p = cross_val_predict(clf, X, y)"));
+	ck_assert(fabs(s_float(in, "P.sum()") - 306.0) < 1e-9);
+	ck_assert_int_eq((int)s_float(in, "len(P[0])"), 3);
+	ck_assert_int_eq((int)s_float(in, "p[150]"), 0);   /* a wrong label, out of fold */
+	ck_assert_int_eq((int)s_float(in, "p[151]"), 1);
+	mc_unref(s_run(in, "cm = confusion_matrix(y, P, classes=names)\npick = cm.pick_class()"));
+	v = s_run(in, "pick");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "orange");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "predicted")), "apple");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "rule")), "expected_errors");
+	ck_assert_int_eq(mc_as_int(mc_dict_get(v, "support")), 150);
+	ck_assert(mc_as_float(mc_dict_get(v, "expected_errors")) > 10);
+	mc_unref(v);
+	s_fails(in, "cross_val_predict(clf, X, y, method=\"scores\")", "ValueError",
+	        "method must be \"predict\" or \"predict_proba\"");
+	s_fails(in, "cross_val_predict(pick, X, y)", "TypeError", "LogisticRegression");
+
+	/* A pair ranked above the pick is skipped for its support, with a
+	 * warning that names it. */
+	mc_unref(s_run(in, "yp = array(list(y))\n"
+	                   "yp[150] = 0; yp[160] = 0; yp[170] = 0; yp[180] = 0\n"
+	                   "yp[300] = 0; yp[301] = 0; yp[302] = 0; yp[303] = 0; yp[304] = 0\n"
+	                   "yp[305] = 0\n"
+	                   "cl = confusion_matrix(y, yp, classes=names)"));
+	v = s_printed(in, "cl.pick_class(min_support=10)");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "orange");
+	ck_assert_int_eq(mc_as_int(mc_dict_get(v, "skipped")), 1);
+	mc_unref(v);
+	ck_assert_msg(strstr(g_out, "Warning: pick_class() skipped 1 pair ranked above its pick, "
+	                            "because the true class has fewer than min_support=10 samples "
+	                            "(too few to trust): \"pear\" predicted as \"apple\" (6 samples, "
+	                            "6.0 expected wrong labels)") != NULL, "%s", g_out);
+	{
+		char *r = s_repr(in, "cl.pairs(n=3)");
+		ck_assert_msg(strstr(r, "skipped: support < 10") != NULL, "%s", r);
+		free(r);
+		r = s_repr(in, "cl");
+		ck_assert_msg(strstr(r, "pick_class() (rule \"expected_errors\"): review \"orange\"") !=
+		              NULL, "%s", r);
+		free(r);
+	}
+	v = s_printed(in, "cl.pick_class(rule=\"article\")");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "apple");
+	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "true")), "pear");
+	ck_assert_str_eq(g_out, "");
+	mc_unref(v);
+
+	/* An empty category stays off the heatmap unless asked for. */
+	ck_assert(s_png_height(in, "confusion_matrix(y, P, classes=names + [\"kiwi\"])") <
+	          s_png_height(in, "confusion_matrix(y, P, classes=names + [\"kiwi\"], "
+	                          "show_empty=true)"));
+	{
+		char *r = s_repr(in, "confusion_matrix(y, P, classes=names + [\"kiwi\"])");
+		ck_assert_msg(strstr(r, "ConfusionMatrix (3 classes;") != NULL &&
+		              strstr(r, "(1 classes without samples left out") != NULL &&
+		              strstr(r, "kiwi") == NULL, "%s", r);
+		free(r);
+	}
+
+	/* AUC: folds above the smallest class's size name it; an empty class has
+	 * no AUC and is left out of the macro average. */
+	s_fails(in, "cross_val_auc(X, y, folds=10, classes=names)", "ValueError",
+	        "cross_val_auc(): folds=10 but class \"pear\" (class 2) has only 6 samples; every "
+	        "class needs at least one per fold: use folds=6 or fewer");
+	s_fails(in, "cross_val_auc(X, y, folds=7)", "ValueError", "but class 2 has only 6 samples");
+	mc_unref(s_run(in, "y3 = array(list(y))\n"
+	                   "y3[300] = 3; y3[301] = 3; y3[302] = 3; y3[303] = 3; y3[304] = 3\n"
+	                   "y3[305] = 3\ncv3 = cross_val_auc(X, y3, folds=3)"));
+	{
+		char *r = s_repr(in, "cv3[\"per_class\"]");
+		ck_assert_msg(strstr(r, "nan") != NULL, "%s", r);
+		free(r);
+	}
+	ck_assert(s_float(in, "cv3[\"macro\"]") > 0.5);
+	mc_interp_free(in);
+}
+END_TEST
+
 /* Runs in the test's process (fork or not): releases Cairo's and
  * fontconfig's caches so leak checkers see a clean exit. */
 static void s_teardown(void)
@@ -190,6 +346,7 @@ static Suite *s_suite(void)
 	tcase_add_checked_fixture(tc, NULL, s_teardown);
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_pca_streams_embeddings);
+	tcase_add_test(tc, test_out_of_fold_pick);
 	suite_add_tcase(s, tc);
 	return s;
 }

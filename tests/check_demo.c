@@ -446,6 +446,126 @@ START_TEST(test_coco_loader_reads_it)
 }
 END_TEST
 
+/* The shapes of real data: Zipf-like sizes, tiny classes of exactly
+ * tiny_size, an empty category (warned about at load), near-duplicate
+ * copies repeating their scene's labels, errors and mask areas, and the
+ * errors toward and away from the smallest class. */
+START_TEST(test_shapes_of_real_data)
+{
+	mc_demo_opts o;
+	mc_demo_result *r;
+	mc_coco *ds = NULL;
+	mc_coco_options co = { NULL, 0, NULL };
+	json_t *ann, *gt, *anns, *gts;
+	json_error_t je;
+	size_t count[11] = { 0 }, truth[11] = { 0 }, n, lo = SIZE_MAX, hi = 0, small = 0;
+	size_t toward = 0, away = 0, tiny_seen = 0;
+	char *warning;
+	mc_error err;
+
+	small_opts(&o);
+	o.n_images = getenv("MC_VALGRIND") != NULL ? 20 : 60;
+	o.imbalance = 1.0;
+	o.n_tiny = 2;
+	o.tiny_size = 12;
+	o.empty_category = 1;
+	o.copies = 3;
+	o.toward_small = 0.5;
+	o.away_small = 0.25;
+	r = make("shapes", &o);
+	ck_assert_uint_eq(r->n_images, 3 * o.n_images);
+	ck_assert_uint_eq(r->n_errors % 3, 0);
+	ann = json_load_file(r->annotations, 0, &je);
+	gt = json_load_file(r->ground_truth, 0, &je);
+	ck_assert_ptr_nonnull(ann);
+	ck_assert_ptr_nonnull(gt);
+	ck_assert_uint_eq(json_array_size(json_object_get(ann, "categories")), 11);
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                     json_array_get(json_object_get(ann, "categories"), 0), "name")),
+	                 "fashion");
+	anns = json_object_get(ann, "annotations");
+	gts = json_object_get(gt, "annotations");
+	n = json_array_size(anns);
+	ck_assert_uint_eq(n % 3, 0);
+	for (size_t i = 0; i < n; i++) {
+		json_t *a = json_array_get(anns, i), *t = json_array_get(gts, i);
+		count[json_integer_value(json_object_get(a, "category_id"))]++;
+		truth[json_integer_value(json_object_get(t, "true_category_id"))]++;
+	}
+	ck_assert_uint_eq(count[0], 0);
+	for (size_t c = 1; c <= 10; c++) {
+		/* the smallest class: the fewest instances, the lower id on ties */
+		if (truth[c] > 0 && (small == 0 || truth[c] < truth[small]))
+			small = c;
+		if (truth[c] == 12) {
+			tiny_seen++;
+			continue;
+		}
+		lo = truth[c] < lo ? truth[c] : lo;
+		hi = truth[c] > hi ? truth[c] : hi;
+	}
+	ck_assert_uint_eq(tiny_seen, 2);
+	ck_assert_msg(hi >= 3 * lo, "class sizes %zu..%zu are not Zipf-like", lo, hi);
+	/* copies: the same scene, labels, errors and mask areas; another image */
+	for (size_t i = 0; i < n; i += 3) {
+		json_t *a0 = json_array_get(anns, i), *t0 = json_array_get(gts, i);
+		/* the scene's instances come image by image: find its copies */
+		int64_t img0 = json_integer_value(json_object_get(a0, "image_id"));
+		size_t per = 0;
+		while (i + per < n &&
+		       json_integer_value(json_object_get(json_array_get(anns, i + per), "image_id")) ==
+		           img0)
+			per++;
+		for (size_t k = 0; k < per; k++)
+			for (size_t c = 1; c < 3; c++) {
+				json_t *a = json_array_get(anns, i + k), *b = json_array_get(anns, i + c * per + k);
+				json_t *ta = json_array_get(gts, i + k), *tb = json_array_get(gts, i + c * per + k);
+				ck_assert_int_eq(json_integer_value(json_object_get(b, "image_id")),
+				                 img0 + (int64_t)c);
+				ck_assert_int_eq(json_integer_value(json_object_get(a, "category_id")),
+				                 json_integer_value(json_object_get(b, "category_id")));
+				ck_assert_str_eq(json_string_value(json_object_get(ta, "error")),
+				                 json_string_value(json_object_get(tb, "error")));
+				ck_assert_int_eq(json_integer_value(json_object_get(ta, "scene")),
+				                 json_integer_value(json_object_get(tb, "scene")));
+				ck_assert(json_real_value(json_object_get(a, "area")) ==
+				          json_real_value(json_object_get(b, "area")));
+			}
+		(void)t0;
+		i += 3 * per - 3;
+	}
+	/* errors toward and away from the smallest class: 0.5 and 0.25 of its
+	 * scenes' instances, in each of the 3 copies (and maybe more: the other
+	 * class errors may land there too) */
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = json_array_get(gts, i);
+		if (strcmp(json_string_value(json_object_get(t, "error")), "class") != 0)
+			continue;
+		toward += (size_t)json_integer_value(json_object_get(t, "labeled_category_id")) == small;
+		away += (size_t)json_integer_value(json_object_get(t, "true_category_id")) == small;
+	}
+	ck_assert_uint_ge(toward, 3 * (size_t)llround(0.5 * (double)(truth[small] / 3)));
+	ck_assert_uint_ge(away, 3 * (size_t)llround(0.25 * (double)(truth[small] / 3)));
+	ck_assert_uint_gt(away, 0);
+	ck_assert_uint_eq(toward % 3, 0);
+	/* the loader's warning names the empty category */
+	co.images_dir = r->images;
+	mc_error_clear(&err);
+	ck_assert_msg(mc_coco_load(&ds, r->annotations, &co, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coco_class_count(ds, 0), 0);
+	warning = mc_coco_empty_classes_warning(ds);
+	ck_assert_ptr_nonnull(warning);
+	ck_assert_msg(strstr(warning, "annotations.json: 1 category has no instance: \"fashion\" "
+	                     "(id 0); left out of AUC") != NULL, "%s", warning);
+	free(warning);
+	mc_coco_free(ds);
+	json_decref(ann);
+	json_decref(gt);
+	rm_tree(r->dir);
+	mc_demo_result_free(r);
+}
+END_TEST
+
 static int stop_after(void *ctx, size_t done, size_t total, const char *what)
 {
 	(void)done;
@@ -502,6 +622,22 @@ START_TEST(test_bad_options)
 	ck_assert_int_eq(mc_demo_make(&r, dir, &o, NULL, &err), MC_ERR_IO);
 	ck_assert_str_eq(err.text,
 	                 "/nonexistent/t10k-images-idx3-ubyte.gz: cannot read: No such file or directory (install the Debian package dataset-fashion-mnist)");
+	small_opts(&o);
+	o.imbalance = 5;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_demo_make(&r, dir, &o, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "make_demo: imbalance is 5; expected 0..4");
+	small_opts(&o);
+	o.n_tiny = 1;
+	o.tiny_size = 60;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_demo_make(&r, dir, &o, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "make_demo: tiny_size is 60; expected 1..59");
+	small_opts(&o);
+	o.copies = 0;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_demo_make(&r, dir, &o, NULL, &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "make_demo: copies is 0; expected 1..8"));
 	ck_assert_ptr_null(r);
 	ck_assert_int_ne(access(dir, F_OK), 0);
 }
@@ -519,6 +655,7 @@ static Suite *demo_suite(void)
 	tcase_add_test(tc, test_train_split);
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_bad_options);
+	tcase_add_test(tc, test_shapes_of_real_data);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

@@ -148,6 +148,45 @@ START_TEST(test_kfold)
 }
 END_TEST
 
+/* Group K-fold: a group's kept samples share a fold, every fold gets
+ * samples, classes are spread, removed samples get -1, the seed decides. */
+START_TEST(test_group_kfold)
+{
+	enum { N = 120 };
+	int64_t y[N], g[N];
+	double w[N];
+	int *fold = NULL, *again = NULL;
+	size_t per[4][2] = { { 0 } };
+	mc_error err = { 0 };
+
+	for (size_t i = 0; i < N; i++) {
+		y[i] = (int64_t)(i % 2);
+		g[i] = (int64_t)(i / 6) * 7 - 30;   /* 20 groups of 6, any ids */
+		w[i] = i == 13 ? 0.0 : 1.0;
+	}
+	ck_assert_int_eq(mc_split_group_kfold(&fold, y, w, g, N, 2, 4, 9, &err), 0);
+	ck_assert_int_eq(fold[13], -1);
+	for (size_t i = 0; i < N; i++) {
+		if (i == 13)
+			continue;
+		ck_assert(fold[i] >= 0 && fold[i] < 4);
+		if (i % 6 != 0 && i - 1 != 13)
+			ck_assert_int_eq(fold[i], fold[i - 1]);
+		per[fold[i]][y[i]]++;
+	}
+	for (size_t f = 0; f < 4; f++)
+		ck_assert_msg(per[f][0] >= 12 && per[f][1] >= 12, "fold %zu: %zu + %zu", f, per[f][0],
+		              per[f][1]);
+	ck_assert_int_eq(mc_split_group_kfold(&again, y, w, g, N, 2, 4, 9, &err), 0);
+	ck_assert_mem_eq(fold, again, N * sizeof *fold);
+	free(again);
+	ck_assert_int_eq(mc_split_group_kfold(&again, y, w, g, N, 2, 21, 9, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(again);
+	ck_assert_str_eq(err.text, "folds is 21 but the kept samples form only 20 groups");
+	free(fold);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("split");
@@ -156,6 +195,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_splitmix_reference);
 	tcase_add_test(tc, test_train_test);
 	tcase_add_test(tc, test_kfold);
+	tcase_add_test(tc, test_group_kfold);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -76,7 +76,8 @@ typedef struct mc_demo_opts {
 	double imbalance;          /* 0 .. 4: Zipf-like class sizes; the class of rank r
 	                              (0-based, in a seeded order) keeps a share
 	                              (r + 1)^-imbalance of its items; 0 = balanced */
-	size_t n_tiny;             /* 0 .. 9: the last n_tiny ranks are tiny classes */
+	size_t n_tiny;             /* 0 .. 9: the last n_tiny ranks are tiny classes,
+	                              made of the first items of their class drawn */
 	size_t tiny_size;          /* 1 .. 59: instances of a tiny class, copies
 	                              included (default 36) */
 	int empty_category;        /* 1: the categories open with {"id": 0, "name":

@@ -20,6 +20,12 @@
  * large nor last because it is small. mc_rank_keys gives that key; within
  * one class it orders samples exactly as the scores do.
  *
+ * Rare classes. A within-class percentile is (rank - 1/2) / class size, so
+ * the top of a class of one sits at 0.5, not at 1: a small class cannot
+ * be extreme for lack of company. A sample that is the only one of its
+ * class was judged by models that never saw its class; every model-based
+ * method gives it the median score of the other samples.
+ *
  * mc_rank caches the scores of one data set (and the out-of-fold
  * probabilities, computed once for every model-based method) until the data
  * changes (mc_rank_clear). */
@@ -114,8 +120,8 @@ int mc_rank_scores(const double **out, mc_rank *rk, mc_score_method m, const mc_
                    const mc_progress *progress, mc_error *err);
 
 /* The cross-class ranking key of method m: its scores, or for a per-class
- * method the within-class percentile rank in (0, 1] (ties share their mean
- * rank). Borrowed as mc_rank_scores. */
+ * method the within-class percentile rank (mc_rank_percentile). Borrowed
+ * as mc_rank_scores. */
 int mc_rank_keys(const double **out, mc_rank *rk, mc_score_method m, const mc_rank_data *d,
                  const mc_progress *progress, mc_error *err);
 
@@ -123,10 +129,11 @@ int mc_rank_keys(const double **out, mc_rank *rk, mc_score_method m, const mc_ra
  * method has run since the last clear. Borrowed. */
 const mc_matrix *mc_rank_proba(const mc_rank *rk);
 
-/* Percentile ranks in (0, 1] of v over the samples with w > 0 (w NULL: all),
- * within each class when y is not NULL, else over all of them; ties share
- * their mean rank; removed samples get 0. out has n entries. Fails only
- * with MC_ERR_NOMEM. */
+/* Percentile ranks in (0, 1) of v over the samples with w > 0 (w NULL:
+ * all), within each class when y is not NULL, else over all of them: the
+ * sample of rank r (1 = smallest; ties share their mean rank) among m gets
+ * (r - 1/2) / m. Removed samples get 0. out has n entries. Fails only with
+ * MC_ERR_NOMEM. */
 int mc_rank_percentile(double *out, const double *v, const int64_t *y, const double *w,
                        size_t n, mc_error *err);
 
