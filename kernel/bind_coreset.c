@@ -514,6 +514,37 @@ static int f_service_seen(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
+static int f_service_groups(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_coreset *cs = mc_call_self_ptr(call);
+	mc_value *v = mc_arg(call, "groups");
+	double *g = NULL;
+	int64_t *gi = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (v != NULL && mc_type(v) != MC_T_NONE) {
+		rc = mc_arg_numbers(call, "groups", &g, &n, 0, 0, err);
+		if (rc == 0 && (gi = malloc((n ? n : 1) * sizeof *gi)) == NULL)
+			rc = s_nomem(err);
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			if (g[i] != floor(g[i]) || fabs(g[i]) > 9e15)
+				rc = mc_error_set(err, MC_ERR_INVALID, "set_groups(): groups[%zu] is %g; "
+				                  "expected a whole number (e.g. an image id)", i, g[i]);
+			else
+				gi[i] = (int64_t)g[i];
+		}
+	}
+	if (rc == 0)
+		rc = mc_coreset_set_groups(cs, gi, n, err);
+	free(g);
+	free(gi);
+	if (rc == 0)
+		*out = mc_none();
+	return rc;
+}
+
 static int f_service_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
@@ -682,6 +713,11 @@ const mc_func_def mc_funcs_coreset[] = {
 	  f_service_update },
 	{ "CoresetTreeServiceLG.set_seen_indication", "(seen=true, indices=none)",
 	  "Marks samples seen or unseen (indices none: all).", NULL, f_service_seen },
+	{ "CoresetTreeServiceLG.set_groups", "(groups=none)",
+	  "Groups for the model scores' folds: samples sharing an id share a fold.",
+	  "One whole number per sample (e.g. the photo that augmented copies come from): a "
+	  "wrong label copied onto near-duplicates cannot then be vouched for by a copy in the "
+	  "training folds. none clears them. Not saved with the service.", f_service_groups },
 	{ "CoresetTreeServiceLG.save", "(path)",
 	  "Saves the whole service (data, labels, weights, seen flags, tree) atomically.", NULL,
 	  f_service_save },

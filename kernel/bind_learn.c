@@ -1,7 +1,8 @@
 /* Command-language functions of the learn area (entries of the function
- * table): PCA, train_test_split, LogisticRegression, confusion_matrix
- * (ConfusionMatrix objects shown as heatmaps), classification_report,
- * roc_auc, cross_val_auc and accuracy_score. */
+ * table): PCA, train_test_split, LogisticRegression, cross_val_predict,
+ * confusion_matrix (ConfusionMatrix objects shown as heatmaps, with the
+ * pick of the class to clean), classification_report, roc_auc,
+ * cross_val_auc and accuracy_score. */
 #include "registry.h"
 #include "bind_embed.h"
 #include "bind_render.h"
@@ -52,6 +53,31 @@ static int s_same_len(mc_call *call, const char *a, size_t na, const char *b, si
 		return 0;
 	return mc_error_set(err, MC_ERR_SHAPE, "%s(): %s has %zu rows but %s has %zu",
 	                    mc_call_name(call), a, na, b, nb);
+}
+
+/* X (rows), y (one label per row) and the optional sample_weight. On
+ * failure nothing is left to free. */
+static int s_xyw_args(mc_call *call, mc_matrix *X, mc_matrix **owned, int64_t **y, size_t *n,
+                      double **w, mc_error *err)
+{
+	int rc = mc_arg_matrix(call, "X", X, owned, err);
+
+	*y = NULL;
+	*w = NULL;
+	*n = 0;
+	if (rc == 0)
+		rc = mc_arg_labels(call, "y", y, n, err);
+	if (rc == 0)
+		rc = s_same_len(call, "X", X->rows, "y", *n, err);
+	if (rc == 0)
+		rc = s_weights_arg(call, "sample_weight", *n, w, err);
+	if (rc != 0) {
+		mc_matrix_free(*owned);
+		*owned = NULL;
+		free(*y);
+		*y = NULL;
+	}
+	return rc;
 }
 
 static size_t s_n_classes(const int64_t *y, size_t n)
@@ -517,6 +543,22 @@ static double *s_dict_weights(const mc_value *dict, size_t *k)
 	return w;
 }
 
+/* The class count of labels y and, for a class_weight dict, the weights
+ * (*cw, caller frees) that p points to. */
+static int s_classes_of(mc_logreg_params *p, double **cw, const mc_value *dict,
+                        const int64_t *y, size_t n, mc_error *err)
+{
+	*cw = NULL;
+	p->n_classes = s_n_classes(y, n);
+	if (dict == NULL)
+		return 0;
+	*cw = s_dict_weights(dict, &p->n_classes);
+	if (*cw == NULL)
+		return s_nomem(err);
+	p->class_weights = *cw;
+	return 0;
+}
+
 static int s_lr_new(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_lr *l = calloc(1, sizeof *l);
@@ -544,24 +586,12 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 	mc_logreg *fresh = NULL;
 	int rc;
 
-	rc = mc_arg_matrix(call, "X", &X, &owned, err);
-	if (rc == 0)
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-	if (rc == 0)
-		rc = s_same_len(call, "X", X.rows, "y", n, err);
-	if (rc == 0)
-		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc != 0)
 		goto cleanup;
-	p.n_classes = s_n_classes(y, n);
-	if (l->cw_dict != NULL) {
-		cw = s_dict_weights(l->cw_dict, &p.n_classes);
-		if (cw == NULL) {
-			rc = s_nomem(err);
-			goto cleanup;
-		}
-		p.class_weights = cw;
-	}
+	rc = s_classes_of(&p, &cw, l->cw_dict, y, n, err);
+	if (rc != 0)
+		goto cleanup;
 	/* a model keeps its parameters; a warm start needs the same class count */
 	if (l->lr != NULL && l->p.warm_start && mc_logreg_fitted(l->lr) &&
 	    mc_logreg_n_classes(l->lr) == p.n_classes && cw == NULL) {
@@ -655,13 +685,7 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 
 	rc = s_lr_fitted(call, &l, err);
 	if (rc == 0)
-		rc = mc_arg_matrix(call, "X", &X, &owned, err);
-	if (rc == 0)
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-	if (rc == 0)
-		rc = s_same_len(call, "X", X.rows, "y", n, err);
-	if (rc == 0)
-		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = mc_logreg_score(&acc, l->lr, &X, y, w, err);
 	if (rc == 0) {
@@ -1603,26 +1627,14 @@ static int s_cross_val_auc(mc_call *call, mc_value **out, mc_error *err)
 		rc = mc_error_set(err, MC_ERR_INVALID, "cross_val_auc(): folds is %lld; expected "
 		                  "at least 2", (long long)folds);
 	if (rc == 0)
-		rc = mc_arg_matrix(call, "X", &X, &owned, err);
-	if (rc == 0)
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-	if (rc == 0)
-		rc = s_same_len(call, "X", X.rows, "y", n, err);
-	if (rc == 0)
-		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = s_check_folds(call, y, w, n, s_n_classes(y, n), folds, err);
 	if (rc != 0)
 		goto cleanup;
-	p.n_classes = s_n_classes(y, n);
-	if (dict != NULL) {
-		cw = s_dict_weights(dict, &p.n_classes);
-		if (cw == NULL) {
-			rc = s_nomem(err);
-			goto cleanup;
-		}
-		p.class_weights = cw;
-	}
+	rc = s_classes_of(&p, &cw, dict, y, n, err);
+	if (rc != 0)
+		goto cleanup;
 	rc = mc_cross_val_auc(&cv, &X, y, w, p.n_classes, (size_t)folds, (uint64_t)seed, &p,
 	                      mc_call_progress(call), err);
 	if (rc != 0)
@@ -1705,28 +1717,16 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 	if (folds < 2)
 		return mc_error_set(err, MC_ERR_INVALID, "cross_val_predict(): folds is %lld; "
 		                    "expected at least 2", (long long)folds);
-	rc = mc_arg_matrix(call, "X", &X, &owned, err);
-	if (rc == 0)
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-	if (rc == 0)
-		rc = s_same_len(call, "X", X.rows, "y", n, err);
-	if (rc == 0)
-		rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = s_groups_arg(call, n, &groups, err);
 	if (rc != 0)
 		goto cleanup;
 	p = l->p;
 	p.warm_start = 0;
-	p.n_classes = s_n_classes(y, n);
-	if (l->cw_dict != NULL) {
-		cw = s_dict_weights(l->cw_dict, &p.n_classes);
-		if (cw == NULL) {
-			rc = s_nomem(err);
-			goto cleanup;
-		}
-		p.class_weights = cw;
-	}
+	rc = s_classes_of(&p, &cw, l->cw_dict, y, n, err);
+	if (rc != 0)
+		goto cleanup;
 	mc_row_source_matrix(&src, &X);
 	mc_cv_opts_init(&o);
 	o.folds = (size_t)folds;

@@ -92,8 +92,10 @@ static int s_hybrid(double *score, const mc_rank_input *in, mc_error *err)
 	rc = mc_rank_percentile(score, sc, NULL, in->w, in->n, err);
 	if (rc == 0)
 		rc = mc_rank_percentile(pi, in->importance, in->y, in->w, in->n, err);
+	/* The importance percentile squared: the importance takes a batch's
+	 * extreme outliers and leaves most of it to the model's evidence. */
 	for (size_t i = 0; rc == 0 && i < in->n; i++)
-		score[i] = pi[i] > score[i] ? pi[i] : score[i];
+		score[i] = pi[i] * pi[i] > score[i] ? pi[i] * pi[i] : score[i];
 cleanup:
 	free(sc);
 	free(pi);
@@ -149,8 +151,9 @@ static const mc_rank_method s_methods[] = {
 	         "label; flagged first, then by self_confidence.",
 	  .needs_model = 1, .per_class = 0, .fn = s_confident_learning },
 	{ .name = "hybrid",
-	  .doc = "The larger of the percentile rank of self_confidence and the within-class "
-	         "percentile rank of importance: a sample extreme in either.",
+	  .doc = "The larger of the percentile rank of self_confidence and the square of the "
+	         "within-class percentile rank of importance: wrong classes and the most odd "
+	         "members both come first. The default workflow's method.",
 	  .needs_model = 1, .per_class = 0, .fn = s_hybrid },
 	{ .name = "entropy",
 	  .doc = "Entropy of the out-of-fold class probabilities: samples the classifier is "

@@ -116,37 +116,6 @@ START_TEST(test_service)
 }
 END_TEST
 
-/* What a cell prints, captured. */
-static char g_out[8192];
-
-static void s_capture(void *ctx, const char *name, const char *text)
-{
-	(void)ctx;
-	(void)name;
-	strncat(g_out, text, sizeof g_out - strlen(g_out) - 1);
-}
-
-static void s_drop_display(void *ctx, json_t *data, json_t *metadata, const char *id,
-                           int update)
-{
-	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
-}
-
-static void s_printed(mc_interp *in, const char *code)
-{
-	static volatile sig_atomic_t flag;
-	mc_io io = { NULL, s_capture, s_drop_display, NULL, NULL, &flag, 0 };
-	mc_value *res = NULL;
-	mc_exec_error xerr;
-
-	g_out[0] = '\0';
-	memset(&xerr, 0, sizeof xerr);
-	if (mc_interp_execute(in, code, &io, &res, &xerr) != 0)
-		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
-	mc_exec_error_clear(&xerr);
-	mc_unref(res);
-}
-
 /* The ranking table in the language, class_size values that are not sizes
  * (a use after free named a garbage class), the hard demo's shapes and the
  * load warning for its empty category. */
@@ -162,9 +131,9 @@ START_TEST(test_ranking_and_class_size)
 	         "tiny_size=6, seed=1)", g_dir);
 	s_do(in, code);
 	ck_assert_int_eq(s_int(in, "d[\"n_images\"]"), 120);
-	s_printed(in, "ds = load_coco(d[\"annotations\"], images=d[\"images\"])");
-	ck_assert_msg(strstr(g_out, "Warning: annotations.json: 1 category has no instance: "
-	                            "\"fashion\" (id 0); left out of AUC") != NULL, "%s", g_out);
+	mc_unref(s_run_printed(in, "ds = load_coco(d[\"annotations\"], images=d[\"images\"])"));
+	ck_assert_msg(strstr(s_printed(), "Warning: annotations.json: 1 category has no instance: "
+	                            "\"fashion\" (id 0); left out of AUC") != NULL, "%s", s_printed());
 	ck_assert_int_eq(s_int(in, "ds.n_classes"), 11);
 	ck_assert_int_eq(s_int(in, "ds.count(0)"), 0);
 	s_do(in, "X = embed(ds, size=8)\n"
@@ -181,6 +150,11 @@ START_TEST(test_ranking_and_class_size)
 	free(s);
 	s_fails(in, "svc.get_cleaning_samples(method=\"best\")", "ValueError",
 	        "\"entropy\", \"random\"; got \"best\"");
+	/* fold groups: one per sample */
+	s_do(in, "svc.set_groups(ds.labels())\nsvc.set_groups(none)");
+	s_fails(in, "svc.set_groups([1, 2])", "ShapeError", "groups: 2 entries for");
+	s_fails(in, "svc.set_groups([0.5] * ds.n_instances)", "ValueError",
+	        "groups[0] is 0.5; expected a whole number");
 	/* class_size values that are not sizes name the class as given */
 	s_fails(in, "svc.get_cleaning_samples(class_size={\"Coat\": -1})", "ValueError",
 	        "get_cleaning_samples(): class_size[\"Coat\"] must be a number >= 0, \"all\" or "

@@ -120,37 +120,6 @@ START_TEST(test_pipeline)
 }
 END_TEST
 
-/* What a cell prints, captured. */
-static char g_out[8192];
-
-static void s_capture(void *ctx, const char *name, const char *text)
-{
-	(void)ctx;
-	(void)name;
-	strncat(g_out, text, sizeof g_out - strlen(g_out) - 1);
-}
-
-static void s_drop_display(void *ctx, json_t *data, json_t *metadata, const char *id,
-                           int update)
-{
-	(void)ctx; (void)data; (void)metadata; (void)id; (void)update;
-}
-
-static mc_value *s_printed(mc_interp *in, const char *code)
-{
-	static volatile sig_atomic_t flag;
-	mc_io io = { NULL, s_capture, s_drop_display, NULL, NULL, &flag, 0 };
-	mc_value *res = NULL;
-	mc_exec_error xerr;
-
-	g_out[0] = '\0';
-	memset(&xerr, 0, sizeof xerr);
-	if (mc_interp_execute(in, code, &io, &res, &xerr) != 0)
-		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
-	mc_exec_error_clear(&xerr);
-	return res;
-}
-
 /* The heatmap's height in the display metadata. */
 static int64_t s_png_height(mc_interp *in, const char *code)
 {
@@ -222,14 +191,14 @@ START_TEST(test_out_of_fold_pick)
 	                   "yp[300] = 0; yp[301] = 0; yp[302] = 0; yp[303] = 0; yp[304] = 0\n"
 	                   "yp[305] = 0\n"
 	                   "cl = confusion_matrix(y, yp, classes=names)"));
-	v = s_printed(in, "cl.pick_class(min_support=10)");
+	v = s_run_printed(in, "cl.pick_class(min_support=10)");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "orange");
 	ck_assert_int_eq(mc_as_int(mc_dict_get(v, "skipped")), 1);
 	mc_unref(v);
-	ck_assert_msg(strstr(g_out, "Warning: pick_class() skipped 1 pair ranked above its pick, "
+	ck_assert_msg(strstr(s_printed(), "Warning: pick_class() skipped 1 pair ranked above its pick, "
 	                            "because the true class has fewer than min_support=10 samples "
 	                            "(too few to trust): \"pear\" predicted as \"apple\" (6 samples, "
-	                            "6.0 expected wrong labels)") != NULL, "%s", g_out);
+	                            "6.0 expected wrong labels)") != NULL, "%s", s_printed());
 	{
 		char *r = s_repr(in, "cl.pairs(n=3)");
 		ck_assert_msg(strstr(r, "skipped: support < 10") != NULL, "%s", r);
@@ -239,10 +208,10 @@ START_TEST(test_out_of_fold_pick)
 		              NULL, "%s", r);
 		free(r);
 	}
-	v = s_printed(in, "cl.pick_class(rule=\"article\")");
+	v = s_run_printed(in, "cl.pick_class(rule=\"article\")");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "apple");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "true")), "pear");
-	ck_assert_str_eq(g_out, "");
+	ck_assert_str_eq(s_printed(), "");
 	mc_unref(v);
 
 	/* An empty category stays off the heatmap unless asked for. */

@@ -150,17 +150,26 @@ END_TEST
 START_TEST(test_hybrid)
 {
 	/* the larger of the percentile of self-confidence over the kept
-	 * samples (0.1 0.5 0.2 0.9 0.4: ranks 1 4 2 5 3, (r - 1/2) / 5) and of
-	 * the importance within the class (class 0: 3 < 5 -> 1/4, 3/4; class
-	 * 1: 2 < 2.5 -> 1/4, 3/4; class 2 alone: 1/2) */
+	 * samples (0.1 0.5 0.2 0.9 0.4: ranks 1 4 2 5 3, (r - 1/2) / 5) and the
+	 * square of the importance's within the class (class 0: 3 < 5 -> 1/4,
+	 * 3/4; class 1: 2 < 2.5 -> 1/4, 3/4; class 2 alone: 1/2) */
 	double s[6];
 
 	s_scores("hybrid", s);
-	s_close(s[0], 0.25);
-	s_close(s[1], 0.75);
+	s_close(s[0], 0.1);
+	s_close(s[1], 0.7);
 	s_close(s[2], 0.3);
 	s_close(s[3], 0.9);
 	s_close(s[4], 0.5);
+	/* the importance wins where it is extreme and the model is sure */
+	s_p[1][0] = 0.95;
+	s_p[1][1] = 0.04;
+	s_p[1][2] = 0.01;
+	s_scores("hybrid", s);
+	s_close(s[1], 0.5625);
+	s_p[1][0] = 0.50;
+	s_p[1][1] = 0.40;
+	s_p[1][2] = 0.10;
 }
 END_TEST
 
