@@ -131,9 +131,9 @@ START_TEST(test_ranking_and_class_size)
 	         "tiny_size=6, seed=1)", g_dir);
 	s_do(in, code);
 	ck_assert_int_eq(s_int(in, "d[\"n_images\"]"), 120);
-	mc_unref(s_run_printed(in, "ds = load_coco(d[\"annotations\"], images=d[\"images\"])"));
-	ck_assert_msg(strstr(s_printed(), "Warning: annotations.json: 1 category has no instance: "
-	                            "\"fashion\" (id 0); left out of AUC") != NULL, "%s", s_printed());
+	mc_unref(s_run_output(in, "ds = load_coco(d[\"annotations\"], images=d[\"images\"])"));
+	ck_assert_msg(strstr(s_output(), "Warning: annotations.json: 1 category has no instance: "
+	                            "\"fashion\" (id 0); left out of AUC") != NULL, "%s", s_output());
 	ck_assert_int_eq(s_int(in, "ds.n_classes"), 11);
 	ck_assert_int_eq(s_int(in, "ds.count(0)"), 0);
 	s_do(in, "X = embed(ds, size=8)\n"

@@ -191,14 +191,14 @@ START_TEST(test_out_of_fold_pick)
 	                   "yp[300] = 0; yp[301] = 0; yp[302] = 0; yp[303] = 0; yp[304] = 0\n"
 	                   "yp[305] = 0\n"
 	                   "cl = confusion_matrix(y, yp, classes=names)"));
-	v = s_run_printed(in, "cl.pick_class(min_support=10)");
+	v = s_run_output(in, "cl.pick_class(min_support=10)");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "orange");
 	ck_assert_int_eq(mc_as_int(mc_dict_get(v, "skipped")), 1);
 	mc_unref(v);
-	ck_assert_msg(strstr(s_printed(), "Warning: pick_class() skipped 1 pair ranked above its pick, "
+	ck_assert_msg(strstr(s_output(), "Warning: pick_class() skipped 1 pair ranked above its pick, "
 	                            "because the true class has fewer than min_support=10 samples "
 	                            "(too few to trust): \"pear\" predicted as \"apple\" (6 samples, "
-	                            "6.0 expected wrong labels)") != NULL, "%s", s_printed());
+	                            "6.0 expected wrong labels)") != NULL, "%s", s_output());
 	{
 		char *r = s_repr(in, "cl.pairs(n=3)");
 		ck_assert_msg(strstr(r, "skipped: support < 10") != NULL, "%s", r);
@@ -208,10 +208,10 @@ START_TEST(test_out_of_fold_pick)
 		              NULL, "%s", r);
 		free(r);
 	}
-	v = s_run_printed(in, "cl.pick_class(rule=\"article\")");
+	v = s_run_output(in, "cl.pick_class(rule=\"article\")");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "class")), "apple");
 	ck_assert_str_eq(mc_as_str(mc_dict_get(v, "true")), "pear");
-	ck_assert_str_eq(s_printed(), "");
+	ck_assert_str_eq(s_output(), "");
 	mc_unref(v);
 
 	/* An empty category stays off the heatmap unless asked for. */

@@ -180,31 +180,31 @@ static inline void s_has_png(mc_interp *in, const char *code)
 	mc_unref(v);
 }
 
-/* What the last s_run_printed printed (stdout and stderr). */
-static inline char *s_printed(void)
+/* What the last s_run_output printed (stdout and stderr). */
+static inline char *s_output(void)
 {
 	static char buf[8192];
 	return buf;
 }
 
-static inline void s_capture(void *ctx, const char *name, const char *text)
+static inline void s_output_stream(void *ctx, const char *name, const char *text)
 {
-	char *buf = s_printed();
+	char *buf = s_output();
 	(void)ctx;
 	(void)name;
 	strncat(buf, text, 8192 - strlen(buf) - 1);
 }
 
-/* s_run, with what the code prints kept for s_printed(). */
-static inline mc_value *s_run_printed(mc_interp *in, const char *code)
+/* s_run, with what the code prints kept for s_output(). */
+static inline mc_value *s_run_output(mc_interp *in, const char *code)
 {
 	mc_io io = s_io;
 	mc_value *res = NULL;
 	mc_exec_error xerr;
 
-	io.stream = s_capture;
+	io.stream = s_output_stream;
 	io.silent = 0;
-	s_printed()[0] = '\0';
+	s_output()[0] = '\0';
 	memset(&xerr, 0, sizeof xerr);
 	if (mc_interp_execute(in, code, &io, &res, &xerr) != 0)
 		ck_abort_msg("%s failed: %s: %s", code, xerr.ename, xerr.evalue);
