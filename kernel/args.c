@@ -5,6 +5,7 @@
 #include "lang.h"
 #include "lexer.h"
 #include "parser.h"
+#include "registry.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -127,8 +128,10 @@ void mc_signature_clear(mc_signature *sig)
 
 	if (sig == NULL)
 		return;
-	for (i = 0; i < sig->n; i++)
+	for (i = 0; i < sig->n; i++) {
+		free((char *)sig->params[i].name);
 		mc_unref(sig->params[i].dflt);
+	}
 	free(sig->params);
 	sig->params = NULL;
 	sig->n = 0;
@@ -188,7 +191,10 @@ int mc_signature_parse(mc_signature *sig, const char *text, mc_error *err)
 			             text, t->col);
 			goto cleanup;
 		}
-		snprintf(p->name, sizeof p->name, "%s", t->text);
+		if ((p->name = strdup(t->text)) == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory parsing a signature");
+			goto cleanup;
+		}
 		sig->n++;
 		i++;
 		if (toks.t[i].kind == MC_TK_OP && strcmp(toks.t[i].op, "=") == 0) {
@@ -248,6 +254,47 @@ cleanup:
 	return rc;
 }
 
+/* Parsed signatures of table entries, by entry: a table entry's signature
+ * is parsed on its first call only. An entry at an address that now holds
+ * another signature (a test's entry on the stack) is parsed again; the old
+ * parse is kept, so a call still using it stays valid. */
+typedef struct s_sig_entry {
+	const mc_func_def *def;
+	char *text;
+	mc_signature sig;
+	struct s_sig_entry *next;
+} s_sig_entry;
+
+#define S_SIG_BUCKETS 1024
+static s_sig_entry *s_sig_cache[S_SIG_BUCKETS];
+
+const mc_signature *mc_signature_of(const mc_func_def *def, mc_error *err)
+{
+	size_t b = ((uintptr_t)def >> 4) % S_SIG_BUCKETS;
+	const char *text = def->signature != NULL ? def->signature : "()";
+	s_sig_entry *e;
+
+	for (e = s_sig_cache[b]; e != NULL; e = e->next)
+		if (e->def == def && strcmp(e->text, text) == 0)
+			return &e->sig;
+	e = calloc(1, sizeof *e);
+	if (e == NULL || (e->text = strdup(text)) == NULL) {
+		free(e);
+		mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+		return NULL;
+	}
+	if (mc_signature_parse(&e->sig, text, err) != 0) {
+		free(e->text);
+		free(e);
+		mc_error_prefix(err, "%s: bad table entry", def->name);
+		return NULL;
+	}
+	e->def = def;
+	e->next = s_sig_cache[b];
+	s_sig_cache[b] = e;
+	return &e->sig;
+}
+
 /* ---- binding ---- */
 
 void mc_call_clear(mc_call *call)
@@ -260,25 +307,33 @@ void mc_call_clear(mc_call *call)
 		mc_unref(call->vals[i]);
 	free(call->vals);
 	free(call->given);
-	mc_signature_clear(&call->sig);
 	memset(call, 0, sizeof *call);
 }
 
-static long s_param_index(const mc_call *call, const char *name)
+static long s_param_index(const mc_signature *sig, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < call->sig.n; i++)
-		if ((call->sig.params[i].kind == MC_PARAM_NORMAL || call->sig.params[i].kind == MC_PARAM_KWONLY) &&
-		    strcmp(call->sig.params[i].name, name) == 0)
+	for (i = 0; i < sig->n; i++)
+		if ((sig->params[i].kind == MC_PARAM_NORMAL || sig->params[i].kind == MC_PARAM_KWONLY) &&
+		    strcmp(sig->params[i].name, name) == 0)
 			return (long)i;
 	return -1;
 }
 
-static int s_progress_fn(void *ctx, size_t done, size_t total, const char *what);
+static void s_release_vals(const mc_signature *sig, mc_value **vals)
+{
+	size_t i;
 
-int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
-                 const mc_callarg *args, size_t nargs, int *bad_arg, mc_error *err)
+	for (i = 0; i < sig->n; i++) {
+		mc_unref(vals[i]);
+		vals[i] = NULL;
+	}
+}
+
+int mc_bind_args(const mc_signature *sig, const char *fname, const char *sigtext,
+                 const mc_callarg *args, size_t nargs, mc_value **vals,
+                 unsigned char *given, int *bad_arg, mc_error *err)
 {
 	size_t i, npos = 0, k;
 	long varargs = -1, varkw = -1;
@@ -286,35 +341,25 @@ int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
 	char missing[512] = "";
 	size_t nmissing = 0;
 
-	memset(call, 0, sizeof *call);
 	*bad_arg = -1;
-	call->def = def;
-	call->self = self;
-	rc = mc_signature_parse(&call->sig, def->signature, err);
-	if (rc != 0) {
-		mc_error_prefix(err, "%s: bad table entry", def->name);
-		return rc;
+	for (i = 0; i < sig->n; i++) {
+		vals[i] = NULL;
+		given[i] = 0;
 	}
-	call->vals = calloc(call->sig.n + 1, sizeof *call->vals);
-	call->given = calloc(call->sig.n + 1, 1);
-	if (call->vals == NULL || call->given == NULL) {
-		mc_call_clear(call);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
-	}
-	for (i = 0; i < call->sig.n; i++) {
-		if (call->sig.params[i].kind == MC_PARAM_VARARGS) {
+	for (i = 0; i < sig->n; i++) {
+		if (sig->params[i].kind == MC_PARAM_VARARGS) {
 			varargs = (long)i;
-			call->vals[i] = mc_list_new();
-		} else if (call->sig.params[i].kind == MC_PARAM_VARKW) {
+			vals[i] = mc_list_new();
+		} else if (sig->params[i].kind == MC_PARAM_VARKW) {
 			varkw = (long)i;
-			call->vals[i] = mc_dict_new();
-		} else if (call->sig.params[i].kind == MC_PARAM_NORMAL) {
+			vals[i] = mc_dict_new();
+		} else if (sig->params[i].kind == MC_PARAM_NORMAL) {
 			npos++;
 		}
-		if ((call->sig.params[i].kind == MC_PARAM_VARARGS ||
-		     call->sig.params[i].kind == MC_PARAM_VARKW) && call->vals[i] == NULL) {
-			mc_call_clear(call);
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+		if ((sig->params[i].kind == MC_PARAM_VARARGS || sig->params[i].kind == MC_PARAM_VARKW) &&
+		    vals[i] == NULL) {
+			rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", fname);
+			goto fail;
 		}
 	}
 	k = 0;   /* next positional parameter */
@@ -322,80 +367,86 @@ int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
 		long idx;
 
 		if (args[i].name == NULL) {
-			while (k < call->sig.n && call->sig.params[k].kind != MC_PARAM_NORMAL)
+			while (k < sig->n && sig->params[k].kind != MC_PARAM_NORMAL)
 				k++;
-			if (k < call->sig.n) {
-				call->vals[k] = mc_ref(args[i].value);
-				call->given[k] = 1;
+			if (k < sig->n) {
+				vals[k] = mc_ref(args[i].value);
+				given[k] = 1;
 				k++;
 				continue;
 			}
 			if (varargs >= 0) {
-				if (mc_list_append(call->vals[varargs], mc_ref(args[i].value)) != 0) {
-					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+				if (mc_list_append(vals[varargs], mc_ref(args[i].value)) != 0) {
+					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", fname);
 					goto fail;
 				}
-				call->given[varargs] = 1;
+				given[varargs] = 1;
 				continue;
 			}
 			*bad_arg = (int)i;
 			{
-				size_t given = 0, j;
+				size_t ngiven = 0, j;
 
 				for (j = 0; j < nargs; j++)
-					given += args[j].name == NULL;
+					ngiven += args[j].name == NULL;
 				rc = mc_error_set(err, MC_ERR_TYPE, "%s() takes %zu positional argument%s but %zu %s given",
-				                  def->name, npos, npos == 1 ? "" : "s", given,
-				                  given == 1 ? "was" : "were");
+				                  fname, npos, npos == 1 ? "" : "s", ngiven,
+				                  ngiven == 1 ? "was" : "were");
 			}
 			goto fail;
 		}
-		idx = s_param_index(call, args[i].name);
+		idx = s_param_index(sig, args[i].name);
 		if (idx < 0) {
 			const char **names;
 			const char *near;
 
 			if (varkw >= 0) {
-				if (mc_dict_set_str(call->vals[varkw], args[i].name, mc_ref(args[i].value)) != 0) {
-					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+				if (mc_dict_get(vals[varkw], args[i].name) != NULL) {
+					*bad_arg = (int)i;
+					rc = mc_error_set(err, MC_ERR_TYPE, "%s() got multiple values for argument '%s'",
+					                  fname, args[i].name);
 					goto fail;
 				}
-				call->given[varkw] = 1;
+				if (mc_dict_set_str(vals[varkw], args[i].name, mc_ref(args[i].value)) != 0) {
+					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", fname);
+					goto fail;
+				}
+				given[varkw] = 1;
 				continue;
 			}
 			*bad_arg = (int)i;
-			names = calloc(call->sig.n + 1, sizeof *names);
-			for (k = 0; names != NULL && k < call->sig.n; k++)
-				if (call->sig.params[k].kind == MC_PARAM_NORMAL || call->sig.params[k].kind == MC_PARAM_KWONLY)
-					names[k] = call->sig.params[k].name;
-			near = names != NULL ? mc_closest(args[i].name, names, call->sig.n) : NULL;
+			names = calloc(sig->n + 1, sizeof *names);
+			for (k = 0; names != NULL && k < sig->n; k++)
+				if (sig->params[k].kind == MC_PARAM_NORMAL || sig->params[k].kind == MC_PARAM_KWONLY)
+					names[k] = sig->params[k].name;
+			near = names != NULL ? mc_closest(args[i].name, names, sig->n) : NULL;
 			if (near != NULL)
 				rc = mc_error_set(err, MC_ERR_TYPE,
 				                  "%s() got an unexpected keyword argument '%s'; did you mean '%s'?",
-				                  def->name, args[i].name, near);
+				                  fname, args[i].name, near);
 			else
 				rc = mc_error_set(err, MC_ERR_TYPE,
 				                  "%s() got an unexpected keyword argument '%s'; its parameters are %s",
-				                  def->name, args[i].name, def->signature ? def->signature : "()");
+				                  fname, args[i].name, sigtext != NULL ? sigtext : "()");
 			free(names);
 			goto fail;
 		}
-		if (call->given[idx]) {
+		if (given[idx]) {
 			*bad_arg = (int)i;
 			rc = mc_error_set(err, MC_ERR_TYPE, "%s() got multiple values for argument '%s'",
-			                  def->name, args[i].name);
+			                  fname, args[i].name);
 			goto fail;
 		}
-		call->vals[idx] = mc_ref(args[i].value);
-		call->given[idx] = 1;
+		vals[idx] = mc_ref(args[i].value);
+		given[idx] = 1;
 	}
-	for (i = 0; i < call->sig.n; i++) {
-		mc_param *p = &call->sig.params[i];
+	for (i = 0; i < sig->n; i++) {
+		const mc_param *p = &sig->params[i];
 
-		if (call->vals[i] != NULL)
+		if (vals[i] != NULL)
 			continue;
 		if (p->dflt != NULL) {
-			call->vals[i] = mc_ref(p->dflt);
+			vals[i] = mc_ref(p->dflt);
 			continue;
 		}
 		nmissing++;
@@ -409,16 +460,118 @@ int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
 	}
 	if (nmissing > 0) {
 		rc = mc_error_set(err, MC_ERR_TYPE, "%s() missing %zu required argument%s: %s (signature %s%s)",
-		                  def->name, nmissing, nmissing == 1 ? "" : "s", missing,
-		                  def->name, def->signature ? def->signature : "()");
+		                  fname, nmissing, nmissing == 1 ? "" : "s", missing,
+		                  fname, sigtext != NULL ? sigtext : "()");
 		goto fail;
 	}
+	return 0;
+fail:
+	s_release_vals(sig, vals);
+	return rc;
+}
+
+static int s_progress_fn(void *ctx, size_t done, size_t total, const char *what);
+
+/* 1 if def is an entry of the core table (it takes ranges as they are). */
+static int s_is_core(const mc_func_def *def)
+{
+	static size_t n;
+
+	if (n == 0)
+		while (mc_funcs_core[n].name != NULL)
+			n++;
+	return def >= mc_funcs_core && def < mc_funcs_core + n;
+}
+
+int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
+                 const mc_callarg *args, size_t nargs, int *bad_arg, mc_error *err)
+{
+	const mc_signature *sig;
+	int rc;
+	size_t i;
+
+	memset(call, 0, sizeof *call);
+	*bad_arg = -1;
+	sig = mc_signature_of(def, err);
+	if (sig == NULL)
+		return err->code;
+	call->def = def;
+	call->self = self;
+	call->sig = *sig;
+	call->vals = calloc(sig->n + 1, sizeof *call->vals);
+	call->given = calloc(sig->n + 1, 1);
+	if (call->vals == NULL || call->given == NULL) {
+		mc_call_clear(call);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory calling %s()", def->name);
+	}
+	rc = mc_bind_args(sig, def->name, def->signature, args, nargs, call->vals, call->given,
+	                  bad_arg, err);
+	if (rc != 0) {
+		mc_call_clear(call);
+		return rc;
+	}
+	/* functions of the areas take lists: a range becomes one */
+	if (!s_is_core(def))
+		for (i = 0; i < sig->n; i++)
+			if (mc_type(call->vals[i]) == MC_T_RANGE) {
+				mc_value *l = NULL;
+
+				rc = mc_value_items(&l, call->vals[i], NULL, NULL, def->name, err);
+				if (rc != 0) {
+					mc_call_clear(call);
+					return rc;
+				}
+				mc_unref(call->vals[i]);
+				call->vals[i] = l;
+			}
 	call->progress.fn = s_progress_fn;
 	call->progress.ctx = call;
 	return 0;
-fail:
-	mc_call_clear(call);
-	return rc;
+}
+
+int mc_call_def(const mc_func_def *def, mc_value *self, const mc_callarg *args, size_t nargs,
+                const mc_io *io, mc_interp *in, void *ctx, mc_value **out, int *bad_arg,
+                mc_error *err)
+{
+	mc_call call;
+	int rc;
+
+	*out = NULL;
+	rc = mc_call_bind(&call, def, self, args, nargs, bad_arg, err);
+	if (rc != 0)
+		return rc;
+	call.io = io;
+	call.interp = in;
+	call.ctx = ctx;
+	rc = def->fn != NULL ? def->fn(&call, out, err) :
+		mc_error_set(err, MC_ERR_STATE, "%s() is not implemented", def->name);
+	mc_call_finish_progress(&call, rc);
+	mc_call_clear(&call);
+	if (rc != 0) {
+		mc_unref(*out);
+		*out = NULL;
+		if (err->code == MC_OK)
+			mc_error_set(err, rc, "%s() failed", def->name);
+		return err->code;
+	}
+	if (*out == NULL && (*out = mc_none()) == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+const mc_func_def *mc_special_method(const mc_value *v, const char *name)
+{
+	char full[256];
+
+	snprintf(full, sizeof full, "%s.%s", mc_value_method_prefix(v), name);
+	return mc_registry_find(full);
+}
+
+int mc_call_interrupted(mc_call *call)
+{
+	if (call->io != NULL && call->io->interrupted != NULL && *call->io->interrupted)
+		return 1;
+	return mc_lang_interrupted();
 }
 
 /* ---- accessors ---- */
@@ -745,8 +898,14 @@ void mc_call_finish_progress(mc_call *call, int status)
 
 int mc_call_print(mc_call *call, const char *text)
 {
-	if (call->io != NULL && call->io->stream != NULL)
-		call->io->stream(call->io->ctx, "stdout", text);
+	char *clean;
+
+	if (call->io == NULL || call->io->stream == NULL)
+		return 0;
+	/* the stream channel is JSON text: invalid UTF-8 would lose the message */
+	clean = mc_utf8_clean(text, strlen(text));
+	call->io->stream(call->io->ctx, "stdout", clean != NULL ? clean : text);
+	free(clean);
 	return 0;
 }
 

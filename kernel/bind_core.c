@@ -1,6 +1,8 @@
 /* Command-language functions of the core area (entries of the function table):
- * print, help, len, range, conversions, min/max/sum/sorted, display, input,
- * dir, sleep, and the methods of the builtin types (list, dict, str, array). */
+ * print, help, len, range, conversions, min/max/sum/sorted, any/all,
+ * isinstance, format, display, input, dir, sleep, setrecursionlimit, and the
+ * methods of the builtin types (list, dict, str, array). Every function that
+ * takes a sequence takes any iterable (lang.h's mc_iter). */
 #include "registry.h"
 #include "lang.h"
 #include "interp.h"
@@ -54,102 +56,27 @@ static char *s_done(s_text *t)
 	return t->s != NULL ? t->s : strdup("");
 }
 
-/* The items of an iterable value as a new list: list items, dict keys,
- * characters of a string, elements (1-D) or rows (2-D) of an array. */
-static int s_items(mc_value **out, mc_value *v, const char *fname, mc_error *err)
+/* The items of an iterable value as a list: list items, dict keys, range
+ * items, characters of a string, elements (1-D) or rows (2-D) of an array,
+ * what an object's __iter__ gives. A list is returned as itself. */
+static int s_items(mc_call *call, mc_value **out, mc_value *v, const char *fname, mc_error *err)
 {
-	mc_value *l;
-	size_t i, n;
-
-	*out = NULL;
-	switch (mc_type(v)) {
-	case MC_T_LIST:
-		*out = mc_ref(v);
-		return 0;
-	case MC_T_DICT:
-	case MC_T_STR:
-	case MC_T_ARRAY:
-		break;
-	default:
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): expected a list, dict, str or array, got %s",
-		                    fname, mc_type_name(v));
-	}
-	l = mc_list_new();
-	if (l == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	if (mc_type(v) == MC_T_DICT) {
-		for (i = 0; i < mc_dict_len(v); i++)
-			if (mc_list_append(l, mc_ref(mc_dict_key(v, i))) != 0)
-				goto nomem;
-	} else if (mc_type(v) == MC_T_STR) {
-		const char *s = mc_as_str(v);
-		size_t off = 0;
-
-		while (off < mc_str_len(v)) {
-			size_t len = mc_utf8_offset(s + off, 1);
-
-			if (mc_list_append(l, mc_strn(s + off, len)) != 0)
-				goto nomem;
-			off += len;
-		}
-	} else {
-		size_t cols = mc_array_cols(v);
-
-		n = mc_array_rows(v);
-		for (i = 0; i < n; i++) {
-			mc_value *item;
-
-			if (cols == 0) {
-				item = mc_array_dtype(v) == MC_F64 ? mc_float(mc_array_f64(v)[i]) :
-					mc_int(mc_array_i64(v)[i]);
-			} else {
-				item = mc_array_new(mc_array_dtype(v), cols, 0);
-				if (item != NULL && mc_array_dtype(v) == MC_F64)
-					memcpy(mc_array_f64(item), mc_array_f64(v) + i * cols, cols * sizeof(double));
-				else if (item != NULL)
-					memcpy(mc_array_i64(item), mc_array_i64(v) + i * cols, cols * sizeof(int64_t));
-			}
-			if (mc_list_append(l, item) != 0)
-				goto nomem;
-		}
-	}
-	*out = l;
-	return 0;
-nomem:
-	mc_unref(l);
-	return mc_error_set(err, MC_ERR_NOMEM, "%s(): out of memory", fname);
+	return mc_value_items(out, v, call->io, call->interp, fname, err);
 }
-
 static int s_is_num(const mc_value *v)
 {
 	return mc_type(v) == MC_T_INT || mc_type(v) == MC_T_FLOAT || mc_type(v) == MC_T_BOOL;
 }
 
-/* Orders a and b (numbers with numbers, strings with strings). */
+/* Orders a and b (numbers with numbers, strings with strings, lists item by item). */
 static int s_order(const mc_value *a, const mc_value *b, int *res, const char *fname, mc_error *err)
 {
-	if (s_is_num(a) && s_is_num(b)) {
-		if (mc_type(a) != MC_T_FLOAT && mc_type(b) != MC_T_FLOAT) {
-			int64_t x = mc_as_int(a), y = mc_as_int(b);
+	int rc = mc_value_order(a, b, "<", res, err);
 
-			*res = x < y ? -1 : x > y;
-		} else {
-			double x = mc_as_float(a), y = mc_as_float(b);
-
-			*res = x < y ? -1 : x > y;
-		}
-		return 0;
-	}
-	if (mc_type(a) == MC_T_STR && mc_type(b) == MC_T_STR) {
-		int c = strcmp(mc_as_str(a), mc_as_str(b));
-
-		*res = c < 0 ? -1 : c > 0;
-		return 0;
-	}
-	return mc_error_set(err, MC_ERR_TYPE, "%s(): cannot compare %s with %s", fname,
-	                    mc_type_name(a), mc_type_name(b));
+	if (rc != 0)
+		mc_error_prefix(err, "%s()", fname);
+	return rc;
 }
-
 /* ---- help ---- */
 
 static void s_add_entry_line(s_text *t, const mc_func_def *d, const char *shown_name)
@@ -173,7 +100,8 @@ static void s_add_methods(s_text *t, const char *prefix)
 
 	for (k = 0; mc_registry_tables[k] != NULL; k++)
 		for (d = mc_registry_tables[k]; d->name != NULL; d++)
-			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.') {
+			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.' &&
+			    strncmp(d->name + plen + 1, "__", 2) != 0) {
 				if (!any)
 					s_add(t, "\nMethods:\n");
 				any = 1;
@@ -204,12 +132,30 @@ char *mc_help_for_def(const mc_func_def *def)
 	return s_done(&t);
 }
 
+/* Help of a function defined in the language: its signature and docstring. */
+static char *s_help_userfn(const mc_userfn *u)
+{
+	s_text t = { 0 };
+
+	s_add(&t, u->def->name);
+	s_add(&t, u->def->sigtext);
+	s_add(&t, "\n");
+	if (u->def->doc != NULL && u->def->doc[0] != '\0') {
+		s_add(&t, "\n");
+		s_add(&t, u->def->doc);
+		s_add(&t, "\n");
+	}
+	return s_done(&t);
+}
+
 char *mc_help_for_value(const mc_value *v)
 {
 	s_text t = { 0 };
 	const mc_class *cls = mc_object_class(v);
 	char *r;
 
+	if (mc_userfn_of(v) != NULL)
+		return s_help_userfn(mc_userfn_of(v));
 	if (mc_type(v) == MC_T_FUNC)
 		return mc_help_for_def(mc_func_def_of(v));
 	s_add(&t, mc_type_name(v));
@@ -249,10 +195,13 @@ static char *s_help_overview(void)
 	size_t k;
 	const mc_func_def *d;
 
-	s_add(&t, "maskclean command language: Python-like statements, one per line or separated by ';'.\n"
+	s_add(&t, "maskclean command language: Python's syntax for statements and expressions.\n"
 	          "  x = load_coco(\"annotations.json\")   assignment; a, b = f() unpacks a list\n"
 	          "  f(1, name=2)   calls with positional and keyword arguments\n"
 	          "  obj.method()   obj.attribute   x[0]   x[-1]   x[1:3]   d[\"key\"]\n"
+	          "  if / elif / else, while, for x in ..., break, continue, pass (blocks by indentation)\n"
+	          "  def f(a, b=1, *args, **kw): ... return ...   lambda x: x + 1\n"
+	          "  [x * 2 for x in xs if x > 0]   {k: v for k, v in d.items()}   f\"{auc:.3f}\"\n"
 	          "  help(f) or help(obj) shows one function or object; dir(obj) lists its methods.\n"
 	          "\nFunctions:\n");
 	for (k = 0; mc_registry_tables[k] != NULL; k++) {
@@ -389,7 +338,8 @@ static int s_print_to(mc_call *call, mc_value **out, mc_error *err, const char *
 			return err->code;
 	}
 	for (i = 0; i < mc_list_len(vals); i++) {
-		char *s = mc_value_str(mc_list_get(vals, i));
+		size_t n = 0, k;
+		char *s = mc_value_str_n(mc_list_get(vals, i), &n);
 
 		if (s == NULL) {
 			free(t.s);
@@ -397,7 +347,9 @@ static int s_print_to(mc_call *call, mc_value **out, mc_error *err, const char *
 		}
 		if (i > 0)
 			s_add(&t, sep);
-		s_add(&t, s);
+		/* the output stream is text: NUL characters are not shown */
+		for (k = 0; k < n; k += strlen(s + k) + 1)
+			s_add(&t, s + k);
 		free(s);
 	}
 	s_add(&t, end);
@@ -420,73 +372,65 @@ static int s_stderr(mc_call *c, mc_value **o, mc_error *e) { return s_print_to(c
 
 static int s_len(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *x = mc_arg(call, "x");
+	int64_t n;
 
-	switch (mc_type(x)) {
-	case MC_T_STR:
-		*out = mc_int((int64_t)mc_utf8_count(mc_as_str(x), mc_str_len(x)));
-		break;
-	case MC_T_LIST:
-		*out = mc_int((int64_t)mc_list_len(x));
-		break;
-	case MC_T_DICT:
-		*out = mc_int((int64_t)mc_dict_len(x));
-		break;
-	case MC_T_ARRAY:
-		*out = mc_int((int64_t)mc_array_rows(x));
-		break;
-	default:
-		return mc_error_set(err, MC_ERR_TYPE, "len(): %s has no length", mc_type_name(x));
-	}
+	if (mc_value_len(mc_arg(call, "x"), call->io, call->interp, &n, err) != 0)
+		return err->code;
+	*out = mc_int(n);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+/* An int argument of range(): int or bool, as Python's __index__. */
+static int s_range_int(mc_call *call, const char *name, int64_t *out, mc_error *err)
+{
+	mc_value *v = mc_arg(call, name);
+
+	if (mc_type(v) != MC_T_INT && mc_type(v) != MC_T_BOOL)
+		return mc_error_set(err, MC_ERR_TYPE, "range(): %s must be int, got %s (a float cannot be "
+		                    "a range bound; use int(x))", name, mc_type_name(v));
+	*out = mc_as_int(v);
+	return 0;
 }
 
 static int s_range(mc_call *call, mc_value **out, mc_error *err)
 {
-	int64_t start = 0, stop, step = 1, i, n;
-	mc_value *l;
+	int64_t start = 0, stop, step = 1;
 
 	if (mc_type(mc_arg(call, "stop")) == MC_T_NONE) {
-		if (mc_arg_int(call, "start", &stop, err) != 0)
+		if (s_range_int(call, "start", &stop, err) != 0)
 			return err->code;
-	} else if (mc_arg_int(call, "start", &start, err) != 0 || mc_arg_int(call, "stop", &stop, err) != 0) {
+	} else if (s_range_int(call, "start", &start, err) != 0 || s_range_int(call, "stop", &stop, err) != 0) {
 		return err->code;
 	}
-	if (mc_arg_int(call, "step", &step, err) != 0)
+	if (s_range_int(call, "step", &step, err) != 0)
 		return err->code;
 	if (step == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "range(): step must not be zero");
-	n = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0) :
-		(start > stop ? (start - stop - step - 1) / (-step) : 0);
-	if (n > 50000000)
-		return mc_error_set(err, MC_ERR_INVALID, "range(): %lld items is too many (the limit is 50000000)",
-		                    (long long)n);
-	l = mc_list_new();
-	for (i = 0; l != NULL && i < n; i++)
-		if (mc_list_append(l, mc_int(start + i * step)) != 0) {
-			mc_unref(l);
-			l = NULL;
-		}
-	if (l == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "range(): out of memory for %lld items", (long long)n);
-	*out = l;
-	return 0;
+	*out = mc_range_new(start, stop, step);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "range(): out of memory");
 }
-
 static int s_list(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x"), *items;
-	size_t i;
+	size_t i, n;
 
-	if (mc_type(x) == MC_T_NONE) {
+	if (mc_type(x) == MC_T_NONE && !mc_arg_given(call, "x")) {
 		*out = mc_list_new();
+		return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "list(): out of memory");
+	}
+	if (s_items(call, &items, x, "list", err) != 0)
+		return err->code;
+	if (items != x) {
+		*out = items;
 		return 0;
 	}
-	if (s_items(&items, x, "list", err) != 0)
-		return err->code;
 	/* a new list, so changing it leaves x alone */
+	n = mc_list_len(items);
 	*out = mc_list_new();
-	for (i = 0; *out != NULL && i < mc_list_len(items); i++)
+	if (*out != NULL && mc_list_reserve(*out, n) != 0) {
+		mc_unref(*out);
+		*out = NULL;
+	}
+	for (i = 0; *out != NULL && i < n; i++)
 		if (mc_list_append(*out, mc_ref(mc_list_get(items, i))) != 0) {
 			mc_unref(*out);
 			*out = NULL;
@@ -494,10 +438,9 @@ static int s_list(mc_call *call, mc_value **out, mc_error *err)
 	mc_unref(items);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "list(): out of memory");
 }
-
 static int s_dict(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *x = mc_arg(call, "pairs"), *kw = mc_arg(call, "kwargs"), *d;
+	mc_value *x = mc_arg(call, "pairs"), *kw = mc_arg(call, "kwargs"), *d, *items = NULL;
 	size_t i;
 
 	d = mc_dict_new();
@@ -505,38 +448,81 @@ static int s_dict(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_NOMEM, "dict(): out of memory");
 	if (mc_type(x) == MC_T_DICT) {
 		for (i = 0; i < mc_dict_len(x); i++)
-			mc_dict_set(d, mc_dict_key(x, i), mc_ref(mc_dict_value(x, i)));
-	} else if (mc_type(x) == MC_T_LIST) {
-		for (i = 0; i < mc_list_len(x); i++) {
-			mc_value *p = mc_list_get(x, i), *k = mc_list_get(p, 0);
+			if (mc_dict_set(d, mc_dict_key(x, i), mc_ref(mc_dict_value(x, i))) != 0)
+				goto nomem;
+	} else if (mc_type(x) != MC_T_NONE) {
+		if (s_items(call, &items, x, "dict", err) != 0) {
+			mc_unref(d);
+			return err->code;
+		}
+		for (i = 0; i < mc_list_len(items); i++) {
+			mc_value *p = mc_list_get(items, i), *k = mc_list_get(p, 0);
 
-			if (mc_list_len(p) != 2 || (mc_type(k) != MC_T_STR && mc_type(k) != MC_T_INT)) {
+			if (mc_list_len(p) != 2 || !mc_value_hashable(k)) {
+				mc_unref(items);
 				mc_unref(d);
 				return mc_error_set(err, MC_ERR_TYPE,
-				                    "dict(): item %zu must be a [key, value] pair with a str or int key", i);
+				                    "dict(): item %zu must be a [key, value] pair with a str, int, "
+				                    "float, bool or None key", i);
 			}
-			mc_dict_set(d, k, mc_ref(mc_list_get(p, 1)));
+			if (mc_dict_set(d, k, mc_ref(mc_list_get(p, 1))) != 0) {
+				mc_unref(items);
+				goto nomem;
+			}
 		}
-	} else if (mc_type(x) != MC_T_NONE) {
-		mc_unref(d);
-		return mc_error_set(err, MC_ERR_TYPE, "dict(): expected a dict or a list of pairs, got %s",
-		                    mc_type_name(x));
+		mc_unref(items);
 	}
 	for (i = 0; i < mc_dict_len(kw); i++)
-		mc_dict_set(d, mc_dict_key(kw, i), mc_ref(mc_dict_value(kw, i)));
+		if (mc_dict_set(d, mc_dict_key(kw, i), mc_ref(mc_dict_value(kw, i))) != 0)
+			goto nomem;
 	*out = d;
 	return 0;
+nomem:
+	mc_unref(d);
+	return mc_error_set(err, MC_ERR_NOMEM, "dict(): out of memory");
 }
-
 static int s_str(mc_call *call, mc_value **out, mc_error *err)
 {
-	char *s = mc_value_str(mc_arg(call, "x"));
+	mc_value *x = mc_arg(call, "x");
+	size_t n = 0;
+	char *s;
 
-	if (s == NULL)
+	if (mc_type(x) == MC_T_STR) {
+		*out = mc_ref(x);
+		return 0;
+	}
+	s = mc_value_str_n(x, &n);
+	if (s == NULL || (*out = mc_str_take(s, n)) == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "str(): out of memory");
-	*out = mc_str(s);
-	free(s);
 	return 0;
+}
+/* A copy of the str x without '_' between digits and surrounding white
+ * space, for int() and float(); NULL (with err) when it holds a NUL. */
+static char *s_numeric_text(mc_value *x, const char *fname, mc_error *err)
+{
+	const char *s = mc_as_str(x);
+	size_t n = mc_str_len(x), a = 0, b = n, i, o = 0;
+	char *t;
+
+	if (memchr(s, '\0', n) != NULL) {
+		mc_error_set(err, MC_ERR_INVALID, "%s(): invalid literal: the text holds a NUL character", fname);
+		return NULL;
+	}
+	while (a < b && strchr(" \t\n\r\f\v", s[a]) != NULL)
+		a++;
+	while (b > a && strchr(" \t\n\r\f\v", s[b - 1]) != NULL)
+		b--;
+	t = malloc(b - a + 1);
+	if (t == NULL) {
+		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = a; i < b; i++)
+		if (!(s[i] == '_' && i > a && i + 1 < b && s[i - 1] >= '0' && s[i - 1] <= '9' &&
+		      s[i + 1] >= '0' && s[i + 1] <= '9'))
+			t[o++] = s[i];
+	t[o] = '\0';
+	return t;
 }
 
 static int s_int(mc_call *call, mc_value **out, mc_error *err)
@@ -557,16 +543,26 @@ static int s_int(mc_call *call, mc_value **out, mc_error *err)
 		return 0;
 	}
 	case MC_T_STR: {
-		const char *s = mc_as_str(x);
-		char *end;
+		char *t = s_numeric_text(x, "int", err), *end;
 		long long v;
 
+		if (t == NULL)
+			return err->code;
 		errno = 0;
-		v = strtoll(s, &end, 10);
-		while (*end == ' ' || *end == '\n' || *end == '\t')
-			end++;
-		if (end == s || *end != '\0' || errno != 0)
-			return mc_error_set(err, MC_ERR_INVALID, "int(): invalid literal '%s': expected digits", s);
+		v = strtoll(t, &end, 10);
+		if (end == t || *end != '\0' || errno != 0 || t[0] == ' ') {
+			int range = errno == ERANGE;
+
+			free(t);
+			if (range) {
+				mc_lang_set_ename("OverflowError");
+				return mc_error_set(err, MC_ERR_INVALID, "int(): '%s' does not fit in 64 bits",
+				                    mc_as_str(x));
+			}
+			return mc_error_set(err, MC_ERR_INVALID, "int(): invalid literal '%s': expected digits",
+			                    mc_as_str(x));
+		}
+		free(t);
 		*out = mc_int(v);
 		return 0;
 	}
@@ -574,7 +570,6 @@ static int s_int(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_TYPE, "int(): cannot convert %s to int", mc_type_name(x));
 	}
 }
-
 static int s_float(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -584,20 +579,22 @@ static int s_float(mc_call *call, mc_value **out, mc_error *err)
 		return 0;
 	}
 	if (mc_type(x) == MC_T_STR) {
-		const char *s = mc_as_str(x);
-		char *end;
-		double f = strtod(s, &end);
+		char *t = s_numeric_text(x, "float", err), *end;
+		double f;
 
-		while (*end == ' ' || *end == '\n' || *end == '\t')
-			end++;
-		if (end == s || *end != '\0')
-			return mc_error_set(err, MC_ERR_INVALID, "float(): invalid number '%s'", s);
+		if (t == NULL)
+			return err->code;
+		f = strtod(t, &end);
+		if (end == t || *end != '\0') {
+			free(t);
+			return mc_error_set(err, MC_ERR_INVALID, "float(): invalid number '%s'", mc_as_str(x));
+		}
+		free(t);
 		*out = mc_float(f);
 		return 0;
 	}
 	return mc_error_set(err, MC_ERR_TYPE, "float(): cannot convert %s to float", mc_type_name(x));
 }
-
 static int s_round(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -642,53 +639,79 @@ static int s_round(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
+/* key(v) when a key function was given, else v; a new reference. */
+static int s_key_of(mc_call *call, mc_value *key, mc_value *v, mc_value **out, mc_error *err)
+{
+	if (mc_type(key) == MC_T_NONE) {
+		*out = mc_ref(v);
+		return 0;
+	}
+	return mc_call_value(call, key, &v, 1, out, err);
+}
+
 static int s_minmax(mc_call *call, mc_value **out, mc_error *err, int want_max)
 {
-	mc_value *vals = mc_arg(call, "values"), *items = NULL, *best = NULL;
+	mc_value *vals = mc_arg(call, "values"), *key = mc_arg(call, "key"), *items = NULL;
+	mc_value *best = NULL, *bestk = NULL;
 	const char *fname = want_max ? "max" : "min";
 	size_t i;
+	int rc = 0;
 
+	if (mc_list_len(vals) == 0)
+		return mc_error_set(err, MC_ERR_TYPE, "%s() expected at least 1 argument, got 0", fname);
 	if (mc_list_len(vals) == 1) {
-		if (s_items(&items, mc_list_get(vals, 0), fname, err) != 0)
+		if (s_items(call, &items, mc_list_get(vals, 0), fname, err) != 0)
 			return err->code;
 	} else {
 		items = mc_ref(vals);
 	}
 	if (mc_list_len(items) == 0) {
 		mc_unref(items);
+		if (mc_arg_given(call, "default")) {
+			*out = mc_ref(mc_arg(call, "default"));
+			return 0;
+		}
 		return mc_error_set(err, MC_ERR_INVALID, "%s(): expected at least one value, got an empty sequence",
 		                    fname);
 	}
-	if (mc_type(mc_list_get(items, 0)) == MC_T_ARRAY) {
-		mc_unref(items);
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): give a 1-D array or numbers", fname);
-	}
-	best = mc_list_get(items, 0);
-	for (i = 1; i < mc_list_len(items); i++) {
+	for (i = 0; i < mc_list_len(items) && rc == 0; i++) {
+		mc_value *v = mc_list_get(items, i), *k = NULL;
 		int c;
 
-		if (s_order(mc_list_get(items, i), best, &c, fname, err) != 0) {
-			mc_unref(items);
-			return err->code;
+		if ((i & 0xFFF) == 0xFFF && mc_call_interrupted(call)) {
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+			break;
 		}
-		if ((want_max && c > 0) || (!want_max && c < 0))
-			best = mc_list_get(items, i);
+		if ((rc = s_key_of(call, key, v, &k, err)) != 0)
+			break;
+		if (best == NULL) {
+			best = v;
+			bestk = k;
+			continue;
+		}
+		rc = s_order(k, bestk, &c, fname, err);
+		if (rc == 0 && ((want_max && c > 0) || (!want_max && c < 0))) {
+			best = v;
+			mc_unref(bestk);
+			bestk = k;
+		} else {
+			mc_unref(k);
+		}
 	}
-	if (s_order(best, best, &(int){ 0 }, fname, err) != 0) {
-		mc_unref(items);
-		return err->code;
-	}
-	*out = mc_ref(best);
+	if (rc == 0 && mc_list_len(items) == 1 && (rc = s_order(bestk, bestk, &(int){ 0 }, fname, err)) != 0)
+		best = NULL;
+	if (rc == 0)
+		*out = mc_ref(best);
+	mc_unref(bestk);
 	mc_unref(items);
-	return 0;
+	return rc != 0 ? err->code : 0;
 }
-
 static int s_min(mc_call *call, mc_value **out, mc_error *err) { return s_minmax(call, out, err, 0); }
 static int s_max(mc_call *call, mc_value **out, mc_error *err) { return s_minmax(call, out, err, 1); }
 
 static int s_sum(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *x = mc_arg(call, "values"), *start = mc_arg(call, "start");
+	mc_value *x = mc_arg(call, "values"), *start = mc_arg(call, "start"), *items;
 	int is_float = mc_type(start) == MC_T_FLOAT;
 	double fs;
 	int64_t is;
@@ -707,50 +730,77 @@ static int s_sum(mc_call *call, mc_value **out, mc_error *err)
 			*out = mc_float(fs);
 		} else {
 			for (i = 0; i < n; i++)
-				is += mc_array_i64(x)[i];
+				if (__builtin_add_overflow(is, mc_array_i64(x)[i], &is))
+					return mc_error_set(err, MC_ERR_INVALID, "sum(): the int64 sum overflows");
 			*out = is_float ? mc_float(fs + (double)(is - mc_as_int(start))) : mc_int(is);
 		}
 		return 0;
 	}
-	if (mc_type(x) != MC_T_LIST)
-		return mc_error_set(err, MC_ERR_TYPE, "sum(): expected a list or array, got %s", mc_type_name(x));
-	for (i = 0; i < mc_list_len(x); i++) {
-		mc_value *e = mc_list_get(x, i);
+	if (s_items(call, &items, x, "sum", err) != 0)
+		return err->code;
+	for (i = 0; i < mc_list_len(items); i++) {
+		mc_value *e = mc_list_get(items, i);
 
-		if (!s_is_num(e))
+		if (!s_is_num(e)) {
+			mc_unref(items);
 			return mc_error_set(err, MC_ERR_TYPE, "sum(): item %zu is %s, expected a number", i,
 			                    mc_type_name(e));
-		if (mc_type(e) == MC_T_FLOAT)
+		}
+		if ((i & 0xFFFF) == 0xFFFF && mc_call_interrupted(call)) {
+			mc_unref(items);
+			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+		}
+		if (mc_type(e) == MC_T_FLOAT && !is_float) {
 			is_float = 1;
-		fs += mc_as_float(e);
-		if (!is_float && __builtin_add_overflow(is, mc_as_int(e), &is))
-			is_float = 1;
+			fs = (double)is;
+		}
+		if (is_float) {
+			fs += mc_as_float(e);
+		} else {
+			int64_t prev = is;
+
+			if (__builtin_add_overflow(prev, mc_as_int(e), &is)) {
+				/* overflow: continue in floating point, as int arithmetic does */
+				is_float = 1;
+				fs = (double)prev + (double)mc_as_int(e);
+			}
+		}
 	}
+	mc_unref(items);
 	*out = is_float ? mc_float(fs) : mc_int(is);
 	return 0;
 }
-
 typedef struct s_sort_item {
-	mc_value *v;
+	mc_value *v, *key;
 	size_t i;
 } s_sort_item;
 
-/* Merge sort (stable, and reports incomparable items). */
-static int s_merge_sort(s_sort_item *a, s_sort_item *tmp, size_t n, int rev, mc_error *err)
+typedef struct s_sorter {
+	mc_call *call;
+	int rev;
+	size_t steps;
+	mc_error *err;
+} s_sorter;
+
+/* Merge sort: stable (reverse keeps equal items in order, as Python's),
+ * reports incomparable items, and stops when the user interrupts. */
+static int s_merge_sort(s_sorter *so, s_sort_item *a, s_sort_item *tmp, size_t n)
 {
 	size_t mid = n / 2, i = 0, j, k = 0;
 
 	if (n < 2)
 		return 0;
-	if (s_merge_sort(a, tmp, mid, rev, err) != 0 || s_merge_sort(a + mid, tmp, n - mid, rev, err) != 0)
-		return err->code;
+	if (s_merge_sort(so, a, tmp, mid) != 0 || s_merge_sort(so, a + mid, tmp, n - mid) != 0)
+		return so->err->code;
 	j = mid;
 	while (i < mid && j < n) {
 		int c;
 
-		if (s_order(a[j].v, a[i].v, &c, "sorted", err) != 0)
-			return err->code;
-		if (rev ? c > 0 : c < 0)
+		if ((++so->steps & 0xFFFF) == 0 && mc_call_interrupted(so->call))
+			return mc_error_set(so->err, MC_ERR_INTERRUPTED, "interrupted");
+		if (s_order(a[j].key, a[i].key, &c, "sorted", so->err) != 0)
+			return so->err->code;
+		if (so->rev ? c > 0 : c < 0)
 			tmp[k++] = a[j++];
 		else
 			tmp[k++] = a[i++];
@@ -763,34 +813,44 @@ static int s_merge_sort(s_sort_item *a, s_sort_item *tmp, size_t n, int rev, mc_
 	return 0;
 }
 
-static int s_sorted(mc_call *call, mc_value **out, mc_error *err)
+/* Sorts the items of v into a new list. */
+static int s_sort_items(mc_call *call, mc_value *v, mc_value *key, int rev, mc_value **out,
+                        const char *fname, mc_error *err)
 {
 	mc_value *items, *l;
 	s_sort_item *a, *tmp;
 	size_t i, n;
-	int rev;
+	s_sorter so;
+	int rc = 0;
 
-	if (mc_arg_bool(call, "reverse", &rev, err) != 0 ||
-	    s_items(&items, mc_arg(call, "values"), "sorted", err) != 0)
+	*out = NULL;
+	if (s_items(call, &items, v, fname, err) != 0)
 		return err->code;
 	n = mc_list_len(items);
 	a = calloc(n + 1, sizeof *a);
 	tmp = calloc(n + 1, sizeof *tmp);
 	l = mc_list_new();
-	if (a == NULL || tmp == NULL || l == NULL) {
+	if (a == NULL || tmp == NULL || l == NULL || mc_list_reserve(l, n) != 0) {
 		free(a);
 		free(tmp);
 		mc_unref(l);
 		mc_unref(items);
-		return mc_error_set(err, MC_ERR_NOMEM, "sorted(): out of memory");
+		return mc_error_set(err, MC_ERR_NOMEM, "%s(): out of memory", fname);
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		a[i].v = mc_list_get(items, i);
 		a[i].i = i;
+		rc = s_key_of(call, key, a[i].v, &a[i].key, err);
 	}
-	if (s_merge_sort(a, tmp, n, rev, err) == 0)
+	so.call = call;
+	so.rev = rev;
+	so.steps = 0;
+	so.err = err;
+	if (rc == 0 && s_merge_sort(&so, a, tmp, n) == 0)
 		for (i = 0; i < n; i++)
 			mc_list_append(l, mc_ref(a[i].v));
+	for (i = 0; i < n; i++)
+		mc_unref(a[i].key);
 	free(a);
 	free(tmp);
 	mc_unref(items);
@@ -802,6 +862,15 @@ static int s_sorted(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
+static int s_sorted(mc_call *call, mc_value **out, mc_error *err)
+{
+	int rev;
+
+	if (mc_arg_bool(call, "reverse", &rev, err) != 0)
+		return err->code;
+	return s_sort_items(call, mc_arg(call, "values"), mc_arg(call, "key"), rev, out, "sorted", err);
+}
+
 static int s_enumerate(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *items, *l;
@@ -809,14 +878,24 @@ static int s_enumerate(mc_call *call, mc_value **out, mc_error *err)
 	size_t i;
 
 	if (mc_arg_int(call, "start", &start, err) != 0 ||
-	    s_items(&items, mc_arg(call, "values"), "enumerate", err) != 0)
+	    s_items(call, &items, mc_arg(call, "values"), "enumerate", err) != 0)
 		return err->code;
 	l = mc_list_new();
+	if (l != NULL && mc_list_reserve(l, mc_list_len(items)) != 0) {
+		mc_unref(l);
+		l = NULL;
+	}
 	for (i = 0; l != NULL && i < mc_list_len(items); i++) {
 		mc_value *pair = mc_list_new();
+		int64_t k;
+		/* past the largest int the index goes on as a float, as int arithmetic does */
+		mc_value *index = __builtin_add_overflow(start, (int64_t)i, &k) ?
+			mc_float((double)start + (double)i) : mc_int(k);
 
-		if (pair == NULL || mc_list_append(pair, mc_int(start + (int64_t)i)) != 0 ||
+		if (pair == NULL || mc_list_append(pair, index) != 0 ||
 		    mc_list_append(pair, mc_ref(mc_list_get(items, i))) != 0 || mc_list_append(l, pair) != 0) {
+			if (pair != NULL && mc_list_len(pair) < 2)
+				mc_unref(pair);
 			mc_unref(l);
 			l = NULL;
 		}
@@ -827,7 +906,6 @@ static int s_enumerate(mc_call *call, mc_value **out, mc_error *err)
 	*out = l;
 	return 0;
 }
-
 static int s_zip(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *seqs = mc_arg(call, "sequences"), *l, **its;
@@ -838,7 +916,7 @@ static int s_zip(mc_call *call, mc_value **out, mc_error *err)
 	if (its == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "zip(): out of memory");
 	for (k = 0; k < m; k++) {
-		if (s_items(&its[k], mc_list_get(seqs, k), "zip", err) != 0) {
+		if (s_items(call, &its[k], mc_list_get(seqs, k), "zip", err) != 0) {
 			rc = err->code;
 			goto cleanup;
 		}
@@ -988,7 +1066,7 @@ static int s_sleep(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-/* array(values, dtype=none): a numeric array from numbers or lists of numbers. */
+/* array(values, dtype=None): a numeric array from numbers or lists of numbers. */
 static int s_array(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "values"), *a = NULL;
@@ -1132,155 +1210,173 @@ static int s_dict_get(mc_call *call, mc_value **out, mc_error *err)
 static int s_str_case(mc_call *call, mc_value **out, mc_error *err, int upper)
 {
 	mc_value *self = mc_call_self(call);
-	char *s = strdup(mc_as_str(self));
-	size_t i;
+	size_t i, n = mc_str_len(self);
+	char *s = malloc(n + 1);
 
 	if (s == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	for (i = 0; s[i] != '\0'; i++)
+	memcpy(s, mc_as_str(self), n);
+	for (i = 0; i < n; i++)
 		if (upper && s[i] >= 'a' && s[i] <= 'z')
 			s[i] = (char)(s[i] - 32);
 		else if (!upper && s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] + 32);
-	*out = mc_strn(s, mc_str_len(self));
-	free(s);
-	return 0;
+	*out = mc_str_take(s, n);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
-
 static int s_str_upper(mc_call *call, mc_value **out, mc_error *err) { return s_str_case(call, out, err, 1); }
 static int s_str_lower(mc_call *call, mc_value **out, mc_error *err) { return s_str_case(call, out, err, 0); }
+
+static int s_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 static int s_str_strip(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *s = mc_as_str(mc_call_self(call));
 	size_t a = 0, b = mc_str_len(mc_call_self(call));
 
-	(void)err;
-	while (a < b && strchr(" \t\r\n\f\v", s[a]) != NULL)
+	while (a < b && s_is_space(s[a]))
 		a++;
-	while (b > a && strchr(" \t\r\n\f\v", s[b - 1]) != NULL)
+	while (b > a && s_is_space(s[b - 1]))
 		b--;
 	*out = mc_strn(s + a, b - a);
-	return 0;
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
-
 static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
 {
-	const char *s = mc_as_str(mc_call_self(call)), *sep = NULL;
-	mc_value *l;
-	int r;
+	mc_value *self = mc_call_self(call), *sepv = mc_arg(call, "sep"), *l;
+	const char *s = mc_as_str(self), *end = s + mc_str_len(self);
+	const char *sep;
+	size_t seplen;
+	int rc = 0;
 
-	r = mc_arg_str_opt(call, "sep", &sep, err);
-	if (r < 0)
-		return err->code;
-	if (sep != NULL && sep[0] == '\0')
+	if (mc_type(sepv) != MC_T_NONE && mc_type(sepv) != MC_T_STR)
+		return mc_error_set(err, MC_ERR_TYPE, "str.split(): sep must be str or None, got %s",
+		                    mc_type_name(sepv));
+	sep = mc_as_str(sepv);
+	seplen = mc_str_len(sepv);
+	if (sep != NULL && seplen == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "str.split(): empty separator");
 	l = mc_list_new();
 	if (l == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 	if (sep == NULL) {
-		while (*s != '\0') {
-			size_t n;
+		while (s < end && rc == 0) {
+			const char *w;
 
-			while (*s != '\0' && strchr(" \t\r\n\f\v", *s) != NULL)
+			while (s < end && s_is_space(*s))
 				s++;
-			if (*s == '\0')
+			if (s == end)
 				break;
-			n = strcspn(s, " \t\r\n\f\v");
-			mc_list_append(l, mc_strn(s, n));
-			s += n;
+			w = s;
+			while (s < end && !s_is_space(*s))
+				s++;
+			rc = mc_list_append(l, mc_strn(w, (size_t)(s - w)));
 		}
 	} else {
 		const char *hit;
 
-		while ((hit = strstr(s, sep)) != NULL) {
-			mc_list_append(l, mc_strn(s, (size_t)(hit - s)));
-			s = hit + strlen(sep);
+		while (rc == 0 && (hit = memmem(s, (size_t)(end - s), sep, seplen)) != NULL) {
+			rc = mc_list_append(l, mc_strn(s, (size_t)(hit - s)));
+			s = hit + seplen;
 		}
-		mc_list_append(l, mc_str(s));
+		if (rc == 0)
+			rc = mc_list_append(l, mc_strn(s, (size_t)(end - s)));
+	}
+	if (rc != 0) {
+		mc_unref(l);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 	}
 	*out = l;
 	return 0;
 }
-
 static int s_str_join(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *items = mc_arg(call, "items");
-	const char *sep = mc_as_str(mc_call_self(call));
-	s_text t = { 0 };
-	size_t i;
+	mc_value *items, *self = mc_call_self(call);
+	size_t i, n = 0, sl = mc_str_len(self), o = 0;
+	char *buf;
 
-	if (mc_type(items) != MC_T_LIST)
-		return mc_error_set(err, MC_ERR_TYPE, "str.join(): items must be a list of str, got %s",
-		                    mc_type_name(items));
+	if (s_items(call, &items, mc_arg(call, "items"), "str.join", err) != 0)
+		return err->code;
 	for (i = 0; i < mc_list_len(items); i++) {
 		mc_value *e = mc_list_get(items, i);
 
 		if (mc_type(e) != MC_T_STR) {
-			free(t.s);
+			mc_unref(items);
 			return mc_error_set(err, MC_ERR_TYPE, "str.join(): item %zu is %s, expected str", i,
 			                    mc_type_name(e));
 		}
-		if (i > 0)
-			s_add(&t, sep);
-		s_add(&t, mc_as_str(e));
+		n += mc_str_len(e) + (i > 0 ? sl : 0);
 	}
-	{
-		char *s = s_done(&t);
+	buf = malloc(n + 1);
+	if (buf == NULL) {
+		mc_unref(items);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < mc_list_len(items); i++) {
+		mc_value *e = mc_list_get(items, i);
 
-		if (s == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-		*out = mc_str(s);
-		free(s);
+		if (i > 0) {
+			memcpy(buf + o, mc_as_str(self), sl);
+			o += sl;
+		}
+		memcpy(buf + o, mc_as_str(e), mc_str_len(e));
+		o += mc_str_len(e);
 	}
-	return 0;
+	mc_unref(items);
+	*out = mc_str_take(buf, o);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
-
 static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
 {
-	const char *s = mc_as_str(mc_call_self(call)), *old, *new_;
-	s_text t = { 0 };
-	const char *hit;
-	char *r;
+	mc_value *self = mc_call_self(call), *oldv = mc_arg(call, "old"), *newv = mc_arg(call, "new");
+	const char *s = mc_as_str(self), *end, *hit;
+	size_t ol, nl, count = 0, o = 0;
+	char *buf;
 
-	if (mc_arg_str(call, "old", &old, err) != 0 || mc_arg_str(call, "new", &new_, err) != 0)
-		return err->code;
-	if (old[0] == '\0') {
-		*out = mc_ref(mc_call_self(call));
+	if (mc_type(oldv) != MC_T_STR || mc_type(newv) != MC_T_STR)
+		return mc_error_set(err, MC_ERR_TYPE, "str.replace(): old and new must be str");
+	end = s + mc_str_len(self);
+	ol = mc_str_len(oldv);
+	nl = mc_str_len(newv);
+	if (ol == 0) {
+		*out = mc_ref(self);
 		return 0;
 	}
-	while ((hit = strstr(s, old)) != NULL) {
-		char *chunk = strndup(s, (size_t)(hit - s));
-
-		if (chunk == NULL)
-			t.oom = 1;
-		else
-			s_add(&t, chunk);
-		free(chunk);
-		s_add(&t, new_);
-		s = hit + strlen(old);
-	}
-	s_add(&t, s);
-	r = s_done(&t);
-	if (r == NULL)
+	for (hit = s; (hit = memmem(hit, (size_t)(end - hit), mc_as_str(oldv), ol)) != NULL; hit += ol)
+		count++;
+	if (nl > ol && count > (SIZE_MAX / 2) / (nl - ol + 1))
+		return mc_error_set(err, MC_ERR_NOMEM, "str.replace(): the result would be too long");
+	buf = malloc(mc_str_len(self) + count * (nl > ol ? nl - ol : 0) + 1);
+	if (buf == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	*out = mc_str(r);
-	free(r);
-	return 0;
+	while ((hit = memmem(s, (size_t)(end - s), mc_as_str(oldv), ol)) != NULL) {
+		memcpy(buf + o, s, (size_t)(hit - s));
+		o += (size_t)(hit - s);
+		memcpy(buf + o, mc_as_str(newv), nl);
+		o += nl;
+		s = hit + ol;
+	}
+	memcpy(buf + o, s, (size_t)(end - s));
+	o += (size_t)(end - s);
+	*out = mc_str_take(buf, o);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
-
 static int s_str_affix(mc_call *call, mc_value **out, mc_error *err, int prefix)
 {
-	const char *s = mc_as_str(mc_call_self(call)), *a;
+	const char *s = mc_as_str(mc_call_self(call));
 	size_t ls = mc_str_len(mc_call_self(call)), la;
+	mc_value *a = mc_arg(call, prefix ? "prefix" : "suffix");
 
-	if (mc_arg_str(call, prefix ? "prefix" : "suffix", &a, err) != 0)
-		return err->code;
-	la = strlen(a);
-	*out = mc_bool(la <= ls && memcmp(prefix ? s : s + ls - la, a, la) == 0);
+	if (mc_type(a) != MC_T_STR)
+		return mc_error_set(err, MC_ERR_TYPE, "str.%s(): expected a str, got %s",
+		                    prefix ? "startswith" : "endswith", mc_type_name(a));
+	la = mc_str_len(a);
+	*out = mc_bool(la <= ls && memcmp(prefix ? s : s + ls - la, mc_as_str(a), la) == 0);
 	return 0;
 }
-
 static int s_str_startswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 1); }
 static int s_str_endswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 0); }
 
@@ -1289,13 +1385,13 @@ static int s_array_tolist(mc_call *call, mc_value **out, mc_error *err)
 	mc_value *self = mc_call_self(call), *rows;
 	size_t i;
 
-	if (s_items(&rows, self, "array.tolist", err) != 0)
+	if (s_items(call, &rows, self, "array.tolist", err) != 0)
 		return err->code;
 	if (mc_array_cols(self) > 0)
 		for (i = 0; i < mc_list_len(rows); i++) {
 			mc_value *r;
 
-			if (s_items(&r, mc_list_get(rows, i), "array.tolist", err) != 0 ||
+			if (s_items(call, &r, mc_list_get(rows, i), "array.tolist", err) != 0 ||
 			    mc_list_set(rows, i, r) != 0) {
 				mc_unref(rows);
 				return err->code != 0 ? err->code : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
@@ -1318,7 +1414,7 @@ static int s_array_reduce(mc_call *call, mc_value **out, mc_error *err, int kind
 	if (mc_type(ax) != MC_T_NONE) {
 		if (mc_type(ax) != MC_T_INT || (cols > 0 ? (mc_as_int(ax) < 0 || mc_as_int(ax) > 1) : mc_as_int(ax) != 0))
 			return mc_error_set(err, MC_ERR_INVALID, "array.%s(): axis must be %s", names[kind],
-			                    cols > 0 ? "0, 1 or none" : "0 or none");
+			                    cols > 0 ? "0, 1 or None" : "0 or None");
 		axis = mc_as_int(ax);
 	}
 	if (axis < 0 || cols == 0) {
@@ -1381,72 +1477,725 @@ static int s_array_max(mc_call *c, mc_value **o, mc_error *e) { return s_array_r
 static int s_array_argmax(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 4); }
 static int s_array_argmin(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 5); }
 
+/* ---- more builtins ---- */
+
+static int s_anyall(mc_call *call, mc_value **out, mc_error *err, int want_all)
+{
+	mc_iter it;
+	mc_value *x;
+	int rc, found = 0;
+	size_t n = 0;
+
+	if (mc_iter_init(&it, mc_arg(call, "values"), call->io, call->interp, err) != 0) {
+		mc_error_prefix(err, "%s()", want_all ? "all" : "any");
+		return err->code;
+	}
+	while (!found && (rc = mc_iter_next(&it, &x, err)) == 1) {
+		found = mc_as_bool(x) != want_all;
+		mc_unref(x);
+		if ((++n & 0xFFFF) == 0 && mc_call_interrupted(call)) {
+			mc_iter_clear(&it);
+			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+		}
+	}
+	mc_iter_clear(&it);
+	if (err->code != 0)
+		return err->code;
+	*out = mc_bool(want_all ? !found : found);
+	return 0;
+}
+
+static int s_any(mc_call *call, mc_value **out, mc_error *err) { return s_anyall(call, out, err, 0); }
+static int s_all(mc_call *call, mc_value **out, mc_error *err) { return s_anyall(call, out, err, 1); }
+
+/* 1 if x is an instance of the type named by t (a function such as int or
+ * PCA, a type name, or a list of them). */
+static int s_instance_of(const mc_value *x, const mc_value *t, int *res, mc_error *err)
+{
+	const char *name = NULL, *have = mc_type_name(x);
+	size_t i;
+
+	*res = 0;
+	if (mc_type(t) == MC_T_LIST) {
+		for (i = 0; i < mc_list_len(t) && !*res; i++)
+			if (s_instance_of(x, mc_list_get(t, i), res, err) != 0)
+				return err->code;
+		return 0;
+	}
+	if (mc_func_def_of(t) != NULL && mc_func_self(t) == NULL)
+		name = mc_func_def_of(t)->name;
+	else if (mc_type(t) == MC_T_STR)
+		name = mc_as_str(t);
+	if (name == NULL)
+		return mc_error_set(err, MC_ERR_TYPE, "isinstance(): the second argument must be a type (int, "
+		                    "str, list, dict, PCA, ...), a type name or a list of them, got %s",
+		                    mc_type_name(t));
+	*res = strcmp(name, have) == 0 || (strcmp(name, "int") == 0 && mc_type(x) == MC_T_BOOL) ||
+	       strcmp(name, "object") == 0 || (strcmp(name, "None") == 0 && mc_type(x) == MC_T_NONE);
+	return 0;
+}
+
+static int s_isinstance(mc_call *call, mc_value **out, mc_error *err)
+{
+	int res;
+
+	if (s_instance_of(mc_arg(call, "x"), mc_arg(call, "types"), &res, err) != 0)
+		return err->code;
+	*out = mc_bool(res);
+	return 0;
+}
+
+static int s_setrecursionlimit(mc_call *call, mc_value **out, mc_error *err)
+{
+	int64_t n;
+
+	if (mc_arg_int(call, "limit", &n, err) != 0)
+		return err->code;
+	if (n < 20 || n > 1000000)
+		return mc_error_set(err, MC_ERR_INVALID, "setrecursionlimit(): the limit must be between 20 and "
+		                    "1000000, got %lld", (long long)n);
+	mc_lang_set_depth_limit((int)n);
+	*out = mc_none();
+	return 0;
+}
+
+static int s_getrecursionlimit(mc_call *call, mc_value **out, mc_error *err)
+{
+	(void)call;
+	(void)err;
+	*out = mc_int(mc_lang_depth_limit());
+	return 0;
+}
+
+static int s_format(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *spec = mc_arg(call, "spec");
+	char *s;
+	size_t n;
+
+	if (mc_type(spec) != MC_T_STR)
+		return mc_error_set(err, MC_ERR_TYPE, "format(): spec must be str, got %s", mc_type_name(spec));
+	if (mc_format_value(mc_arg(call, "value"), mc_as_str(spec), mc_str_len(spec), &s, &n, err) != 0)
+		return err->code;
+	*out = mc_str_take(s, n);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+static int s_repr_fn(mc_call *call, mc_value **out, mc_error *err)
+{
+	char *s = mc_value_repr(mc_arg(call, "x"));
+
+	if (s == NULL || (*out = mc_str_take(s, strlen(s))) == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "repr(): out of memory");
+	return 0;
+}
+
+static int s_bool(mc_call *call, mc_value **out, mc_error *err)
+{
+	(void)err;
+	*out = mc_bool(mc_as_bool(mc_arg(call, "x")));
+	return 0;
+}
+
+static int s_reversed(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *items, *l;
+	size_t i, n;
+
+	if (s_items(call, &items, mc_arg(call, "values"), "reversed", err) != 0)
+		return err->code;
+	n = mc_list_len(items);
+	l = mc_list_new();
+	if (l != NULL && mc_list_reserve(l, n) != 0) {
+		mc_unref(l);
+		l = NULL;
+	}
+	for (i = 0; l != NULL && i < n; i++)
+		mc_list_append(l, mc_ref(mc_list_get(items, n - 1 - i)));
+	mc_unref(items);
+	if (l == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "reversed(): out of memory");
+	*out = l;
+	return 0;
+}
+
+static int s_chr(mc_call *call, mc_value **out, mc_error *err)
+{
+	int64_t i;
+	char *s;
+	size_t n;
+	mc_value *v;
+
+	if (mc_arg_int(call, "i", &i, err) != 0)
+		return err->code;
+	if (i < 0 || i > 0x10FFFF || (i >= 0xD800 && i <= 0xDFFF))
+		return mc_error_set(err, MC_ERR_INVALID, "chr(): %lld is not a character code (0 to 0x10ffff, "
+		                    "without the surrogates)", (long long)i);
+	v = mc_int(i);
+	if (v == NULL || mc_format_value(v, "c", 1, &s, &n, err) != 0) {
+		mc_unref(v);
+		return err->code != 0 ? err->code : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	}
+	mc_unref(v);
+	*out = mc_str_take(s, n);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+static int s_ord(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *c = mc_arg(call, "c");
+	const unsigned char *s = (const unsigned char *)mc_as_str(c);
+	size_t n = mc_str_len(c), k;
+	long cp;
+
+	if (mc_type(c) != MC_T_STR || mc_utf8_count((const char *)s, n) != 1)
+		return mc_error_set(err, MC_ERR_TYPE, "ord(): expected a string of one character, got %s",
+		                    mc_type(c) == MC_T_STR ? "a longer or empty string" : mc_type_name(c));
+	k = mc_utf8_valid_at((const char *)s, n);
+	if (k == 0 || k != n)
+		return mc_error_set(err, MC_ERR_INVALID, "ord(): the string is not valid UTF-8");
+	cp = k == 1 ? s[0] : k == 2 ? (s[0] & 0x1F) : k == 3 ? (s[0] & 0x0F) : (s[0] & 0x07);
+	for (size_t i = 1; i < k; i++)
+		cp = (cp << 6) | (s[i] & 0x3F);
+	*out = mc_int(cp);
+	return 0;
+}
+
+static int s_callable(mc_call *call, mc_value **out, mc_error *err)
+{
+	(void)err;
+	*out = mc_bool(mc_type(mc_arg(call, "x")) == MC_T_FUNC);
+	return 0;
+}
+
+static int s_map(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *fn = mc_arg(call, "function"), *seqs = mc_arg(call, "iterables"), **its, *l = NULL;
+	size_t m = mc_list_len(seqs), n = (size_t)-1, i, k;
+	int rc = 0;
+
+	if (m == 0)
+		return mc_error_set(err, MC_ERR_TYPE, "map() needs at least one iterable");
+	its = calloc(m, sizeof *its);
+	if (its == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "map(): out of memory");
+	for (k = 0; k < m && rc == 0; k++) {
+		rc = s_items(call, &its[k], mc_list_get(seqs, k), "map", err);
+		if (rc == 0 && mc_list_len(its[k]) < n)
+			n = mc_list_len(its[k]);
+	}
+	if (rc == 0 && (l = mc_list_new()) == NULL)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "map(): out of memory");
+	for (i = 0; rc == 0 && i < n; i++) {
+		mc_value *args[16], *r = NULL;
+
+		if (m > 16) {
+			rc = mc_error_set(err, MC_ERR_INVALID, "map(): at most 16 iterables");
+			break;
+		}
+		for (k = 0; k < m; k++)
+			args[k] = mc_list_get(its[k], i);
+		rc = mc_call_value(call, fn, args, m, &r, err);
+		if (rc == 0 && mc_list_append(l, r) != 0)
+			rc = mc_error_set(err, MC_ERR_NOMEM, "map(): out of memory");
+	}
+	for (k = 0; k < m; k++)
+		mc_unref(its[k]);
+	free(its);
+	if (rc != 0) {
+		mc_unref(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+static int s_filter(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *fn = mc_arg(call, "function"), *items, *l;
+	size_t i;
+	int rc = 0;
+
+	if (s_items(call, &items, mc_arg(call, "values"), "filter", err) != 0)
+		return err->code;
+	l = mc_list_new();
+	if (l == NULL)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "filter(): out of memory");
+	for (i = 0; rc == 0 && i < mc_list_len(items); i++) {
+		mc_value *v = mc_list_get(items, i), *r = NULL;
+		int keep;
+
+		if (mc_type(fn) == MC_T_NONE) {
+			keep = mc_as_bool(v);
+		} else {
+			rc = mc_call_value(call, fn, &v, 1, &r, err);
+			keep = rc == 0 && mc_as_bool(r);
+			mc_unref(r);
+		}
+		if (rc == 0 && keep && mc_list_append(l, mc_ref(v)) != 0)
+			rc = mc_error_set(err, MC_ERR_NOMEM, "filter(): out of memory");
+	}
+	mc_unref(items);
+	if (rc != 0) {
+		mc_unref(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+/* ---- more methods of builtin types ---- */
+
+static int s_list_extend(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *items;
+	size_t i, n;
+
+	if (s_items(call, &items, mc_arg(call, "items"), "list.extend", err) != 0)
+		return err->code;
+	n = mc_list_len(items);
+	if (mc_list_reserve(self, mc_list_len(self) + n) != 0) {
+		mc_unref(items);
+		return mc_error_set(err, MC_ERR_NOMEM, "list.extend(): out of memory");
+	}
+	for (i = 0; i < n; i++)
+		mc_list_append(self, mc_ref(mc_list_get(items, i)));
+	mc_unref(items);
+	*out = mc_none();
+	return 0;
+}
+
+/* Index i of a list of length n (negative counts from the end). */
+static int s_list_pos(int64_t i, size_t n, size_t *out, const char *fname, mc_error *err)
+{
+	int64_t k = i < 0 ? i + (int64_t)n : i;
+
+	if (k < 0 || (uint64_t)k >= n) {
+		mc_lang_set_ename("IndexError");
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): index %lld out of range (length %zu)", fname,
+		                    (long long)i, n);
+	}
+	*out = (size_t)k;
+	return 0;
+}
+
+static int s_list_pop(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+	int64_t i;
+	size_t k = 0;
+
+	if (mc_arg_int(call, "index", &i, err) != 0)
+		return err->code;
+	if (mc_list_len(self) == 0) {
+		mc_lang_set_ename("IndexError");
+		return mc_error_set(err, MC_ERR_INVALID, "list.pop(): the list is empty");
+	}
+	if (s_list_pos(i, mc_list_len(self), &k, "list.pop", err) != 0)
+		return err->code;
+	*out = mc_list_pop(self, k);
+	return 0;
+}
+
+static int s_list_insert(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+	int64_t i, n = (int64_t)mc_list_len(self);
+
+	if (mc_arg_int(call, "index", &i, err) != 0)
+		return err->code;
+	/* as Python: out-of-range positions clamp to the ends */
+	if (i < 0)
+		i = i + n < 0 ? 0 : i + n;
+	if (i > n)
+		i = n;
+	if (mc_list_insert(self, (size_t)i, mc_ref(mc_arg(call, "item"))) != 0)
+		return mc_error_set(err, MC_ERR_NOMEM, "list.insert(): out of memory");
+	*out = mc_none();
+	return 0;
+}
+
+static int s_list_find(mc_value *self, mc_value *x, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < mc_list_len(self); i++)
+		if (mc_list_get(self, i) == x || mc_value_equal(mc_list_get(self, i), x)) {
+			*at = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int s_list_remove(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+	size_t at;
+
+	if (!s_list_find(self, mc_arg(call, "item"), &at))
+		return mc_error_set(err, MC_ERR_INVALID, "list.remove(): the value is not in the list");
+	mc_unref(mc_list_pop(self, at));
+	*out = mc_none();
+	return 0;
+}
+
+static int s_list_count(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *x = mc_arg(call, "item");
+	size_t i, n = 0;
+
+	(void)err;
+	for (i = 0; i < mc_list_len(self); i++)
+		n += mc_list_get(self, i) == x || mc_value_equal(mc_list_get(self, i), x);
+	*out = mc_int((int64_t)n);
+	return 0;
+}
+
+static int s_list_sort(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *sorted = NULL;
+	size_t i, n;
+	int rev;
+
+	if (mc_arg_bool(call, "reverse", &rev, err) != 0)
+		return err->code;
+	/* sort a copy first: the list is unchanged if the sort fails */
+	{
+		mc_value *copy = mc_list_new();
+
+		n = mc_list_len(self);
+		for (i = 0; copy != NULL && i < n; i++)
+			if (mc_list_append(copy, mc_ref(mc_list_get(self, i))) != 0) {
+				mc_unref(copy);
+				copy = NULL;
+			}
+		if (copy == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "list.sort(): out of memory");
+		i = (size_t)s_sort_items(call, copy, mc_arg(call, "key"), rev, &sorted, "list.sort", err);
+		mc_unref(copy);
+		if (sorted == NULL)
+			return err->code;
+	}
+	for (i = 0; i < n && i < mc_list_len(sorted); i++)
+		mc_list_set(self, i, mc_ref(mc_list_get(sorted, i)));
+	mc_unref(sorted);
+	*out = mc_none();
+	return 0;
+}
+
+static int s_list_reverse(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+	size_t i, n = mc_list_len(self);
+
+	(void)err;
+	for (i = 0; i < n / 2; i++) {
+		mc_value *a = mc_ref(mc_list_get(self, i)), *b = mc_ref(mc_list_get(self, n - 1 - i));
+
+		mc_list_set(self, i, b);
+		mc_list_set(self, n - 1 - i, a);
+	}
+	*out = mc_none();
+	return 0;
+}
+
+static int s_list_copy(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *l = mc_list_new();
+	size_t i;
+
+	for (i = 0; l != NULL && i < mc_list_len(self); i++)
+		if (mc_list_append(l, mc_ref(mc_list_get(self, i))) != 0) {
+			mc_unref(l);
+			l = NULL;
+		}
+	if (l == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "list.copy(): out of memory");
+	*out = l;
+	return 0;
+}
+
+static int s_list_clear(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+
+	(void)err;
+	while (mc_list_len(self) > 0)
+		mc_unref(mc_list_pop(self, mc_list_len(self) - 1));
+	*out = mc_none();
+	return 0;
+}
+
+static int s_dict_pop(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *k = mc_arg(call, "key"), *v = mc_dict_lookup(self, k);
+
+	if (v == NULL) {
+		if (mc_arg_given(call, "default")) {
+			*out = mc_ref(mc_arg(call, "default"));
+			return 0;
+		}
+		return mc_error_set(err, MC_ERR_NOTFOUND, "dict.pop(): the key is not in the dict");
+	}
+	*out = mc_ref(v);
+	mc_dict_del(self, k);
+	return 0;
+}
+
+static int s_dict_update(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *x = mc_arg(call, "other"), *kw = mc_arg(call, "kwargs");
+	mc_value *add = NULL;
+	size_t i;
+
+	/* the pairs are checked first, so a bad argument changes nothing */
+	if (mc_type(x) != MC_T_NONE && mc_type(x) != MC_T_DICT) {
+		mc_value *items;
+
+		if (s_items(call, &items, x, "dict.update", err) != 0)
+			return err->code;
+		add = mc_dict_new();
+		for (i = 0; add != NULL && i < mc_list_len(items); i++) {
+			mc_value *p = mc_list_get(items, i), *k = mc_list_get(p, 0);
+
+			if (mc_list_len(p) != 2 || !mc_value_hashable(k)) {
+				mc_unref(items);
+				mc_unref(add);
+				return mc_error_set(err, MC_ERR_TYPE, "dict.update(): item %zu must be a [key, value] pair", i);
+			}
+			mc_dict_set(add, k, mc_ref(mc_list_get(p, 1)));
+		}
+		mc_unref(items);
+		if (add == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		x = add;
+	}
+	for (i = 0; i < mc_dict_len(x); i++)
+		mc_dict_set(self, mc_dict_key(x, i), mc_ref(mc_dict_value(x, i)));
+	for (i = 0; i < mc_dict_len(kw); i++)
+		mc_dict_set(self, mc_dict_key(kw, i), mc_ref(mc_dict_value(kw, i)));
+	mc_unref(add);
+	*out = mc_none();
+	return 0;
+}
+
+static int s_dict_setdefault(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *k = mc_arg(call, "key"), *v = mc_dict_lookup(self, k);
+
+	if (v != NULL) {
+		*out = mc_ref(v);
+		return 0;
+	}
+	if (!mc_value_hashable(k))
+		return mc_error_set(err, MC_ERR_TYPE, "dict.setdefault(): unhashable key of type %s",
+		                    mc_type_name(k));
+	if (mc_dict_set(self, k, mc_ref(mc_arg(call, "default"))) != 0)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*out = mc_ref(mc_arg(call, "default"));
+	return 0;
+}
+
+static int s_dict_copy(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call), *d = mc_dict_new();
+	size_t i;
+
+	for (i = 0; d != NULL && i < mc_dict_len(self); i++)
+		if (mc_dict_set(d, mc_dict_key(self, i), mc_ref(mc_dict_value(self, i))) != 0) {
+			mc_unref(d);
+			d = NULL;
+		}
+	if (d == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "dict.copy(): out of memory");
+	*out = d;
+	return 0;
+}
+
+static int s_dict_clear(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+
+	(void)err;
+	while (mc_dict_len(self) > 0)
+		mc_dict_del(self, mc_dict_key(self, mc_dict_len(self) - 1));
+	*out = mc_none();
+	return 0;
+}
+
+static int s_str_format(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *self = mc_call_self(call);
+	char *s;
+	size_t n;
+
+	if (mc_format_str(mc_as_str(self), mc_str_len(self), mc_arg(call, "args"), mc_arg(call, "kwargs"),
+	                  &s, &n, err) != 0)
+		return err->code;
+	*out = mc_str_take(s, n);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+static int s_str_find_count(mc_call *call, mc_value **out, mc_error *err, int count)
+{
+	mc_value *self = mc_call_self(call), *sub = mc_arg(call, "sub");
+	const char *s = mc_as_str(self), *end = s + mc_str_len(self), *hit, *at = s;
+	size_t n = 0;
+
+	if (mc_type(sub) != MC_T_STR)
+		return mc_error_set(err, MC_ERR_TYPE, "str.%s(): expected a str, got %s",
+		                    count ? "count" : "find", mc_type_name(sub));
+	if (mc_str_len(sub) == 0) {
+		*out = mc_int(count ? (int64_t)mc_utf8_count(s, mc_str_len(self)) + 1 : 0);
+		return 0;
+	}
+	while ((hit = memmem(at, (size_t)(end - at), mc_as_str(sub), mc_str_len(sub))) != NULL) {
+		if (!count) {
+			*out = mc_int((int64_t)mc_utf8_count(s, (size_t)(hit - s)));
+			return 0;
+		}
+		n++;
+		at = hit + mc_str_len(sub);
+	}
+	*out = mc_int(count ? (int64_t)n : -1);
+	return 0;
+}
+
+static int s_str_find(mc_call *call, mc_value **out, mc_error *err) { return s_str_find_count(call, out, err, 0); }
+static int s_str_count(mc_call *call, mc_value **out, mc_error *err) { return s_str_find_count(call, out, err, 1); }
+
+static int s_array_anyall(mc_call *call, mc_value **out, mc_error *err, int want_all)
+{
+	mc_value *self = mc_call_self(call);
+	size_t i, n = mc_array_size(self);
+	int found = 0;
+
+	(void)err;
+	for (i = 0; i < n && !found; i++)
+		found = (mc_array_dtype(self) == MC_F64 ? mc_array_f64(self)[i] != 0.0 :
+		         mc_array_i64(self)[i] != 0) != want_all;
+	*out = mc_bool(want_all ? !found : found);
+	return 0;
+}
+
+static int s_array_any(mc_call *c, mc_value **o, mc_error *e) { return s_array_anyall(c, o, e, 0); }
+static int s_array_all(mc_call *c, mc_value **o, mc_error *e) { return s_array_anyall(c, o, e, 1); }
+
 const mc_func_def mc_funcs_core[] = {
-	{ "print", "(*values, sep=\" \", end=\"\\n\", file=none)", "Prints values to the cell's output, separated by sep.",
+	{ "print", "(*values, sep=\" \", end=\"\\n\", file=None)", "Prints values to the cell's output, separated by sep.",
 	  "Strings print without quotes; other values print as they show in `text/plain`.\n"
 	  "`file=stderr` writes to the error stream (shown in red by the front ends).", s_print },
 	{ "stdout", "(*values, sep=\" \", end=\"\\n\")", "The output stream: print(..., file=stdout); called, prints as print does.",
 	  NULL, s_stdout },
 	{ "stderr", "(*values, sep=\" \", end=\"\\n\")", "The error stream: print(..., file=stderr); called, prints to it as print does.",
 	  NULL, s_stderr },
-	{ "help", "(x=none)", "Shows the help of a function, method or object; help() lists every function.",
+	{ "help", "(x=None)", "Shows the help of a function, method or object; help() lists every function.",
 	  "`help(load_coco)`, `help(svc.get_cleaning_samples)`, `help(\"PCA.fit\")` or `help(ds)`;\n"
 	  "`help(\"language\")` shows the language reference. Long help opens in the front end's pager.\n"
 	  "The text comes from the same table as the notebook's Shift-Tab and docs/functions.md.", s_help },
-	{ "exit", "(keep_kernel=false)", "Ends the session: jupyter console exits and the kernel shuts down.",
-	  "`exit` alone on a line does the same. With keep_kernel=true the console exits and the kernel keeps running.",
+	{ "exit", "(keep_kernel=False)", "Ends the session: jupyter console exits and the kernel shuts down.",
+	  "`exit` alone on a line does the same. With keep_kernel=True the console exits and the kernel keeps running.",
 	  s_exit },
-	{ "quit", "(keep_kernel=false)", "Same as exit().", NULL, s_exit },
-	{ "len", "(x)", "Number of items of a list, dict or str, or rows of an array.", NULL, s_len },
-	{ "range", "(start, stop=none, step=1)", "List of ints from start (or 0) up to, not including, stop.",
-	  "`range(5)` is `[0, 1, 2, 3, 4]`; `range(2, 10, 3)` is `[2, 5, 8]`.", s_range },
-	{ "list", "(x=none)", "A new list of the items of x (list, dict keys, str characters, array rows).", NULL, s_list },
-	{ "dict", "(pairs=none, **kwargs)", "A new dict from a dict, a list of [key, value] pairs, or name=value arguments.",
+	{ "quit", "(keep_kernel=False)", "Same as exit().", NULL, s_exit },
+	{ "len", "(x)", "Number of items of a list, dict, str (characters) or range, rows of an array, or items of an object such as a Dataset.", NULL, s_len },
+	{ "range", "(start, stop=None, step=1)", "The ints from start (or 0) up to, not including, stop.",
+	  "`range(5)` walks 0, 1, 2, 3, 4; `range(2, 10, 3)` walks 2, 5, 8. A range is not built as a list:\n"
+	  "`for i in range(10**9)` costs nothing until it runs, and `list(range(5))` is `[0, 1, 2, 3, 4]`.", s_range },
+	{ "list", "(x=None)", "A new list of the items of x (list, range, dict keys, str characters, array rows).", NULL, s_list },
+	{ "dict", "(pairs=None, **kwargs)", "A new dict from a dict, [key, value] pairs, or name=value arguments.",
 	  NULL, s_dict },
 	{ "str", "(x=\"\")", "The text of a value, as print shows it.", NULL, s_str },
 	{ "int", "(x)", "Converts a number or a string of digits to int (floats are truncated toward zero).", NULL, s_int },
 	{ "float", "(x)", "Converts a number or a numeric string to float.", NULL, s_float },
-	{ "round", "(x, ndigits=none)", "Rounds x to ndigits decimals (to an int when ndigits is none); ties go to even.",
+	{ "round", "(x, ndigits=None)", "Rounds x to ndigits decimals (to an int when ndigits is None); ties go to even.",
 	  NULL, s_round },
-	{ "min", "(*values)", "The smallest of the values, or of the items of a single list or array.", NULL, s_min },
-	{ "max", "(*values)", "The largest of the values, or of the items of a single list or array.", NULL, s_max },
-	{ "sum", "(values, start=0)", "The sum of a list of numbers or of every element of an array.", NULL, s_sum },
-	{ "sorted", "(values, reverse=false)", "A new sorted list of numbers or strings.", NULL, s_sorted },
-	{ "enumerate", "(values, start=0)", "A list of [index, item] pairs.", NULL, s_enumerate },
+	{ "min", "(*values, key=None, default=None)", "The smallest of the values, or of the items of a single iterable.",
+	  "`key` is a function applied to each item before comparing (`min(d, key=d.get)`); `default` is the "
+	  "result for an empty iterable.", s_min },
+	{ "max", "(*values, key=None, default=None)", "The largest of the values, or of the items of a single iterable.",
+	  "`key` is a function applied to each item before comparing (`max(d, key=d.get)`); `default` is the "
+	  "result for an empty iterable.", s_max },
+	{ "sum", "(values, start=0)", "The sum of the numbers of an iterable, or of every element of an array.", NULL, s_sum },
+	{ "sorted", "(values, key=None, reverse=False)", "A new sorted list of the items (numbers, strings or lists).",
+	  "`key` is a function giving what to compare: `sorted(d.items(), key=lambda kv: kv[1])`. The sort is "
+	  "stable, reverse=True too.", s_sorted },
+	{ "enumerate", "(values, start=0)", "A list of [index, item] pairs: `for i, x in enumerate(xs):`.", NULL, s_enumerate },
 	{ "zip", "(*sequences)", "A list of lists taking one item from each sequence, as long as the shortest.", NULL, s_zip },
+	{ "any", "(values)", "True if some item is true.", NULL, s_any },
+	{ "all", "(values)", "True if every item is true (also for no items).", NULL, s_all },
+	{ "map", "(function, *iterables)", "A list of function(item) for each item (or for items taken together).", NULL, s_map },
+	{ "filter", "(function, values)", "A list of the items for which function(item) is true (None: the true items).", NULL, s_filter },
+	{ "reversed", "(values)", "A new list of the items in reverse order.", NULL, s_reversed },
+	{ "isinstance", "(x, types)", "True if x is of the type (int, float, str, list, dict, PCA, ...), or of one of a list of them.",
+	  "A bool is an int, as in Python. Types may also be given by name: `isinstance(ds, \"Dataset\")`.", s_isinstance },
 	{ "type", "(x)", "The name of the type of x: \"int\", \"list\", \"array\", \"Dataset\", ...", NULL, s_type },
+	{ "bool", "(x=False)", "The truth of x: False for 0, empty text and containers, and None.", NULL, s_bool },
+	{ "repr", "(x)", "The text of x as the notebook shows it ('quoted' for a str).", NULL, s_repr_fn },
+	{ "format", "(value, spec=\"\")", "value formatted by a format spec, as in f\"{value:spec}\".",
+	  "`format(0.12345, \".2%\")` is `'12.35%'`; `format(1234567, \",\")` is `'1,234,567'`; "
+	  "`format(\"x\", \">5\")` is `'    x'`.", s_format },
+	{ "chr", "(i)", "The character with code point i.", NULL, s_chr },
+	{ "ord", "(c)", "The code point of a one-character string.", NULL, s_ord },
+	{ "callable", "(x)", "True if x is a function.", NULL, s_callable },
+	{ "setrecursionlimit", "(limit)", "Sets how deep calls and nested expressions may go (default 1000).",
+	  "Past the limit a RecursionError stops the cell. Deep recursion also stops, with the same error, "
+	  "when the kernel's C stack is nearly full, whatever the limit.", s_setrecursionlimit },
+	{ "getrecursionlimit", "()", "How deep calls and nested expressions may go (see setrecursionlimit).", NULL,
+	  s_getrecursionlimit },
 	{ "display", "(*values)", "Shows each value as its own output (HTML tables, images).", NULL, s_display },
-	{ "input", "(prompt=\"\", password=false)", "Asks the user for a line of text through the notebook.",
+	{ "input", "(prompt=\"\", password=False)", "Asks the user for a line of text through the notebook.",
 	  "Fails when the front end does not allow input (for example when running a notebook in batch).", s_input },
 	{ "abs", "(x)", "Absolute value of a number, or element-wise of an array.", NULL, s_abs },
-	{ "dir", "(x=none)", "The methods and attributes of x, or the session's variables when x is left out.", NULL, s_dir },
-	{ "clear_output", "(wait=false)",
-	  "Clears the cell's output; with wait=true, when the next output arrives.", NULL,
+	{ "dir", "(x=None)", "The methods and attributes of x, or the session's variables when x is left out.", NULL, s_dir },
+	{ "clear_output", "(wait=False)",
+	  "Clears the cell's output; with wait=True, when the next output arrives.", NULL,
 	  s_clear_output },
 	{ "sleep", "(seconds)", "Waits, showing a progress bar; the interrupt button stops it.",
 	  "Useful to check that interrupts work: `sleep(10)` then Kernel > Interrupt.", s_sleep },
-	{ "array", "(values, dtype=none)", "A numeric array from a list of numbers (1-D) or a list of lists (2-D).",
+	{ "array", "(values, dtype=None)", "A numeric array from a list of numbers (1-D) or a list of lists (2-D).",
 	  "dtype is \"float64\" or \"int64\"; by default int64 when every item is an int.", s_array },
 	{ "list.append", "(item)", "Adds item at the end of the list.", NULL, s_list_append },
 	{ "list.index", "(item)", "Position of the first item equal to item.", NULL, s_list_index },
+	{ "list.extend", "(items)", "Adds the items of an iterable at the end of the list.", NULL, s_list_extend },
+	{ "list.insert", "(index, item)", "Inserts item before position index.", NULL, s_list_insert },
+	{ "list.pop", "(index=-1)", "Removes the item at index (the last by default) and returns it.", NULL, s_list_pop },
+	{ "list.remove", "(item)", "Removes the first item equal to item.", NULL, s_list_remove },
+	{ "list.count", "(item)", "How many items equal item.", NULL, s_list_count },
+	{ "list.sort", "(key=None, reverse=False)", "Sorts the list in place (see sorted).", NULL, s_list_sort },
+	{ "list.reverse", "()", "Reverses the list in place.", NULL, s_list_reverse },
+	{ "list.copy", "()", "A new list with the same items.", NULL, s_list_copy },
+	{ "list.clear", "()", "Removes every item.", NULL, s_list_clear },
 	{ "dict.keys", "()", "The keys, as a list, in insertion order.", NULL, s_dict_keys },
 	{ "dict.values", "()", "The values, as a list, in insertion order.", NULL, s_dict_values },
 	{ "dict.items", "()", "The [key, value] pairs, as a list.", NULL, s_dict_items },
-	{ "dict.get", "(key, default=none)", "The value under key, or default when the key is missing.", NULL, s_dict_get },
+	{ "dict.get", "(key, default=None)", "The value under key, or default when the key is missing.", NULL, s_dict_get },
+	{ "dict.pop", "(key, default=None)", "Removes key and returns its value (default when missing, if given).", NULL, s_dict_pop },
+	{ "dict.update", "(other=None, **kwargs)", "Sets the keys of another dict (or [key, value] pairs) and of name=value arguments.",
+	  NULL, s_dict_update },
+	{ "dict.setdefault", "(key, default=None)", "The value under key; sets it to default first when missing.", NULL,
+	  s_dict_setdefault },
+	{ "dict.copy", "()", "A new dict with the same keys and values.", NULL, s_dict_copy },
+	{ "dict.clear", "()", "Removes every key.", NULL, s_dict_clear },
 	{ "str.upper", "()", "The string in upper case (ASCII letters).", NULL, s_str_upper },
 	{ "str.lower", "()", "The string in lower case (ASCII letters).", NULL, s_str_lower },
 	{ "str.strip", "()", "The string without leading and trailing white space.", NULL, s_str_strip },
-	{ "str.split", "(sep=none)", "The parts between sep (or runs of white space), as a list.", NULL, s_str_split },
+	{ "str.split", "(sep=None)", "The parts between sep (or runs of white space), as a list.", NULL, s_str_split },
 	{ "str.join", "(items)", "The items (strings) joined with this string between them.", NULL, s_str_join },
 	{ "str.replace", "(old, new)", "The string with every old replaced by new.", NULL, s_str_replace },
 	{ "str.startswith", "(prefix)", "True if the string starts with prefix.", NULL, s_str_startswith },
 	{ "str.endswith", "(suffix)", "True if the string ends with suffix.", NULL, s_str_endswith },
+	{ "str.format", "(*args, **kwargs)", "The string with its {} fields filled: \"{} of {:.1%}\".format(n, frac).",
+	  "Fields are `{}`, `{0}` or `{name}`, with `!r` and a format spec after `:` as in f-strings.", s_str_format },
+	{ "str.find", "(sub)", "The position of the first sub, or -1.", NULL, s_str_find },
+	{ "str.count", "(sub)", "How many times sub occurs (without overlaps).", NULL, s_str_count },
 	{ "array.tolist", "()", "The elements as a list (a list of lists for 2-D).", NULL, s_array_tolist },
-	{ "array.sum", "(axis=none)", "Sum of all elements, or along axis 0 (down columns) or 1 (across rows).", NULL, s_array_sum },
-	{ "array.mean", "(axis=none)", "Mean of all elements, or along an axis.", NULL, s_array_mean },
-	{ "array.min", "(axis=none)", "Smallest element, or along an axis.", NULL, s_array_min },
-	{ "array.max", "(axis=none)", "Largest element, or along an axis.", NULL, s_array_max },
-	{ "array.argmax", "(axis=none)", "Index of the largest element (flat), or along an axis.", NULL, s_array_argmax },
-	{ "array.argmin", "(axis=none)", "Index of the smallest element (flat), or along an axis.", NULL, s_array_argmin },
+	{ "array.sum", "(axis=None)", "Sum of all elements, or along axis 0 (down columns) or 1 (across rows).", NULL, s_array_sum },
+	{ "array.mean", "(axis=None)", "Mean of all elements, or along an axis.", NULL, s_array_mean },
+	{ "array.min", "(axis=None)", "Smallest element, or along an axis.", NULL, s_array_min },
+	{ "array.max", "(axis=None)", "Largest element, or along an axis.", NULL, s_array_max },
+	{ "array.argmax", "(axis=None)", "Index of the largest element (flat), or along an axis.", NULL, s_array_argmax },
+	{ "array.argmin", "(axis=None)", "Index of the smallest element (flat), or along an axis.", NULL, s_array_argmin },
+	{ "array.any", "()", "True if some element is non-zero (a mask: some is True).", NULL, s_array_any },
+	{ "array.all", "()", "True if every element is non-zero (a mask: all are True).", NULL, s_array_all },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -1,7 +1,8 @@
 /* This module implements completion, inspection (Shift-Tab) and the
  * is_complete check of the command language (interp.h). Everything offered
- * comes from the session's variables and the function table. Cursor
- * positions are Unicode code points. */
+ * comes from the session's variables, the names the cell itself defines
+ * (assignments, loop variables, functions and their parameters), and the
+ * function table. Cursor positions are Unicode code points. */
 #include "interp.h"
 #include "lang.h"
 #include "lexer.h"
@@ -153,13 +154,18 @@ static void s_offer(s_matches *m, const char *cand, const char *suffix)
 	json_array_append_new(m->arr, json_string(buf));
 }
 
-/* The function called by the innermost open '(' before pos, or NULL. */
-static const mc_func_def *s_enclosing_call(mc_interp *in, const char *code, size_t pos,
-                                           size_t *open_at)
+/* The function called by the innermost open '(' before pos, as a value
+ * (a new reference), or NULL. *base gets the object of a method call
+ * (a new reference) when there is one. */
+static mc_value *s_enclosing_call(mc_interp *in, const char *code, size_t pos, mc_value **base)
 {
 	long i;
 	int depth = 0;
+	size_t end, start, dot;
+	int has_call;
 
+	if (base != NULL)
+		*base = NULL;
 	for (i = (long)pos - 1; i >= 0; i--) {
 		char c = code[i];
 
@@ -177,43 +183,186 @@ static const mc_func_def *s_enclosing_call(mc_interp *in, const char *code, size
 	}
 	if (i < 0)
 		return NULL;
-	if (open_at != NULL)
-		*open_at = (size_t)i;
-	{
-		size_t end = (size_t)i, start, dot;
-		int has_call;
-		const mc_func_def *d = NULL;
+	end = (size_t)i;
+	while (end > 0 && (code[end - 1] == ' ' || code[end - 1] == '\t'))
+		end--;
+	start = s_chain_start(code, end, &has_call);
+	if (start >= end)
+		return NULL;
+	dot = end;
+	while (dot > start && code[dot - 1] != '.')
+		dot--;
+	if (dot > start) {
+		mc_value *obj = s_eval_chain(in, code, start, dot - 1), *fn = NULL;
+		char full[256];
+		const mc_func_def *d;
 
-		while (end > 0 && (code[end - 1] == ' ' || code[end - 1] == '\t'))
-			end--;
-		start = s_chain_start(code, end, &has_call);
-		if (start >= end)
+		if (obj == NULL)
 			return NULL;
-		dot = end;
-		while (dot > start && code[dot - 1] != '.')
-			dot--;
-		if (dot > start) {
-			mc_value *base = s_eval_chain(in, code, start, dot - 1);
-			char full[256];
+		snprintf(full, sizeof full, "%s.%.*s", mc_value_method_prefix(obj), (int)(end - dot), code + dot);
+		d = mc_registry_find(full);
+		if (d != NULL)
+			fn = mc_func_new(d, obj);
+		if (base != NULL && fn != NULL)
+			*base = mc_ref(obj);
+		mc_unref(obj);
+		return fn;
+	}
+	{
+		char name[128];
+		mc_value *var;
+		const mc_func_def *d;
 
-			if (base != NULL) {
-				snprintf(full, sizeof full, "%s.%.*s", mc_value_method_prefix(base),
-				         (int)(end - dot), code + dot);
-				d = mc_registry_find(full);
-				mc_unref(base);
-			}
-		} else {
-			char name[128];
-			mc_value *var;
+		snprintf(name, sizeof name, "%.*s", (int)(end - start), code + start);
+		var = mc_interp_get_var(in, name);
+		if (var != NULL)
+			return mc_type(var) == MC_T_FUNC ? mc_ref(var) : NULL;
+		d = strchr(name, '.') == NULL ? mc_registry_find(name) : NULL;
+		return d != NULL ? mc_func_new(d, NULL) : NULL;
+	}
+}
 
-			snprintf(name, sizeof name, "%.*s", (int)(end - start), code + start);
-			var = mc_interp_get_var(in, name);
-			if (var != NULL)
-				d = mc_func_def_of(var);
-			else if (strchr(name, '.') == NULL)
-				d = mc_registry_find(name);
+/* Offers the keyword parameters of a function value as "name=". */
+static void s_offer_params(s_matches *m, mc_value *fn)
+{
+	mc_userfn *u = mc_userfn_of(fn);
+	size_t i;
+
+	if (u != NULL) {
+		for (i = 0; i < u->def->nparams; i++)
+			if (u->def->params[i].kind == MC_PARAM_NORMAL || u->def->params[i].kind == MC_PARAM_KWONLY)
+				s_offer(m, u->def->params[i].name, "=");
+		return;
+	}
+	if (mc_func_def_of(fn) != NULL) {
+		mc_error err;
+		const mc_signature *sig;
+
+		mc_error_clear(&err);
+		sig = mc_signature_of(mc_func_def_of(fn), &err);
+		for (i = 0; sig != NULL && i < sig->n; i++)
+			if (sig->params[i].kind == MC_PARAM_NORMAL || sig->params[i].kind == MC_PARAM_KWONLY)
+				s_offer(m, sig->params[i].name, "=");
+	}
+}
+
+static int s_is_keyword(const char *s, size_t n)
+{
+	static const char *const kws[] = {
+		"and", "as", "assert", "break", "continue", "def", "del", "elif", "else", "for",
+		"global", "if", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "return",
+		"while", "True", "False", "None", "true", "false", "none", NULL
+	};
+	int k;
+
+	for (k = 0; kws[k] != NULL; k++)
+		if (strlen(kws[k]) == n && strncmp(kws[k], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Offers the names code[0..pos) defines: assignments, loop variables,
+ * functions and their parameters (so completion works inside a block
+ * before the cell ran). */
+static void s_offer_cell_names(s_matches *m, const char *code, size_t pos)
+{
+	size_t i = 0;
+	int after_for = 0, in_params = 0, depth = 0, lambda = 0;
+
+	while (i < pos) {
+		char c = code[i];
+
+		if (c == '#') {
+			while (i < pos && code[i] != '\n')
+				i++;
+			continue;
 		}
-		return d;
+		if (c == '"' || c == '\'') {
+			char q = c;
+
+			i++;
+			while (i < pos && code[i] != q && code[i] != '\n') {
+				if (code[i] == '\\')
+					i++;
+				i++;
+			}
+			i++;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{') {
+			depth++;
+			i++;
+			continue;
+		}
+		if (c == ')' || c == ']' || c == '}') {
+			if (depth > 0)
+				depth--;
+			if (in_params && depth < in_params)
+				in_params = 0;
+			i++;
+			continue;
+		}
+		if (c == ':' && lambda) {
+			lambda = 0;
+			i++;
+			continue;
+		}
+		if (s_ident(c) && !(c >= '0' && c <= '9')) {
+			size_t a = i, k;
+			char name[128];
+
+			while (i < pos && s_ident(code[i]))
+				i++;
+			if (i == pos)
+				break;   /* the word being typed */
+			snprintf(name, sizeof name, "%.*s", (int)(i - a), code + a);
+			if (strcmp(name, "for") == 0) {
+				after_for = 1;
+				continue;
+			}
+			if (strcmp(name, "in") == 0) {
+				after_for = 0;
+				continue;
+			}
+			if (strcmp(name, "lambda") == 0) {
+				lambda = 1;
+				continue;
+			}
+			if (strcmp(name, "def") == 0) {
+				k = i;
+				while (k < pos && (code[k] == ' ' || code[k] == '\t'))
+					k++;
+				a = k;
+				while (k < pos && s_ident(code[k]))
+					k++;
+				if (k > a && k < pos) {
+					snprintf(name, sizeof name, "%.*s", (int)(k - a), code + a);
+					s_offer(m, name, NULL);
+				}
+				while (k < pos && (code[k] == ' ' || code[k] == '\t'))
+					k++;
+				if (k < pos && code[k] == '(') {
+					depth++;
+					in_params = depth;
+					k++;
+				}
+				i = k;
+				continue;
+			}
+			if (s_is_keyword(name, strlen(name)) || (a > 0 && code[a - 1] == '.'))
+				continue;
+			k = i;
+			while (k < pos && (code[k] == ' ' || code[k] == '\t'))
+				k++;
+			if (after_for || lambda ||
+			    (in_params && depth == in_params && k < pos && strchr(",=):", code[k]) != NULL) ||
+			    (k < pos && ((code[k] == '=' && (k + 1 >= pos || code[k + 1] != '=')) ||
+			                 (code[k] == ',' && depth == 0) || (k + 1 < pos && code[k + 1] == '=' &&
+			                                                    strchr("+-*/%", code[k]) != NULL))))
+				s_offer(m, name, NULL);
+			continue;
+		}
+		i++;
 	}
 }
 
@@ -255,7 +404,7 @@ static void s_offer_paths(s_matches *m, const char *typed)
 
 json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *start, int *end)
 {
-	size_t pos = mc_utf8_offset(code, cursor > 0 ? (size_t)cursor : 0), wstart;
+	size_t pos = mc_utf8_offset(code, strlen(code), cursor > 0 ? (size_t)cursor : 0), wstart;
 	long sopen;
 	s_matches m;
 	size_t i, t;
@@ -270,11 +419,45 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 	if (sopen >= 0) {
 		char *typed = strndup(code + sopen, pos - (size_t)sopen);
 		const char *strs[256];
+		size_t q = (size_t)sopen - 1;   /* the opening quote */
+		mc_value *base = NULL, *fn;
 
 		if (typed == NULL)
 			return m.arr;
 		m.prefix = typed;
 		m.plen = strlen(typed);
+		*start = (int)mc_utf8_count(code, (size_t)sopen);
+		while (q > 0 && (code[q - 1] == '"' || code[q - 1] == '\''))
+			q--;
+		while (q > 0 && (code[q - 1] == ' ' || code[q - 1] == 'r' || code[q - 1] == 'f'))
+			q--;
+		/* d["k: the keys of the dict d, and nothing else */
+		if (q > 0 && code[q - 1] == '[') {
+			int has_call;
+			size_t cs = s_chain_start(code, q - 1, &has_call);
+			mc_value *d = s_eval_chain(in, code, cs, q - 1);
+
+			for (i = 0; mc_type(d) == MC_T_DICT && i < mc_dict_len(d); i++)
+				if (mc_type(mc_dict_key(d, i)) == MC_T_STR)
+					s_offer(&m, mc_as_str(mc_dict_key(d, i)), NULL);
+			mc_unref(d);
+			free(typed);
+			return m.arr;
+		}
+		/* obj.method("k: the strings obj knows (class names), and nothing else */
+		fn = q > 0 && code[q - 1] == '(' ? s_enclosing_call(in, code, q, &base) : NULL;
+		if (base != NULL && mc_object_class(base) != NULL && mc_object_class(base)->strings != NULL) {
+			size_t n = mc_object_class(base)->strings(mc_object_ptr(base), strs, sizeof strs / sizeof strs[0]), k;
+
+			for (k = 0; k < n && k < sizeof strs / sizeof strs[0]; k++)
+				s_offer(&m, strs[k], NULL);
+			mc_unref(base);
+			mc_unref(fn);
+			free(typed);
+			return m.arr;
+		}
+		mc_unref(base);
+		mc_unref(fn);
 		/* strings known to the objects in scope (class names, ...) */
 		{
 			mc_value *names = mc_interp_var_names(in);
@@ -292,27 +475,7 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 			}
 			mc_unref(names);
 		}
-		/* d["k : the string keys of the dict d */
-		{
-			size_t q = (size_t)sopen - 1;   /* the opening quote */
-
-			while (q > 0 && (code[q - 1] == '"' || code[q - 1] == '\''))
-				q--;
-			while (q > 0 && (code[q - 1] == ' ' || code[q - 1] == 'r'))
-				q--;
-			if (q > 0 && code[q - 1] == '[') {
-				int has_call;
-				size_t cs = s_chain_start(code, q - 1, &has_call);
-				mc_value *d = s_eval_chain(in, code, cs, q - 1);
-
-				for (i = 0; mc_type(d) == MC_T_DICT && i < mc_dict_len(d); i++)
-					if (mc_type(mc_dict_key(d, i)) == MC_T_STR)
-						s_offer(&m, mc_as_str(mc_dict_key(d, i)), NULL);
-				mc_unref(d);
-			}
-		}
 		s_offer_paths(&m, typed);
-		*start = (int)mc_utf8_count(code, (size_t)sopen);
 		free(typed);
 		return m.arr;
 	}
@@ -347,19 +510,14 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 		free((char *)m.prefix);
 		return m.arr;
 	}
-	d = s_enclosing_call(in, code, wstart, NULL);
-	if (d != NULL) {
-		mc_signature sig;
-		mc_error err;
+	{
+		mc_value *fn = s_enclosing_call(in, code, wstart, NULL);
 
-		mc_error_clear(&err);
-		if (mc_signature_parse(&sig, d->signature, &err) == 0) {
-			for (i = 0; i < sig.n; i++)
-				if (sig.params[i].kind == MC_PARAM_NORMAL || sig.params[i].kind == MC_PARAM_KWONLY)
-					s_offer(&m, sig.params[i].name, "=");
-			mc_signature_clear(&sig);
-		}
+		if (fn != NULL)
+			s_offer_params(&m, fn);
+		mc_unref(fn);
 	}
+	s_offer_cell_names(&m, code, wstart);
 	{
 		mc_value *names = mc_interp_var_names(in);
 
@@ -372,8 +530,10 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 			if (strchr(d->name, '.') == NULL)
 				s_offer(&m, d->name, NULL);
 	if (m.plen > 0) {
-		static const char *const kws[] = { "true", "false", "none", "True", "False", "None",
-		                                   "and", "or", "not", "in", "is", NULL };
+		static const char *const kws[] = { "True", "False", "None", "and", "or", "not", "in", "is",
+		                                   "if", "elif", "else", "for", "while", "def", "return",
+		                                   "lambda", "break", "continue", "pass", "del", "global",
+		                                   "nonlocal", "assert", NULL };
 
 		for (i = 0; kws[i] != NULL; i++)
 			s_offer(&m, kws[i], NULL);
@@ -382,9 +542,18 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 	return m.arr;
 }
 
+/* Help for the function a call is made to (a new value's help). */
+static char *s_help_fn(mc_value *fn)
+{
+	char *text = fn != NULL ? mc_help_for_value(fn) : NULL;
+
+	mc_unref(fn);
+	return text;
+}
+
 char *mc_interp_inspect(mc_interp *in, const char *code, int cursor, int detail)
 {
-	size_t pos = mc_utf8_offset(code, cursor > 0 ? (size_t)cursor : 0), a, b;
+	size_t pos = mc_utf8_offset(code, strlen(code), cursor > 0 ? (size_t)cursor : 0), a, b;
 	int has_call;
 	char *text = NULL;
 
@@ -395,12 +564,9 @@ char *mc_interp_inspect(mc_interp *in, const char *code, int cursor, int detail)
 	b = pos;
 	while (code[b] != '\0' && s_ident(code[b]))
 		b++;
-	if (a == b || (code[a] >= '0' && code[a] <= '9')) {
+	if (a == b || (code[a] >= '0' && code[a] <= '9'))
 		/* not on a name: the function whose parentheses hold the cursor */
-		const mc_func_def *d = s_enclosing_call(in, code, pos, NULL);
-
-		return d != NULL ? mc_help_for_def(d) : NULL;
-	}
+		return s_help_fn(s_enclosing_call(in, code, pos, NULL));
 	if (a > 0 && code[a - 1] == '.') {
 		size_t cs = s_chain_start(code, a - 1, &has_call);
 		mc_value *base = s_eval_chain(in, code, cs, a - 1);
@@ -434,14 +600,58 @@ char *mc_interp_inspect(mc_interp *in, const char *code, int cursor, int detail)
 		if (v != NULL)
 			return mc_help_for_value(v);
 		d = mc_registry_find(name);
-		if (d != NULL)
+		if (d != NULL && strchr(name, '.') == NULL)
 			return mc_help_for_def(d);
 		/* an unknown name (a keyword being typed): the enclosing call */
-		d = s_enclosing_call(in, code, a, NULL);
-		if (d != NULL)
-			return mc_help_for_def(d);
+		return s_help_fn(s_enclosing_call(in, code, a, NULL));
 	}
-	return NULL;
+}
+
+/* The indentation (columns) of the last line of code[0..n) holding something. */
+static int s_last_indent(const char *code, size_t n, size_t *line_start)
+{
+	size_t e = n, b;
+	int w = 0;
+
+	for (;;) {
+		while (e > 0 && (code[e - 1] == '\n' || code[e - 1] == '\r'))
+			e--;
+		b = e;
+		while (b > 0 && code[b - 1] != '\n')
+			b--;
+		if (b == e && b == 0)
+			break;
+		{
+			size_t k = b;
+
+			w = 0;
+			while (k < e && (code[k] == ' ' || code[k] == '\t')) {
+				w = code[k] == '\t' ? (w / 8 + 1) * 8 : w + 1;
+				k++;
+			}
+			if (k < e && code[k] != '#')
+				break;
+		}
+		if (b == 0)
+			break;
+		e = b - 1;
+	}
+	if (line_start != NULL)
+		*line_start = b;
+	return w;
+}
+
+static _Thread_local char s_indent_buf[MC_MAX_INDENT * 8 + 8];
+
+static const char *s_indent(int w)
+{
+	if (w < 0)
+		w = 0;
+	if ((size_t)w >= sizeof s_indent_buf)
+		w = (int)sizeof s_indent_buf - 1;
+	memset(s_indent_buf, ' ', (size_t)w);
+	s_indent_buf[w] = '\0';
+	return s_indent_buf;
 }
 
 const char *mc_interp_is_complete(mc_interp *in, const char *code, const char **indent)
@@ -449,29 +659,52 @@ const char *mc_interp_is_complete(mc_interp *in, const char *code, const char **
 	mc_tokens toks;
 	mc_syntax_error serr;
 	mc_program prog;
-	size_t n = strlen(code);
+	size_t n = strlen(code), k = n;
+	int closed = 0, w, open, compound;
 
 	(void)in;
 	*indent = "";
+	/* as IPython: code that ends with an empty line closes its blocks */
+	while (k > 0 && (code[k - 1] == ' ' || code[k - 1] == '\t' || code[k - 1] == '\r'))
+		k--;
+	closed = k > 0 && code[k - 1] == '\n';
 	while (n > 0 && (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == '\n' || code[n - 1] == '\r'))
 		n--;
-	if (n > 0 && code[n - 1] == '\\')
+	w = s_last_indent(code, n, NULL);
+	if (n > 0 && code[n - 1] == '\\') {
+		*indent = s_indent(w);
 		return "incomplete";
+	}
 	if (mc_lex(&toks, code, &serr) != 0) {
 		if (serr.incomplete) {
-			*indent = "";
+			*indent = s_indent(w);
 			return "incomplete";
 		}
 		return "invalid";
 	}
-	if (toks.open_at_eof > 0) {
-		mc_tokens_free(&toks);
-		*indent = "    ";
+	open = toks.open_at_eof > 0;
+	mc_tokens_free(&toks);
+	if (open) {
+		*indent = s_indent(w + 4);
 		return "incomplete";
 	}
-	mc_tokens_free(&toks);
-	if (mc_parse(&prog, code, &serr) != 0)
+	if (mc_parse(&prog, code, &serr) != 0) {
+		if (serr.incomplete) {
+			/* a block without its body yet: one level deeper than its opener */
+			*indent = s_indent(w + 4);
+			return "incomplete";
+		}
 		return "invalid";
+	}
+	compound = prog.n > 0 && (prog.stmts[prog.n - 1]->kind == MC_N_IF ||
+	                          prog.stmts[prog.n - 1]->kind == MC_N_WHILE ||
+	                          prog.stmts[prog.n - 1]->kind == MC_N_FOR ||
+	                          prog.stmts[prog.n - 1]->kind == MC_N_DEF);
 	mc_program_free(&prog);
+	if (compound && !closed && w > 0) {
+		/* inside a block: the next line stays at its indentation */
+		*indent = s_indent(w);
+		return "incomplete";
+	}
 	return "complete";
 }

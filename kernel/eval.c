@@ -1,29 +1,146 @@
 /* This module implements the interpreter of the command language (interp.h):
- * it runs parsed statements against the session's variables, calls functions
- * from the table, and turns every failure into a Jupyter error with the
- * line, the column and a caret under the place. */
+ * it walks the syntax tree of a cell against the session's variables, with
+ * Python's meaning for blocks, loops, functions and scopes, calls the
+ * functions of the table, and turns every failure into a Jupyter error
+ * with a traceback of one frame per call.
+ *
+ * Frames: each call of a function defined in the language runs in a frame
+ * (its code, its name, its scope) linked to its caller's. A scope is the
+ * function's local variables (a dict), the dicts of the functions around
+ * it (a list, for closures) and the function's own declarations; the top
+ * level of a cell uses the session's variables. Comprehensions run in a
+ * scope of their own. Names resolve local, enclosing, global, then the
+ * function table.
+ *
+ * Limits: calls nest at most mc_lang_depth_limit() deep (RecursionError),
+ * and every recursive step checks the room left on the C stack, so no input
+ * overflows it. Loops, comprehensions and statements look at the interrupt
+ * flag; the cycle collector runs at statement boundaries. */
 #include "interp.h"
 #include "lang.h"
 #include "parser.h"
 #include "registry.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct mc_interp {
-	mc_value *vars;   /* dict: name -> value */
+	mc_value *globals;   /* dict: name -> value */
+	char label[64];
 };
+
+typedef struct s_scope {
+	mc_value *locals;        /* dict, or NULL at a cell's top level (the globals) */
+	mc_value *env;           /* list of the enclosing scopes' dicts, or NULL */
+	const mc_fundef *fn;     /* the function whose body runs, or NULL */
+} s_scope;
+
+typedef struct s_frame {
+	struct s_frame *back;
+	mc_code *code;
+	const char *name;        /* the function's qualified name; NULL for a cell */
+	const char *sig;         /* its signature text */
+	int line, col;           /* the call this frame is making */
+	s_scope scope;
+} s_frame;
 
 typedef struct s_ctx {
 	mc_interp *in;
 	const mc_io *io;
-	const char *src;
 	mc_exec_error *xerr;
 	int failed;
+	s_frame *frame;
+	int depth;               /* calls of functions of the language in progress */
+	mc_value *ret;           /* the value of a 'return' on its way out */
 } s_ctx;
+
+typedef enum s_flow { S_NEXT, S_BREAK, S_CONTINUE, S_RETURN, S_ERROR } s_flow;
+
+/* ---- limits, interrupts, error names ---- */
+
+static int s_depth_limit = 1000;
+static _Thread_local volatile sig_atomic_t *s_intr;
+static _Thread_local const char *s_pending_ename;
+
+/* The C stack: where it started on this thread and how much may be used. */
+static _Thread_local uintptr_t s_stack_base;
+static _Thread_local size_t s_stack_room;
+
+int mc_lang_depth_limit(void) { return s_depth_limit; }
+
+int mc_stack_enter(void)
+{
+	char here;
+	uintptr_t at = (uintptr_t)&here;
+	pthread_attr_t attr;
+	void *addr;
+	size_t size, room = (size_t)1 << 20, margin;
+
+	if (s_stack_base != 0)
+		return 0;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0 && at > (uintptr_t)addr &&
+		    at - (uintptr_t)addr <= size)
+			room = at - (uintptr_t)addr;
+		pthread_attr_destroy(&attr);
+	}
+	/* keep a margin for the C library and the functions of the table */
+	margin = room / 8 > ((size_t)256 << 10) ? room / 8 : ((size_t)256 << 10);
+	s_stack_room = room > 2 * margin ? room - margin : room / 2;
+	s_stack_base = at;
+	return 1;
+}
+
+void mc_stack_leave(int entered)
+{
+	if (entered)
+		s_stack_base = 0;
+}
+
+int mc_stack_ok(void)
+{
+	char here;
+
+	/* signed: a frame beside the one that entered may sit a little above it */
+	return s_stack_base == 0 || (intptr_t)(s_stack_base - (uintptr_t)&here) < (intptr_t)s_stack_room;
+}
+
+void mc_lang_set_depth_limit(int n)
+{
+	s_depth_limit = n < 20 ? 20 : n;
+}
+
+volatile sig_atomic_t *mc_lang_set_interrupt(volatile sig_atomic_t *flag)
+{
+	volatile sig_atomic_t *old = s_intr;
+
+	s_intr = flag;
+	return old;
+}
+
+int mc_lang_interrupted(void)
+{
+	return s_intr != NULL && *s_intr;
+}
+
+void mc_lang_set_ename(const char *ename)
+{
+	s_pending_ename = ename;
+}
+
+const char *mc_lang_take_ename(void)
+{
+	const char *e = s_pending_ename;
+
+	s_pending_ename = NULL;
+	return e;
+}
+
+/* ---- the session ---- */
 
 mc_interp *mc_interp_new(void)
 {
@@ -31,8 +148,8 @@ mc_interp *mc_interp_new(void)
 
 	if (in == NULL)
 		return NULL;
-	in->vars = mc_dict_new();
-	if (in->vars == NULL) {
+	in->globals = mc_dict_new();
+	if (in->globals == NULL) {
 		free(in);
 		return NULL;
 	}
@@ -43,18 +160,25 @@ void mc_interp_free(mc_interp *in)
 {
 	if (in == NULL)
 		return;
-	mc_unref(in->vars);
+	mc_unref(in->globals);
 	free(in);
+	/* what the session's variables held in cycles is garbage now */
+	mc_gc_collect();
+}
+
+void mc_interp_set_label(mc_interp *in, const char *label)
+{
+	snprintf(in->label, sizeof in->label, "%s", label != NULL ? label : "");
 }
 
 mc_value *mc_interp_get_var(mc_interp *in, const char *name)
 {
-	return in != NULL ? mc_dict_get(in->vars, name) : NULL;
+	return in != NULL ? mc_dict_get(in->globals, name) : NULL;
 }
 
 int mc_interp_set_var(mc_interp *in, const char *name, mc_value *v)
 {
-	return mc_dict_set_str(in->vars, name, mc_ref(v));
+	return mc_dict_set_str(in->globals, name, mc_ref(v));
 }
 
 static int s_cmp_str(const void *a, const void *b)
@@ -65,7 +189,7 @@ static int s_cmp_str(const void *a, const void *b)
 mc_value *mc_interp_var_names(mc_interp *in)
 {
 	mc_value *list = mc_list_new();
-	size_t i, n = mc_dict_len(in->vars);
+	size_t i, n = mc_dict_len(in->globals), k = 0;
 	mc_value **tmp;
 
 	if (list == NULL)
@@ -76,9 +200,10 @@ mc_value *mc_interp_var_names(mc_interp *in)
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
-		tmp[i] = mc_dict_key(in->vars, i);
-	qsort(tmp, n, sizeof *tmp, s_cmp_str);
-	for (i = 0; i < n; i++)
+		if (mc_type(mc_dict_key(in->globals, i)) == MC_T_STR)
+			tmp[k++] = mc_dict_key(in->globals, i);
+	qsort(tmp, k, sizeof *tmp, s_cmp_str);
+	for (i = 0; i < k; i++)
 		if (mc_list_append(list, mc_ref(tmp[i])) != 0) {
 			mc_unref(list);
 			list = NULL;
@@ -98,98 +223,329 @@ void mc_exec_error_clear(mc_exec_error *xerr)
 	xerr->evalue[0] = '\0';
 }
 
-/* ---- errors ---- */
+/* ---- tracebacks ---- */
 
-/* Fills xerr: ename, evalue, traceback [source line, caret, "ename: msg"]. */
-static void s_fill_error(mc_exec_error *xerr, const char *src, int line, int col,
-                         const char *ename, const char *msg)
+#define S_RED "\x1b[0;31m"
+#define S_GREEN "\x1b[0;32m"
+#define S_BGREEN "\x1b[1;32m"
+#define S_CYAN "\x1b[0;36m"
+#define S_RESET "\x1b[0m"
+
+typedef struct s_text {
+	char *s;
+	size_t n, cap;
+	int oom;
+} s_text;
+
+static void s_tput(s_text *t, const char *s, size_t n)
 {
-	const char *p = src, *end;
-	char *caret;
-	char last[1400];
-	size_t len, cp, i, off;
-	int l;
+	if (t->oom)
+		return;
+	if (t->n + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 256;
+		char *p;
+
+		while (cap < t->n + n + 1)
+			cap *= 2;
+		p = realloc(t->s, cap);
+		if (p == NULL) {
+			t->oom = 1;
+			return;
+		}
+		t->s = p;
+		t->cap = cap;
+	}
+	memcpy(t->s + t->n, s, n);
+	t->n += n;
+	t->s[t->n] = '\0';
+}
+
+static void s_tputs(s_text *t, const char *s) { s_tput(t, s, strlen(s)); }
+
+static void s_tprintf(s_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void s_tprintf(s_text *t, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s_tput(t, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* Appends s as a JSON string, made valid UTF-8 if it is not. */
+static void s_tb_add(json_t *tb, const char *s, size_t n)
+{
+	char *clean = mc_utf8_clean(s, n);
+
+	if (clean != NULL) {
+		json_array_append_new(tb, json_string(clean));
+		free(clean);
+	}
+}
+
+static void s_code_name(s_text *t, const mc_code *code)
+{
+	s_tputs(t, "Cell");
+	if (code != NULL && code->label[0] != '\0') {
+		s_tputs(t, " ");
+		s_tputs(t, code->label);
+	}
+}
+
+/* The source line and a caret under column col. */
+static void s_tb_source(s_text *t, const mc_code *code, int line, int col, const char *arrow)
+{
+	size_t len, cp, i;
+	const char *src = mc_code_line(code, line, &len);
+	char num[32];
+	int w;
+
+	w = snprintf(num, sizeof num, "%s%d ", arrow, line);
+	s_tprintf(t, "%s%s%s", S_BGREEN, num, S_RESET);
+	s_tput(t, src, len);
+	s_tputs(t, "\n");
+	for (i = 0; i < (size_t)w; i++)
+		s_tputs(t, " ");
+	cp = col > 1 ? (size_t)col - 1 : 0;
+	for (i = 0; i < cp; i++) {
+		size_t b = mc_utf8_offset(src, len, i);
+
+		s_tputs(t, (b < len && src[b] == '\t') ? "\t" : " ");
+	}
+	s_tprintf(t, "%s^%s", S_RED, S_RESET);
+}
+
+typedef struct s_tbframe {
+	const mc_code *code;
+	const char *name, *sig;
+	int line, col;
+} s_tbframe;
+
+static int s_same_frame(const s_tbframe *a, const s_tbframe *b)
+{
+	return a->code == b->code && a->line == b->line && a->col == b->col &&
+	       ((a->name == NULL && b->name == NULL) ||
+	        (a->name != NULL && b->name != NULL && strcmp(a->name, b->name) == 0));
+}
+
+/* Fills xerr with ename, msg and a traceback of the frames (outermost first). */
+static void s_fill_error(mc_exec_error *xerr, const s_tbframe *fr, size_t nfr, const char *ename,
+                         const char *msg)
+{
+	json_t *tb;
+	s_text t = { 0 };
+	size_t i;
 
 	snprintf(xerr->ename, sizeof xerr->ename, "%s", ename);
 	snprintf(xerr->evalue, sizeof xerr->evalue, "%s", msg);
+	xerr->line = nfr > 0 ? fr[nfr - 1].line : 0;
+	xerr->col = nfr > 0 ? fr[nfr - 1].col : 0;
+	xerr->nframes = (int)nfr;
 	json_decref(xerr->traceback);
-	xerr->traceback = json_array();
-	if (xerr->traceback == NULL)
+	xerr->traceback = tb = json_array();
+	if (tb == NULL)
 		return;
-	for (l = 1; l < line && p != NULL && *p != '\0'; l++) {
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	if (p == NULL)
-		p = "";
-	end = strchr(p, '\n');
-	len = end != NULL ? (size_t)(end - p) : strlen(p);
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	json_array_append_new(xerr->traceback, json_stringn(p, len));
-	cp = col > 1 ? (size_t)col - 1 : 0;
-	caret = malloc(len + cp + 2);
-	if (caret != NULL) {
-		off = 0;
-		for (i = 0; i < cp; i++) {
-			size_t b = mc_utf8_offset(p, i);
+	s_tprintf(&t, "%s---------------------------------------------------------------------------%s",
+	          S_RED, S_RESET);
+	s_tb_add(tb, t.s, t.n);
+	t.n = 0;
+	s_tprintf(&t, "%s%-42s%s Traceback (most recent call last)", S_RED, ename, S_RESET);
+	s_tb_add(tb, t.s, t.n);
+	for (i = 0; i < nfr; i++) {
+		size_t same = 0;
 
-			caret[off++] = (b < len && p[b] == '\t') ? '\t' : ' ';
+		while (i + same + 1 < nfr && s_same_frame(&fr[i], &fr[i + same + 1]))
+			same++;
+		t.n = 0;
+		s_code_name(&t, fr[i].code);
+		s_tprintf(&t, ", %sline %d%s", S_GREEN, fr[i].line, S_RESET);
+		if (fr[i].name != NULL)
+			s_tprintf(&t, ", in %s%s%s%s", S_CYAN, fr[i].name, S_RESET, fr[i].sig != NULL ? fr[i].sig : "");
+		s_tputs(&t, "\n");
+		s_tb_source(&t, fr[i].code, fr[i].line, fr[i].col, "----> ");
+		s_tb_add(tb, t.s, t.n);
+		if (same >= 3) {
+			/* a recursion: once, then how often it repeats */
+			t.n = 0;
+			s_tprintf(&t, "    [... skipping similar frames: %s at line %d (%zu times)]",
+			          fr[i].name != NULL ? fr[i].name : "cell", fr[i].line, same);
+			s_tb_add(tb, t.s, t.n);
+			i += same;
 		}
-		caret[off++] = '^';
-		caret[off] = '\0';
-		json_array_append_new(xerr->traceback, json_string(caret));
-		free(caret);
 	}
-	snprintf(last, sizeof last, "%s: %s (line %d, column %d)", ename, msg, line, col);
-	json_array_append_new(xerr->traceback, json_string(last));
+	t.n = 0;
+	s_tprintf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, msg);
+	s_tb_add(tb, t.s, t.n);
+	free(t.s);
 }
 
-static void s_fail(s_ctx *c, const mc_node *at, const char *ename, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* The traceback of a syntax error: where, the line, a caret, the message. */
+static void s_fill_syntax(mc_exec_error *xerr, const char *src, const char *label,
+                          const mc_syntax_error *serr)
+{
+	mc_code tmp;
+	s_text t = { 0 };
+	json_t *tb;
+	const char *ename = serr->ename[0] != '\0' ? serr->ename : "SyntaxError";
 
-static void s_fail(s_ctx *c, const mc_node *at, const char *ename, const char *fmt, ...)
+	memset(&tmp, 0, sizeof tmp);
+	tmp.src = (char *)src;
+	snprintf(tmp.label, sizeof tmp.label, "%s", label != NULL ? label : "");
+	snprintf(xerr->ename, sizeof xerr->ename, "%s", ename);
+	snprintf(xerr->evalue, sizeof xerr->evalue, "%s", serr->msg);
+	xerr->line = serr->line;
+	xerr->col = serr->col;
+	xerr->nframes = 1;
+	json_decref(xerr->traceback);
+	xerr->traceback = tb = json_array();
+	if (tb == NULL)
+		return;
+	s_tputs(&t, "  ");
+	s_code_name(&t, &tmp);
+	s_tprintf(&t, ", %sline %d%s\n", S_GREEN, serr->line, S_RESET);
+	s_tb_source(&t, &tmp, serr->line, serr->col, "    ");
+	s_tb_add(tb, t.s, t.n);
+	t.n = 0;
+	s_tprintf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, serr->msg);
+	s_tb_add(tb, t.s, t.n);
+	free(t.s);
+}
+
+/* ---- errors ---- */
+
+static void s_fail_at(s_ctx *c, int line, int col, const char *ename, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void s_fail_at(s_ctx *c, int line, int col, const char *ename, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
+	s_tbframe stack[64], *fr = stack;
+	size_t n = 0, i;
+	s_frame *f;
 
 	if (c->failed)
 		return;
 	c->failed = 1;
+	mc_lang_take_ename();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	s_fill_error(c->xerr, c->src, at->line, at->col, ename, msg);
+	for (f = c->frame; f != NULL; f = f->back)
+		n++;
+	if (n > sizeof stack / sizeof stack[0]) {
+		fr = malloc(n * sizeof *fr);
+		if (fr == NULL) {
+			fr = stack;
+			n = sizeof stack / sizeof stack[0];
+		}
+	}
+	/* outermost first; the innermost frame fails at (line, col) */
+	i = n;
+	for (f = c->frame; f != NULL && i > 0; f = f->back) {
+		i--;
+		fr[i].code = f->code;
+		fr[i].name = f->name;
+		fr[i].sig = f->sig;
+		fr[i].line = f == c->frame ? line : f->line;
+		fr[i].col = f == c->frame ? col : f->col;
+	}
+	s_fill_error(c->xerr, fr + i, n - i, ename, msg);
+	if (fr != stack)
+		free(fr);
 }
 
-static void s_fail_err(s_ctx *c, const mc_node *at, const mc_error *err)
+#define s_fail(c, at, ...) s_fail_at((c), (at)->line, (at)->col, __VA_ARGS__)
+
+static void s_fail_err_at(s_ctx *c, int line, int col, const mc_error *err)
 {
-	const char *ename = err->code == MC_ERR_INTERRUPTED ? "KeyboardInterrupt" : mc_error_name(err->code);
+	const char *ename = mc_lang_take_ename();
 
-	s_fail(c, at, ename, "%s", err->text[0] != '\0' ? err->text : "failed");
+	if (c->failed)
+		return;
+	if (ename == NULL)
+		ename = err->code == MC_ERR_INTERRUPTED ? "KeyboardInterrupt" : mc_error_name(err->code);
+	s_fail_at(c, line, col, ename, "%s", err->text[0] != '\0' ? err->text : "failed");
 }
+
+#define s_fail_err(c, at, err) s_fail_err_at((c), (at)->line, (at)->col, (err))
 
 static void s_nomem(s_ctx *c, const mc_node *at)
 {
 	s_fail(c, at, "MemoryError", "out of memory");
 }
 
+/* Non-zero (and the error set) once the user interrupted. */
+static int s_poll(s_ctx *c, const mc_node *at)
+{
+	if ((c->io != NULL && c->io->interrupted != NULL && *c->io->interrupted) || mc_lang_interrupted()) {
+		s_fail(c, at, "KeyboardInterrupt", "interrupted");
+		return -1;
+	}
+	if (mc_gc_due())
+		mc_gc_collect();
+	return 0;
+}
+
+static int s_room(s_ctx *c, const mc_node *at)
+{
+	if (mc_stack_ok())
+		return 0;
+	s_fail(c, at, "RecursionError", "maximum recursion depth exceeded: the C stack is nearly "
+	       "full (the code nests too deeply)");
+	return -1;
+}
+
 /* ---- names ---- */
+
+static uint64_t s_name_hash(const mc_node *n)
+{
+	mc_node *m = (mc_node *)n;
+
+	if (!m->hashed) {
+		m->hash = mc_str_hash(m->name, strlen(m->name));
+		m->hashed = 1;
+	}
+	return m->hash;
+}
+
+static mc_value *s_dict_name(const mc_value *d, const mc_node *n)
+{
+	return mc_dict_get_h(d, n->name, strlen(n->name), s_name_hash(n));
+}
 
 /* Collects variable and function names for "did you mean". */
 static const char **s_all_names(s_ctx *c, size_t *n)
 {
-	size_t cap = mc_dict_len(c->in->vars) + 16, t;
+	const s_scope *sc = &c->frame->scope;
+	size_t cap = 64, t, i, k;
 	const char **names = malloc(cap * sizeof *names);
 	const mc_func_def *d;
-	size_t i;
+	const mc_value *dicts[3];
 
 	*n = 0;
 	if (names == NULL)
 		return NULL;
-	for (i = 0; i < mc_dict_len(c->in->vars); i++)
-		names[(*n)++] = mc_as_str(mc_dict_key(c->in->vars, i));
+	dicts[0] = sc->locals;
+	dicts[1] = c->in->globals;
+	dicts[2] = NULL;
+	for (k = 0; k < 2; k++)
+		for (i = 0; dicts[k] != NULL && i < mc_dict_len(dicts[k]); i++) {
+			if (*n == cap) {
+				const char **g = realloc(names, 2 * cap * sizeof *g);
+
+				if (g == NULL)
+					return names;
+				names = g;
+				cap *= 2;
+			}
+			names[(*n)++] = mc_as_str(mc_dict_key(dicts[k], i));
+		}
 	for (t = 0; mc_registry_tables[t] != NULL; t++)
 		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
 			if (strchr(d->name, '.') != NULL)
@@ -209,12 +565,32 @@ static const char **s_all_names(s_ctx *c, size_t *n)
 
 static mc_value *s_lookup(s_ctx *c, const mc_node *n)
 {
-	mc_value *v = mc_dict_get(c->in->vars, n->name);
+	const s_scope *sc = &c->frame->scope;
+	const mc_fundef *fn = sc->fn;
+	mc_value *v = NULL;
 	const mc_func_def *def;
 	const char **names;
 	const char *near = NULL;
-	size_t count;
+	size_t count, i;
+	int global = fn != NULL && fn->nglobals > 0 && mc_names_has(fn->globals, fn->nglobals, n->name);
 
+	if (!global && sc->locals != NULL) {
+		v = s_dict_name(sc->locals, n);
+		if (v != NULL)
+			return mc_ref(v);
+		if (fn != NULL && mc_names_has(fn->locals, fn->nlocals, n->name)) {
+			s_fail(c, n, "UnboundLocalError", "cannot access local variable '%s' where it is not "
+			       "associated with a value (it is assigned later in the function)", n->name);
+			return NULL;
+		}
+	}
+	if (!global)
+		for (i = 0; i < mc_list_len(sc->env); i++) {
+			v = s_dict_name(mc_list_get(sc->env, i), n);
+			if (v != NULL)
+				return mc_ref(v);
+		}
+	v = s_dict_name(c->in->globals, n);
 	if (v != NULL)
 		return mc_ref(v);
 	def = mc_registry_find(n->name);
@@ -234,6 +610,64 @@ static mc_value *s_lookup(s_ctx *c, const mc_node *n)
 	free(names);
 	return NULL;
 }
+
+/* The dict a name is stored in, in the running scope. */
+static mc_value *s_store_dict(s_ctx *c, const mc_node *n)
+{
+	const s_scope *sc = &c->frame->scope;
+	const mc_fundef *fn = sc->fn;
+	size_t i;
+
+	if (sc->locals == NULL)
+		return c->in->globals;
+	if (fn != NULL && fn->nglobals > 0 && mc_names_has(fn->globals, fn->nglobals, n->name))
+		return c->in->globals;
+	if (fn != NULL && fn->nnonlocals > 0 && mc_names_has(fn->nonlocals, fn->nnonlocals, n->name)) {
+		for (i = 0; i < mc_list_len(sc->env); i++)
+			if (s_dict_name(mc_list_get(sc->env, i), n) != NULL)
+				return mc_list_get(sc->env, i);
+		return mc_list_len(sc->env) > 0 ? mc_list_get(sc->env, 0) : c->in->globals;
+	}
+	return sc->locals;
+}
+
+static int s_set_name(s_ctx *c, const mc_node *n, mc_value *v)
+{
+	/* a variable may hide a function of the same name, as in Python */
+	if (mc_dict_set_str(s_store_dict(c, n), n->name, mc_ref(v)) != 0) {
+		s_nomem(c, n);
+		return -1;
+	}
+	return 0;
+}
+
+/* The scopes a function or comprehension made here sees around it. */
+static int s_nested_env(s_ctx *c, const mc_node *at, mc_value **env)
+{
+	const s_scope *sc = &c->frame->scope;
+	size_t i;
+	mc_value *l;
+
+	*env = NULL;
+	if (sc->locals == NULL)
+		return 0;
+	l = mc_list_new();
+	if (l == NULL || mc_list_append(l, mc_ref(sc->locals)) != 0) {
+		mc_unref(l);
+		s_nomem(c, at);
+		return -1;
+	}
+	for (i = 0; i < mc_list_len(sc->env); i++)
+		if (mc_list_append(l, mc_ref(mc_list_get(sc->env, i))) != 0) {
+			mc_unref(l);
+			s_nomem(c, at);
+			return -1;
+		}
+	*env = l;
+	return 0;
+}
+
+/* ---- attributes ---- */
 
 /* Methods ("Type.name") and attributes of v, for errors and dir(). */
 mc_value *mc_value_dir(const mc_value *v)
@@ -261,55 +695,19 @@ mc_value *mc_value_dir(const mc_value *v)
 			if (mc_list_append(list, mc_str(*a)) != 0)
 				goto fail;
 	}
+	if (mc_userfn_of(v) != NULL) {
+		if (mc_list_append(list, mc_str("__doc__")) != 0 || mc_list_append(list, mc_str("__name__")) != 0)
+			goto fail;
+	}
 	for (t = 0; mc_registry_tables[t] != NULL; t++)
 		for (d = mc_registry_tables[t]; d->name != NULL; d++)
 			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.' &&
+			    strncmp(d->name + plen + 1, "__", 2) != 0 &&
 			    mc_list_append(list, mc_str(d->name + plen + 1)) != 0)
 				goto fail;
 	return list;
 fail:
 	mc_unref(list);
-	return NULL;
-}
-
-static mc_value *s_array_attr(mc_value *a, const char *name)
-{
-	size_t r = mc_array_rows(a), cols = mc_array_cols(a);
-
-	if (strcmp(name, "shape") == 0) {
-		mc_value *l = mc_list_new();
-
-		if (l == NULL || mc_list_append(l, mc_int((int64_t)r)) != 0 ||
-		    (cols > 0 && mc_list_append(l, mc_int((int64_t)cols)) != 0)) {
-			mc_unref(l);
-			return NULL;
-		}
-		return l;
-	}
-	if (strcmp(name, "ndim") == 0)
-		return mc_int(cols > 0 ? 2 : 1);
-	if (strcmp(name, "size") == 0)
-		return mc_int((int64_t)mc_array_size(a));
-	if (strcmp(name, "dtype") == 0)
-		return mc_str(mc_array_dtype(a) == MC_F64 ? "float64" : "int64");
-	if (strcmp(name, "T") == 0) {
-		mc_value *t;
-		size_t i, j;
-
-		if (cols == 0)
-			return mc_ref(a);
-		t = mc_array_new(mc_array_dtype(a), cols, r);
-		if (t == NULL)
-			return NULL;
-		for (i = 0; i < r; i++)
-			for (j = 0; j < cols; j++) {
-				if (mc_array_dtype(a) == MC_F64)
-					mc_array_f64(t)[j * r + i] = mc_array_f64(a)[i * cols + j];
-				else
-					mc_array_i64(t)[j * r + i] = mc_array_i64(a)[i * cols + j];
-			}
-		return t;
-	}
 	return NULL;
 }
 
@@ -336,24 +734,28 @@ static void s_no_attr(s_ctx *c, const mc_node *n, mc_value *obj)
 	mc_unref(names);
 }
 
-static mc_value *s_eval(s_ctx *c, const mc_node *n);
-
-static mc_value *s_attr(s_ctx *c, const mc_node *n)
+/* The table method obj.name, or NULL. */
+static const mc_func_def *s_method(const mc_value *obj, const char *name)
 {
-	mc_value *obj = s_eval(c, n->kids[0]), *v = NULL;
 	char full[256];
-	const mc_func_def *def;
-	const mc_class *cls;
 
-	if (obj == NULL)
+	if (strncmp(name, "__", 2) == 0)
 		return NULL;
-	snprintf(full, sizeof full, "%s.%s", mc_value_method_prefix(obj), n->name);
-	def = mc_registry_find(full);
+	snprintf(full, sizeof full, "%s.%s", mc_value_method_prefix(obj), name);
+	return mc_registry_find(full);
+}
+
+static mc_value *s_getattr(s_ctx *c, const mc_node *n, mc_value *obj)
+{
+	const mc_func_def *def = s_method(obj, n->name);
+	const mc_class *cls;
+	mc_value *v;
+	mc_userfn *u;
+
 	if (def != NULL) {
 		v = mc_func_new(def, obj);
 		if (v == NULL)
 			s_nomem(c, n);
-		mc_unref(obj);
 		return v;
 	}
 	cls = mc_object_class(obj);
@@ -368,110 +770,1195 @@ static mc_value *s_attr(s_ctx *c, const mc_node *n)
 			else
 				s_fail_err(c, n, &err);
 		}
-		mc_unref(obj);
 		return v;
 	}
 	if (mc_type(obj) == MC_T_ARRAY) {
-		v = s_array_attr(obj, n->name);
-		if (v != NULL) {
-			mc_unref(obj);
+		v = mc_array_attr(obj, n->name);
+		if (v != NULL)
 			return v;
-		}
+	}
+	u = mc_userfn_of(obj);
+	if (u != NULL && (strcmp(n->name, "__name__") == 0 || strcmp(n->name, "__doc__") == 0)) {
+		v = n->name[2] == 'n' ? mc_str(u->def->name) :
+			u->def->doc != NULL ? mc_str(u->def->doc) : mc_none();
+		if (v == NULL)
+			s_nomem(c, n);
+		return v;
 	}
 	s_no_attr(c, n, obj);
-	mc_unref(obj);
 	return NULL;
+}
+
+/* ---- truth ---- */
+
+/* The truth of v; arrays of more than one element refuse, as numpy's do. */
+static int s_truth(s_ctx *c, const mc_node *at, const mc_value *v)
+{
+	if (mc_type(v) == MC_T_ARRAY) {
+		size_t n = mc_array_size(v);
+
+		if (n > 1) {
+			s_fail(c, at, "ValueError", "the truth value of an array with more than one element is "
+			       "ambiguous: use a.any() or a.all()");
+			return -1;
+		}
+		if (n == 1)
+			return mc_array_dtype(v) == MC_F64 ? mc_array_f64((mc_value *)v)[0] != 0.0 :
+				mc_array_i64((mc_value *)v)[0] != 0;
+		return 0;
+	}
+	return mc_as_bool(v);
+}
+
+/* ---- operators ---- */
+
+static int s_is_num(const mc_value *v)
+{
+	mc_vtype t = mc_type(v);
+
+	return t == MC_T_INT || t == MC_T_FLOAT || t == MC_T_BOOL;
+}
+
+static int s_is_intlike(const mc_value *v)
+{
+	return mc_type(v) == MC_T_INT || mc_type(v) == MC_T_BOOL;
+}
+
+static int s_is_cmp(int op)
+{
+	return op >= MC_OP_EQ && op <= MC_OP_GE;
+}
+
+static int s_cmp_holds(int op, int c3)
+{
+	switch (op) {
+	case MC_OP_EQ: return c3 == 0;
+	case MC_OP_NE: return c3 != 0;
+	case MC_OP_LT: return c3 < 0;
+	case MC_OP_LE: return c3 <= 0;
+	case MC_OP_GT: return c3 > 0;
+	default: return c3 >= 0;
+	}
+}
+
+/* op on two ints; 1 if it overflowed (the caller goes on in floats),
+ * -1 with *zero set for a division by zero. */
+static int s_iop(int op, int64_t a, int64_t b, int64_t *r, const char **zero)
+{
+	*zero = NULL;
+	switch (op) {
+	case MC_OP_ADD: return __builtin_add_overflow(a, b, r);
+	case MC_OP_SUB: return __builtin_sub_overflow(a, b, r);
+	case MC_OP_MUL: return __builtin_mul_overflow(a, b, r);
+	case MC_OP_FLOORDIV:
+	case MC_OP_MOD: {
+		int64_t q, m;
+
+		if (b == 0) {
+			*zero = op == MC_OP_FLOORDIV ? "integer division by zero" : "integer modulo by zero";
+			return -1;
+		}
+		if (b == -1) {
+			if (op == MC_OP_MOD) {
+				*r = 0;
+				return 0;
+			}
+			return __builtin_sub_overflow((int64_t)0, a, r);
+		}
+		q = a / b;
+		m = a % b;
+		if (m != 0 && ((m < 0) != (b < 0))) {
+			q--;
+			m += b;
+		}
+		*r = op == MC_OP_FLOORDIV ? q : m;
+		return 0;
+	}
+	case MC_OP_POW: {
+		int64_t acc = 1, base = a, e = b;
+
+		while (e > 0) {
+			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
+				return 1;
+			e >>= 1;
+			if (e > 0 && __builtin_mul_overflow(base, base, &base))
+				return 1;
+		}
+		*r = acc;
+		return 0;
+	}
+	case MC_OP_BITAND: *r = a & b; return 0;
+	case MC_OP_BITOR: *r = a | b; return 0;
+	case MC_OP_BITXOR: *r = a ^ b; return 0;
+	case MC_OP_RSHIFT: *r = b >= 64 ? (a < 0 ? -1 : 0) : a >> b; return 0;
+	case MC_OP_LSHIFT:
+		if (b >= 64)
+			return a != 0;
+		*r = (int64_t)((uint64_t)a << b);
+		return (*r >> b) != a;
+	default:
+		return 1;
+	}
+}
+
+static mc_value *s_repeat(s_ctx *c, int line, int col, mc_value *seq, int64_t times)
+{
+	mc_value *r;
+	int64_t t;
+	size_t i, len;
+
+	if (times < 0)
+		times = 0;
+	if (mc_type(seq) == MC_T_STR) {
+		char *buf;
+
+		len = mc_str_len(seq);
+		if (len > 0 && (uint64_t)times > ((size_t)1 << 31) / len) {
+			s_fail_at(c, line, col, "MemoryError", "the repeated string would be too long (%lld times %zu bytes)",
+			          (long long)times, len);
+			return NULL;
+		}
+		buf = malloc(len * (size_t)times + 1);
+		if (buf == NULL) {
+			s_fail_at(c, line, col, "MemoryError", "out of memory");
+			return NULL;
+		}
+		for (t = 0; t < times; t++)
+			memcpy(buf + (size_t)t * len, mc_as_str(seq), len);
+		r = mc_str_take(buf, len * (size_t)times);
+	} else {
+		len = mc_list_len(seq);
+		if (len > 0 && (uint64_t)times > ((size_t)1 << 28) / len) {
+			s_fail_at(c, line, col, "MemoryError", "the repeated list would be too long (%lld times %zu items)",
+			          (long long)times, len);
+			return NULL;
+		}
+		r = mc_list_new();
+		if (r != NULL && mc_list_reserve(r, len * (size_t)times) != 0) {
+			mc_unref(r);
+			r = NULL;
+		}
+		for (t = 0; r != NULL && t < times; t++) {
+			if ((t & 0xFFF) == 0xFFF && mc_lang_interrupted()) {
+				mc_unref(r);
+				s_fail_at(c, line, col, "KeyboardInterrupt", "interrupted");
+				return NULL;
+			}
+			for (i = 0; i < len; i++)
+				if (mc_list_append(r, mc_ref(mc_list_get(seq, i))) != 0) {
+					mc_unref(r);
+					r = NULL;
+					break;
+				}
+		}
+	}
+	if (r == NULL && !c->failed)
+		s_fail_at(c, line, col, "MemoryError", "out of memory");
+	return r;
+}
+
+static int s_contains(s_ctx *c, int line, int col, mc_value *item, mc_value *coll, int *found)
+{
+	size_t i;
+
+	*found = 0;
+	switch (mc_type(coll)) {
+	case MC_T_LIST:
+		for (i = 0; i < mc_list_len(coll) && !*found; i++) {
+			int eq;
+
+			if ((i & 0xFFFF) == 0xFFFF && mc_lang_interrupted()) {
+				s_fail_at(c, line, col, "KeyboardInterrupt", "interrupted");
+				return -1;
+			}
+			eq = mc_list_get(coll, i) == item ? 1 : mc_value_equal_checked(item, mc_list_get(coll, i));
+			if (eq < 0) {
+				s_fail_at(c, line, col, "RecursionError", "maximum recursion depth exceeded in comparison");
+				return -1;
+			}
+			*found = eq;
+		}
+		return 0;
+	case MC_T_DICT:
+		if (!mc_value_hashable(item)) {
+			s_fail_at(c, line, col, "TypeError", "unhashable type: '%s'", mc_type_name(item));
+			return -1;
+		}
+		*found = mc_dict_lookup(coll, item) != NULL;
+		return 0;
+	case MC_T_STR:
+		if (mc_type(item) != MC_T_STR) {
+			s_fail_at(c, line, col, "TypeError", "'in <str>' needs a str on the left, got %s",
+			          mc_type_name(item));
+			return -1;
+		}
+		*found = memmem(mc_as_str(coll), mc_str_len(coll), mc_as_str(item), mc_str_len(item)) != NULL;
+		return 0;
+	case MC_T_ARRAY:
+		if (!s_is_num(item)) {
+			s_fail_at(c, line, col, "TypeError", "'in <array>' needs a number on the left, got %s",
+			          mc_type_name(item));
+			return -1;
+		}
+		for (i = 0; i < mc_array_size(coll) && !*found; i++)
+			*found = (mc_array_dtype(coll) == MC_F64 ? mc_array_f64(coll)[i] :
+			          (double)mc_array_i64(coll)[i]) == mc_as_float(item);
+		return 0;
+	case MC_T_RANGE: {
+		uint64_t len;
+		int64_t start, step, v;
+		__int128 d;
+
+		if (!s_is_num(item))
+			return 0;
+		if (mc_type(item) == MC_T_FLOAT) {
+			double f = mc_as_float(item);
+
+			if (f != floor(f) || !(f >= -9.2233720368547758e18 && f < 9.2233720368547758e18))
+				return 0;
+		}
+		v = mc_as_int(item);
+		mc_range_get(coll, &len, &start, &step);
+		d = (__int128)v - start;
+		*found = len > 0 && d % step == 0 && d / step >= 0 && (unsigned __int128)(d / step) < len;
+		return 0;
+	}
+	case MC_T_OBJECT: {
+		mc_iter it;
+		mc_error err;
+		mc_value *x;
+		int rc;
+
+		mc_error_clear(&err);
+		if (mc_iter_init(&it, coll, c->io, c->in, &err) != 0) {
+			s_fail_at(c, line, col, "TypeError", "argument of type '%s' is not iterable",
+			          mc_type_name(coll));
+			return -1;
+		}
+		while (!*found && (rc = mc_iter_next(&it, &x, &err)) == 1) {
+			*found = mc_value_equal(item, x);
+			mc_unref(x);
+		}
+		mc_iter_clear(&it);
+		if (err.code != 0) {
+			s_fail_err_at(c, line, col, &err);
+			return -1;
+		}
+		return 0;
+	}
+	default:
+		s_fail_at(c, line, col, "TypeError", "argument of type '%s' is not iterable",
+		          mc_type_name(coll));
+		return -1;
+	}
+}
+
+static mc_value *s_concat(s_ctx *c, int line, int col, mc_value *l, mc_value *r)
+{
+	mc_value *v;
+	size_t i;
+
+	if (mc_type(l) == MC_T_STR) {
+		size_t a = mc_str_len(l), b = mc_str_len(r);
+		char *buf = malloc(a + b + 1);
+
+		if (buf == NULL) {
+			s_fail_at(c, line, col, "MemoryError", "out of memory");
+			return NULL;
+		}
+		memcpy(buf, mc_as_str(l), a);
+		memcpy(buf + a, mc_as_str(r), b);
+		v = mc_str_take(buf, a + b);
+	} else {
+		v = mc_list_new();
+		if (v != NULL && mc_list_reserve(v, mc_list_len(l) + mc_list_len(r)) != 0) {
+			mc_unref(v);
+			v = NULL;
+		}
+		for (i = 0; v != NULL && i < mc_list_len(l) + mc_list_len(r); i++) {
+			mc_value *item = i < mc_list_len(l) ? mc_list_get(l, i) : mc_list_get(r, i - mc_list_len(l));
+
+			if (mc_list_append(v, mc_ref(item)) != 0) {
+				mc_unref(v);
+				v = NULL;
+			}
+		}
+	}
+	if (v == NULL)
+		s_fail_at(c, line, col, "MemoryError", "out of memory");
+	return v;
+}
+
+static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
+	mc_error err;
+
+	if (op == MC_OP_IN || op == MC_OP_NOTIN) {
+		int found;
+
+		if (s_contains(c, line, col, l, r, &found) != 0)
+			return NULL;
+		return mc_bool(op == MC_OP_IN ? found : !found);
+	}
+	if (op == MC_OP_IS || op == MC_OP_ISNOT)
+		return mc_bool((l == r) == (op == MC_OP_IS));
+	if (mc_type(l) == MC_T_ARRAY || mc_type(r) == MC_T_ARRAY) {
+		mc_value *out = NULL;
+
+		mc_error_clear(&err);
+		if (mc_array_binop(&out, op, l, r, &err) != 0) {
+			s_fail_err_at(c, line, col, &err);
+			return NULL;
+		}
+		return out;
+	}
+	if (s_is_num(l) && s_is_num(r)) {
+		if (s_is_cmp(op)) {
+			if (mc_type(l) == MC_T_FLOAT || mc_type(r) == MC_T_FLOAT) {
+				long double a = mc_type(l) == MC_T_FLOAT ? (long double)mc_as_float(l) : (long double)mc_as_int(l);
+				long double b = mc_type(r) == MC_T_FLOAT ? (long double)mc_as_float(r) : (long double)mc_as_int(r);
+
+				if (a != a || b != b)
+					return mc_bool(op == MC_OP_NE);
+				return mc_bool(s_cmp_holds(op, a < b ? -1 : a > b));
+			}
+			return mc_bool(s_cmp_holds(op, mc_as_int(l) < mc_as_int(r) ? -1 : mc_as_int(l) > mc_as_int(r)));
+		}
+		if (op == MC_OP_BITAND || op == MC_OP_BITOR || op == MC_OP_BITXOR || op == MC_OP_LSHIFT ||
+		    op == MC_OP_RSHIFT) {
+			int64_t res;
+			const char *zero;
+
+			if (!s_is_intlike(l) || !s_is_intlike(r)) {
+				s_fail_at(c, line, col, "TypeError", "unsupported operand types for %s: %s and %s",
+				          mc_op_text(op), mc_type_name(l), mc_type_name(r));
+				return NULL;
+			}
+			if ((op == MC_OP_LSHIFT || op == MC_OP_RSHIFT) && mc_as_int(r) < 0) {
+				s_fail_at(c, line, col, "ValueError", "negative shift count");
+				return NULL;
+			}
+			if (s_iop(op, mc_as_int(l), mc_as_int(r), &res, &zero) != 0) {
+				s_fail_at(c, line, col, "OverflowError", "the shifted int does not fit in 64 bits");
+				return NULL;
+			}
+			if (mc_type(l) == MC_T_BOOL && mc_type(r) == MC_T_BOOL && op != MC_OP_LSHIFT &&
+			    op != MC_OP_RSHIFT)
+				return mc_bool(res != 0);
+			return mc_int(res);
+		}
+		if (op == MC_OP_MATMUL) {
+			s_fail_at(c, line, col, "TypeError", "'@' multiplies two arrays, got %s and %s",
+			          mc_type_name(l), mc_type_name(r));
+			return NULL;
+		}
+		if (s_is_intlike(l) && s_is_intlike(r) && op != MC_OP_DIV &&
+		    !(op == MC_OP_POW && mc_as_int(r) < 0)) {
+			int64_t res;
+			const char *zero;
+			int o = s_iop(op, mc_as_int(l), mc_as_int(r), &res, &zero);
+
+			if (o < 0) {
+				s_fail_at(c, line, col, "ZeroDivisionError", "%s", zero);
+				return NULL;
+			}
+			if (o == 0)
+				return mc_int(res);
+			/* overflow: continue in floating point */
+		}
+		{
+			double a = mc_as_float(l), b = mc_as_float(r), res;
+
+			switch (op) {
+			case MC_OP_ADD: res = a + b; break;
+			case MC_OP_SUB: res = a - b; break;
+			case MC_OP_MUL: res = a * b; break;
+			case MC_OP_DIV:
+			case MC_OP_FLOORDIV:
+			case MC_OP_MOD:
+				if (b == 0.0) {
+					s_fail_at(c, line, col, "ZeroDivisionError", "%s",
+					          op == MC_OP_MOD ? "float modulo by zero" :
+					          s_is_intlike(l) && s_is_intlike(r) ? "division by zero" :
+					          "float division by zero");
+					return NULL;
+				}
+				if (op == MC_OP_DIV) {
+					res = a / b;
+				} else {
+					double m = fmod(a, b);
+
+					if (m != 0.0 && ((m < 0) != (b < 0)))
+						m += b;
+					res = op == MC_OP_MOD ? m : (a - m) / b;
+					if (op == MC_OP_FLOORDIV)
+						res = round(res);
+				}
+				break;
+			default:   /* MC_OP_POW */
+				if (a == 0.0 && b < 0) {
+					s_fail_at(c, line, col, "ZeroDivisionError", "0.0 cannot be raised to a negative power");
+					return NULL;
+				}
+				if (a < 0 && b != floor(b)) {
+					s_fail_at(c, line, col, "ValueError", "a negative number to a fractional power has "
+					          "no real result");
+					return NULL;
+				}
+				res = pow(a, b);
+				if (isinf(res) && isfinite(a) && isfinite(b)) {
+					s_fail_at(c, line, col, "OverflowError", "the result is too large for a float");
+					return NULL;
+				}
+				break;
+			}
+			return mc_float(res);
+		}
+	}
+	if (op == MC_OP_ADD && ((mc_type(l) == MC_T_STR && mc_type(r) == MC_T_STR) ||
+	                        (mc_type(l) == MC_T_LIST && mc_type(r) == MC_T_LIST)))
+		return s_concat(c, line, col, l, r);
+	if (op == MC_OP_MUL && (mc_type(l) == MC_T_STR || mc_type(l) == MC_T_LIST) && s_is_intlike(r))
+		return s_repeat(c, line, col, l, mc_as_int(r));
+	if (op == MC_OP_MUL && (mc_type(r) == MC_T_STR || mc_type(r) == MC_T_LIST) && s_is_intlike(l))
+		return s_repeat(c, line, col, r, mc_as_int(l));
+	if (op == MC_OP_EQ || op == MC_OP_NE) {
+		int eq = mc_value_equal_checked(l, r);
+
+		if (eq < 0) {
+			s_fail_at(c, line, col, "RecursionError", "maximum recursion depth exceeded in comparison");
+			return NULL;
+		}
+		return mc_bool(op == MC_OP_EQ ? eq : !eq);
+	}
+	if (s_is_cmp(op)) {
+		int c3;
+
+		mc_error_clear(&err);
+		if (mc_value_order(l, r, mc_op_text(op), &c3, &err) != 0) {
+			s_fail_err_at(c, line, col, &err);
+			return NULL;
+		}
+		return mc_bool(s_cmp_holds(op, c3));
+	}
+	s_fail_at(c, line, col, "TypeError", "unsupported operand types for %s: %s and %s%s", mc_op_text(op),
+	          mc_type_name(l), mc_type_name(r),
+	          (op == MC_OP_ADD && (mc_type(l) == MC_T_STR || mc_type(r) == MC_T_STR)) ?
+	          " (use str(x) to turn a value into text, or an f-string)" : "");
+	return NULL;
+}
+
+static mc_value *s_unop(s_ctx *c, const mc_node *n, mc_value *v)
+{
+	mc_error err;
+	int t;
+
+	if (n->op == MC_OP_NOT) {
+		t = s_truth(c, n, v);
+		return t < 0 ? NULL : mc_bool(!t);
+	}
+	if (mc_type(v) == MC_T_ARRAY) {
+		mc_value *out = NULL;
+
+		mc_error_clear(&err);
+		if (mc_array_unop(&out, n->op, v, &err) != 0) {
+			s_fail_err(c, n, &err);
+			return NULL;
+		}
+		return out;
+	}
+	if (n->op == MC_OP_POS && s_is_num(v))
+		return mc_type(v) == MC_T_BOOL ? mc_int(mc_as_int(v)) : mc_ref(v);
+	if (n->op == MC_OP_NEG) {
+		if (s_is_intlike(v) && mc_as_int(v) != INT64_MIN)
+			return mc_int(-mc_as_int(v));
+		if (s_is_num(v))
+			return mc_float(-mc_as_float(v));
+	}
+	if (n->op == MC_OP_INVERT && s_is_intlike(v))
+		return mc_int(~mc_as_int(v));
+	s_fail(c, n, "TypeError", "bad operand type for unary %s: %s", mc_op_text(n->op), mc_type_name(v));
+	return NULL;
+}
+
+/* ---- expressions ---- */
+
+static mc_value *s_eval(s_ctx *c, const mc_node *n);
+static s_flow s_exec_block(s_ctx *c, const mc_node *block);
+static int s_assign(s_ctx *c, const mc_node *t, mc_value *v);
+
+/* The items of a starred value (*x in a display or a call). */
+static mc_value *s_star_items(s_ctx *c, const mc_node *at, mc_value *v)
+{
+	mc_value *items = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	if (mc_value_items(&items, v, c->io, c->in, "*", &err) != 0) {
+		s_fail_err(c, at, &err);
+		return NULL;
+	}
+	return items;
+}
+
+static mc_value *s_eval_list(s_ctx *c, const mc_node *n)
+{
+	mc_value *v = mc_list_new();
+	size_t i, k;
+
+	if (v == NULL || mc_list_reserve(v, n->nkids) != 0) {
+		mc_unref(v);
+		s_nomem(c, n);
+		return NULL;
+	}
+	for (i = 0; i < n->nkids; i++) {
+		const mc_node *kid = n->kids[i];
+		mc_value *item = s_eval(c, kid->kind == MC_N_STAR ? kid->kids[0] : kid);
+
+		if (item == NULL) {
+			mc_unref(v);
+			return NULL;
+		}
+		if (kid->kind == MC_N_STAR) {
+			mc_value *items = s_star_items(c, kid, item);
+
+			mc_unref(item);
+			if (items == NULL) {
+				mc_unref(v);
+				return NULL;
+			}
+			for (k = 0; k < mc_list_len(items); k++)
+				if (mc_list_append(v, mc_ref(mc_list_get(items, k))) != 0) {
+					mc_unref(items);
+					mc_unref(v);
+					s_nomem(c, n);
+					return NULL;
+				}
+			mc_unref(items);
+			continue;
+		}
+		if (mc_list_append(v, item) != 0) {
+			s_nomem(c, n);
+			mc_unref(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static int s_dict_put(s_ctx *c, const mc_node *at, mc_value *d, mc_value *k, mc_value *item)
+{
+	if (!mc_value_hashable(k)) {
+		s_fail(c, at, "TypeError", "unhashable type: '%s' (dict keys are str, int, float, bool or None)",
+		       mc_type_name(k));
+		mc_unref(item);
+		return -1;
+	}
+	if (mc_dict_set(d, k, item) != 0) {
+		s_nomem(c, at);
+		return -1;
+	}
+	return 0;
+}
+
+static mc_value *s_eval_dict(s_ctx *c, const mc_node *n)
+{
+	mc_value *v = mc_dict_new();
+	size_t i;
+
+	if (v == NULL) {
+		s_nomem(c, n);
+		return NULL;
+	}
+	for (i = 0; i + 1 < n->nkids; i += 2) {
+		mc_value *k = s_eval(c, n->kids[i]), *item;
+		int rc;
+
+		if (k == NULL) {
+			mc_unref(v);
+			return NULL;
+		}
+		item = s_eval(c, n->kids[i + 1]);
+		rc = item == NULL ? -1 : s_dict_put(c, n->kids[i], v, k, item);
+		mc_unref(k);
+		if (rc != 0) {
+			mc_unref(v);
+			return NULL;
+		}
+		if ((i & 0xFFE) == 0xFFE && s_poll(c, n) != 0) {
+			mc_unref(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+/* A function value for a def or lambda node, in the running scope. */
+static mc_value *s_make_function(s_ctx *c, const mc_node *n)
+{
+	const mc_fundef *f = n->fn;
+	mc_userfn *u = calloc(1, sizeof *u);
+	size_t i;
+	const char *outer = c->frame->name;
+
+	if (u == NULL) {
+		s_nomem(c, n);
+		return NULL;
+	}
+	u->code = mc_code_ref(c->frame->code);
+	u->def = f;
+	u->defaults = calloc(f->nparams + 1, sizeof *u->defaults);
+	if (outer != NULL) {
+		size_t len = strlen(outer) + strlen(f->name) + 16;
+
+		u->qualname = malloc(len);
+		if (u->qualname != NULL)
+			snprintf(u->qualname, len, "%s.<locals>.%s", outer, f->name);
+	} else {
+		u->qualname = strdup(f->name);
+	}
+	if (u->defaults == NULL || u->qualname == NULL) {
+		mc_userfn_free(u);
+		s_nomem(c, n);
+		return NULL;
+	}
+	for (i = 0; i < f->nparams; i++)
+		if (f->params[i].dflt != NULL) {
+			u->defaults[i] = s_eval(c, f->params[i].dflt);
+			if (u->defaults[i] == NULL) {
+				mc_userfn_free(u);
+				return NULL;
+			}
+		}
+	if (s_nested_env(c, n, &u->env) != 0) {
+		mc_userfn_free(u);
+		return NULL;
+	}
+	{
+		mc_value *v = mc_userfn_new(u);
+
+		if (v == NULL)
+			s_nomem(c, n);
+		return v;
+	}
+}
+
+/* ---- f-strings ---- */
+
+static mc_value *s_fstring(s_ctx *c, const mc_node *n)
+{
+	s_text t = { 0 };
+	size_t i;
+	mc_error err;
+
+	for (i = 0; i < n->nkids; i++) {
+		const mc_node *part = n->kids[i];
+		mc_value *v, *spec = NULL, *conv = NULL;
+		char *out = NULL;
+		size_t len = 0;
+		int rc;
+
+		if (part->kind == MC_N_LITERAL) {
+			s_tput(&t, mc_as_str(part->lit), mc_str_len(part->lit));
+			continue;
+		}
+		v = s_eval(c, part->kids[0]);
+		if (v == NULL)
+			goto fail;
+		if (part->op != 0) {
+			char *s = part->op == 's' ? mc_value_str_n(v, &len) : mc_value_repr(v);
+
+			if (s != NULL && part->op != 's')
+				len = strlen(s);
+			conv = s != NULL ? mc_str_take(s, len) : NULL;
+			mc_unref(v);
+			if (conv == NULL) {
+				s_nomem(c, part);
+				goto fail;
+			}
+			v = conv;
+		}
+		if (part->nkids > 1 && part->kids[1] != NULL) {
+			spec = s_fstring(c, part->kids[1]);
+			if (spec == NULL) {
+				mc_unref(v);
+				goto fail;
+			}
+		}
+		mc_error_clear(&err);
+		rc = mc_format_value(v, spec != NULL ? mc_as_str(spec) : "", mc_str_len(spec), &out, &len, &err);
+		mc_unref(v);
+		mc_unref(spec);
+		if (rc != 0) {
+			s_fail_err(c, part, &err);
+			goto fail;
+		}
+		s_tput(&t, out, len);
+		free(out);
+	}
+	if (t.oom) {
+		s_nomem(c, n);
+		goto fail;
+	}
+	if (t.s == NULL)
+		return mc_str("");
+	{
+		mc_value *v = mc_str_take(t.s, t.n);
+
+		if (v == NULL)
+			s_nomem(c, n);
+		return v;
+	}
+fail:
+	free(t.s);
+	return NULL;
+}
+
+/* ---- comprehensions ---- */
+
+static int s_comp_clause(s_ctx *c, const mc_node *n, size_t k, mc_value *out)
+{
+	const mc_node *cl;
+	size_t head = n->op == MC_COMP_DICT ? 2 : 1;
+
+	if (k == n->nkids) {
+		mc_value *item = s_eval(c, n->kids[0]);
+
+		if (item == NULL)
+			return -1;
+		if (n->op == MC_COMP_DICT) {
+			mc_value *val = s_eval(c, n->kids[1]);
+			int rc;
+
+			if (val == NULL) {
+				mc_unref(item);
+				return -1;
+			}
+			rc = s_dict_put(c, n->kids[0], out, item, val);
+			mc_unref(item);
+			return rc;
+		}
+		if (mc_list_append(out, item) != 0) {
+			s_nomem(c, n);
+			return -1;
+		}
+		return 0;
+	}
+	(void)head;
+	cl = n->kids[k];
+	if (cl->kind == MC_N_COMPIF) {
+		mc_value *cond = s_eval(c, cl->kids[0]);
+		int t;
+
+		if (cond == NULL)
+			return -1;
+		t = s_truth(c, cl->kids[0], cond);
+		mc_unref(cond);
+		if (t < 0)
+			return -1;
+		return t ? s_comp_clause(c, n, k + 1, out) : 0;
+	}
+	{
+		mc_value *seq = s_eval(c, cl->kids[1]), *x;
+		mc_iter it;
+		mc_error err;
+		int rc, r2 = 0;
+
+		if (seq == NULL)
+			return -1;
+		mc_error_clear(&err);
+		if (mc_iter_init(&it, seq, c->io, c->in, &err) != 0) {
+			mc_unref(seq);
+			s_fail_err(c, cl->kids[1], &err);
+			return -1;
+		}
+		mc_unref(seq);
+		while ((rc = mc_iter_next(&it, &x, &err)) == 1) {
+			if (s_poll(c, cl) != 0 || s_assign(c, cl->kids[0], x) != 0) {
+				mc_unref(x);
+				r2 = -1;
+				break;
+			}
+			mc_unref(x);
+			if (s_comp_clause(c, n, k + 1, out) != 0) {
+				r2 = -1;
+				break;
+			}
+		}
+		mc_iter_clear(&it);
+		if (rc < 0) {
+			s_fail_err(c, cl->kids[1], &err);
+			return -1;
+		}
+		return r2;
+	}
+}
+
+static mc_value *s_comprehension(s_ctx *c, const mc_node *n)
+{
+	s_scope saved = c->frame->scope;
+	mc_value *out = n->op == MC_COMP_DICT ? mc_dict_new() : mc_list_new();
+	mc_value *locals = mc_dict_new(), *env = NULL;
+	int rc;
+
+	if (out == NULL || locals == NULL) {
+		mc_unref(out);
+		mc_unref(locals);
+		s_nomem(c, n);
+		return NULL;
+	}
+	if (s_nested_env(c, n, &env) != 0) {
+		mc_unref(out);
+		mc_unref(locals);
+		return NULL;
+	}
+	c->frame->scope.locals = locals;
+	c->frame->scope.env = env;
+	c->frame->scope.fn = NULL;
+	rc = s_comp_clause(c, n, n->op == MC_COMP_DICT ? 2 : 1, out);
+	c->frame->scope = saved;
+	mc_unref(locals);
+	mc_unref(env);
+	if (rc != 0) {
+		mc_unref(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- calls ---- */
 
-static mc_value *s_call_func(s_ctx *c, const mc_node *n, mc_value *fn, const mc_callarg *args,
-                             size_t nargs, mc_node *const *argnodes)
+static mc_value *s_call_user(s_ctx *c, int line, int col, mc_value *fnv, const mc_callarg *args,
+                             size_t nargs, const mc_node *const *argnodes)
 {
-	const mc_func_def *def = mc_func_def_of(fn);
-	mc_call call;
+	mc_userfn *u = mc_userfn_of(fnv);
+	const mc_fundef *f = u->def;
+	mc_signature sig;
+	mc_param *params;
+	mc_value **vals, *locals, *out = NULL;
+	unsigned char *given;
 	mc_error err;
-	mc_value *out = NULL;
-	int bad = -1, rc;
+	int bad = -1;
+	size_t i;
+	s_frame frame;
 
+	if (c->depth >= mc_lang_depth_limit()) {
+		s_fail_at(c, line, col, "RecursionError", "maximum recursion depth exceeded: %d calls deep "
+		          "(setrecursionlimit(n) raises the limit)", c->depth);
+		return NULL;
+	}
+	if (!mc_stack_ok()) {
+		s_fail_at(c, line, col, "RecursionError", "maximum recursion depth exceeded: the C stack is "
+		          "nearly full at %d calls deep", c->depth);
+		return NULL;
+	}
+	params = calloc(f->nparams + 1, sizeof *params);
+	vals = calloc(f->nparams + 1, sizeof *vals);
+	given = calloc(f->nparams + 1, 1);
+	locals = mc_dict_new();
+	if (params == NULL || vals == NULL || given == NULL || locals == NULL) {
+		s_fail_at(c, line, col, "MemoryError", "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < f->nparams; i++) {
+		params[i].name = f->params[i].name;
+		params[i].kind = f->params[i].kind;
+		params[i].dflt = u->defaults[i];
+	}
+	sig.params = params;
+	sig.n = f->nparams;
 	mc_error_clear(&err);
-	if (def == NULL) {
-		s_fail(c, n, "TypeError", "'%s' object is not callable", mc_type_name(fn));
-		return NULL;
+	if (mc_bind_args(&sig, u->qualname, f->sigtext, args, nargs, vals, given, &bad, &err) != 0) {
+		if (bad >= 0 && argnodes != NULL)
+			s_fail_err(c, argnodes[bad], &err);
+		else
+			s_fail_err_at(c, line, col, &err);
+		goto cleanup;
 	}
-	rc = mc_call_bind(&call, def, mc_func_self(fn), args, nargs, &bad, &err);
-	if (rc != 0) {
-		s_fail_err(c, (bad >= 0 && argnodes != NULL) ? argnodes[bad] : n, &err);
-		return NULL;
-	}
-	call.io = c->io;
-	call.interp = c->in;
-	if (def->fn == NULL)
-		rc = mc_error_set(&err, MC_ERR_STATE, "%s() is not implemented", def->name);
-	else
-		rc = def->fn(&call, &out, &err);
-	mc_call_finish_progress(&call, rc);
-	mc_call_clear(&call);
-	if (rc != 0) {
-		mc_unref(out);
-		if (err.code == MC_OK)
-			mc_error_set(&err, rc, "%s() failed", def->name);
-		s_fail_err(c, n, &err);
-		return NULL;
-	}
-	if (out == NULL) {
-		out = mc_none();
-		if (out == NULL)
-			s_nomem(c, n);
-	}
-	return out;
-}
-
-static mc_value *s_call(s_ctx *c, const mc_node *n)
-{
-	mc_value *fn = s_eval(c, n->kids[0]), *out = NULL;
-	size_t nargs = n->nkids - 1, i;
-	mc_callarg *args = NULL;
-
-	if (fn == NULL)
-		return NULL;
-	args = calloc(nargs + 1, sizeof *args);
-	if (args == NULL) {
-		mc_unref(fn);
-		s_nomem(c, n);
-		return NULL;
-	}
-	for (i = 0; i < nargs; i++) {
-		const mc_node *a = n->kids[i + 1];
-
-		if (a->kind == MC_N_KWARG) {
-			args[i].name = a->name;
-			args[i].value = s_eval(c, a->kids[0]);
-		} else {
-			args[i].value = s_eval(c, a);
-		}
-		if (args[i].value == NULL)
+	for (i = 0; i < f->nparams; i++) {
+		if (mc_dict_set_str(locals, f->params[i].name, vals[i]) != 0) {
+			vals[i] = NULL;
+			s_fail_at(c, line, col, "MemoryError", "out of memory");
 			goto cleanup;
+		}
+		vals[i] = NULL;
 	}
-	out = s_call_func(c, n, fn, args, nargs, n->kids + 1);
+	memset(&frame, 0, sizeof frame);
+	frame.back = c->frame;
+	frame.code = u->code;
+	frame.name = u->qualname;
+	frame.sig = f->sigtext;
+	frame.scope.locals = locals;
+	frame.scope.env = u->env;
+	frame.scope.fn = f;
+	/* the function value stays alive while it runs, whatever its body does */
+	mc_ref(fnv);
+	c->frame = &frame;
+	c->depth++;
+	if (f->body->kind != MC_N_BLOCK) {
+		out = s_eval(c, f->body);
+	} else {
+		s_flow flow = s_exec_block(c, f->body);
+
+		if (flow == S_RETURN) {
+			out = c->ret;
+			c->ret = NULL;
+		} else if (flow != S_ERROR) {
+			out = mc_none();
+		}
+	}
+	c->depth--;
+	c->frame = frame.back;
+	mc_unref(fnv);
 cleanup:
-	for (i = 0; i < nargs; i++)
-		mc_unref(args[i].value);
-	free(args);
-	mc_unref(fn);
+	for (i = 0; vals != NULL && i < f->nparams; i++)
+		mc_unref(vals[i]);
+	free(vals);
+	free(given);
+	free(params);
+	mc_unref(locals);
 	return out;
 }
 
-/* ---- indexing ---- */
+/* Calls any callable value; argnodes (may be NULL) point at each argument. */
+static mc_value *s_call_value(s_ctx *c, int line, int col, mc_value *fn, mc_value *self_override,
+                              const mc_func_def *def_override, const mc_callarg *args, size_t nargs,
+                              const mc_node *const *argnodes)
+{
+	const mc_func_def *def = def_override != NULL ? def_override : mc_func_def_of(fn);
+	mc_value *out = NULL;
+	mc_error err;
+	int bad = -1;
 
-/* Normalizes index i for a sequence of length len; -1 when out of range. */
+	c->frame->line = line;
+	c->frame->col = col;
+	if (def != NULL) {
+		mc_error_clear(&err);
+		if (mc_call_def(def, def_override != NULL ? self_override : mc_func_self(fn), args, nargs, c->io,
+		                c->in, c, &out, &bad, &err) != 0) {
+			if (bad >= 0 && argnodes != NULL)
+				s_fail_err(c, argnodes[bad], &err);
+			else
+				s_fail_err_at(c, line, col, &err);
+			return NULL;
+		}
+		return out;
+	}
+	if (mc_userfn_of(fn) != NULL)
+		return s_call_user(c, line, col, fn, args, nargs, argnodes);
+	s_fail_at(c, line, col, "TypeError", "'%s' object is not callable", mc_type_name(fn));
+	return NULL;
+}
+
+int mc_call_value(mc_call *call, mc_value *fn, mc_value *const *args, size_t nargs, mc_value **out,
+                  mc_error *err)
+{
+	s_ctx *c = call->ctx;
+	mc_callarg *ca;
+	size_t i;
+	int bad;
+
+	*out = NULL;
+	if (mc_func_def_of(fn) != NULL && c == NULL) {
+		ca = calloc(nargs + 1, sizeof *ca);
+		if (ca == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		for (i = 0; i < nargs; i++)
+			ca[i].value = args[i];
+		i = (size_t)mc_call_def(mc_func_def_of(fn), mc_func_self(fn), ca, nargs, call->io, call->interp,
+		                        NULL, out, &bad, err);
+		free(ca);
+		return (int)i;
+	}
+	if (c == NULL)
+		return mc_error_set(err, MC_ERR_STATE, "%s(): cannot call a function here", call->def->name);
+	ca = calloc(nargs + 1, sizeof *ca);
+	if (ca == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	for (i = 0; i < nargs; i++)
+		ca[i].value = args[i];
+	*out = s_call_value(c, c->frame->line, c->frame->col, fn, NULL, NULL, ca, nargs, NULL);
+	free(ca);
+	if (*out == NULL)
+		return mc_error_set(err, c->failed && strcmp(c->xerr->ename, "KeyboardInterrupt") == 0 ?
+		                    MC_ERR_INTERRUPTED : MC_ERR_INVALID, "%s", c->xerr->evalue);
+	return 0;
+}
+
+/* The arguments of a call trailer, evaluated. */
+typedef struct s_args {
+	mc_callarg *a;
+	const mc_node **nodes;
+	mc_value **hold;     /* references to release: values, and dicts behind **kw names */
+	size_t n, cap, nhold, holdcap;
+} s_args;
+
+static void s_args_free(s_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nhold; i++)
+		mc_unref(a->hold[i]);
+	free(a->hold);
+	free(a->a);
+	free(a->nodes);
+}
+
+static int s_args_hold(s_args *a, mc_value *v)
+{
+	if (a->nhold == a->holdcap) {
+		size_t cap = a->holdcap ? 2 * a->holdcap : 8;
+		mc_value **h = realloc(a->hold, cap * sizeof *h);
+
+		if (h == NULL) {
+			mc_unref(v);
+			return -1;
+		}
+		a->hold = h;
+		a->holdcap = cap;
+	}
+	a->hold[a->nhold++] = v;
+	return 0;
+}
+
+static int s_args_push(s_args *a, const char *name, mc_value *v, const mc_node *node)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 8;
+		mc_callarg *g = realloc(a->a, cap * sizeof *g);
+		const mc_node **gn;
+
+		if (g == NULL)
+			return -1;
+		a->a = g;
+		gn = realloc(a->nodes, cap * sizeof *gn);
+		if (gn == NULL)
+			return -1;
+		a->nodes = gn;
+		a->cap = cap;
+	}
+	a->a[a->n].name = name;
+	a->a[a->n].value = v;
+	a->nodes[a->n] = node;
+	a->n++;
+	return 0;
+}
+
+static int s_eval_args(s_ctx *c, const mc_node *call, s_args *a)
+{
+	size_t i, k;
+
+	memset(a, 0, sizeof *a);
+	for (i = 0; i < call->nkids; i++) {
+		const mc_node *arg = call->kids[i];
+		const mc_node *expr = (arg->kind == MC_N_KWARG || arg->kind == MC_N_STAR ||
+		                       arg->kind == MC_N_DSTAR) ? arg->kids[0] : arg;
+		mc_value *v = s_eval(c, expr);
+
+		if (v == NULL)
+			return -1;
+		if (s_args_hold(a, v) != 0) {
+			s_nomem(c, arg);
+			return -1;
+		}
+		if (arg->kind == MC_N_STAR) {
+			mc_value *items = s_star_items(c, arg, v);
+
+			if (items == NULL)
+				return -1;
+			if (s_args_hold(a, items) != 0) {
+				s_nomem(c, arg);
+				return -1;
+			}
+			for (k = 0; k < mc_list_len(items); k++)
+				if (s_args_push(a, NULL, mc_list_get(items, k), arg) != 0) {
+					s_nomem(c, arg);
+					return -1;
+				}
+			continue;
+		}
+		if (arg->kind == MC_N_DSTAR) {
+			if (mc_type(v) != MC_T_DICT) {
+				s_fail(c, arg, "TypeError", "argument after ** must be a dict, not %s", mc_type_name(v));
+				return -1;
+			}
+			for (k = 0; k < mc_dict_len(v); k++) {
+				mc_value *key = mc_dict_key(v, k);
+
+				if (mc_type(key) != MC_T_STR) {
+					s_fail(c, arg, "TypeError", "keywords must be strings, got %s", mc_type_name(key));
+					return -1;
+				}
+				if (s_args_push(a, mc_as_str(key), mc_dict_value(v, k), arg) != 0) {
+					s_nomem(c, arg);
+					return -1;
+				}
+			}
+			continue;
+		}
+		if (s_args_push(a, arg->kind == MC_N_KWARG ? arg->name : NULL, v, arg) != 0) {
+			s_nomem(c, arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- subscripts ---- */
+
+/* The bounds of a slice node: each part None or an int. */
+static int s_slice_parts(s_ctx *c, const mc_node *sl, int64_t *v, int *has)
+{
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		mc_value *x;
+
+		has[k] = 0;
+		if (sl->kids[k] == NULL)
+			continue;
+		x = s_eval(c, sl->kids[k]);
+		if (x == NULL)
+			return -1;
+		if (mc_type(x) != MC_T_NONE) {
+			if (!s_is_intlike(x)) {
+				s_fail(c, sl->kids[k], "TypeError", "slice indices must be integers or None, got %s",
+				       mc_type_name(x));
+				mc_unref(x);
+				return -1;
+			}
+			v[k] = mc_as_int(x);
+			has[k] = 1;
+		}
+		mc_unref(x);
+	}
+	if (has[2] && v[2] == 0) {
+		s_fail(c, sl->kids[2], "ValueError", "slice step cannot be zero");
+		return -1;
+	}
+	return 0;
+}
+
+static int s_slice(s_ctx *c, const mc_node *sl, size_t len, int64_t *start, int64_t *step,
+                   size_t *count)
+{
+	int64_t v[3] = { 0, 0, 0 };
+	int has[3];
+
+	if (s_slice_parts(c, sl, v, has) != 0)
+		return -1;
+	mc_slice_resolve(has[0] ? &v[0] : NULL, has[1] ? &v[1] : NULL, has[2] ? &v[2] : NULL, len, start,
+	                 step, count);
+	return 0;
+}
+
 static int s_norm_index(s_ctx *c, const mc_node *at, const mc_value *iv, size_t len, size_t *out,
                         const char *what)
 {
 	int64_t i;
 
-	if (mc_type(iv) != MC_T_INT && mc_type(iv) != MC_T_BOOL) {
-		s_fail(c, at, "TypeError", "%s indices must be int, got %s", what, mc_type_name(iv));
+	if (!s_is_intlike(iv)) {
+		s_fail(c, at, "TypeError", "%s indices must be integers or slices, not %s", what, mc_type_name(iv));
 		return -1;
 	}
 	i = mc_as_int(iv);
@@ -486,312 +1973,61 @@ static int s_norm_index(s_ctx *c, const mc_node *at, const mc_value *iv, size_t 
 	return 0;
 }
 
-/* Resolves a slice node's values into start, step and count (Python rules). */
-static int s_slice(s_ctx *c, const mc_node *sl, size_t len, int64_t *start, int64_t *step,
-                   size_t *count)
+/* The axes of an array subscript; hold[] keeps index lists alive. */
+static int s_axes(s_ctx *c, const mc_node *ixn, mc_value *a, mc_axis *ax, size_t *nax, mc_value **hold)
 {
-	mc_value *v[3] = { NULL, NULL, NULL };
-	int64_t lo, hi, st = 1, L = (int64_t)len;
-	int k, rc = -1;
+	const mc_node *parts[2];
+	size_t k, n = ixn->kind == MC_N_TUPLE ? ixn->nkids : 1;
 
-	for (k = 0; k < 3; k++) {
-		if (sl->kids[k] == NULL)
+	hold[0] = hold[1] = NULL;
+	if (n > 2 || (n == 2 && mc_array_cols(a) == 0)) {
+		s_fail(c, ixn, "IndexError", "too many indices: the array is %s, expected at most %d",
+		       mc_array_cols(a) == 0 ? "1-D" : "2-D", mc_array_cols(a) == 0 ? 1 : 2);
+		return -1;
+	}
+	if (n == 0) {
+		s_fail(c, ixn, "IndexError", "an array index cannot be empty");
+		return -1;
+	}
+	parts[0] = ixn->kind == MC_N_TUPLE ? ixn->kids[0] : ixn;
+	parts[1] = n == 2 ? ixn->kids[1] : NULL;
+	for (k = 0; k < n; k++) {
+		const mc_node *p = parts[k];
+		size_t len = k == 0 ? mc_array_rows(a) : mc_array_cols(a);
+		mc_value *iv;
+
+		if (p->kind == MC_N_SLICE) {
+			ax[k].kind = MC_AXIS_SLICE;
+			if (s_slice(c, p, len, &ax[k].start, &ax[k].step, &ax[k].count) != 0)
+				return -1;
 			continue;
-		v[k] = s_eval(c, sl->kids[k]);
-		if (v[k] == NULL)
-			goto cleanup;
-		if (mc_type(v[k]) == MC_T_NONE) {
-			mc_unref(v[k]);
-			v[k] = NULL;
-			continue;
 		}
-		if (mc_type(v[k]) != MC_T_INT && mc_type(v[k]) != MC_T_BOOL) {
-			s_fail(c, sl->kids[k], "TypeError", "slice bounds must be int or none, got %s",
-			       mc_type_name(v[k]));
-			goto cleanup;
-		}
-	}
-	if (v[2] != NULL) {
-		st = mc_as_int(v[2]);
-		if (st == 0) {
-			s_fail(c, sl->kids[2], "ValueError", "slice step cannot be zero");
-			goto cleanup;
-		}
-	}
-	if (st > 0) {
-		lo = v[0] ? mc_as_int(v[0]) : 0;
-		hi = v[1] ? mc_as_int(v[1]) : L;
-		if (lo < 0) lo += L;
-		if (hi < 0) hi += L;
-		if (lo < 0) lo = 0;
-		if (lo > L) lo = L;
-		if (hi < 0) hi = 0;
-		if (hi > L) hi = L;
-		*count = hi > lo ? (size_t)((hi - lo + st - 1) / st) : 0;
-	} else {
-		lo = v[0] ? mc_as_int(v[0]) : L - 1;
-		hi = v[1] ? mc_as_int(v[1]) : -L - 1;
-		if (lo < 0) lo += L;
-		if (hi < 0) hi += L;
-		if (lo < -1) lo = -1;
-		if (lo > L - 1) lo = L - 1;
-		if (hi < -1) hi = -1;
-		if (hi > L - 1) hi = L - 1;
-		*count = lo > hi ? (size_t)((lo - hi - st - 1) / (-st)) : 0;
-	}
-	*start = lo;
-	*step = st;
-	rc = 0;
-cleanup:
-	for (k = 0; k < 3; k++)
-		mc_unref(v[k]);
-	return rc;
-}
+		iv = s_eval(c, p);
+		if (iv == NULL)
+			return -1;
+		hold[k] = iv;
+		if (s_is_intlike(iv)) {
+			ax[k].kind = MC_AXIS_INDEX;
+			ax[k].index = mc_as_int(iv);
+		} else if (mc_type(iv) == MC_T_LIST || mc_type(iv) == MC_T_ARRAY || mc_type(iv) == MC_T_RANGE) {
+			if (mc_type(iv) == MC_T_RANGE) {
+				mc_value *l = s_star_items(c, p, iv);
 
-/* Gathers elements (1-D) or rows (2-D) of a at idx[0..n). */
-static mc_value *s_array_take(mc_value *a, const size_t *idx, size_t n)
-{
-	size_t cols = mc_array_cols(a), w = cols > 0 ? cols : 1, i;
-	mc_value *r = mc_array_new(mc_array_dtype(a), n, cols);
-
-	if (r == NULL)
-		return NULL;
-	mc_array_set_mask(r, mc_array_is_mask(a));
-	for (i = 0; i < n; i++) {
-		if (mc_array_dtype(a) == MC_F64)
-			memcpy(mc_array_f64(r) + i * w, mc_array_f64(a) + idx[i] * w, w * sizeof(double));
-		else
-			memcpy(mc_array_i64(r) + i * w, mc_array_i64(a) + idx[i] * w, w * sizeof(int64_t));
-	}
-	return r;
-}
-
-static mc_value *s_array_scalar(mc_value *a, size_t k)
-{
-	if (mc_array_is_mask(a))
-		return mc_bool(mc_array_i64(a)[k] != 0);
-	return mc_array_dtype(a) == MC_F64 ? mc_float(mc_array_f64(a)[k]) : mc_int(mc_array_i64(a)[k]);
-}
-
-/* Row i of a 2-D array, as a new 1-D array. */
-static mc_value *s_array_row(mc_value *a, size_t i)
-{
-	size_t cols = mc_array_cols(a);
-	mc_value *row = mc_array_new(mc_array_dtype(a), cols, 0);
-
-	if (row == NULL)
-		return NULL;
-	if (mc_array_dtype(a) == MC_F64)
-		memcpy(mc_array_f64(row), mc_array_f64(a) + i * cols, cols * sizeof(double));
-	else
-		memcpy(mc_array_i64(row), mc_array_i64(a) + i * cols, cols * sizeof(int64_t));
-	return row;
-}
-
-/* 1 if iv is a boolean mask: a mask array, or a non-empty list of bools. */
-static int s_is_mask(mc_value *iv)
-{
-	size_t i;
-
-	if (mc_type(iv) == MC_T_ARRAY)
-		return mc_array_is_mask(iv) && mc_array_cols(iv) == 0;
-	if (mc_type(iv) != MC_T_LIST || mc_list_len(iv) == 0)
-		return 0;
-	for (i = 0; i < mc_list_len(iv); i++)
-		if (mc_type(mc_list_get(iv, i)) != MC_T_BOOL)
-			return 0;
-	return 1;
-}
-
-/* Index positions from an int list or int array (fancy indexing), or the
- * positions where a boolean mask of length len is true. */
-static size_t *s_index_list(s_ctx *c, const mc_node *at, mc_value *iv, size_t len, size_t *n)
-{
-	size_t cnt = mc_type(iv) == MC_T_LIST ? mc_list_len(iv) : mc_array_size(iv), i;
-	size_t *idx = malloc((cnt + 1) * sizeof *idx);
-
-	if (idx == NULL) {
-		s_nomem(c, at);
-		return NULL;
-	}
-	if (s_is_mask(iv)) {
-		size_t k = 0;
-
-		if (cnt != len) {
-			s_fail(c, at, "IndexError", "a boolean mask of length %zu cannot select from length %zu",
-			       cnt, len);
-			free(idx);
-			return NULL;
-		}
-		for (i = 0; i < cnt; i++)
-			if (mc_type(iv) == MC_T_LIST ? mc_as_bool(mc_list_get(iv, i)) : mc_array_i64(iv)[i] != 0)
-				idx[k++] = i;
-		*n = k;
-		return idx;
-	}
-	if (mc_type(iv) == MC_T_ARRAY && mc_array_dtype(iv) != MC_I64) {
-		s_fail(c, at, "TypeError", "array indices must be an int64 array or a list of ints, got a float64 array");
-		free(idx);
-		return NULL;
-	}
-	for (i = 0; i < cnt; i++) {
-		int64_t k = mc_type(iv) == MC_T_LIST ? 0 : mc_array_i64(iv)[i];
-
-		if (mc_type(iv) == MC_T_LIST) {
-			mc_value *e = mc_list_get(iv, i);
-
-			if (mc_type(e) != MC_T_INT) {
-				s_fail(c, at, "TypeError", "index list item %zu must be int, got %s", i, mc_type_name(e));
-				free(idx);
-				return NULL;
+				if (l == NULL)
+					return -1;
+				mc_unref(iv);
+				hold[k] = iv = l;
 			}
-			k = mc_as_int(e);
-		}
-		if (k < 0)
-			k += (int64_t)len;
-		if (k < 0 || (uint64_t)k >= len) {
-			s_fail(c, at, "IndexError", "index %lld (item %zu of the index list) out of range (length %zu)",
-			       (long long)(mc_type(iv) == MC_T_LIST ? mc_as_int(mc_list_get(iv, i)) : mc_array_i64(iv)[i]),
-			       i, len);
-			free(idx);
-			return NULL;
-		}
-		idx[i] = (size_t)k;
-	}
-	*n = cnt;
-	return idx;
-}
-
-static mc_value *s_index_array(s_ctx *c, const mc_node *n, mc_value *a, const mc_node *ixn)
-{
-	size_t rows = mc_array_rows(a), cols = mc_array_cols(a), k, cnt;
-	int64_t start, step;
-	mc_value *iv, *r = NULL;
-	size_t *idx;
-
-	if (ixn->kind == MC_N_TUPLE) {
-		/* a[i, j], a[:, j], a[i, :], a[s1, s2] */
-		size_t rsel, csel, i, j;
-		size_t *ri = NULL, *ci = NULL;
-		int rscalar = 0, cscalar = 0;
-
-		if (ixn->nkids != 2 || cols == 0) {
-			s_fail(c, ixn, "IndexError", "too many indices: the array is %s, expected at most %d",
-			       cols == 0 ? "1-D" : "2-D", cols == 0 ? 1 : 2);
-			return NULL;
-		}
-		for (k = 0; k < 2; k++) {
-			const mc_node *part = ixn->kids[k];
-			size_t len = k == 0 ? rows : cols, **sel = k == 0 ? &ri : &ci;
-			size_t *nsel = k == 0 ? &rsel : &csel;
-
-			if (part->kind == MC_N_SLICE) {
-				if (s_slice(c, part, len, &start, &step, nsel) != 0)
-					goto tfail;
-				*sel = malloc((*nsel + 1) * sizeof **sel);
-				if (*sel == NULL) {
-					s_nomem(c, part);
-					goto tfail;
-				}
-				for (i = 0; i < *nsel; i++)
-					(*sel)[i] = (size_t)(start + (int64_t)i * step);
-				continue;
-			}
-			iv = s_eval(c, part);
-			if (iv == NULL)
-				goto tfail;
-			if (mc_type(iv) == MC_T_LIST || mc_type(iv) == MC_T_ARRAY)
-				*sel = s_index_list(c, part, iv, len, nsel);
-			else {
-				*sel = malloc(sizeof **sel);
-				*nsel = 1;
-				if (*sel == NULL)
-					s_nomem(c, part);
-				else if (s_norm_index(c, part, iv, len, *sel, k == 0 ? "row" : "column") != 0) {
-					free(*sel);
-					*sel = NULL;
-				}
-				if (k == 0)
-					rscalar = 1;
-				else
-					cscalar = 1;
-			}
-			mc_unref(iv);
-			if (*sel == NULL)
-				goto tfail;
-		}
-		if (rscalar && cscalar) {
-			r = s_array_scalar(a, ri[0] * cols + ci[0]);
-		} else if (rscalar || cscalar) {
-			size_t m = rscalar ? csel : rsel;
-
-			r = mc_array_new(mc_array_dtype(a), m, 0);
-			for (i = 0; r != NULL && i < m; i++) {
-				size_t src = rscalar ? ri[0] * cols + ci[i] : ri[i] * cols + ci[0];
-
-				if (mc_array_dtype(a) == MC_F64)
-					mc_array_f64(r)[i] = mc_array_f64(a)[src];
-				else
-					mc_array_i64(r)[i] = mc_array_i64(a)[src];
-			}
+			ax[k].kind = MC_AXIS_LIST;
+			ax[k].list = iv;
 		} else {
-			r = csel > 0 ? mc_array_new(mc_array_dtype(a), rsel, csel) : mc_array_new(mc_array_dtype(a), 0, 0);
-			for (i = 0; r != NULL && csel > 0 && i < rsel; i++)
-				for (j = 0; j < csel; j++) {
-					size_t src = ri[i] * cols + ci[j];
-
-					if (mc_array_dtype(a) == MC_F64)
-						mc_array_f64(r)[i * csel + j] = mc_array_f64(a)[src];
-					else
-						mc_array_i64(r)[i * csel + j] = mc_array_i64(a)[src];
-				}
+			s_fail(c, p, "TypeError", "array indices must be integers, slices, index lists or masks, "
+			       "not %s", mc_type_name(iv));
+			return -1;
 		}
-		if (r == NULL)
-			s_nomem(c, n);
-tfail:
-		free(ri);
-		free(ci);
-		return r;
 	}
-	if (ixn->kind == MC_N_SLICE) {
-		if (s_slice(c, ixn, rows, &start, &step, &cnt) != 0)
-			return NULL;
-		idx = malloc((cnt + 1) * sizeof *idx);
-		if (idx == NULL) {
-			s_nomem(c, n);
-			return NULL;
-		}
-		for (k = 0; k < cnt; k++)
-			idx[k] = (size_t)(start + (int64_t)k * step);
-		r = s_array_take(a, idx, cnt);
-		free(idx);
-		if (r == NULL)
-			s_nomem(c, n);
-		return r;
-	}
-	iv = s_eval(c, ixn);
-	if (iv == NULL)
-		return NULL;
-	if (mc_type(iv) == MC_T_LIST || mc_type(iv) == MC_T_ARRAY) {
-		idx = s_index_list(c, ixn, iv, rows, &cnt);
-		mc_unref(iv);
-		if (idx == NULL)
-			return NULL;
-		r = s_array_take(a, idx, cnt);
-		free(idx);
-		if (r == NULL)
-			s_nomem(c, n);
-		return r;
-	}
-	if (s_norm_index(c, ixn, iv, rows, &k, "array") != 0) {
-		mc_unref(iv);
-		return NULL;
-	}
-	mc_unref(iv);
-	r = cols == 0 ? s_array_scalar(a, k) : s_array_row(a, k);   /* a row of a 2-D array is 1-D */
-	if (r == NULL)
-		s_nomem(c, n);
-	return r;
+	*nax = n;
+	return 0;
 }
 
 static mc_value *s_key_error(s_ctx *c, const mc_node *at, mc_value *d, mc_value *key)
@@ -827,535 +2063,222 @@ static mc_value *s_key_error(s_ctx *c, const mc_node *at, mc_value *d, mc_value 
 	return NULL;
 }
 
-/* obj[key] for an object whose class has the method "<Class>.__getitem__". */
-static mc_value *s_index_object(s_ctx *c, const mc_node *n, mc_value *obj, const mc_node *ixn)
+static mc_value *s_getindex(s_ctx *c, const mc_node *tr, mc_value *obj)
 {
-	char full[128];
-	const mc_func_def *def;
-	mc_value *fn, *r;
-	mc_callarg arg = { NULL, NULL };
-
-	snprintf(full, sizeof full, "%s.__getitem__", mc_value_method_prefix(obj));
-	def = mc_registry_find(full);
-	if (def == NULL || ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
-		s_fail(c, n, "TypeError", "%s cannot be indexed with [ ]%s", mc_type_name(obj),
-		       def != NULL ? " by a slice or several indices" : "");
-		return NULL;
-	}
-	arg.value = s_eval(c, ixn);
-	if (arg.value == NULL)
-		return NULL;
-	fn = mc_func_new(def, obj);
-	if (fn == NULL) {
-		mc_unref(arg.value);
-		s_nomem(c, n);
-		return NULL;
-	}
-	r = s_call_func(c, n, fn, &arg, 1, NULL);
-	mc_unref(fn);
-	mc_unref(arg.value);
-	return r;
-}
-
-static mc_value *s_index(s_ctx *c, const mc_node *n)
-{
-	mc_value *obj = s_eval(c, n->kids[0]), *iv = NULL, *r = NULL;
-	const mc_node *ixn = n->kids[1];
+	const mc_node *ixn = tr->kids[0];
+	mc_value *iv = NULL, *r = NULL;
 	size_t k, cnt, len;
 	int64_t start, step;
 
-	if (obj == NULL)
-		return NULL;
 	switch (mc_type(obj)) {
-	case MC_T_ARRAY:
-		r = s_index_array(c, n, obj, ixn);
-		break;
+	case MC_T_ARRAY: {
+		mc_axis ax[2];
+		mc_value *hold[2];
+		size_t nax = 0, bad = 0;
+		mc_error err;
+
+		memset(ax, 0, sizeof ax);
+		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
+			mc_error_clear(&err);
+			if (mc_array_select(&r, obj, ax, nax, &bad, &err) != 0)
+				s_fail_err(c, ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn, &err);
+		}
+		mc_unref(hold[0]);
+		mc_unref(hold[1]);
+		return r;
+	}
 	case MC_T_LIST:
 	case MC_T_STR:
-		len = mc_type(obj) == MC_T_LIST ? mc_list_len(obj) : mc_utf8_count(mc_as_str(obj), mc_str_len(obj));
+	case MC_T_RANGE: {
+		const char *what = mc_type(obj) == MC_T_LIST ? "list" : mc_type(obj) == MC_T_STR ? "string" : "range";
+		uint64_t rlen = 0;
+		int64_t rstart = 0, rstep = 1;
+
+		if (mc_type(obj) == MC_T_RANGE) {
+			mc_range_get(obj, &rlen, &rstart, &rstep);
+			len = rlen > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)rlen;
+		} else {
+			len = mc_type(obj) == MC_T_LIST ? mc_list_len(obj) :
+				mc_utf8_count(mc_as_str(obj), mc_str_len(obj));
+		}
 		if (ixn->kind == MC_N_TUPLE) {
-			s_fail(c, ixn, "TypeError", "%s indices must be int or a slice, got several indices",
-			       mc_type_name(obj));
-			break;
+			s_fail(c, ixn, "TypeError", "%s indices must be integers or slices, not tuple", what);
+			return NULL;
 		}
 		if (ixn->kind == MC_N_SLICE) {
 			if (s_slice(c, ixn, len, &start, &step, &cnt) != 0)
-				break;
+				return NULL;
 			if (mc_type(obj) == MC_T_LIST) {
 				r = mc_list_new();
+				if (r != NULL && mc_list_reserve(r, cnt) != 0) {
+					mc_unref(r);
+					r = NULL;
+				}
 				for (k = 0; r != NULL && k < cnt; k++)
-					if (mc_list_append(r, mc_ref(mc_list_get(obj, (size_t)(start + (int64_t)k * step)))) != 0) {
+					if (mc_list_append(r, mc_ref(mc_list_get(obj, (size_t)((__int128)start +
+					                                                       (__int128)k * step)))) != 0) {
 						mc_unref(r);
 						r = NULL;
 					}
+			} else if (mc_type(obj) == MC_T_RANGE) {
+				__int128 s0 = (__int128)rstart + (__int128)start * rstep, st = (__int128)rstep * step;
+				__int128 stop = s0 + (__int128)cnt * st;
+
+				if (st >= INT64_MIN && st <= INT64_MAX && stop >= INT64_MIN && stop <= INT64_MAX && cnt > 0)
+					r = mc_range_new((int64_t)s0, (int64_t)stop, (int64_t)st);
+				else if (cnt == 0)
+					r = mc_range_new(0, 0, 1);
+				else {
+					r = mc_list_new();
+					for (k = 0; r != NULL && k < cnt; k++)
+						if (mc_list_append(r, mc_int((int64_t)(s0 + (__int128)k * st))) != 0) {
+							mc_unref(r);
+							r = NULL;
+						}
+				}
 			} else {
 				const char *s = mc_as_str(obj);
-				char *buf = malloc(mc_str_len(obj) + 1);
-				size_t o = 0;
+				size_t n = mc_str_len(obj), o = 0;
+				char *buf = malloc(n + 1);
 
 				for (k = 0; buf != NULL && k < cnt; k++) {
-					size_t b = mc_utf8_offset(s, (size_t)(start + (int64_t)k * step));
-					size_t e = mc_utf8_offset(s + b, 1) + b;
+					size_t b = mc_utf8_offset(s, n, (size_t)((__int128)start + (__int128)k * step));
+					size_t e = mc_utf8_offset(s + b, n - b, 1) + b;
 
 					memcpy(buf + o, s + b, e - b);
 					o += e - b;
 				}
-				r = buf != NULL ? mc_strn(buf, o) : NULL;
-				free(buf);
+				r = buf != NULL ? mc_str_take(buf, o) : NULL;
 			}
 			if (r == NULL)
-				s_nomem(c, n);
-			break;
-		}
-		iv = s_eval(c, ixn);
-		if (iv == NULL)
-			break;
-		if (s_norm_index(c, ixn, iv, len, &k, mc_type_name(obj)) != 0)
-			break;
-		if (mc_type(obj) == MC_T_LIST) {
-			r = mc_ref(mc_list_get(obj, k));
-		} else {
-			const char *s = mc_as_str(obj);
-			size_t b = mc_utf8_offset(s, k);
-
-			r = mc_strn(s + b, mc_utf8_offset(s + b, 1));
-			if (r == NULL)
-				s_nomem(c, n);
-		}
-		break;
-	case MC_T_DICT:
-		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
-			s_fail(c, ixn, "TypeError", "dict keys are str or int, not slices");
-			break;
-		}
-		iv = s_eval(c, ixn);
-		if (iv == NULL)
-			break;
-		if (mc_type(iv) != MC_T_STR && mc_type(iv) != MC_T_INT && mc_type(iv) != MC_T_BOOL) {
-			s_fail(c, ixn, "TypeError", "dict keys are str or int, got %s", mc_type_name(iv));
-			break;
-		}
-		r = mc_ref(mc_dict_lookup(obj, iv));
-		if (r == NULL)
-			s_key_error(c, ixn, obj, iv);
-		break;
-	case MC_T_OBJECT:
-		r = s_index_object(c, n, obj, ixn);
-		break;
-	default:
-		s_fail(c, n, "TypeError", "%s cannot be indexed with [ ]", mc_type_name(obj));
-		break;
-	}
-	mc_unref(iv);
-	mc_unref(obj);
-	return r;
-}
-
-/* ---- arithmetic ---- */
-
-static int s_is_num(const mc_value *v)
-{
-	mc_vtype t = mc_type(v);
-
-	return t == MC_T_INT || t == MC_T_FLOAT || t == MC_T_BOOL;
-}
-
-static int s_is_intlike(const mc_value *v)
-{
-	return mc_type(v) == MC_T_INT || mc_type(v) == MC_T_BOOL;
-}
-
-static double s_floordiv(double a, double b) { return floor(a / b); }
-static double s_fmod_py(double a, double b)
-{
-	double m = fmod(a, b);
-
-	if (m != 0.0 && ((m < 0) != (b < 0)))
-		m += b;
-	return m;
-}
-
-/* op on two doubles; returns 0 or an error message. */
-static const char *s_fop(const char *op, double a, double b, double *r)
-{
-	if (strcmp(op, "+") == 0) *r = a + b;
-	else if (strcmp(op, "-") == 0) *r = a - b;
-	else if (strcmp(op, "*") == 0) *r = a * b;
-	else if (strcmp(op, "/") == 0) {
-		if (b == 0.0)
-			return "division by zero";
-		*r = a / b;
-	} else if (strcmp(op, "//") == 0) {
-		if (b == 0.0)
-			return "division by zero";
-		*r = s_floordiv(a, b);
-	} else if (strcmp(op, "%") == 0) {
-		if (b == 0.0)
-			return "modulo by zero";
-		*r = s_fmod_py(a, b);
-	} else if (strcmp(op, "**") == 0) *r = pow(a, b);
-	else return "unsupported";
-	return NULL;
-}
-
-/* op on two ints; returns 1 if it overflowed (caller uses floats). */
-static int s_iop(const char *op, int64_t a, int64_t b, int64_t *r, const char **zero)
-{
-	*zero = NULL;
-	if (strcmp(op, "+") == 0) return __builtin_add_overflow(a, b, r);
-	if (strcmp(op, "-") == 0) return __builtin_sub_overflow(a, b, r);
-	if (strcmp(op, "*") == 0) return __builtin_mul_overflow(a, b, r);
-	if (strcmp(op, "//") == 0 || strcmp(op, "%") == 0) {
-		int64_t q, m;
-
-		if (b == 0) {
-			*zero = op[0] == '/' ? "integer division by zero" : "integer modulo by zero";
-			return 0;
-		}
-		if (a == INT64_MIN && b == -1)
-			return 1;
-		q = a / b;
-		m = a % b;
-		if (m != 0 && ((m < 0) != (b < 0))) {
-			q--;
-			m += b;
-		}
-		*r = op[0] == '/' ? q : m;
-		return 0;
-	}
-	if (strcmp(op, "**") == 0) {
-		int64_t acc = 1, base = a, e = b;
-
-		while (e > 0) {
-			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
-				return 1;
-			e >>= 1;
-			if (e > 0 && __builtin_mul_overflow(base, base, &base))
-				return 1;
-		}
-		*r = acc;
-		return 0;
-	}
-	return 1;
-}
-
-static int s_cmp_op(const char *op)
-{
-	return strcmp(op, "==") == 0 || strcmp(op, "!=") == 0 || strcmp(op, "<") == 0 ||
-	       strcmp(op, "<=") == 0 || strcmp(op, ">") == 0 || strcmp(op, ">=") == 0;
-}
-
-static int s_cmp_result(const char *op, int c3)
-{
-	if (strcmp(op, "==") == 0) return c3 == 0;
-	if (strcmp(op, "!=") == 0) return c3 != 0;
-	if (strcmp(op, "<") == 0) return c3 < 0;
-	if (strcmp(op, "<=") == 0) return c3 <= 0;
-	if (strcmp(op, ">") == 0) return c3 > 0;
-	return c3 >= 0;
-}
-
-static double s_elem(mc_value *a, size_t k)
-{
-	return mc_array_dtype(a) == MC_F64 ? mc_array_f64(a)[k] : (double)mc_array_i64(a)[k];
-}
-
-/* Element-wise arithmetic or comparison with arrays (numpy broadcasting of a
- * scalar, or a 1-D row over a 2-D array). */
-static mc_value *s_array_op(s_ctx *c, const mc_node *n, const char *op, mc_value *l, mc_value *r)
-{
-	mc_value *shape_of = mc_type(l) == MC_T_ARRAY ? l : r, *out;
-	size_t rows = mc_array_rows(shape_of), cols = mc_array_cols(shape_of), size, i;
-	int cmp = s_cmp_op(op);
-	int both_int = (mc_type(l) == MC_T_ARRAY ? mc_array_dtype(l) == MC_I64 : s_is_intlike(l)) &&
-	               (mc_type(r) == MC_T_ARRAY ? mc_array_dtype(r) == MC_I64 : s_is_intlike(r));
-	int int_out = cmp || (both_int && strcmp(op, "/") != 0 && strcmp(op, "**") != 0);
-	size_t lw, rw;
-
-	if ((mc_type(l) != MC_T_ARRAY && !s_is_num(l)) || (mc_type(r) != MC_T_ARRAY && !s_is_num(r))) {
-		s_fail(c, n, "TypeError", "unsupported operand types for %s: %s and %s", op,
-		       mc_type_name(l), mc_type_name(r));
-		return NULL;
-	}
-	if (mc_type(l) == MC_T_ARRAY && mc_type(r) == MC_T_ARRAY) {
-		if (mc_array_cols(l) == 0 && mc_array_cols(r) > 0)
-			shape_of = r;
-		rows = mc_array_rows(shape_of);
-		cols = mc_array_cols(shape_of);
-		for (i = 0; i < 2; i++) {
-			mc_value *o = i == 0 ? l : r;
-			int same = mc_array_rows(o) == rows && mc_array_cols(o) == cols;
-			int row = mc_array_cols(o) == 0 && cols > 0 && mc_array_rows(o) == cols;
-
-			if (!same && !row) {
-				s_fail(c, n, "ShapeError", "operands could not be combined with %s: shapes (%zu%s%s) and (%zu%s%s)",
-				       op, mc_array_rows(l), mc_array_cols(l) ? ", " : ",",
-				       mc_array_cols(l) ? "" : "", mc_array_rows(r), mc_array_cols(r) ? ", " : ",", "");
-				return NULL;
-			}
-		}
-	}
-	size = cols > 0 ? rows * cols : rows;
-	out = mc_array_new(int_out ? MC_I64 : MC_F64, rows, cols);
-	if (out == NULL) {
-		s_nomem(c, n);
-		return NULL;
-	}
-	if (cmp)
-		mc_array_set_mask(out, 1);
-	lw = mc_type(l) == MC_T_ARRAY ? mc_array_size(l) : 0;
-	rw = mc_type(r) == MC_T_ARRAY ? mc_array_size(r) : 0;
-	for (i = 0; i < size; i++) {
-		double a = lw ? s_elem(l, lw == size ? i : i % lw) : mc_as_float(l);
-		double b = rw ? s_elem(r, rw == size ? i : i % rw) : mc_as_float(r);
-
-		if (cmp) {
-			mc_array_i64(out)[i] = s_cmp_result(op, a < b ? -1 : a > b ? 1 : (a == b ? 0 : 2));
-			if (a != a || b != b)
-				mc_array_i64(out)[i] = strcmp(op, "!=") == 0;
-		} else if (int_out) {
-			int64_t ia = lw ? mc_array_i64(l)[lw == size ? i : i % lw] : mc_as_int(l);
-			int64_t ib = rw ? mc_array_i64(r)[rw == size ? i : i % rw] : mc_as_int(r);
-			const char *zero;
-
-			if (s_iop(op, ia, ib, &mc_array_i64(out)[i], &zero) != 0 || zero != NULL) {
-				s_fail(c, n, zero ? "ZeroDivisionError" : "OverflowError", "%s at element %zu",
-				       zero ? zero : "integer overflow", i);
-				mc_unref(out);
-				return NULL;
-			}
-		} else {
-			double res = 0;
-
-			/* numpy semantics: x/0 gives inf or nan, no error */
-			if ((op[0] == '/' || op[0] == '%') && b == 0.0)
-				res = op[0] == '%' ? NAN : (strcmp(op, "//") == 0 ? (a / b) : a / b);
-			else
-				s_fop(op, a, b, &res);
-			mc_array_f64(out)[i] = res;
-		}
-	}
-	return out;
-}
-
-static int s_contains(s_ctx *c, const mc_node *n, mc_value *item, mc_value *coll, int *found)
-{
-	size_t i;
-
-	*found = 0;
-	switch (mc_type(coll)) {
-	case MC_T_LIST:
-		for (i = 0; i < mc_list_len(coll) && !*found; i++)
-			*found = mc_value_equal(item, mc_list_get(coll, i));
-		return 0;
-	case MC_T_DICT:
-		*found = (mc_type(item) == MC_T_STR || s_is_intlike(item)) && mc_dict_lookup(coll, item) != NULL;
-		return 0;
-	case MC_T_STR:
-		if (mc_type(item) != MC_T_STR) {
-			s_fail(c, n, "TypeError", "'in <str>' needs a str on the left, got %s", mc_type_name(item));
-			return -1;
-		}
-		*found = strstr(mc_as_str(coll), mc_as_str(item)) != NULL;
-		return 0;
-	case MC_T_ARRAY:
-		if (!s_is_num(item)) {
-			s_fail(c, n, "TypeError", "'in <array>' needs a number on the left, got %s", mc_type_name(item));
-			return -1;
-		}
-		for (i = 0; i < mc_array_size(coll) && !*found; i++)
-			*found = s_elem(coll, i) == mc_as_float(item);
-		return 0;
-	default:
-		s_fail(c, n, "TypeError", "'in' needs a list, dict, str or array on the right, got %s",
-		       mc_type_name(coll));
-		return -1;
-	}
-}
-
-static mc_value *s_repeat(s_ctx *c, const mc_node *n, mc_value *seq, int64_t times)
-{
-	mc_value *r;
-	int64_t t;
-	size_t i;
-
-	if (times < 0)
-		times = 0;
-	if (mc_type(seq) == MC_T_STR) {
-		size_t len = mc_str_len(seq);
-		char *buf;
-
-		if (len > 0 && (uint64_t)times > (1u << 28) / len) {
-			s_fail(c, n, "MemoryError", "repeated string would be too long");
-			return NULL;
-		}
-		buf = malloc(len * (size_t)times + 1);
-		if (buf == NULL) {
-			s_nomem(c, n);
-			return NULL;
-		}
-		for (t = 0; t < times; t++)
-			memcpy(buf + (size_t)t * len, mc_as_str(seq), len);
-		r = mc_strn(buf, len * (size_t)times);
-		free(buf);
-	} else {
-		if (mc_list_len(seq) > 0 && (uint64_t)times > (1u << 24) / mc_list_len(seq)) {
-			s_fail(c, n, "MemoryError", "repeated list would be too long");
-			return NULL;
-		}
-		r = mc_list_new();
-		for (t = 0; r != NULL && t < times; t++)
-			for (i = 0; i < mc_list_len(seq); i++)
-				if (mc_list_append(r, mc_ref(mc_list_get(seq, i))) != 0) {
-					mc_unref(r);
-					r = NULL;
-					break;
-				}
-	}
-	if (r == NULL)
-		s_nomem(c, n);
-	return r;
-}
-
-static mc_value *s_binop(s_ctx *c, const mc_node *n, const char *op, mc_value *l, mc_value *r)
-{
-	size_t i;
-
-	if (strcmp(op, "in") == 0 || strcmp(op, "not in") == 0) {
-		int found;
-
-		if (s_contains(c, n, l, r, &found) != 0)
-			return NULL;
-		return mc_bool(op[0] == 'i' ? found : !found);
-	}
-	if (strcmp(op, "is") == 0 || strcmp(op, "is not") == 0) {
-		int same;
-
-		if (mc_type(l) == MC_T_NONE || mc_type(r) == MC_T_NONE ||
-		    mc_type(l) == MC_T_BOOL || mc_type(r) == MC_T_BOOL)
-			same = mc_type(l) == mc_type(r) && mc_value_equal(l, r);
-		else
-			same = l == r;
-		return mc_bool(strcmp(op, "is") == 0 ? same : !same);
-	}
-	if (mc_type(l) == MC_T_ARRAY || mc_type(r) == MC_T_ARRAY)
-		return s_array_op(c, n, op, l, r);
-	if (s_is_num(l) && s_is_num(r)) {
-		if (s_cmp_op(op)) {
-			if (s_is_intlike(l) && s_is_intlike(r)) {
-				int64_t a = mc_as_int(l), b = mc_as_int(r);
-
-				return mc_bool(s_cmp_result(op, a < b ? -1 : a > b));
-			} else {
-				double a = mc_as_float(l), b = mc_as_float(r);
-
-				if (a != a || b != b)
-					return mc_bool(strcmp(op, "!=") == 0);
-				return mc_bool(s_cmp_result(op, a < b ? -1 : a > b));
-			}
-		}
-		if (s_is_intlike(l) && s_is_intlike(r) && strcmp(op, "/") != 0 &&
-		    !(strcmp(op, "**") == 0 && mc_as_int(r) < 0)) {
-			int64_t res;
-			const char *zero;
-
-			if (s_iop(op, mc_as_int(l), mc_as_int(r), &res, &zero) == 0) {
-				if (zero != NULL) {
-					s_fail(c, n, "ZeroDivisionError", "%s", zero);
-					return NULL;
-				}
-				return mc_int(res);
-			}
-			/* overflow: continue in floating point */
-		}
-		{
-			double res = 0;
-			const char *e = s_fop(op, mc_as_float(l), mc_as_float(r), &res);
-
-			if (e != NULL) {
-				s_fail(c, n, "ZeroDivisionError", "%s", e);
-				return NULL;
-			}
-			return mc_float(res);
-		}
-	}
-	if (mc_type(l) == MC_T_STR && mc_type(r) == MC_T_STR) {
-		if (strcmp(op, "+") == 0) {
-			size_t a = mc_str_len(l), b = mc_str_len(r);
-			char *buf = malloc(a + b + 1);
-			mc_value *v;
-
-			if (buf == NULL)
-				return NULL;
-			memcpy(buf, mc_as_str(l), a);
-			memcpy(buf + a, mc_as_str(r), b);
-			v = mc_strn(buf, a + b);
-			free(buf);
-			return v;
-		}
-		if (s_cmp_op(op))
-			return mc_bool(s_cmp_result(op, strcmp(mc_as_str(l), mc_as_str(r))));
-	}
-	if (mc_type(l) == MC_T_LIST && mc_type(r) == MC_T_LIST && strcmp(op, "+") == 0) {
-		mc_value *v = mc_list_new();
-
-		for (i = 0; v != NULL && i < mc_list_len(l) + mc_list_len(r); i++) {
-			mc_value *item = i < mc_list_len(l) ? mc_list_get(l, i) : mc_list_get(r, i - mc_list_len(l));
-
-			if (mc_list_append(v, mc_ref(item)) != 0) {
-				mc_unref(v);
-				v = NULL;
-			}
-		}
-		return v;
-	}
-	if (strcmp(op, "*") == 0 && (mc_type(l) == MC_T_STR || mc_type(l) == MC_T_LIST) && s_is_intlike(r))
-		return s_repeat(c, n, l, mc_as_int(r));
-	if (strcmp(op, "*") == 0 && (mc_type(r) == MC_T_STR || mc_type(r) == MC_T_LIST) && s_is_intlike(l))
-		return s_repeat(c, n, r, mc_as_int(l));
-	if (strcmp(op, "==") == 0 || strcmp(op, "!=") == 0) {
-		int eq = mc_value_equal(l, r);
-
-		return mc_bool(op[0] == '=' ? eq : !eq);
-	}
-	s_fail(c, n, "TypeError", "unsupported operand types for %s: %s and %s%s", op, mc_type_name(l),
-	       mc_type_name(r),
-	       (strcmp(op, "+") == 0 && (mc_type(l) == MC_T_STR || mc_type(r) == MC_T_STR)) ?
-	       " (use str(x) to turn a value into text)" : "");
-	return NULL;
-}
-
-static mc_value *s_unop(s_ctx *c, const mc_node *n, mc_value *v)
-{
-	if (strcmp(n->op, "not") == 0)
-		return mc_bool(!mc_as_bool(v));
-	if (strcmp(n->op, "+") == 0 && (s_is_num(v) || mc_type(v) == MC_T_ARRAY))
-		return mc_ref(v);
-	if (strcmp(n->op, "-") == 0) {
-		if (s_is_intlike(v) && mc_as_int(v) != INT64_MIN)
-			return mc_int(-mc_as_int(v));
-		if (s_is_num(v))
-			return mc_float(-mc_as_float(v));
-		if (mc_type(v) == MC_T_ARRAY) {
-			mc_value *zero = mc_int(0), *r;
-
-			if (zero == NULL)
-				return NULL;
-			r = s_array_op(c, n, "-", zero, v);
-			mc_unref(zero);
+				s_nomem(c, tr);
 			return r;
 		}
+		iv = s_eval(c, ixn);
+		if (iv == NULL)
+			return NULL;
+		if (mc_type(obj) == MC_T_RANGE && s_is_intlike(iv)) {
+			int64_t i = mc_as_int(iv);
+			__int128 j = i < 0 ? (__int128)rlen + i : i;
+
+			if (j < 0 || j >= (__int128)rlen)
+				s_fail(c, ixn, "IndexError", "range index %lld out of range (length %llu)", (long long)i,
+				       (unsigned long long)rlen);
+			else
+				r = mc_int(mc_range_item(obj, (uint64_t)j));
+		} else if (s_norm_index(c, ixn, iv, len, &k, what) == 0) {
+			if (mc_type(obj) == MC_T_LIST) {
+				r = mc_ref(mc_list_get(obj, k));
+			} else {
+				const char *s = mc_as_str(obj);
+				size_t n = mc_str_len(obj), b = mc_utf8_offset(s, n, k);
+
+				r = mc_strn(s + b, mc_utf8_offset(s + b, n - b, 1));
+			}
+			if (r == NULL)
+				s_nomem(c, tr);
+		}
+		mc_unref(iv);
+		return r;
 	}
-	s_fail(c, n, "TypeError", "bad operand type for unary %s: %s", n->op, mc_type_name(v));
+	case MC_T_DICT:
+		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+			s_fail(c, ixn, "TypeError", "dict keys are str, int, float, bool or None, not %s",
+			       ixn->kind == MC_N_SLICE ? "slices" : "tuples");
+			return NULL;
+		}
+		iv = s_eval(c, ixn);
+		if (iv == NULL)
+			return NULL;
+		if (!mc_value_hashable(iv)) {
+			s_fail(c, ixn, "TypeError", "unhashable type: '%s' (dict keys are str, int, float, bool or "
+			       "None)", mc_type_name(iv));
+		} else {
+			r = mc_ref(mc_dict_lookup(obj, iv));
+			if (r == NULL)
+				s_key_error(c, ixn, obj, iv);
+		}
+		mc_unref(iv);
+		return r;
+	case MC_T_OBJECT: {
+		const mc_func_def *def = mc_special_method(obj, "__getitem__");
+		mc_callarg arg;
+
+		if (def == NULL || ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE)
+			break;
+		iv = s_eval(c, ixn);
+		if (iv == NULL)
+			return NULL;
+		arg.name = NULL;
+		arg.value = iv;
+		r = s_call_value(c, ixn->line, ixn->col, NULL, obj, def, &arg, 1, NULL);
+		mc_unref(iv);
+		return r;
+	}
+	default:
+		break;
+	}
+	s_fail(c, tr, "TypeError", "'%s' object is not subscriptable", mc_type_name(obj));
 	return NULL;
 }
 
-/* ---- expressions ---- */
+/* The value of a postfix chain up to (not including) trailer stop. */
+static mc_value *s_chain_to(s_ctx *c, const mc_node *n, size_t stop)
+{
+	mc_value *v = s_eval(c, n->kids[0]);
+	size_t i;
+
+	for (i = 1; v != NULL && i < stop; i++) {
+		const mc_node *tr = n->kids[i];
+		mc_value *next = NULL;
+
+		switch (tr->kind) {
+		case MC_N_ATTR:
+			if (i + 1 < stop && n->kids[i + 1]->kind == MC_N_CALL) {
+				/* obj.method(...): no bound-method value in between */
+				const mc_func_def *def = s_method(v, tr->name);
+
+				if (def != NULL) {
+					s_args a;
+					const mc_node *call = n->kids[i + 1];
+
+					if (s_eval_args(c, call, &a) == 0)
+						next = s_call_value(c, call->line, call->col, NULL, v, def, a.a, a.n, a.nodes);
+					s_args_free(&a);
+					i++;
+					break;
+				}
+			}
+			next = s_getattr(c, tr, v);
+			break;
+		case MC_N_INDEX:
+			next = s_getindex(c, tr, v);
+			break;
+		case MC_N_CALL: {
+			s_args a;
+
+			if (s_eval_args(c, tr, &a) == 0)
+				next = s_call_value(c, tr->line, tr->col, v, NULL, NULL, a.a, a.n, a.nodes);
+			s_args_free(&a);
+			break;
+		}
+		default:
+			s_fail(c, tr, "SyntaxError", "bad trailer");
+			break;
+		}
+		mc_unref(v);
+		v = next;
+		if (v == NULL && !c->failed)
+			s_nomem(c, tr);
+	}
+	return v;
+}
 
 static mc_value *s_eval(s_ctx *c, const mc_node *n)
 {
 	mc_value *v = NULL, *l, *r;
 	size_t i;
+	int t;
 
 	if (c->failed)
 		return NULL;
@@ -1364,54 +2287,17 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 		return mc_ref(n->lit);
 	case MC_N_NAME:
 		return s_lookup(c, n);
+	default:
+		break;
+	}
+	if (s_room(c, n) != 0)
+		return NULL;
+	switch (n->kind) {
 	case MC_N_LIST:
 	case MC_N_TUPLE:
-		v = mc_list_new();
-		if (v == NULL) {
-			s_nomem(c, n);
-			return NULL;
-		}
-		for (i = 0; i < n->nkids; i++) {
-			mc_value *item = s_eval(c, n->kids[i]);
-
-			if (item == NULL || mc_list_append(v, item) != 0) {
-				if (item != NULL)
-					s_nomem(c, n);
-				mc_unref(v);
-				return NULL;
-			}
-		}
-		return v;
+		return s_eval_list(c, n);
 	case MC_N_DICT:
-		v = mc_dict_new();
-		if (v == NULL) {
-			s_nomem(c, n);
-			return NULL;
-		}
-		for (i = 0; i + 1 < n->nkids; i += 2) {
-			mc_value *k = s_eval(c, n->kids[i]), *item;
-
-			if (k == NULL) {
-				mc_unref(v);
-				return NULL;
-			}
-			if (mc_type(k) != MC_T_STR && mc_type(k) != MC_T_INT && mc_type(k) != MC_T_BOOL) {
-				s_fail(c, n->kids[i], "TypeError", "dict keys must be str or int, got %s", mc_type_name(k));
-				mc_unref(k);
-				mc_unref(v);
-				return NULL;
-			}
-			item = s_eval(c, n->kids[i + 1]);
-			if (item == NULL || mc_dict_set(v, k, item) != 0) {
-				if (item != NULL)
-					s_nomem(c, n);
-				mc_unref(k);
-				mc_unref(v);
-				return NULL;
-			}
-			mc_unref(k);
-		}
-		return v;
+		return s_eval_dict(c, n);
 	case MC_N_UNARY:
 		l = s_eval(c, n->kids[0]);
 		if (l == NULL)
@@ -1421,37 +2307,95 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 		break;
 	case MC_N_AND:
 	case MC_N_OR:
-		l = s_eval(c, n->kids[0]);
-		if (l == NULL)
-			return NULL;
-		if (mc_as_bool(l) == (n->kind == MC_N_OR))
-			return l;
-		mc_unref(l);
-		return s_eval(c, n->kids[1]);
+		for (i = 0; i < n->nkids; i++) {
+			l = s_eval(c, n->kids[i]);
+			if (l == NULL)
+				return NULL;
+			if (i + 1 == n->nkids)
+				return l;
+			t = s_truth(c, n->kids[i], l);
+			if (t < 0) {
+				mc_unref(l);
+				return NULL;
+			}
+			if (t == (n->kind == MC_N_OR))
+				return l;
+			mc_unref(l);
+		}
+		return NULL;
 	case MC_N_BINARY:
 		l = s_eval(c, n->kids[0]);
+		for (i = 1; l != NULL && i < n->nkids; i++) {
+			const mc_link *k = &n->links[i - 1];
+
+			r = s_eval(c, n->kids[i]);
+			if (r == NULL) {
+				mc_unref(l);
+				return NULL;
+			}
+			v = s_binop(c, k->line, k->col, k->op, l, r);
+			mc_unref(l);
+			mc_unref(r);
+			l = v;
+		}
+		return l;
+	case MC_N_COMPARE:
+		l = s_eval(c, n->kids[0]);
+		for (i = 1; l != NULL && i < n->nkids; i++) {
+			const mc_link *k = &n->links[i - 1];
+
+			r = s_eval(c, n->kids[i]);
+			if (r == NULL) {
+				mc_unref(l);
+				return NULL;
+			}
+			v = s_binop(c, k->line, k->col, k->op, l, r);
+			mc_unref(l);
+			if (v == NULL || i + 1 == n->nkids) {
+				mc_unref(r);
+				return v;
+			}
+			/* a < b < c is (a < b) and (b < c), b evaluated once */
+			t = s_truth(c, n, v);
+			if (t <= 0) {
+				mc_unref(r);
+				if (t < 0) {
+					mc_unref(v);
+					return NULL;
+				}
+				return v;
+			}
+			mc_unref(v);
+			l = r;
+		}
+		return l;
+	case MC_N_IFEXP:
+		l = s_eval(c, n->kids[1]);
 		if (l == NULL)
 			return NULL;
-		r = s_eval(c, n->kids[1]);
-		if (r == NULL) {
-			mc_unref(l);
-			return NULL;
-		}
-		v = s_binop(c, n, n->op, l, r);
+		t = s_truth(c, n->kids[1], l);
 		mc_unref(l);
-		mc_unref(r);
-		break;
-	case MC_N_CALL:
-		return s_call(c, n);
-	case MC_N_INDEX:
-		return s_index(c, n);
-	case MC_N_ATTR:
-		return s_attr(c, n);
+		if (t < 0)
+			return NULL;
+		return s_eval(c, n->kids[t ? 0 : 2]);
+	case MC_N_LAMBDA:
+		return s_make_function(c, n);
+	case MC_N_COMP:
+		return s_comprehension(c, n);
+	case MC_N_FSTRING:
+		return s_fstring(c, n);
+	case MC_N_POSTFIX:
+		return s_chain_to(c, n, n->nkids);
 	case MC_N_SLICE:
 		s_fail(c, n, "SyntaxError", "a slice a:b is only allowed inside [ ]");
 		return NULL;
 	case MC_N_KWARG:
 		s_fail(c, n, "SyntaxError", "name=value is only allowed inside a call's ( )");
+		return NULL;
+	case MC_N_STAR:
+	case MC_N_DSTAR:
+		s_fail(c, n, "SyntaxError", "a starred expression is only allowed in a call, a list or an "
+		       "assignment");
 		return NULL;
 	default:
 		s_fail(c, n, "SyntaxError", "this is a statement, not an expression");
@@ -1462,300 +2406,650 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 	return v;
 }
 
-/* ---- statements ---- */
+/* ---- assignment ---- */
 
-static int s_set_name(s_ctx *c, const mc_node *t, mc_value *v)
+static int s_set_item(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
 {
-	/* a variable may hide a function of the same name, as in Python */
-	if (mc_dict_set_str(c->in->vars, t->name, mc_ref(v)) != 0) {
-		s_nomem(c, t);
-		return -1;
-	}
-	return 0;
-}
-
-static int s_set_item(s_ctx *c, const mc_node *t, mc_value *v)
-{
-	mc_value *obj = s_eval(c, t->kids[0]), *key = NULL;
-	const mc_node *ixn = t->kids[1];
+	const mc_node *ixn = tr->kids[0];
+	mc_value *key = NULL;
 	size_t k;
 	int rc = -1;
 
-	if (obj == NULL)
-		return -1;
-	if (ixn->kind == MC_N_SLICE) {
-		s_fail(c, ixn, "TypeError", "assigning to a slice is not supported; assign items one by one");
-		goto cleanup;
-	}
-	if (mc_type(obj) == MC_T_ARRAY && ixn->kind == MC_N_TUPLE) {
-		mc_value *iv[2] = { NULL, NULL };
-		size_t rr = 0, cc = 0;
-
-		if (ixn->nkids != 2 || mc_array_cols(obj) == 0 || ixn->kids[0]->kind == MC_N_SLICE ||
-		    ixn->kids[1]->kind == MC_N_SLICE) {
-			s_fail(c, ixn, "TypeError", "array item assignment takes a[i] = x or a[i, j] = x");
-			goto cleanup;
-		}
-		iv[0] = s_eval(c, ixn->kids[0]);
-		iv[1] = iv[0] ? s_eval(c, ixn->kids[1]) : NULL;
-		if (iv[1] != NULL && s_norm_index(c, ixn->kids[0], iv[0], mc_array_rows(obj), &rr, "row") == 0 &&
-		    s_norm_index(c, ixn->kids[1], iv[1], mc_array_cols(obj), &cc, "column") == 0) {
-			if (!s_is_num(v))
-				s_fail(c, t, "TypeError", "array items must be numbers, got %s", mc_type_name(v));
-			else if (mc_array_dtype(obj) == MC_F64)
-				mc_array_f64(obj)[rr * mc_array_cols(obj) + cc] = mc_as_float(v), rc = 0;
-			else if (!s_is_intlike(v))
-				s_fail(c, t, "TypeError", "int64 array items must be int, got %s", mc_type_name(v));
-			else
-				mc_array_i64(obj)[rr * mc_array_cols(obj) + cc] = mc_as_int(v), rc = 0;
-		}
-		mc_unref(iv[0]);
-		mc_unref(iv[1]);
-		goto cleanup;
-	}
-	if (ixn->kind == MC_N_TUPLE) {
-		s_fail(c, ixn, "TypeError", "%s indices must be a single value", mc_type_name(obj));
-		goto cleanup;
-	}
-	key = s_eval(c, ixn);
-	if (key == NULL)
-		goto cleanup;
 	switch (mc_type(obj)) {
-	case MC_T_LIST:
-		if (s_norm_index(c, ixn, key, mc_list_len(obj), &k, "list") != 0)
-			goto cleanup;
-		if (mc_list_set(obj, k, mc_ref(v)) != 0) {
-			s_nomem(c, t);
-			goto cleanup;
+	case MC_T_ARRAY: {
+		mc_axis ax[2];
+		mc_value *hold[2];
+		size_t nax = 0, bad = 0;
+		mc_error err;
+
+		memset(ax, 0, sizeof ax);
+		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
+			mc_error_clear(&err);
+			if (mc_array_store(obj, ax, nax, v, &bad, &err) != 0)
+				s_fail_err(c, err.code == MC_ERR_TYPE || err.code == MC_ERR_SHAPE ? tr :
+				           (ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn), &err);
+			else
+				rc = 0;
 		}
-		rc = 0;
-		break;
-	case MC_T_DICT:
-		if (mc_type(key) != MC_T_STR && !s_is_intlike(key)) {
-			s_fail(c, ixn, "TypeError", "dict keys must be str or int, got %s", mc_type_name(key));
-			goto cleanup;
-		}
-		if (mc_dict_set(obj, key, mc_ref(v)) != 0) {
-			s_nomem(c, t);
-			goto cleanup;
-		}
-		rc = 0;
-		break;
-	case MC_T_ARRAY:
-		if (mc_array_cols(obj) != 0) {
-			s_fail(c, ixn, "TypeError", "assign to one element of a 2-D array with a[i, j] = x");
-			goto cleanup;
-		}
-		if (s_norm_index(c, ixn, key, mc_array_rows(obj), &k, "array") != 0)
-			goto cleanup;
-		if (!s_is_num(v)) {
-			s_fail(c, t, "TypeError", "array items must be numbers, got %s", mc_type_name(v));
-			goto cleanup;
-		}
-		if (mc_array_dtype(obj) == MC_F64)
-			mc_array_f64(obj)[k] = mc_as_float(v);
-		else if (!s_is_intlike(v)) {
-			s_fail(c, t, "TypeError", "int64 array items must be int, got %s", mc_type_name(v));
-			goto cleanup;
-		} else
-			mc_array_i64(obj)[k] = mc_as_int(v);
-		rc = 0;
-		break;
-	default:
-		s_fail(c, t, "TypeError", "%s does not support item assignment", mc_type_name(obj));
-		break;
+		mc_unref(hold[0]);
+		mc_unref(hold[1]);
+		return rc;
 	}
-cleanup:
-	mc_unref(key);
-	mc_unref(obj);
-	return rc;
+	case MC_T_LIST:
+		if (ixn->kind == MC_N_SLICE) {
+			int64_t start, step;
+			size_t cnt, i, n = mc_list_len(obj);
+			mc_value *items = s_star_items(c, tr, v), *copy;
+
+			if (items == NULL || s_slice(c, ixn, n, &start, &step, &cnt) != 0) {
+				mc_unref(items);
+				return -1;
+			}
+			if (step != 1 && mc_list_len(items) != cnt) {
+				s_fail(c, ixn, "ValueError", "attempt to assign a sequence of size %zu to an extended "
+				       "slice of size %zu", mc_list_len(items), cnt);
+				mc_unref(items);
+				return -1;
+			}
+			if (step == 1) {
+				/* replace [start, start + cnt) by the items */
+				copy = mc_list_new();
+				for (i = 0; copy != NULL && i < (size_t)start; i++)
+					if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
+						copy = NULL;
+				for (i = 0; copy != NULL && i < mc_list_len(items); i++)
+					if (mc_list_append(copy, mc_ref(mc_list_get(items, i))) != 0)
+						copy = NULL;
+				for (i = (size_t)start + cnt; copy != NULL && i < n; i++)
+					if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
+						copy = NULL;
+				if (copy == NULL) {
+					mc_unref(items);
+					s_nomem(c, tr);
+					return -1;
+				}
+				/* swap the contents: obj takes copy's items */
+				while (mc_list_len(obj) > 0)
+					mc_unref(mc_list_pop(obj, mc_list_len(obj) - 1));
+				for (i = 0; i < mc_list_len(copy); i++)
+					mc_list_append(obj, mc_ref(mc_list_get(copy, i)));
+				mc_unref(copy);
+			} else {
+				for (i = 0; i < cnt; i++)
+					mc_list_set(obj, (size_t)((__int128)start + (__int128)i * step),
+					            mc_ref(mc_list_get(items, i)));
+			}
+			mc_unref(items);
+			return 0;
+		}
+		if (ixn->kind == MC_N_TUPLE) {
+			s_fail(c, ixn, "TypeError", "list indices must be integers or slices, not tuple");
+			return -1;
+		}
+		key = s_eval(c, ixn);
+		if (key == NULL)
+			return -1;
+		if (s_norm_index(c, ixn, key, mc_list_len(obj), &k, "list") == 0) {
+			if (mc_list_set(obj, k, mc_ref(v)) != 0)
+				s_nomem(c, tr);
+			else
+				rc = 0;
+		}
+		mc_unref(key);
+		return rc;
+	case MC_T_DICT:
+		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+			s_fail(c, ixn, "TypeError", "dict keys are str, int, float, bool or None");
+			return -1;
+		}
+		key = s_eval(c, ixn);
+		if (key == NULL)
+			return -1;
+		rc = s_dict_put(c, ixn, obj, key, mc_ref(v));
+		mc_unref(key);
+		return rc;
+	default:
+		s_fail(c, tr, "TypeError", "'%s' object does not support item assignment", mc_type_name(obj));
+		return -1;
+	}
 }
 
 static int s_assign(s_ctx *c, const mc_node *t, mc_value *v)
 {
-	size_t i, n;
+	size_t i, n, nstar = (size_t)-1, len, k;
+	mc_value *items, *obj;
+	int rc;
 
 	switch (t->kind) {
 	case MC_N_NAME:
 		return s_set_name(c, t, v);
-	case MC_N_INDEX:
-		return s_set_item(c, t, v);
-	case MC_N_ATTR:
-		s_fail(c, t, "AttributeError", "cannot set attribute '%s': attributes are read-only; "
-		       "use the object's methods to change it", t->name);
-		return -1;
+	case MC_N_POSTFIX: {
+		const mc_node *last = t->kids[t->nkids - 1];
+
+		if (last->kind == MC_N_ATTR) {
+			s_fail(c, last, "AttributeError", "cannot set attribute '%s': attributes are read-only; "
+			       "use the object's methods to change it", last->name);
+			return -1;
+		}
+		obj = s_chain_to(c, t, t->nkids - 1);
+		if (obj == NULL)
+			return -1;
+		rc = s_set_item(c, last, obj, v);
+		mc_unref(obj);
+		return rc;
+	}
 	case MC_N_TUPLE:
-	case MC_N_LIST:
+	case MC_N_LIST: {
+		mc_error err;
+
 		n = t->nkids;
-		if (mc_type(v) == MC_T_LIST) {
-			if (mc_list_len(v) != n) {
-				s_fail(c, t, "ValueError", "cannot unpack %zu value%s into %zu name%s", mc_list_len(v),
-				       mc_list_len(v) == 1 ? "" : "s", n, n == 1 ? "" : "s");
-				return -1;
-			}
-			for (i = 0; i < n; i++)
-				if (s_assign(c, t->kids[i], mc_list_get(v, i)) != 0)
-					return -1;
-			return 0;
+		for (i = 0; i < n; i++)
+			if (t->kids[i]->kind == MC_N_STAR)
+				nstar = i;
+		mc_error_clear(&err);
+		if (mc_type(v) != MC_T_LIST && mc_type(v) != MC_T_ARRAY && mc_type(v) != MC_T_RANGE &&
+		    mc_type(v) != MC_T_STR && mc_type(v) != MC_T_DICT && mc_type(v) != MC_T_OBJECT) {
+			s_fail(c, t, "TypeError", "cannot unpack %s into %zu names: expected a list", mc_type_name(v), n);
+			return -1;
 		}
-		if (mc_type(v) == MC_T_ARRAY) {
-			size_t rows = mc_array_rows(v);
+		if (mc_value_items(&items, v, c->io, c->in, "unpack", &err) != 0) {
+			s_fail_err(c, t, &err);
+			return -1;
+		}
+		len = mc_list_len(items);
+		if ((nstar == (size_t)-1 && len != n) || (nstar != (size_t)-1 && len < n - 1)) {
+			if (nstar == (size_t)-1)
+				s_fail(c, t, "ValueError", "cannot unpack %zu value%s into %zu name%s", len,
+				       len == 1 ? "" : "s", n, n == 1 ? "" : "s");
+			else
+				s_fail(c, t, "ValueError", "not enough values to unpack (expected at least %zu, got %zu)",
+				       n - 1, len);
+			mc_unref(items);
+			return -1;
+		}
+		k = 0;
+		for (i = 0; i < n; i++) {
+			if (i == nstar) {
+				size_t take = len - (n - 1), j;
+				mc_value *rest = mc_list_new();
 
-			if (rows != n) {
-				s_fail(c, t, "ValueError", "cannot unpack an array of %zu rows into %zu names", rows, n);
-				return -1;
-			}
-			for (i = 0; i < n; i++) {
-				mc_value *item;
-
-				item = mc_array_cols(v) == 0 ? s_array_scalar(v, i) : s_array_row(v, i);
-				if (item == NULL) {
+				for (j = 0; rest != NULL && j < take; j++)
+					if (mc_list_append(rest, mc_ref(mc_list_get(items, k + j))) != 0) {
+						mc_unref(rest);
+						rest = NULL;
+					}
+				if (rest == NULL) {
 					s_nomem(c, t);
+					mc_unref(items);
 					return -1;
 				}
-				if (s_assign(c, t->kids[i], item) != 0) {
-					mc_unref(item);
-					return -1;
-				}
-				mc_unref(item);
+				rc = s_assign(c, t->kids[i]->kids[0], rest);
+				mc_unref(rest);
+				k += take;
+			} else {
+				rc = s_assign(c, t->kids[i], mc_list_get(items, k++));
 			}
-			return 0;
+			if (rc != 0) {
+				mc_unref(items);
+				return -1;
+			}
 		}
-		s_fail(c, t, "TypeError", "cannot unpack %s into %zu names: expected a list", mc_type_name(v), n);
-		return -1;
+		mc_unref(items);
+		return 0;
+	}
 	default:
 		s_fail(c, t, "SyntaxError", "cannot assign to this expression");
 		return -1;
 	}
 }
 
-/* For a, b = v: checks lengths before anything is assigned. */
+/* For a, b = v: checks the length before anything is assigned. */
 static int s_check_unpack(s_ctx *c, const mc_node *t, mc_value *v)
 {
-	size_t n = t->nkids, have;
+	size_t n = t->nkids, have, i;
+	int star = 0;
 
 	if (t->kind != MC_N_TUPLE && t->kind != MC_N_LIST)
 		return 0;
+	for (i = 0; i < n; i++)
+		star |= t->kids[i]->kind == MC_N_STAR;
 	if (mc_type(v) == MC_T_LIST)
 		have = mc_list_len(v);
 	else if (mc_type(v) == MC_T_ARRAY)
 		have = mc_array_rows(v);
-	else {
-		s_fail(c, t, "TypeError", "cannot unpack %s into %zu names: expected a list", mc_type_name(v), n);
-		return -1;
-	}
-	if (have != n) {
-		s_fail(c, t, "ValueError", "cannot unpack %zu value%s into %zu name%s", have,
-		       have == 1 ? "" : "s", n, n == 1 ? "" : "s");
+	else
+		return 0;   /* checked while assigning */
+	if (star ? have < n - 1 : have != n) {
+		if (star)
+			s_fail(c, t, "ValueError", "not enough values to unpack (expected at least %zu, got %zu)",
+			       n - 1, have);
+		else
+			s_fail(c, t, "ValueError", "cannot unpack %zu value%s into %zu name%s", have,
+			       have == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		return -1;
 	}
 	return 0;
 }
 
-static mc_value *s_exec(s_ctx *c, const mc_node *st)
+static int s_del(s_ctx *c, const mc_node *t)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case MC_N_NAME: {
+		mc_value *d = s_store_dict(c, t), *key = mc_str(t->name);
+		int rc;
+
+		if (key == NULL) {
+			s_nomem(c, t);
+			return -1;
+		}
+		rc = mc_dict_del(d, key);
+		mc_unref(key);
+		if (rc != 0) {
+			s_fail(c, t, "NameError", "name '%s' is not defined", t->name);
+			return -1;
+		}
+		return 0;
+	}
+	case MC_N_TUPLE:
+	case MC_N_LIST:
+		for (i = 0; i < t->nkids; i++)
+			if (s_del(c, t->kids[i]) != 0)
+				return -1;
+		return 0;
+	case MC_N_POSTFIX: {
+		const mc_node *last = t->kids[t->nkids - 1], *ixn;
+		mc_value *obj, *key = NULL;
+		int rc = -1;
+
+		if (last->kind != MC_N_INDEX) {
+			s_fail(c, last, "AttributeError", "cannot delete an attribute");
+			return -1;
+		}
+		obj = s_chain_to(c, t, t->nkids - 1);
+		if (obj == NULL)
+			return -1;
+		ixn = last->kids[0];
+		if (mc_type(obj) == MC_T_LIST && ixn->kind == MC_N_SLICE) {
+			int64_t start, step;
+			size_t cnt, k, n = mc_list_len(obj);
+			unsigned char *drop = calloc(n + 1, 1);
+
+			if (drop != NULL && s_slice(c, ixn, n, &start, &step, &cnt) == 0) {
+				for (k = 0; k < cnt; k++)
+					drop[(size_t)((__int128)start + (__int128)k * step)] = 1;
+				for (k = n; k > 0; k--)
+					if (drop[k - 1])
+						mc_unref(mc_list_pop(obj, k - 1));
+				rc = 0;
+			} else if (drop == NULL) {
+				s_nomem(c, t);
+			}
+			free(drop);
+		} else if (mc_type(obj) == MC_T_LIST) {
+			size_t k;
+
+			key = s_eval(c, ixn);
+			if (key != NULL && s_norm_index(c, ixn, key, mc_list_len(obj), &k, "list") == 0) {
+				mc_unref(mc_list_pop(obj, k));
+				rc = 0;
+			}
+		} else if (mc_type(obj) == MC_T_DICT && ixn->kind != MC_N_SLICE && ixn->kind != MC_N_TUPLE) {
+			key = s_eval(c, ixn);
+			if (key != NULL) {
+				if (mc_dict_del(obj, key) == 0)
+					rc = 0;
+				else
+					s_key_error(c, ixn, obj, key);
+			}
+		} else {
+			s_fail(c, last, "TypeError", "'%s' object does not support item deletion", mc_type_name(obj));
+		}
+		mc_unref(key);
+		mc_unref(obj);
+		return rc;
+	}
+	default:
+		s_fail(c, t, "SyntaxError", "cannot delete this expression");
+		return -1;
+	}
+}
+
+/* target op= value, evaluating the target's object and index once. */
+static int s_augassign(s_ctx *c, const mc_node *st)
+{
+	const mc_node *t = st->kids[0];
+	mc_value *obj = NULL, *cur = NULL, *rhs = NULL, *res = NULL;
+	int rc = -1;
+
+	if (t->kind == MC_N_NAME) {
+		cur = s_lookup(c, t);
+	} else {
+		const mc_node *last = t->kids[t->nkids - 1];
+
+		if (last->kind == MC_N_ATTR) {
+			s_fail(c, last, "AttributeError", "cannot set attribute '%s': attributes are read-only",
+			       last->name);
+			return -1;
+		}
+		obj = s_chain_to(c, t, t->nkids - 1);
+		if (obj != NULL)
+			cur = s_getindex(c, last, obj);
+	}
+	if (cur == NULL)
+		goto cleanup;
+	rhs = s_eval(c, st->kids[1]);
+	if (rhs == NULL)
+		goto cleanup;
+	if (st->op == MC_OP_ADD && mc_type(cur) == MC_T_LIST) {
+		/* lists grow in place, as in Python: a = b = []; a += [1] changes b */
+		mc_value *items = s_star_items(c, st->kids[1], rhs);
+		size_t i, n;
+
+		if (items == NULL)
+			goto cleanup;
+		n = mc_list_len(items);
+		for (i = 0; i < n; i++)
+			if (mc_list_append(cur, mc_ref(mc_list_get(items, i))) != 0) {
+				mc_unref(items);
+				s_nomem(c, st);
+				goto cleanup;
+			}
+		mc_unref(items);
+		res = mc_ref(cur);
+	} else {
+		res = s_binop(c, st->line, st->col, st->op, cur, rhs);
+		if (res == NULL)
+			goto cleanup;
+	}
+	if (t->kind == MC_N_NAME)
+		rc = s_set_name(c, t, res);
+	else
+		rc = s_set_item(c, t->kids[t->nkids - 1], obj, res);
+cleanup:
+	mc_unref(obj);
+	mc_unref(cur);
+	mc_unref(rhs);
+	mc_unref(res);
+	return rc;
+}
+
+/* ---- statements ---- */
+
+static s_flow s_loop_body(s_ctx *c, const mc_node *body, int *broke)
+{
+	s_flow f = s_exec_block(c, body);
+
+	if (f == S_BREAK) {
+		*broke = 1;
+		return S_BREAK;
+	}
+	return f == S_CONTINUE ? S_NEXT : f;
+}
+
+static s_flow s_exec(s_ctx *c, const mc_node *st)
 {
 	mc_value *v;
 	size_t i;
+	int t, broke = 0;
+	s_flow f;
 
+	if (s_room(c, st) != 0)
+		return S_ERROR;
 	switch (st->kind) {
 	case MC_N_EXPR:
-		return s_eval(c, st->kids[0]);
+		v = s_eval(c, st->kids[0]);
+		if (v == NULL)
+			return S_ERROR;
+		mc_unref(v);
+		return S_NEXT;
 	case MC_N_ASSIGN:
 		v = s_eval(c, st->kids[st->nkids - 1]);
 		if (v == NULL)
-			return NULL;
+			return S_ERROR;
 		for (i = 0; i + 1 < st->nkids; i++)
 			if (s_check_unpack(c, st->kids[i], v) != 0) {
 				mc_unref(v);
-				return NULL;
+				return S_ERROR;
 			}
 		for (i = 0; i + 1 < st->nkids; i++)
 			if (s_assign(c, st->kids[i], v) != 0) {
 				mc_unref(v);
-				return NULL;
+				return S_ERROR;
 			}
 		mc_unref(v);
-		return mc_none();
-	case MC_N_AUGASSIGN: {
-		mc_value *cur = s_eval(c, st->kids[0]), *rhs, *res;
+		return S_NEXT;
+	case MC_N_AUGASSIGN:
+		return s_augassign(c, st) == 0 ? S_NEXT : S_ERROR;
+	case MC_N_IF:
+		for (i = 0; i + 1 < st->nkids; i += 2) {
+			v = s_eval(c, st->kids[i]);
+			if (v == NULL)
+				return S_ERROR;
+			t = s_truth(c, st->kids[i], v);
+			mc_unref(v);
+			if (t < 0)
+				return S_ERROR;
+			if (t)
+				return s_exec_block(c, st->kids[i + 1]);
+		}
+		if (st->nkids % 2 == 1)
+			return s_exec_block(c, st->kids[st->nkids - 1]);
+		return S_NEXT;
+	case MC_N_WHILE:
+		for (;;) {
+			if (s_poll(c, st) != 0)
+				return S_ERROR;
+			v = s_eval(c, st->kids[0]);
+			if (v == NULL)
+				return S_ERROR;
+			t = s_truth(c, st->kids[0], v);
+			mc_unref(v);
+			if (t < 0)
+				return S_ERROR;
+			if (!t)
+				break;
+			f = s_loop_body(c, st->kids[1], &broke);
+			if (f == S_BREAK)
+				break;
+			if (f != S_NEXT)
+				return f;
+		}
+		if (!broke && st->nkids > 2)
+			return s_exec_block(c, st->kids[2]);
+		return S_NEXT;
+	case MC_N_FOR: {
+		mc_iter it;
+		mc_error err;
+		mc_value *x;
+		int rc;
 
-		if (cur == NULL)
-			return NULL;
-		rhs = s_eval(c, st->kids[1]);
-		if (rhs == NULL) {
-			mc_unref(cur);
-			return NULL;
+		v = s_eval(c, st->kids[1]);
+		if (v == NULL)
+			return S_ERROR;
+		mc_error_clear(&err);
+		if (mc_iter_init(&it, v, c->io, c->in, &err) != 0) {
+			mc_unref(v);
+			s_fail_err(c, st->kids[1], &err);
+			return S_ERROR;
 		}
-		res = s_binop(c, st, st->op, cur, rhs);
-		mc_unref(cur);
-		mc_unref(rhs);
-		if (res == NULL) {
-			if (!c->failed)
-				s_nomem(c, st);
-			return NULL;
+		mc_unref(v);
+		f = S_NEXT;
+		while ((rc = mc_iter_next(&it, &x, &err)) == 1) {
+			if (s_poll(c, st) != 0 || s_assign(c, st->kids[0], x) != 0) {
+				mc_unref(x);
+				f = S_ERROR;
+				break;
+			}
+			mc_unref(x);
+			f = s_loop_body(c, st->kids[2], &broke);
+			if (f != S_NEXT)
+				break;
 		}
-		if (s_assign(c, st->kids[0], res) != 0) {
-			mc_unref(res);
-			return NULL;
+		mc_iter_clear(&it);
+		if (rc < 0) {
+			s_fail_err(c, st->kids[1], &err);
+			return S_ERROR;
 		}
-		mc_unref(res);
-		return mc_none();
+		if (f == S_BREAK)
+			return S_NEXT;
+		if (f != S_NEXT)
+			return f;
+		if (st->nkids > 3)
+			return s_exec_block(c, st->kids[3]);
+		return S_NEXT;
 	}
+	case MC_N_BREAK:
+		return S_BREAK;
+	case MC_N_CONTINUE:
+		return S_CONTINUE;
+	case MC_N_PASS:
+	case MC_N_GLOBAL:
+	case MC_N_NONLOCAL:
+		return S_NEXT;
+	case MC_N_RETURN:
+		if (st->nkids > 0) {
+			v = s_eval(c, st->kids[0]);
+			if (v == NULL)
+				return S_ERROR;
+		} else {
+			v = mc_none();
+		}
+		mc_unref(c->ret);
+		c->ret = v;
+		return S_RETURN;
+	case MC_N_DEF:
+		v = s_make_function(c, st);
+		if (v == NULL)
+			return S_ERROR;
+		{
+			mc_node name;
+
+			memset(&name, 0, sizeof name);
+			name.kind = MC_N_NAME;
+			name.line = st->line;
+			name.col = st->col;
+			name.name = st->fn->name;
+			t = s_set_name(c, &name, v);
+		}
+		mc_unref(v);
+		return t == 0 ? S_NEXT : S_ERROR;
+	case MC_N_DEL:
+		for (i = 0; i < st->nkids; i++)
+			if (s_del(c, st->kids[i]) != 0)
+				return S_ERROR;
+		return S_NEXT;
+	case MC_N_ASSERT:
+		v = s_eval(c, st->kids[0]);
+		if (v == NULL)
+			return S_ERROR;
+		t = s_truth(c, st->kids[0], v);
+		mc_unref(v);
+		if (t < 0)
+			return S_ERROR;
+		if (!t) {
+			char *msg = NULL;
+
+			if (st->nkids > 1) {
+				v = s_eval(c, st->kids[1]);
+				if (v == NULL)
+					return S_ERROR;
+				msg = mc_value_str(v);
+				mc_unref(v);
+			}
+			s_fail(c, st, "AssertionError", "%s", msg != NULL ? msg : "the assertion failed");
+			free(msg);
+			return S_ERROR;
+		}
+		return S_NEXT;
+	case MC_N_BLOCK:
+		return s_exec_block(c, st);
 	default:
 		s_fail(c, st, "SyntaxError", "not a statement");
-		return NULL;
+		return S_ERROR;
 	}
 }
 
-static int s_interrupted(const mc_io *io)
+static s_flow s_exec_block(s_ctx *c, const mc_node *block)
 {
-	return io != NULL && io->interrupted != NULL && *io->interrupted;
+	size_t i;
+
+	for (i = 0; i < block->nkids; i++) {
+		s_flow f;
+
+		if (s_poll(c, block->kids[i]) != 0)
+			return S_ERROR;
+		f = s_exec(c, block->kids[i]);
+		if (f != S_NEXT)
+			return f;
+	}
+	return S_NEXT;
+}
+
+/* ---- the entry points ---- */
+
+static int s_status(const mc_exec_error *xerr)
+{
+	return strcmp(xerr->ename, "KeyboardInterrupt") == 0 ? MC_ERR_INTERRUPTED : MC_ERR_INVALID;
 }
 
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
-	mc_program prog;
+	mc_code *cd = NULL;
 	mc_syntax_error serr;
 	s_ctx c;
+	s_frame top;
 	size_t i;
 	mc_value *last = NULL;
+	volatile sig_atomic_t *old_intr;
+	int entered, rc;
 
 	*result = NULL;
 	memset(xerr, 0, sizeof *xerr);
-	if (mc_parse(&prog, code, &serr) != 0) {
-		s_fill_error(xerr, code, serr.line, serr.col, "SyntaxError", serr.msg);
-		return MC_ERR_PARSE;
+	entered = mc_stack_enter();
+	rc = mc_code_parse(&cd, code, in->label, &serr);
+	if (rc != 0) {
+		s_fill_syntax(xerr, code, in->label, &serr);
+		mc_stack_leave(entered);
+		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
 	}
+	old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
 	memset(&c, 0, sizeof c);
+	memset(&top, 0, sizeof top);
 	c.in = in;
 	c.io = io;
-	c.src = code;
 	c.xerr = xerr;
-	for (i = 0; i < prog.n; i++) {
-		const mc_node *st = prog.stmts[i];
+	c.frame = &top;
+	top.code = cd;
+	for (i = 0; i < cd->prog.n; i++) {
+		const mc_node *st = cd->prog.stmts[i];
+		s_flow f;
 
 		mc_unref(last);
 		last = NULL;
-		if (s_interrupted(io)) {
-			s_fail(&c, st, "KeyboardInterrupt", "interrupted before this statement ran");
+		if (s_poll(&c, st) != 0)
 			break;
+		if (st->kind == MC_N_EXPR && !(st->flags & MC_F_HIDE) && i + 1 == cd->prog.n) {
+			last = s_eval(&c, st->kids[0]);
+			if (last == NULL)
+				break;
+			continue;
 		}
-		last = s_exec(&c, st);
-		if (last == NULL) {
-			if (!c.failed)
-				s_nomem(&c, st);
+		f = s_exec(&c, st);
+		if (f == S_ERROR)
 			break;
-		}
-		if (st->kind != MC_N_EXPR || st->op[0] == ';') {
-			mc_unref(last);
-			last = NULL;
-		}
 	}
-	mc_program_free(&prog);
+	mc_unref(c.ret);
+	mc_code_unref(cd);
+	mc_lang_set_interrupt(old_intr);
+	mc_stack_leave(entered);
+	if (mc_gc_due())
+		mc_gc_collect();
 	if (c.failed) {
 		mc_unref(last);
-		return strcmp(xerr->ename, "KeyboardInterrupt") == 0 ? MC_ERR_INTERRUPTED : MC_ERR_INVALID;
+		return s_status(xerr);
 	}
 	if (last != NULL && mc_type(last) == MC_T_NONE) {
 		mc_unref(last);
@@ -1768,32 +3062,48 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **result,
                    mc_exec_error *xerr)
 {
-	mc_node *n = NULL;
+	mc_code *cd = NULL;
 	mc_syntax_error serr;
 	mc_io quiet;
 	s_ctx c;
+	s_frame top;
+	volatile sig_atomic_t *old_intr;
+	int entered, rc;
 
 	*result = NULL;
 	memset(xerr, 0, sizeof *xerr);
-	if (mc_parse_expr(&n, expr, &serr) != 0) {
-		s_fill_error(xerr, expr, serr.line, serr.col, "SyntaxError", serr.msg);
+	entered = mc_stack_enter();
+	rc = mc_code_parse(&cd, expr, in->label, &serr);
+	if (rc == 0 && (cd->prog.n != 1 || cd->prog.stmts[0]->kind != MC_N_EXPR)) {
+		memset(&serr, 0, sizeof serr);
+		serr.line = cd->prog.n > 0 ? cd->prog.stmts[0]->line : 1;
+		serr.col = cd->prog.n > 0 ? cd->prog.stmts[0]->col : 1;
+		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
+		mc_code_unref(cd);
+		rc = MC_ERR_PARSE;
+	}
+	if (rc != 0) {
+		s_fill_syntax(xerr, expr, in->label, &serr);
+		mc_stack_leave(entered);
 		return MC_ERR_PARSE;
 	}
 	memset(&quiet, 0, sizeof quiet);
 	if (io != NULL)
 		quiet.interrupted = io->interrupted;
 	quiet.silent = 1;
+	old_intr = mc_lang_set_interrupt(quiet.interrupted);
 	memset(&c, 0, sizeof c);
+	memset(&top, 0, sizeof top);
 	c.in = in;
 	c.io = &quiet;
-	c.src = expr;
 	c.xerr = xerr;
-	*result = s_eval(&c, n);
-	mc_node_free(n);
-	if (*result == NULL) {
-		if (!c.failed)
-			s_fill_error(xerr, expr, 1, 1, "MemoryError", "out of memory");
-		return strcmp(xerr->ename, "KeyboardInterrupt") == 0 ? MC_ERR_INTERRUPTED : MC_ERR_INVALID;
-	}
+	c.frame = &top;
+	top.code = cd;
+	*result = s_eval(&c, cd->prog.stmts[0]->kids[0]);
+	mc_code_unref(cd);
+	mc_lang_set_interrupt(old_intr);
+	mc_stack_leave(entered);
+	if (*result == NULL)
+		return s_status(xerr);
 	return 0;
 }

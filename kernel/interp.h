@@ -40,14 +40,22 @@ typedef struct mc_io {
 typedef struct mc_exec_error {
 	char ename[64];       /* "SyntaxError", "KeyError", "KeyboardInterrupt", ... */
 	char evalue[1024];    /* one-line message */
-	json_t *traceback;    /* array of strings: the source line, a caret under the
-	                         place, and the message; caller owns (json_decref) */
+	json_t *traceback;    /* array of strings, coloured with ANSI codes as ipykernel's:
+	                         a header, then one entry per frame (the cell or function,
+	                         the line, the source line and a caret under the place),
+	                         then "ename: evalue"; caller owns (json_decref) */
+	int line, col;        /* where the innermost frame failed (1-based; col in code points) */
+	int nframes;          /* frames in the traceback (calls of functions + 1) */
 } mc_exec_error;
 
 /* New interpreter with the builtins registered. Caller owns; free with
  * mc_interp_free (accepts NULL). */
 mc_interp *mc_interp_new(void);
 void mc_interp_free(mc_interp *in);
+
+/* How tracebacks name the code of the next executions: "In[3]" shows as
+ * "Cell In[3], line 2". NULL or "" names it "Cell". */
+void mc_interp_set_label(mc_interp *in, const char *label);
 
 /* Runs code. On success returns 0 and, if the last statement is an
  * expression whose value is not none, a new reference in *result (else NULL).
@@ -70,7 +78,9 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 /* Help text for the name at cursor, or NULL if none. Caller owns. */
 char *mc_interp_inspect(mc_interp *in, const char *code, int cursor, int detail);
 
-/* "complete", "incomplete" (indent set to the suggested indent) or "invalid". */
+/* "complete", "incomplete" (indent set to the suggested indent: one level
+ * deeper after a line that opens a block) or "invalid". As IPython, a block
+ * is complete once the code ends with an empty line. */
 const char *mc_interp_is_complete(mc_interp *in, const char *code, const char **indent);
 
 /* Releases an mc_exec_error's traceback. */

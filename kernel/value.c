@@ -1,8 +1,13 @@
 /* This module implements the values of the command language (kernel/value.h):
- * typed, reference-counted scalars, strings, lists, dicts, arrays, functions
- * and objects, their Python-like text form and their MIME bundles. */
-#include "value.h"
-#include "lang.h"
+ * typed, reference-counted scalars, strings, lists, arrays, ranges, functions
+ * and objects, their Python-like text forms and their MIME bundles. Dicts
+ * live in dict.c and the cycle collector in gc.c.
+ *
+ * Releasing a value never recurses: a container whose count drops to zero
+ * goes on a list that one loop empties, so a list nested a million deep is
+ * freed with a constant amount of C stack. None, True, False and the ints
+ * -5..256 are shared values that are never freed. */
+#include "value_impl.h"
 #include "maskclean/matrix.h"
 
 #include <math.h>
@@ -11,48 +16,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct mc_value {
-	long refs;
-	mc_vtype type;
-	union {
-		int b;
-		int64_t i;
-		double f;
-		struct { char *s; size_t n; } str;
-		struct { mc_value **items; size_t n, cap; } list;
-		struct { mc_value **keys, **vals; size_t n, cap; } dict;
-		struct { mc_dtype dtype; size_t rows, cols; void *data; int mask; } arr;
-		struct { const mc_func_def *def; mc_value *self; } fn;
-		struct { const mc_class *cls; void *ptr; } obj;
-	} u;
-};
+/* ---- allocation ---- */
 
-static mc_value *s_alloc(mc_vtype t)
+#define S_IMMORTAL (1L << 40)
+#define S_SMALL_MIN (-5)
+#define S_SMALL_MAX 256
+
+static mc_value s_none_v = { S_IMMORTAL, MC_T_NONE, { 0 } };
+static mc_value s_true_v = { S_IMMORTAL, MC_T_BOOL, { .b = 1 } };
+static mc_value s_false_v = { S_IMMORTAL, MC_T_BOOL, { .b = 0 } };
+static mc_value s_small[S_SMALL_MAX - S_SMALL_MIN + 1];
+static int s_small_ready;
+
+mc_value *mc_value_alloc(mc_vtype t)
 {
-	mc_value *v = calloc(1, sizeof *v);
+	mc_value *v;
 
-	if (v != NULL) {
-		v->refs = 1;
-		v->type = t;
+	if (t == MC_T_LIST || t == MC_T_DICT || t == MC_T_FUNC) {
+		mc_gc_head *h = calloc(1, sizeof *h + sizeof *v);
+
+		if (h == NULL)
+			return NULL;
+		v = MC_GC_VALUE(h);
+	} else {
+		v = calloc(1, sizeof *v);
+		if (v == NULL)
+			return NULL;
 	}
+	v->refs = 1;
+	v->type = t;
+	if (mc_is_container(v))
+		mc_gc_track(v);
 	return v;
 }
 
-mc_value *mc_none(void) { return s_alloc(MC_T_NONE); }
+static void s_free_mem(mc_value *v)
+{
+	if (mc_is_container(v))
+		free(MC_GC_HEAD(v));
+	else
+		free(v);
+}
+
+mc_value *mc_none(void) { return &s_none_v; }
 
 mc_value *mc_bool(int b)
 {
-	mc_value *v = s_alloc(MC_T_BOOL);
-
-	if (v != NULL)
-		v->u.b = b != 0;
-	return v;
+	return b ? &s_true_v : &s_false_v;
 }
 
 mc_value *mc_int(int64_t i)
 {
-	mc_value *v = s_alloc(MC_T_INT);
+	mc_value *v;
 
+	if (i >= S_SMALL_MIN && i <= S_SMALL_MAX) {
+		if (!s_small_ready) {
+			int k;
+
+			for (k = 0; k <= S_SMALL_MAX - S_SMALL_MIN; k++) {
+				s_small[k].refs = S_IMMORTAL;
+				s_small[k].type = MC_T_INT;
+				s_small[k].u.i = k + S_SMALL_MIN;
+			}
+			s_small_ready = 1;
+		}
+		return &s_small[i - S_SMALL_MIN];
+	}
+	v = mc_value_alloc(MC_T_INT);
 	if (v != NULL)
 		v->u.i = i;
 	return v;
@@ -60,29 +90,36 @@ mc_value *mc_int(int64_t i)
 
 mc_value *mc_float(double f)
 {
-	mc_value *v = s_alloc(MC_T_FLOAT);
+	mc_value *v = mc_value_alloc(MC_T_FLOAT);
 
 	if (v != NULL)
 		v->u.f = f;
 	return v;
 }
 
-mc_value *mc_strn(const char *s, size_t n)
+mc_value *mc_str_take(char *buf, size_t n)
 {
-	mc_value *v = s_alloc(MC_T_STR);
+	mc_value *v = mc_value_alloc(MC_T_STR);
 
-	if (v == NULL)
-		return NULL;
-	v->u.str.s = malloc(n + 1);
-	if (v->u.str.s == NULL) {
-		free(v);
+	if (v == NULL) {
+		free(buf);
 		return NULL;
 	}
-	if (n > 0)
-		memcpy(v->u.str.s, s, n);
-	v->u.str.s[n] = '\0';
+	buf[n] = '\0';
+	v->u.str.s = buf;
 	v->u.str.n = n;
 	return v;
+}
+
+mc_value *mc_strn(const char *s, size_t n)
+{
+	char *buf = malloc(n + 1);
+
+	if (buf == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(buf, s, n);
+	return mc_str_take(buf, n);
 }
 
 mc_value *mc_str(const char *s)
@@ -90,8 +127,7 @@ mc_value *mc_str(const char *s)
 	return mc_strn(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-mc_value *mc_list_new(void) { return s_alloc(MC_T_LIST); }
-mc_value *mc_dict_new(void) { return s_alloc(MC_T_DICT); }
+mc_value *mc_list_new(void) { return mc_value_alloc(MC_T_LIST); }
 
 mc_value *mc_array_new(mc_dtype dtype, size_t rows, size_t cols)
 {
@@ -105,7 +141,7 @@ mc_value *mc_array_new(mc_dtype dtype, size_t rows, size_t cols)
 	}
 	if (n > SIZE_MAX / 8)
 		return NULL;
-	v = s_alloc(MC_T_ARRAY);
+	v = mc_value_alloc(MC_T_ARRAY);
 	if (v == NULL)
 		return NULL;
 	v->u.arr.data = calloc(n > 0 ? n : 1, 8);
@@ -121,7 +157,7 @@ mc_value *mc_array_new(mc_dtype dtype, size_t rows, size_t cols)
 
 mc_value *mc_object_new(const mc_class *cls, void *ptr)
 {
-	mc_value *v = s_alloc(MC_T_OBJECT);
+	mc_value *v = mc_value_alloc(MC_T_OBJECT);
 
 	if (v == NULL) {
 		if (cls != NULL && cls->free != NULL && ptr != NULL)
@@ -135,13 +171,46 @@ mc_value *mc_object_new(const mc_class *cls, void *ptr)
 
 mc_value *mc_func_new(const mc_func_def *def, mc_value *self)
 {
-	mc_value *v = s_alloc(MC_T_FUNC);
+	mc_value *v = mc_value_alloc(MC_T_FUNC);
 
 	if (v == NULL)
 		return NULL;
 	v->u.fn.def = def;
 	v->u.fn.self = mc_ref(self);
 	return v;
+}
+
+void mc_userfn_free(mc_userfn *fn)
+{
+	size_t i;
+
+	if (fn == NULL)
+		return;
+	if (fn->defaults != NULL && fn->def != NULL)
+		for (i = 0; i < fn->def->nparams; i++)
+			mc_unref(fn->defaults[i]);
+	free(fn->defaults);
+	mc_unref(fn->env);
+	mc_code_unref(fn->code);
+	free(fn->qualname);
+	free(fn);
+}
+
+mc_value *mc_userfn_new(mc_userfn *fn)
+{
+	mc_value *v = mc_value_alloc(MC_T_FUNC);
+
+	if (v == NULL) {
+		mc_userfn_free(fn);
+		return NULL;
+	}
+	v->u.fn.user = fn;
+	return v;
+}
+
+mc_userfn *mc_userfn_of(const mc_value *v)
+{
+	return (v != NULL && v->type == MC_T_FUNC) ? v->u.fn.user : NULL;
 }
 
 const mc_func_def *mc_func_def_of(const mc_value *v)
@@ -154,41 +223,86 @@ mc_value *mc_func_self(const mc_value *v)
 	return (v != NULL && v->type == MC_T_FUNC) ? v->u.fn.self : NULL;
 }
 
-mc_value *mc_ref(mc_value *v)
+/* ---- ranges ---- */
+
+mc_value *mc_range_new(int64_t start, int64_t stop, int64_t step)
 {
-	if (v != NULL)
-		v->refs++;
+	mc_value *v;
+	__int128 span;
+
+	if (step == 0)
+		return NULL;
+	v = mc_value_alloc(MC_T_RANGE);
+	if (v == NULL)
+		return NULL;
+	v->u.range.start = start;
+	v->u.range.stop = stop;
+	v->u.range.step = step;
+	if (step > 0)
+		span = (__int128)stop - start;
+	else
+		span = (__int128)start - stop;
+	if (span <= 0)
+		v->u.range.len = 0;
+	else if (step > 0)
+		v->u.range.len = (uint64_t)((span + step - 1) / step);
+	else
+		v->u.range.len = (uint64_t)((span - (__int128)step - 1) / -(__int128)step);
 	return v;
 }
 
-void mc_unref(mc_value *v)
+void mc_range_get(const mc_value *v, uint64_t *len, int64_t *start, int64_t *step)
+{
+	*len = v->u.range.len;
+	*start = v->u.range.start;
+	*step = v->u.range.step;
+}
+
+int64_t mc_range_item(const mc_value *v, uint64_t i)
+{
+	return (int64_t)((__int128)v->u.range.start + (__int128)i * v->u.range.step);
+}
+
+/* ---- reference counts ---- */
+
+static mc_value *s_trash;   /* containers waiting to release their children */
+static int s_draining;
+
+/* Drops every value a container holds. */
+static void s_release_children(mc_value *v)
 {
 	size_t i;
 
-	if (v == NULL || --v->refs > 0)
-		return;
 	switch (v->type) {
-	case MC_T_STR:
-		free(v->u.str.s);
-		break;
 	case MC_T_LIST:
 		for (i = 0; i < v->u.list.n; i++)
 			mc_unref(v->u.list.items[i]);
 		free(v->u.list.items);
+		v->u.list.items = NULL;
+		v->u.list.n = 0;
 		break;
 	case MC_T_DICT:
-		for (i = 0; i < v->u.dict.n; i++) {
-			mc_unref(v->u.dict.keys[i]);
-			mc_unref(v->u.dict.vals[i]);
-		}
-		free(v->u.dict.keys);
-		free(v->u.dict.vals);
-		break;
-	case MC_T_ARRAY:
-		free(v->u.arr.data);
+		mc_dict_release(&v->u.dict);
 		break;
 	case MC_T_FUNC:
 		mc_unref(v->u.fn.self);
+		v->u.fn.self = NULL;
+		mc_userfn_free(v->u.fn.user);
+		v->u.fn.user = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+static void s_free_leaf(mc_value *v)
+{
+	switch (v->type) {
+	case MC_T_STR:
+		free(v->u.str.s);
+		break;
+	case MC_T_ARRAY:
+		free(v->u.arr.data);
 		break;
 	case MC_T_OBJECT:
 		if (v->u.obj.cls != NULL && v->u.obj.cls->free != NULL && v->u.obj.ptr != NULL)
@@ -200,12 +314,86 @@ void mc_unref(mc_value *v)
 	free(v);
 }
 
+mc_value *mc_ref(mc_value *v)
+{
+	if (v != NULL)
+		v->refs++;
+	return v;
+}
+
+void mc_unref(mc_value *v)
+{
+	if (v == NULL || --v->refs > 0)
+		return;
+	if (!mc_is_container(v)) {
+		s_free_leaf(v);
+		return;
+	}
+	mc_gc_untrack(v);
+	/* the head's next pointer links the trash list */
+	MC_GC_HEAD(v)->next = s_trash != NULL ? MC_GC_HEAD(s_trash) : NULL;
+	s_trash = v;
+	if (s_draining)
+		return;
+	s_draining = 1;
+	while (s_trash != NULL) {
+		mc_value *w = s_trash;
+		mc_gc_head *next = MC_GC_HEAD(w)->next;
+
+		s_trash = next != NULL ? MC_GC_VALUE(next) : NULL;
+		s_release_children(w);
+		s_free_mem(w);
+	}
+	s_draining = 0;
+}
+
+void mc_value_traverse(mc_value *v, void (*visit)(mc_value *child, void *arg), void *arg)
+{
+	size_t i;
+
+	switch (v->type) {
+	case MC_T_LIST:
+		for (i = 0; i < v->u.list.n; i++)
+			visit(v->u.list.items[i], arg);
+		break;
+	case MC_T_DICT:
+		for (i = 0; i < v->u.dict.n; i++)
+			if (v->u.dict.e[i].key != NULL) {
+				visit(v->u.dict.e[i].key, arg);
+				visit(v->u.dict.e[i].val, arg);
+			}
+		break;
+	case MC_T_FUNC:
+		if (v->u.fn.self != NULL)
+			visit(v->u.fn.self, arg);
+		if (v->u.fn.user != NULL) {
+			mc_userfn *u = v->u.fn.user;
+
+			if (u->env != NULL)
+				visit(u->env, arg);
+			for (i = 0; u->defaults != NULL && i < u->def->nparams; i++)
+				if (u->defaults[i] != NULL)
+					visit(u->defaults[i], arg);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void mc_value_clear(mc_value *v)
+{
+	s_release_children(v);
+}
+
+/* ---- types and scalars ---- */
+
 mc_vtype mc_type(const mc_value *v) { return v != NULL ? v->type : MC_T_NONE; }
 
 const char *mc_type_name(const mc_value *v)
 {
 	switch (mc_type(v)) {
-	case MC_T_NONE: return "none";
+	case MC_T_NONE: return "NoneType";
 	case MC_T_BOOL: return "bool";
 	case MC_T_INT: return "int";
 	case MC_T_FLOAT: return "float";
@@ -214,6 +402,7 @@ const char *mc_type_name(const mc_value *v)
 	case MC_T_DICT: return "dict";
 	case MC_T_ARRAY: return "array";
 	case MC_T_FUNC: return "function";
+	case MC_T_RANGE: return "range";
 	case MC_T_OBJECT:
 		return (v->u.obj.cls != NULL && v->u.obj.cls->name != NULL) ?
 			v->u.obj.cls->name : "object";
@@ -235,8 +424,9 @@ int mc_as_bool(const mc_value *v)
 	case MC_T_FLOAT: return v->u.f != 0.0;
 	case MC_T_STR: return v->u.str.n > 0;
 	case MC_T_LIST: return v->u.list.n > 0;
-	case MC_T_DICT: return v->u.dict.n > 0;
+	case MC_T_DICT: return v->u.dict.live > 0;
 	case MC_T_ARRAY: return mc_array_size(v) > 0;
+	case MC_T_RANGE: return v->u.range.len > 0;
 	default: return 1;
 	}
 }
@@ -246,7 +436,10 @@ int64_t mc_as_int(const mc_value *v)
 	switch (mc_type(v)) {
 	case MC_T_BOOL: return v->u.b;
 	case MC_T_INT: return v->u.i;
-	case MC_T_FLOAT: return (int64_t)v->u.f;
+	case MC_T_FLOAT:
+		if (!(v->u.f > -9.2233720368547758e18 && v->u.f < 9.2233720368547758e18))
+			return v->u.f > 0 ? INT64_MAX : v->u.f < 0 ? INT64_MIN : 0;
+		return (int64_t)v->u.f;
 	default: return 0;
 	}
 }
@@ -271,6 +464,8 @@ size_t mc_str_len(const mc_value *v)
 	return mc_type(v) == MC_T_STR ? v->u.str.n : 0;
 }
 
+/* ---- lists ---- */
+
 size_t mc_list_len(const mc_value *v)
 {
 	return mc_type(v) == MC_T_LIST ? v->u.list.n : 0;
@@ -283,6 +478,34 @@ mc_value *mc_list_get(const mc_value *v, size_t i)
 	return v->u.list.items[i];
 }
 
+mc_value *const *mc_list_items(const mc_value *list)
+{
+	return mc_type(list) == MC_T_LIST ? list->u.list.items : NULL;
+}
+
+int mc_list_reserve(mc_value *list, size_t n)
+{
+	mc_value **p;
+	size_t cap;
+
+	if (mc_type(list) != MC_T_LIST)
+		return MC_ERR_TYPE;
+	if (n <= list->u.list.cap)
+		return 0;
+	cap = list->u.list.cap ? list->u.list.cap : 8;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2 / sizeof *p)
+			return MC_ERR_NOMEM;
+		cap *= 2;
+	}
+	p = realloc(list->u.list.items, cap * sizeof *p);
+	if (p == NULL)
+		return MC_ERR_NOMEM;
+	list->u.list.items = p;
+	list->u.list.cap = cap;
+	return 0;
+}
+
 int mc_list_append(mc_value *list, mc_value *item)
 {
 	if (item == NULL)
@@ -291,16 +514,9 @@ int mc_list_append(mc_value *list, mc_value *item)
 		mc_unref(item);
 		return MC_ERR_TYPE;
 	}
-	if (list->u.list.n == list->u.list.cap) {
-		size_t cap = list->u.list.cap ? 2 * list->u.list.cap : 8;
-		mc_value **p = realloc(list->u.list.items, cap * sizeof *p);
-
-		if (p == NULL) {
-			mc_unref(item);
-			return MC_ERR_NOMEM;
-		}
-		list->u.list.items = p;
-		list->u.list.cap = cap;
+	if (list->u.list.n == list->u.list.cap && mc_list_reserve(list, list->u.list.n + 1) != 0) {
+		mc_unref(item);
+		return MC_ERR_NOMEM;
 	}
 	list->u.list.items[list->u.list.n++] = item;
 	return 0;
@@ -308,135 +524,53 @@ int mc_list_append(mc_value *list, mc_value *item)
 
 int mc_list_set(mc_value *list, size_t i, mc_value *item)
 {
+	mc_value *old;
+
 	if (item == NULL)
 		return MC_ERR_NOMEM;
 	if (mc_type(list) != MC_T_LIST || i >= list->u.list.n) {
 		mc_unref(item);
 		return MC_ERR_INVALID;
 	}
-	mc_unref(list->u.list.items[i]);
+	old = list->u.list.items[i];
 	list->u.list.items[i] = item;
+	mc_unref(old);
 	return 0;
 }
 
-size_t mc_dict_len(const mc_value *v)
+int mc_list_insert(mc_value *list, size_t i, mc_value *item)
 {
-	return mc_type(v) == MC_T_DICT ? v->u.dict.n : 0;
-}
-
-mc_value *mc_dict_key(const mc_value *v, size_t i)
-{
-	if (mc_type(v) != MC_T_DICT || i >= v->u.dict.n)
-		return NULL;
-	return v->u.dict.keys[i];
-}
-
-mc_value *mc_dict_value(const mc_value *v, size_t i)
-{
-	if (mc_type(v) != MC_T_DICT || i >= v->u.dict.n)
-		return NULL;
-	return v->u.dict.vals[i];
-}
-
-static int s_key_equal(const mc_value *a, const mc_value *b)
-{
-	if (a->type == MC_T_STR && b->type == MC_T_STR)
-		return a->u.str.n == b->u.str.n && memcmp(a->u.str.s, b->u.str.s, a->u.str.n) == 0;
-	if ((a->type == MC_T_INT || a->type == MC_T_BOOL) &&
-	    (b->type == MC_T_INT || b->type == MC_T_BOOL))
-		return mc_as_int(a) == mc_as_int(b);
-	return 0;
-}
-
-mc_value *mc_dict_get(const mc_value *v, const char *key)
-{
-	size_t i;
-
-	if (mc_type(v) != MC_T_DICT || key == NULL)
-		return NULL;
-	for (i = 0; i < v->u.dict.n; i++) {
-		const mc_value *k = v->u.dict.keys[i];
-
-		if (k->type == MC_T_STR && strcmp(k->u.str.s, key) == 0)
-			return v->u.dict.vals[i];
-	}
-	return NULL;
-}
-
-/* Index of key in dict, or -1. */
-static long s_dict_find(const mc_value *d, const mc_value *key)
-{
-	size_t i;
-
-	for (i = 0; i < d->u.dict.n; i++)
-		if (s_key_equal(d->u.dict.keys[i], key))
-			return (long)i;
-	return -1;
-}
-
-mc_value *mc_dict_lookup(const mc_value *d, const mc_value *key)
-{
-	long i;
-
-	if (mc_type(d) != MC_T_DICT || key == NULL)
-		return NULL;
-	i = s_dict_find(d, key);
-	return i < 0 ? NULL : d->u.dict.vals[i];
-}
-
-int mc_dict_set(mc_value *dict, mc_value *key, mc_value *item)
-{
-	long i;
-
 	if (item == NULL)
 		return MC_ERR_NOMEM;
-	if (mc_type(dict) != MC_T_DICT || key == NULL ||
-	    (key->type != MC_T_STR && key->type != MC_T_INT && key->type != MC_T_BOOL)) {
+	if (mc_type(list) != MC_T_LIST || i > list->u.list.n) {
 		mc_unref(item);
-		return MC_ERR_TYPE;
+		return MC_ERR_INVALID;
 	}
-	i = s_dict_find(dict, key);
-	if (i >= 0) {
-		mc_unref(dict->u.dict.vals[i]);
-		dict->u.dict.vals[i] = item;
-		return 0;
-	}
-	if (dict->u.dict.n == dict->u.dict.cap) {
-		size_t cap = dict->u.dict.cap ? 2 * dict->u.dict.cap : 8;
-		mc_value **k = realloc(dict->u.dict.keys, cap * sizeof *k);
-
-		if (k == NULL) {
-			mc_unref(item);
-			return MC_ERR_NOMEM;
-		}
-		dict->u.dict.keys = k;
-		k = realloc(dict->u.dict.vals, cap * sizeof *k);
-		if (k == NULL) {
-			mc_unref(item);
-			return MC_ERR_NOMEM;
-		}
-		dict->u.dict.vals = k;
-		dict->u.dict.cap = cap;
-	}
-	dict->u.dict.keys[dict->u.dict.n] = mc_ref(key);
-	dict->u.dict.vals[dict->u.dict.n] = item;
-	dict->u.dict.n++;
-	return 0;
-}
-
-int mc_dict_set_str(mc_value *dict, const char *key, mc_value *item)
-{
-	mc_value *k = mc_str(key);
-	int rc;
-
-	if (k == NULL) {
+	if (mc_list_reserve(list, list->u.list.n + 1) != 0) {
 		mc_unref(item);
 		return MC_ERR_NOMEM;
 	}
-	rc = mc_dict_set(dict, k, item);
-	mc_unref(k);
-	return rc;
+	memmove(list->u.list.items + i + 1, list->u.list.items + i,
+	        (list->u.list.n - i) * sizeof *list->u.list.items);
+	list->u.list.items[i] = item;
+	list->u.list.n++;
+	return 0;
 }
+
+mc_value *mc_list_pop(mc_value *list, size_t i)
+{
+	mc_value *v;
+
+	if (mc_type(list) != MC_T_LIST || i >= list->u.list.n)
+		return NULL;
+	v = list->u.list.items[i];
+	memmove(list->u.list.items + i, list->u.list.items + i + 1,
+	        (list->u.list.n - i - 1) * sizeof *list->u.list.items);
+	list->u.list.n--;
+	return v;
+}
+
+/* ---- arrays ---- */
 
 mc_dtype mc_array_dtype(const mc_value *v)
 {
@@ -615,16 +749,31 @@ static void s_fmt_float(double f, char *out, size_t n)
 	}
 }
 
+/* Python's repr of a str; bytes that are not UTF-8 show as \\xHH, so the
+ * text is always valid UTF-8. */
 static void s_repr_str(s_buf *b, const char *s, size_t n)
 {
 	char q = (memchr(s, '\'', n) != NULL && memchr(s, '"', n) == NULL) ? '"' : '\'';
-	size_t i;
+	size_t i = 0;
 
 	s_put(b, &q, 1);
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 
+		if (c >= 0x80) {
+			size_t k = mc_utf8_valid_at(s + i, n - i);
+
+			if (k > 0) {
+				s_put(b, s + i, k);
+				i += k;
+			} else {
+				snprintf(esc, sizeof esc, "\\x%02x", c);
+				s_puts(b, esc);
+				i++;
+			}
+			continue;
+		}
 		if (c == '\\')
 			s_puts(b, "\\\\");
 		else if (c == (unsigned char)q)
@@ -640,6 +789,7 @@ static void s_repr_str(s_buf *b, const char *s, size_t n)
 			s_puts(b, esc);
 		} else
 			s_put(b, (const char *)&s[i], 1);
+		i++;
 	}
 	s_put(b, &q, 1);
 }
@@ -647,10 +797,9 @@ static void s_repr_str(s_buf *b, const char *s, size_t n)
 #define S_SEQ_MAX 60    /* lists and dicts longer than this are shortened */
 #define S_SEQ_HEAD 25
 #define S_SEQ_TAIL 5
+#define S_REPR_DEPTH 100   /* deeper containers show as [...] */
 #define S_ARR_MAX 1000  /* numpy's threshold */
 #define S_ARR_EDGE 3
-
-static void s_repr(s_buf *b, const mc_value *v, int depth);
 
 static void s_fmt_elem(const mc_value *a, size_t k, int all_int, char *out, size_t n)
 {
@@ -757,10 +906,18 @@ static void s_repr_array(s_buf *b, const mc_value *a)
 	s_puts(b, ")");
 }
 
-static void s_repr(s_buf *b, const mc_value *v, int depth)
+/* The containers being shown, outermost first: a container inside itself
+ * shows as [...] or {...}, as in Python. */
+typedef struct s_seen {
+	const mc_value *v[S_REPR_DEPTH + 1];
+	int n;
+} s_seen;
+
+static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 {
 	char tmp[64];
-	size_t i, n;
+	size_t i, n, shown;
+	int k;
 
 	switch (mc_type(v)) {
 	case MC_T_NONE:
@@ -780,31 +937,56 @@ static void s_repr(s_buf *b, const mc_value *v, int depth)
 	case MC_T_STR:
 		s_repr_str(b, v->u.str.s, v->u.str.n);
 		break;
+	case MC_T_RANGE:
+		if (v->u.range.step == 1)
+			snprintf(tmp, sizeof tmp, "range(%lld, %lld)", (long long)v->u.range.start,
+			         (long long)v->u.range.stop);
+		else
+			snprintf(tmp, sizeof tmp, "range(%lld, %lld, %lld)", (long long)v->u.range.start,
+			         (long long)v->u.range.stop, (long long)v->u.range.step);
+		s_puts(b, tmp);
+		break;
 	case MC_T_LIST:
 	case MC_T_DICT:
-		n = v->type == MC_T_LIST ? v->u.list.n : v->u.dict.n;
+		for (k = 0; k < seen->n; k++)
+			if (seen->v[k] == v)
+				break;
+		if (k < seen->n || seen->n >= S_REPR_DEPTH) {
+			s_puts(b, v->type == MC_T_LIST ? "[...]" : "{...}");
+			break;
+		}
+		seen->v[seen->n++] = v;
+		n = v->type == MC_T_LIST ? v->u.list.n : v->u.dict.live;
 		s_puts(b, v->type == MC_T_LIST ? "[" : "{");
-		if (depth > 20) {
-			s_puts(b, "...");
-		} else {
-			for (i = 0; i < n; i++) {
-				if (n > S_SEQ_MAX && i == S_SEQ_HEAD) {
+		shown = 0;   /* items seen so far, in order */
+		for (i = 0; i < (v->type == MC_T_LIST ? v->u.list.n : v->u.dict.n); i++) {
+			if (v->type == MC_T_DICT && v->u.dict.e[i].key == NULL)
+				continue;
+			if (n > S_SEQ_MAX && shown >= S_SEQ_HEAD && shown < n - S_SEQ_TAIL) {
+				if (shown == S_SEQ_HEAD)
 					s_puts(b, ", ...");
-					i = n - S_SEQ_TAIL;
-				}
-				if (i > 0)
-					s_puts(b, ", ");
 				if (v->type == MC_T_LIST) {
-					s_repr(b, v->u.list.items[i], depth + 1);
+					i = n - S_SEQ_TAIL - 1;
+					shown = n - S_SEQ_TAIL;
 				} else {
-					s_repr(b, v->u.dict.keys[i], depth + 1);
-					s_puts(b, ": ");
-					s_repr(b, v->u.dict.vals[i], depth + 1);
+					shown++;
 				}
+				continue;
 			}
+			if (shown > 0)
+				s_puts(b, ", ");
+			if (v->type == MC_T_LIST) {
+				s_repr(b, v->u.list.items[i], seen);
+			} else {
+				s_repr(b, v->u.dict.e[i].key, seen);
+				s_puts(b, ": ");
+				s_repr(b, v->u.dict.e[i].val, seen);
+			}
+			shown++;
 		}
 		s_puts(b, v->type == MC_T_LIST ? "]" : "}");
-		if (n > S_SEQ_MAX) {
+		seen->n--;
+		if (n > S_SEQ_MAX && seen->n == 0) {
 			snprintf(tmp, sizeof tmp, "  # %zu items", n);
 			s_puts(b, tmp);
 		}
@@ -813,12 +995,12 @@ static void s_repr(s_buf *b, const mc_value *v, int depth)
 		s_repr_array(b, v);
 		break;
 	case MC_T_FUNC:
-		if (v->u.fn.self != NULL) {
-			s_puts(b, "<bound method ");
-			s_puts(b, v->u.fn.def->name);
+		if (v->u.fn.user != NULL) {
+			s_puts(b, "<function ");
+			s_puts(b, v->u.fn.user->qualname);
 			s_puts(b, ">");
 		} else {
-			s_puts(b, "<function ");
+			s_puts(b, v->u.fn.self != NULL ? "<bound method " : "<function ");
 			s_puts(b, v->u.fn.def->name);
 			s_puts(b, ">");
 		}
@@ -843,19 +1025,40 @@ static void s_repr(s_buf *b, const mc_value *v, int depth)
 char *mc_value_repr(const mc_value *v)
 {
 	s_buf b = { 0 };
+	s_seen seen;
 
-	s_repr(&b, v, 0);
+	seen.n = 0;
+	s_repr(&b, v, &seen);
 	return s_finish(&b);
+}
+
+char *mc_value_str_n(const mc_value *v, size_t *n)
+{
+	char *s;
+
+	if (mc_type(v) == MC_T_STR) {
+		s = malloc(v->u.str.n + 1);
+		if (s != NULL) {
+			memcpy(s, v->u.str.s, v->u.str.n + 1);
+			if (n != NULL)
+				*n = v->u.str.n;
+		}
+		return s;
+	}
+	s = mc_value_repr(v);
+	if (s != NULL && n != NULL)
+		*n = strlen(s);
+	return s;
 }
 
 char *mc_value_str(const mc_value *v)
 {
-	if (mc_type(v) == MC_T_STR)
-		return strdup(v->u.str.s);
-	return mc_value_repr(v);
+	return mc_value_str_n(v, NULL);
 }
 
-int mc_value_equal(const mc_value *a, const mc_value *b)
+/* ---- equality ---- */
+
+static int s_equal(const mc_value *a, const mc_value *b, int depth)
 {
 	mc_vtype ta = mc_type(a), tb = mc_type(b);
 	size_t i;
@@ -863,30 +1066,65 @@ int mc_value_equal(const mc_value *a, const mc_value *b)
 	if ((ta == MC_T_INT || ta == MC_T_BOOL) && (tb == MC_T_INT || tb == MC_T_BOOL))
 		return mc_as_int(a) == mc_as_int(b);
 	if ((ta == MC_T_INT || ta == MC_T_BOOL || ta == MC_T_FLOAT) &&
-	    (tb == MC_T_INT || tb == MC_T_BOOL || tb == MC_T_FLOAT))
-		return mc_as_float(a) == mc_as_float(b);
+	    (tb == MC_T_INT || tb == MC_T_BOOL || tb == MC_T_FLOAT)) {
+		if (ta == MC_T_FLOAT && tb == MC_T_FLOAT)
+			return a->u.f == b->u.f;
+		/* an int and a float: exact, as Python compares them */
+		{
+			double f = ta == MC_T_FLOAT ? a->u.f : b->u.f;
+			int64_t k = ta == MC_T_FLOAT ? mc_as_int(b) : mc_as_int(a);
+
+			if (!(f >= -9.2233720368547758e18 && f < 9.2233720368547758e18) || f != floor(f))
+				return 0;
+			return (int64_t)f == k;
+		}
+	}
 	if (ta != tb)
 		return 0;
+	if (depth > mc_lang_depth_limit() || !mc_stack_ok())
+		return -1;
 	switch (ta) {
 	case MC_T_NONE:
 		return 1;
 	case MC_T_STR:
-		return s_key_equal(a, b);
+		return a->u.str.n == b->u.str.n && memcmp(a->u.str.s, b->u.str.s, a->u.str.n) == 0;
+	case MC_T_RANGE:
+		if (a->u.range.len != b->u.range.len)
+			return 0;
+		return a->u.range.len == 0 || (a->u.range.start == b->u.range.start &&
+		                               (a->u.range.len == 1 || a->u.range.step == b->u.range.step));
 	case MC_T_LIST:
 		if (a->u.list.n != b->u.list.n)
 			return 0;
-		for (i = 0; i < a->u.list.n; i++)
-			if (!mc_value_equal(a->u.list.items[i], b->u.list.items[i]))
-				return 0;
-		return 1;
+		for (i = 0; i < a->u.list.n && i < b->u.list.n; i++) {
+			const mc_value *x = a->u.list.items[i], *y = b->u.list.items[i];
+			int r;
+
+			if (x == y)
+				continue;   /* identity implies equality inside containers, as in Python */
+			r = s_equal(x, y, depth + 1);
+			if (r != 1)
+				return r;
+		}
+		return a->u.list.n == b->u.list.n;
 	case MC_T_DICT:
-		if (a->u.dict.n != b->u.dict.n)
+		if (a->u.dict.live != b->u.dict.live)
 			return 0;
 		for (i = 0; i < a->u.dict.n; i++) {
-			const mc_value *o = mc_dict_lookup(b, a->u.dict.keys[i]);
+			const mc_value *o, *x;
+			int r;
 
-			if (o == NULL || !mc_value_equal(a->u.dict.vals[i], o))
+			if (a->u.dict.e[i].key == NULL)
+				continue;
+			o = mc_dict_lookup(b, a->u.dict.e[i].key);
+			x = a->u.dict.e[i].val;
+			if (o == NULL)
 				return 0;
+			if (o == x)
+				continue;
+			r = s_equal(x, o, depth + 1);
+			if (r != 1)
+				return r;
 		}
 		return 1;
 	case MC_T_ARRAY:
@@ -903,10 +1141,83 @@ int mc_value_equal(const mc_value *a, const mc_value *b)
 		}
 		return 1;
 	case MC_T_FUNC:
+		if (a->u.fn.user != NULL || b->u.fn.user != NULL)
+			return a == b;
 		return a->u.fn.def == b->u.fn.def && a->u.fn.self == b->u.fn.self;
 	default:
 		return a == b;
 	}
+}
+
+/* ---- ordering ---- */
+
+static int s_num(const mc_value *v)
+{
+	return v->type == MC_T_INT || v->type == MC_T_BOOL || v->type == MC_T_FLOAT;
+}
+
+static int s_order(const mc_value *a, const mc_value *b, const char *op, int *res, mc_error *err,
+                   int depth)
+{
+	size_t i, n;
+
+	if (s_num(a) && s_num(b)) {
+		long double x = a->type == MC_T_FLOAT ? (long double)a->u.f : (long double)mc_as_int(a);
+		long double y = b->type == MC_T_FLOAT ? (long double)b->u.f : (long double)mc_as_int(b);
+
+		*res = x < y ? -1 : x > y ? 1 : 0;
+		return 0;
+	}
+	if (a->type == MC_T_STR && b->type == MC_T_STR) {
+		size_t m = a->u.str.n < b->u.str.n ? a->u.str.n : b->u.str.n;
+		int c = memcmp(a->u.str.s, b->u.str.s, m);
+
+		*res = c < 0 ? -1 : c > 0 ? 1 : (a->u.str.n < b->u.str.n ? -1 : a->u.str.n > b->u.str.n);
+		return 0;
+	}
+	if (a->type == MC_T_LIST && b->type == MC_T_LIST) {
+		if (depth > mc_lang_depth_limit() || !mc_stack_ok()) {
+			mc_lang_set_ename("RecursionError");
+			return mc_error_set(err, MC_ERR_INVALID, "maximum recursion depth exceeded in comparison");
+		}
+		n = a->u.list.n < b->u.list.n ? a->u.list.n : b->u.list.n;
+		for (i = 0; i < n; i++) {
+			const mc_value *x = a->u.list.items[i], *y = b->u.list.items[i];
+			int eq = x == y ? 1 : s_equal(x, y, depth + 1);
+
+			if (eq < 0) {
+				mc_lang_set_ename("RecursionError");
+				return mc_error_set(err, MC_ERR_INVALID, "maximum recursion depth exceeded in comparison");
+			}
+			if (!eq)
+				return s_order(x, y, op, res, err, depth + 1);
+		}
+		*res = a->u.list.n < b->u.list.n ? -1 : a->u.list.n > b->u.list.n;
+		return 0;
+	}
+	return mc_error_set(err, MC_ERR_TYPE, "'%s' not supported between instances of '%s' and '%s'",
+	                    op != NULL ? op : "<", mc_type_name(a), mc_type_name(b));
+}
+
+int mc_value_order(const mc_value *a, const mc_value *b, const char *op, int *res, mc_error *err)
+{
+	int entered = mc_stack_enter(), rc = s_order(a, b, op, res, err, 0);
+
+	mc_stack_leave(entered);
+	return rc;
+}
+
+int mc_value_equal_checked(const mc_value *a, const mc_value *b)
+{
+	int entered = mc_stack_enter(), r = s_equal(a, b, 0);
+
+	mc_stack_leave(entered);
+	return r;
+}
+
+int mc_value_equal(const mc_value *a, const mc_value *b)
+{
+	return mc_value_equal_checked(a, b) == 1;
 }
 
 int mc_value_bundle(const mc_value *v, json_t **data, json_t **metadata, mc_error *err)
@@ -971,17 +1282,17 @@ size_t mc_utf8_count(const char *s, size_t n)
 {
 	size_t i, c = 0;
 
-	for (i = 0; i < n && s[i] != '\0'; i++)
+	for (i = 0; i < n; i++)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			c++;
 	return c;
 }
 
-size_t mc_utf8_offset(const char *s, size_t cp)
+size_t mc_utf8_offset(const char *s, size_t n, size_t cp)
 {
 	size_t i = 0, c = 0;
 
-	while (s[i] != '\0') {
+	while (i < n) {
 		if (((unsigned char)s[i] & 0xC0) != 0x80) {
 			if (c == cp)
 				return i;
@@ -989,5 +1300,69 @@ size_t mc_utf8_offset(const char *s, size_t cp)
 		}
 		i++;
 	}
-	return i;
+	return n;
+}
+
+size_t mc_utf8_valid_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len, k;
+	unsigned long cp;
+
+	if (n == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+		len = 2;
+		cp = u[0] & 0x1F;
+	} else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+		len = 3;
+		cp = u[0] & 0x0F;
+	} else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+		len = 4;
+		cp = u[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((u[k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (u[k] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+char *mc_utf8_clean(const char *s, size_t n)
+{
+	char *out = malloc(3 * n + 1);
+	size_t i = 0, o = 0;
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		size_t k;
+
+		if (s[i] == '\0') {
+			i++;
+			continue;
+		}
+		k = mc_utf8_valid_at(s + i, n - i);
+		if (k == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
 }

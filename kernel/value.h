@@ -2,7 +2,9 @@
  *
  * Every constructor returns a new reference that the caller owns (release it
  * with mc_unref) or NULL when memory runs out. Functions documented as
- * "steals" take over the caller's reference even when they fail. */
+ * "steals" take over the caller's reference even when they fail. Lists and
+ * dicts may reference each other in cycles; the interpreter's cycle
+ * collector frees those (lang.h). */
 #ifndef MASKCLEAN_VALUE_H
 #define MASKCLEAN_VALUE_H
 
@@ -19,10 +21,11 @@ typedef enum mc_vtype {
 	MC_T_FLOAT,
 	MC_T_STR,
 	MC_T_LIST,
-	MC_T_DICT,    /* insertion-ordered; keys are str or int values */
+	MC_T_DICT,    /* insertion-ordered hash table; keys are str, int, bool, float or None */
 	MC_T_ARRAY,   /* 1-D or 2-D array of float64 or int64 (numpy-like) */
-	MC_T_FUNC,    /* a builtin function or a bound method */
-	MC_T_OBJECT   /* a runtime handle described by an mc_class */
+	MC_T_FUNC,    /* a table function, a bound method, or a function defined in the language */
+	MC_T_OBJECT,  /* a runtime handle described by an mc_class */
+	MC_T_RANGE    /* range(start, stop, step), without the list (lang.h) */
 } mc_vtype;
 
 typedef enum mc_dtype { MC_F64, MC_I64 } mc_dtype;
@@ -76,15 +79,17 @@ const char *mc_type_name(const mc_value *v);   /* "int", "str", "Dataset", ... *
 int mc_as_bool(const mc_value *v);             /* truthiness, as Python */
 int64_t mc_as_int(const mc_value *v);          /* v must be MC_T_INT or MC_T_BOOL */
 double mc_as_float(const mc_value *v);         /* v must be numeric */
-const char *mc_as_str(const mc_value *v);      /* borrowed, NUL-terminated */
-size_t mc_str_len(const mc_value *v);
+const char *mc_as_str(const mc_value *v);      /* borrowed, NUL-terminated (a str may
+                                                  also hold NULs: see mc_str_len) */
+size_t mc_str_len(const mc_value *v);          /* in bytes */
 
 /* Lists. Borrowed items; append steals item. */
 size_t mc_list_len(const mc_value *v);
 mc_value *mc_list_get(const mc_value *v, size_t i);
 int mc_list_append(mc_value *list, mc_value *item);
 
-/* Dicts. Keys are str or int values; set steals item, borrows key. */
+/* Dicts. Keys are str, int, bool, float or None values; set steals item,
+ * borrows key; a key of another type fails with MC_ERR_TYPE. */
 size_t mc_dict_len(const mc_value *v);
 mc_value *mc_dict_key(const mc_value *v, size_t i);     /* borrowed, i-th in order */
 mc_value *mc_dict_value(const mc_value *v, size_t i);   /* borrowed */

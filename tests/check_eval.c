@@ -88,19 +88,79 @@ static void s_run_is(mc_interp *in, const mc_io *io, const char *code, const cha
 	free(r);
 }
 
-/* Runs code, which must fail with ename; returns the error (clear it). */
+/* A copy of s without its ANSI colour codes. Caller frees. */
+static char *s_plain(const char *s)
+{
+	char *o = malloc(strlen(s) + 1), *w = o;
+
+	ck_assert_ptr_nonnull(o);
+	while (*s != '\0') {
+		if (s[0] == '\x1b' && s[1] == '[') {
+			s += 2;
+			while (*s != '\0' && *s != 'm')
+				s++;
+			if (*s == 'm')
+				s++;
+			continue;
+		}
+		*w++ = *s++;
+	}
+	*w = '\0';
+	return o;
+}
+
+/* Entry i of a traceback without colours (i < 0 counts from the end). */
+static char *s_tb(const mc_exec_error *x, int i)
+{
+	size_t n = json_array_size(x->traceback);
+
+	if (i < 0)
+		i += (int)n;
+	ck_assert_msg(i >= 0 && (size_t)i < n, "traceback has %zu entries, asked for %d", n, i);
+	return s_plain(json_string_value(json_array_get(x->traceback, (size_t)i)));
+}
+
+/* Runs code, which must fail with ename; returns the error (clear it). The
+ * traceback ends with "ename: evalue" and has one entry per frame. */
 static mc_exec_error s_run_fail(mc_interp *in, const mc_io *io, const char *code, const char *ename)
 {
 	mc_value *res;
 	mc_exec_error x;
 	int rc = mc_interp_execute(in, code, io, &res, &x);
+	char *last, want[1200];
 
 	ck_assert_msg(rc != 0, "'%s' should fail", code);
 	ck_assert_ptr_null(res);
 	ck_assert_msg(strcmp(x.ename, ename) == 0, "'%s': %s (%s), expected %s", code, x.ename, x.evalue, ename);
 	ck_assert_ptr_nonnull(x.traceback);
-	ck_assert_uint_eq(json_array_size(x.traceback), 3);
+	ck_assert_uint_ge(json_array_size(x.traceback), 2);
+	last = s_tb(&x, -1);
+	snprintf(want, sizeof want, "%s: %s", x.ename, x.evalue);
+	ck_assert_str_eq(last, want);
+	free(last);
+	/* coloured as ipykernel's */
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(x.traceback, json_array_size(x.traceback) - 1)),
+	                             "\x1b[0;31m"));
 	return x;
+}
+
+/* The frame entry of a traceback shows the source line with an arrow and a
+ * caret under column col of it. */
+static void s_assert_caret(const char *entry, const char *src_line, int line, int col, const char *mark)
+{
+	char arrow[64];
+	const char *a, *nl;
+	size_t pad;
+
+	snprintf(arrow, sizeof arrow, "%s%d ", mark, line);
+	a = strstr(entry, arrow);
+	ck_assert_msg(a != NULL, "no '%s' in '%s'", arrow, entry);
+	ck_assert_msg(strncmp(a + strlen(arrow), src_line, strlen(src_line)) == 0, "'%s' does not show '%s'",
+	              entry, src_line);
+	nl = strchr(a, '\n');
+	ck_assert_ptr_nonnull(nl);
+	pad = strlen(arrow) + (size_t)col - 1;
+	ck_assert_msg(strlen(nl + 1) == pad + 1 && nl[1 + pad] == '^', "'%s': caret not at column %d", entry, col);
 }
 
 static void s_unescape(char *s)
@@ -176,10 +236,8 @@ START_TEST(test_error_cases)
 		char *fields[5], *p = line, *nl = strchr(line, '\n');
 		mc_interp *in;
 		mc_exec_error x;
-		const char *src, *caret, *last;
 		int k, col, lineno;
 		const char *code_line;
-		char prefix[128];
 
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
@@ -199,20 +257,27 @@ START_TEST(test_error_cases)
 		x = s_run_fail(in, &io, fields[0], fields[1]);
 		ck_assert_msg(strstr(x.evalue, fields[4]) != NULL, "'%s': '%s' lacks '%s'", fields[0], x.evalue,
 		              fields[4]);
-		/* traceback: the source line, a caret under the column, the message */
-		src = json_string_value(json_array_get(x.traceback, 0));
-		caret = json_string_value(json_array_get(x.traceback, 1));
-		last = json_string_value(json_array_get(x.traceback, 2));
+		/* the innermost frame: the source line, a caret under the column */
+		ck_assert_msg(x.line == lineno && x.col == col, "'%s': error at %d:%d, expected %d:%d", fields[0],
+		              x.line, x.col, lineno, col);
 		code_line = fields[0];
 		for (k = 1; k < lineno; k++)
 			code_line = strchr(code_line, '\n') + 1;
-		ck_assert_msg(strncmp(src, code_line, strlen(src)) == 0, "'%s': traceback shows '%s'", fields[0], src);
-		ck_assert_msg((int)strlen(caret) == col && caret[col - 1] == '^', "'%s': caret '%s', expected column %d",
-		              fields[0], caret, col);
-		snprintf(prefix, sizeof prefix, "%s: ", fields[1]);
-		ck_assert(strncmp(last, prefix, strlen(prefix)) == 0);
-		snprintf(prefix, sizeof prefix, "(line %d, column %d)", lineno, col);
-		ck_assert_msg(strstr(last, prefix) != NULL, "'%s': '%s' lacks %s", fields[0], last, prefix);
+		{
+			char line1[512], *entry = s_tb(&x, -2);
+			size_t len = strcspn(code_line, "\n");
+			int back = -2;
+
+			/* the innermost frame (a recursion's note may follow it) */
+			while (strstr(entry, "skipping similar frames") != NULL) {
+				free(entry);
+				entry = s_tb(&x, --back);
+			}
+
+			snprintf(line1, sizeof line1, "%.*s", (int)len, code_line);
+			s_assert_caret(entry, line1, lineno, col, strcmp(x.ename, "SyntaxError") == 0 ? "    " : "----> ");
+			free(entry);
+		}
 		mc_exec_error_clear(&x);
 		mc_interp_free(in);
 		cases++;
@@ -283,7 +348,7 @@ START_TEST(test_help_and_dir)
 	char *s;
 
 	free(s_run(in, &io, "d = {\"a\": 1}\nhelp(d.get)"));
-	ck_assert_ptr_nonnull(strstr(r.out, "dict.get(key, default=none)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "dict.get(key, default=None)"));
 	ck_assert_ptr_nonnull(strstr(r.out, "The value under key"));
 	r.out[0] = '\0';
 	free(s_run(in, &io, "help(len)"));
@@ -321,7 +386,7 @@ START_TEST(test_article_style_calls)
 	x = s_run_fail(in, &io, "r = svc.get_cleaning_samples(clas_size={\"orange\": 60})", "TypeError");
 	ck_assert_str_eq(x.evalue, "CoresetTreeServiceLG.get_cleaning_samples() got an unexpected keyword "
 	                 "argument 'clas_size'; did you mean 'class_size'?");
-	ck_assert_str_eq(json_string_value(json_array_get(x.traceback, 1)), "                             ^");
+	ck_assert_int_eq(x.col, 30);
 	mc_exec_error_clear(&x);
 	s_rec_free(&r);
 	mc_interp_free(in);
@@ -375,7 +440,7 @@ START_TEST(test_interrupt_stops_sleep)
 	x = s_run_fail(in, &io, "a = 1\nsleep(60)\nafter = 2", "KeyboardInterrupt");
 	pthread_join(th, NULL);
 	ck_assert_str_eq(x.evalue, "interrupted");
-	ck_assert_str_eq(json_string_value(json_array_get(x.traceback, 0)), "sleep(60)");
+	ck_assert_int_eq(x.line, 2);
 	mc_exec_error_clear(&x);
 	r.intr = 0;
 	s_run_is(in, &io, "before, a", "[1, 1]");
@@ -600,7 +665,7 @@ START_TEST(test_mutated_cells_never_crash)
 			if (mc_interp_execute(in, buf, &io, &v, &x) == 0) {
 				mc_unref(v);
 			} else {
-				ck_assert_msg(x.ename[0] != '\0' && json_array_size(x.traceback) == 3, "'%s': bad error", buf);
+				ck_assert_msg(x.ename[0] != '\0' && json_array_size(x.traceback) >= 2, "'%s': bad error", buf);
 				mc_exec_error_clear(&x);
 			}
 			r.out[0] = '\0';
@@ -733,11 +798,11 @@ START_TEST(test_inspect)
 	free(h);
 	h = mc_interp_inspect(in, "x = d.get(\"a\")", 7, 0);
 	ck_assert_ptr_nonnull(h);
-	ck_assert_ptr_nonnull(strstr(h, "dict.get(key, default=none)"));
+	ck_assert_ptr_nonnull(strstr(h, "dict.get(key, default=None)"));
 	free(h);
 	h = mc_interp_inspect(in, "sorted([1], rev", 15, 1);
 	ck_assert_ptr_nonnull(h);
-	ck_assert_ptr_nonnull(strstr(h, "sorted(values, reverse=false)"));
+	ck_assert_ptr_nonnull(strstr(h, "sorted(values, key=None, reverse=False)"));
 	free(h);
 	h = mc_interp_inspect(in, "d", 1, 0);
 	ck_assert_ptr_nonnull(h);

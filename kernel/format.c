@@ -1,0 +1,542 @@
+/* This module implements Python's format-spec mini-language for the
+ * command language (lang.h): f"{x:>10.3f}", format(x, spec) and
+ * str.format. Numbers format through C's printf for the digits; fill,
+ * alignment, signs, zero padding, thousands separators, '#' prefixes and
+ * '%' are done here, with Python's defaults (numbers to the right, text to
+ * the left). */
+#include "lang.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct s_spec {
+	char fill[5];      /* one UTF-8 character */
+	char align;        /* '<', '>', '^', '=' or 0 */
+	char sign;         /* '+', '-', ' ' or 0 */
+	int alt;           /* '#' */
+	int zero;          /* '0' before the width */
+	long width;        /* -1 when none */
+	char group;        /* ',', '_' or 0 */
+	long precision;    /* -1 when none */
+	char type;         /* 0 when none */
+} s_spec;
+
+typedef struct s_out {
+	char *s;
+	size_t n, cap;
+	int oom;
+} s_out;
+
+static void s_put(s_out *o, const char *s, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->n + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 64;
+		char *p;
+
+		while (cap < o->n + n + 1)
+			cap *= 2;
+		p = realloc(o->s, cap);
+		if (p == NULL) {
+			o->oom = 1;
+			return;
+		}
+		o->s = p;
+		o->cap = cap;
+	}
+	memcpy(o->s + o->n, s, n);
+	o->n += n;
+	o->s[o->n] = '\0';
+}
+
+static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
+{
+	size_t i = 0, k;
+
+	memset(sp, 0, sizeof *sp);
+	sp->width = -1;
+	sp->precision = -1;
+	sp->fill[0] = ' ';
+	/* [[fill]align]: fill is one character, which may be several bytes */
+	k = n > 0 ? mc_utf8_valid_at(s, n) : 0;
+	if (k > 0 && k < n && strchr("<>=^", s[k]) != NULL) {
+		memcpy(sp->fill, s, k);
+		sp->fill[k] = '\0';
+		sp->align = s[k];
+		i = k + 1;
+	} else if (n > 0 && strchr("<>=^", s[0]) != NULL) {
+		sp->align = s[0];
+		i = 1;
+	}
+	if (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ' '))
+		sp->sign = s[i++];
+	if (i < n && s[i] == 'z')
+		i++;
+	if (i < n && s[i] == '#') {
+		sp->alt = 1;
+		i++;
+	}
+	if (i < n && s[i] == '0') {
+		sp->zero = 1;
+		i++;
+	}
+	if (i < n && s[i] >= '0' && s[i] <= '9') {
+		sp->width = 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (sp->width > 100000)
+				return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': width too large", (int)n, s);
+			sp->width = sp->width * 10 + (s[i++] - '0');
+		}
+	}
+	if (i < n && (s[i] == ',' || s[i] == '_'))
+		sp->group = s[i++];
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': expected digits after '.'",
+			                    (int)n, s);
+		sp->precision = 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (sp->precision > 1000)
+				return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': precision too large",
+				                    (int)n, s);
+			sp->precision = sp->precision * 10 + (s[i++] - '0');
+		}
+	}
+	if (i < n && strchr("sbcdoxXneEfFgG%", s[i]) != NULL)
+		sp->type = s[i++];
+	if (i != n)
+		return mc_error_set(err, MC_ERR_INVALID, "invalid format spec '%.*s': expected "
+		                    "[[fill]align][sign][#][0][width][,][.precision][type]", (int)n, s);
+	if (sp->zero && sp->align == 0) {
+		sp->fill[0] = '0';
+		sp->fill[1] = '\0';
+		sp->align = '=';
+	}
+	return 0;
+}
+
+/* Pads body (sign and prefix apart, for '=' alignment) to the width. */
+static void s_pad(s_out *o, const s_spec *sp, const char *sign, const char *body, size_t blen,
+                  char dflt_align)
+{
+	size_t slen = strlen(sign), w = mc_utf8_count(sign, slen) + mc_utf8_count(body, blen), pad = 0,
+	       left = 0, right = 0, k;
+	char align = sp->align ? sp->align : dflt_align;
+
+	if (sp->width > 0 && (size_t)sp->width > w)
+		pad = (size_t)sp->width - w;
+	if (align == '<')
+		right = pad;
+	else if (align == '^') {
+		left = pad / 2;
+		right = pad - left;
+	} else {
+		left = pad;
+	}
+	if (align == '=') {
+		s_put(o, sign, slen);
+		for (k = 0; k < left; k++)
+			s_put(o, sp->fill, strlen(sp->fill));
+	} else {
+		for (k = 0; k < left; k++)
+			s_put(o, sp->fill, strlen(sp->fill));
+		s_put(o, sign, slen);
+	}
+	s_put(o, body, blen);
+	for (k = 0; k < right; k++)
+		s_put(o, sp->fill, strlen(sp->fill));
+}
+
+/* Inserts sep every every digits into the leading digit run of s. */
+static void s_group(char *out, size_t outn, const char *s, char sep, int every)
+{
+	size_t digits = strspn(s, "0123456789abcdefABCDEF"), i, o = 0;
+
+	for (i = 0; i < digits && o + 2 < outn; i++) {
+		if (i > 0 && (digits - i) % (size_t)every == 0)
+			out[o++] = sep;
+		out[o++] = s[i];
+	}
+	snprintf(out + o, outn - o, "%s", s + digits);
+}
+
+static int s_format_int(s_out *o, const s_spec *sp, int64_t v, mc_error *err)
+{
+	char digits[160], grouped[240], sign[4] = "", prefix[3] = "";
+	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char type = sp->type ? sp->type : 'd';
+	int base = 10, every = 3;
+	size_t n = 0;
+
+	if (type == 'c') {
+		char ch[8];
+		size_t len;
+
+		if (v < 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+			return mc_error_set(err, MC_ERR_INVALID, "format 'c': %lld is not a character code",
+			                    (long long)v);
+		if (v < 0x80) {
+			ch[0] = (char)v;
+			len = 1;
+		} else if (v < 0x800) {
+			ch[0] = (char)(0xC0 | (v >> 6));
+			ch[1] = (char)(0x80 | (v & 0x3F));
+			len = 2;
+		} else if (v < 0x10000) {
+			ch[0] = (char)(0xE0 | (v >> 12));
+			ch[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+			ch[2] = (char)(0x80 | (v & 0x3F));
+			len = 3;
+		} else {
+			ch[0] = (char)(0xF0 | (v >> 18));
+			ch[1] = (char)(0x80 | ((v >> 12) & 0x3F));
+			ch[2] = (char)(0x80 | ((v >> 6) & 0x3F));
+			ch[3] = (char)(0x80 | (v & 0x3F));
+			len = 4;
+		}
+		s_pad(o, sp, "", ch, len, '<');
+		return 0;
+	}
+	if (type == 'b')
+		base = 2;
+	else if (type == 'o')
+		base = 8;
+	else if (type == 'x' || type == 'X')
+		base = 16;
+	if (base != 10)
+		every = 4;
+	if (sp->group == ',' && base != 10)
+		return mc_error_set(err, MC_ERR_INVALID, "cannot use ',' with format '%c'", type);
+	do {
+		int d = (int)(mag % (uint64_t)base);
+
+		digits[n++] = (char)(d < 10 ? '0' + d : (type == 'X' ? 'A' : 'a') + d - 10);
+		mag /= (uint64_t)base;
+	} while (mag > 0);
+	{
+		size_t i;
+
+		for (i = 0; i < n / 2; i++) {
+			char t = digits[i];
+
+			digits[i] = digits[n - 1 - i];
+			digits[n - 1 - i] = t;
+		}
+	}
+	digits[n] = '\0';
+	if (sp->alt && base != 10) {
+		prefix[0] = '0';
+		prefix[1] = type == 'b' ? 'b' : type == 'o' ? 'o' : (type == 'X' ? 'X' : 'x');
+	}
+	if (v < 0)
+		strcpy(sign, "-");
+	else if (sp->sign == '+')
+		strcpy(sign, "+");
+	else if (sp->sign == ' ')
+		strcpy(sign, " ");
+	strcat(sign, prefix);
+	if (sp->group != 0)
+		s_group(grouped, sizeof grouped, digits, sp->group, every);
+	else
+		snprintf(grouped, sizeof grouped, "%s", digits);
+	s_pad(o, sp, sign, grouped, strlen(grouped), '>');
+	return 0;
+}
+
+static int s_format_float(s_out *o, const s_spec *sp, double f, mc_error *err)
+{
+	char body[512], grouped[768], sign[2] = "", fmt[16];
+	char type = sp->type;
+	long prec = sp->precision;
+	int neg = signbit(f) != 0 && !isnan(f);
+	double a = fabs(f);
+
+	(void)err;
+	if (neg)
+		strcpy(sign, "-");
+	else if (sp->sign == '+')
+		strcpy(sign, "+");
+	else if (sp->sign == ' ')
+		strcpy(sign, " ");
+	if (isnan(f) || isinf(f)) {
+		int upper = type == 'F' || type == 'E' || type == 'G';
+
+		snprintf(body, sizeof body, "%s%s", isnan(f) ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf"),
+		         type == '%' ? "%" : "");
+		s_pad(o, sp, sign, body, strlen(body), '>');
+		return 0;
+	}
+	if (type == 0 && prec < 0) {
+		/* repr */
+		mc_value *v = mc_float(a);
+		char *r = v != NULL ? mc_value_repr(v) : NULL;
+
+		mc_unref(v);
+		if (r == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		snprintf(body, sizeof body, "%s", r);
+		free(r);
+	} else {
+		char t = type;
+
+		if (t == 0 || t == 'n')
+			t = 'g';
+		if (t == '%') {
+			a *= 100.0;
+			t = 'f';
+		}
+		if (prec < 0)
+			prec = 6;
+		if ((t == 'g' || t == 'G') && prec == 0)
+			prec = 1;
+		snprintf(fmt, sizeof fmt, "%%%s.*%c", sp->alt ? "#" : "", t);
+		snprintf(body, sizeof body, fmt, (int)prec, a);
+		if (type == 0 && strpbrk(body, ".e") == NULL)
+			strcat(body, ".0");
+		if (type == '%')
+			strcat(body, "%");
+	}
+	if (sp->group != 0)
+		s_group(grouped, sizeof grouped, body, sp->group, 3);
+	else
+		snprintf(grouped, sizeof grouped, "%s", body);
+	s_pad(o, sp, sign, grouped, strlen(grouped), '>');
+	return 0;
+}
+
+static int s_format(s_out *o, const mc_value *v, const char *spec, size_t spec_len, mc_error *err)
+{
+	s_spec sp;
+	int rc;
+
+	if (spec_len == 0) {
+		size_t n = 0;
+		char *s = mc_value_str_n(v, &n);
+
+		if (s == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		s_put(o, s, n);
+		free(s);
+		return 0;
+	}
+	rc = s_parse_spec(spec, spec_len, &sp, err);
+	if (rc != 0)
+		return rc;
+	switch (mc_type(v)) {
+	case MC_T_STR: {
+		const char *s = mc_as_str(v);
+		size_t n = mc_str_len(v);
+
+		if (sp.type != 0 && sp.type != 's')
+			return mc_error_set(err, MC_ERR_INVALID, "unknown format code '%c' for a str", sp.type);
+		if (sp.sign != 0 || sp.align == '=' || sp.group != 0)
+			return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s' is for numbers, got a str",
+			                    (int)spec_len, spec);
+		if (sp.precision >= 0)
+			n = mc_utf8_offset(s, n, (size_t)sp.precision);
+		s_pad(o, &sp, "", s, n, '<');
+		return 0;
+	}
+	case MC_T_BOOL:
+	case MC_T_INT:
+		if (sp.type == 's')
+			return mc_error_set(err, MC_ERR_INVALID, "unknown format code 's' for an int");
+		if (sp.type != 0 && strchr("eEfFgG%", sp.type) != NULL)
+			return s_format_float(o, &sp, (double)mc_as_int(v), err);
+		if (sp.precision >= 0)
+			return mc_error_set(err, MC_ERR_INVALID, "precision is not allowed for an int: use a "
+			                    "float format such as '.2f'");
+		return s_format_int(o, &sp, mc_as_int(v), err);
+	case MC_T_FLOAT:
+		if (sp.type != 0 && strchr("sbcdoxX", sp.type) != NULL)
+			return mc_error_set(err, MC_ERR_INVALID, "unknown format code '%c' for a float", sp.type);
+		return s_format_float(o, &sp, mc_as_float(v), err);
+	default:
+		return mc_error_set(err, MC_ERR_TYPE, "unsupported format string passed to %s.__format__",
+		                    mc_type_name(v));
+	}
+}
+
+int mc_format_value(const mc_value *v, const char *spec, size_t spec_len, char **out, size_t *n,
+                    mc_error *err)
+{
+	s_out o = { 0 };
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = s_format(&o, v, spec, spec_len, err);
+	if (rc == 0 && o.oom)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	if (rc != 0) {
+		free(o.s);
+		return rc;
+	}
+	if (o.s == NULL && (o.s = strdup("")) == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*out = o.s;
+	*n = o.n;
+	return 0;
+}
+
+int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_value *kwargs,
+                  char **out, size_t *n, mc_error *err)
+{
+	s_out o = { 0 };
+	size_t i = 0, lit = 0, next_auto = 0;
+	int manual = 0, autonum = 0, rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (i < len && rc == 0) {
+		char c = fmt[i];
+
+		if ((c == '{' || c == '}') && i + 1 < len && fmt[i + 1] == c) {
+			s_put(&o, fmt + lit, i + 1 - lit);
+			i += 2;
+			lit = i;
+			continue;
+		}
+		if (c == '}') {
+			rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): single '}' at position %zu "
+			                  "(write '}}' for a brace)", i);
+			break;
+		}
+		if (c != '{') {
+			i++;
+			continue;
+		}
+		s_put(&o, fmt + lit, i - lit);
+		{
+			size_t f0 = ++i, f1, s0 = 0, s1 = 0;
+			int depth = 0, conv = 0;
+			const mc_value *v = NULL;
+			char spec[256];
+			size_t speclen = 0;
+			mc_value *sv = NULL;
+
+			while (i < len && fmt[i] != '}' && fmt[i] != '!' && fmt[i] != ':')
+				i++;
+			f1 = i;
+			if (i < len && fmt[i] == '!') {
+				if (i + 1 < len && strchr("rsa", fmt[i + 1]) != NULL) {
+					conv = fmt[i + 1];
+					i += 2;
+				} else {
+					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): expected 'r', 's' or 'a' after '!'");
+					break;
+				}
+			}
+			if (i < len && fmt[i] == ':') {
+				s0 = ++i;
+				while (i < len && (fmt[i] != '}' || depth > 0)) {
+					if (fmt[i] == '{')
+						depth++;
+					else if (fmt[i] == '}')
+						depth--;
+					i++;
+				}
+				s1 = i;
+			}
+			if (i >= len || fmt[i] != '}') {
+				rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): expected '}' to close the '{' at "
+				                  "position %zu", f0 - 1);
+				break;
+			}
+			i++;
+			lit = i;
+			if (f1 == f0) {
+				if (manual) {
+					rc = mc_error_set(err, MC_ERR_INVALID, "cannot switch from manual field numbering "
+					                  "to automatic field numbering");
+					break;
+				}
+				autonum = 1;
+				v = mc_list_get(args, next_auto);
+				if (v == NULL) {
+					mc_lang_set_ename("IndexError");
+					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): replacement field %zu has no "
+					                  "argument (%zu given)", next_auto, mc_list_len(args));
+					break;
+				}
+				next_auto++;
+			} else if (fmt[f0] >= '0' && fmt[f0] <= '9') {
+				size_t k = 0, j;
+
+				if (autonum) {
+					rc = mc_error_set(err, MC_ERR_INVALID, "cannot switch from automatic field "
+					                  "numbering to manual field specification");
+					break;
+				}
+				manual = 1;
+				for (j = f0; j < f1 && fmt[j] >= '0' && fmt[j] <= '9' && k < 100000; j++)
+					k = k * 10 + (size_t)(fmt[j] - '0');
+				if (j != f1) {
+					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): '%.*s': fields are {}, {0} or "
+					                  "{name}", (int)(f1 - f0), fmt + f0);
+					break;
+				}
+				v = mc_list_get(args, k);
+				if (v == NULL) {
+					mc_lang_set_ename("IndexError");
+					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): replacement field %zu has no "
+					                  "argument (%zu given)", k, mc_list_len(args));
+					break;
+				}
+			} else {
+				v = mc_dict_get_n(kwargs, fmt + f0, f1 - f0);
+				if (v == NULL) {
+					rc = mc_error_set(err, MC_ERR_NOTFOUND, "str.format(): no argument named '%.*s'",
+					                  (int)(f1 - f0), fmt + f0);
+					break;
+				}
+			}
+			if (conv != 0) {
+				char *r = conv == 's' ? mc_value_str(v) : mc_value_repr(v);
+
+				sv = r != NULL ? mc_str(r) : NULL;
+				free(r);
+				if (sv == NULL) {
+					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+					break;
+				}
+				v = sv;
+			}
+			if (s1 > s0 && memchr(fmt + s0, '{', s1 - s0) != NULL) {
+				/* a nested field in the spec: "{:{width}}" */
+				char *inner = NULL;
+				size_t innern = 0;
+
+				rc = mc_format_str(fmt + s0, s1 - s0, args, kwargs, &inner, &innern, err);
+				if (rc == 0) {
+					speclen = innern < sizeof spec ? innern : sizeof spec - 1;
+					memcpy(spec, inner, speclen);
+				}
+				free(inner);
+			} else {
+				speclen = s1 - s0 < sizeof spec ? s1 - s0 : sizeof spec - 1;
+				memcpy(spec, fmt + s0, speclen);
+			}
+			if (rc == 0)
+				rc = s_format(&o, v, spec, speclen, err);
+			mc_unref(sv);
+		}
+	}
+	if (rc == 0)
+		s_put(&o, fmt + lit, len - lit);
+	if (rc == 0 && o.oom)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	if (rc != 0) {
+		free(o.s);
+		return rc;
+	}
+	if (o.s == NULL && (o.s = strdup("")) == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*out = o.s;
+	*n = o.n;
+	return 0;
+}
