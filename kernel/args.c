@@ -254,6 +254,52 @@ cleanup:
 	return rc;
 }
 
+char *mc_signature_pretty(const char *sig)
+{
+	size_t n, i = 0, o = 0;
+	char *out;
+
+	if (sig == NULL)
+		sig = "()";
+	n = strlen(sig);
+	out = malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		char c = sig[i];
+
+		if (c == '"' || c == '\'') {
+			char q = c;
+
+			out[o++] = sig[i++];
+			while (i < n && sig[i] != q) {
+				if (sig[i] == '\\' && i + 1 < n)
+					out[o++] = sig[i++];
+				out[o++] = sig[i++];
+			}
+			if (i < n)
+				out[o++] = sig[i++];
+			continue;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') {
+			size_t a = i;
+
+			while (i < n && ((sig[i] >= 'a' && sig[i] <= 'z') || (sig[i] >= 'A' && sig[i] <= 'Z') ||
+			                 (sig[i] >= '0' && sig[i] <= '9') || sig[i] == '_'))
+				i++;
+			memcpy(out + o, sig + a, i - a);
+			if ((i - a == 4 && (memcmp(sig + a, "none", 4) == 0 || memcmp(sig + a, "true", 4) == 0)) ||
+			    (i - a == 5 && memcmp(sig + a, "false", 5) == 0))
+				out[o] = (char)(out[o] - 'a' + 'A');
+			o += i - a;
+			continue;
+		}
+		out[o++] = sig[i++];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Parsed signatures of table entries, by entry: a table entry's signature
  * is parsed on its first call only. An entry at an address that now holds
  * another signature (a test's entry on the stack) is parsed again; the old
@@ -424,10 +470,14 @@ int mc_bind_args(const mc_signature *sig, const char *fname, const char *sigtext
 				rc = mc_error_set(err, MC_ERR_TYPE,
 				                  "%s() got an unexpected keyword argument '%s'; did you mean '%s'?",
 				                  fname, args[i].name, near);
-			else
+			else {
+				char *pretty = mc_signature_pretty(sigtext);
+
 				rc = mc_error_set(err, MC_ERR_TYPE,
 				                  "%s() got an unexpected keyword argument '%s'; its parameters are %s",
-				                  fname, args[i].name, sigtext != NULL ? sigtext : "()");
+				                  fname, args[i].name, pretty != NULL ? pretty : "()");
+				free(pretty);
+			}
 			free(names);
 			goto fail;
 		}
@@ -459,9 +509,12 @@ int mc_bind_args(const mc_signature *sig, const char *fname, const char *sigtext
 		}
 	}
 	if (nmissing > 0) {
+		char *pretty = mc_signature_pretty(sigtext);
+
 		rc = mc_error_set(err, MC_ERR_TYPE, "%s() missing %zu required argument%s: %s (signature %s%s)",
 		                  fname, nmissing, nmissing == 1 ? "" : "s", missing,
-		                  fname, sigtext != NULL ? sigtext : "()");
+		                  fname, pretty != NULL ? pretty : "()");
+		free(pretty);
 		goto fail;
 	}
 	return 0;

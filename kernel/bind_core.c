@@ -79,11 +79,23 @@ static int s_order(const mc_value *a, const mc_value *b, int *res, const char *f
 }
 /* ---- help ---- */
 
+/* A table entry's signature in Python's spelling. */
+static void s_add_signature(s_text *t, const mc_func_def *d)
+{
+	char *sig = mc_signature_pretty(d->signature);
+
+	if (sig == NULL)
+		t->oom = 1;
+	else
+		s_add(t, sig);
+	free(sig);
+}
+
 static void s_add_entry_line(s_text *t, const mc_func_def *d, const char *shown_name)
 {
 	s_add(t, "  ");
 	s_add(t, shown_name);
-	s_add(t, d->signature != NULL ? d->signature : "()");
+	s_add_signature(t, d);
 	if (d->doc != NULL) {
 		s_add(t, "\n      ");
 		s_add(t, d->doc);
@@ -114,7 +126,7 @@ char *mc_help_for_def(const mc_func_def *def)
 	s_text t = { 0 };
 
 	s_add(&t, def->name);
-	s_add(&t, def->signature != NULL ? def->signature : "()");
+	s_add_signature(&t, def);
 	s_add(&t, "\n\n");
 	if (def->doc != NULL) {
 		s_add(&t, def->doc);
@@ -711,8 +723,9 @@ static int s_max(mc_call *call, mc_value **out, mc_error *err) { return s_minmax
 
 static int s_sum(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *x = mc_arg(call, "values"), *start = mc_arg(call, "start"), *items;
-	int is_float = mc_type(start) == MC_T_FLOAT;
+	mc_value *x = mc_arg(call, "values"), *start = mc_arg(call, "start"), *e;
+	mc_iter it;
+	int is_float = mc_type(start) == MC_T_FLOAT, rc;
 	double fs;
 	int64_t is;
 	size_t i;
@@ -736,18 +749,22 @@ static int s_sum(mc_call *call, mc_value **out, mc_error *err)
 		}
 		return 0;
 	}
-	if (s_items(call, &items, x, "sum", err) != 0)
+	/* walked, not built as a list: sum(range(10**12)) takes no memory */
+	if (mc_iter_init(&it, x, call->io, call->interp, err) != 0) {
+		mc_error_prefix(err, "sum()");
 		return err->code;
-	for (i = 0; i < mc_list_len(items); i++) {
-		mc_value *e = mc_list_get(items, i);
-
+	}
+	for (i = 0; (rc = mc_iter_next(&it, &e, err)) == 1; i++) {
 		if (!s_is_num(e)) {
-			mc_unref(items);
-			return mc_error_set(err, MC_ERR_TYPE, "sum(): item %zu is %s, expected a number", i,
-			                    mc_type_name(e));
+			mc_iter_clear(&it);
+			rc = mc_error_set(err, MC_ERR_TYPE, "sum(): item %zu is %s, expected a number", i,
+			                  mc_type_name(e));
+			mc_unref(e);
+			return rc;
 		}
 		if ((i & 0xFFFF) == 0xFFFF && mc_call_interrupted(call)) {
-			mc_unref(items);
+			mc_unref(e);
+			mc_iter_clear(&it);
 			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
 		}
 		if (mc_type(e) == MC_T_FLOAT && !is_float) {
@@ -765,8 +782,11 @@ static int s_sum(mc_call *call, mc_value **out, mc_error *err)
 				fs = (double)prev + (double)mc_as_int(e);
 			}
 		}
+		mc_unref(e);
 	}
-	mc_unref(items);
+	mc_iter_clear(&it);
+	if (rc < 0)
+		return err->code;
 	*out = is_float ? mc_float(fs) : mc_int(is);
 	return 0;
 }

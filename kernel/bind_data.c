@@ -552,6 +552,13 @@ cleanup:
 	return rc;
 }
 
+static int s_len(mc_call *call, mc_value **out, mc_error *err)
+{
+	(void)err;
+	*out = mc_int((int64_t)mc_coco_n_instances(mc_call_self_ptr(call)));
+	return 0;
+}
+
 const mc_func_def mc_funcs_data[] = {
 	{ "load_coco", "(path, images=none, include_crowd=false)",
 	  "Loads a COCO instances file (instances_*.json) as a Dataset.",
@@ -567,6 +574,8 @@ const mc_func_def mc_funcs_data[] = {
 	  s_load_coco },
 	{ "Dataset.labels", "()",
 	  "The class index (0..K-1) of every instance, as an int64 array.", NULL, s_labels },
+	{ "Dataset.__len__", "()", "len(ds): the number of instances (the rows of labels and embeddings).",
+	  NULL, s_len },
 	{ "Dataset.class_index", "(name)", "The class index of a class name (KeyError if unknown).",
 	  NULL, s_class_index },
 	{ "Dataset.class_name", "(i)", "The name of class index i.", NULL, s_class_name },

@@ -203,7 +203,7 @@ static mc_value *s_enclosing_call(mc_interp *in, const char *code, size_t pos, m
 		d = mc_registry_find(full);
 		if (d != NULL)
 			fn = mc_func_new(d, obj);
-		if (base != NULL && fn != NULL)
+		if (base != NULL)
 			*base = mc_ref(obj);
 		mc_unref(obj);
 		return fn;

@@ -56,6 +56,7 @@ typedef struct s_ctx {
 	s_frame *frame;
 	int depth;               /* calls of functions of the language in progress */
 	mc_value *ret;           /* the value of a 'return' on its way out */
+	mc_error *scratch;       /* for the runtime's error of one call at a time (s_err) */
 } s_ctx;
 
 typedef enum s_flow { S_NEXT, S_BREAK, S_CONTINUE, S_RETURN, S_ERROR } s_flow;
@@ -334,8 +335,8 @@ static int s_same_frame(const s_tbframe *a, const s_tbframe *b)
 }
 
 /* Fills xerr with ename, msg and a traceback of the frames (outermost first). */
-static void s_fill_error(mc_exec_error *xerr, const s_tbframe *fr, size_t nfr, const char *ename,
-                         const char *msg)
+static __attribute__((noinline)) void s_fill_error(mc_exec_error *xerr, const s_tbframe *fr,
+                                                  size_t nfr, const char *ename, const char *msg)
 {
 	json_t *tb;
 	s_text t = { 0 };
@@ -418,8 +419,16 @@ static void s_fill_syntax(mc_exec_error *xerr, const char *src, const char *labe
 
 /* ---- errors ---- */
 
+/* A cleared error record for one call whose failure is reported at once.
+ * It lives in the context, not on the C stack: recursion stays light. */
+static mc_error *s_err(s_ctx *c)
+{
+	mc_error_clear(c->scratch);
+	return c->scratch;
+}
+
 static void s_fail_at(s_ctx *c, int line, int col, const char *ename, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 5, 6), noinline, cold));
 
 static void s_fail_at(s_ctx *c, int line, int col, const char *ename, const char *fmt, ...)
 {
@@ -462,7 +471,8 @@ static void s_fail_at(s_ctx *c, int line, int col, const char *ename, const char
 
 #define s_fail(c, at, ...) s_fail_at((c), (at)->line, (at)->col, __VA_ARGS__)
 
-static void s_fail_err_at(s_ctx *c, int line, int col, const mc_error *err)
+static __attribute__((noinline, cold)) void s_fail_err_at(s_ctx *c, int line, int col,
+                                                         const mc_error *err)
 {
 	const char *ename = mc_lang_take_ename();
 
@@ -711,7 +721,7 @@ fail:
 	return NULL;
 }
 
-static void s_no_attr(s_ctx *c, const mc_node *n, mc_value *obj)
+static __attribute__((noinline, cold)) void s_no_attr(s_ctx *c, const mc_node *n, mc_value *obj)
 {
 	mc_value *names = mc_value_dir(obj);
 	const char **cands = NULL;
@@ -760,15 +770,13 @@ static mc_value *s_getattr(s_ctx *c, const mc_node *n, mc_value *obj)
 	}
 	cls = mc_object_class(obj);
 	if (cls != NULL && cls->getattr != NULL) {
-		mc_error err;
 
-		mc_error_clear(&err);
-		v = cls->getattr(mc_object_ptr(obj), n->name, &err);
+		v = cls->getattr(mc_object_ptr(obj), n->name, s_err(c));
 		if (v == NULL) {
-			if (err.code == MC_ERR_NOTFOUND || err.code == MC_OK)
+			if (c->scratch->code == MC_ERR_NOTFOUND || c->scratch->code == MC_OK)
 				s_no_attr(c, n, obj);
 			else
-				s_fail_err(c, n, &err);
+				s_fail_err(c, n, c->scratch);
 		}
 		return v;
 	}
@@ -1025,23 +1033,21 @@ static int s_contains(s_ctx *c, int line, int col, mc_value *item, mc_value *col
 	}
 	case MC_T_OBJECT: {
 		mc_iter it;
-		mc_error err;
 		mc_value *x;
 		int rc;
 
-		mc_error_clear(&err);
-		if (mc_iter_init(&it, coll, c->io, c->in, &err) != 0) {
+		if (mc_iter_init(&it, coll, c->io, c->in, s_err(c)) != 0) {
 			s_fail_at(c, line, col, "TypeError", "argument of type '%s' is not iterable",
 			          mc_type_name(coll));
 			return -1;
 		}
-		while (!*found && (rc = mc_iter_next(&it, &x, &err)) == 1) {
+		while (!*found && (rc = mc_iter_next(&it, &x, s_err(c))) == 1) {
 			*found = mc_value_equal(item, x);
 			mc_unref(x);
 		}
 		mc_iter_clear(&it);
-		if (err.code != 0) {
-			s_fail_err_at(c, line, col, &err);
+		if (c->scratch->code != 0) {
+			s_fail_err_at(c, line, col, c->scratch);
 			return -1;
 		}
 		return 0;
@@ -1091,7 +1097,6 @@ static mc_value *s_concat(s_ctx *c, int line, int col, mc_value *l, mc_value *r)
 
 static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
 {
-	mc_error err;
 
 	if (op == MC_OP_IN || op == MC_OP_NOTIN) {
 		int found;
@@ -1105,9 +1110,8 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 	if (mc_type(l) == MC_T_ARRAY || mc_type(r) == MC_T_ARRAY) {
 		mc_value *out = NULL;
 
-		mc_error_clear(&err);
-		if (mc_array_binop(&out, op, l, r, &err) != 0) {
-			s_fail_err_at(c, line, col, &err);
+		if (mc_array_binop(&out, op, l, r, s_err(c)) != 0) {
+			s_fail_err_at(c, line, col, c->scratch);
 			return NULL;
 		}
 		return out;
@@ -1234,9 +1238,8 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 	if (s_is_cmp(op)) {
 		int c3;
 
-		mc_error_clear(&err);
-		if (mc_value_order(l, r, mc_op_text(op), &c3, &err) != 0) {
-			s_fail_err_at(c, line, col, &err);
+		if (mc_value_order(l, r, mc_op_text(op), &c3, s_err(c)) != 0) {
+			s_fail_err_at(c, line, col, c->scratch);
 			return NULL;
 		}
 		return mc_bool(s_cmp_holds(op, c3));
@@ -1250,7 +1253,6 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 
 static mc_value *s_unop(s_ctx *c, const mc_node *n, mc_value *v)
 {
-	mc_error err;
 	int t;
 
 	if (n->op == MC_OP_NOT) {
@@ -1260,9 +1262,8 @@ static mc_value *s_unop(s_ctx *c, const mc_node *n, mc_value *v)
 	if (mc_type(v) == MC_T_ARRAY) {
 		mc_value *out = NULL;
 
-		mc_error_clear(&err);
-		if (mc_array_unop(&out, n->op, v, &err) != 0) {
-			s_fail_err(c, n, &err);
+		if (mc_array_unop(&out, n->op, v, s_err(c)) != 0) {
+			s_fail_err(c, n, c->scratch);
 			return NULL;
 		}
 		return out;
@@ -1291,11 +1292,9 @@ static int s_assign(s_ctx *c, const mc_node *t, mc_value *v);
 static mc_value *s_star_items(s_ctx *c, const mc_node *at, mc_value *v)
 {
 	mc_value *items = NULL;
-	mc_error err;
 
-	mc_error_clear(&err);
-	if (mc_value_items(&items, v, c->io, c->in, "*", &err) != 0) {
-		s_fail_err(c, at, &err);
+	if (mc_value_items(&items, v, c->io, c->in, "*", s_err(c)) != 0) {
+		s_fail_err(c, at, c->scratch);
 		return NULL;
 	}
 	return items;
@@ -1449,7 +1448,6 @@ static mc_value *s_fstring(s_ctx *c, const mc_node *n)
 {
 	s_text t = { 0 };
 	size_t i;
-	mc_error err;
 
 	for (i = 0; i < n->nkids; i++) {
 		const mc_node *part = n->kids[i];
@@ -1485,12 +1483,11 @@ static mc_value *s_fstring(s_ctx *c, const mc_node *n)
 				goto fail;
 			}
 		}
-		mc_error_clear(&err);
-		rc = mc_format_value(v, spec != NULL ? mc_as_str(spec) : "", mc_str_len(spec), &out, &len, &err);
+		rc = mc_format_value(v, spec != NULL ? mc_as_str(spec) : "", mc_str_len(spec), &out, &len, s_err(c));
 		mc_unref(v);
 		mc_unref(spec);
 		if (rc != 0) {
-			s_fail_err(c, part, &err);
+			s_fail_err(c, part, c->scratch);
 			goto fail;
 		}
 		s_tput(&t, out, len);
@@ -1561,19 +1558,17 @@ static int s_comp_clause(s_ctx *c, const mc_node *n, size_t k, mc_value *out)
 	{
 		mc_value *seq = s_eval(c, cl->kids[1]), *x;
 		mc_iter it;
-		mc_error err;
 		int rc, r2 = 0;
 
 		if (seq == NULL)
 			return -1;
-		mc_error_clear(&err);
-		if (mc_iter_init(&it, seq, c->io, c->in, &err) != 0) {
+		if (mc_iter_init(&it, seq, c->io, c->in, s_err(c)) != 0) {
 			mc_unref(seq);
-			s_fail_err(c, cl->kids[1], &err);
+			s_fail_err(c, cl->kids[1], c->scratch);
 			return -1;
 		}
 		mc_unref(seq);
-		while ((rc = mc_iter_next(&it, &x, &err)) == 1) {
+		while ((rc = mc_iter_next(&it, &x, s_err(c))) == 1) {
 			if (s_poll(c, cl) != 0 || s_assign(c, cl->kids[0], x) != 0) {
 				mc_unref(x);
 				r2 = -1;
@@ -1587,7 +1582,7 @@ static int s_comp_clause(s_ctx *c, const mc_node *n, size_t k, mc_value *out)
 		}
 		mc_iter_clear(&it);
 		if (rc < 0) {
-			s_fail_err(c, cl->kids[1], &err);
+			s_fail_err(c, cl->kids[1], c->scratch);
 			return -1;
 		}
 		return r2;
@@ -1637,7 +1632,6 @@ static mc_value *s_call_user(s_ctx *c, int line, int col, mc_value *fnv, const m
 	mc_param *params;
 	mc_value **vals, *locals, *out = NULL;
 	unsigned char *given;
-	mc_error err;
 	int bad = -1;
 	size_t i;
 	s_frame frame;
@@ -1667,12 +1661,11 @@ static mc_value *s_call_user(s_ctx *c, int line, int col, mc_value *fnv, const m
 	}
 	sig.params = params;
 	sig.n = f->nparams;
-	mc_error_clear(&err);
-	if (mc_bind_args(&sig, u->qualname, f->sigtext, args, nargs, vals, given, &bad, &err) != 0) {
+	if (mc_bind_args(&sig, u->qualname, f->sigtext, args, nargs, vals, given, &bad, s_err(c)) != 0) {
 		if (bad >= 0 && argnodes != NULL)
-			s_fail_err(c, argnodes[bad], &err);
+			s_fail_err(c, argnodes[bad], c->scratch);
 		else
-			s_fail_err_at(c, line, col, &err);
+			s_fail_err_at(c, line, col, c->scratch);
 		goto cleanup;
 	}
 	for (i = 0; i < f->nparams; i++) {
@@ -1720,30 +1713,40 @@ cleanup:
 	return out;
 }
 
+/* Calls a function of the table. Apart from the recursion of calls, so
+ * that its error record weighs on the C stack only while a builtin runs. */
+static __attribute__((noinline)) mc_value *s_call_table(s_ctx *c, int line, int col,
+                                                        const mc_func_def *def, mc_value *self,
+                                                        const mc_callarg *args, size_t nargs,
+                                                        const mc_node *const *argnodes)
+{
+	mc_value *out = NULL;
+	mc_error err;
+	int bad = -1;
+
+	mc_error_clear(&err);
+	if (mc_call_def(def, self, args, nargs, c->io, c->in, c, &out, &bad, &err) != 0) {
+		if (bad >= 0 && argnodes != NULL)
+			s_fail_err(c, argnodes[bad], &err);
+		else
+			s_fail_err_at(c, line, col, &err);
+		return NULL;
+	}
+	return out;
+}
+
 /* Calls any callable value; argnodes (may be NULL) point at each argument. */
 static mc_value *s_call_value(s_ctx *c, int line, int col, mc_value *fn, mc_value *self_override,
                               const mc_func_def *def_override, const mc_callarg *args, size_t nargs,
                               const mc_node *const *argnodes)
 {
 	const mc_func_def *def = def_override != NULL ? def_override : mc_func_def_of(fn);
-	mc_value *out = NULL;
-	mc_error err;
-	int bad = -1;
 
 	c->frame->line = line;
 	c->frame->col = col;
-	if (def != NULL) {
-		mc_error_clear(&err);
-		if (mc_call_def(def, def_override != NULL ? self_override : mc_func_self(fn), args, nargs, c->io,
-		                c->in, c, &out, &bad, &err) != 0) {
-			if (bad >= 0 && argnodes != NULL)
-				s_fail_err(c, argnodes[bad], &err);
-			else
-				s_fail_err_at(c, line, col, &err);
-			return NULL;
-		}
-		return out;
-	}
+	if (def != NULL)
+		return s_call_table(c, line, col, def, def_override != NULL ? self_override : mc_func_self(fn),
+		                    args, nargs, argnodes);
 	if (mc_userfn_of(fn) != NULL)
 		return s_call_user(c, line, col, fn, args, nargs, argnodes);
 	s_fail_at(c, line, col, "TypeError", "'%s' object is not callable", mc_type_name(fn));
@@ -2030,7 +2033,8 @@ static int s_axes(s_ctx *c, const mc_node *ixn, mc_value *a, mc_axis *ax, size_t
 	return 0;
 }
 
-static mc_value *s_key_error(s_ctx *c, const mc_node *at, mc_value *d, mc_value *key)
+static __attribute__((noinline, cold)) mc_value *s_key_error(s_ctx *c, const mc_node *at, mc_value *d,
+                                                            mc_value *key)
 {
 	char *kr = mc_value_repr(key);
 	const char **cands = NULL;
@@ -2075,13 +2079,11 @@ static mc_value *s_getindex(s_ctx *c, const mc_node *tr, mc_value *obj)
 		mc_axis ax[2];
 		mc_value *hold[2];
 		size_t nax = 0, bad = 0;
-		mc_error err;
 
 		memset(ax, 0, sizeof ax);
 		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
-			mc_error_clear(&err);
-			if (mc_array_select(&r, obj, ax, nax, &bad, &err) != 0)
-				s_fail_err(c, ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn, &err);
+			if (mc_array_select(&r, obj, ax, nax, &bad, s_err(c)) != 0)
+				s_fail_err(c, ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn, c->scratch);
 		}
 		mc_unref(hold[0]);
 		mc_unref(hold[1]);
@@ -2420,14 +2422,12 @@ static int s_set_item(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
 		mc_axis ax[2];
 		mc_value *hold[2];
 		size_t nax = 0, bad = 0;
-		mc_error err;
 
 		memset(ax, 0, sizeof ax);
 		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
-			mc_error_clear(&err);
-			if (mc_array_store(obj, ax, nax, v, &bad, &err) != 0)
-				s_fail_err(c, err.code == MC_ERR_TYPE || err.code == MC_ERR_SHAPE ? tr :
-				           (ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn), &err);
+			if (mc_array_store(obj, ax, nax, v, &bad, s_err(c)) != 0)
+				s_fail_err(c, c->scratch->code == MC_ERR_TYPE || c->scratch->code == MC_ERR_SHAPE ? tr :
+				           (ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn), c->scratch);
 			else
 				rc = 0;
 		}
@@ -2540,20 +2540,17 @@ static int s_assign(s_ctx *c, const mc_node *t, mc_value *v)
 	}
 	case MC_N_TUPLE:
 	case MC_N_LIST: {
-		mc_error err;
-
 		n = t->nkids;
 		for (i = 0; i < n; i++)
 			if (t->kids[i]->kind == MC_N_STAR)
 				nstar = i;
-		mc_error_clear(&err);
 		if (mc_type(v) != MC_T_LIST && mc_type(v) != MC_T_ARRAY && mc_type(v) != MC_T_RANGE &&
 		    mc_type(v) != MC_T_STR && mc_type(v) != MC_T_DICT && mc_type(v) != MC_T_OBJECT) {
 			s_fail(c, t, "TypeError", "cannot unpack %s into %zu names: expected a list", mc_type_name(v), n);
 			return -1;
 		}
-		if (mc_value_items(&items, v, c->io, c->in, "unpack", &err) != 0) {
-			s_fail_err(c, t, &err);
+		if (mc_value_items(&items, v, c->io, c->in, "unpack", s_err(c)) != 0) {
+			s_fail_err(c, t, c->scratch);
 			return -1;
 		}
 		len = mc_list_len(items);
@@ -2861,22 +2858,20 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 		return S_NEXT;
 	case MC_N_FOR: {
 		mc_iter it;
-		mc_error err;
 		mc_value *x;
 		int rc;
 
 		v = s_eval(c, st->kids[1]);
 		if (v == NULL)
 			return S_ERROR;
-		mc_error_clear(&err);
-		if (mc_iter_init(&it, v, c->io, c->in, &err) != 0) {
+		if (mc_iter_init(&it, v, c->io, c->in, s_err(c)) != 0) {
 			mc_unref(v);
-			s_fail_err(c, st->kids[1], &err);
+			s_fail_err(c, st->kids[1], c->scratch);
 			return S_ERROR;
 		}
 		mc_unref(v);
 		f = S_NEXT;
-		while ((rc = mc_iter_next(&it, &x, &err)) == 1) {
+		while ((rc = mc_iter_next(&it, &x, s_err(c))) == 1) {
 			if (s_poll(c, st) != 0 || s_assign(c, st->kids[0], x) != 0) {
 				mc_unref(x);
 				f = S_ERROR;
@@ -2889,7 +2884,7 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 		}
 		mc_iter_clear(&it);
 		if (rc < 0) {
-			s_fail_err(c, st->kids[1], &err);
+			s_fail_err(c, st->kids[1], c->scratch);
 			return S_ERROR;
 		}
 		if (f == S_BREAK)
@@ -3005,6 +3000,7 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 	mc_value *last = NULL;
 	volatile sig_atomic_t *old_intr;
 	int entered, rc;
+	mc_error scratch;
 
 	*result = NULL;
 	memset(xerr, 0, sizeof *xerr);
@@ -3022,6 +3018,7 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 	c.io = io;
 	c.xerr = xerr;
 	c.frame = &top;
+	c.scratch = &scratch;
 	top.code = cd;
 	for (i = 0; i < cd->prog.n; i++) {
 		const mc_node *st = cd->prog.stmts[i];
@@ -3069,6 +3066,7 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
 	s_frame top;
 	volatile sig_atomic_t *old_intr;
 	int entered, rc;
+	mc_error scratch;
 
 	*result = NULL;
 	memset(xerr, 0, sizeof *xerr);
@@ -3098,6 +3096,7 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
 	c.io = &quiet;
 	c.xerr = xerr;
 	c.frame = &top;
+	c.scratch = &scratch;
 	top.code = cd;
 	*result = s_eval(&c, cd->prog.stmts[0]->kids[0]);
 	mc_code_unref(cd);

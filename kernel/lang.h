@@ -157,6 +157,9 @@ typedef struct mc_signature {
  * (free with mc_signature_clear); fails with MC_ERR_PARSE naming the column. */
 int mc_signature_parse(mc_signature *sig, const char *text, mc_error *err);
 void mc_signature_clear(mc_signature *sig);
+/* A signature as shown to users: the literals none, true and false in
+ * Python's spelling (None, True, False). Caller owns. */
+char *mc_signature_pretty(const char *sig);
 /* The parsed signature of a table entry, parsed once (borrowed; NULL with
  * err set if the entry's signature is bad). */
 const mc_signature *mc_signature_of(const mc_func_def *def, mc_error *err);

@@ -1,7 +1,9 @@
-/* Tests of the command-language interpreter (kernel/eval.c, args.c,
- * bind_core.c, complete.c): values of expressions, errors with position and
- * message, atomic statements, interrupts, progress, completion, inspection
- * and is_complete. Data-driven cases live in tests/data/lang/. */
+/* Tests of the command-language interpreter (kernel/eval.c, args.c, iter.c,
+ * format.c, bind_core.c, complete.c): values of expressions and statements,
+ * errors with position, message and a traceback per call, atomic
+ * statements, limits on recursion and nesting, interrupts of loops and
+ * builtins, cycle collection, progress, completion, inspection and
+ * is_complete. Data-driven cases live in tests/data/lang/. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -382,7 +384,7 @@ START_TEST(test_article_style_calls)
 	mc_exec_error x;
 
 	free(s_run(in, &io, "svc = CoresetTreeServiceLG(optimized_for=\"cleaning\")\nhelp(svc.get_cleaning_samples)"));
-	ck_assert_ptr_nonnull(strstr(r.out, "CoresetTreeServiceLG.get_cleaning_samples(size=none, class_size=none"));
+	ck_assert_ptr_nonnull(strstr(r.out, "CoresetTreeServiceLG.get_cleaning_samples(size=None, class_size=None"));
 	x = s_run_fail(in, &io, "r = svc.get_cleaning_samples(clas_size={\"orange\": 60})", "TypeError");
 	ck_assert_str_eq(x.evalue, "CoresetTreeServiceLG.get_cleaning_samples() got an unexpected keyword "
 	                 "argument 'clas_size'; did you mean 'class_size'?");
@@ -676,6 +678,372 @@ START_TEST(test_mutated_cells_never_crash)
 }
 END_TEST
 
+
+/* ---- functions, tracebacks, limits ---- */
+
+static int s_has(json_t *arr, const char *s);
+
+START_TEST(test_traceback_frames)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+	char *e0, *e1, *f1, *f2, *f3;
+
+	free(s_run(in, &io, "def inner(d):\n    return d[\"missing\"]\n\ndef outer(n):\n    total = n + 1\n    return inner({\"k\": total})\n"));
+	mc_interp_set_label(in, "In[7]");
+	x = s_run_fail(in, &io, "a = 1\nouter(a)", "KeyError");
+	/* two header lines, the cell, outer, inner, the message */
+	ck_assert_int_eq(x.nframes, 3);
+	ck_assert_uint_eq(json_array_size(x.traceback), 6);
+	e0 = s_tb(&x, 0);
+	e1 = s_tb(&x, 1);
+	f1 = s_tb(&x, 2);
+	f2 = s_tb(&x, 3);
+	f3 = s_tb(&x, 5);
+	ck_assert_ptr_nonnull(strstr(e0, "-----"));
+	ck_assert_ptr_nonnull(strstr(e1, "KeyError"));
+	ck_assert_ptr_nonnull(strstr(e1, "Traceback (most recent call last)"));
+	/* the cell that ran, with its label, and the call in it */
+	ck_assert_ptr_nonnull(strstr(f1, "Cell In[7], line 2"));
+	s_assert_caret(f1, "outer(a)", 2, 1, "----> ");
+	/* each function: its name and signature, the line in its own cell */
+	ck_assert_ptr_nonnull(strstr(f2, "Cell, line 6, in outer(n)"));
+	s_assert_caret(f2, "    return inner({\"k\": total})", 6, 12, "----> ");
+	ck_assert_ptr_nonnull(strstr(f3, "KeyError: key 'missing' not found"));
+	free(f3);
+	f3 = s_tb(&x, -2);
+	ck_assert_ptr_nonnull(strstr(f3, "line 2, in inner(d)"));
+	s_assert_caret(f3, "    return d[\"missing\"]", 2, 14, "----> ");
+	ck_assert_int_eq(x.line, 2);
+	ck_assert_int_eq(x.col, 14);
+	free(e0);
+	free(e1);
+	free(f1);
+	free(f2);
+	free(f3);
+	mc_exec_error_clear(&x);
+	/* an error in a lambda called by a builtin keeps its frame */
+	x = s_run_fail(in, &io, "sorted([1, 0], key=lambda v: 1 / v)", "ZeroDivisionError");
+	ck_assert_int_eq(x.nframes, 2);
+	f1 = s_tb(&x, -2);
+	ck_assert_ptr_nonnull(strstr(f1, "in <lambda>(v)"));
+	free(f1);
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_recursion_limits)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+	char *note;
+
+	free(s_run(in, &io, "def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\n"));
+	s_run_is(in, &io, "down(900)", "900");
+	x = s_run_fail(in, &io, "down(5000)", "RecursionError");
+	ck_assert_ptr_nonnull(strstr(x.evalue, "setrecursionlimit"));
+	/* the repeated frames are told once */
+	note = s_tb(&x, -2);
+	ck_assert_ptr_nonnull(strstr(note, "skipping similar frames: down at line 2"));
+	ck_assert_uint_lt(json_array_size(x.traceback), 10);
+	free(note);
+	mc_exec_error_clear(&x);
+	/* a higher limit: deeper recursion works, and past what the C stack
+	 * holds the same clear error comes, never a crash */
+	free(s_run(in, &io, "setrecursionlimit(1000000)"));
+	s_run_is(in, &io, "down(3000)", "3000");
+	x = s_run_fail(in, &io, "down(10000000)", "RecursionError");
+	ck_assert_ptr_nonnull(strstr(x.evalue, "C stack"));
+	mc_exec_error_clear(&x);
+	s_run_is(in, &io, "getrecursionlimit()", "1000000");
+	free(s_run(in, &io, "setrecursionlimit(1000)"));
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+/* Builds code of n copies of piece between head and tail. */
+static char *s_repeat_code(const char *head, const char *piece, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), pl = strlen(piece), tl = strlen(tail), i;
+	char *s = malloc(hl + pl * n + tl + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, head, hl);
+	for (i = 0; i < n; i++)
+		memcpy(s + hl + i * pl, piece, pl);
+	memcpy(s + hl + n * pl, tail, tl + 1);
+	return s;
+}
+
+/* issue 13: inputs that crashed the kernel through recursion */
+START_TEST(test_deep_inputs_do_not_crash)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+	char *code;
+
+	/* a left-deep sum of 50,000 terms */
+	code = s_repeat_code("n = 1\nn = 1", " + n", 50000, "\nn");
+	free(s_run(in, &io, code));
+	free(code);
+	code = s_repeat_code("x = 0", " + 1", 50000, "\nx");
+	s_run_is(in, &io, code, "50000");
+	free(code);
+	/* 50,000 chained indexings of a list nested 50,000 deep (freed without recursion) */
+	free(s_run(in, &io, "a = 7\nfor i in range(50000):\n    a = [a]\n"));
+	code = s_repeat_code("a", "[0]", 50000, "");
+	s_run_is(in, &io, code, "7");
+	free(code);
+	/* the repr of a deep list stops at a depth */
+	free(s_run(in, &io, "s = repr(a)\nlen(s) < 1000"));
+	free(s_run(in, &io, "a = None\nb = {}\nfor i in range(200000):\n    b = {\"k\": b}\nb = None"));
+	/* a 50,000-long '**' chain: a syntax error that names the limit */
+	code = s_repeat_code("", "2**", 50000, "2");
+	x = s_run_fail(in, &io, code, "SyntaxError");
+	ck_assert_ptr_nonnull(strstr(x.evalue, "too deeply nested"));
+	mc_exec_error_clear(&x);
+	free(code);
+	/* self-containing values compare and show */
+	s_run_is(in, &io, "a = [0]; a[0] = a; a == a", "True");
+	s_run_is(in, &io, "d = {}; d[\"d\"] = d; d == d", "True");
+	s_run_is(in, &io, "d", "{'d': {...}}");
+	x = s_run_fail(in, &io, "b = [0]; b[0] = b; a == b", "RecursionError");
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+/* issue 13: integer edges and strings with NUL, against Python's results */
+START_TEST(test_integer_and_string_edges)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+
+	s_run_is(in, &io, "X = array([1, 2, 3, 4])\nX[::-9223372036854775807]", "array([4])");
+	s_run_is(in, &io, "X = array([1, 2, 3, 4])\nX[::9223372036854775807], X[-2**63:2**63 - 1:2**62]",
+	         "[array([1]), array([1])]");
+	s_run_is(in, &io, "[1, 2, 3][::-2**63], [1, 2, 3][::2**63 - 1]", "[[3], [1]]");
+	s_run_is(in, &io, "(-2**63) % -1, -2**63 // 1", "[0, -9223372036854775808]");
+	s_run_is(in, &io, "m = -2**63\nm % -1, m // -1", "[0, 9.223372036854776e+18]");
+	s_run_is(in, &io, "range(-2**63, 2**63-1)", "range(-9223372036854775808, 9223372036854775807)");
+	s_run_is(in, &io, "enumerate([\"x\"], start=2**63-1)", "[[9223372036854775807, 'x']]");
+	s_run_is(in, &io, "\"a\\0bcdefghijklmnopqrstuvwxyz0123456789\".upper()",
+	         "'A\\x00BCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'");
+	s_run_is(in, &io, "list(\"a\\0b\"), min(\"a\\0b\"), max(\"a\\0b\"), len(\"a\\0b\")",
+	         "[['a', '\\x00', 'b'], '\\x00', 'b', 3]");
+	s_run_is(in, &io, "sorted(\"b\\0a\")", "['\\x00', 'a', 'b']");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+/* print shows a string's text around a NUL; invalid UTF-8 and lone
+ * surrogates never turn into "out of memory". */
+START_TEST(test_print_strange_strings)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+
+	free(s_run(in, &io, "print(\"a\\0b\", \"\\U0001F600\")"));
+	ck_assert_str_eq(r.out, "ab \xf0\x9f\x98\x80\n");
+	x = s_run_fail(in, &io, "s = \"\\ud800\"", "SyntaxError");
+	ck_assert_ptr_nonnull(strstr(x.evalue, "lone surrogate"));
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+static void *s_interrupt_soon(void *arg)
+{
+	rec *r = arg;
+	struct timespec ts = { 0, 150 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	r->intr = 1;
+	return NULL;
+}
+
+/* Runs code that would run for hours and must stop on the interrupt. */
+static void s_interrupted(mc_interp *in, rec *r, mc_io *io, const char *code)
+{
+	pthread_t th;
+	mc_exec_error x;
+
+	r->intr = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, s_interrupt_soon, r), 0);
+	x = s_run_fail(in, io, code, "KeyboardInterrupt");
+	pthread_join(th, NULL);
+	ck_assert_str_eq(x.evalue, "interrupted");
+	mc_exec_error_clear(&x);
+	r->intr = 0;
+}
+
+START_TEST(test_interrupt_stops_loops_and_builtins)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+
+	/* without the interrupt each of these runs for hours: the test would time out */
+	s_interrupted(in, &r, &io, "while True:\n    pass");
+	s_interrupted(in, &r, &io, "n = 0\nfor i in range(10**18):\n    n += 1");
+	s_interrupted(in, &r, &io, "def f():\n    while True:\n        x = [1]\nf()");
+	s_interrupted(in, &r, &io, "x = [i for i in range(10**18)]");
+	s_interrupted(in, &r, &io, "x = {i: i for i in range(10**18)}");
+	s_interrupted(in, &r, &io, "x = list(range(10**9))");
+	s_interrupted(in, &r, &io, "big = list(range(3000000))\nfor k in range(1000):\n    sorted(big, reverse=True)");
+	s_interrupted(in, &r, &io, "s = sum(range(10**18))");
+	s_interrupted(in, &r, &io, "x = [0] * 100000000\nwhile True:\n    5 in x");
+	/* the session goes on */
+	s_run_is(in, &io, "1 + 1", "2");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+/* Reference cycles are freed by the collector (valgrind checks the rest). */
+START_TEST(test_cycles_are_collected)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	size_t before;
+
+	mc_gc_collect();
+	before = mc_gc_tracked();
+	free(s_run(in, &io, "for i in range(100):\n    a = [1]\n    a.append(a)\n    d = {\"d\": None}\n    d[\"d\"] = d\n"
+	               "    def f():\n        return f\na = d = f = None"));
+	mc_gc_collect();
+	/* the session's own dict and nothing left of the 300 cycles */
+	ck_assert_uint_le(mc_gc_tracked(), before + 2);
+	free(s_run(in, &io, "keep = [1]\nkeep.append(keep)"));
+	mc_gc_collect();
+	s_run_is(in, &io, "keep", "[1, [...]]");
+	/* a cycle through a closure's scope */
+	free(s_run(in, &io, "def make():\n    def g():\n        return g\n    return g\nh = make()\nh() is h"));
+	mc_interp_free(in);
+	mc_gc_collect();
+	ck_assert_uint_le(mc_gc_tracked(), before);
+	s_rec_free(&r);
+}
+END_TEST
+
+START_TEST(test_big_dicts)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+
+	s_run_is(in, &io, "d = {}\nfor i in range(100000):\n    d[\"k\" + str(i)] = i\nlen(d), d[\"k99999\"], \"k5\" in d",
+	         "[100000, 99999, True]");
+	s_run_is(in, &io, "d = {i: i for i in range(100000)}\nfor i in range(0, 100000, 3):\n    del d[i]\n"
+	         "len(d), d[1], 3 in d, list(d)[:3]", "[66666, 1, False, [1, 2, 4]]");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_user_function_help)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	char *h;
+	json_t *m;
+	int start, end;
+
+	free(s_run(in, &io, "def scale(values, factor=2, *, clip=None):\n    \"\"\"Multiplies every value by factor.\n\n    Values above clip are cut.\n    \"\"\"\n    return [v * factor for v in values]\n"));
+	free(s_run(in, &io, "help(scale)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "scale(values, factor=2, *, clip=None)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "Multiplies every value by factor.\n\nValues above clip are cut."));
+	/* Shift-Tab on the name and inside the call */
+	h = mc_interp_inspect(in, "scale(", 6, 0);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "Multiplies every value"));
+	free(h);
+	h = mc_interp_inspect(in, "x = scale", 7, 0);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(strstr(h, "scale(values, factor=2"));
+	free(h);
+	/* its parameters complete as keywords */
+	m = mc_interp_complete(in, "scale([1], fa", 13, &start, &end);
+	ck_assert(s_has(m, "factor="));
+	json_decref(m);
+	m = mc_interp_complete(in, "scale([1], cl", 13, &start, &end);
+	ck_assert(s_has(m, "clip="));
+	json_decref(m);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
+START_TEST(test_complete_in_blocks)
+{
+	mc_interp *in = mc_interp_new();
+	json_t *m;
+	int start, end;
+	const char *code = "def clean(dataset, threshold=0.5):\n    kept = []\n    for index, item in enumerate(dataset):\n"
+	                   "        if item > thr";
+	const char *code2 = "def clean(dataset, threshold=0.5):\n    kept = []\n    for index, item in enumerate(dataset):\n"
+	                    "        ke";
+
+	m = mc_interp_complete(in, code, (int)strlen(code), &start, &end);
+	ck_assert(s_has(m, "threshold"));
+	json_decref(m);
+	m = mc_interp_complete(in, code2, (int)strlen(code2), &start, &end);
+	ck_assert(s_has(m, "kept"));
+	ck_assert(!s_has(m, "index"));
+	json_decref(m);
+	code2 = "total = 0\nfor index, item in enumerate(xs):\n    tot";
+	m = mc_interp_complete(in, code2, (int)strlen(code2), &start, &end);
+	ck_assert(s_has(m, "total"));
+	json_decref(m);
+	code2 = "for index, item in enumerate(xs):\n    print(ite";
+	m = mc_interp_complete(in, code2, (int)strlen(code2), &start, &end);
+	ck_assert(s_has(m, "item"));
+	json_decref(m);
+	/* keywords too */
+	m = mc_interp_complete(in, "for x in y:\n    con", 19, &start, &end);
+	ck_assert(s_has(m, "continue"));
+	json_decref(m);
+	mc_interp_free(in);
+}
+END_TEST
+
+
+/* len() of every sized value, a Dataset too (its Dataset.__len__ entry). */
+START_TEST(test_len_of_everything)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	char code[4400];
+	const char *srcdir = getenv("MC_SRCDIR");
+
+	ck_assert_ptr_nonnull(srcdir);
+	snprintf(code, sizeof code, "ds = load_coco(\"%s/tests/data/coco/good.json\")\n"
+	         "len(ds), len(ds.labels()), len(ds) == ds.n_instances, len(\"é\\0\"), len(range(3)), "
+	         "len({1: 2}), len(array([[1, 2]]))", srcdir);
+	s_run_is(in, &io, code, "[5, 5, True, 2, 3, 1, 1]");
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
 /* ---- completion, inspection, is_complete ---- */
 
 static const char *const s_fruit_attrs[] = { "classes", "n_images", NULL };
@@ -759,6 +1127,17 @@ START_TEST(test_complete)
 	ck_assert_int_eq(start, 8);
 	json_decref(m);
 
+	/* d["... offers the dict's keys and nothing else, not files */
+	m = mc_interp_complete(in, "result[\"", 8, &start, &end);
+	ck_assert(s_has(m, "idx") && s_has(m, "other"));
+	ck_assert_uint_eq(json_array_size(m), 3);
+	json_decref(m);
+	/* obj.method("... offers the strings the object knows, not files */
+	m = mc_interp_complete(in, "fruits.class_index(\"", 20, &start, &end);
+	ck_assert(s_has(m, "orange") && s_has(m, "apple") && s_has(m, "banana"));
+	ck_assert_uint_eq(json_array_size(m), 3);
+	json_decref(m);
+
 	/* file paths inside strings */
 	ck_assert_ptr_nonnull(srcdir);
 	snprintf(code, sizeof code, "load(\"%s/tests/data/lang/eval_e", srcdir);
@@ -829,6 +1208,28 @@ START_TEST(test_is_complete)
 	ck_assert_str_eq(mc_interp_is_complete(in, "x = )", &indent), "invalid");
 	ck_assert_str_eq(mc_interp_is_complete(in, "x = 'abc", &indent), "invalid");
 	ck_assert_str_eq(mc_interp_is_complete(in, "x = 1 $", &indent), "invalid");
+	/* blocks, as IPython answers: a line opening a block asks for its body,
+	 * one level deeper; the block is complete once an empty line ends it */
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:", &indent), "incomplete");
+	ck_assert_str_eq(indent, "    ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n", &indent), "incomplete");
+	ck_assert_str_eq(indent, "    ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1", &indent), "incomplete");
+	ck_assert_str_eq(indent, "    ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1\n", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1\n\n", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "for i in x:\n    if i:", &indent), "incomplete");
+	ck_assert_str_eq(indent, "        ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "for i in x:\n    if i:\n        pass", &indent), "incomplete");
+	ck_assert_str_eq(indent, "        ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "def f(a):\n    return a\n", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1\nelse:", &indent), "incomplete");
+	ck_assert_str_eq(indent, "    ");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x: y = 1", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1\nz = 2", &indent), "complete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "def f():\n    \"\"\"doc", &indent), "incomplete");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n  return 1\n\n", &indent), "invalid");
+	ck_assert_str_eq(mc_interp_is_complete(in, "if x:\n    y = 1\n  z = 2\n", &indent), "invalid");
 	mc_interp_free(in);
 }
 END_TEST
@@ -839,7 +1240,7 @@ static Suite *s_suite(void)
 	TCase *tc = tcase_create("eval");
 	TCase *tc2 = tcase_create("complete");
 
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_eval_cases);
 	tcase_add_test(tc, test_error_cases);
 	tcase_add_test(tc, test_failing_statement_changes_nothing);
@@ -854,6 +1255,17 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_signature_parse);
 	tcase_add_test(tc, test_bind_keyword_only_and_hint);
 	tcase_add_test(tc, test_mutated_cells_never_crash);
+	tcase_add_test(tc, test_traceback_frames);
+	tcase_add_test(tc, test_recursion_limits);
+	tcase_add_test(tc, test_deep_inputs_do_not_crash);
+	tcase_add_test(tc, test_integer_and_string_edges);
+	tcase_add_test(tc, test_print_strange_strings);
+	tcase_add_test(tc, test_interrupt_stops_loops_and_builtins);
+	tcase_add_test(tc, test_cycles_are_collected);
+	tcase_add_test(tc, test_big_dicts);
+	tcase_add_test(tc, test_len_of_everything);
+	tcase_add_test(tc2, test_user_function_help);
+	tcase_add_test(tc2, test_complete_in_blocks);
 	tcase_add_test(tc2, test_complete);
 	tcase_add_test(tc2, test_inspect);
 	tcase_add_test(tc2, test_is_complete);

@@ -5,8 +5,10 @@
  *   make docs-functions      (writes $(srcdir)/docs/functions.md)
  *   tools/gen_docs > docs/functions.md */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "registry.h"
 
 static const char *const s_areas[] = {
@@ -30,10 +32,21 @@ static void s_anchor(char *out, size_t n, const char *name)
 	out[o] = '\0';
 }
 
+/* The signature of d in Python's spelling (None, True, False). */
+static const char *s_sig(const mc_func_def *d)
+{
+	static char buf[4096];
+	char *p = mc_signature_pretty(d->signature);
+
+	snprintf(buf, sizeof buf, "%s", p != NULL ? p : "()");
+	free(p);
+	return buf;
+}
+
 static void s_entry(const mc_func_def *d)
 {
 	printf("### %s\n\n", d->name);
-	printf("```python\n%s%s\n```\n\n", d->name, d->signature != NULL ? d->signature : "()");
+	printf("```python\n%s%s\n```\n\n", d->name, s_sig(d));
 	if (d->doc != NULL)
 		printf("%s\n\n", d->doc);
 	if (d->long_doc != NULL && d->long_doc[0] != '\0')
@@ -91,7 +104,7 @@ int main(void)
 				    d[-1].name[strlen(cls)] != '.')
 					printf("### Methods of %s values\n\n", cls);
 				printf("#### %s\n\n```python\n%s%s\n```\n\n%s\n\n", d->name, d->name,
-				       d->signature != NULL ? d->signature : "()", d->doc != NULL ? d->doc : "");
+				       s_sig(d), d->doc != NULL ? d->doc : "");
 				if (d->long_doc != NULL && d->long_doc[0] != '\0')
 					printf("%s\n\n", d->long_doc);
 				continue;
@@ -111,7 +124,7 @@ int main(void)
 							printf("Methods of `%s` objects:\n\n", d->name);
 						any = 1;
 						printf("#### %s\n\n```python\n%s%s\n```\n\n%s\n\n", m->name, m->name,
-						       m->signature != NULL ? m->signature : "()", m->doc != NULL ? m->doc : "");
+						       s_sig(m), m->doc != NULL ? m->doc : "");
 						if (m->long_doc != NULL && m->long_doc[0] != '\0')
 							printf("%s\n\n", m->long_doc);
 					}
