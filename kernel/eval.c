@@ -75,20 +75,30 @@ int mc_lang_depth_limit(void) { return s_depth_limit; }
 
 int mc_stack_enter(void)
 {
+	static _Thread_local uintptr_t bottom;   /* the stack's lowest address, once per thread */
+	static _Thread_local int known;
 	char here;
 	uintptr_t at = (uintptr_t)&here;
-	pthread_attr_t attr;
-	void *addr;
-	size_t size, room = (size_t)1 << 20, margin;
+	size_t room = (size_t)1 << 20, margin;
 
 	if (s_stack_base != 0)
 		return 0;
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		if (pthread_attr_getstack(&attr, &addr, &size) == 0 && at > (uintptr_t)addr &&
-		    at - (uintptr_t)addr <= size)
-			room = at - (uintptr_t)addr;
-		pthread_attr_destroy(&attr);
+	if (!known) {
+		pthread_attr_t attr;
+		void *addr;
+		size_t size;
+
+		/* for the main thread this reads /proc/self/maps: done once */
+		if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+			if (pthread_attr_getstack(&attr, &addr, &size) == 0 && at > (uintptr_t)addr &&
+			    at - (uintptr_t)addr <= size)
+				bottom = (uintptr_t)addr;
+			pthread_attr_destroy(&attr);
+		}
+		known = 1;
 	}
+	if (bottom != 0 && at > bottom)
+		room = at - bottom;
 	/* keep a margin for the C library and the functions of the table */
 	margin = room / 8 > ((size_t)256 << 10) ? room / 8 : ((size_t)256 << 10);
 	s_stack_room = room > 2 * margin ? room - margin : room / 2;
