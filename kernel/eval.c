@@ -651,10 +651,25 @@ static mc_value *s_store_dict(s_ctx *c, const mc_node *n)
 	return sc->locals;
 }
 
+/* The name's key as a str value, made once and kept in the node (its
+ * hash is then computed once too). Borrowed. */
+static mc_value *s_name_key(s_ctx *c, const mc_node *n, const char *name)
+{
+	mc_node *m = (mc_node *)n;
+
+	if (m->lit == NULL && (m->lit = mc_str(name)) == NULL)
+		s_nomem(c, n);
+	return m->lit;
+}
+
 static int s_set_name(s_ctx *c, const mc_node *n, mc_value *v)
 {
+	mc_value *key = s_name_key(c, n, n->name);
+
 	/* a variable may hide a function of the same name, as in Python */
-	if (mc_dict_set_str(s_store_dict(c, n), n->name, mc_ref(v)) != 0) {
+	if (key == NULL)
+		return -1;
+	if (mc_dict_set(s_store_dict(c, n), key, mc_ref(v)) != 0) {
 		s_nomem(c, n);
 		return -1;
 	}
@@ -2924,22 +2939,29 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 		mc_unref(c->ret);
 		c->ret = v;
 		return S_RETURN;
-	case MC_N_DEF:
+	case MC_N_DEF: {
+		mc_value *key;
+
 		v = s_make_function(c, st);
 		if (v == NULL)
 			return S_ERROR;
-		{
-			mc_node name;
+		key = s_name_key(c, st, st->fn->name);
+		t = -1;
+		if (key != NULL) {
+			mc_node name;   /* where the name would be stored: as a NAME node would */
 
 			memset(&name, 0, sizeof name);
 			name.kind = MC_N_NAME;
 			name.line = st->line;
 			name.col = st->col;
 			name.name = st->fn->name;
-			t = s_set_name(c, &name, v);
+			t = mc_dict_set(s_store_dict(c, &name), key, mc_ref(v));
+			if (t != 0)
+				s_nomem(c, st);
 		}
 		mc_unref(v);
 		return t == 0 ? S_NEXT : S_ERROR;
+	}
 	case MC_N_DEL:
 		for (i = 0; i < st->nkids; i++)
 			if (s_del(c, st->kids[i]) != 0)

@@ -425,10 +425,9 @@ static int s_number(s_lexer *lx)
 		t->fval = base == 10 ? strtod(text, NULL) : big;
 		return 0;
 	}
+	/* ival and uval share their bits: ival is the int when it fits */
 	t->uval = u;
 	t->wide = u > (uint64_t)INT64_MAX;
-	t->ival = t->wide ? INT64_MAX : (int64_t)u;
-	t->fval = (double)u;
 	return 0;
 }
 

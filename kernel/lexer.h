@@ -25,22 +25,24 @@ typedef enum mc_tok_kind {
 } mc_tok_kind;
 
 typedef struct mc_token {
-	mc_tok_kind kind;
-	int line, col;        /* where the token starts, 1-based, col in code points */
-	size_t offset, len;   /* bytes of the token in the source */
-	char op[4];           /* MC_TK_OP: the operator text */
 	char *text;           /* NAME: the name; STRING: decoded value; FSTRING: raw (owned) */
+	size_t offset, len;   /* bytes of the token in the source */
 	size_t text_len;
-	int64_t ival;         /* INT */
-	uint64_t uval;        /* INT: the value as written (up to 2**64 - 1) */
-	int wide;             /* INT: uval does not fit in int64 */
-	double fval;
-	int semicolon;        /* MC_TK_NEWLINE made by ';' */
-	int eol;              /* MC_TK_NEWLINE: the line ends here */
-	int raw;              /* FSTRING: r prefix (no escapes) */
-	int triple;           /* STRING/FSTRING: triple-quoted */
+	union {
+		int64_t ival;     /* INT */
+		uint64_t uval;    /* INT: the value as written (up to 2**64 - 1) */
+		double fval;      /* FLOAT */
+	};
+	int line, col;        /* where the token starts, 1-based, col in code points */
 	int body_line, body_col;   /* FSTRING: where the text starts */
 	int indent;           /* INDENT/DEDENT: the indentation of the line, in columns */
+	char op[4];           /* MC_TK_OP: the operator text */
+	unsigned char kind;   /* mc_tok_kind */
+	unsigned char wide;   /* INT: uval does not fit in int64 */
+	unsigned char semicolon;   /* MC_TK_NEWLINE made by ';' */
+	unsigned char eol;    /* MC_TK_NEWLINE: the line ends here */
+	unsigned char raw;    /* FSTRING: r prefix (no escapes) */
+	unsigned char triple; /* STRING/FSTRING: triple-quoted */
 } mc_token;
 
 typedef struct mc_tokens {
