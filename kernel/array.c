@@ -76,29 +76,24 @@ static double s_fop(int op, double a, double b)
 	}
 }
 
-/* op on two int64s as numpy does (wrapping is an error here). */
-static int s_iop(int op, int64_t a, int64_t b, int64_t *r, const char **why)
+int mc_int_op(int op, int64_t a, int64_t b, int64_t *r)
 {
-	*why = NULL;
 	switch (op) {
-	case MC_OP_ADD: return __builtin_add_overflow(a, b, r) ? (*why = "integer overflow", -1) : 0;
-	case MC_OP_SUB: return __builtin_sub_overflow(a, b, r) ? (*why = "integer overflow", -1) : 0;
-	case MC_OP_MUL: return __builtin_mul_overflow(a, b, r) ? (*why = "integer overflow", -1) : 0;
+	case MC_OP_ADD: return __builtin_add_overflow(a, b, r) ? MC_INT_OVERFLOW : MC_INT_OK;
+	case MC_OP_SUB: return __builtin_sub_overflow(a, b, r) ? MC_INT_OVERFLOW : MC_INT_OK;
+	case MC_OP_MUL: return __builtin_mul_overflow(a, b, r) ? MC_INT_OVERFLOW : MC_INT_OK;
 	case MC_OP_FLOORDIV:
 	case MC_OP_MOD: {
 		int64_t q, m;
 
-		if (b == 0) {
-			*why = op == MC_OP_FLOORDIV ? "integer division by zero" : "integer modulo by zero";
-			return -1;
-		}
+		if (b == 0)
+			return MC_INT_ZERODIV;
 		if (b == -1) {
-			*r = op == MC_OP_MOD ? 0 : -a;
-			if (op == MC_OP_FLOORDIV && a == INT64_MIN) {
-				*why = "integer overflow";
-				return -1;
+			if (op == MC_OP_MOD) {
+				*r = 0;
+				return MC_INT_OK;
 			}
-			return 0;
+			return __builtin_sub_overflow((int64_t)0, a, r) ? MC_INT_OVERFLOW : MC_INT_OK;
 		}
 		q = a / b;
 		m = a % b;
@@ -107,46 +102,40 @@ static int s_iop(int op, int64_t a, int64_t b, int64_t *r, const char **why)
 			m += b;
 		}
 		*r = op == MC_OP_FLOORDIV ? q : m;
-		return 0;
+		return MC_INT_OK;
 	}
 	case MC_OP_POW: {
 		int64_t acc = 1, base = a, e = b;
 
-		if (e < 0) {
-			*why = "integers to negative integer powers are not allowed";
-			return -1;
-		}
+		if (e < 0)
+			return MC_INT_NEGPOW;
 		while (e > 0) {
-			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc)) {
-				*why = "integer overflow";
-				return -1;
-			}
+			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
+				return MC_INT_OVERFLOW;
 			e >>= 1;
-			if (e > 0 && __builtin_mul_overflow(base, base, &base)) {
-				*why = "integer overflow";
-				return -1;
-			}
+			if (e > 0 && __builtin_mul_overflow(base, base, &base))
+				return MC_INT_OVERFLOW;
 		}
 		*r = acc;
-		return 0;
+		return MC_INT_OK;
 	}
-	case MC_OP_BITAND: *r = a & b; return 0;
-	case MC_OP_BITOR: *r = a | b; return 0;
-	case MC_OP_BITXOR: *r = a ^ b; return 0;
+	case MC_OP_BITAND: *r = a & b; return MC_INT_OK;
+	case MC_OP_BITOR: *r = a | b; return MC_INT_OK;
+	case MC_OP_BITXOR: *r = a ^ b; return MC_INT_OK;
 	case MC_OP_LSHIFT:
 	case MC_OP_RSHIFT:
-		if (b < 0) {
-			*why = "negative shift count";
-			return -1;
-		}
-		if (op == MC_OP_RSHIFT)
+		if (b < 0)
+			return MC_INT_NEGSHIFT;
+		if (op == MC_OP_RSHIFT) {
 			*r = b >= 64 ? (a < 0 ? -1 : 0) : a >> b;
-		else
-			*r = b >= 64 ? 0 : (int64_t)((uint64_t)a << b);
-		return 0;
+			return MC_INT_OK;
+		}
+		if (b >= 64)
+			return a != 0 ? MC_INT_OVERFLOW : (*r = 0, MC_INT_OK);
+		*r = (int64_t)((uint64_t)a << b);
+		return (*r >> b) != a ? MC_INT_OVERFLOW : MC_INT_OK;
 	default:
-		*why = "unsupported operator";
-		return -1;
+		return MC_INT_BADOP;
 	}
 }
 
@@ -275,15 +264,21 @@ int mc_array_binop(mc_value **out, int op, mc_value *l, mc_value *r, mc_error *e
 		} else if (int_out) {
 			int64_t ia = lw ? mc_array_i64(l)[lw == size ? i : i % lw] : mc_as_int(l);
 			int64_t ib = rw ? mc_array_i64(r)[rw == size ? i : i % rw] : mc_as_int(r);
-			const char *why;
+			int k = mc_int_op(op, ia, ib, &mc_array_i64(res)[i]);
 
-			if (s_iop(op, ia, ib, &mc_array_i64(res)[i], &why) != 0) {
+			if (k != MC_INT_OK) {
+				static const char *const why[] = {
+					"", "integer overflow", "integer division or modulo by zero",
+					"integers to negative integer powers are not allowed", "negative shift count",
+					"unsupported operator"
+				};
+
 				mc_unref(res);
-				if (strstr(why, "zero") != NULL)
+				if (k == MC_INT_ZERODIV)
 					mc_lang_set_ename("ZeroDivisionError");
-				else if (strstr(why, "overflow") != NULL)
+				else if (k == MC_INT_OVERFLOW)
 					mc_lang_set_ename("OverflowError");
-				return mc_error_set(err, MC_ERR_INVALID, "%s at element %zu", why, i);
+				return mc_error_set(err, MC_ERR_INVALID, "%s at element %zu", why[k], i);
 			}
 		} else {
 			double a = lw ? s_elem(l, lw == size ? i : i % lw) : mc_as_float(l);
@@ -518,6 +513,10 @@ static int s_positions(const mc_axis *ax, size_t len, const char *what, size_t *
 	return 0;
 }
 
+/* The positions of every axis of a subscript (ci NULL for one axis). */
+static int s_selection(mc_value *a, const mc_axis *ax, size_t nax, size_t **ri, size_t *nr, size_t **ci,
+                       size_t *nc, size_t *bad_axis, mc_error *err);
+
 static int s_check_axes(mc_value *a, size_t nax, mc_error *err)
 {
 	size_t cols = mc_array_cols(a);
@@ -530,27 +529,39 @@ static int s_check_axes(mc_value *a, size_t nax, mc_error *err)
 	return 0;
 }
 
+static int s_selection(mc_value *a, const mc_axis *ax, size_t nax, size_t **ri, size_t *nr, size_t **ci,
+                       size_t *nc, size_t *bad_axis, mc_error *err)
+{
+	int rc;
+
+	*ri = *ci = NULL;
+	*bad_axis = 0;
+	if ((rc = s_check_axes(a, nax, err)) != 0)
+		return rc;
+	if ((rc = s_positions(&ax[0], mc_array_rows(a), nax == 2 ? "row" : "array", ri, nr, err)) != 0)
+		return rc;
+	if (nax == 2) {
+		*bad_axis = 1;
+		if ((rc = s_positions(&ax[1], mc_array_cols(a), "column", ci, nc, err)) != 0) {
+			free(*ri);
+			*ri = NULL;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int mc_array_select(mc_value **out, mc_value *a, const mc_axis *ax, size_t nax, size_t *bad_axis,
                     mc_error *err)
 {
-	size_t rows = mc_array_rows(a), cols = mc_array_cols(a), nr = 0, nc = 0, i, j;
+	size_t cols = mc_array_cols(a), nr = 0, nc = 0, i, j;
 	size_t *ri = NULL, *ci = NULL;
 	mc_value *r = NULL;
 	int rc, f64 = mc_array_dtype(a) == MC_F64;
 
 	*out = NULL;
-	*bad_axis = 0;
-	if ((rc = s_check_axes(a, nax, err)) != 0)
+	if ((rc = s_selection(a, ax, nax, &ri, &nr, &ci, &nc, bad_axis, err)) != 0)
 		return rc;
-	if ((rc = s_positions(&ax[0], rows, nax == 2 ? "row" : "array", &ri, &nr, err)) != 0)
-		return rc;
-	if (nax == 2) {
-		*bad_axis = 1;
-		if ((rc = s_positions(&ax[1], cols, "column", &ci, &nc, err)) != 0) {
-			free(ri);
-			return rc;
-		}
-	}
 	if (cols == 0 || nax == 1) {
 		/* elements of a 1-D array, or rows of a 2-D one */
 		size_t w = cols > 0 ? cols : 1;
@@ -625,29 +636,20 @@ int mc_array_select(mc_value **out, mc_value *a, const mc_axis *ax, size_t nax, 
 int mc_array_store(mc_value *a, const mc_axis *ax, size_t nax, mc_value *v, size_t *bad_axis,
                    mc_error *err)
 {
-	size_t rows = mc_array_rows(a), cols = mc_array_cols(a), nr = 0, nc = 1, i, j, want, have;
+	size_t cols = mc_array_cols(a), nr = 0, nc = 1, i, j, want, have;
 	size_t *ri = NULL, *ci = NULL;
 	int rc, f64 = mc_array_dtype(a) == MC_F64;
 
 	*bad_axis = 0;
-	if ((rc = s_check_axes(a, nax, err)) != 0)
-		return rc;
 	if (!s_is_num(v) && mc_type(v) != MC_T_ARRAY)
 		return mc_error_set(err, MC_ERR_TYPE, "array items must be numbers, got %s", mc_type_name(v));
 	if (!f64 && (mc_type(v) == MC_T_FLOAT || (mc_type(v) == MC_T_ARRAY && mc_array_dtype(v) == MC_F64)))
 		return mc_error_set(err, MC_ERR_TYPE, "int64 array items must be int, got %s",
 		                    mc_type(v) == MC_T_FLOAT ? "float" : "a float64 array");
-	if ((rc = s_positions(&ax[0], rows, nax == 2 ? "row" : "array", &ri, &nr, err)) != 0)
+	if ((rc = s_selection(a, ax, nax, &ri, &nr, &ci, &nc, bad_axis, err)) != 0)
 		return rc;
-	if (nax == 2) {
-		*bad_axis = 1;
-		if ((rc = s_positions(&ax[1], cols, "column", &ci, &nc, err)) != 0) {
-			free(ri);
-			return rc;
-		}
-	} else if (cols > 0) {
-		nc = cols;   /* whole rows */
-	}
+	if (nax == 1)
+		nc = cols > 0 ? cols : 1;   /* whole rows, or one element */
 	want = nr * nc;
 	have = mc_type(v) == MC_T_ARRAY ? mc_array_size(v) : 1;
 	if (mc_type(v) == MC_T_ARRAY && have != want && !(have == nc && nc > 0)) {

@@ -17,43 +17,16 @@
 
 /* ---- helpers ---- */
 
-typedef struct s_text {
-	char *s;
-	size_t n, cap;
-	int oom;
-} s_text;
+typedef mc_text s_text;
 
 static void s_add(s_text *t, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (t->oom)
-		return;
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		char *p;
-
-		while (cap < t->n + n + 1)
-			cap *= 2;
-		p = realloc(t->s, cap);
-		if (p == NULL) {
-			t->oom = 1;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->n, s, n + 1);
-	t->n += n;
+	mc_text_puts(t, s);
 }
 
 static char *s_done(s_text *t)
 {
-	if (t->oom) {
-		free(t->s);
-		return NULL;
-	}
-	return t->s != NULL ? t->s : strdup("");
+	return mc_text_finish(t);
 }
 
 /* The items of an iterable value as a list: list items, dict keys, range
@@ -63,6 +36,7 @@ static int s_items(mc_call *call, mc_value **out, mc_value *v, const char *fname
 {
 	return mc_value_items(out, v, call->io, call->interp, fname, err);
 }
+
 static int s_is_num(const mc_value *v)
 {
 	return mc_type(v) == MC_T_INT || mc_type(v) == MC_T_FLOAT || mc_type(v) == MC_T_BOOL;
@@ -77,6 +51,7 @@ static int s_order(const mc_value *a, const mc_value *b, int *res, const char *f
 		mc_error_prefix(err, "%s()", fname);
 	return rc;
 }
+
 /* ---- help ---- */
 
 /* A table entry's signature in Python's spelling. */
@@ -391,6 +366,7 @@ static int s_len(mc_call *call, mc_value **out, mc_error *err)
 	*out = mc_int(n);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
+
 /* An int argument of range(): int or bool, as Python's __index__. */
 static int s_range_int(mc_call *call, const char *name, int64_t *out, mc_error *err)
 {
@@ -420,10 +396,10 @@ static int s_range(mc_call *call, mc_value **out, mc_error *err)
 	*out = mc_range_new(start, stop, step);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "range(): out of memory");
 }
+
 static int s_list(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x"), *items;
-	size_t i, n;
 
 	if (mc_type(x) == MC_T_NONE && !mc_arg_given(call, "x")) {
 		*out = mc_list_new();
@@ -436,20 +412,11 @@ static int s_list(mc_call *call, mc_value **out, mc_error *err)
 		return 0;
 	}
 	/* a new list, so changing it leaves x alone */
-	n = mc_list_len(items);
-	*out = mc_list_new();
-	if (*out != NULL && mc_list_reserve(*out, n) != 0) {
-		mc_unref(*out);
-		*out = NULL;
-	}
-	for (i = 0; *out != NULL && i < n; i++)
-		if (mc_list_append(*out, mc_ref(mc_list_get(items, i))) != 0) {
-			mc_unref(*out);
-			*out = NULL;
-		}
+	*out = mc_list_copy(items);
 	mc_unref(items);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "list(): out of memory");
 }
+
 static int s_dict(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "pairs"), *kw = mc_arg(call, "kwargs"), *d, *items = NULL;
@@ -459,9 +426,10 @@ static int s_dict(mc_call *call, mc_value **out, mc_error *err)
 	if (d == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "dict(): out of memory");
 	if (mc_type(x) == MC_T_DICT) {
-		for (i = 0; i < mc_dict_len(x); i++)
-			if (mc_dict_set(d, mc_dict_key(x, i), mc_ref(mc_dict_value(x, i))) != 0)
-				goto nomem;
+		mc_unref(d);
+		d = mc_dict_copy(x);
+		if (d == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "dict(): out of memory");
 	} else if (mc_type(x) != MC_T_NONE) {
 		if (s_items(call, &items, x, "dict", err) != 0) {
 			mc_unref(d);
@@ -493,6 +461,7 @@ nomem:
 	mc_unref(d);
 	return mc_error_set(err, MC_ERR_NOMEM, "dict(): out of memory");
 }
+
 static int s_str(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -508,6 +477,7 @@ static int s_str(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_NOMEM, "str(): out of memory");
 	return 0;
 }
+
 /* A copy of the str x without '_' between digits and surrounding white
  * space, for int() and float(); NULL (with err) when it holds a NUL. */
 static char *s_numeric_text(mc_value *x, const char *fname, mc_error *err)
@@ -582,6 +552,7 @@ static int s_int(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_TYPE, "int(): cannot convert %s to int", mc_type_name(x));
 	}
 }
+
 static int s_float(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -607,6 +578,7 @@ static int s_float(mc_call *call, mc_value **out, mc_error *err)
 	}
 	return mc_error_set(err, MC_ERR_TYPE, "float(): cannot convert %s to float", mc_type_name(x));
 }
+
 static int s_round(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
@@ -718,6 +690,7 @@ static int s_minmax(mc_call *call, mc_value **out, mc_error *err, int want_max)
 	mc_unref(items);
 	return rc != 0 ? err->code : 0;
 }
+
 static int s_min(mc_call *call, mc_value **out, mc_error *err) { return s_minmax(call, out, err, 0); }
 static int s_max(mc_call *call, mc_value **out, mc_error *err) { return s_minmax(call, out, err, 1); }
 
@@ -926,6 +899,7 @@ static int s_enumerate(mc_call *call, mc_value **out, mc_error *err)
 	*out = l;
 	return 0;
 }
+
 static int s_zip(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *seqs = mc_arg(call, "sequences"), *l, **its;
@@ -1244,6 +1218,7 @@ static int s_str_case(mc_call *call, mc_value **out, mc_error *err, int upper)
 	*out = mc_str_take(s, n);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
+
 static int s_str_upper(mc_call *call, mc_value **out, mc_error *err) { return s_str_case(call, out, err, 1); }
 static int s_str_lower(mc_call *call, mc_value **out, mc_error *err) { return s_str_case(call, out, err, 0); }
 
@@ -1264,6 +1239,7 @@ static int s_str_strip(mc_call *call, mc_value **out, mc_error *err)
 	*out = mc_strn(s + a, b - a);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
+
 static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *self = mc_call_self(call), *sepv = mc_arg(call, "sep"), *l;
@@ -1312,6 +1288,7 @@ static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
 	*out = l;
 	return 0;
 }
+
 static int s_str_join(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *items, *self = mc_call_self(call);
@@ -1349,6 +1326,7 @@ static int s_str_join(mc_call *call, mc_value **out, mc_error *err)
 	*out = mc_str_take(buf, o);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
+
 static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *self = mc_call_self(call), *oldv = mc_arg(call, "old"), *newv = mc_arg(call, "new");
@@ -1384,6 +1362,7 @@ static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
 	*out = mc_str_take(buf, o);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
+
 static int s_str_affix(mc_call *call, mc_value **out, mc_error *err, int prefix)
 {
 	const char *s = mc_as_str(mc_call_self(call));
@@ -1397,6 +1376,7 @@ static int s_str_affix(mc_call *call, mc_value **out, mc_error *err, int prefix)
 	*out = mc_bool(la <= ls && memcmp(prefix ? s : s + ls - la, mc_as_str(a), la) == 0);
 	return 0;
 }
+
 static int s_str_startswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 1); }
 static int s_str_endswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 0); }
 
@@ -1881,14 +1861,9 @@ static int s_list_sort(mc_call *call, mc_value **out, mc_error *err)
 		return err->code;
 	/* sort a copy first: the list is unchanged if the sort fails */
 	{
-		mc_value *copy = mc_list_new();
+		mc_value *copy = mc_list_copy(self);
 
 		n = mc_list_len(self);
-		for (i = 0; copy != NULL && i < n; i++)
-			if (mc_list_append(copy, mc_ref(mc_list_get(self, i))) != 0) {
-				mc_unref(copy);
-				copy = NULL;
-			}
 		if (copy == NULL)
 			return mc_error_set(err, MC_ERR_NOMEM, "list.sort(): out of memory");
 		i = (size_t)s_sort_items(call, copy, mc_arg(call, "key"), rev, &sorted, "list.sort", err);
@@ -1919,29 +1894,25 @@ static int s_list_reverse(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int s_list_copy(mc_call *call, mc_value **out, mc_error *err)
+/* list.copy and dict.copy. */
+static int s_copy(mc_call *call, mc_value **out, mc_error *err)
 {
-	mc_value *self = mc_call_self(call), *l = mc_list_new();
-	size_t i;
+	mc_value *self = mc_call_self(call);
 
-	for (i = 0; l != NULL && i < mc_list_len(self); i++)
-		if (mc_list_append(l, mc_ref(mc_list_get(self, i))) != 0) {
-			mc_unref(l);
-			l = NULL;
-		}
-	if (l == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "list.copy(): out of memory");
-	*out = l;
-	return 0;
+	*out = mc_type(self) == MC_T_LIST ? mc_list_copy(self) : mc_dict_copy(self);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "%s(): out of memory", mc_call_name(call));
 }
 
-static int s_list_clear(mc_call *call, mc_value **out, mc_error *err)
+/* list.clear and dict.clear. */
+static int s_clear(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *self = mc_call_self(call);
 
 	(void)err;
 	while (mc_list_len(self) > 0)
 		mc_unref(mc_list_pop(self, mc_list_len(self) - 1));
+	while (mc_dict_len(self) > 0)
+		mc_dict_del(self, mc_dict_key(self, mc_dict_len(self) - 1));
 	*out = mc_none();
 	return 0;
 }
@@ -2016,32 +1987,6 @@ static int s_dict_setdefault(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int s_dict_copy(mc_call *call, mc_value **out, mc_error *err)
-{
-	mc_value *self = mc_call_self(call), *d = mc_dict_new();
-	size_t i;
-
-	for (i = 0; d != NULL && i < mc_dict_len(self); i++)
-		if (mc_dict_set(d, mc_dict_key(self, i), mc_ref(mc_dict_value(self, i))) != 0) {
-			mc_unref(d);
-			d = NULL;
-		}
-	if (d == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "dict.copy(): out of memory");
-	*out = d;
-	return 0;
-}
-
-static int s_dict_clear(mc_call *call, mc_value **out, mc_error *err)
-{
-	mc_value *self = mc_call_self(call);
-
-	(void)err;
-	while (mc_dict_len(self) > 0)
-		mc_dict_del(self, mc_dict_key(self, mc_dict_len(self) - 1));
-	*out = mc_none();
-	return 0;
-}
 
 static int s_str_format(mc_call *call, mc_value **out, mc_error *err)
 {
@@ -2183,8 +2128,8 @@ const mc_func_def mc_funcs_core[] = {
 	{ "list.count", "(item)", "How many items equal item.", NULL, s_list_count },
 	{ "list.sort", "(key=None, reverse=False)", "Sorts the list in place (see sorted).", NULL, s_list_sort },
 	{ "list.reverse", "()", "Reverses the list in place.", NULL, s_list_reverse },
-	{ "list.copy", "()", "A new list with the same items.", NULL, s_list_copy },
-	{ "list.clear", "()", "Removes every item.", NULL, s_list_clear },
+	{ "list.copy", "()", "A new list with the same items.", NULL, s_copy },
+	{ "list.clear", "()", "Removes every item.", NULL, s_clear },
 	{ "dict.keys", "()", "The keys, as a list, in insertion order.", NULL, s_dict_keys },
 	{ "dict.values", "()", "The values, as a list, in insertion order.", NULL, s_dict_values },
 	{ "dict.items", "()", "The [key, value] pairs, as a list.", NULL, s_dict_items },
@@ -2194,8 +2139,8 @@ const mc_func_def mc_funcs_core[] = {
 	  NULL, s_dict_update },
 	{ "dict.setdefault", "(key, default=None)", "The value under key; sets it to default first when missing.", NULL,
 	  s_dict_setdefault },
-	{ "dict.copy", "()", "A new dict with the same keys and values.", NULL, s_dict_copy },
-	{ "dict.clear", "()", "Removes every key.", NULL, s_dict_clear },
+	{ "dict.copy", "()", "A new dict with the same keys and values.", NULL, s_copy },
+	{ "dict.clear", "()", "Removes every key.", NULL, s_clear },
 	{ "str.upper", "()", "The string in upper case (ASCII letters).", NULL, s_str_upper },
 	{ "str.lower", "()", "The string in lower case (ASCII letters).", NULL, s_str_lower },
 	{ "str.strip", "()", "The string without leading and trailing white space.", NULL, s_str_strip },

@@ -154,6 +154,22 @@ static void s_offer(s_matches *m, const char *cand, const char *suffix)
 	json_array_append_new(m->arr, json_string(buf));
 }
 
+/* The session's variable named s[0..n), or else the function of the table
+ * of that name, as a new reference; NULL when there is none. */
+static mc_value *s_named(mc_interp *in, const char *s, size_t n)
+{
+	char name[256];
+	mc_value *v;
+	const mc_func_def *d;
+
+	snprintf(name, sizeof name, "%.*s", (int)n, s);
+	v = mc_interp_get_var(in, name);
+	if (v != NULL)
+		return mc_ref(v);
+	d = strchr(name, '.') == NULL ? mc_registry_find(name) : NULL;
+	return d != NULL ? mc_func_new(d, NULL) : NULL;
+}
+
 /* The function called by the innermost open '(' before pos, as a value
  * (a new reference), or NULL. *base gets the object of a method call
  * (a new reference) when there is one. */
@@ -209,16 +225,13 @@ static mc_value *s_enclosing_call(mc_interp *in, const char *code, size_t pos, m
 		return fn;
 	}
 	{
-		char name[128];
-		mc_value *var;
-		const mc_func_def *d;
+		mc_value *v = s_named(in, code + start, end - start);
 
-		snprintf(name, sizeof name, "%.*s", (int)(end - start), code + start);
-		var = mc_interp_get_var(in, name);
-		if (var != NULL)
-			return mc_type(var) == MC_T_FUNC ? mc_ref(var) : NULL;
-		d = strchr(name, '.') == NULL ? mc_registry_find(name) : NULL;
-		return d != NULL ? mc_func_new(d, NULL) : NULL;
+		if (mc_type(v) != MC_T_FUNC) {
+			mc_unref(v);
+			return NULL;
+		}
+		return v;
 	}
 }
 
@@ -591,17 +604,13 @@ char *mc_interp_inspect(mc_interp *in, const char *code, int cursor, int detail)
 		return text;
 	}
 	{
-		char name[256];
-		mc_value *v;
-		const mc_func_def *d;
+		mc_value *v = s_named(in, code + a, b - a);
 
-		snprintf(name, sizeof name, "%.*s", (int)(b - a), code + a);
-		v = mc_interp_get_var(in, name);
-		if (v != NULL)
-			return mc_help_for_value(v);
-		d = mc_registry_find(name);
-		if (d != NULL && strchr(name, '.') == NULL)
-			return mc_help_for_def(d);
+		if (v != NULL) {
+			text = mc_help_for_value(v);
+			mc_unref(v);
+			return text;
+		}
 		/* an unknown name (a keyword being typed): the enclosing call */
 		return s_help_fn(s_enclosing_call(in, code, a, NULL));
 	}

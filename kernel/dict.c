@@ -264,16 +264,9 @@ mc_value *mc_dict_get_h(const mc_value *v, const char *key, size_t n, uint64_t h
 
 mc_value *mc_dict_get_n(const mc_value *v, const char *key, size_t n)
 {
-	mc_value k;
-
 	if (mc_type(v) != MC_T_DICT || key == NULL || v->u.dict.live == 0)
 		return NULL;
-	memset(&k, 0, sizeof k);
-	k.refs = 1;
-	k.type = MC_T_STR;
-	k.u.str.s = (char *)key;
-	k.u.str.n = n;
-	return mc_dict_lookup(v, &k);
+	return mc_dict_get_h(v, key, n, s_siphash(key, n));
 }
 
 mc_value *mc_dict_get(const mc_value *v, const char *key)
@@ -364,6 +357,20 @@ int mc_dict_set_str(mc_value *dict, const char *key, mc_value *item)
 	rc = mc_dict_set(dict, k, item);
 	mc_unref(k);
 	return rc;
+}
+
+mc_value *mc_dict_copy(const mc_value *dict)
+{
+	mc_value *d = mc_dict_new();
+	size_t i;
+
+	for (i = 0; d != NULL && i < dict->u.dict.n; i++)
+		if (dict->u.dict.e[i].key != NULL &&
+		    mc_dict_set(d, dict->u.dict.e[i].key, mc_ref(dict->u.dict.e[i].val)) != 0) {
+			mc_unref(d);
+			d = NULL;
+		}
+	return d;
 }
 
 int mc_dict_del(mc_value *dict, const mc_value *key)

@@ -242,52 +242,6 @@ void mc_exec_error_clear(mc_exec_error *xerr)
 #define S_CYAN "\x1b[0;36m"
 #define S_RESET "\x1b[0m"
 
-typedef struct s_text {
-	char *s;
-	size_t n, cap;
-	int oom;
-} s_text;
-
-static void s_tput(s_text *t, const char *s, size_t n)
-{
-	if (t->oom)
-		return;
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		char *p;
-
-		while (cap < t->n + n + 1)
-			cap *= 2;
-		p = realloc(t->s, cap);
-		if (p == NULL) {
-			t->oom = 1;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->n, s, n);
-	t->n += n;
-	t->s[t->n] = '\0';
-}
-
-static void s_tputs(s_text *t, const char *s) { s_tput(t, s, strlen(s)); }
-
-static void s_tprintf(s_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void s_tprintf(s_text *t, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		s_tput(t, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
 /* Appends s as a JSON string, made valid UTF-8 if it is not. */
 static void s_tb_add(json_t *tb, const char *s, size_t n)
 {
@@ -299,17 +253,17 @@ static void s_tb_add(json_t *tb, const char *s, size_t n)
 	}
 }
 
-static void s_code_name(s_text *t, const mc_code *code)
+static void s_code_name(mc_text *t, const mc_code *code)
 {
-	s_tputs(t, "Cell");
+	mc_text_puts(t, "Cell");
 	if (code != NULL && code->label[0] != '\0') {
-		s_tputs(t, " ");
-		s_tputs(t, code->label);
+		mc_text_puts(t, " ");
+		mc_text_puts(t, code->label);
 	}
 }
 
 /* The source line and a caret under column col. */
-static void s_tb_source(s_text *t, const mc_code *code, int line, int col, const char *arrow)
+static void s_tb_source(mc_text *t, const mc_code *code, int line, int col, const char *arrow)
 {
 	size_t len, cp, i;
 	const char *src = mc_code_line(code, line, &len);
@@ -317,18 +271,18 @@ static void s_tb_source(s_text *t, const mc_code *code, int line, int col, const
 	int w;
 
 	w = snprintf(num, sizeof num, "%s%d ", arrow, line);
-	s_tprintf(t, "%s%s%s", S_BGREEN, num, S_RESET);
-	s_tput(t, src, len);
-	s_tputs(t, "\n");
+	mc_text_printf(t, "%s%s%s", S_BGREEN, num, S_RESET);
+	mc_text_put(t, src, len);
+	mc_text_puts(t, "\n");
 	for (i = 0; i < (size_t)w; i++)
-		s_tputs(t, " ");
+		mc_text_puts(t, " ");
 	cp = col > 1 ? (size_t)col - 1 : 0;
 	for (i = 0; i < cp; i++) {
 		size_t b = mc_utf8_offset(src, len, i);
 
-		s_tputs(t, (b < len && src[b] == '\t') ? "\t" : " ");
+		mc_text_puts(t, (b < len && src[b] == '\t') ? "\t" : " ");
 	}
-	s_tprintf(t, "%s^%s", S_RED, S_RESET);
+	mc_text_printf(t, "%s^%s", S_RED, S_RESET);
 }
 
 typedef struct s_tbframe {
@@ -349,7 +303,7 @@ static __attribute__((noinline)) void s_fill_error(mc_exec_error *xerr, const s_
                                                   size_t nfr, const char *ename, const char *msg)
 {
 	json_t *tb;
-	s_text t = { 0 };
+	mc_text t = { 0 };
 	size_t i;
 
 	snprintf(xerr->ename, sizeof xerr->ename, "%s", ename);
@@ -361,11 +315,11 @@ static __attribute__((noinline)) void s_fill_error(mc_exec_error *xerr, const s_
 	xerr->traceback = tb = json_array();
 	if (tb == NULL)
 		return;
-	s_tprintf(&t, "%s---------------------------------------------------------------------------%s",
+	mc_text_printf(&t, "%s---------------------------------------------------------------------------%s",
 	          S_RED, S_RESET);
 	s_tb_add(tb, t.s, t.n);
 	t.n = 0;
-	s_tprintf(&t, "%s%-42s%s Traceback (most recent call last)", S_RED, ename, S_RESET);
+	mc_text_printf(&t, "%s%-42s%s Traceback (most recent call last)", S_RED, ename, S_RESET);
 	s_tb_add(tb, t.s, t.n);
 	for (i = 0; i < nfr; i++) {
 		size_t same = 0;
@@ -374,23 +328,23 @@ static __attribute__((noinline)) void s_fill_error(mc_exec_error *xerr, const s_
 			same++;
 		t.n = 0;
 		s_code_name(&t, fr[i].code);
-		s_tprintf(&t, ", %sline %d%s", S_GREEN, fr[i].line, S_RESET);
+		mc_text_printf(&t, ", %sline %d%s", S_GREEN, fr[i].line, S_RESET);
 		if (fr[i].name != NULL)
-			s_tprintf(&t, ", in %s%s%s%s", S_CYAN, fr[i].name, S_RESET, fr[i].sig != NULL ? fr[i].sig : "");
-		s_tputs(&t, "\n");
+			mc_text_printf(&t, ", in %s%s%s%s", S_CYAN, fr[i].name, S_RESET, fr[i].sig != NULL ? fr[i].sig : "");
+		mc_text_puts(&t, "\n");
 		s_tb_source(&t, fr[i].code, fr[i].line, fr[i].col, "----> ");
 		s_tb_add(tb, t.s, t.n);
 		if (same >= 3) {
 			/* a recursion: once, then how often it repeats */
 			t.n = 0;
-			s_tprintf(&t, "    [... skipping similar frames: %s at line %d (%zu times)]",
+			mc_text_printf(&t, "    [... skipping similar frames: %s at line %d (%zu times)]",
 			          fr[i].name != NULL ? fr[i].name : "cell", fr[i].line, same);
 			s_tb_add(tb, t.s, t.n);
 			i += same;
 		}
 	}
 	t.n = 0;
-	s_tprintf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, msg);
+	mc_text_printf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, msg);
 	s_tb_add(tb, t.s, t.n);
 	free(t.s);
 }
@@ -400,7 +354,7 @@ static void s_fill_syntax(mc_exec_error *xerr, const char *src, const char *labe
                           const mc_syntax_error *serr)
 {
 	mc_code tmp;
-	s_text t = { 0 };
+	mc_text t = { 0 };
 	json_t *tb;
 	const char *ename = serr->ename[0] != '\0' ? serr->ename : "SyntaxError";
 
@@ -416,13 +370,13 @@ static void s_fill_syntax(mc_exec_error *xerr, const char *src, const char *labe
 	xerr->traceback = tb = json_array();
 	if (tb == NULL)
 		return;
-	s_tputs(&t, "  ");
+	mc_text_puts(&t, "  ");
 	s_code_name(&t, &tmp);
-	s_tprintf(&t, ", %sline %d%s\n", S_GREEN, serr->line, S_RESET);
+	mc_text_printf(&t, ", %sline %d%s\n", S_GREEN, serr->line, S_RESET);
 	s_tb_source(&t, &tmp, serr->line, serr->col, "    ");
 	s_tb_add(tb, t.s, t.n);
 	t.n = 0;
-	s_tprintf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, serr->msg);
+	mc_text_printf(&t, "%s%s%s: %s", S_RED, ename, S_RESET, serr->msg);
 	s_tb_add(tb, t.s, t.n);
 	free(t.s);
 }
@@ -539,6 +493,21 @@ static mc_value *s_dict_name(const mc_value *d, const mc_node *n)
 	return mc_dict_get_h(d, n->name, strlen(n->name), s_name_hash(n));
 }
 
+/* Appends name to a growing array of names; 0, or -1 without memory. */
+static int s_push_name(const char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		const char **g = realloc(*names, 2 * *cap * sizeof *g);
+
+		if (g == NULL)
+			return -1;
+		*names = g;
+		*cap *= 2;
+	}
+	(*names)[(*n)++] = name;
+	return 0;
+}
+
 /* Collects variable and function names for "did you mean". */
 static const char **s_all_names(s_ctx *c, size_t *n)
 {
@@ -546,40 +515,21 @@ static const char **s_all_names(s_ctx *c, size_t *n)
 	size_t cap = 64, t, i, k;
 	const char **names = malloc(cap * sizeof *names);
 	const mc_func_def *d;
-	const mc_value *dicts[3];
+	const mc_value *dicts[2];
 
 	*n = 0;
 	if (names == NULL)
 		return NULL;
 	dicts[0] = sc->locals;
 	dicts[1] = c->in->globals;
-	dicts[2] = NULL;
 	for (k = 0; k < 2; k++)
-		for (i = 0; dicts[k] != NULL && i < mc_dict_len(dicts[k]); i++) {
-			if (*n == cap) {
-				const char **g = realloc(names, 2 * cap * sizeof *g);
-
-				if (g == NULL)
-					return names;
-				names = g;
-				cap *= 2;
-			}
-			names[(*n)++] = mc_as_str(mc_dict_key(dicts[k], i));
-		}
+		for (i = 0; dicts[k] != NULL && i < mc_dict_len(dicts[k]); i++)
+			if (s_push_name(&names, n, &cap, mc_as_str(mc_dict_key(dicts[k], i))) != 0)
+				return names;
 	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
-			if (strchr(d->name, '.') != NULL)
-				continue;
-			if (*n == cap) {
-				const char **g = realloc(names, 2 * cap * sizeof *g);
-
-				if (g == NULL)
-					return names;
-				names = g;
-				cap *= 2;
-			}
-			names[(*n)++] = d->name;
-		}
+		for (d = mc_registry_tables[t]; d->name != NULL; d++)
+			if (strchr(d->name, '.') == NULL && s_push_name(&names, n, &cap, d->name) != 0)
+				return names;
 	return names;
 }
 
@@ -843,6 +793,21 @@ static int s_truth(s_ctx *c, const mc_node *at, const mc_value *v)
 	return mc_as_bool(v);
 }
 
+/* The truth of expression e: 1, 0, or -1 with the error set. */
+static mc_value *s_eval(s_ctx *c, const mc_node *n);
+
+static int s_test(s_ctx *c, const mc_node *e)
+{
+	mc_value *v = s_eval(c, e);
+	int t;
+
+	if (v == NULL)
+		return -1;
+	t = s_truth(c, e, v);
+	mc_unref(v);
+	return t;
+}
+
 /* ---- operators ---- */
 
 static int s_is_num(const mc_value *v)
@@ -871,66 +836,6 @@ static int s_cmp_holds(int op, int c3)
 	case MC_OP_LE: return c3 <= 0;
 	case MC_OP_GT: return c3 > 0;
 	default: return c3 >= 0;
-	}
-}
-
-/* op on two ints; 1 if it overflowed (the caller goes on in floats),
- * -1 with *zero set for a division by zero. */
-static int s_iop(int op, int64_t a, int64_t b, int64_t *r, const char **zero)
-{
-	*zero = NULL;
-	switch (op) {
-	case MC_OP_ADD: return __builtin_add_overflow(a, b, r);
-	case MC_OP_SUB: return __builtin_sub_overflow(a, b, r);
-	case MC_OP_MUL: return __builtin_mul_overflow(a, b, r);
-	case MC_OP_FLOORDIV:
-	case MC_OP_MOD: {
-		int64_t q, m;
-
-		if (b == 0) {
-			*zero = op == MC_OP_FLOORDIV ? "integer division by zero" : "integer modulo by zero";
-			return -1;
-		}
-		if (b == -1) {
-			if (op == MC_OP_MOD) {
-				*r = 0;
-				return 0;
-			}
-			return __builtin_sub_overflow((int64_t)0, a, r);
-		}
-		q = a / b;
-		m = a % b;
-		if (m != 0 && ((m < 0) != (b < 0))) {
-			q--;
-			m += b;
-		}
-		*r = op == MC_OP_FLOORDIV ? q : m;
-		return 0;
-	}
-	case MC_OP_POW: {
-		int64_t acc = 1, base = a, e = b;
-
-		while (e > 0) {
-			if ((e & 1) && __builtin_mul_overflow(acc, base, &acc))
-				return 1;
-			e >>= 1;
-			if (e > 0 && __builtin_mul_overflow(base, base, &base))
-				return 1;
-		}
-		*r = acc;
-		return 0;
-	}
-	case MC_OP_BITAND: *r = a & b; return 0;
-	case MC_OP_BITOR: *r = a | b; return 0;
-	case MC_OP_BITXOR: *r = a ^ b; return 0;
-	case MC_OP_RSHIFT: *r = b >= 64 ? (a < 0 ? -1 : 0) : a >> b; return 0;
-	case MC_OP_LSHIFT:
-		if (b >= 64)
-			return a != 0;
-		*r = (int64_t)((uint64_t)a << b);
-		return (*r >> b) != a;
-	default:
-		return 1;
 	}
 }
 
@@ -1156,7 +1061,6 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 		if (op == MC_OP_BITAND || op == MC_OP_BITOR || op == MC_OP_BITXOR || op == MC_OP_LSHIFT ||
 		    op == MC_OP_RSHIFT) {
 			int64_t res;
-			const char *zero;
 
 			if (!s_is_intlike(l) || !s_is_intlike(r)) {
 				s_fail_at(c, line, col, "TypeError", "unsupported operand types for %s: %s and %s",
@@ -1167,7 +1071,7 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 				s_fail_at(c, line, col, "ValueError", "negative shift count");
 				return NULL;
 			}
-			if (s_iop(op, mc_as_int(l), mc_as_int(r), &res, &zero) != 0) {
+			if (mc_int_op(op, mc_as_int(l), mc_as_int(r), &res) != MC_INT_OK) {
 				s_fail_at(c, line, col, "OverflowError", "the shifted int does not fit in 64 bits");
 				return NULL;
 			}
@@ -1184,14 +1088,14 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 		if (s_is_intlike(l) && s_is_intlike(r) && op != MC_OP_DIV &&
 		    !(op == MC_OP_POW && mc_as_int(r) < 0)) {
 			int64_t res;
-			const char *zero;
-			int o = s_iop(op, mc_as_int(l), mc_as_int(r), &res, &zero);
+			int o = mc_int_op(op, mc_as_int(l), mc_as_int(r), &res);
 
-			if (o < 0) {
-				s_fail_at(c, line, col, "ZeroDivisionError", "%s", zero);
+			if (o == MC_INT_ZERODIV) {
+				s_fail_at(c, line, col, "ZeroDivisionError", "%s", op == MC_OP_MOD ?
+				          "integer modulo by zero" : "integer division by zero");
 				return NULL;
 			}
-			if (o == 0)
+			if (o == MC_INT_OK)
 				return mc_int(res);
 			/* overflow: continue in floating point */
 		}
@@ -1471,7 +1375,7 @@ static mc_value *s_make_function(s_ctx *c, const mc_node *n)
 
 static mc_value *s_fstring(s_ctx *c, const mc_node *n)
 {
-	s_text t = { 0 };
+	mc_text t = { 0 };
 	size_t i;
 
 	for (i = 0; i < n->nkids; i++) {
@@ -1482,7 +1386,7 @@ static mc_value *s_fstring(s_ctx *c, const mc_node *n)
 		int rc;
 
 		if (part->kind == MC_N_LITERAL) {
-			s_tput(&t, mc_as_str(part->lit), mc_str_len(part->lit));
+			mc_text_put(&t, mc_as_str(part->lit), mc_str_len(part->lit));
 			continue;
 		}
 		v = s_eval(c, part->kids[0]);
@@ -1515,7 +1419,7 @@ static mc_value *s_fstring(s_ctx *c, const mc_node *n)
 			s_fail_err(c, part, c->scratch);
 			goto fail;
 		}
-		s_tput(&t, out, len);
+		mc_text_put(&t, out, len);
 		free(out);
 	}
 	if (t.oom) {
@@ -1569,13 +1473,8 @@ static int s_comp_clause(s_ctx *c, const mc_node *n, size_t k, mc_value *out)
 	(void)head;
 	cl = n->kids[k];
 	if (cl->kind == MC_N_COMPIF) {
-		mc_value *cond = s_eval(c, cl->kids[0]);
-		int t;
+		int t = s_test(c, cl->kids[0]);
 
-		if (cond == NULL)
-			return -1;
-		t = s_truth(c, cl->kids[0], cond);
-		mc_unref(cond);
 		if (t < 0)
 			return -1;
 		return t ? s_comp_clause(c, n, k + 1, out) : 0;
@@ -2351,22 +2250,8 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 		}
 		return NULL;
 	case MC_N_BINARY:
-		l = s_eval(c, n->kids[0]);
-		for (i = 1; l != NULL && i < n->nkids; i++) {
-			const mc_link *k = &n->links[i - 1];
-
-			r = s_eval(c, n->kids[i]);
-			if (r == NULL) {
-				mc_unref(l);
-				return NULL;
-			}
-			v = s_binop(c, k->line, k->col, k->op, l, r);
-			mc_unref(l);
-			mc_unref(r);
-			l = v;
-		}
-		return l;
 	case MC_N_COMPARE:
+		/* left to right; a < b < c is (a < b) and (b < c), b evaluated once */
 		l = s_eval(c, n->kids[0]);
 		for (i = 1; l != NULL && i < n->nkids; i++) {
 			const mc_link *k = &n->links[i - 1];
@@ -2378,11 +2263,11 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 			}
 			v = s_binop(c, k->line, k->col, k->op, l, r);
 			mc_unref(l);
-			if (v == NULL || i + 1 == n->nkids) {
+			if (n->kind == MC_N_BINARY || v == NULL || i + 1 == n->nkids) {
 				mc_unref(r);
-				return v;
+				l = v;
+				continue;
 			}
-			/* a < b < c is (a < b) and (b < c), b evaluated once */
 			t = s_truth(c, n, v);
 			if (t <= 0) {
 				mc_unref(r);
@@ -2397,11 +2282,7 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 		}
 		return l;
 	case MC_N_IFEXP:
-		l = s_eval(c, n->kids[1]);
-		if (l == NULL)
-			return NULL;
-		t = s_truth(c, n->kids[1], l);
-		mc_unref(l);
+		t = s_test(c, n->kids[1]);
 		if (t < 0)
 			return NULL;
 		return s_eval(c, n->kids[t ? 0 : 2]);
@@ -2846,11 +2727,7 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 		return s_augassign(c, st) == 0 ? S_NEXT : S_ERROR;
 	case MC_N_IF:
 		for (i = 0; i + 1 < st->nkids; i += 2) {
-			v = s_eval(c, st->kids[i]);
-			if (v == NULL)
-				return S_ERROR;
-			t = s_truth(c, st->kids[i], v);
-			mc_unref(v);
+			t = s_test(c, st->kids[i]);
 			if (t < 0)
 				return S_ERROR;
 			if (t)
@@ -2863,11 +2740,7 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 		for (;;) {
 			if (s_poll(c, st) != 0)
 				return S_ERROR;
-			v = s_eval(c, st->kids[0]);
-			if (v == NULL)
-				return S_ERROR;
-			t = s_truth(c, st->kids[0], v);
-			mc_unref(v);
+			t = s_test(c, st->kids[0]);
 			if (t < 0)
 				return S_ERROR;
 			if (!t)
@@ -2968,11 +2841,7 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 				return S_ERROR;
 		return S_NEXT;
 	case MC_N_ASSERT:
-		v = s_eval(c, st->kids[0]);
-		if (v == NULL)
-			return S_ERROR;
-		t = s_truth(c, st->kids[0], v);
-		mc_unref(v);
+		t = s_test(c, st->kids[0]);
 		if (t < 0)
 			return S_ERROR;
 		if (!t) {

@@ -23,35 +23,6 @@ typedef struct s_spec {
 	char type;         /* 0 when none */
 } s_spec;
 
-typedef struct s_out {
-	char *s;
-	size_t n, cap;
-	int oom;
-} s_out;
-
-static void s_put(s_out *o, const char *s, size_t n)
-{
-	if (o->oom)
-		return;
-	if (o->n + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 64;
-		char *p;
-
-		while (cap < o->n + n + 1)
-			cap *= 2;
-		p = realloc(o->s, cap);
-		if (p == NULL) {
-			o->oom = 1;
-			return;
-		}
-		o->s = p;
-		o->cap = cap;
-	}
-	memcpy(o->s + o->n, s, n);
-	o->n += n;
-	o->s[o->n] = '\0';
-}
-
 static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
 {
 	size_t i = 0, k;
@@ -120,7 +91,7 @@ static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
 }
 
 /* Pads body (sign and prefix apart, for '=' alignment) to the width. */
-static void s_pad(s_out *o, const s_spec *sp, const char *sign, const char *body, size_t blen,
+static void s_pad(mc_text *o, const s_spec *sp, const char *sign, const char *body, size_t blen,
                   char dflt_align)
 {
 	size_t slen = strlen(sign), w = mc_utf8_count(sign, slen) + mc_utf8_count(body, blen), pad = 0,
@@ -138,17 +109,17 @@ static void s_pad(s_out *o, const s_spec *sp, const char *sign, const char *body
 		left = pad;
 	}
 	if (align == '=') {
-		s_put(o, sign, slen);
+		mc_text_put(o, sign, slen);
 		for (k = 0; k < left; k++)
-			s_put(o, sp->fill, strlen(sp->fill));
+			mc_text_put(o, sp->fill, strlen(sp->fill));
 	} else {
 		for (k = 0; k < left; k++)
-			s_put(o, sp->fill, strlen(sp->fill));
-		s_put(o, sign, slen);
+			mc_text_put(o, sp->fill, strlen(sp->fill));
+		mc_text_put(o, sign, slen);
 	}
-	s_put(o, body, blen);
+	mc_text_put(o, body, blen);
 	for (k = 0; k < right; k++)
-		s_put(o, sp->fill, strlen(sp->fill));
+		mc_text_put(o, sp->fill, strlen(sp->fill));
 }
 
 /* Inserts sep every every digits into the leading digit run of s. */
@@ -164,7 +135,7 @@ static void s_group(char *out, size_t outn, const char *s, char sep, int every)
 	snprintf(out + o, outn - o, "%s", s + digits);
 }
 
-static int s_format_int(s_out *o, const s_spec *sp, int64_t v, mc_error *err)
+static int s_format_int(mc_text *o, const s_spec *sp, int64_t v, mc_error *err)
 {
 	char digits[160], grouped[240], sign[4] = "", prefix[3] = "";
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -247,7 +218,7 @@ static int s_format_int(s_out *o, const s_spec *sp, int64_t v, mc_error *err)
 	return 0;
 }
 
-static int s_format_float(s_out *o, const s_spec *sp, double f, mc_error *err)
+static int s_format_float(mc_text *o, const s_spec *sp, double f, mc_error *err)
 {
 	char body[512], grouped[768], sign[2] = "", fmt[16];
 	char type = sp->type;
@@ -308,7 +279,7 @@ static int s_format_float(s_out *o, const s_spec *sp, double f, mc_error *err)
 	return 0;
 }
 
-static int s_format(s_out *o, const mc_value *v, const char *spec, size_t spec_len, mc_error *err)
+static int s_format(mc_text *o, const mc_value *v, const char *spec, size_t spec_len, mc_error *err)
 {
 	s_spec sp;
 	int rc;
@@ -319,7 +290,7 @@ static int s_format(s_out *o, const mc_value *v, const char *spec, size_t spec_l
 
 		if (s == NULL)
 			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-		s_put(o, s, n);
+		mc_text_put(o, s, n);
 		free(s);
 		return 0;
 	}
@@ -361,32 +332,40 @@ static int s_format(s_out *o, const mc_value *v, const char *spec, size_t spec_l
 	}
 }
 
+/* Hands the text over (rc 0), or drops it (rc an error). */
+static int s_take(mc_text *o, int rc, char **out, size_t *n, mc_error *err)
+{
+	size_t len = o->n;
+	char *s;
+
+	if (rc != 0) {
+		free(o->s);
+		return rc;
+	}
+	s = mc_text_finish(o);
+	if (s == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*out = s;
+	*n = len;
+	return 0;
+}
+
 int mc_format_value(const mc_value *v, const char *spec, size_t spec_len, char **out, size_t *n,
                     mc_error *err)
 {
-	s_out o = { 0 };
+	mc_text o = { 0 };
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	rc = s_format(&o, v, spec, spec_len, err);
-	if (rc == 0 && o.oom)
-		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	if (rc != 0) {
-		free(o.s);
-		return rc;
-	}
-	if (o.s == NULL && (o.s = strdup("")) == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	*out = o.s;
-	*n = o.n;
-	return 0;
+	return s_take(&o, rc, out, n, err);
 }
 
 int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_value *kwargs,
                   char **out, size_t *n, mc_error *err)
 {
-	s_out o = { 0 };
+	mc_text o = { 0 };
 	size_t i = 0, lit = 0, next_auto = 0;
 	int manual = 0, autonum = 0, rc = 0;
 
@@ -396,7 +375,7 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 		char c = fmt[i];
 
 		if ((c == '{' || c == '}') && i + 1 < len && fmt[i + 1] == c) {
-			s_put(&o, fmt + lit, i + 1 - lit);
+			mc_text_put(&o, fmt + lit, i + 1 - lit);
 			i += 2;
 			lit = i;
 			continue;
@@ -410,7 +389,7 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 			i++;
 			continue;
 		}
-		s_put(&o, fmt + lit, i - lit);
+		mc_text_put(&o, fmt + lit, i - lit);
 		{
 			size_t f0 = ++i, f1, s0 = 0, s1 = 0;
 			int depth = 0, conv = 0;
@@ -527,16 +506,6 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 		}
 	}
 	if (rc == 0)
-		s_put(&o, fmt + lit, len - lit);
-	if (rc == 0 && o.oom)
-		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	if (rc != 0) {
-		free(o.s);
-		return rc;
-	}
-	if (o.s == NULL && (o.s = strdup("")) == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	*out = o.s;
-	*n = o.n;
-	return 0;
+		mc_text_put(&o, fmt + lit, len - lit);
+	return s_take(&o, rc, out, n, err);
 }

@@ -299,6 +299,29 @@ void mc_slice_resolve(const int64_t *start, const int64_t *stop, const int64_t *
 
 /* ---- text ---- */
 
+/* A growing text buffer (text.c). Start it zeroed: mc_text t = { 0 }. */
+typedef struct mc_text {
+	char *s;
+	size_t n, cap;
+	int oom;
+} mc_text;
+
+void mc_text_put(mc_text *t, const char *s, size_t n);
+void mc_text_puts(mc_text *t, const char *s);
+void mc_text_printf(mc_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (caller owns; "" when nothing was put), or NULL after running
+ * out of memory. Resets t. */
+char *mc_text_finish(mc_text *t);
+
+/* Integer arithmetic with Python's rules (floor division and modulo) on
+ * 64 bits (array.c): 0 and *r, or why it has no int result. */
+enum { MC_INT_OK, MC_INT_OVERFLOW, MC_INT_ZERODIV, MC_INT_NEGPOW, MC_INT_NEGSHIFT, MC_INT_BADOP };
+int mc_int_op(int op, int64_t a, int64_t b, int64_t *r);
+
+/* Shallow copies (the items are shared): NULL when memory runs out. */
+mc_value *mc_list_copy(const mc_value *list);
+mc_value *mc_dict_copy(const mc_value *dict);
+
 /* format(v, spec) as Python's format mini-language ("{:>8.3f}"). Caller
  * owns *out (n bytes). Fails with MC_ERR_INVALID naming the spec. */
 int mc_format_value(const mc_value *v, const char *spec, size_t spec_len, char **out,

@@ -299,6 +299,35 @@ static mc_node *s_wrap(s_parser *p, mc_node_kind kind, const mc_token *at, mc_no
 	return n;
 }
 
+/* Adds kid to the chain node *chain (with a link op before it, unless op
+ * is MC_OP_NONE), making the chain around first, where first is, when there
+ * is none yet. On failure frees the chain (first included) and kid. */
+static int s_chain_add(s_parser *p, mc_node **chain, mc_node_kind kind, const mc_token *at,
+                       mc_node *first, int op, mc_node *kid)
+{
+	if (*chain == NULL) {
+		*chain = s_wrap(p, kind, at, first);
+		if (*chain == NULL) {
+			mc_node_free(kid);
+			return -1;
+		}
+		(*chain)->line = first->line;
+		(*chain)->col = first->col;
+	}
+	if (op != MC_OP_NONE && s_add_link(p, *chain, op, at) != 0) {
+		mc_node_free(kid);
+		mc_node_free(*chain);
+		*chain = NULL;
+		return -1;
+	}
+	if (s_add(p, *chain, kid) != 0) {   /* s_add frees kid */
+		mc_node_free(*chain);
+		*chain = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- constant folding ---- */
 
 /* The exact integer value of a literal node, if it is one. */
@@ -534,6 +563,29 @@ static mc_node *s_star_or_test(s_parser *p)
 	return s_test(p);
 }
 
+/* n after its closing bracket; NULL (n freed) when that is not there. */
+static mc_node *s_closed(s_parser *p, mc_node *n, const char *close, const mc_token *open,
+                         const char *also)
+{
+	if (n == NULL || p->failed || s_close(p, close, open, also) != 0) {
+		mc_node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* A display whose first item (or key: value) is followed by 'for': the
+ * comprehension it starts, up to its closing bracket. */
+static mc_node *s_display_comp(s_parser *p, mc_node *n, int kind, const char *close,
+                               const mc_token *open)
+{
+	mc_node *head = n->kids[0], *value = kind == MC_COMP_DICT ? n->kids[1] : NULL;
+
+	n->nkids = 0;
+	mc_node_free(n);
+	return s_closed(p, s_comprehension(p, head, value, kind, open), close, open, "");
+}
+
 static mc_node *s_list_display(s_parser *p, const mc_token *open)
 {
 	mc_node *n = s_node(p, MC_N_LIST, open);
@@ -541,27 +593,13 @@ static mc_node *s_list_display(s_parser *p, const mc_token *open)
 	while (n != NULL && !s_is_op(p, "]")) {
 		if (s_add(p, n, s_star_or_test(p)) != 0 || p->failed)
 			break;
-		if (n->nkids == 1 && s_is_kw(p, "for") && n->kids[0]->kind != MC_N_STAR) {
-			mc_node *item = n->kids[0];
-
-			n->nkids = 0;
-			mc_node_free(n);
-			n = s_comprehension(p, item, NULL, MC_COMP_LIST, open);
-			if (n == NULL || s_close(p, "]", open, "") != 0) {
-				mc_node_free(n);
-				return NULL;
-			}
-			return n;
-		}
+		if (n->nkids == 1 && s_is_kw(p, "for") && n->kids[0]->kind != MC_N_STAR)
+			return s_display_comp(p, n, MC_COMP_LIST, "]", open);
 		if (!s_is_op(p, ","))
 			break;
 		s_next(p);
 	}
-	if (n == NULL || p->failed || s_close(p, "]", open, "',' or ") != 0) {
-		mc_node_free(n);
-		return NULL;
-	}
-	return n;
+	return s_closed(p, n, "]", open, "',' or ");
 }
 
 static mc_node *s_dict_display(s_parser *p, const mc_token *open)
@@ -588,27 +626,13 @@ static mc_node *s_dict_display(s_parser *p, const mc_token *open)
 		s_next(p);
 		if (s_add(p, n, s_test(p)) != 0 || p->failed)
 			break;
-		if (n->nkids == 2 && s_is_kw(p, "for")) {
-			mc_node *k = n->kids[0], *v = n->kids[1];
-
-			n->nkids = 0;
-			mc_node_free(n);
-			n = s_comprehension(p, k, v, MC_COMP_DICT, open);
-			if (n == NULL || s_close(p, "}", open, "") != 0) {
-				mc_node_free(n);
-				return NULL;
-			}
-			return n;
-		}
+		if (n->nkids == 2 && s_is_kw(p, "for"))
+			return s_display_comp(p, n, MC_COMP_DICT, "}", open);
 		if (!s_is_op(p, ","))
 			break;
 		s_next(p);
 	}
-	if (n == NULL || p->failed || s_close(p, "}", open, "',' or ") != 0) {
-		mc_node_free(n);
-		return NULL;
-	}
-	return n;
+	return s_closed(p, n, "}", open, "',' or ");
 }
 
 static mc_node *s_atom(s_parser *p)
@@ -841,7 +865,7 @@ static mc_node *s_call(s_parser *p, const mc_token *open, int line, int col)
 
 static mc_node *s_subscript(s_parser *p, const mc_token *open)
 {
-	mc_node *idx = NULL, *sub, *ix;
+	mc_node *idx = NULL, *sub;
 	int many = 0;
 
 	for (;;) {
@@ -872,14 +896,7 @@ static mc_node *s_subscript(s_parser *p, const mc_token *open)
 		mc_node_free(idx);
 		return NULL;
 	}
-	ix = s_node(p, MC_N_INDEX, open);
-	if (ix == NULL || s_add(p, ix, idx) != 0) {
-		if (ix == NULL)
-			mc_node_free(idx);
-		mc_node_free(ix);
-		return NULL;
-	}
-	return ix;
+	return s_wrap(p, MC_N_INDEX, open, idx);
 }
 
 static mc_node *s_postfix(s_parser *p)
@@ -942,19 +959,8 @@ static mc_node *s_postfix(s_parser *p)
 			mc_node_free(chain != NULL ? chain : prim);
 			return NULL;
 		}
-		if (chain == NULL) {
-			chain = s_wrap(p, MC_N_POSTFIX, t, prim);
-			if (chain == NULL) {
-				mc_node_free(tr);
-				return NULL;
-			}
-			chain->line = prim->line;
-			chain->col = prim->col;
-		}
-		if (s_add(p, chain, tr) != 0) {
-			mc_node_free(chain);
+		if (s_chain_add(p, &chain, MC_N_POSTFIX, t, prim, MC_OP_NONE, tr) != 0)
 			return NULL;
-		}
 	}
 	return chain != NULL ? chain : prim;
 }
@@ -1062,86 +1068,49 @@ static mc_node *s_unary(s_parser *p)
 	return s_power(p);
 }
 
-static mc_node *s_term(s_parser *p)
-{
-	static const char *const ops[] = { "*", "/", "//", "%", "@", NULL };
-	static const int codes[] = { MC_OP_MUL, MC_OP_DIV, MC_OP_FLOORDIV, MC_OP_MOD, MC_OP_MATMUL };
-	mc_node *l = s_unary(p);
-	int k;
+/* The binary operators, loosest first; each level's operands are the next
+ * level's expressions, the last level's are unary expressions. */
+static const struct s_level {
+	const char *ops[6];
+	int codes[6];
+} s_levels[] = {
+	{ { "|" }, { MC_OP_BITOR } },
+	{ { "^" }, { MC_OP_BITXOR } },
+	{ { "&" }, { MC_OP_BITAND } },
+	{ { "<<", ">>" }, { MC_OP_LSHIFT, MC_OP_RSHIFT } },
+	{ { "+", "-" }, { MC_OP_ADD, MC_OP_SUB } },
+	{ { "*", "/", "//", "%", "@" }, { MC_OP_MUL, MC_OP_DIV, MC_OP_FLOORDIV, MC_OP_MOD, MC_OP_MATMUL } },
+};
 
+#define S_NLEVELS (sizeof s_levels / sizeof s_levels[0])
+
+static mc_node *s_level(s_parser *p, size_t level)
+{
+	mc_node *l;
+
+	if (level == S_NLEVELS)
+		return s_unary(p);
+	l = s_level(p, level + 1);
 	while (l != NULL) {
-		for (k = 0; ops[k] != NULL && !s_is_op(p, ops[k]); k++)
+		const struct s_level *lv = &s_levels[level];
+		int k;
+
+		for (k = 0; lv->ops[k] != NULL && !s_is_op(p, lv->ops[k]); k++)
 			;
-		if (ops[k] == NULL)
+		if (lv->ops[k] == NULL)
 			break;
 		{
 			const mc_token *t = s_next(p);
 
-			l = s_chain(p, l, codes[k], t, s_unary(p));
+			l = s_chain(p, l, lv->codes[k], t, s_level(p, level + 1));
 		}
-	}
-	return l;
-}
-
-static mc_node *s_arith(s_parser *p)
-{
-	mc_node *l = s_term(p);
-
-	while (l != NULL && (s_is_op(p, "+") || s_is_op(p, "-"))) {
-		const mc_token *t = s_next(p);
-
-		l = s_chain(p, l, t->op[0] == '+' ? MC_OP_ADD : MC_OP_SUB, t, s_term(p));
-	}
-	return l;
-}
-
-/* Bitwise operators: a small table of their own ops. */
-static mc_node *s_shift(s_parser *p)
-{
-	mc_node *l = s_arith(p);
-
-	while (l != NULL && (s_is_op(p, "<<") || s_is_op(p, ">>"))) {
-		const mc_token *t = s_next(p);
-
-		l = s_chain(p, l, t->op[0] == '<' ? MC_OP_LSHIFT : MC_OP_RSHIFT, t, s_arith(p));
-	}
-	return l;
-}
-
-static mc_node *s_bitand(s_parser *p)
-{
-	mc_node *l = s_shift(p);
-
-	while (l != NULL && s_is_op(p, "&")) {
-		const mc_token *t = s_next(p);
-
-		l = s_chain(p, l, MC_OP_BITAND, t, s_shift(p));
-	}
-	return l;
-}
-
-static mc_node *s_bitxor(s_parser *p)
-{
-	mc_node *l = s_bitand(p);
-
-	while (l != NULL && s_is_op(p, "^")) {
-		const mc_token *t = s_next(p);
-
-		l = s_chain(p, l, MC_OP_BITXOR, t, s_bitand(p));
 	}
 	return l;
 }
 
 static mc_node *s_bitor(s_parser *p)
 {
-	mc_node *l = s_bitxor(p);
-
-	while (l != NULL && s_is_op(p, "|")) {
-		const mc_token *t = s_next(p);
-
-		l = s_chain(p, l, MC_OP_BITOR, t, s_bitxor(p));
-	}
-	return l;
+	return s_level(p, 0);
 }
 
 static int s_cmp_op(s_parser *p, const mc_token **at)
@@ -1192,19 +1161,8 @@ static mc_node *s_compare(s_parser *p)
 			mc_node_free(cmp != NULL ? cmp : l);
 			return NULL;
 		}
-		if (cmp == NULL) {
-			cmp = s_wrap(p, MC_N_COMPARE, at, l);
-			if (cmp == NULL) {
-				mc_node_free(r);
-				return NULL;
-			}
-			cmp->line = l->line;
-			cmp->col = l->col;
-		}
-		if (s_add_link(p, cmp, op, at) != 0 || s_add(p, cmp, r) != 0) {
-			mc_node_free(cmp);
+		if (s_chain_add(p, &cmp, MC_N_COMPARE, at, l, op, r) != 0)
 			return NULL;
-		}
 	}
 	return cmp != NULL ? cmp : l;
 }
@@ -1241,19 +1199,8 @@ static mc_node *s_logic(s_parser *p, mc_node_kind kind, const char *kw,
 			mc_node_free(n != NULL ? n : l);
 			return NULL;
 		}
-		if (n == NULL) {
-			n = s_wrap(p, kind, t, l);
-			if (n == NULL) {
-				mc_node_free(r);
-				return NULL;
-			}
-			n->line = l->line;
-			n->col = l->col;
-		}
-		if (s_add(p, n, r) != 0) {
-			mc_node_free(n);
+		if (s_chain_add(p, &n, kind, t, l, MC_OP_NONE, r) != 0)
 			return NULL;
-		}
 	}
 	return n != NULL ? n : l;
 }

@@ -570,6 +570,21 @@ mc_value *mc_list_pop(mc_value *list, size_t i)
 	return v;
 }
 
+mc_value *mc_list_copy(const mc_value *list)
+{
+	mc_value *l = mc_list_new();
+	size_t i, n = mc_list_len(list);
+
+	if (l == NULL || mc_list_reserve(l, n) != 0) {
+		mc_unref(l);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		l->u.list.items[i] = mc_ref(list->u.list.items[i]);
+	l->u.list.n = n;
+	return l;
+}
+
 /* ---- arrays ---- */
 
 mc_dtype mc_array_dtype(const mc_value *v)
@@ -672,48 +687,6 @@ void *mc_object_ptr(const mc_value *v)
 
 /* ---- text forms ---- */
 
-typedef struct s_buf {
-	char *s;
-	size_t n, cap;
-	int oom;
-} s_buf;
-
-static void s_put(s_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (p == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void s_puts(s_buf *b, const char *s) { s_put(b, s, strlen(s)); }
-
-static char *s_finish(s_buf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (b->s == NULL)
-		return strdup("");
-	return b->s;
-}
-
 /* Shortest text that reads back as f, formatted as Python's repr(float). */
 static void s_fmt_float(double f, char *out, size_t n)
 {
@@ -751,12 +724,12 @@ static void s_fmt_float(double f, char *out, size_t n)
 
 /* Python's repr of a str; bytes that are not UTF-8 show as \\xHH, so the
  * text is always valid UTF-8. */
-static void s_repr_str(s_buf *b, const char *s, size_t n)
+static void s_repr_str(mc_text *b, const char *s, size_t n)
 {
 	char q = (memchr(s, '\'', n) != NULL && memchr(s, '"', n) == NULL) ? '"' : '\'';
 	size_t i = 0;
 
-	s_put(b, &q, 1);
+	mc_text_put(b, &q, 1);
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
@@ -765,33 +738,33 @@ static void s_repr_str(s_buf *b, const char *s, size_t n)
 			size_t k = mc_utf8_valid_at(s + i, n - i);
 
 			if (k > 0) {
-				s_put(b, s + i, k);
+				mc_text_put(b, s + i, k);
 				i += k;
 			} else {
 				snprintf(esc, sizeof esc, "\\x%02x", c);
-				s_puts(b, esc);
+				mc_text_puts(b, esc);
 				i++;
 			}
 			continue;
 		}
 		if (c == '\\')
-			s_puts(b, "\\\\");
+			mc_text_puts(b, "\\\\");
 		else if (c == (unsigned char)q)
-			s_puts(b, q == '\'' ? "\\'" : "\\\"");
+			mc_text_puts(b, q == '\'' ? "\\'" : "\\\"");
 		else if (c == '\n')
-			s_puts(b, "\\n");
+			mc_text_puts(b, "\\n");
 		else if (c == '\t')
-			s_puts(b, "\\t");
+			mc_text_puts(b, "\\t");
 		else if (c == '\r')
-			s_puts(b, "\\r");
+			mc_text_puts(b, "\\r");
 		else if (c < 0x20 || c == 0x7f) {
 			snprintf(esc, sizeof esc, "\\x%02x", c);
-			s_puts(b, esc);
+			mc_text_puts(b, esc);
 		} else
-			s_put(b, (const char *)&s[i], 1);
+			mc_text_put(b, (const char *)&s[i], 1);
 		i++;
 	}
-	s_put(b, &q, 1);
+	mc_text_put(b, &q, 1);
 }
 
 #define S_SEQ_MAX 60    /* lists and dicts longer than this are shortened */
@@ -832,7 +805,7 @@ static size_t s_axis_shown(size_t len, int trunc, size_t j)
 	return j < S_ARR_EDGE ? j : len - 2 * S_ARR_EDGE + j;
 }
 
-static void s_repr_array(s_buf *b, const mc_value *a)
+static void s_repr_array(mc_text *b, const mc_value *a)
 {
 	size_t rows = a->u.arr.rows, cols = a->u.arr.cols, size = mc_array_size(a);
 	int trunc = size > S_ARR_MAX;
@@ -863,47 +836,47 @@ static void s_repr_array(s_buf *b, const mc_value *a)
 				width = strlen(tmp);
 		}
 	}
-	s_puts(b, "array([");
+	mc_text_puts(b, "array([");
 	for (i = 0; i < nr; i++) {
 		size_t r = s_axis_shown(rows, trunc, i);
 
 		if (i > 0) {
-			s_puts(b, cols ? ",\n       " : ", ");
+			mc_text_puts(b, cols ? ",\n       " : ", ");
 			if (trunc && i == S_ARR_EDGE && rows > 2 * S_ARR_EDGE)
-				s_puts(b, cols ? "...,\n       " : "..., ");
+				mc_text_puts(b, cols ? "...,\n       " : "..., ");
 		}
 		if (cols == 0) {
 			s_fmt_elem(a, r, all_int, tmp, sizeof tmp);
-			s_puts(b, tmp);
+			mc_text_puts(b, tmp);
 			continue;
 		}
-		s_puts(b, "[");
+		mc_text_puts(b, "[");
 		for (j = 0; j < nc; j++) {
 			size_t c = s_axis_shown(cols, trunc, j);
 			char pad[80];
 
 			if (j > 0) {
-				s_puts(b, ", ");
+				mc_text_puts(b, ", ");
 				if (trunc && j == S_ARR_EDGE && cols > 2 * S_ARR_EDGE)
-					s_puts(b, "..., ");
+					mc_text_puts(b, "..., ");
 			}
 			s_fmt_elem(a, r * cols + c, all_int, tmp, sizeof tmp);
 			snprintf(pad, sizeof pad, "%*s", (int)width, tmp);
-			s_puts(b, pad);
+			mc_text_puts(b, pad);
 		}
-		s_puts(b, "]");
+		mc_text_puts(b, "]");
 	}
-	s_puts(b, "]");
+	mc_text_puts(b, "]");
 	if (trunc || size == 0) {
 		if (cols)
 			snprintf(tmp, sizeof tmp, ", shape=(%zu, %zu)", rows, cols);
 		else
 			snprintf(tmp, sizeof tmp, ", shape=(%zu,)", rows);
-		s_puts(b, tmp);
+		mc_text_puts(b, tmp);
 	}
 	if (a->u.arr.dtype == MC_I64 && size == 0)
-		s_puts(b, ", dtype=int64");
-	s_puts(b, ")");
+		mc_text_puts(b, ", dtype=int64");
+	mc_text_puts(b, ")");
 }
 
 /* The containers being shown, outermost first: a container inside itself
@@ -913,7 +886,7 @@ typedef struct s_seen {
 	int n;
 } s_seen;
 
-static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
+static void s_repr(mc_text *b, const mc_value *v, s_seen *seen)
 {
 	char tmp[64];
 	size_t i, n, shown;
@@ -921,18 +894,18 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 
 	switch (mc_type(v)) {
 	case MC_T_NONE:
-		s_puts(b, "None");
+		mc_text_puts(b, "None");
 		break;
 	case MC_T_BOOL:
-		s_puts(b, v->u.b ? "True" : "False");
+		mc_text_puts(b, v->u.b ? "True" : "False");
 		break;
 	case MC_T_INT:
 		snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-		s_puts(b, tmp);
+		mc_text_puts(b, tmp);
 		break;
 	case MC_T_FLOAT:
 		s_fmt_float(v->u.f, tmp, sizeof tmp);
-		s_puts(b, tmp);
+		mc_text_puts(b, tmp);
 		break;
 	case MC_T_STR:
 		s_repr_str(b, v->u.str.s, v->u.str.n);
@@ -944,7 +917,7 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 		else
 			snprintf(tmp, sizeof tmp, "range(%lld, %lld, %lld)", (long long)v->u.range.start,
 			         (long long)v->u.range.stop, (long long)v->u.range.step);
-		s_puts(b, tmp);
+		mc_text_puts(b, tmp);
 		break;
 	case MC_T_LIST:
 	case MC_T_DICT:
@@ -952,19 +925,19 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 			if (seen->v[k] == v)
 				break;
 		if (k < seen->n || seen->n >= S_REPR_DEPTH) {
-			s_puts(b, v->type == MC_T_LIST ? "[...]" : "{...}");
+			mc_text_puts(b, v->type == MC_T_LIST ? "[...]" : "{...}");
 			break;
 		}
 		seen->v[seen->n++] = v;
 		n = v->type == MC_T_LIST ? v->u.list.n : v->u.dict.live;
-		s_puts(b, v->type == MC_T_LIST ? "[" : "{");
+		mc_text_puts(b, v->type == MC_T_LIST ? "[" : "{");
 		shown = 0;   /* items seen so far, in order */
 		for (i = 0; i < (v->type == MC_T_LIST ? v->u.list.n : v->u.dict.n); i++) {
 			if (v->type == MC_T_DICT && v->u.dict.e[i].key == NULL)
 				continue;
 			if (n > S_SEQ_MAX && shown >= S_SEQ_HEAD && shown < n - S_SEQ_TAIL) {
 				if (shown == S_SEQ_HEAD)
-					s_puts(b, ", ...");
+					mc_text_puts(b, ", ...");
 				if (v->type == MC_T_LIST) {
 					i = n - S_SEQ_TAIL - 1;
 					shown = n - S_SEQ_TAIL;
@@ -974,21 +947,21 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 				continue;
 			}
 			if (shown > 0)
-				s_puts(b, ", ");
+				mc_text_puts(b, ", ");
 			if (v->type == MC_T_LIST) {
 				s_repr(b, v->u.list.items[i], seen);
 			} else {
 				s_repr(b, v->u.dict.e[i].key, seen);
-				s_puts(b, ": ");
+				mc_text_puts(b, ": ");
 				s_repr(b, v->u.dict.e[i].val, seen);
 			}
 			shown++;
 		}
-		s_puts(b, v->type == MC_T_LIST ? "]" : "}");
+		mc_text_puts(b, v->type == MC_T_LIST ? "]" : "}");
 		seen->n--;
 		if (n > S_SEQ_MAX && seen->n == 0) {
 			snprintf(tmp, sizeof tmp, "  # %zu items", n);
-			s_puts(b, tmp);
+			mc_text_puts(b, tmp);
 		}
 		break;
 	case MC_T_ARRAY:
@@ -996,13 +969,13 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 		break;
 	case MC_T_FUNC:
 		if (v->u.fn.user != NULL) {
-			s_puts(b, "<function ");
-			s_puts(b, v->u.fn.user->qualname);
-			s_puts(b, ">");
+			mc_text_puts(b, "<function ");
+			mc_text_puts(b, v->u.fn.user->qualname);
+			mc_text_puts(b, ">");
 		} else {
-			s_puts(b, v->u.fn.self != NULL ? "<bound method " : "<function ");
-			s_puts(b, v->u.fn.def->name);
-			s_puts(b, ">");
+			mc_text_puts(b, v->u.fn.self != NULL ? "<bound method " : "<function ");
+			mc_text_puts(b, v->u.fn.def->name);
+			mc_text_puts(b, ">");
 		}
 		break;
 	case MC_T_OBJECT:
@@ -1010,26 +983,26 @@ static void s_repr(s_buf *b, const mc_value *v, s_seen *seen)
 			char *r = v->u.obj.cls->repr(v->u.obj.ptr);
 
 			if (r != NULL) {
-				s_puts(b, r);
+				mc_text_puts(b, r);
 				free(r);
 				break;
 			}
 		}
-		s_puts(b, "<");
-		s_puts(b, mc_type_name(v));
-		s_puts(b, " object>");
+		mc_text_puts(b, "<");
+		mc_text_puts(b, mc_type_name(v));
+		mc_text_puts(b, " object>");
 		break;
 	}
 }
 
 char *mc_value_repr(const mc_value *v)
 {
-	s_buf b = { 0 };
+	mc_text b = { 0 };
 	s_seen seen;
 
 	seen.n = 0;
 	s_repr(&b, v, &seen);
-	return s_finish(&b);
+	return mc_text_finish(&b);
 }
 
 char *mc_value_str_n(const mc_value *v, size_t *n)
