@@ -170,6 +170,13 @@ static mc_value *s_cell_value(const mc_table_cell *c)
 
 /* t[k]: row k (negative from the end) as a dict; t["name"]: a column as a
  * list. */
+static int f_table_len(mc_call *call, mc_value **out, mc_error *err)
+{
+	(void)err;
+	*out = mc_int((int64_t)mc_table_rows(mc_call_self_ptr(call)));
+	return 0;
+}
+
 static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_table *t = mc_call_self_ptr(call);
@@ -1299,6 +1306,8 @@ const mc_func_def mc_funcs_render[] = {
 	  "Every instance on the image of instance i, each in its own colour and named.",
 	  "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
 	  f_overlay },
+	{ "Table.__len__", "()", "len(t): the number of rows; `for row in t:` walks them as dicts.", NULL,
+	  f_table_len },
 	{ "Table.__getitem__", "(key)",
 	  "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
 	  "list.", NULL, f_table_getitem },

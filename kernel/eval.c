@@ -2130,8 +2130,13 @@ static mc_value *s_getindex(s_ctx *c, const mc_node *tr, mc_value *obj)
 		const mc_func_def *def = mc_special_method(obj, "__getitem__");
 		mc_callarg arg;
 
-		if (def == NULL || ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE)
+		if (def == NULL)
 			break;
+		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+			s_fail(c, tr, "TypeError", "%s cannot be indexed with [ ] by a slice or several indices",
+			       mc_type_name(obj));
+			return NULL;
+		}
 		iv = s_eval(c, ixn);
 		if (iv == NULL)
 			return NULL;

@@ -54,8 +54,21 @@ int mc_iter_init(mc_iter *it, mc_value *v, const mc_io *io, mc_interp *in, mc_er
 		mc_value *items = NULL;
 		int bad, rc;
 
-		if (def == NULL)
-			break;
+		if (def == NULL) {
+			/* walked by index: 0 .. len - 1 */
+			int64_t len;
+
+			it->getitem = mc_special_method(v, "__getitem__");
+			if (it->getitem == NULL || mc_special_method(v, "__len__") == NULL)
+				break;
+			if (mc_value_len(v, io, in, &len, err) != 0)
+				return err->code;
+			it->n = (uint64_t)len;
+			it->io = io;
+			it->in = in;
+			it->src = mc_ref(v);
+			return 0;
+		}
 		rc = mc_call_def(def, v, NULL, 0, io, in, NULL, &items, &bad, err);
 		if (rc != 0)
 			return rc;
@@ -124,6 +137,21 @@ int mc_iter_next(mc_iter *it, mc_value **out, mc_error *err)
 			return 0;
 		*out = s_array_item(v, it->i++);
 		break;
+	case MC_T_OBJECT: {
+		mc_callarg arg = { NULL, NULL };
+		int bad, rc;
+
+		if (it->i >= it->n)
+			return 0;
+		arg.value = mc_int((int64_t)it->i++);
+		if (arg.value == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		rc = mc_call_def(it->getitem, v, &arg, 1, it->io, it->in, NULL, out, &bad, err);
+		mc_unref(arg.value);
+		if (rc != 0)
+			return rc;
+		break;
+	}
 	default:
 		return 0;
 	}

@@ -238,14 +238,18 @@ mc_value *mc_interp_var_names(mc_interp *in);
 
 /* Walks any iterable value: a list (live, as Python does), a range, a dict's
  * keys (changing its size while walking is an error), a str's characters,
- * an array's elements (1-D) or rows (2-D), and objects whose type has an
- * "__iter__" method in the table. */
+ * an array's elements (1-D) or rows (2-D), objects whose type has an
+ * "__iter__" method in the table, and objects whose type has "__len__" and
+ * "__getitem__" (t[0], t[1], ... as Python's sequence protocol). */
 typedef struct mc_iter {
 	mc_value *src;       /* owned */
 	size_t i;
-	uint64_t n;          /* ranges, arrays: the length */
+	uint64_t n;          /* ranges, arrays, objects walked by index: the length */
 	uint64_t version;    /* dicts */
 	size_t off;          /* str: byte offset */
+	const mc_func_def *getitem;   /* objects with __len__ and __getitem__ */
+	const mc_io *io;
+	mc_interp *in;
 } mc_iter;
 
 /* Starts walking v. io and in run an object's __iter__ (may be NULL).

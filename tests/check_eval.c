@@ -1025,7 +1025,8 @@ START_TEST(test_complete_in_blocks)
 END_TEST
 
 
-/* len() of every sized value, a Dataset too (its Dataset.__len__ entry). */
+/* len() of every sized value, a Dataset too (its Dataset.__len__ entry), and
+ * loops over a table's rows. */
 START_TEST(test_len_of_everything)
 {
 	mc_interp *in = mc_interp_new();
@@ -1039,6 +1040,10 @@ START_TEST(test_len_of_everything)
 	         "len(ds), len(ds.labels()), len(ds) == ds.n_instances, len(\"é\\0\"), len(range(3)), "
 	         "len({1: 2}), len(array([[1, 2]]))", srcdir);
 	s_run_is(in, &io, code, "[5, 5, True, 2, 3, 1, 1]");
+	/* a table's rows, walked as dicts (its __len__ and __getitem__ entries) */
+	s_run_is(in, &io, "t = table({\"name\": [\"a\", \"b\", \"c\"], \"score\": [0.5, 0.25, 1.0]})\n"
+	         "[len(t), [r[\"name\"] for r in t if r[\"score\"] < 1], sum(r[\"score\"] for r in t)]",
+	         "[3, ['a', 'b'], 1.75]");
 	s_rec_free(&r);
 	mc_interp_free(in);
 }
