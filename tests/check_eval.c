@@ -357,7 +357,7 @@ START_TEST(test_help_and_dir)
 	ck_assert_ptr_nonnull(strstr(r.out, "len(x)"));
 	r.out[0] = '\0';
 	free(s_run(in, &io, "help()"));
-	ck_assert_ptr_nonnull(strstr(r.out, "print(*values, sep=\" \", end=\"\\n\", file=none)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "print(*values, sep=\" \", end=\"\\n\", file=None)"));
 	ck_assert_ptr_nonnull(strstr(r.out, "sleep(seconds)"));
 	r.out[0] = '\0';
 	free(s_run(in, &io, "help(\"list.append\")"));

@@ -142,7 +142,8 @@ static void s_check_error(const mc_exec_error *x)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
-	mc_io io = { NULL, s_stream, s_display, s_clear, s_input, &s_flag, 0 };
+	mc_io io = { .stream = s_stream, .display = s_display, .clear_output = s_clear,
+	             .input = s_input, .interrupted = &s_flag };
 	mc_interp *in;
 	mc_value *res = NULL;
 	mc_exec_error x;
