@@ -346,8 +346,13 @@ static int s_print_to(mc_call *call, mc_value **out, mc_error *err, const char *
 	}
 	if (strcmp(stream, "stdout") == 0)
 		mc_call_print(call, t.s != NULL ? t.s : "");
-	else if (call->io != NULL && call->io->stream != NULL)
-		call->io->stream(call->io->ctx, stream, t.s != NULL ? t.s : "");
+	else if (call->io != NULL && call->io->stream != NULL) {
+		/* valid UTF-8 for the JSON of the stream message, as mc_call_print */
+		char *clean = mc_utf8_clean(t.s != NULL ? t.s : "", t.n);
+
+		call->io->stream(call->io->ctx, stream, clean != NULL ? clean : "");
+		free(clean);
+	}
 	free(t.s);
 	*out = mc_none();
 	return 0;
