@@ -299,6 +299,29 @@ static mc_node *s_wrap(s_parser *p, mc_node_kind kind, const mc_token *at, mc_no
 	return n;
 }
 
+/* A node of kind with the kids a and b (taken over, freed on failure;
+ * either may be NULL after a failure: then NULL). */
+static mc_node *s_pair(s_parser *p, mc_node_kind kind, const mc_token *at, mc_node *a, mc_node *b)
+{
+	mc_node *n;
+
+	if (a == NULL || b == NULL) {
+		mc_node_free(a);
+		mc_node_free(b);
+		return NULL;
+	}
+	n = s_wrap(p, kind, at, a);
+	if (n == NULL) {
+		mc_node_free(b);
+		return NULL;
+	}
+	if (s_add(p, n, b) != 0) {
+		mc_node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
 /* Adds kid to the chain node *chain (with a link op before it, unless op
  * is MC_OP_NONE), making the chain around first, where first is, when there
  * is none yet. On failure frees the chain (first included) and kid. */
@@ -1438,17 +1461,8 @@ static mc_node *s_comprehension(s_parser *p, mc_node *head, mc_node *value, int 
 			}
 			s_next(p);
 			iter = s_or(p);
-			cl = s_node(p, MC_N_COMPFOR, t);
-			if (cl == NULL || iter == NULL || s_add(p, cl, target) != 0) {
-				if (cl == NULL || iter == NULL)
-					mc_node_free(target);
-				mc_node_free(iter);
-				mc_node_free(cl);
-				mc_node_free(n);
-				return NULL;
-			}
-			if (s_add(p, cl, iter) != 0) {
-				mc_node_free(cl);
+			cl = s_pair(p, MC_N_COMPFOR, t, target, iter);
+			if (cl == NULL) {
 				mc_node_free(n);
 				return NULL;
 			}
@@ -2403,19 +2417,12 @@ static mc_node *s_simple(s_parser *p)
 				return NULL;
 			}
 			rhs = s_exprlist(p, 0, &tuple);
-			st = s_node(p, MC_N_AUGASSIGN, t);
-			if (st == NULL || rhs == NULL || s_add(p, st, first) != 0) {
-				if (st == NULL || rhs == NULL)
-					mc_node_free(first);
-				mc_node_free(rhs);
-				mc_node_free(st);
-				return NULL;
+			st = s_pair(p, MC_N_AUGASSIGN, t, first, rhs);
+			if (st != NULL) {
+				st->line = t->line;
+				st->col = t->col;
+				st->op = s_augcodes[k];
 			}
-			if (s_add(p, st, rhs) != 0) {
-				mc_node_free(st);
-				return NULL;
-			}
-			st->op = s_augcodes[k];
 			return st;
 		}
 	if (s_is_op(p, "=")) {
