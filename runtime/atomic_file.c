@@ -159,6 +159,37 @@ int mc_atomic_file_write(mc_atomic_file *f, const void *data, size_t len, mc_err
 	return 0;
 }
 
+int mc_atomic_file_write_at(mc_atomic_file *f, const void *data, size_t len, uint64_t offset,
+                            mc_error *err)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t k = pwrite(f->fd, p, len, (off_t)offset);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", f->path,
+			                    strerror(k < 0 ? errno : ENOSPC));
+		p += k;
+		len -= (size_t)k;
+		offset += (uint64_t)k;
+	}
+	return 0;
+}
+
+int mc_atomic_file_reserve(mc_atomic_file *f, uint64_t len, mc_error *err)
+{
+	int e = posix_fallocate(f->fd, 0, (off_t)len);
+
+	/* A file system without fallocate (EOPNOTSUPP) only loses the early
+	 * warning: the writes themselves still report a full disk. */
+	if (e != 0 && e != EOPNOTSUPP && e != ENOSYS && e != EINVAL)
+		return mc_error_set(err, MC_ERR_IO, "%s: cannot reserve %llu bytes: %s", f->path,
+		                    (unsigned long long)len, strerror(e));
+	return 0;
+}
+
 int mc_atomic_file_sink(const char *data, size_t len, void *ctx)
 {
 	mc_atomic_file *f = ctx;

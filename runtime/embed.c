@@ -1,5 +1,8 @@
-/* This module implements the built-in instance embedding: masked crop,
- * exact area-averaged resize, and the pixels / HOG / colour / shape blocks. */
+/* This module implements the embedding of instances: the built-in one
+ * (masked crop, exact area-averaged resize, and the pixels / HOG / colour /
+ * shape blocks) and a CNN's (the article's isolated instance, normalised, run
+ * through an ONNX model by maskclean/cnn.h), image by image on worker
+ * threads. */
 #include "maskclean/embed.h"
 
 #include <math.h>
@@ -9,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "maskclean/cnn.h"
 #include "maskclean/coco.h"
 #include "maskclean/image.h"
+#include "maskclean/npy.h"
 #include "maskclean/rle.h"
 
 #define S_HOG_CELLS 4
@@ -289,14 +296,39 @@ cleanup:
 	return rc;
 }
 
-/* ---- a whole dataset, image by image, on 2 threads */
+/* ---- a whole dataset, image by image, on worker threads */
+
+/* Worker threads: one per online CPU, at most 8; MC_THREADS overrides (the
+ * runtime's thread policy, as the coreset service's). */
+static int s_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("MC_THREADS");
+
+	if (env != NULL && atoi(env) > 0)
+		n = atoi(env);
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+/* What a walk over the images does with them: start gives a worker its
+ * state (reporter: the calling thread's), instance handles one kept instance
+ * of a loaded image, flush ends a worker's pending work after its last
+ * image, finish frees the state (also after a failure). done counts the
+ * instances whose rows are complete. */
+typedef struct s_walk_ops {
+	int (*start)(void *ctx, int reporter, void **state, mc_error *err);
+	int (*instance)(void *ctx, void *state, size_t instance, const mc_image *im,
+	                const mc_rle *rle, size_t *done, mc_error *err);
+	int (*flush)(void *ctx, void *state, size_t *done, mc_error *err);
+	void (*finish)(void *state);
+} s_walk_ops;
 
 typedef struct s_job {
 	const mc_coco *ds;
 	const char *images_dir;
-	int size;
-	mc_embed_method method;
-	mc_matrix *out;
+	const s_walk_ops *ops;
+	void *ctx;
+	const char *what;         /* the progress label */
 	atomic_size_t next_img;
 	atomic_size_t done;       /* instances embedded */
 	atomic_int stop;
@@ -318,27 +350,38 @@ static void s_fail(s_job *job, size_t img, const mc_error *e)
 	atomic_store(&job->stop, 1);
 }
 
-/* Embeds the instances of image img; mask and cap: scratch reused across images. */
-static int s_embed_image(s_job *job, size_t img, uint8_t **mask, size_t *cap, size_t *count,
-                         mc_error *err)
+/* Asks the progress callback (the reporter only) and the other workers
+ * whether to go on; 0 to go on. */
+static int s_keep_going(s_job *job, const mc_progress *p, mc_error *err)
+{
+	if (atomic_load(&job->stop))
+		return MC_ERR_INTERRUPTED;
+	if (p != NULL && mc_progress_report(p, atomic_load(&job->done),
+	                                    mc_coco_n_instances(job->ds), job->what) != 0)
+		return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+	return 0;
+}
+
+/* Loads image img once and hands each of its kept instances to the job,
+ * checking for a stop after each (p: the reporter's callback, or NULL). */
+static int s_walk_image(s_job *job, void *state, size_t img, const mc_progress *p, mc_error *err)
 {
 	const mc_coco *ds = job->ds;
 	mc_coco_img info;
 	const size_t *anns;
-	size_t n, j;
+	size_t n, j, count = 0;
 	char *path = NULL;
 	mc_image *im = NULL;
 	int rc = 0;
 
-	*count = 0;
 	anns = mc_coco_image_annotations(ds, img, &n);
 	for (j = 0; j < n; j++) {
 		mc_coco_ann a;
 		mc_coco_annotation(ds, anns[j], &a);
 		if (a.instance != (size_t)-1)
-			++*count;
+			count++;
 	}
-	if (*count == 0)
+	if (count == 0)
 		return 0;
 	mc_coco_image(ds, img, &info);
 	if (job->images_dir != NULL) {
@@ -363,19 +406,10 @@ static int s_embed_image(s_job *job, size_t img, uint8_t **mask, size_t *cap, si
 		                  im->height, info.width, info.height);
 		goto cleanup;
 	}
-	if ((size_t)im->width * (size_t)im->height > *cap) {
-		uint8_t *m = realloc(*mask, (size_t)im->width * (size_t)im->height);
-		if (m == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "embed: out of memory");
-			goto cleanup;
-		}
-		*mask = m;
-		*cap = (size_t)im->width * (size_t)im->height;
-	}
 	for (j = 0; j < n && rc == 0; j++) {
 		mc_coco_ann a;
 		mc_rle *rle = NULL;
-		double bbox[4];
+		size_t done = 0;
 
 		mc_coco_annotation(ds, anns[j], &a);
 		if (a.instance == (size_t)-1)
@@ -383,20 +417,17 @@ static int s_embed_image(s_job *job, size_t img, uint8_t **mask, size_t *cap, si
 		rc = mc_coco_annotation_rle(&rle, ds, anns[j], err);
 		if (rc != 0)
 			break;
-		if (rle->h != (uint32_t)im->height || rle->w != (uint32_t)im->width) {
+		if (rle->h != (uint32_t)im->height || rle->w != (uint32_t)im->width)
 			rc = mc_error_set(err, MC_ERR_SHAPE,
 			                  "%s: annotation %lld: mask is %ux%u, image %s is %dx%d",
 			                  mc_coco_file_name(ds), (long long)a.id, rle->w, rle->h, path,
 			                  im->width, im->height);
-			mc_rle_free(rle);
-			break;
-		}
-		mc_rle_decode_rowmajor(rle, *mask);
-		mc_rle_bbox(rle, bbox);
+		else
+			rc = job->ops->instance(job->ctx, state, a.instance, im, rle, &done, err);
 		mc_rle_free(rle);
-		rc = mc_embed_instance(job->out->data + a.instance * job->out->stride, im->pixels,
-		                       im->width, im->height, im->channels, *mask, bbox, job->size,
-		                       job->method, err);
+		atomic_fetch_add(&job->done, done);
+		if (rc == 0)
+			rc = s_keep_going(job, p, err);
 	}
 cleanup:
 	mc_image_free(im);
@@ -404,32 +435,41 @@ cleanup:
 	return rc;
 }
 
+/* One worker: images in turn until none is left or the job stops. The
+ * reporter (the calling thread) passes p and stops the job when the
+ * progress callback asks. */
 static void s_work(s_job *job, const mc_progress *p, int reporter)
 {
-	size_t n_img = mc_coco_n_images(job->ds), total = mc_coco_n_instances(job->ds);
-	uint8_t *mask = NULL;
-	size_t cap = 0;
+	size_t n_img = mc_coco_n_images(job->ds), img = 0, done = 0;
+	void *state = NULL;
+	mc_error err;
+	int rc;
 
-	while (!atomic_load(&job->stop)) {
-		size_t img = atomic_fetch_add(&job->next_img, 1), count = 0;
-		mc_error err;
-
+	mc_error_clear(&err);
+	if (job->ops->start(job->ctx, reporter, &state, &err) != 0) {
+		s_fail(job, 0, &err);
+		return;
+	}
+	for (;;) {
+		img = atomic_fetch_add(&job->next_img, 1);
 		if (img >= n_img)
 			break;
-		mc_error_clear(&err);
-		if (s_embed_image(job, img, &mask, &cap, &count, &err) != 0) {
-			s_fail(job, img, &err);
-			break;
-		}
-		atomic_fetch_add(&job->done, count);
-		if (reporter && mc_progress_report(p, atomic_load(&job->done), total,
-		                                   "embedding instances") != 0) {
-			mc_error_set(&err, MC_ERR_INTERRUPTED, "interrupted");
-			s_fail(job, 0, &err);
+		rc = s_walk_image(job, state, img, p, &err);
+		if (rc == 0)
+			rc = s_keep_going(job, p, &err);
+		if (rc != 0) {
+			/* A worker that only saw another's stop leaves the error to it. */
+			if (err.code != MC_OK)
+				s_fail(job, err.code == MC_ERR_INTERRUPTED ? 0 : img, &err);
 			break;
 		}
 	}
-	free(mask);
+	if (!atomic_load(&job->stop)) {
+		if (job->ops->flush(job->ctx, state, &done, &err) != 0)
+			s_fail(job, img, &err);
+		atomic_fetch_add(&job->done, done);
+	}
+	job->ops->finish(state);
 }
 
 static void *s_thread(void *arg)
@@ -438,14 +478,121 @@ static void *s_thread(void *arg)
 	return NULL;
 }
 
+/* Runs the job on up to threads workers, the calling thread one of them. */
+static int s_walk(const mc_coco *ds, const char *images_dir, const s_walk_ops *ops, void *ctx,
+                  int threads, const char *what, const mc_progress *p, mc_error *err)
+{
+	size_t n = mc_coco_n_instances(ds), n_img = mc_coco_n_images(ds);
+	pthread_t th[8];
+	int started = 0, i;
+	s_job job;
+
+	memset(&job, 0, sizeof job);
+	job.ds = ds;
+	job.images_dir = images_dir;
+	job.ops = ops;
+	job.ctx = ctx;
+	job.what = what;
+	atomic_init(&job.next_img, 0);
+	atomic_init(&job.done, 0);
+	atomic_init(&job.stop, 0);
+	pthread_mutex_init(&job.lock, NULL);
+	mc_error_clear(&job.err);
+	if ((size_t)threads > n_img)
+		threads = n_img > 0 ? (int)n_img : 1;
+	if (threads > 8)
+		threads = 8;
+	if (mc_progress_report(p, 0, n, what) != 0) {
+		mc_error_set(&job.err, MC_ERR_INTERRUPTED, "interrupted");
+		job.rc = MC_ERR_INTERRUPTED;
+	} else {
+		for (i = 1; i < threads; i++)
+			if (pthread_create(&th[started], NULL, s_thread, &job) == 0)
+				started++;
+		s_work(&job, p, 1);
+		for (i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	}
+	pthread_mutex_destroy(&job.lock);
+	if (job.rc != 0)
+		return mc_error_set(err, job.rc, "%s", job.err.text);
+	mc_progress_report(p, n, n, what);
+	return 0;
+}
+
+/* ---- the built-in descriptor */
+
+typedef struct s_hog_ctx {
+	int size;
+	mc_embed_method method;
+	mc_matrix *out;
+} s_hog_ctx;
+
+typedef struct s_hog_state {
+	uint8_t *mask;
+	size_t cap;
+} s_hog_state;
+
+static int s_hog_start(void *ctx, int reporter, void **state, mc_error *err)
+{
+	(void)ctx;
+	(void)reporter;
+	*state = calloc(1, sizeof(s_hog_state));
+	return *state != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "embed: out of memory");
+}
+
+static int s_hog_instance(void *ctx, void *state, size_t instance, const mc_image *im,
+                          const mc_rle *rle, size_t *done, mc_error *err)
+{
+	s_hog_ctx *c = ctx;
+	s_hog_state *st = state;
+	size_t npix = (size_t)im->width * (size_t)im->height;
+	double bbox[4];
+	int rc;
+
+	if (npix > st->cap) {
+		uint8_t *m = realloc(st->mask, npix);
+		if (m == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "embed: out of memory");
+		st->mask = m;
+		st->cap = npix;
+	}
+	mc_rle_decode_rowmajor(rle, st->mask);
+	mc_rle_bbox(rle, bbox);
+	rc = mc_embed_instance(c->out->data + instance * c->out->stride, im->pixels, im->width,
+	                       im->height, im->channels, st->mask, bbox, c->size, c->method, err);
+	if (rc == 0)
+		++*done;
+	return rc;
+}
+
+static int s_hog_flush(void *ctx, void *state, size_t *done, mc_error *err)
+{
+	(void)ctx;
+	(void)state;
+	(void)done;
+	(void)err;
+	return 0;
+}
+
+static void s_hog_finish(void *state)
+{
+	s_hog_state *st = state;
+
+	if (st != NULL)
+		free(st->mask);
+	free(st);
+}
+
+static const s_walk_ops s_hog_ops = { s_hog_start, s_hog_instance, s_hog_flush, s_hog_finish };
+
 int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir, int size,
                      mc_embed_method method, const mc_progress *p, mc_error *err)
 {
 	size_t dim = mc_embed_dim(size, method), n = mc_coco_n_instances(ds);
+	s_hog_ctx ctx;
 	mc_matrix *m = NULL;
-	s_job job;
-	pthread_t th;
-	int rc, threaded;
+	int rc;
 
 	*out = NULL;
 	if (dim == 0)
@@ -455,32 +602,247 @@ int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
 	rc = mc_matrix_new(&m, n, dim, err);
 	if (rc != 0)
 		return rc;
-	memset(&job, 0, sizeof job);
-	job.ds = ds;
-	job.images_dir = images_dir;
-	job.size = size;
-	job.method = method;
-	job.out = m;
-	atomic_init(&job.next_img, 0);
-	atomic_init(&job.done, 0);
-	atomic_init(&job.stop, 0);
-	pthread_mutex_init(&job.lock, NULL);
-	mc_error_clear(&job.err);
-	if (mc_progress_report(p, 0, n, "embedding instances") != 0) {
-		mc_error_set(&job.err, MC_ERR_INTERRUPTED, "interrupted");
-		job.rc = MC_ERR_INTERRUPTED;
-	} else {
-		threaded = mc_coco_n_images(ds) > 1 && pthread_create(&th, NULL, s_thread, &job) == 0;
-		s_work(&job, p, 1);
-		if (threaded)
-			pthread_join(th, NULL);
-	}
-	pthread_mutex_destroy(&job.lock);
-	if (job.rc != 0) {
+	ctx.size = size;
+	ctx.method = method;
+	ctx.out = m;
+	rc = s_walk(ds, images_dir, &s_hog_ops, &ctx, s_threads(), "embedding instances", p, err);
+	if (rc != 0) {
 		mc_matrix_free(m);
-		return mc_error_set(err, job.rc, "%s", job.err.text);
+		return rc;
 	}
-	mc_progress_report(p, n, n, "embedding instances");
 	*out = m;
 	return 0;
+}
+
+/* ---- a CNN (an ONNX model run by OpenCV) */
+
+void mc_embed_cnn_opts_default(mc_embed_cnn_opts *o)
+{
+	static const double mean[3] = { 0.485, 0.456, 0.406 }, std[3] = { 0.229, 0.224, 0.225 };
+
+	memset(o, 0, sizeof *o);
+	o->size = 224;
+	memcpy(o->mean, mean, sizeof mean);
+	memcpy(o->std, std, sizeof std);
+	o->batch = MC_EMBED_CNN_BATCH;
+}
+
+static int s_check_norm(const double mean[3], const double std[3], mc_error *err)
+{
+	int c;
+
+	for (c = 0; c < 3; c++)
+		if (!isfinite(mean[c]) || !isfinite(std[c]) || !(std[c] > 0))
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "embed: mean %g and std %g of channel %d; expected finite "
+			                    "numbers and std > 0", mean[c], std[c], c);
+	return 0;
+}
+
+/* lut[c][v]: pixel value v of channel c, scaled to [0, 1] and normalised. */
+static void s_norm_lut(float lut[3][256], const double mean[3], const double std[3])
+{
+	int c, v;
+
+	for (c = 0; c < 3; c++)
+		for (v = 0; v < 256; v++)
+			lut[c][v] = (float)((v / 255.0 - mean[c]) / std[c]);
+}
+
+static int s_cnn_input(float *out, const mc_image *img, const mc_rle *mask, int size,
+                       int channels, const float lut[3][256], mc_error *err)
+{
+	mc_image *iso = NULL, *conv = NULL;
+	const mc_image *src;
+	double bbox[4];
+	size_t plane = (size_t)size * (size_t)size, k;
+	int rc, c;
+
+	if (channels != 1 && channels != 3)
+		return mc_error_set(err, MC_ERR_INVALID, "embed: %d channels; expected 1 or 3",
+		                    channels);
+	mc_rle_bbox(mask, bbox);
+	rc = mc_instance_isolate(img, mask, bbox, size, 0, &iso, err);
+	if (rc == 0 && iso->channels != channels)
+		rc = mc_image_convert(&conv, iso, channels, err);
+	if (rc != 0)
+		goto cleanup;
+	src = conv != NULL ? conv : iso;
+	for (c = 0; c < channels; c++)
+		for (k = 0; k < plane; k++)
+			out[c * plane + k] = lut[c][src->pixels[k * (size_t)channels + (size_t)c]];
+cleanup:
+	mc_image_free(iso);
+	mc_image_free(conv);
+	return rc;
+}
+
+int mc_embed_cnn_input(float *out, const mc_image *img, const mc_rle *mask, int size,
+                       int channels, const double mean[3], const double std[3], mc_error *err)
+{
+	float lut[3][256];
+	int rc = s_check_norm(mean, std, err);
+
+	if (rc != 0)
+		return rc;
+	if (size < 8 || size > 4096)
+		return mc_error_set(err, MC_ERR_INVALID, "embed: image size %d; expected 8..4096",
+		                    size);
+	s_norm_lut(lut, mean, std);
+	return s_cnn_input(out, img, mask, size, channels, lut, err);
+}
+
+typedef struct s_cnn_ctx {
+	const mc_embed_cnn_opts *o;
+	mc_cnn *first;            /* loaded by the caller, run by the calling thread */
+	size_t dim;
+	int channels;
+	float lut[3][256];
+	mc_matrix *m;             /* the result in memory, or */
+	mc_npy_writer *w;         /* the rows of the .npy file */
+} s_cnn_ctx;
+
+typedef struct s_cnn_state {
+	mc_cnn *net;
+	int own;                  /* net is this worker's own load */
+	float *in, *feat;
+	size_t *rows;
+	size_t count;
+} s_cnn_state;
+
+static void s_cnn_finish(void *state)
+{
+	s_cnn_state *st = state;
+
+	if (st == NULL)
+		return;
+	if (st->own)
+		mc_cnn_free(st->net);
+	free(st->in);
+	free(st->feat);
+	free(st->rows);
+	free(st);
+}
+
+static int s_cnn_start(void *ctx, int reporter, void **state, mc_error *err)
+{
+	s_cnn_ctx *c = ctx;
+	size_t b = (size_t)c->o->batch, plane = (size_t)c->o->size * (size_t)c->o->size;
+	s_cnn_state *st = calloc(1, sizeof *st);
+	int rc = 0;
+
+	*state = NULL;
+	if (st == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "embed: out of memory");
+	if (reporter) {
+		st->net = c->first;
+	} else {
+		rc = mc_cnn_load(&st->net, c->o->model, c->o->size, mc_cnn_output(c->first), err);
+		st->own = 1;
+	}
+	st->in = malloc(b * (size_t)c->channels * plane * sizeof *st->in);
+	st->feat = malloc(b * c->dim * sizeof *st->feat);
+	st->rows = malloc(b * sizeof *st->rows);
+	if (rc == 0 && (st->in == NULL || st->feat == NULL || st->rows == NULL))
+		rc = mc_error_set(err, MC_ERR_NOMEM,
+		                  "embed: out of memory for a batch of %zu %dx%d images", b,
+		                  c->o->size, c->o->size);
+	if (rc != 0) {
+		s_cnn_finish(st);
+		return rc;
+	}
+	*state = st;
+	return 0;
+}
+
+static int s_cnn_flush(void *ctx, void *state, size_t *done, mc_error *err)
+{
+	s_cnn_ctx *c = ctx;
+	s_cnn_state *st = state;
+	size_t i, j;
+	int rc;
+
+	if (st->count == 0)
+		return 0;
+	rc = mc_cnn_forward(st->net, st->feat, st->in, st->count, err);
+	for (i = 0; rc == 0 && i < st->count; i++) {
+		const float *f = st->feat + i * c->dim;
+		if (c->w != NULL) {
+			rc = mc_npy_writer_rows(c->w, st->rows[i], 1, f, err);
+		} else {
+			double *row = c->m->data + st->rows[i] * c->m->stride;
+			for (j = 0; j < c->dim; j++)
+				row[j] = f[j];
+		}
+	}
+	if (rc == 0)
+		*done += st->count;
+	st->count = 0;
+	return rc;
+}
+
+static int s_cnn_instance(void *ctx, void *state, size_t instance, const mc_image *im,
+                          const mc_rle *rle, size_t *done, mc_error *err)
+{
+	s_cnn_ctx *c = ctx;
+	s_cnn_state *st = state;
+	size_t each = (size_t)c->channels * (size_t)c->o->size * (size_t)c->o->size;
+	int rc;
+
+	rc = s_cnn_input(st->in + st->count * each, im, rle, c->o->size, c->channels,
+	                 (const float(*)[256])c->lut, err);
+	if (rc != 0)
+		return rc;
+	st->rows[st->count++] = instance;
+	return st->count == (size_t)c->o->batch ? s_cnn_flush(ctx, state, done, err) : 0;
+}
+
+static const s_walk_ops s_cnn_ops = { s_cnn_start, s_cnn_instance, s_cnn_flush, s_cnn_finish };
+
+int mc_embed_cnn_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
+                         const mc_embed_cnn_opts *o, const char *npy_path,
+                         const mc_progress *p, mc_error *err)
+{
+	size_t n = mc_coco_n_instances(ds);
+	s_cnn_ctx ctx;
+	int rc, threads, prev;
+
+	*out = NULL;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.o = o;
+	rc = s_check_norm(o->mean, o->std, err);
+	if (rc == 0 && (o->batch < 1 || o->batch > 1024))
+		rc = mc_error_set(err, MC_ERR_INVALID, "embed: batch %d; expected 1..1024", o->batch);
+	if (rc == 0)
+		rc = mc_cnn_load(&ctx.first, o->model, o->size, o->output, err);
+	if (rc != 0)
+		return rc;
+	ctx.dim = mc_cnn_dim(ctx.first);
+	ctx.channels = mc_cnn_channels(ctx.first);
+	s_norm_lut(ctx.lut, o->mean, o->std);
+	if (npy_path != NULL)
+		rc = mc_npy_writer_open(&ctx.w, npy_path, n, ctx.dim, err);
+	else
+		rc = mc_matrix_new(&ctx.m, n, ctx.dim, err);
+	if (rc != 0)
+		goto cleanup;
+	/* Each worker runs its own copy of the network in its own thread, so
+	 * OpenCV's pool is told to add none: threads stay one per core. */
+	threads = o->threads > 0 ? o->threads : s_threads();
+	prev = mc_cnn_set_threads(0);
+	rc = s_walk(ds, images_dir, &s_cnn_ops, &ctx, threads, "embedding instances (CNN)", p, err);
+	mc_cnn_set_threads(prev);
+	if (rc == 0 && ctx.w != NULL) {
+		rc = mc_npy_writer_commit(ctx.w, err);
+		ctx.w = NULL;
+	}
+	if (rc == 0 && ctx.m != NULL) {
+		*out = ctx.m;
+		ctx.m = NULL;
+	}
+cleanup:
+	mc_npy_writer_abort(ctx.w);
+	mc_matrix_free(ctx.m);
+	mc_cnn_free(ctx.first);
+	return rc;
 }

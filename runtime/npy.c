@@ -2,6 +2,8 @@
  * row streaming) and atomic .npy writing (mc_npy_save). */
 #include "maskclean/npy.h"
 
+#include "maskclean/atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -479,29 +481,37 @@ int mc_npy_check_rows(const mc_npy *npy, size_t expected, mc_error *err)
 
 /* ---- writing */
 
-/* Writes the 1.0 header for a '<f8' array of the given shape text. */
-static int s_write_header(FILE *f, const char *shape)
+/* The 1.0 header for an array of dtype descr and the given shape text, padded
+ * to a multiple of 64 bytes; returns its length (at most S_HEADER_MAX). */
+#define S_HEADER_MAX 384
+
+static size_t s_header(unsigned char *h, const char *descr, const char *shape)
 {
 	char dict[256];
-	unsigned char pre[10];
 	size_t len, total, pad;
 
 	len = (size_t)snprintf(dict, sizeof dict,
-	                       "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }", shape);
+	                       "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
 	total = 10 + len + 1;                 /* + the final '\n' */
 	pad = (64 - total % 64) % 64;
-	len += pad + 1;
-	memcpy(pre, s_magic, 6);
-	pre[6] = 1;
-	pre[7] = 0;
-	pre[8] = (unsigned char)(len & 0xff);
-	pre[9] = (unsigned char)(len >> 8);
-	if (fwrite(pre, 1, 10, f) != 10 || fputs(dict, f) < 0)
-		return -1;
-	while (pad-- > 0)
-		if (fputc(' ', f) == EOF)
-			return -1;
-	return fputc('\n', f) == EOF ? -1 : 0;
+	memcpy(h, s_magic, 6);
+	h[6] = 1;
+	h[7] = 0;
+	h[8] = (unsigned char)((len + pad + 1) & 0xff);
+	h[9] = (unsigned char)((len + pad + 1) >> 8);
+	memcpy(h + 10, dict, len);
+	memset(h + 10 + len, ' ', pad);
+	h[total + pad - 1] = '\n';
+	return total + pad;
+}
+
+/* Writes the 1.0 header for a '<f8' array of the given shape text. */
+static int s_write_header(FILE *f, const char *shape)
+{
+	unsigned char h[S_HEADER_MAX];
+	size_t len = s_header(h, "<f8", shape);
+
+	return fwrite(h, 1, len, f) == len ? 0 : -1;
 }
 
 static int s_save(const char *path, const char *shape, const double *rows_data, size_t rows,
@@ -560,4 +570,73 @@ int mc_npy_save_vector(const char *path, const double *x, size_t n, mc_error *er
 
 	snprintf(shape, sizeof shape, "(%zu,)", n);
 	return s_save(path, shape, x, 1, n, n, err);
+}
+
+/* ---- writing rows in any order */
+
+struct mc_npy_writer {
+	mc_atomic_file *file;
+	size_t rows, cols, header;
+};
+
+int mc_npy_writer_open(mc_npy_writer **out, const char *path, size_t rows, size_t cols,
+                       mc_error *err)
+{
+	unsigned char h[S_HEADER_MAX];
+	char shape[64];
+	mc_npy_writer *w;
+	int rc;
+
+	*out = NULL;
+	if (cols == 0 || rows > SIZE_MAX / sizeof(float) / cols)
+		return mc_error_set(err, MC_ERR_INVALID, "%s: %zu x %zu float32 cannot be written",
+		                    path, rows, cols);
+	w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	snprintf(shape, sizeof shape, "(%zu, %zu)", rows, cols);
+	w->rows = rows;
+	w->cols = cols;
+	w->header = s_header(h, "<f4", shape);
+	rc = mc_atomic_file_open(&w->file, path, err);
+	if (rc == 0)
+		rc = mc_atomic_file_reserve(w->file, w->header + rows * cols * sizeof(float), err);
+	if (rc == 0)
+		rc = mc_atomic_file_write_at(w->file, h, w->header, 0, err);
+	/* The last byte makes the file its full size even where the rows
+	 * written later leave gaps. */
+	if (rc == 0 && rows > 0)
+		rc = mc_atomic_file_write_at(w->file, "", 1,
+		                             w->header + rows * cols * sizeof(float) - 1, err);
+	if (rc != 0) {
+		mc_npy_writer_abort(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int mc_npy_writer_rows(mc_npy_writer *w, size_t r0, size_t n, const float *rows, mc_error *err)
+{
+	if (r0 > w->rows || n > w->rows - r0)
+		return mc_error_set(err, MC_ERR_SHAPE, "%s: rows %zu..%zu of %zu",
+		                    mc_atomic_file_path(w->file), r0, r0 + n, w->rows);
+	return mc_atomic_file_write_at(w->file, rows, n * w->cols * sizeof(float),
+	                               w->header + (uint64_t)r0 * w->cols * sizeof(float), err);
+}
+
+int mc_npy_writer_commit(mc_npy_writer *w, mc_error *err)
+{
+	int rc = mc_atomic_file_commit(w->file, err);
+
+	free(w);
+	return rc;
+}
+
+void mc_npy_writer_abort(mc_npy_writer *w)
+{
+	if (w == NULL)
+		return;
+	mc_atomic_file_abort(w->file);
+	free(w);
 }

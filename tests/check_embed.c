@@ -1,15 +1,25 @@
-/* Tests of the built-in embedding (runtime/embed.c): the blocks on synthetic
- * instances, and whole datasets (the demo dataset through the COCO loader). */
+/* Tests of the embeddings (runtime/embed.c): the built-in blocks on synthetic
+ * instances, and whole datasets (the demo dataset through the COCO loader);
+ * a CNN's embedding against PyTorch on the fixture of tests/data/cnn (its
+ * make_fixture.py reproduces the preprocessing and runs the network), the
+ * mask's effect, the .npy output, interrupts and errors. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "maskclean/cnn.h"
 #include "maskclean/coco.h"
 #include "maskclean/demo.h"
 #include "maskclean/embed.h"
+#include "maskclean/image.h"
+#include "maskclean/npy.h"
 #include "maskclean/rle.h"
 
 enum { W = 64, H = 48 };
@@ -311,6 +321,341 @@ START_TEST(test_dataset_errors)
 }
 END_TEST
 
+/* ---- a CNN's embedding (tests/data/cnn) */
+
+static char s_cnn[4096];
+
+static const char *cnn_path(const char *name)
+{
+	static char path[2][4200];
+	static int k;
+	const char *src = getenv("MC_SRCDIR");
+
+	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
+	snprintf(s_cnn, sizeof s_cnn, "%s/tests/data/cnn", src);
+	k = !k;
+	snprintf(path[k], sizeof path[k], "%s/%s", s_cnn, name);
+	return path[k];
+}
+
+/* A scratch file name under the build's test directory. */
+static const char *scratch(const char *name)
+{
+	static char path[4200];
+	const char *build = getenv("MC_BUILDDIR");
+
+	snprintf(path, sizeof path, "%s/tests/embed-%ld-%s", build != NULL ? build : "/tmp",
+	         (long)getpid(), name);
+	return path;
+}
+
+static mc_coco *cnn_dataset(void)
+{
+	mc_coco_options co = { NULL, 0, NULL };
+	mc_coco *ds = NULL;
+	mc_error err;
+
+	co.images_dir = cnn_path("images");
+	mc_error_clear(&err);
+	ck_assert_msg(mc_coco_load(&ds, cnn_path("instances.json"), &co, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coco_n_instances(ds), 6);
+	return ds;
+}
+
+static void cnn_opts(mc_embed_cnn_opts *o)
+{
+	mc_embed_cnn_opts_default(o);
+	o->model = cnn_path("tiny_resnet.onnx");
+	o->size = 64;
+}
+
+/* PyTorch's features of the fixture's instances (6 x 16). */
+static void expected(double *want)
+{
+	mc_npy *npy = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_msg(mc_npy_load(&npy, cnn_path("expected.npy"), NULL, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_npy_rows(npy), 6);
+	ck_assert_uint_eq(mc_npy_cols(npy), 16);
+	ck_assert_int_eq(mc_npy_read_rows(npy, 0, 6, want, &err), 0);
+	mc_npy_free(npy);
+}
+
+/* Row by row, every element within 1e-4 of the row's largest magnitude. */
+static void assert_close(const double *got, size_t stride, const double *want, size_t rows,
+                         size_t cols)
+{
+	size_t i, j;
+
+	for (i = 0; i < rows; i++) {
+		double scale = 0;
+		for (j = 0; j < cols; j++)
+			scale = fmax(scale, fabs(want[i * cols + j]));
+		ck_assert(scale > 0);
+		for (j = 0; j < cols; j++)
+			ck_assert_msg(fabs(got[i * stride + j] - want[i * cols + j]) <= 1e-4 * scale,
+			              "row %zu, column %zu: %.8g, PyTorch %.8g", i, j,
+			              got[i * stride + j], want[i * cols + j]);
+	}
+}
+
+START_TEST(test_cnn_matches_pytorch)
+{
+	mc_coco *ds = cnn_dataset();
+	mc_embed_cnn_opts o;
+	mc_matrix *a = NULL, *b = NULL;
+	double want[6 * 16];
+	mc_error err;
+
+	expected(want);
+	cnn_opts(&o);
+	mc_error_clear(&err);
+	ck_assert_msg(mc_embed_cnn_dataset(&a, ds, NULL, &o, NULL, NULL, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(a->rows, 6);
+	ck_assert_uint_eq(a->cols, 16);
+	assert_close(a->data, a->stride, want, 6, 16);
+	/* One worker with batches of 4, and 3 workers: the same numbers. */
+	o.threads = 1;
+	o.batch = 4;
+	ck_assert_int_eq(mc_embed_cnn_dataset(&b, ds, NULL, &o, NULL, NULL, &err), 0);
+	assert_close(b->data, b->stride, want, 6, 16);
+	mc_matrix_free(b);
+	o.threads = 3;
+	o.batch = 2;
+	ck_assert_int_eq(mc_embed_cnn_dataset(&b, ds, NULL, &o, NULL, NULL, &err), 0);
+	assert_close(b->data, b->stride, want, 6, 16);
+	mc_matrix_free(a);
+	mc_matrix_free(b);
+	mc_coco_free(ds);
+}
+END_TEST
+
+/* The features of instance i of ds in img, through mc_embed_cnn_input. */
+static void embed_one(float *f, mc_cnn *net, const mc_image *img, const mc_rle *rle)
+{
+	static const double mean[3] = { 0.485, 0.456, 0.406 }, std[3] = { 0.229, 0.224, 0.225 };
+	float *in = malloc(3 * 64 * 64 * sizeof *in);
+	mc_error err;
+
+	ck_assert_ptr_nonnull(in);
+	mc_error_clear(&err);
+	ck_assert_msg(mc_embed_cnn_input(in, img, rle, 64, 3, mean, std, &err) == 0, "%s", err.text);
+	ck_assert_int_eq(mc_cnn_forward(net, f, in, 1, &err), 0);
+	free(in);
+}
+
+START_TEST(test_cnn_mask_is_applied)
+{
+	mc_coco *ds = cnn_dataset();
+	mc_image *img = NULL;
+	mc_rle *rle = NULL;
+	mc_cnn *net = NULL;
+	uint8_t *mask;
+	float base[16], f[16];
+	double diff = 0;
+	size_t i, npix;
+	int j;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_image_load(&img, cnn_path("images/wide.png"), &err), 0);
+	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 0, &err), 0);
+	ck_assert_int_eq(mc_cnn_load(&net, cnn_path("tiny_resnet.onnx"), 64, NULL, &err), 0);
+	npix = (size_t)img->width * (size_t)img->height;
+	mask = malloc(npix);
+	ck_assert_ptr_nonnull(mask);
+	mc_rle_decode_rowmajor(rle, mask);
+	embed_one(base, net, img, rle);
+	/* Every pixel outside the mask changed, inside the box and out of it:
+	 * the same features, bit for bit. */
+	for (i = 0; i < npix; i++)
+		if (!mask[i])
+			for (j = 0; j < 3; j++)
+				img->pixels[i * 3 + (size_t)j] = (uint8_t)(255 - img->pixels[i * 3 + (size_t)j]);
+	embed_one(f, net, img, rle);
+	ck_assert_mem_eq(f, base, sizeof base);
+	/* Pixels inside it changed: other features. */
+	for (i = 0; i < npix; i++)
+		if (mask[i] && i % 3 == 0)
+			img->pixels[i * 3] = (uint8_t)(255 - img->pixels[i * 3]);
+	embed_one(f, net, img, rle);
+	for (j = 0; j < 16; j++)
+		diff += fabs((double)f[j] - base[j]);
+	ck_assert_msg(diff > 1e-3, "features moved by %g only", diff);
+	free(mask);
+	mc_cnn_free(net);
+	mc_rle_free(rle);
+	mc_image_free(img);
+	mc_coco_free(ds);
+}
+END_TEST
+
+START_TEST(test_cnn_input)
+{
+	static const double mean[3] = { 0.5, 0.25, 0 }, std[3] = { 0.5, 0.25, 1 };
+	static const double bad_std[3] = { 0.5, 0, 1 };
+	mc_coco *ds = cnn_dataset();
+	mc_image *img = NULL;
+	mc_rle *rle = NULL;
+	float *in = malloc(3 * 64 * 64 * sizeof *in);
+	mc_error err;
+	int c;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_image_load(&img, cnn_path("images/gray.png"), &err), 0);
+	ck_assert_int_eq(img->channels, 1);
+	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 4, &err), 0);
+	ck_assert_int_eq(mc_embed_cnn_input(in, img, rle, 64, 3, mean, std, &err), 0);
+	/* The corner is letterbox black: (0 - mean) / std in each channel. */
+	ck_assert_float_eq(in[0], -1.0f);
+	ck_assert_float_eq(in[64 * 64], -1.0f);
+	ck_assert_float_eq(in[2 * 64 * 64], 0.0f);
+	/* Gray goes to all three channels: R and G agree after undoing mean/std. */
+	for (c = 0; c < 64 * 64; c++)
+		ck_assert_float_eq_tol(in[c] * 0.5f + 0.5f, in[64 * 64 + c] * 0.25f + 0.25f, 1e-6f);
+	ck_assert_int_eq(mc_embed_cnn_input(in, img, rle, 64, 3, mean, bad_std, &err),
+	                 MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "std > 0") != NULL, "%s", err.text);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_input(in, img, rle, 64, 2, mean, std, &err), MC_ERR_INVALID);
+	free(in);
+	mc_rle_free(rle);
+	mc_image_free(img);
+	mc_coco_free(ds);
+}
+END_TEST
+
+/* Temporary files of path's target left in its folder. */
+static int leftovers(const char *path)
+{
+	char cmd[4400];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof cmd, "ls '%s'.tmp.* 2>/dev/null | wc -l", path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+START_TEST(test_cnn_to_npy)
+{
+	mc_coco *ds = cnn_dataset();
+	mc_embed_cnn_opts o;
+	mc_matrix *a = (mc_matrix *)1;
+	mc_npy *npy = NULL;
+	double want[6 * 16], got[6 * 16];
+	const char *path = scratch("features.npy");
+	mc_error err;
+
+	expected(want);
+	cnn_opts(&o);
+	o.threads = 2;
+	mc_error_clear(&err);
+	ck_assert_msg(mc_embed_cnn_dataset(&a, ds, NULL, &o, path, NULL, &err) == 0, "%s", err.text);
+	ck_assert_ptr_null(a);
+	ck_assert_int_eq(leftovers(path), 0);
+	ck_assert_int_eq(mc_npy_load(&npy, path, NULL, &err), 0);
+	ck_assert_int_eq(mc_npy_dtype_of(npy), MC_NPY_F4);
+	ck_assert_uint_eq(mc_npy_rows(npy), 6);
+	ck_assert_uint_eq(mc_npy_cols(npy), 16);
+	ck_assert_int_eq(mc_npy_read_rows(npy, 0, 6, got, &err), 0);
+	assert_close(got, 16, want, 6, 16);
+	mc_npy_free(npy);
+	unlink(path);
+	mc_coco_free(ds);
+}
+END_TEST
+
+START_TEST(test_cnn_interrupt_and_errors)
+{
+	mc_coco *ds = cnn_dataset();
+	mc_embed_cnn_opts o;
+	mc_matrix *a = (mc_matrix *)1;
+	mc_progress p = { stop_now, NULL };
+	const char *path = scratch("stopped.npy");
+	struct stat st;
+	mc_error err;
+
+	cnn_opts(&o);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_dataset(&a, ds, NULL, &o, path, &p, &err), MC_ERR_INTERRUPTED);
+	ck_assert_ptr_null(a);
+	ck_assert_str_eq(err.text, "interrupted");
+	ck_assert_int_ne(stat(path, &st), 0);
+	ck_assert_int_eq(leftovers(path), 0);
+	/* A bad model: its error, and nothing written. */
+	o.model = cnn_path("not_onnx.onnx");
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_dataset(&a, ds, NULL, &o, path, NULL, &err), MC_ERR_PARSE);
+	ck_assert_msg(strstr(err.text, "not_onnx.onnx: not an ONNX model") != NULL, "%s", err.text);
+	ck_assert_int_ne(stat(path, &st), 0);
+	/* Bad options. */
+	cnn_opts(&o);
+	o.batch = 0;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_dataset(&a, ds, NULL, &o, NULL, NULL, &err), MC_ERR_INVALID);
+	ck_assert_str_eq(err.text, "embed: batch 0; expected 1..1024");
+	cnn_opts(&o);
+	o.std[1] = -1;
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_dataset(&a, ds, NULL, &o, NULL, NULL, &err), MC_ERR_INVALID);
+	/* A missing image is named. */
+	cnn_opts(&o);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_embed_cnn_dataset(&a, ds, scratch("no-such-dir"), &o, path, NULL, &err),
+	                 MC_ERR_IO);
+	ck_assert_msg(strstr(err.text, "instances.json: image 1: ") != NULL &&
+	              strstr(err.text, "wide.png") != NULL, "%s", err.text);
+	ck_assert_int_ne(stat(path, &st), 0);
+	ck_assert_int_eq(leftovers(path), 0);
+	mc_coco_free(ds);
+}
+END_TEST
+
+/* A disk too small for the features fails before any work, naming the
+ * file, and leaves nothing behind. Runs in a child so the file-size limit
+ * does not outlive the test. */
+START_TEST(test_cnn_npy_disk_full)
+{
+	const char *path = scratch("full.npy");
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit lim = { .rlim_cur = 4096, .rlim_max = RLIM_INFINITY };
+		mc_coco *ds = cnn_dataset();
+		mc_embed_cnn_opts o;
+		mc_matrix *a = NULL;
+		mc_error e;
+
+		cnn_opts(&o);
+		o.output = "/layer2/relu_1/Relu";   /* 6 x 1024 float32: 24 KiB */
+		mc_error_clear(&e);
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+			_exit(10);
+		if (mc_embed_cnn_dataset(&a, ds, NULL, &o, path, NULL, &e) != MC_ERR_IO ||
+		    strstr(e.text, path) == NULL || strstr(e.text, "cannot reserve") == NULL)
+			_exit(11);
+		mc_coco_free(ds);
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d",
+	              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	ck_assert_int_ne(stat(path, &st), 0);
+	ck_assert_int_eq(leftovers(path), 0);
+}
+END_TEST
+
 static Suite *embed_suite(void)
 {
 	Suite *s = suite_create("embed");
@@ -324,6 +669,12 @@ static Suite *embed_suite(void)
 	tcase_add_test(tc, test_pixels_method_and_gray);
 	tcase_add_test(tc, test_dataset);
 	tcase_add_test(tc, test_dataset_errors);
+	tcase_add_test(tc, test_cnn_matches_pytorch);
+	tcase_add_test(tc, test_cnn_mask_is_applied);
+	tcase_add_test(tc, test_cnn_input);
+	tcase_add_test(tc, test_cnn_to_npy);
+	tcase_add_test(tc, test_cnn_interrupt_and_errors);
+	tcase_add_test(tc, test_cnn_npy_disk_full);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

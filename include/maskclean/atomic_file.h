@@ -15,6 +15,7 @@
 #define MASKCLEAN_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "maskclean/error.h"
 
@@ -28,6 +29,16 @@ int mc_atomic_file_open(mc_atomic_file **out, const char *path, mc_error *err);
 /* Appends len bytes. Fails with MC_ERR_IO naming the target (the file stays
  * open: abort it). */
 int mc_atomic_file_write(mc_atomic_file *f, const void *data, size_t len, mc_error *err);
+
+/* Writes len bytes at offset, for files filled out of order (rows of a .npy
+ * that arrive in any order); a gap reads as zeros. Safe to call from several
+ * threads at once. Fails with MC_ERR_IO naming the target (abort the file). */
+int mc_atomic_file_write_at(mc_atomic_file *f, const void *data, size_t len, uint64_t offset,
+                            mc_error *err);
+
+/* Allocates len bytes on disk for the file now, so that a full disk fails
+ * here and not hours later. Fails with MC_ERR_IO naming the target. */
+int mc_atomic_file_reserve(mc_atomic_file *f, uint64_t len, mc_error *err);
 
 /* fsyncs, renames over the target, fsyncs the folder and frees f (also on
  * failure, after removing the temporary file). */

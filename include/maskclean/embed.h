@@ -21,7 +21,21 @@
  *
  * Gray is ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B). Everything is
  * deterministic: the same input gives the same bits, whatever the thread
- * count. */
+ * count.
+ *
+ * A CNN's embedding (the article's: ResNet50's 2048 numbers), from an ONNX
+ * model the user supplies (maskclean/cnn.h runs it):
+ *   1. the instance isolated as mc_instance_isolate does (maskclean/image.h):
+ *      cropped to its mask's box, pixels outside the mask zeroed (the
+ *      "attention mask"), scaled to fit size x size keeping the aspect ratio
+ *      (area averaging when shrinking, bilinear when growing, rounded to 8
+ *      bits) and centred on black;
+ *   2. gray copied to R, G and B for a colour model, or RGB turned to luma
+ *      for a gray one;
+ *   3. each channel scaled to [0, 1] and normalised, (v / 255 - mean) / std,
+ *      with ImageNet's mean and std by default, as torchvision's transforms;
+ *   4. the network run on batches of instances, the features read from the
+ *      chosen layer (by default its global average pool). */
 #ifndef MASKCLEAN_EMBED_H
 #define MASKCLEAN_EMBED_H
 
@@ -63,12 +77,63 @@ int mc_embed_instance(double *out, const uint8_t *px, int w, int h, int channels
 /* Embeds every kept instance of ds, one row per instance in the dataset's
  * instance order (annotation order). Each image is loaded once from
  * images_dir (or ds's own image directory when NULL) and its instances are
- * isolated and described as mc_embed_instance does; work is spread over 2
- * threads. Reports progress ("embedding instances") and stops on request
+ * isolated and described as mc_embed_instance does; work is spread over one
+ * worker thread per core, at most 8 (MC_THREADS overrides). Reports progress ("embedding instances") and stops on request
  * (MC_ERR_INTERRUPTED). Caller owns *out (n_instances x mc_embed_dim);
  * free with mc_matrix_free. Fails, naming the image file, when an image
  * cannot be loaded or has the wrong size. */
 int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
                      int size, mc_embed_method method, const mc_progress *p, mc_error *err);
+
+/* ---- a CNN's embedding */
+
+#include "maskclean/image.h"
+#include "maskclean/rle.h"
+
+/* Instances per forward of one worker, unless the caller says otherwise:
+ * measured fastest on a CPU by bench/embed_speed (batching does not pay on
+ * OpenCV 4.6's CPU convolutions: see docs/benchmarks.md). */
+#define MC_EMBED_CNN_BATCH 1
+
+typedef struct mc_embed_cnn_opts {
+	const char *model;       /* the ONNX file */
+	const char *output;      /* the layer to read; NULL: the global average pool */
+	int size;                /* the model's square input side (224) */
+	double mean[3], std[3];  /* per channel, of pixels in [0, 1]; a gray model uses [0] */
+	int batch;               /* instances per forward, per worker (MC_EMBED_CNN_BATCH) */
+	int threads;             /* workers, each with its own copy of the network;
+	                            0: one per core, at most 8 (MC_THREADS overrides) */
+} mc_embed_cnn_opts;
+
+/* Fills o with the defaults: size 224, ImageNet's mean (0.485, 0.456, 0.406)
+ * and std (0.229, 0.224, 0.225), batch MC_EMBED_CNN_BATCH, threads 0; model
+ * and output NULL. */
+void mc_embed_cnn_opts_default(mc_embed_cnn_opts *o);
+
+/* The network input of one instance (steps 1 to 3 above): channels x size x
+ * size floats written to out, channel by channel. mask is the instance's
+ * mask, of img's size (else MC_ERR_SHAPE). channels is 1 or 3. Fails with
+ * MC_ERR_INVALID for a bad size, channel count, mean or std (std must be
+ * > 0), MC_ERR_NOMEM. */
+int mc_embed_cnn_input(float *out, const mc_image *img, const mc_rle *mask, int size,
+                       int channels, const double mean[3], const double std[3], mc_error *err);
+
+/* Embeds every kept instance of ds with the model o->model: one row per
+ * instance in the dataset's instance order, mc_cnn_dim numbers each. Each
+ * image is loaded once (from images_dir, or ds's own image directory when
+ * NULL). Workers each run their own copy of the network on batches of
+ * o->batch instances. Reports progress ("embedding instances (CNN)") after
+ * each instance and stops on request (MC_ERR_INTERRUPTED).
+ *   npy_path NULL: *out is a new n_instances x dim matrix (caller owns; free
+ *     with mc_matrix_free);
+ *   npy_path given: the rows go to a float32 .npy file there as they are
+ *     computed (mc_npy_writer: atomic, disk space reserved first), *out is
+ *     NULL and nothing of the size of the result is held in memory.
+ * Fails with mc_cnn_load's errors (the model), the image errors of
+ * mc_embed_dataset, MC_ERR_INVALID (bad options), MC_ERR_IO (the .npy file);
+ * on failure nothing is written at npy_path. */
+int mc_embed_cnn_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
+                         const mc_embed_cnn_opts *o, const char *npy_path,
+                         const mc_progress *p, mc_error *err);
 
 #endif

@@ -101,4 +101,29 @@ int mc_npy_save(const char *path, const mc_matrix *m, mc_error *err);
 /* Writes n doubles as a 1-D '<f8' .npy, atomically (as mc_npy_save). */
 int mc_npy_save_vector(const char *path, const double *x, size_t n, mc_error *err);
 
+/* A float32 ('<f4') rows x cols .npy written row by row in any order (the
+ * rows of a dataset's instances as workers finish them), atomically
+ * (maskclean/atomic_file.h): nothing appears at path until commit, and the
+ * disk space is reserved at open, so a full disk fails before the work.
+ * Rows never written read as zeros. */
+typedef struct mc_npy_writer mc_npy_writer;
+
+/* Starts the file. Caller owns *out: finish with mc_npy_writer_commit or
+ * mc_npy_writer_abort. Fails with MC_ERR_IO naming path (folder missing, disk
+ * full), MC_ERR_INVALID (a size that overflows), MC_ERR_NOMEM. */
+int mc_npy_writer_open(mc_npy_writer **out, const char *path, size_t rows, size_t cols,
+                       mc_error *err);
+
+/* Writes rows [r0, r0+n) from n * cols floats. Safe from several threads at
+ * once for different rows. Fails with MC_ERR_SHAPE past the last row,
+ * MC_ERR_IO. */
+int mc_npy_writer_rows(mc_npy_writer *w, size_t r0, size_t n, const float *rows, mc_error *err);
+
+/* Puts the file in place and frees w (also on failure, which removes the
+ * temporary file and leaves path as it was). */
+int mc_npy_writer_commit(mc_npy_writer *w, mc_error *err);
+
+/* Drops the temporary file and frees w; w may be NULL. */
+void mc_npy_writer_abort(mc_npy_writer *w);
+
 #endif
