@@ -12,6 +12,7 @@
 #include "maskclean/demo.h"
 #include "maskclean/embed.h"
 #include "maskclean/idx.h"
+#include "maskclean/npy.h"
 #include "registry.h"
 
 /* ---- Embeddings: an mc_npy ---- */
@@ -306,20 +307,100 @@ static int f_load_idx(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-/* embed() on a loaded COCO dataset: reads size, method and images. */
+/* mean= or std= of embed(): one number for every channel, or three. */
+static int s_embed_norm(mc_call *call, const char *name, double v[3], mc_error *err)
+{
+	double *d = NULL;
+	size_t n = 0;
+	int rc = mc_arg_numbers(call, name, &d, &n, 1, 1, err);
+
+	if (rc != 0 || d == NULL)
+		return rc;
+	if (n != 1 && n != 3)
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "embed(): %s has %zu numbers; expected 1 (every channel) or 3 (R, G, B)",
+		                  name, n);
+	for (size_t c = 0; rc == 0 && c < 3; c++)
+		v[c] = d[n == 1 ? 0 : c];
+	free(d);
+	return rc;
+}
+
+/* embed(ds, model=...): a CNN's features, as an array or (out=) Embeddings. */
+static int s_embed_cnn(mc_call *call, const mc_coco *ds, const char *images, const char *model,
+                       mc_value **out, mc_error *err)
+{
+	static const char *const builtin_only[] = { "method", NULL };
+	mc_embed_cnn_opts o;
+	const char *path = NULL;
+	int64_t size = 224, batch = MC_EMBED_CNN_BATCH;
+	mc_matrix *m = NULL;
+	mc_npy *npy = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; builtin_only[i] != NULL; i++)
+		if (mc_arg_given(call, builtin_only[i]))
+			return mc_error_set(err, MC_ERR_INVALID, "embed(): %s= is for the built-in "
+			                    "embedding; leave it out with model=", builtin_only[i]);
+	mc_embed_cnn_opts_default(&o);
+	o.model = model;
+	if (mc_arg_int_opt(call, "size", &size, err) < 0 ||
+	    mc_arg_int_opt(call, "batch", &batch, err) < 0 ||
+	    mc_arg_str_opt(call, "output", &o.output, err) < 0 ||
+	    mc_arg_str_opt(call, "out", &path, err) < 0)
+		return err->code;
+	rc = s_embed_norm(call, "mean", o.mean, err);
+	if (rc == 0)
+		rc = s_embed_norm(call, "std", o.std, err);
+	if (rc != 0)
+		return rc;
+	if (size < 8 || size > 4096)
+		return mc_error_set(err, MC_ERR_INVALID, "embed(): size is %lld; expected 8..4096",
+		                    (long long)size);
+	if (batch < 1 || batch > 1024)
+		return mc_error_set(err, MC_ERR_INVALID, "embed(): batch is %lld; expected 1..1024",
+		                    (long long)batch);
+	o.size = (int)size;
+	o.batch = (int)batch;
+	rc = mc_embed_cnn_dataset(&m, ds, images, &o, path, mc_call_progress(call), err);
+	if (rc != 0)
+		return rc;
+	if (path == NULL) {
+		*out = mc_array_from_matrix(m);
+		mc_matrix_free(m);
+		return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "embed(): out of memory");
+	}
+	rc = mc_npy_load(&npy, path, mc_call_progress(call), err);
+	if (rc != 0)
+		return rc;
+	*out = mc_object_new(&mc_embeddings_class, npy);
+	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "embed(): out of memory");
+}
+
+/* embed() on a loaded COCO dataset: the built-in embedding (size, method,
+ * images) or a model's. */
 static int s_embed_run(mc_call *call, const mc_coco *ds, mc_value **out, mc_error *err)
 {
+	static const char *const model_only[] = { "output", "mean", "std", "out", "batch", NULL };
 	int64_t size = 32;
-	const char *method_name = "hog", *images = NULL;
+	const char *method_name = "hog", *images = NULL, *model = NULL;
 	mc_embed_method method;
 	mc_matrix *m = NULL;
 	int rc;
 
-	rc = mc_arg_int(call, "size", &size, err);
+	if (mc_arg_str_opt(call, "images", &images, err) < 0 ||
+	    mc_arg_str_opt(call, "model", &model, err) < 0)
+		return err->code;
+	if (model != NULL)
+		return s_embed_cnn(call, ds, images, model, out, err);
+	for (size_t i = 0; model_only[i] != NULL; i++)
+		if (mc_arg_given(call, model_only[i]) && mc_type(mc_arg(call, model_only[i])) != MC_T_NONE)
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "embed(): %s= is for a model's embedding; give model= too",
+			                    model_only[i]);
+	rc = mc_arg_int_opt(call, "size", &size, err) < 0 ? err->code : 0;
 	if (rc == 0)
 		rc = mc_arg_str(call, "method", &method_name, err);
-	if (rc == 0 && mc_arg_str_opt(call, "images", &images, err) < 0)
-		rc = err->code;
 	if (rc == 0)
 		rc = mc_embed_method_parse(&method, method_name, err);
 	if (rc != 0)
@@ -513,16 +594,35 @@ const mc_func_def mc_funcs_embed[] = {
 	  "types give float64.\n\n"
 	  "    X = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\")",
 	  f_load_idx },
-	{ "embed", "(ds, size=32, method=\"hog\", images=none)",
-	  "The built-in embedding of every instance: one row per instance.",
-	  "Each instance is isolated as in the article (cropped to its box, the "
-	  "background zeroed, scaled to fit size x size) and described by blocks, "
-	  "each of unit length: `method=\"hog\"` (default) joins the masked gray pixels "
-	  "at size/2, a HOG (4x4 cells, 9 orientations), R/G/B colour histograms of the "
-	  "object and the mask's shape at size/4 (488 numbers for size 32); "
-	  "`method=\"pixels\"` is the masked gray crop alone. Each image is decoded once; "
-	  "2 threads. `ds` is a Dataset or the path of a COCO file (then `images=` "
-	  "gives the image directory).",
+	{ "embed", "(ds, size=none, method=\"hog\", images=none, model=none, output=none, "
+	  "mean=none, std=none, out=none, batch=none)",
+	  "Embeds every instance, one row each: built-in features, or a CNN's (model=).",
+	  "Each instance is isolated as in the article: cropped to its mask's box, the "
+	  "background outside the mask zeroed, scaled to fit a square keeping the aspect "
+	  "ratio and centred on black. Each image is decoded once; one worker per core "
+	  "(MC_THREADS overrides). `ds` is a Dataset or the path of a COCO file (then "
+	  "`images=` gives the image directory).\n\n"
+	  "**A CNN's embedding** (the article's step: ResNet50's 2048 numbers): `model=` is "
+	  "an ONNX file you export from your own network (docs/embeddings.md gives the "
+	  "three lines for torchvision's resnet50). The square crop, `size` pixels on a side "
+	  "(default 224, torchvision's), is normalised per channel, (v / 255 - mean) / "
+	  "std, with ImageNet's `mean=[0.485, 0.456, 0.406]` and `std=[0.229, 0.224, "
+	  "0.225]` by default (one number sets every channel). `output=` names the layer "
+	  "read (its ONNX node name, as Netron shows it); by default the network's global "
+	  "average pool. Each worker runs its own copy of the network on `batch` "
+	  "instances at a time (default 1, fastest on a CPU). `out=\"features.npy\"` "
+	  "writes the rows to a float32 .npy as they come (the file appears complete or "
+	  "not at all) and returns it memory-mapped as Embeddings, so features of a large "
+	  "dataset are never held in memory; without it the result is an array. The "
+	  "features go on to PCA (256 components in the article), then the classifier "
+	  "and the coreset service.\n\n"
+	  "    X = embed(ds, model=\"resnet50.onnx\", out=\"features.npy\")\n"
+	  "    Z = PCA(256).fit_transform(X)\n\n"
+	  "**The built-in embedding** (no model): `method=\"hog\"` (default) joins the "
+	  "masked gray pixels at size/2, a HOG (4x4 cells, 9 orientations), R/G/B colour "
+	  "histograms of the object and the mask's shape at size/4, each block of unit "
+	  "length (488 numbers for the default size 32); `method=\"pixels\"` is the masked "
+	  "gray crop alone.",
 	  f_embed },
 	{ "make_demo",
 	  "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128, hard=false, "

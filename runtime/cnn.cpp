@@ -122,22 +122,30 @@ s_layers s_shapes(const cv::dnn::Net &net, const cv::dnn::MatShape &in)
 	return l;
 }
 
-/* The input channels of the first convolution that reads the network's
- * input, or 0 when no convolution reads it directly. */
-int s_conv_channels(cv::dnn::Net &net)
+/* The layers that read the network's input, in order. */
+std::vector<cv::Ptr<cv::dnn::Layer>> s_first_layers(cv::dnn::Net &net)
 {
 	cv::Ptr<cv::dnn::Layer> input = net.getLayer(0);
+	std::vector<cv::Ptr<cv::dnn::Layer>> first;
 
 	for (const std::string &name : net.getLayerNames()) {
 		int id = net.getLayerId(name);
-		cv::Ptr<cv::dnn::Layer> l = net.getLayer(id);
-
-		if (l->type != "Convolution" || l->blobs.empty() || l->blobs[0].dims != 4)
-			continue;
 		for (const cv::Ptr<cv::dnn::Layer> &from : net.getLayerInputs(id))
-			if (from.get() == input.get())
-				return l->blobs[0].size[1];
+			if (from.get() == input.get()) {
+				first.push_back(net.getLayer(id));
+				break;
+			}
 	}
+	return first;
+}
+
+/* The input channels of the first convolution that reads the network's
+ * input, or 0 when no convolution reads it directly. */
+int s_conv_channels(const std::vector<cv::Ptr<cv::dnn::Layer>> &first)
+{
+	for (const cv::Ptr<cv::dnn::Layer> &l : first)
+		if (l->type == "Convolution" && !l->blobs.empty() && l->blobs[0].dims == 4)
+			return l->blobs[0].size[1];
 	return 0;
 }
 
@@ -256,7 +264,8 @@ int s_load(mc_cnn *c, int size, const char *output, mc_error *err)
 	if (c->net.empty())
 		return mc_error_set(err, MC_ERR_INVALID, "%s: the model has no layers", c->path.c_str());
 	/* The channels: the first convolution's, else colour. */
-	conv_c = s_conv_channels(c->net);
+	std::vector<cv::Ptr<cv::dnn::Layer>> first = s_first_layers(c->net);
+	conv_c = s_conv_channels(first);
 	ch = conv_c != 0 ? conv_c : 3;
 	if (ch != 1 && ch != 3)
 		return mc_error_set(err, MC_ERR_INVALID,
@@ -269,7 +278,10 @@ int s_load(mc_cnn *c, int size, const char *output, mc_error *err)
 	const std::string not_image = c->path + ": the model's input is not an image tensor of " +
 	                              std::to_string(size) + " x " + std::to_string(size) +
 	                              " pixels (n x " + std::to_string(ch) + " x " +
-	                              std::to_string(size) + " x " + std::to_string(size) + ")";
+	                              std::to_string(size) + " x " + std::to_string(size) + ")" +
+	                              (first.empty() ? std::string()
+	                                             : "; it goes to '" + s_user_name(first[0]->name) +
+	                                               "' (" + first[0]->type + ")");
 	try {
 		int shape[4] = { 1, ch, size, size };
 		l = s_shapes(c->net, cv::dnn::MatShape{ 1, ch, size, size });

@@ -13,6 +13,7 @@
 #include "lang_fixture.h"
 
 static char s_npy[4096];   /* tests/data/npy */
+static char s_cnn[4096];   /* tests/data/cnn */
 static char s_tmp[4096];   /* scratch directory of this run */
 
 static void s_setup(void)
@@ -21,6 +22,7 @@ static void s_setup(void)
 
 	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
 	snprintf(s_npy, sizeof s_npy, "%s/tests/data/npy", src);
+	snprintf(s_cnn, sizeof s_cnn, "%s/tests/data/cnn", src);
 	snprintf(s_tmp, sizeof s_tmp, "%s/tests/bind-embed-%ld", build != NULL ? build : "/tmp",
 	         (long)getpid());
 	setup();
@@ -179,6 +181,98 @@ START_TEST(test_embeddings_matrix)
 }
 END_TEST
 
+/* has(code, part): the result of code contains part. */
+static void has(char *got, const char *part)
+{
+	ck_assert_msg(strstr(got, part) != NULL, "gave: %s\n  want a part: %s", got, part);
+	free(got);
+}
+
+START_TEST(test_embed_model)
+{
+	char expect[8192];
+
+	want(runf("ds = load_coco(\"%s/instances.json\", images=\"%s/images\")", s_cnn, s_cnn), "");
+	want(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64)", s_cnn), "");
+	want(runf("X.shape"), "[6, 16]");
+	/* PyTorch's numbers (tests/data/cnn/make_fixture.py), to 1e-4 relative. */
+	want(runf("T = to_array(load_npy(\"%s/expected.npy\"))", s_cnn), "");
+	want(runf("(((X - T) * (X - T)).max() / (T * T).max()) ** 0.5 < 1e-4"), "True");
+	want(runf("(((X - T) * (X - T)).max() / (T * T).max()) ** 0.5 < 1e-9"), "False");
+	/* The same from the COCO file's path, in batches, with 2 workers. */
+	want(runf("Y = embed(\"%s/instances.json\", images=\"%s/images\", model=\"%s/tiny_resnet.onnx\", "
+	          "size=64, batch=4)", s_cnn, s_cnn, s_cnn), "");
+	want(runf("(((Y - T) * (Y - T)).max() / (T * T).max()) ** 0.5 < 1e-4"), "True");
+	/* To a file, memory-mapped back. */
+	ck_assert_int_eq(mkdir(s_tmp, 0777), 0);
+	want(runf("E = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, out=\"%s/f.npy\")", s_cnn,
+	          s_tmp), "");
+	snprintf(expect, sizeof expect,
+	         "Embeddings(shape=(6, 16), dtype=float32, path='%s/f.npy', memory-mapped)", s_tmp);
+	want(runf("E"), expect);
+	want(runf("(((to_array(E) - T) * (to_array(E) - T)).max() / (T * T).max()) ** 0.5 < 1e-4"),
+	     "True");
+	/* Another layer, another mean and std (one number for every channel). */
+	want(runf("embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, output=\"/layer2/relu_1/Relu\").shape",
+	          s_cnn), "[6, 1024]");
+	want(runf("Z = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, mean=0.5, std=[0.2, 0.3, 0.4])",
+	          s_cnn), "");
+	want(runf("((Z - X) * (Z - X)).max() > 1e-6"), "True");
+}
+END_TEST
+
+START_TEST(test_embed_model_errors)
+{
+	char expect[8192];
+
+	want(runf("ds = load_coco(\"%s/instances.json\", images=\"%s/images\")", s_cnn, s_cnn), "");
+	want(runf("X = 5"), "");
+	snprintf(expect, sizeof expect,
+	         "IOError: %s/missing.onnx: cannot open: No such file or directory", s_cnn);
+	want(runf("X = embed(ds, model=\"%s/missing.onnx\")", s_cnn), expect);
+	snprintf(expect, sizeof expect,
+	         "ParseError: %s/not_onnx.onnx: not an ONNX model (OpenCV cannot parse it as an "
+	         "ONNX protobuf)", s_cnn);
+	want(runf("X = embed(ds, model=\"%s/not_onnx.onnx\")", s_cnn), expect);
+	snprintf(expect, sizeof expect,
+	         "ValueError: %s/einsum.onnx: node 'mix' uses the operator Einsum, which OpenCV "
+	         "4.6.0's DNN module does not support", s_cnn);
+	want(runf("X = embed(ds, model=\"%s/einsum.onnx\", size=64)", s_cnn), expect);
+	snprintf(expect, sizeof expect,
+	         "ValueError: %s/mlp.onnx: the model's input is not an image tensor of 224 x 224 "
+	         "pixels (n x 3 x 224 x 224); it goes to 'fc' (InnerProduct); if it takes images "
+	         "of another size, pass size= (OpenCV: ", s_cnn);
+	has(runf("X = embed(ds, model=\"%s/mlp.onnx\")", s_cnn), expect);
+	snprintf(expect, sizeof expect,
+	         "ValueError: %s/two_heads.onnx: 2 global average pools end separate branches, so "
+	         "which one gives the embedding is unclear: '/pool_a/GlobalAveragePool' (Pooling, "
+	         "6 x 1 x 1), '/pool_b/GlobalAveragePool' (Pooling, 5 x 1 x 1); pass output= one of "
+	         "them", s_cnn);
+	want(runf("X = embed(ds, model=\"%s/two_heads.onnx\", size=64)", s_cnn), expect);
+	want(runf("embed(ds, model=\"%s/two_heads.onnx\", size=64, output=\"/pool_b/GlobalAveragePool\").shape",
+	          s_cnn), "[6, 5]");
+	snprintf(expect, sizeof expect, "KeyError: %s/tiny_resnet.onnx: no layer named 'fc7'", s_cnn);
+	has(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, output=\"fc7\")", s_cnn),
+	    expect);
+	want(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", method=\"pixels\")", s_cnn),
+	     "ValueError: embed(): method= is for the built-in embedding; leave it out with model=");
+	want(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", mean=[1, 2])", s_cnn),
+	     "ValueError: embed(): mean has 2 numbers; expected 1 (every channel) or 3 (R, G, B)");
+	want(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", std=0)", s_cnn),
+	     "ValueError: embed: mean 0.485 and std 0 of channel 0; expected finite numbers and std > 0");
+	want(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", size=4)", s_cnn),
+	     "ValueError: embed(): size is 4; expected 8..4096");
+	want(runf("X = embed(ds, out=\"x.npy\")"),
+	     "ValueError: embed(): out= is for a model's embedding; give model= too");
+	snprintf(expect, sizeof expect, "IOError: /nonexistent-dir/f.npy: cannot create: ");
+	has(runf("X = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, out=\"/nonexistent-dir/f.npy\")",
+	         s_cnn), expect);
+	/* The kernel is alive and nothing was half-changed. */
+	want(runf("X"), "5");
+	want(runf("embed(ds, model=\"%s/tiny_resnet.onnx\", size=64).shape", s_cnn), "[6, 16]");
+}
+END_TEST
+
 static Suite *bind_embed_suite(void)
 {
 	Suite *s = suite_create("bind_embed");
@@ -191,6 +285,8 @@ static Suite *bind_embed_suite(void)
 	tcase_add_test(tc, test_load_idx);
 	tcase_add_test(tc, test_demo_and_embed);
 	tcase_add_test(tc, test_embeddings_matrix);
+	tcase_add_test(tc, test_embed_model);
+	tcase_add_test(tc, test_embed_model_errors);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
