@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <exception>
 #include <new>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -42,29 +41,56 @@ std::string s_user_name(const std::string &layer)
 	return layer;
 }
 
+/* s with every span that starts with open, goes on to mid and ends with
+ * the first close after it removed. */
+std::string s_cut(std::string s, const std::string &open, const std::string &mid,
+                  const std::string &close)
+{
+	size_t a = 0, m, b;
+
+	while ((a = s.find(open, a)) != std::string::npos) {
+		if ((m = s.find(mid, a + open.size())) == std::string::npos ||
+		    (b = s.find(close, m + mid.size())) == std::string::npos)
+			break;
+		s.erase(a, b + close.size() - a);
+	}
+	return s;
+}
+
 /* OpenCV's message without its source locations, function names and line
  * breaks: "Can't create layer \"x\" of type \"Einsum\"". */
 std::string s_reason(const cv::Exception &e)
 {
-	static const std::regex where("OpenCV\\([^)]*\\) [^ ]+:[0-9]+: error: \\(-?[0-9]+:[^)]*\\) ");
-	static const std::regex func(" in function '[^']*'");
-	static const std::regex space("[\\s>]+");
-	std::string s = std::regex_replace(e.err, where, "");
+	/* "OpenCV(4.6.0) ./modules/dnn/src/x.cpp:110: error: (-2:Unspecified error) "
+	 * goes; an assertion keeps a word saying it is one. */
+	std::string s = e.err, t;
+	const std::string assert_tag = "(-215:Assertion failed) ";
 
-	s = std::regex_replace(s, func, "");
-	s = std::regex_replace(s, space, " ");
-	s.erase(0, s.find_first_not_of(' '));
-	s.erase(s.find_last_not_of(' ') + 1);
-	return s;
+	for (size_t a = s.find(assert_tag); a != std::string::npos;
+	     a = s.find(assert_tag, a + assert_tag.size()))
+		s.insert(a + assert_tag.size(), "assertion failed: ");
+	s = s_cut(s_cut(s, "OpenCV(", ": error: (", ") "), " in function '", "", "'");
+	if (e.code == cv::Error::StsAssert)
+		s = "assertion failed: " + s;
+
+	for (size_t i = 0; i < s.size(); i++) {
+		char ch = s[i] == '\n' || s[i] == '\t' ? ' ' : s[i];
+		if (s[i] == '>' && i > 0 && s[i - 1] == '\n')
+			ch = ' ';
+		if (ch != ' ' || (!t.empty() && t.back() != ' '))
+			t += ch;
+	}
+	while (!t.empty() && t.back() == ' ')
+		t.pop_back();
+	return t;
 }
 
-/* The error of an import that threw e. */
+/* The error of an import that threw e. OpenCV reports a node it cannot
+ * import as "Node [Einsum@ai.onnx]:(onnx_node!mix) parse error: <why>". */
 int s_import_error(mc_error *err, const std::string &path, const cv::Exception &e)
 {
-	static const std::regex node("Node \\[([^@\\]]*)@([^\\]]*)\\]:\\((?:onnx_node!)?([^)]*)\\) "
-	                             "parse error: (.*)");
 	std::string why = s_reason(e);
-	std::smatch m;
+	size_t n = why.find("Node ["), at, close, name_end;
 
 	if (why.find("Failed to parse ONNX model") != std::string::npos)
 		return mc_error_set(err, MC_ERR_PARSE,
@@ -72,18 +98,24 @@ int s_import_error(mc_error *err, const std::string &path, const cv::Exception &
 		                    "protobuf)", path.c_str());
 	if (why.find("Can't read ONNX file") != std::string::npos)
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot read the model file", path.c_str());
-	if (std::regex_search(why, m, node)) {
-		std::string op = m[1].str();
-		if (m[2].length() > 0 && m[2].str() != "ai.onnx")
-			op += " (domain " + m[2].str() + ")";
-		if (m[4].str().find("Can't create layer") != std::string::npos)
+	if (n != std::string::npos && (at = why.find('@', n)) != std::string::npos &&
+	    (close = why.find("]:(", at)) != std::string::npos &&
+	    (name_end = why.find(") parse error: ", close)) != std::string::npos) {
+		std::string op = why.substr(n + 6, at - n - 6);
+		std::string domain = why.substr(at + 1, close - at - 1);
+		std::string node = s_user_name(why.substr(close + 3, name_end - close - 3));
+		std::string rest = why.substr(name_end + 15);
+
+		if (!domain.empty() && domain != "ai.onnx")
+			op += " (domain " + domain + ")";
+		if (rest.find("Can't create layer") != std::string::npos)
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "%s: node '%s' uses the operator %s, which OpenCV %s's DNN "
-			                    "module does not support", path.c_str(), m[3].str().c_str(),
+			                    "module does not support", path.c_str(), node.c_str(),
 			                    op.c_str(), CV_VERSION);
 		return mc_error_set(err, MC_ERR_INVALID, "%s: node '%s' (operator %s): OpenCV %s cannot "
-		                    "import it: %s", path.c_str(), m[3].str().c_str(), op.c_str(),
-		                    CV_VERSION, m[4].str().c_str());
+		                    "import it: %s", path.c_str(), node.c_str(), op.c_str(),
+		                    CV_VERSION, rest.c_str());
 	}
 	return mc_error_set(err, MC_ERR_INVALID, "%s: OpenCV %s cannot import the model: %s",
 	                    path.c_str(), CV_VERSION, why.c_str());

@@ -218,6 +218,9 @@ START_TEST(test_embed_model)
 	want(runf("Z = embed(ds, model=\"%s/tiny_resnet.onnx\", size=64, mean=0.5, std=[0.2, 0.3, 0.4])",
 	          s_cnn), "");
 	want(runf("((Z - X) * (Z - X)).max() > 1e-6"), "True");
+	/* model=none and out=none are the built-in embedding (one notebook cell
+	 * serves both). */
+	want(runf("embed(ds, model=none, out=none).shape"), "[6, 488]");
 }
 END_TEST
 

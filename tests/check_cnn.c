@@ -241,6 +241,26 @@ START_TEST(test_ambiguous_pool_picked_by_name)
 }
 END_TEST
 
+/* A squeeze-and-excitation block has a global average pool of its own; the
+ * final pool follows it, so the final pool is read. */
+START_TEST(test_squeeze_excite_pool_is_passed_over)
+{
+	mc_cnn *net = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_msg(mc_cnn_load(&net, fixture("squeeze_excite.onnx"), 64, NULL, &err) == 0, "%s",
+	              err.text);
+	ck_assert_str_eq(mc_cnn_output(net), "/avgpool/GlobalAveragePool");
+	ck_assert_uint_eq(mc_cnn_dim(net), 12);
+	mc_cnn_free(net);
+	ck_assert_int_eq(mc_cnn_load(&net, fixture("squeeze_excite.onnx"), 64,
+	                             "/se_pool/GlobalAveragePool", &err), 0);
+	ck_assert_uint_eq(mc_cnn_dim(net), 8);
+	mc_cnn_free(net);
+}
+END_TEST
+
 static Suite *cnn_suite(void)
 {
 	Suite *s = suite_create("cnn");
@@ -254,6 +274,7 @@ static Suite *cnn_suite(void)
 	tcase_add_test(tc, test_bad_models);
 	tcase_add_test(tc, test_bad_size);
 	tcase_add_test(tc, test_ambiguous_pool_picked_by_name);
+	tcase_add_test(tc, test_squeeze_excite_pool_is_passed_over);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

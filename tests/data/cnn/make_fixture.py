@@ -20,6 +20,9 @@ it writes):
                      ImageNet's mean and std
   two_heads.onnx     a network with two global average pools on separate
                      branches (the default output is ambiguous)
+  squeeze_excite.onnx
+                     a squeeze-and-excitation block's pool, then the final
+                     pool (the default output is the final one)
   mlp.onnx           a model whose input is a vector, not an image
   einsum.onnx        a model with an operator OpenCV 4.6 does not import
   not_onnx.onnx      a text file
@@ -101,6 +104,26 @@ class TwoHeads(nn.Module):
         x = torch.relu(self.stem(x))
         return torch.cat([torch.flatten(self.pool_a(self.a(x)), 1),
                           torch.flatten(self.pool_b(self.b(x)), 1)], 1)
+
+
+class SqueezeExcite(nn.Module):
+    """A stem, a squeeze-and-excitation block (its own global average pool,
+    which the final pool follows), a conv and the final pool: 12 numbers."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, 2, 1)
+        self.se_pool = nn.AdaptiveAvgPool2d(1)
+        self.se_down = nn.Conv2d(8, 2, 1)
+        self.se_up = nn.Conv2d(2, 8, 1)
+        self.conv = nn.Conv2d(8, 12, 3, 1, 1)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        s = torch.sigmoid(self.se_up(torch.relu(self.se_down(self.se_pool(x)))))
+        x = torch.relu(self.conv(x * s))
+        return torch.flatten(self.avgpool(x), 1)
 
 
 def export(model, path):
@@ -230,6 +253,7 @@ def main():
     net = TinyResNet().eval()
     export(net, os.path.join(HERE, "tiny_resnet.onnx"))
     export(TwoHeads().eval(), os.path.join(HERE, "two_heads.onnx"))
+    export(SqueezeExcite().eval(), os.path.join(HERE, "squeeze_excite.onnx"))
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
