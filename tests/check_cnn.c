@@ -43,65 +43,78 @@ static float *pattern(size_t n, int c, int s)
 	return x;
 }
 
-START_TEST(test_load_picks_the_global_average_pool)
+/* Loads name from the fixture, which must succeed. */
+static mc_cnn *load(const char *name, int size, const char *output)
 {
 	mc_cnn *net = NULL;
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_msg(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 64, NULL, &err) == 0, "%s",
+	ck_assert_msg(mc_cnn_load(&net, fixture(name), size, output, &err) == 0, "%s: %s", name,
 	              err.text);
+	return net;
+}
+
+/* mc_cnn_load of name fails with code and a message holding every part. */
+static void load_fails(const char *name, const char *output, int code, const char *part1,
+                       const char *part2)
+{
+	mc_cnn *net = (mc_cnn *)1;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_cnn_load(&net, fixture(name), 64, output, &err), code);
+	ck_assert_ptr_null(net);
+	ck_assert_msg(strstr(err.text, part1) != NULL, "%s: %s", name, err.text);
+	ck_assert_msg(part2 == NULL || strstr(err.text, part2) != NULL, "%s: %s", name, err.text);
+}
+
+START_TEST(test_load_picks_the_global_average_pool)
+{
+	mc_cnn *net = load("tiny_resnet.onnx", 64, NULL);
+
 	ck_assert_int_eq(mc_cnn_channels(net), 3);
 	ck_assert_int_eq(mc_cnn_size(net), 64);
 	ck_assert_uint_eq(mc_cnn_dim(net), 16);
 	ck_assert_str_eq(mc_cnn_output(net), "/avgpool/GlobalAveragePool");
 	mc_cnn_free(net);
 	/* Another side: the pool still gives 16 numbers. */
-	ck_assert_int_eq(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 96, NULL, &err), 0);
+	net = load("tiny_resnet.onnx", 96, NULL);
 	ck_assert_uint_eq(mc_cnn_dim(net), 16);
 	mc_cnn_free(net);
 	mc_cnn_free(NULL);
-	ck_assert_str_eq(mc_cnn_engine_version(), "4.6.0");
+	ck_assert_msg(strncmp(mc_cnn_engine_version(), "4.", 2) == 0, "%s", mc_cnn_engine_version());
 }
 END_TEST
 
 START_TEST(test_output_names_a_layer)
 {
-	mc_cnn *net = NULL;
-	mc_error err;
-
-	mc_error_clear(&err);
 	/* 64 -> conv /2 -> 32 -> max pool /2 -> 16 -> layer2 /2 -> 8: 16 x 8 x 8. */
-	ck_assert_msg(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 64, "/layer2/relu_1/Relu",
-	                          &err) == 0, "%s", err.text);
+	mc_cnn *net = load("tiny_resnet.onnx", 64, "/layer2/relu_1/Relu");
+
 	ck_assert_uint_eq(mc_cnn_dim(net), 1024);
 	ck_assert_str_eq(mc_cnn_output(net), "/layer2/relu_1/Relu");
 	mc_cnn_free(net);
-	/* OpenCV's own spelling works too; the logits are the "out" layer. */
-	ck_assert_int_eq(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 64, "onnx_node!/fc/Gemm",
-	                             &err), 0);
+	/* OpenCV's own spelling works too. */
+	net = load("tiny_resnet.onnx", 64, "onnx_node!/fc/Gemm");
 	ck_assert_uint_eq(mc_cnn_dim(net), 5);
 	mc_cnn_free(net);
-	net = (mc_cnn *)1;
-	ck_assert_int_eq(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 64, "/layer9/Relu", &err),
-	                 MC_ERR_NOTFOUND);
-	ck_assert_ptr_null(net);
-	ck_assert_msg(strstr(err.text, "tiny_resnet.onnx: no layer named '/layer9/Relu'; the last "
-	                     "layers are ") != NULL &&
-	              strstr(err.text, "'/avgpool/GlobalAveragePool' (Pooling, 16 x 1 x 1)") != NULL &&
-	              strstr(err.text, "'/fc/Gemm' (InnerProduct, 5)") != NULL, "%s", err.text);
+	load_fails("tiny_resnet.onnx", "/layer9/Relu", MC_ERR_NOTFOUND,
+	           "tiny_resnet.onnx: no layer named '/layer9/Relu'; the last layers are ",
+	           "'/avgpool/GlobalAveragePool' (Pooling, 16 x 1 x 1)");
+	load_fails("tiny_resnet.onnx", "/layer9/Relu", MC_ERR_NOTFOUND, "'/fc/Gemm' (InnerProduct, 5)",
+	           NULL);
 }
 END_TEST
 
 START_TEST(test_batches_equal_single_images)
 {
-	mc_cnn *net = NULL;
+	mc_cnn *net = load("tiny_resnet.onnx", 64, NULL);
 	mc_error err;
 	float *x = pattern(3, 3, 64), one[16], all[3 * 16], diff;
 	size_t i, j;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_cnn_load(&net, fixture("tiny_resnet.onnx"), 64, NULL, &err), 0);
 	ck_assert_msg(mc_cnn_forward(net, all, x, 3, &err) == 0, "%s", err.text);
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(mc_cnn_forward(net, one, x + i * 3 * 64 * 64, 1, &err), 0);
@@ -154,7 +167,7 @@ START_TEST(test_two_handles_in_parallel)
 	for (k = 0; k < 2; k++) {
 		memset(&a[k], 0, sizeof a[k]);
 		a[k].in = x;
-		ck_assert_int_eq(mc_cnn_load(&a[k].net, fixture("tiny_resnet.onnx"), 64, NULL, &err), 0);
+		a[k].net = load("tiny_resnet.onnx", 64, NULL);
 	}
 	ck_assert_int_eq(mc_cnn_forward(a[0].net, want, x, 4, &err), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, run_thread, &a[1]), 0);
@@ -171,20 +184,6 @@ START_TEST(test_two_handles_in_parallel)
 }
 END_TEST
 
-/* mc_cnn_load of name fails with code and a message holding every part. */
-static void load_fails(const char *name, const char *output, int code, const char *part1,
-                       const char *part2)
-{
-	mc_cnn *net = (mc_cnn *)1;
-	mc_error err;
-
-	mc_error_clear(&err);
-	ck_assert_int_eq(mc_cnn_load(&net, fixture(name), 64, output, &err), code);
-	ck_assert_ptr_null(net);
-	ck_assert_msg(strstr(err.text, part1) != NULL, "%s: %s", name, err.text);
-	ck_assert_msg(part2 == NULL || strstr(err.text, part2) != NULL, "%s: %s", name, err.text);
-}
-
 START_TEST(test_bad_models)
 {
 	char want[4400];
@@ -194,8 +193,8 @@ START_TEST(test_bad_models)
 	snprintf(want, sizeof want, "%s/not_onnx.onnx: not an ONNX model", s_dir);
 	load_fails("not_onnx.onnx", NULL, MC_ERR_PARSE, want, NULL);
 	snprintf(want, sizeof want,
-	         "%s/einsum.onnx: node 'mix' uses the operator Einsum, which OpenCV 4.6.0's DNN "
-	         "module does not support", s_dir);
+	         "%s/einsum.onnx: node 'mix' uses the operator Einsum, which OpenCV %s's DNN "
+	         "module does not support", s_dir, mc_cnn_engine_version());
 	load_fails("einsum.onnx", NULL, MC_ERR_INVALID, want, NULL);
 	snprintf(want, sizeof want,
 	         "%s/mlp.onnx: the model's input is not an image tensor of 64 x 64 pixels", s_dir);
@@ -227,13 +226,11 @@ END_TEST
 
 START_TEST(test_ambiguous_pool_picked_by_name)
 {
-	mc_cnn *net = NULL;
+	mc_cnn *net = load("two_heads.onnx", 64, "/pool_a/GlobalAveragePool");
 	mc_error err;
 	float *x = pattern(1, 3, 64), f[6];
 
 	mc_error_clear(&err);
-	ck_assert_msg(mc_cnn_load(&net, fixture("two_heads.onnx"), 64, "/pool_a/GlobalAveragePool",
-	                          &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(mc_cnn_dim(net), 6);
 	ck_assert_int_eq(mc_cnn_forward(net, f, x, 1, &err), 0);
 	mc_cnn_free(net);
@@ -245,17 +242,12 @@ END_TEST
  * final pool follows it, so the final pool is read. */
 START_TEST(test_squeeze_excite_pool_is_passed_over)
 {
-	mc_cnn *net = NULL;
-	mc_error err;
+	mc_cnn *net = load("squeeze_excite.onnx", 64, NULL);
 
-	mc_error_clear(&err);
-	ck_assert_msg(mc_cnn_load(&net, fixture("squeeze_excite.onnx"), 64, NULL, &err) == 0, "%s",
-	              err.text);
 	ck_assert_str_eq(mc_cnn_output(net), "/avgpool/GlobalAveragePool");
 	ck_assert_uint_eq(mc_cnn_dim(net), 12);
 	mc_cnn_free(net);
-	ck_assert_int_eq(mc_cnn_load(&net, fixture("squeeze_excite.onnx"), 64,
-	                             "/se_pool/GlobalAveragePool", &err), 0);
+	net = load("squeeze_excite.onnx", 64, "/se_pool/GlobalAveragePool");
 	ck_assert_uint_eq(mc_cnn_dim(net), 8);
 	mc_cnn_free(net);
 }
