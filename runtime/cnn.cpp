@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -359,7 +360,12 @@ extern "C" int mc_cnn_load(mc_cnn **out, const char *path, int size, const char 
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	fclose(f);
 	try {
-		cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+		/* OpenCV's own log lines would repeat, on the kernel's stderr, the
+		 * errors this module returns. */
+		static std::once_flag quiet;
+		std::call_once(quiet, [] {
+			cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+		});
 		c = new mc_cnn;
 		c->path = path;
 		rc = s_load(c, size, output, err);
