@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unistd.h>
 
@@ -331,6 +332,7 @@ typedef struct s_job {
 	const char *what;         /* the progress label */
 	atomic_size_t next_img;
 	atomic_size_t done;       /* instances embedded */
+	atomic_int running;       /* workers other than the calling thread still at work */
 	atomic_int stop;
 	pthread_mutex_t lock;
 	size_t err_img;           /* the failing image with the lowest index */
@@ -474,7 +476,10 @@ static void s_work(s_job *job, const mc_progress *p, int reporter)
 
 static void *s_thread(void *arg)
 {
-	s_work(arg, NULL, 0);
+	s_job *job = arg;
+
+	s_work(job, NULL, 0);
+	atomic_fetch_sub(&job->running, 1);
 	return NULL;
 }
 
@@ -495,6 +500,7 @@ static int s_walk(const mc_coco *ds, const char *images_dir, const s_walk_ops *o
 	job.what = what;
 	atomic_init(&job.next_img, 0);
 	atomic_init(&job.done, 0);
+	atomic_init(&job.running, 0);
 	atomic_init(&job.stop, 0);
 	pthread_mutex_init(&job.lock, NULL);
 	mc_error_clear(&job.err);
@@ -506,10 +512,28 @@ static int s_walk(const mc_coco *ds, const char *images_dir, const s_walk_ops *o
 		mc_error_set(&job.err, MC_ERR_INTERRUPTED, "interrupted");
 		job.rc = MC_ERR_INTERRUPTED;
 	} else {
-		for (i = 1; i < threads; i++)
+		for (i = 1; i < threads; i++) {
+			atomic_fetch_add(&job.running, 1);
 			if (pthread_create(&th[started], NULL, s_thread, &job) == 0)
 				started++;
+			else
+				atomic_fetch_sub(&job.running, 1);
+		}
 		s_work(&job, p, 1);
+		/* Its own share done, the calling thread keeps asking the progress
+		 * callback while the others finish theirs: an interrupt is still
+		 * seen within a second. */
+		while (atomic_load(&job.running) > 0 && !atomic_load(&job.stop)) {
+			struct timespec nap = { 0, 50 * 1000 * 1000 };
+			mc_error e;
+
+			mc_error_clear(&e);
+			if (s_keep_going(&job, p, &e) != 0) {
+				s_fail(&job, 0, &e);
+				break;
+			}
+			nanosleep(&nap, NULL);
+		}
 		for (i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
 	}
