@@ -30,6 +30,10 @@
 
 #define S_MAX_THREADS 16
 
+/* Rows per segment: at least S_SEG_MIN, and at most about S_SEG_MIN segments
+ * in all (mc_logreg_segment_rows). */
+#define S_SEG_MIN ((size_t)4096)
+
 struct mc_logreg {
 	mc_logreg_params p;
 	double *cw_dict;      /* copy of p.class_weights (MC_CW_DICT) */
@@ -45,7 +49,8 @@ struct mc_logreg {
 /* The problem lbfgs sees. Variables: V (k x d) then c (k). The model is
  * W = V diag(scale), b = c - W mu. The objective is evaluated either on X
  * itself (exact phase) or on Xs = (X - mu) diag(scale) in single precision
- * (fast phase), where the scores are simply V xs + c. */
+ * (fast phase), where the scores are simply V xs + c. The rows are this
+ * process's: rows [row0, row0 + n) of the data. */
 struct s_parts;
 
 typedef struct s_problem {
@@ -54,31 +59,134 @@ typedef struct s_problem {
 	int fast;             /* evaluate on Xst */
 	const int64_t *y;
 	const double *sw;     /* per-sample weight including the class weight */
-	size_t n, d, k;
+	size_t n, d, k, row0, seg; /* seg: rows per segment */
 	double C, sw_sum;
 	const double *mu, *scale;
-	double *W, *b, *GW, *gb; /* model and data-term gradient, in the evaluated coordinates */
+	double *W, *b;        /* model, in the evaluated coordinates */
+	double *total;        /* 1 + k d + k: the data term and its gradient, folded */
+	double *GW, *gb;      /* total + 1, total + 1 + k d */
 	float *Wf;            /* W in single precision (fast phase) */
-	struct s_parts *parts; /* per-thread buffers */
+	struct s_parts *parts; /* per-thread buffers and per-segment partial sums */
+	const mc_logreg_comm *comm; /* NULL: one process */
+	double *msg;          /* S_MSG_HEAD + k (d + 1): the root's commands */
 	atomic_int stop;        /* raised by thread 0 on an interrupt */
+	int may_stop;           /* the progress callback may stop an evaluation (root) */
 	const mc_progress *prog;
 	size_t iter, iter0, max_iter;
 	double tol, grad_max, last_f;
-	int interrupted, tol_met;
+	int interrupted, tol_met, failed;
 	mc_logreg_trace_fn trace;
 	void *trace_ctx;
 } s_problem;
 
-/* One thread's rows [r0, r1) of an evaluation, with its own accumulators. */
+/* One thread's share of an evaluation: the segments it takes, one at a
+ * time, with its own scratch and its segment's partial sums in out. */
 typedef struct s_part {
 	s_problem *pb;
-	size_t r0, r1, block;
-	double f;
-	double *GW, *gb, *Z;  /* k x d, k, block x k */
+	size_t block;
+	double *out;          /* len */
+	double *Z;            /* block x k */
 	float *Zf, *Gf;       /* k x block, k x d (fast phase) */
 	float *mx, *sum, *zy; /* block each (fast phase) */
 	int lead;             /* thread 0: reports progress */
 } s_part;
+
+/* Work buffers of an evaluation: one part per thread. Threads take the
+ * segments in order (next); with comm, each segment's partial sums
+ * (len = 1 + k d + k doubles) are kept in seg (nseg x len) for the fold
+ * between processes; without, they are added to the total in segment order
+ * as they come (folded counts them), so memory does not grow with n. */
+typedef struct s_parts {
+	s_part part[S_MAX_THREADS];
+	size_t count, nseg, len;
+	double *seg;
+	double *mem;
+	float *fmem;
+	atomic_size_t next;
+	size_t folded;
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	int sync;             /* lock and turn are initialised */
+} s_parts;
+
+size_t mc_logreg_segment_rows(size_t n_total)
+{
+	size_t per = (n_total + S_SEG_MIN * S_SEG_MIN - 1) / (S_SEG_MIN * S_SEG_MIN);
+
+	return S_SEG_MIN * (per > 1 ? per : 1);
+}
+
+/* Segments of the rows [row0, row0 + n): cut at multiples of seg rows of
+ * the global row index. */
+static size_t s_nseg(size_t seg, size_t row0, size_t n)
+{
+	return n == 0 ? 0 : (row0 + n - 1) / seg - row0 / seg + 1;
+}
+
+/* Local rows [*r0, *r1) of segment s. */
+static void s_seg_rows(size_t seg, size_t row0, size_t n, size_t s, size_t *r0, size_t *r1)
+{
+	size_t g0 = (row0 / seg + s) * seg;
+	size_t g1 = g0 + seg;
+
+	if (g0 < row0)
+		g0 = row0;
+	if (g1 > row0 + n)
+		g1 = row0 + n;
+	*r0 = g0 - row0;
+	*r1 = g1 - row0;
+}
+
+void mc_logreg_fold_add(double *acc, const double *partials, size_t nseg, size_t len)
+{
+	for (size_t s = 0; s < nseg; s++) {
+		const double *p = partials + s * len;
+		for (size_t j = 0; j < len; j++)
+			acc[j] += p[j];
+	}
+}
+
+/* The total of the segments' partial sums: on the root with comm, here
+ * without. */
+static int s_fold(const mc_logreg_comm *comm, double *out, const double *partials, size_t nseg,
+                  size_t len, mc_error *err)
+{
+	if (comm != NULL)
+		return comm->fold(comm->ctx, out, partials, nseg, len, err);
+	memset(out, 0, len * sizeof *out);
+	mc_logreg_fold_add(out, partials, nseg, len);
+	return 0;
+}
+
+/* The fold, then the total sent from the root to every process. */
+static int s_allfold(const mc_logreg_comm *comm, double *out, const double *partials,
+                     size_t nseg, size_t len, mc_error *err)
+{
+	int rc = s_fold(comm, out, partials, nseg, len, err);
+
+	if (rc == 0 && comm != NULL)
+		rc = comm->bcast(comm->ctx, out, len * sizeof *out, err);
+	return rc;
+}
+
+/* Every process learns whether any failed (rc != 0 here): the ones that did
+ * keep their error, the others fail with "another process failed". */
+static int s_agree(const mc_logreg_comm *comm, int rc, mc_error *err)
+{
+	double mine = rc != 0, any = 0.0;
+	mc_error cerr;
+
+	if (comm == NULL)
+		return rc;
+	mc_error_clear(&cerr);
+	if (s_allfold(comm, &any, &mine, 1, 1, &cerr) != 0)
+		return rc != 0 ? rc : mc_error_set(err, cerr.code, "%s", cerr.text);
+	if (rc == 0 && any > 0.0)
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "LogisticRegression: another process failed (see its message)");
+	return rc;
+}
+
 
 void mc_logreg_params_init(mc_logreg_params *p)
 {
@@ -143,33 +251,40 @@ void mc_logreg_free(mc_logreg *lr)
 	free(lr);
 }
 
-/* Checks X, y, w and derives the class count. */
+static int s_fail_nomem(mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "LogisticRegression: out of memory");
+}
+
+/* Checks X, y, w (the rows of a process, the first being global row row0;
+ * none allowed when empty_ok) and derives the class count. */
 static int s_check(size_t *k_out, const mc_logreg_params *p, const mc_matrix *X,
-                   const int64_t *y, const double *w, mc_error *err)
+                   const int64_t *y, const double *w, size_t row0, int empty_ok,
+                   mc_error *err)
 {
 	size_t k = p->n_classes, bad;
 
-	if (X->rows == 0 || X->cols == 0)
+	if (X->cols == 0 || (X->rows == 0 && !empty_ok))
 		return mc_error_set(err, MC_ERR_SHAPE, "LogisticRegression: X is %zu x %zu; "
 		                    "expected at least one row and one column", X->rows, X->cols);
 	bad = mc_matrix_find_nonfinite(X);
 	if (bad != (size_t)-1)
 		return mc_error_set(err, MC_ERR_INVALID, "X: row %zu, column %zu is %g; expected "
-		                    "a finite value", bad / X->cols, bad % X->cols,
+		                    "a finite value", row0 + bad / X->cols, bad % X->cols,
 		                    MC_AT(X, bad / X->cols, bad % X->cols));
 	for (size_t i = 0; i < X->rows; i++) {
 		if (y[i] < 0)
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "y: sample %zu has label %lld; expected a class index >= 0",
-			                    i, (long long)y[i]);
+			                    row0 + i, (long long)y[i]);
 		if (p->n_classes > 0 && (uint64_t)y[i] >= p->n_classes)
 			return mc_error_set(err, MC_ERR_INVALID,
-			                    "y: sample %zu has label %lld; expected 0..%zu", i,
+			                    "y: sample %zu has label %lld; expected 0..%zu", row0 + i,
 			                    (long long)y[i], p->n_classes - 1);
 		if (w != NULL && (!(w[i] >= 0.0) || !isfinite(w[i])))
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "sample_weight: sample %zu has weight %g; expected a "
-			                    "finite value >= 0", i, w[i]);
+			                    "finite value >= 0", row0 + i, w[i]);
 		if (p->n_classes == 0 && (size_t)y[i] + 1 > k)
 			k = (size_t)y[i] + 1;
 	}
@@ -180,51 +295,58 @@ static int s_check(size_t *k_out, const mc_logreg_params *p, const mc_matrix *X,
 	return 0;
 }
 
-/* Per-sample weights s_i = w_i * class_weight[y_i] and their sum. */
-static int s_sample_weights(double **out, double *sum, const mc_logreg_params *p,
-                            size_t k, const int64_t *y, const double *w, size_t n,
-                            mc_error *err)
+/* Class weights (k) from the counts of kept samples per class (over every
+ * process). */
+static void s_class_weights(double *cw, const mc_logreg_params *p, size_t k,
+                            const double *count)
 {
-	double *sw = malloc(n * sizeof *sw), *cw = calloc(k, sizeof *cw);
-	size_t *count = calloc(k, sizeof *count);
-	size_t kept = 0, present = 0;
+	double kept = 0.0, present = 0.0;
 
-	*out = NULL;
-	if (sw == NULL || cw == NULL || count == NULL) {
-		free(sw);
-		free(cw);
-		free(count);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu weights", n);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (w == NULL || w[i] > 0.0) {
-			count[y[i]]++;
-			kept++;
-		}
 	for (size_t c = 0; c < k; c++) {
-		present += count[c] > 0;
+		kept += count[c];
+		present += count[c] > 0.0;
 		cw[c] = 1.0;
 	}
 	if (p->class_weight == MC_CW_BALANCED)
 		for (size_t c = 0; c < k; c++)
-			cw[c] = count[c] > 0 ? (double)kept / ((double)present * (double)count[c]) : 0.0;
+			cw[c] = count[c] > 0.0 ? kept / (present * count[c]) : 0.0;
 	else if (p->class_weight == MC_CW_DICT)
 		for (size_t c = 0; c < k; c++)
 			cw[c] = c < p->n_classes ? p->class_weights[c] : 1.0;
-	*sum = 0.0;
-	for (size_t i = 0; i < n; i++) {
+}
+
+/* Per-sample weights s_i = w_i * class_weight[y_i] of this process's rows,
+ * the class weights coming from the counts of every process. */
+static int s_sample_weights(double **out, const mc_logreg_params *p, size_t k,
+                            const int64_t *y, const double *w, size_t n,
+                            const mc_logreg_comm *comm, mc_error *err)
+{
+	double *sw = malloc((n > 0 ? n : 1) * sizeof *sw), *cw = calloc(2 * k, sizeof *cw);
+	double *count = cw + k;
+	int rc = 0;
+
+	*out = NULL;
+	if (sw == NULL || cw == NULL)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu weights", n);
+	rc = s_agree(comm, rc, err);
+	if (rc != 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (w == NULL || w[i] > 0.0)
+			cw[y[i]] += 1.0;
+	/* counts are whole numbers: their sum is exact in any order */
+	rc = s_allfold(comm, count, cw, 1, k, err);
+	if (rc != 0)
+		goto cleanup;
+	s_class_weights(cw, p, k, count);
+	for (size_t i = 0; i < n; i++)
 		sw[i] = (w != NULL ? w[i] : 1.0) * cw[y[i]];
-		*sum += sw[i];
-	}
-	free(cw);
-	free(count);
-	if (!(*sum > 0.0)) {
-		free(sw);
-		return mc_error_set(err, MC_ERR_INVALID,
-		                    "LogisticRegression: every sample has weight 0 (all removed)");
-	}
 	*out = sw;
-	return 0;
+	sw = NULL;
+cleanup:
+	free(sw);
+	free(cw);
+	return rc;
 }
 
 /* Turns the scores Z of m rows (from row r0, row-major m x k) into
@@ -317,113 +439,155 @@ static double s_softmax_cols(const s_problem *pb, size_t r0, size_t m, float *Zt
 	return f;
 }
 
-/* The data term of one part, block by block: scores, residuals, gradient,
- * while the block is in cache. Thread 0 reports progress and raises the
- * shared stop flag; the other threads watch it. */
+/* Takes the next segment (its index in *s, its rows in [*r0, *r1));
+ * returns 0 when none is left. */
+static int s_take(s_parts *ps, const s_problem *pb, size_t *s, size_t *r0, size_t *r1)
+{
+	*s = atomic_fetch_add(&ps->next, 1);
+	if (*s >= ps->nseg)
+		return 0;
+	s_seg_rows(pb->seg, pb->row0, pb->n, *s, r0, r1);
+	return 1;
+}
+
+/* Hands in segment s's partial sums: kept for the fold between processes,
+ * or added to the total once every earlier segment is. */
+static void s_hand_in(s_parts *ps, s_problem *pb, size_t s, const double *out)
+{
+	if (ps->seg != NULL) {
+		memcpy(ps->seg + s * ps->len, out, ps->len * sizeof *out);
+		return;
+	}
+	pthread_mutex_lock(&ps->lock);
+	while (ps->folded != s)
+		pthread_cond_wait(&ps->turn, &ps->lock);
+	mc_logreg_fold_add(pb->total, out, 1, ps->len);
+	ps->folded++;
+	pthread_cond_broadcast(&ps->turn);
+	pthread_mutex_unlock(&ps->lock);
+}
+
+/* The data term of the segments a thread takes, block by block: scores,
+ * residuals, gradient, while the block is in cache. Thread 0 reports
+ * progress and, on the root, raises the shared stop flag on an interrupt;
+ * a stopped thread still hands in (zero) sums so that no thread waits for
+ * it. */
 static void *s_part_run(void *arg)
 {
 	s_part *pt = arg;
 	s_problem *pb = pt->pb;
-	size_t d = pb->d, k = pb->k, nblock = 0;
+	s_parts *ps = pb->parts;
+	size_t d = pb->d, k = pb->k, kd = k * d, nblock = 0, s, s0, s1;
 
-	pt->f = 0.0;
-	memset(pt->GW, 0, k * d * sizeof(double));
-	memset(pt->gb, 0, k * sizeof(double));
-	for (size_t r0 = pt->r0; r0 < pt->r1; r0 += pt->block, nblock++) {
-		size_t m = pt->r1 - r0 < pt->block ? pt->r1 - r0 : pt->block;
+	while (s_take(ps, pb, &s, &s0, &s1)) {
+		double *out = pt->out, *GW = out + 1, *gb = GW + kd, f = 0.0;
 
-		if (pt->lead && nblock % S_REPORT_BLOCKS == 0 &&
-		    mc_progress_report(pb->prog, pb->iter, pb->max_iter,
-		                       "LogisticRegression: fitting"))
-			atomic_store(&pb->stop, 1);
-		if (atomic_load_explicit(&pb->stop, memory_order_relaxed))
-			return NULL;
-		if (pb->fast) {
-			/* Zt = W A^T (k x m), then G = Rt A (k x d), with the block A^T
-			 * (d x m) read in place from the feature-major copy */
-			const float *At = pb->Xst + r0;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)m, (int)d,
-			            1.0f, pb->Wf, (int)d, At, (int)pb->n, 0.0f, pt->Zf, (int)m);
-			pt->f += s_softmax_cols(pb, r0, m, pt->Zf, pt->mx, pt->sum, pt->zy, pt->gb);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)d, (int)m,
-			            1.0f, pt->Zf, (int)m, At, (int)pb->n, 0.0f, pt->Gf, (int)d);
-			for (size_t j = 0; j < k * d; j++)
-				pt->GW[j] += (double)pt->Gf[j];
-		} else {
-			const double *A = pb->X->data + r0 * pb->X->stride;
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d,
-			            1.0, A, (int)pb->X->stride, pb->W, (int)d, 0.0, pt->Z, (int)k);
-			pt->f += s_softmax_rows(pb, r0, m, pt->Z, pt->gb);
-			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)m,
-			            1.0, pt->Z, (int)k, A, (int)pb->X->stride, 1.0, pt->GW, (int)d);
+		memset(out, 0, ps->len * sizeof *out);
+		for (size_t r0 = s0; r0 < s1; r0 += pt->block, nblock++) {
+			size_t m = s1 - r0 < pt->block ? s1 - r0 : pt->block;
+
+			if (pt->lead && nblock % S_REPORT_BLOCKS == 0 &&
+			    mc_progress_report(pb->prog, pb->iter, pb->max_iter,
+			                       "LogisticRegression: fitting") && pb->may_stop)
+				atomic_store(&pb->stop, 1);
+			if (atomic_load_explicit(&pb->stop, memory_order_relaxed))
+				break;
+			if (pb->fast) {
+				/* Zt = W A^T (k x m), then G = Rt A (k x d), with the block A^T
+				 * (d x m) read in place from the feature-major copy */
+				const float *At = pb->Xst + r0;
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)m,
+				            (int)d, 1.0f, pb->Wf, (int)d, At, (int)pb->n, 0.0f, pt->Zf,
+				            (int)m);
+				f += s_softmax_cols(pb, r0, m, pt->Zf, pt->mx, pt->sum, pt->zy, gb);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, (int)d, (int)m,
+				            1.0f, pt->Zf, (int)m, At, (int)pb->n, 0.0f, pt->Gf, (int)d);
+				for (size_t j = 0; j < kd; j++)
+					GW[j] += (double)pt->Gf[j];
+			} else {
+				const double *A = pb->X->data + r0 * pb->X->stride;
+				cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d,
+				            1.0, A, (int)pb->X->stride, pb->W, (int)d, 0.0, pt->Z, (int)k);
+				f += s_softmax_rows(pb, r0, m, pt->Z, gb);
+				cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)m,
+				            1.0, pt->Z, (int)k, A, (int)pb->X->stride, 1.0, GW, (int)d);
+			}
 		}
+		out[0] = f;
+		s_hand_in(ps, pb, s, out);
 	}
 	return NULL;
 }
 
-/* Work buffers of an evaluation: one part per thread. */
-typedef struct s_parts {
-	s_part part[S_MAX_THREADS];
-	size_t count;
-	double *mem;
-	float *fmem;
-} s_parts;
-
 static void s_parts_free(s_parts *ps)
 {
+	free(ps->seg);
 	free(ps->mem);
 	free(ps->fmem);
+	if (ps->sync) {
+		pthread_mutex_destroy(&ps->lock);
+		pthread_cond_destroy(&ps->turn);
+	}
 	memset(ps, 0, sizeof *ps);
 }
 
-/* Splits the n rows among the threads OpenBLAS would use; each thread runs
- * single-threaded BLAS on its own rows, in blocks that stay in its L2
- * cache. With more than S_OWN_THREADS_MAX_K classes, one part calls
- * OpenBLAS's own threads on larger blocks instead: measured on OpenBLAS
- * 0.3.21 (Zen), its single-threaded sgemm with 16 or more rows in the small
- * dimension runs at about a third of the per-core rate of its threaded one,
- * while with 10 classes our threads are twice as fast as its (see
- * docs/benchmarks.md). Returns -1 when out of memory. */
-#define S_OWN_THREADS_MAX_K 12
+/* Threads for this process's segments: as many as OpenBLAS would use (at
+ * most one per segment), each running single-threaded BLAS on blocks that
+ * stay in its L2 cache (larger blocks with many classes, where the scores
+ * of a block are the larger product). Single-threaded BLAS on blocks whose
+ * size depends on k and d only forms a segment's sums the same way on any
+ * process and with any thread count: OpenBLAS's own threads would not (the
+ * rows it gives each thread decide which kernel computes them). Returns -1
+ * when out of memory. */
+#define S_MANY_CLASSES 12
 
-static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads)
+static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads, int keep)
 {
-	size_t n = pb->n, d = pb->d, k = pb->k;
+	size_t d = pb->d, k = pb->k;
 	size_t block = S_BLOCK_BYTES / (d * sizeof(float));
-	size_t per;
+	size_t per, fper;
 
 	memset(ps, 0, sizeof *ps);
 	if (threads < 1)
 		threads = 1;
 	if (threads > S_MAX_THREADS)
 		threads = S_MAX_THREADS;
-	if (k > S_OWN_THREADS_MAX_K) {
-		threads = 1;
-		block *= 16;
-	}
+	if (k > S_MANY_CLASSES)
+		block *= 4;
 	block = block < 16 ? 16 : block > 8192 ? 8192 : block;
-	/* no thread gets fewer than 4 blocks */
-	while (threads > 1 && n / threads < 4 * block)
-		threads--;
-	per = k * d + k + block * k;
+	ps->nseg = s_nseg(pb->seg, pb->row0, pb->n);
+	ps->len = 1 + k * d + k;
+	if (threads > ps->nseg)
+		threads = ps->nseg > 0 ? ps->nseg : 1;
+	per = ps->len + block * k;
+	fper = block * (k + 3) + k * d;
+	if (keep)
+		ps->seg = malloc((ps->nseg > 0 ? ps->nseg : 1) * ps->len * sizeof(double));
 	ps->mem = malloc(threads * per * sizeof(double));
-	ps->fmem = malloc(threads * (block * (k + 3) + k * d) * sizeof(float));
-	if (ps->mem == NULL || ps->fmem == NULL) {
+	ps->fmem = malloc(threads * fper * sizeof(float));
+	if ((keep && ps->seg == NULL) || ps->mem == NULL || ps->fmem == NULL) {
 		s_parts_free(ps);
 		return -1;
 	}
+	if (pthread_mutex_init(&ps->lock, NULL) != 0) {
+		s_parts_free(ps);
+		return -1;
+	}
+	if (pthread_cond_init(&ps->turn, NULL) != 0) {
+		pthread_mutex_destroy(&ps->lock);
+		s_parts_free(ps);
+		return -1;
+	}
+	ps->sync = 1;
 	ps->count = threads;
 	for (size_t t = 0; t < threads; t++) {
 		s_part *pt = &ps->part[t];
 		pt->pb = pb;
-		pt->r0 = n * t / threads;
-		pt->r1 = n * (t + 1) / threads;
 		pt->block = block;
 		pt->lead = t == 0;
-		pt->GW = ps->mem + t * per;
-		pt->gb = pt->GW + k * d;
-		pt->Z = pt->gb + k;
-		pt->Zf = ps->fmem + t * (block * (k + 3) + k * d);
+		pt->out = ps->mem + t * per;
+		pt->Z = pt->out + ps->len;
+		pt->Zf = ps->fmem + t * fper;
 		pt->Gf = pt->Zf + block * k;
 		pt->mx = pt->Gf + k * d;
 		pt->sum = pt->mx + block;
@@ -432,48 +596,36 @@ static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads)
 	return 0;
 }
 
-/* The data term sum_i s_i CE_i at (pb->W, pb->b) and its gradient into
- * pb->GW, pb->gb, in the coordinates of the data evaluated (X or Xs).
- * Returns 1 if interrupted. */
-static int s_data_term(s_problem *pb, s_parts *ps, double *f_out)
+/* The data term sum_i s_i CE_i at (pb->W, pb->b) and its gradient, in the
+ * coordinates of the data evaluated (X or Xs), summed over every process
+ * into pb->total on the root (f, then GW, then gb). Returns 1 if this
+ * process was interrupted (the fold still ran), -1 if the fold failed. */
+static int s_data_term(s_problem *pb, s_parts *ps, mc_error *err)
 {
 	size_t kd = pb->k * pb->d;
 	pthread_t tid[S_MAX_THREADS];
 	size_t started = 1;
 	int blas_threads = openblas_get_num_threads();
-	double f = 0.0;
 
 	if (pb->fast)
 		mc_to_float(pb->Wf, pb->W, kd);
+	atomic_store(&ps->next, 0);
+	ps->folded = 0;
+	memset(pb->total, 0, ps->len * sizeof *pb->total);
 	if (ps->count > 1)
 		openblas_set_num_threads(1);
 	for (size_t t = 1; t < ps->count; t++, started++)
 		if (pthread_create(&tid[t], NULL, s_part_run, &ps->part[t]) != 0)
 			break;
-	/* a thread that could not start: its rows are done here */
-	for (size_t t = started; t < ps->count; t++)
-		s_part_run(&ps->part[t]);
+	/* threads that could not start: the others take their segments */
 	s_part_run(&ps->part[0]);
 	for (size_t t = 1; t < started; t++)
 		pthread_join(tid[t], NULL);
 	if (ps->count > 1)
 		openblas_set_num_threads(blas_threads);
-	if (atomic_load(&pb->stop)) {
-		pb->interrupted = 1;
-		return 1;
-	}
-	memcpy(pb->GW, ps->part[0].GW, kd * sizeof(double));
-	memcpy(pb->gb, ps->part[0].gb, pb->k * sizeof(double));
-	f = ps->part[0].f;
-	for (size_t t = 1; t < ps->count; t++) {
-		for (size_t j = 0; j < kd; j++)
-			pb->GW[j] += ps->part[t].GW[j];
-		for (size_t c = 0; c < pb->k; c++)
-			pb->gb[c] += ps->part[t].gb[c];
-		f += ps->part[t].f;
-	}
-	*f_out = f;
-	return 0;
+	if (ps->seg != NULL && s_fold(pb->comm, pb->total, ps->seg, ps->nseg, ps->len, err) != 0)
+		return -1;
+	return atomic_load(&pb->stop) ? 1 : 0;
 }
 
 /* Maps variables (V, c) to the model (W, b) of the data evaluated: itself
@@ -497,18 +649,56 @@ static void s_to_model(s_problem *pb, const double *x)
 	}
 }
 
+/* The root's commands to the other processes: a header then the variables. */
+enum { S_CMD_EVAL = 1, S_CMD_DONE = 2, S_CMD_ABORT = 3 };
+#define S_MSG_HEAD 6   /* command, fast, iteration, objective, converged, liblbfgs code */
+
+/* Sends a command with the variables x (may be NULL) from the root. */
+static int s_command(s_problem *pb, int cmd, const double *x, double fx, int converged,
+                     int ret, mc_error *err)
+{
+	size_t nv = pb->k * (pb->d + 1);
+
+	if (pb->comm == NULL)
+		return 0;
+	pb->msg[0] = cmd;
+	pb->msg[1] = pb->fast;
+	pb->msg[2] = (double)pb->iter;
+	pb->msg[3] = fx;
+	pb->msg[4] = converged;
+	pb->msg[5] = ret;
+	if (x != NULL)
+		memcpy(pb->msg + S_MSG_HEAD, x, nv * sizeof *x);
+	return pb->comm->bcast(pb->comm->ctx, pb->msg, (S_MSG_HEAD + nv) * sizeof *pb->msg, err);
+}
+
 static lbfgsfloatval_t s_evaluate(void *instance, const lbfgsfloatval_t *x,
                                   lbfgsfloatval_t *g, const int n, const lbfgsfloatval_t step)
 {
 	s_problem *pb = instance;
 	size_t d = pb->d, k = pb->k;
 	double f, pen = 0.0, gmax = 0.0;
+	mc_error cerr;
+	int rc;
 
 	(void)step;
-	if (pb->interrupted || (s_to_model(pb, x), s_data_term(pb, pb->parts, &f))) {
+	mc_error_clear(&cerr);
+	rc = pb->interrupted || pb->failed ? 1 : 0;
+	if (rc == 0 && s_command(pb, S_CMD_EVAL, x, 0.0, 0, 0, &cerr) != 0)
+		rc = -1;
+	if (rc == 0) {
+		s_to_model(pb, x);
+		rc = s_data_term(pb, pb->parts, &cerr);
+	}
+	if (rc != 0) {
+		if (rc < 0)
+			pb->failed = 1;
+		else
+			pb->interrupted = 1;
 		memset(g, 0, (size_t)n * sizeof *g);
 		return 1e300;
 	}
+	f = pb->total[0];
 	/* g = df/d(V, c); gmax = the largest entry of df/d(W, b), where
 	 * df/dW = R^T X + W / C and, on Xs, R^T X = GW diag(1/scale) + gb mu^T */
 	for (size_t c = 0; c < k; c++) {
@@ -558,34 +748,84 @@ static int s_progress(void *instance, const lbfgsfloatval_t *x, const lbfgsfloat
 	return 0;
 }
 
-/* Weighted column means and scales 1/std (1 for a constant column). */
-static void s_standardize(double *mu, double *scale, const mc_matrix *X, const double *sw,
-                          double sw_sum)
+/* Per-segment sums for the standardization: with mu == NULL, [sum s_i,
+ * sum s_i by class (k), sum s_i x_i (d)]; with mu, sum s_i (x_i - mu)^2
+ * (d). Rows of weight 0 are skipped. */
+static void s_seg_stats(double *out, const s_problem *pb, size_t r0, size_t r1,
+                        const double *mu)
 {
-	size_t d = X->cols;
+	size_t d = pb->d, k = pb->k;
 
-	memset(mu, 0, d * sizeof *mu);
-	memset(scale, 0, d * sizeof *scale);
-	for (size_t i = 0; i < X->rows; i++) {
-		const double *row = X->data + i * X->stride;
-		if (sw[i] == 0.0)
+	for (size_t i = r0; i < r1; i++) {
+		const double *row = pb->X->data + i * pb->X->stride;
+		double s = pb->sw[i];
+
+		if (s == 0.0)
 			continue;
+		if (mu != NULL) {
+			for (size_t j = 0; j < d; j++)
+				out[j] += s * (row[j] - mu[j]) * (row[j] - mu[j]);
+			continue;
+		}
+		out[0] += s;
+		out[1 + pb->y[i]] += s;
 		for (size_t j = 0; j < d; j++)
-			mu[j] += sw[i] * row[j];
+			out[1 + k + j] += s * row[j];
 	}
+}
+
+/* The standardization sums (s_seg_stats) of every process, folded by
+ * segment, into total (len doubles) on every process. */
+static int s_stats(double *total, const s_problem *pb, const double *mu, mc_error *err)
+{
+	size_t len = mu != NULL ? pb->d : 1 + pb->k + pb->d;
+	size_t nseg = s_nseg(pb->seg, pb->row0, pb->n), r0, r1;
+	double *part = calloc((nseg > 0 ? nseg : 1) * len, sizeof *part);
+	int rc = s_agree(pb->comm, part == NULL ? s_fail_nomem(err) : 0, err);
+
+	if (rc == 0) {
+		for (size_t s = 0; s < nseg; s++) {
+			s_seg_rows(pb->seg, pb->row0, pb->n, s, &r0, &r1);
+			s_seg_stats(part + s * len, pb, r0, r1, mu);
+		}
+		rc = s_allfold(pb->comm, total, part, nseg, len, err);
+	}
+	free(part);
+	return rc;
+}
+
+/* Weighted column means and scales 1/std (1 for a constant column), and
+ * the weighted class frequencies (k) and total weight: over every process. */
+static int s_standardize(double *mu, double *scale, double *freq, double *sw_sum,
+                         const s_problem *pb, mc_error *err)
+{
+	size_t d = pb->d, k = pb->k;
+	double *tot = malloc((1 + k + d) * sizeof *tot);
+	int rc = s_agree(pb->comm, tot == NULL ? s_fail_nomem(err) : 0, err);
+
+	if (rc == 0)
+		rc = s_stats(tot, pb, NULL, err);
+	if (rc != 0)
+		goto cleanup;
+	*sw_sum = tot[0];
+	if (!(*sw_sum > 0.0)) {
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "LogisticRegression: every sample has weight 0 (all removed)");
+		goto cleanup;
+	}
+	memcpy(freq, tot + 1, k * sizeof *freq);
 	for (size_t j = 0; j < d; j++)
-		mu[j] /= sw_sum;
-	for (size_t i = 0; i < X->rows; i++) {
-		const double *row = X->data + i * X->stride;
-		if (sw[i] == 0.0)
-			continue;
-		for (size_t j = 0; j < d; j++)
-			scale[j] += sw[i] * (row[j] - mu[j]) * (row[j] - mu[j]);
-	}
+		mu[j] = tot[1 + k + j] / *sw_sum;
+	rc = s_stats(scale, pb, mu, err);
+	if (rc != 0)
+		goto cleanup;
 	for (size_t j = 0; j < d; j++) {
-		double sd = sqrt(scale[j] / sw_sum);
+		double sd = sqrt(scale[j] / *sw_sum);
 		scale[j] = sd > 1e-12 * (1.0 + fabs(mu[j])) ? 1.0 / sd : 1.0;
 	}
+cleanup:
+	free(tot);
+	return rc;
 }
 
 /* The single-precision standardized copy (X - mu) diag(scale), stored
@@ -613,17 +853,12 @@ static float *s_standardized_copy(const mc_matrix *X, const double *sw, const do
 	return Xst;
 }
 
-static int s_fail_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "LogisticRegression: out of memory");
-}
-
 /* Starting point: the previous fit (warm start) or W = 0 with the
- * intercepts that are optimal for W = 0 (log class frequencies). */
-static void s_start(double *x, const mc_logreg *lr, const s_problem *pb)
+ * intercepts that are optimal for W = 0 (log class frequencies freq). */
+static void s_start(double *x, const mc_logreg *lr, const s_problem *pb, const double *freq)
 {
 	size_t d = pb->d, k = pb->k;
-	double *freq = pb->gb, mean = 0.0;
+	double mean = 0.0;
 
 	if (lr->p.warm_start && lr->fitted && lr->k == k && lr->d == d) {
 		for (size_t c = 0; c < k; c++) {
@@ -637,9 +872,6 @@ static void s_start(double *x, const mc_logreg *lr, const s_problem *pb)
 		return;
 	}
 	memset(x, 0, k * (d + 1) * sizeof *x);
-	memset(freq, 0, k * sizeof *freq);
-	for (size_t i = 0; i < pb->n; i++)
-		freq[pb->y[i]] += pb->sw[i];
 	for (size_t c = 0; c < k; c++) {
 		x[k * d + c] = log(freq[c] > 0.0 ? freq[c] / pb->sw_sum : 1e-12);
 		mean += x[k * d + c] / (double)k;
@@ -649,72 +881,13 @@ static void s_start(double *x, const mc_logreg *lr, const s_problem *pb)
 		x[k * d + c] -= mean;
 }
 
-int mc_logreg_fit(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const double *w,
-                  const mc_progress *prog, mc_error *err)
+/* The root's optimizer: phase 1 (if fast, on Xs) and phase 2 (exact) from x.
+ * Sets *fx, *ret and pb's iteration count and flags. */
+static void s_optimize(s_problem *pb, const mc_logreg *lr, lbfgsfloatval_t *x,
+                       lbfgsfloatval_t *g, int fast, const float *Xs, double *fx, int *ret)
 {
-	size_t n = X->rows, d = X->cols, k = 0, nv;
-	double *sw = NULL, *mu = NULL, *scale = NULL, *work = NULL, sw_sum = 0.0, fx = 0.0;
-	lbfgsfloatval_t *x = NULL, *g = NULL;
-	float *Wf = NULL, *Xs = NULL;
-	mc_matrix *coef = NULL;
-	double *intercept = NULL;
-	s_problem pb;
-	s_parts parts;
+	size_t nv = pb->k * (pb->d + 1);
 	lbfgs_parameter_t param;
-	int rc, ret = 0;
-
-	rc = s_check(&k, &lr->p, X, y, w, err);
-	if (rc != 0)
-		return rc;
-	rc = s_sample_weights(&sw, &sw_sum, &lr->p, k, y, w, n, err);
-	if (rc != 0)
-		return rc;
-	memset(&pb, 0, sizeof pb);
-	memset(&parts, 0, sizeof parts);
-	atomic_init(&pb.stop, 0);
-	nv = k * (d + 1);
-	mu = malloc(d * sizeof *mu);
-	scale = malloc(d * sizeof *scale);
-	work = malloc((2 * k * d + 2 * k) * sizeof *work);
-	Wf = malloc(k * d * sizeof *Wf);
-	x = lbfgs_malloc((int)nv);
-	g = lbfgs_malloc((int)nv);
-	intercept = malloc(k * sizeof *intercept);
-	if (mu == NULL || scale == NULL || work == NULL || Wf == NULL || x == NULL || g == NULL ||
-	    intercept == NULL) {
-		rc = s_fail_nomem(err);
-		goto cleanup;
-	}
-	rc = mc_matrix_new(&coef, k, d, err);
-	if (rc != 0)
-		goto cleanup;
-	s_standardize(mu, scale, X, sw, sw_sum);
-	pb.X = X;
-	pb.y = y;
-	pb.sw = sw;
-	pb.n = n;
-	pb.d = d;
-	pb.k = k;
-	pb.C = lr->p.C;
-	pb.sw_sum = sw_sum;
-	pb.mu = mu;
-	pb.scale = scale;
-	pb.W = work;
-	pb.GW = work + k * d;
-	pb.b = work + 2 * k * d;
-	pb.gb = work + 2 * k * d + k;
-	pb.Wf = Wf;
-	pb.prog = prog;
-	pb.max_iter = lr->p.max_iter;
-	pb.tol = lr->p.tol;
-	pb.trace = lr->p.trace;
-	pb.trace_ctx = lr->p.trace_ctx;
-	if (s_parts_new(&parts, &pb, (size_t)openblas_get_num_threads()) != 0) {
-		rc = s_fail_nomem(err);
-		goto cleanup;
-	}
-	pb.parts = &parts;
-	s_start(x, lr, &pb);
 
 	lbfgs_parameter_init(&param);
 	param.m = MC_LOGREG_LBFGS_M;
@@ -728,43 +901,176 @@ int mc_logreg_fit(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const dou
 	/* Phase 1, fast: single precision on the standardized copy (half the
 	 * memory traffic, twice the arithmetic rate), until its rounding stops
 	 * the progress. Skipped if the copy does not fit in memory. */
-	Xs = s_standardized_copy(X, sw, mu, scale);
-	if (Xs != NULL) {
-		pb.fast = 1;
-		pb.Xst = Xs;
+	if (fast) {
+		pb->fast = 1;
+		pb->Xst = Xs;
 		param.max_iterations = (int)lr->p.max_iter;
-		ret = lbfgs((int)nv, x, &fx, s_evaluate, s_progress, &pb, &param);
-		free(Xs);
-		Xs = NULL;
-		pb.Xst = NULL;
-		pb.fast = 0;
-		pb.iter0 = pb.iter;
+		*ret = lbfgs((int)nv, x, fx, s_evaluate, s_progress, pb, &param);
+		pb->Xst = NULL;
+		pb->fast = 0;
+		pb->iter0 = pb->iter;
 	}
-	if (pb.interrupted) {
-		rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-		goto cleanup;
-	}
+	if (pb->interrupted || pb->failed)
+		return;
 	/* Phase 2, exact: double precision on X, from where phase 1 ended, to the
 	 * stopping rule in the header, within what is left of max_iter. */
-	if (pb.tol_met || pb.iter0 >= lr->p.max_iter) {
+	if (pb->tol_met || pb->iter0 >= lr->p.max_iter) {
 		/* phase 1 met tol (confirmed here in double precision) or used up
 		 * max_iter: one exact evaluation for the final objective */
-		fx = s_evaluate(&pb, x, g, (int)nv, 0.0);
-		pb.tol_met = pb.tol_met && isfinite(fx) && pb.grad_max / pb.sw_sum <= pb.tol;
+		*fx = s_evaluate(pb, x, g, (int)nv, 0.0);
+		pb->tol_met = pb->tol_met && isfinite(*fx) && pb->grad_max / pb->sw_sum <= pb->tol;
 	}
-	if (!pb.interrupted && !pb.tol_met && pb.iter0 < lr->p.max_iter) {
-		param.max_iterations = (int)(lr->p.max_iter - pb.iter0);
-		ret = lbfgs((int)nv, x, &fx, s_evaluate, s_progress, &pb, &param);
+	if (!pb->interrupted && !pb->failed && !pb->tol_met && pb->iter0 < lr->p.max_iter) {
+		param.max_iterations = (int)(lr->p.max_iter - pb->iter0);
+		*ret = lbfgs((int)nv, x, fx, s_evaluate, s_progress, pb, &param);
 	}
-	if (pb.interrupted) {
-		rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+}
+
+/* A process other than the root: evaluates its rows until the root is done
+ * (the final variables are then in pb->msg). */
+static int s_serve(s_problem *pb, mc_error *err)
+{
+	size_t nv = pb->k * (pb->d + 1);
+
+	for (;;) {
+		int rc = pb->comm->bcast(pb->comm->ctx, pb->msg,
+		                         (S_MSG_HEAD + nv) * sizeof *pb->msg, err);
+		if (rc != 0)
+			return rc;
+		if (pb->msg[0] == S_CMD_DONE)
+			return 0;
+		if (pb->msg[0] != S_CMD_EVAL) {
+			int code = (int)pb->msg[3];
+			return mc_error_set(err, code == MC_ERR_INTERRUPTED ? code : MC_ERR_INVALID, "%s",
+			                    code == MC_ERR_INTERRUPTED
+			                            ? "interrupted"
+			                            : "LogisticRegression: the root process failed");
+		}
+		pb->fast = pb->msg[1] != 0.0;
+		pb->iter = (size_t)pb->msg[2];
+		s_to_model(pb, pb->msg + S_MSG_HEAD);
+		if (s_data_term(pb, pb->parts, err) < 0)
+			return err->code;
+	}
+}
+
+int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const double *w,
+                       const mc_logreg_comm *comm, const mc_progress *prog, mc_error *err)
+{
+	size_t n = X->rows, d = X->cols, k = 0, nv;
+	double *sw = NULL, *mu = NULL, *scale = NULL, *freq = NULL, *work = NULL, *total = NULL;
+	double *msg = NULL, *intercept = NULL, fx = 0.0, miss;
+	lbfgsfloatval_t *x = NULL, *g = NULL;
+	float *Wf = NULL, *Xs = NULL;
+	mc_matrix *coef = NULL;
+	s_problem pb;
+	s_parts parts;
+	int rc, ret = 0, root = comm == NULL || comm->root, converged = 0;
+
+	memset(&pb, 0, sizeof pb);
+	memset(&parts, 0, sizeof parts);
+	atomic_init(&pb.stop, 0);
+	if (comm != NULL && (lr->p.n_classes == 0 || lr->p.warm_start))
+		rc = mc_error_set(err, MC_ERR_INVALID, "LogisticRegression: a fit over several "
+		                  "processes needs n_classes and no warm_start");
+	else
+		rc = s_check(&k, &lr->p, X, y, w, comm != NULL ? comm->row0 : 0, comm != NULL, err);
+	rc = s_agree(comm, rc, err);
+	if (rc == 0)
+		rc = s_sample_weights(&sw, &lr->p, k, y, w, n, comm, err);
+	if (rc != 0)
+		return rc;
+	nv = k * (d + 1);
+	mu = malloc(d * sizeof *mu);
+	scale = malloc(d * sizeof *scale);
+	freq = malloc(k * sizeof *freq);
+	work = malloc((k * d + k) * sizeof *work);
+	total = malloc((1 + k * d + k) * sizeof *total);
+	msg = malloc((S_MSG_HEAD + nv) * sizeof *msg);
+	Wf = malloc(k * d * sizeof *Wf);
+	x = lbfgs_malloc((int)nv);
+	g = lbfgs_malloc((int)nv);
+	intercept = malloc(k * sizeof *intercept);
+	if (mu == NULL || scale == NULL || freq == NULL || work == NULL || total == NULL ||
+	    msg == NULL || Wf == NULL || x == NULL || g == NULL || intercept == NULL)
+		rc = s_fail_nomem(err);
+	if (rc == 0)
+		rc = mc_matrix_new(&coef, k, d, err);
+	pb.X = X;
+	pb.y = y;
+	pb.sw = sw;
+	pb.n = n;
+	pb.d = d;
+	pb.k = k;
+	pb.row0 = comm != NULL ? comm->row0 : 0;
+	pb.seg = mc_logreg_segment_rows(comm != NULL ? comm->n_total : n);
+	pb.C = lr->p.C;
+	pb.mu = mu;
+	pb.scale = scale;
+	pb.W = work;
+	pb.b = work + k * d;
+	pb.total = total;
+	pb.GW = total + 1;
+	pb.gb = total + 1 + k * d;
+	pb.Wf = Wf;
+	pb.comm = comm;
+	pb.msg = msg;
+	pb.may_stop = root;
+	pb.prog = prog;
+	pb.max_iter = lr->p.max_iter;
+	pb.tol = lr->p.tol;
+	pb.trace = lr->p.trace;
+	pb.trace_ctx = lr->p.trace_ctx;
+	rc = s_agree(comm, rc, err);
+	if (rc == 0)
+		rc = s_standardize(mu, scale, freq, &pb.sw_sum, &pb, err);
+	if (rc == 0 && s_parts_new(&parts, &pb, (size_t)openblas_get_num_threads(),
+	                           comm != NULL) != 0)
+		rc = s_fail_nomem(err);
+	rc = s_agree(comm, rc, err);
+	if (rc != 0)
 		goto cleanup;
-	}
-	if (!isfinite(fx)) {
-		rc = mc_error_set(err, MC_ERR_INVALID,
-		                  "LogisticRegression: the optimizer failed (liblbfgs code %d)", ret);
+	pb.parts = &parts;
+	/* the fast phase runs where every process has its copy */
+	Xs = n > 0 ? s_standardized_copy(X, sw, mu, scale) : NULL;
+	miss = n > 0 && Xs == NULL;
+	rc = s_allfold(comm, &miss, &miss, 1, 1, err);
+	if (rc != 0)
 		goto cleanup;
+	if (root) {
+		s_start(x, lr, &pb, freq);
+		s_optimize(&pb, lr, x, g, miss == 0.0, Xs, &fx, &ret);
+		if (pb.interrupted)
+			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+		else if (pb.failed)
+			rc = mc_error_set(err, MC_ERR_INVALID,
+			                  "LogisticRegression: the processes lost each other");
+		else if (!isfinite(fx))
+			rc = mc_error_set(err, MC_ERR_INVALID,
+			                  "LogisticRegression: the optimizer failed (liblbfgs code %d)",
+			                  ret);
+		converged = pb.tol_met || ret == LBFGS_STOP || ret == LBFGS_ALREADY_MINIMIZED ||
+		            ret == LBFGSERR_ROUNDING_ERROR;
+		if (!pb.failed) {
+			mc_error cerr;
+			mc_error_clear(&cerr);
+			if (s_command(&pb, rc == 0 ? S_CMD_DONE : S_CMD_ABORT, x, rc == 0 ? fx : rc,
+			              converged, ret, &cerr) != 0 && rc == 0)
+				rc = mc_error_set(err, cerr.code, "%s", cerr.text);
+		}
+	} else {
+		pb.Xst = Xs;
+		rc = s_serve(&pb, err);
+		if (rc == 0) {
+			memcpy(x, msg + S_MSG_HEAD, nv * sizeof *x);
+			pb.iter = (size_t)msg[2];
+			fx = msg[3];
+			converged = msg[4] != 0.0;
+		}
 	}
+	if (rc != 0)
+		goto cleanup;
+	pb.fast = 0;
 	s_to_model(&pb, x);
 	memcpy(coef->data, pb.W, k * d * sizeof(double));
 	{
@@ -785,15 +1091,16 @@ int mc_logreg_fit(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const dou
 	lr->fitted = 1;
 	lr->n_iter = pb.iter;
 	lr->objective = fx;
-	lr->converged = pb.tol_met || ret == LBFGS_STOP || ret == LBFGS_ALREADY_MINIMIZED ||
-	                ret == LBFGSERR_ROUNDING_ERROR;
-	rc = 0;
+	lr->converged = converged;
 cleanup:
 	s_parts_free(&parts);
 	free(sw);
 	free(mu);
 	free(scale);
+	free(freq);
 	free(work);
+	free(total);
+	free(msg);
 	free(Wf);
 	free(Xs);
 	lbfgs_free(x);
@@ -801,6 +1108,12 @@ cleanup:
 	mc_matrix_free(coef);
 	free(intercept);
 	return rc;
+}
+
+int mc_logreg_fit(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const double *w,
+                  const mc_progress *prog, mc_error *err)
+{
+	return mc_logreg_fit_comm(lr, X, y, w, NULL, prog, err);
 }
 
 static int s_check_predict(const mc_logreg *lr, const mc_matrix *X, mc_error *err)
@@ -919,27 +1232,37 @@ int mc_logreg_objective(double *out, const mc_logreg *lr, const mc_matrix *X,
                         const int64_t *y, const double *w, mc_error *err)
 {
 	mc_logreg_params p = lr->p;
-	double *sw = NULL, *work = NULL, sum = 0.0, f = 0.0;
-	size_t k = 0;
+	double *sw = NULL, *work = NULL, *total = NULL, sum = 0.0, f;
+	size_t k = 0, kd;
 	s_problem pb;
 	s_parts parts;
 	int rc;
 
+	memset(&parts, 0, sizeof parts);
 	rc = s_check_predict(lr, X, err);
 	if (rc != 0)
 		return rc;
 	p.n_classes = lr->k;
-	rc = s_check(&k, &p, X, y, w, err);
+	rc = s_check(&k, &p, X, y, w, 0, 0, err);
 	if (rc == 0)
-		rc = s_sample_weights(&sw, &sum, &p, k, y, w, X->rows, err);
+		rc = s_sample_weights(&sw, &p, k, y, w, X->rows, NULL, err);
 	if (rc != 0)
 		return rc;
+	for (size_t i = 0; i < X->rows; i++)
+		sum += sw[i];
+	if (!(sum > 0.0)) {
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "LogisticRegression: every sample has weight 0 (all removed)");
+		goto cleanup;
+	}
+	kd = k * lr->d;
 	memset(&pb, 0, sizeof pb);
 	atomic_init(&pb.stop, 0);
-	work = malloc((2 * k * lr->d + 2 * k) * sizeof *work);
-	if (work == NULL) {
-		free(sw);
-		return s_fail_nomem(err);
+	work = malloc((kd + k) * sizeof *work);
+	total = malloc((1 + kd + k) * sizeof *total);
+	if (work == NULL || total == NULL) {
+		rc = s_fail_nomem(err);
+		goto cleanup;
 	}
 	pb.X = X;
 	pb.y = y;
@@ -947,26 +1270,29 @@ int mc_logreg_objective(double *out, const mc_logreg *lr, const mc_matrix *X,
 	pb.n = X->rows;
 	pb.d = lr->d;
 	pb.k = k;
+	pb.seg = mc_logreg_segment_rows(X->rows);
 	pb.C = p.C;
 	pb.W = work;
-	pb.GW = work + k * lr->d;
-	pb.b = work + 2 * k * lr->d;
-	pb.gb = work + 2 * k * lr->d + k;
-	memcpy(pb.W, lr->coef->data, k * lr->d * sizeof(double));
+	pb.b = work + kd;
+	pb.total = total;
+	memcpy(pb.W, lr->coef->data, kd * sizeof(double));
 	memcpy(pb.b, lr->intercept, k * sizeof(double));
-	if (s_parts_new(&parts, &pb, 1) != 0) {
-		free(sw);
-		free(work);
-		return s_fail_nomem(err);
+	if (s_parts_new(&parts, &pb, 1, 0) != 0) {
+		rc = s_fail_nomem(err);
+		goto cleanup;
 	}
-	s_data_term(&pb, &parts, &f);
-	for (size_t j = 0; j < k * lr->d; j++)
+	pb.parts = &parts;
+	s_data_term(&pb, &parts, err);
+	f = total[0];
+	for (size_t j = 0; j < kd; j++)
 		f += pb.W[j] * pb.W[j] / (2.0 * p.C);
+	*out = f;
+cleanup:
 	s_parts_free(&parts);
 	free(sw);
 	free(work);
-	*out = f;
-	return 0;
+	free(total);
+	return rc;
 }
 
 int mc_logreg_fitted(const mc_logreg *lr)
@@ -1012,4 +1338,45 @@ int mc_logreg_converged(const mc_logreg *lr)
 const mc_logreg_params *mc_logreg_params_of(const mc_logreg *lr)
 {
 	return &lr->p;
+}
+
+int mc_logreg_restore(mc_logreg *lr, const mc_matrix *coef, const double *intercept,
+                      size_t n_iter, double objective, int converged, mc_error *err)
+{
+	size_t k = coef->rows, d = coef->cols;
+	mc_matrix *c = NULL;
+	double *b = NULL;
+	int rc;
+
+	if (k < 2 || d == 0 || (lr->p.n_classes > 0 && k != lr->p.n_classes))
+		return mc_error_set(err, MC_ERR_SHAPE, "LogisticRegression: the model is %zu x %zu; "
+		                    "expected at least 2 classes%s", k, d,
+		                    lr->p.n_classes > 0 ? " and n_classes of the params" : "");
+	if (mc_matrix_find_nonfinite(coef) != (size_t)-1)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "LogisticRegression: the coefficients are not all finite");
+	for (size_t j = 0; j < k; j++)
+		if (!isfinite(intercept[j]))
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "LogisticRegression: intercept[%zu] is %g", j, intercept[j]);
+	rc = mc_matrix_copy(&c, coef, err);
+	if (rc != 0)
+		return rc;
+	b = malloc(k * sizeof *b);
+	if (b == NULL) {
+		mc_matrix_free(c);
+		return s_fail_nomem(err);
+	}
+	memcpy(b, intercept, k * sizeof *b);
+	mc_matrix_free(lr->coef);
+	free(lr->intercept);
+	lr->coef = c;
+	lr->intercept = b;
+	lr->k = k;
+	lr->d = d;
+	lr->fitted = 1;
+	lr->n_iter = n_iter;
+	lr->objective = objective;
+	lr->converged = converged != 0;
+	return 0;
 }

@@ -248,14 +248,104 @@ static int s_interrupted(const mc_progress *prog, size_t done, size_t total,
 	return 0;
 }
 
-/* One pass: mean (into f->mean) and, if cov != NULL, the covariance (d x d,
- * upper triangle filled, n-1 dof); *total_var = trace of the covariance. */
-static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
-                     const mc_progress *prog, mc_error *err)
+/* The moments of a fit in one block: n, sum, sq, then the cross products. */
+static double *s_m_sum(const mc_pca_moments *m)
+{
+	return m->sums + 1;
+}
+
+static double *s_m_sq(const mc_pca_moments *m)
+{
+	return m->sums + 1 + m->d;
+}
+
+static double *s_m_cross(const mc_pca_moments *m)
+{
+	return m->cross ? m->sums + 1 + 2 * m->d : NULL;
+}
+
+int mc_pca_moments_new(mc_pca_moments **out, size_t d, int cross, mc_error *err)
+{
+	mc_pca_moments *m;
+
+	*out = NULL;
+	if (d == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has no columns");
+	if (cross && d > ((size_t)-1 / sizeof(double) - 1 - 2 * d) / d)
+		return s_nomem(err, "the covariance");
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return s_nomem(err, "the moments");
+	m->d = d;
+	m->cross = cross != 0;
+	m->len = 1 + 2 * d + (cross ? d * d : 0);
+	m->center = calloc(d, sizeof *m->center);
+	m->sums = calloc(m->len, sizeof *m->sums);
+	if (m->center == NULL || m->sums == NULL) {
+		mc_pca_moments_free(m);
+		return s_nomem(err, "the moments");
+	}
+	*out = m;
+	return 0;
+}
+
+void mc_pca_moments_free(mc_pca_moments *m)
+{
+	if (m == NULL)
+		return;
+	free(m->center);
+	free(m->sums);
+	free(m);
+}
+
+static int s_check_cols(const mc_pca_moments *m, const s_src *s, mc_error *err)
+{
+	if (s->d != m->d)
+		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has %zu columns, expected %zu",
+		                    s->d, m->d);
+	return 0;
+}
+
+/* The center: the mean of the first chunk (keeps the sums well conditioned). */
+static int s_center_of(mc_pca_moments *m, s_src *s, mc_error *err)
+{
+	size_t n = s->n < s->chunk ? s->n : s->chunk, d = s->d, stride;
+	const double *rows;
+	int rc;
+
+	if (s->n == 0)
+		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has no rows");
+	rc = s_src_get(s, 0, n, &rows, &stride, err);
+	if (rc != 0)
+		return rc;
+	memset(m->center, 0, d * sizeof *m->center);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < d; j++)
+			m->center[j] += rows[i * stride + j] / (double)n;
+	return 0;
+}
+
+int mc_pca_moments_center(mc_pca_moments *m, const mc_matrix *X, const mc_rows *src,
+                          size_t chunk_rows, mc_error *err)
+{
+	s_src s;
+	int rc = s_src_init(&s, X, src, chunk_rows, err);
+
+	if (rc == 0)
+		rc = s_check_cols(m, &s, err);
+	if (rc == 0)
+		rc = s_center_of(m, &s, err);
+	free(s.buf);
+	return rc;
+}
+
+/* Adds the rows of s, chunk by chunk, to m's sums about m->center. */
+static int s_moments_add(mc_pca_moments *m, s_src *s, const mc_progress *prog,
+                         mc_error *err)
 {
 	size_t n = s->n, d = s->d;
-	double *shift = calloc(d, sizeof *shift), *sum = calloc(d, sizeof *sum);
-	double *sq = calloc(d, sizeof *sq), *tmp = malloc(s->chunk * d * sizeof *tmp);
+	double *sum = s_m_sum(m), *sq = s_m_sq(m), *cov = s_m_cross(m);
+	double *tmp = malloc(s->chunk * d * sizeof *tmp);
 	float *tf = NULL, *cf = NULL;
 	int rc = 0;
 
@@ -263,65 +353,106 @@ static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
 		tf = malloc(s->chunk * d * sizeof *tf);
 		cf = malloc(d * d * sizeof *cf);
 	}
-	if (shift == NULL || sum == NULL || sq == NULL || tmp == NULL ||
-	    (s->single && cov != NULL && (tf == NULL || cf == NULL))) {
+	if (tmp == NULL || (s->single && cov != NULL && (tf == NULL || cf == NULL))) {
 		rc = s_nomem(err, "the covariance");
 		goto cleanup;
 	}
-	if (cov != NULL)
-		memset(cov, 0, d * d * sizeof *cov);
 	for (size_t r0 = 0; r0 < n; r0 += s->chunk) {
-		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
+		size_t c = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
 		const double *rows;
 
 		rc = s_interrupted(prog, r0, n, "PCA: covariance", err);
 		if (rc == 0)
-			rc = s_src_get(s, r0, m, &rows, &stride, err);
+			rc = s_src_get(s, r0, c, &rows, &stride, err);
 		if (rc != 0)
 			goto cleanup;
-		if (r0 == 0) {
-			/* shift by the first chunk's mean: keeps the sums well conditioned */
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < d; j++)
-					shift[j] += rows[i * stride + j] / (double)m;
-		}
 		if (tf != NULL) {
-			for (size_t i = 0; i < m; i++)
-				s_center_moments_f(tf + i * d, sum, sq, rows + i * stride, shift, d);
+			for (size_t i = 0; i < c; i++)
+				s_center_moments_f(tf + i * d, sum, sq, rows + i * stride, m->center, d);
 		} else {
-			s_center(tmp, rows, stride, m, d, shift);
-			for (size_t i = 0; i < m; i++)
+			s_center(tmp, rows, stride, c, d, m->center);
+			for (size_t i = 0; i < c; i++)
 				s_add_moments(sum, sq, tmp + i * d, d);
 		}
 		if (cov != NULL && tf != NULL) {
 			/* each chunk's products in single precision, their sum in double */
-			cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0f, tf,
+			cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)c, 1.0f, tf,
 			            (int)d, 0.0f, cf, (int)d);
 			for (size_t j = 0; j < d; j++)
 				for (size_t l = j; l < d; l++)
 					cov[j * d + l] += (double)cf[j * d + l];
 		} else if (cov != NULL) {
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, tmp,
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)c, 1.0, tmp,
 			            (int)d, 1.0, cov, (int)d);
 		}
-	}
-	*total_var = 0.0;
-	for (size_t j = 0; j < d; j++) {
-		double dm = sum[j] / (double)n;
-		f->mean[j] = shift[j] + dm;
-		*total_var += (sq[j] - (double)n * dm * dm) / (double)(n - 1);
-		if (cov != NULL)
-			for (size_t l = j; l < d; l++)
-				cov[j * d + l] = (cov[j * d + l] - (double)n * dm * (sum[l] / (double)n)) /
-				                 (double)(n - 1);
+		m->sums[0] += (double)c;
 	}
 cleanup:
-	free(shift);
-	free(sum);
-	free(sq);
 	free(tmp);
 	free(tf);
 	free(cf);
+	return rc;
+}
+
+int mc_pca_moments_add(mc_pca_moments *m, const mc_matrix *X, const mc_rows *src,
+                       size_t chunk_rows, const mc_progress *prog, mc_error *err)
+{
+	s_src s;
+	int rc = s_src_init(&s, X, src, chunk_rows, err);
+
+	if (rc == 0)
+		rc = s_check_cols(m, &s, err);
+	if (rc == 0)
+		rc = s_moments_add(m, &s, prog, err);
+	free(s.buf);
+	return rc;
+}
+
+int mc_pca_moments_merge(mc_pca_moments *dst, const mc_pca_moments *src, mc_error *err)
+{
+	if (dst->d != src->d || dst->cross != src->cross ||
+	    memcmp(dst->center, src->center, dst->d * sizeof *dst->center) != 0)
+		return mc_error_set(err, MC_ERR_SHAPE,
+		                    "PCA: the moments to merge differ in columns (%zu, %zu), cross "
+		                    "products or center", dst->d, src->d);
+	for (size_t i = 0; i < dst->len; i++)
+		dst->sums[i] += src->sums[i];
+	return 0;
+}
+
+/* Mean (into f->mean) and total variance from m; with cov, the covariance
+ * (d x d, upper triangle, n - 1 dof). */
+static void s_from_moments(s_fit *f, double *cov, double *total_var,
+                           const mc_pca_moments *m)
+{
+	size_t d = m->d;
+	double n = m->sums[0], *sum = s_m_sum(m), *sq = s_m_sq(m), *cross = s_m_cross(m);
+
+	*total_var = 0.0;
+	for (size_t j = 0; j < d; j++) {
+		double dm = sum[j] / n;
+		f->mean[j] = m->center[j] + dm;
+		*total_var += (sq[j] - n * dm * dm) / (n - 1.0);
+		if (cov != NULL)
+			for (size_t l = j; l < d; l++)
+				cov[j * d + l] = (cross[j * d + l] - n * dm * (sum[l] / n)) / (n - 1.0);
+	}
+}
+
+/* One pass over s: f->mean, *total_var and, with cov, the covariance. */
+static int s_moments(s_fit *f, double *cov, double *total_var, s_src *s,
+                     const mc_progress *prog, mc_error *err)
+{
+	mc_pca_moments *m = NULL;
+	int rc = mc_pca_moments_new(&m, s->d, cov != NULL, err);
+
+	if (rc == 0)
+		rc = s_center_of(m, s, err);
+	if (rc == 0)
+		rc = s_moments_add(m, s, prog, err);
+	if (rc == 0)
+		s_from_moments(f, cov, total_var, m);
+	mc_pca_moments_free(m);
 	return rc;
 }
 
@@ -344,21 +475,20 @@ static void s_mul_row(double *restrict row, const double *restrict by, size_t k)
 		row[c] *= by[c];
 }
 
-/* The pass that fixes signs (scikit-learn's svd_flip on the scores) and,
- * if scores != NULL, fills them (n x k). */
-static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress *prog,
-                       mc_error *err)
+/* Scans the scores of s's rows under components C and mean (k x d) for
+ * svd_flip: best (2 k: |max| then the value there) is updated; if scores
+ * != NULL, they are filled (n x k). */
+static int s_scan_signs(double *best, const mc_matrix *C, const double *mean,
+                        mc_matrix *scores, s_src *s, const mc_progress *prog, mc_error *err)
 {
-	size_t n = s->n, d = s->d, k = f->k;
+	size_t n = s->n, d = s->d, k = C->rows;
 	double *tmp = malloc(s->chunk * d * sizeof *tmp), *sc = NULL;
-	double *best = calloc(3 * k, sizeof *best), *at_best = best + k, *sign = best + 2 * k;
 	s_proj pj;
 	int rc = 0;
 
 	if (scores == NULL)
 		sc = malloc(s->chunk * k * sizeof *sc);
-	if (s_proj_init(&pj, s, f->components) != 0 || tmp == NULL || best == NULL ||
-	    (scores == NULL && sc == NULL)) {
+	if (s_proj_init(&pj, s, C) != 0 || tmp == NULL || (scores == NULL && sc == NULL)) {
 		rc = s_nomem(err, "the scores");
 		goto cleanup;
 	}
@@ -374,45 +504,68 @@ static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress 
 			goto cleanup;
 		out = scores != NULL ? scores->data + r0 * scores->stride : sc;
 		ld = scores != NULL ? scores->stride : k;
-		s_project(&pj, rows, stride, m, f->mean, tmp, f->components, out, ld);
+		s_project(&pj, rows, stride, m, mean, tmp, C, out, ld);
 		for (size_t i = 0; i < m; i++)
-			s_track_max(best, at_best, out + i * ld, k);
+			s_track_max(best, best + k, out + i * ld, k);
 	}
-	for (size_t c = 0; c < k; c++) {
-		sign[c] = at_best[c] < 0.0 ? -1.0 : 1.0;
-		if (sign[c] < 0)
-			for (size_t j = 0; j < d; j++)
-				MC_AT(f->components, c, j) = -MC_AT(f->components, c, j);
-	}
-	if (scores != NULL)
-		for (size_t i = 0; i < n; i++)
-			s_mul_row(scores->data + i * scores->stride, sign, k);
 cleanup:
 	s_proj_free(&pj);
 	free(tmp);
 	free(sc);
+	return rc;
+}
+
+/* Flips the components (and the scores, if any, with sign: k doubles of
+ * work) whose score of largest magnitude is negative. */
+static void s_flip(mc_matrix *C, mc_matrix *scores, const double *best, double *sign)
+{
+	size_t k = C->rows, d = C->cols, flips = 0;
+
+	for (size_t c = 0; c < k; c++) {
+		if (!(best[k + c] < 0.0))
+			continue;
+		flips++;
+		for (size_t j = 0; j < d; j++)
+			MC_AT(C, c, j) = -MC_AT(C, c, j);
+	}
+	if (scores == NULL || flips == 0)
+		return;
+	for (size_t c = 0; c < k; c++)
+		sign[c] = best[k + c] < 0.0 ? -1.0 : 1.0;
+	for (size_t i = 0; i < scores->rows; i++)
+		s_mul_row(scores->data + i * scores->stride, sign, k);
+}
+
+/* The pass that fixes signs (scikit-learn's svd_flip on the scores) and,
+ * if scores != NULL, fills them (n x k). */
+static int s_sign_pass(s_fit *f, mc_matrix *scores, s_src *s, const mc_progress *prog,
+                       mc_error *err)
+{
+	double *best = calloc(3 * f->k, sizeof *best);
+	int rc;
+
+	if (best == NULL)
+		return s_nomem(err, "the scores");
+	rc = s_scan_signs(best, f->components, f->mean, scores, s, prog, err);
+	if (rc == 0)
+		s_flip(f->components, scores, best, best + 2 * f->k);
 	free(best);
 	return rc;
 }
 
-static int s_exact(s_fit *f, s_src *s, const mc_progress *prog, mc_error *err)
+/* The top k eigenpairs of the covariance into f (components largest
+ * first, signs not fixed). cov is destroyed. */
+static int s_eigen(s_fit *f, double *cov, double total, mc_error *err)
 {
-	size_t d = s->d, k = f->k;
-	double *cov = malloc(d * d * sizeof *cov), *w = malloc(d * sizeof *w);
-	double *z = malloc(d * k * sizeof *z), total = 0.0;
+	size_t d = f->d, k = f->k;
+	double *w = malloc(d * sizeof *w), *z = malloc(d * k * sizeof *z);
 	lapack_int *isuppz = malloc(2 * d * sizeof *isuppz), found = 0;
-	int rc;
+	int rc = 0;
 
-	if (cov == NULL || w == NULL || z == NULL || isuppz == NULL) {
+	if (w == NULL || z == NULL || isuppz == NULL) {
 		rc = s_nomem(err, "the covariance");
 		goto cleanup;
 	}
-	rc = s_moments(f, cov, &total, s, prog, err);
-	if (rc != 0)
-		goto cleanup;
-	rc = s_interrupted(prog, 0, 1, "PCA: eigenvectors", err);
-	if (rc != 0)
-		goto cleanup;
 	if (LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)d, cov, (lapack_int)d,
 	                   0.0, 0.0, (lapack_int)(d - k + 1), (lapack_int)d, 0.0, &found, w, z,
 	                   (lapack_int)k, isuppz) != 0 || (size_t)found != k) {
@@ -430,10 +583,26 @@ static int s_exact(s_fit *f, s_src *s, const mc_progress *prog, mc_error *err)
 			MC_AT(f->components, c, j) = z[j * k + src];
 	}
 cleanup:
-	free(cov);
 	free(w);
 	free(z);
 	free(isuppz);
+	return rc;
+}
+
+static int s_exact(s_fit *f, s_src *s, const mc_progress *prog, mc_error *err)
+{
+	size_t d = s->d;
+	double *cov = malloc(d * d * sizeof *cov), total = 0.0;
+	int rc;
+
+	if (cov == NULL)
+		return s_nomem(err, "the covariance");
+	rc = s_moments(f, cov, &total, s, prog, err);
+	if (rc == 0)
+		rc = s_interrupted(prog, 0, 1, "PCA: eigenvectors", err);
+	if (rc == 0)
+		rc = s_eigen(f, cov, total, err);
+	free(cov);
 	return rc;
 }
 
@@ -594,45 +763,64 @@ cleanup:
 	return rc;
 }
 
+/* Checks the shape n x d against n_components k and allocates f. */
+static int s_fit_alloc(s_fit *f, size_t k, size_t n, size_t d, mc_error *err)
+{
+	memset(f, 0, sizeof *f);
+	if (n < 2)
+		return mc_error_set(err, MC_ERR_INVALID, "PCA: the data has %zu row; need at least 2",
+		                    n);
+	if (k > d || k > n)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "PCA: n_components=%zu must be at most min(rows, columns) = %zu "
+		                    "for %zu x %zu data", k, n < d ? n : d, n, d);
+	f->k = k;
+	f->d = d;
+	f->n = n;
+	f->mean = calloc(d, sizeof *f->mean);
+	f->ev = calloc(k, sizeof *f->ev);
+	f->evr = calloc(k, sizeof *f->evr);
+	if (f->mean == NULL || f->ev == NULL || f->evr == NULL) {
+		s_fit_clear(f);
+		return s_nomem(err, "the model");
+	}
+	return mc_matrix_new(&f->components, k, d, err);
+}
+
+/* Moves f into pca, replacing its model. */
+static void s_install(mc_pca *pca, s_fit *f)
+{
+	mc_matrix_free(pca->components);
+	free(pca->mean);
+	free(pca->ev);
+	free(pca->evr);
+	pca->components = f->components;
+	pca->mean = f->mean;
+	pca->ev = f->ev;
+	pca->evr = f->evr;
+	pca->k = f->k;
+	pca->d = f->d;
+	pca->n = f->n;
+	pca->fitted = 1;
+	memset(f, 0, sizeof *f);
+}
+
 static int s_fit_any(mc_matrix **out, mc_pca *pca, const mc_matrix *X, const mc_rows *rows,
                      const mc_progress *prog, mc_error *err)
 {
 	s_fit f;
 	s_src s;
 	mc_matrix *scores = NULL;
-	size_t k = pca->p.n_components;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	if (out != NULL)
 		*out = NULL;
 	rc = s_src_init(&s, X, rows, pca->p.chunk_rows, err);
-	if (rc != 0)
-		goto cleanup;
-	if (s.n < 2) {
-		rc = mc_error_set(err, MC_ERR_INVALID, "PCA: the data has %zu row; need at least 2",
-		                  s.n);
-		goto cleanup;
-	}
-	if (k > s.d || k > s.n) {
-		rc = mc_error_set(err, MC_ERR_INVALID,
-		                  "PCA: n_components=%zu must be at most min(rows, columns) = %zu "
-		                  "for %zu x %zu data", k, s.n < s.d ? s.n : s.d, s.n, s.d);
-		goto cleanup;
-	}
-	f.k = k;
-	f.d = s.d;
-	f.n = s.n;
-	f.mean = calloc(s.d, sizeof *f.mean);
-	f.ev = calloc(k, sizeof *f.ev);
-	f.evr = calloc(k, sizeof *f.evr);
-	if (f.mean == NULL || f.ev == NULL || f.evr == NULL) {
-		rc = s_nomem(err, "the model");
-		goto cleanup;
-	}
-	rc = mc_matrix_new(&f.components, k, s.d, err);
+	if (rc == 0)
+		rc = s_fit_alloc(&f, pca->p.n_components, s.n, s.d, err);
 	if (rc == 0 && out != NULL)
-		rc = mc_matrix_new(&scores, s.n, k, err);
+		rc = mc_matrix_new(&scores, s.n, f.k, err);
 	if (rc != 0)
 		goto cleanup;
 	if (pca->p.solver == MC_PCA_EXACT) {
@@ -644,19 +832,7 @@ static int s_fit_any(mc_matrix **out, mc_pca *pca, const mc_matrix *X, const mc_
 	}
 	if (rc != 0)
 		goto cleanup;
-	mc_matrix_free(pca->components);
-	free(pca->mean);
-	free(pca->ev);
-	free(pca->evr);
-	pca->components = f.components;
-	pca->mean = f.mean;
-	pca->ev = f.ev;
-	pca->evr = f.evr;
-	pca->k = f.k;
-	pca->d = f.d;
-	pca->n = f.n;
-	pca->fitted = 1;
-	memset(&f, 0, sizeof f);
+	s_install(pca, &f);
 	if (out != NULL) {
 		*out = scores;
 		scores = NULL;
@@ -798,4 +974,100 @@ size_t mc_pca_n_samples(const mc_pca *pca)
 const mc_pca_params *mc_pca_params_of(const mc_pca *pca)
 {
 	return &pca->p;
+}
+
+int mc_pca_fit_moments(mc_pca *pca, const mc_pca_moments *m, mc_error *err)
+{
+	s_fit f;
+	double *cov = NULL, total = 0.0, n = m->sums[0];
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	if (!m->cross)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "PCA: the exact solver needs the moments' cross products");
+	if (!(n >= 0.0) || n != floor(n) || n > 9007199254740992.0)
+		return mc_error_set(err, MC_ERR_INVALID, "PCA: the moments count %g rows", n);
+	rc = s_fit_alloc(&f, pca->p.n_components, (size_t)n, m->d, err);
+	if (rc != 0)
+		return rc;
+	cov = malloc(m->d * m->d * sizeof *cov);
+	if (cov == NULL) {
+		rc = s_nomem(err, "the covariance");
+		goto cleanup;
+	}
+	s_from_moments(&f, cov, &total, m);
+	rc = s_eigen(&f, cov, total, err);
+	if (rc == 0)
+		s_install(pca, &f);
+cleanup:
+	free(cov);
+	s_fit_clear(&f);
+	return rc;
+}
+
+int mc_pca_signs_scan(double *best, const mc_pca *pca, const mc_matrix *X,
+                      const mc_rows *src, const mc_progress *prog, mc_error *err)
+{
+	s_src s;
+	int rc;
+
+	if (!pca->fitted)
+		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
+	rc = s_src_init(&s, X, src, pca->p.chunk_rows, err);
+	if (rc == 0 && s.d != pca->d)
+		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu columns; the PCA was fitted on %zu",
+		                  s.d, pca->d);
+	if (rc == 0)
+		rc = s_scan_signs(best, pca->components, pca->mean, NULL, &s, prog, err);
+	free(s.buf);
+	return rc;
+}
+
+void mc_pca_signs_merge(double *best, const double *later, size_t k)
+{
+	for (size_t c = 0; c < k; c++)
+		if (later[c] > best[c]) {
+			best[c] = later[c];
+			best[k + c] = later[k + c];
+		}
+}
+
+void mc_pca_signs_apply(mc_pca *pca, const double *best)
+{
+	if (pca->fitted)
+		s_flip(pca->components, NULL, best, NULL);
+}
+
+int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
+                   const double *explained_variance, const double *ratio,
+                   size_t n_samples, mc_error *err)
+{
+	size_t k = components->rows, d = components->cols;
+	s_fit f;
+	int rc;
+
+	if (k != pca->p.n_components)
+		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the model has %zu components, "
+		                    "expected n_components=%zu", k, pca->p.n_components);
+	if (mc_matrix_find_nonfinite(components) != (size_t)-1)
+		return mc_error_set(err, MC_ERR_INVALID, "PCA: the components are not all finite");
+	for (size_t j = 0; j < d; j++)
+		if (!isfinite(mean[j]))
+			return mc_error_set(err, MC_ERR_INVALID, "PCA: mean[%zu] is %g", j, mean[j]);
+	for (size_t c = 0; c < k; c++)
+		if (!isfinite(explained_variance[c]) || !isfinite(ratio[c]))
+			return mc_error_set(err, MC_ERR_INVALID,
+			                    "PCA: explained variance of component %zu is not finite", c);
+	rc = s_fit_alloc(&f, k, n_samples, d, err);
+	if (rc != 0)
+		return rc;
+	for (size_t c = 0; c < k; c++)
+		memcpy(f.components->data + c * f.components->stride,
+		       components->data + c * components->stride, d * sizeof(double));
+	memcpy(f.mean, mean, d * sizeof *f.mean);
+	memcpy(f.ev, explained_variance, k * sizeof *f.ev);
+	memcpy(f.evr, ratio, k * sizeof *f.evr);
+	s_install(pca, &f);
+	return 0;
 }

@@ -2,6 +2,7 @@
  * (expected values in tests/data/learn/logreg.json). */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -387,6 +388,281 @@ START_TEST(test_many_classes_converge)
 }
 END_TEST
 
+/* ---- fits over processes, played by threads sharing memory ---- */
+
+#define S_PROCS_MAX 4
+
+/* The meeting point of the threads: each posts its partial sums or buffer,
+ * then the root reads them, between two barriers. */
+typedef struct procs {
+	pthread_barrier_t bar;
+	const double *part[S_PROCS_MAX];
+	size_t nseg[S_PROCS_MAX];
+	void *buf;
+	size_t count;
+} procs;
+
+typedef struct proc {
+	procs *all;
+	size_t rank;
+	mc_logreg_comm comm;
+	const mc_matrix *X;
+	mc_matrix view;
+	const int64_t *y;
+	mc_logreg *lr;
+	int rc;
+	mc_error err;
+} proc;
+
+static int s_fold(void *ctx, double *out, const double *partials, size_t nseg, size_t len,
+                  mc_error *err)
+{
+	proc *me = ctx;
+	procs *all = me->all;
+
+	(void)err;
+	all->part[me->rank] = partials;
+	all->nseg[me->rank] = nseg;
+	pthread_barrier_wait(&all->bar);
+	if (me->rank == 0) {
+		memset(out, 0, len * sizeof *out);
+		for (size_t r = 0; r < all->count; r++)
+			mc_logreg_fold_add(out, all->part[r], all->nseg[r], len);
+	}
+	pthread_barrier_wait(&all->bar);
+	return 0;
+}
+
+static int s_bcast(void *ctx, void *buf, size_t bytes, mc_error *err)
+{
+	proc *me = ctx;
+	procs *all = me->all;
+
+	(void)err;
+	if (me->rank == 0)
+		all->buf = buf;
+	pthread_barrier_wait(&all->bar);
+	if (me->rank != 0)
+		memcpy(buf, all->buf, bytes);
+	pthread_barrier_wait(&all->bar);
+	return 0;
+}
+
+static void *s_proc_run(void *arg)
+{
+	proc *me = arg;
+
+	me->rc = mc_logreg_fit_comm(me->lr, &me->view, me->y, NULL, &me->comm, NULL, &me->err);
+	return NULL;
+}
+
+/* Fits X, y split at rows cut[0] = 0 < cut[1] < ... < cut[count] = n, one
+ * thread per part; returns the root's model and checks that every part
+ * holds the same one. err gets the first failing part's message. */
+static mc_logreg *s_fit_split(const mc_matrix *X, const int64_t *y, const size_t *cut,
+                              size_t count, const mc_logreg_params *p, int *rc, mc_error *err)
+{
+	procs all;
+	proc me[S_PROCS_MAX];
+	pthread_t tid[S_PROCS_MAX];
+	mc_logreg *root;
+
+	ck_assert_uint_le(count, S_PROCS_MAX);
+	memset(&all, 0, sizeof all);
+	all.count = count;
+	pthread_barrier_init(&all.bar, NULL, (unsigned)count);
+	for (size_t r = 0; r < count; r++) {
+		memset(&me[r], 0, sizeof me[r]);
+		me[r].all = &all;
+		me[r].rank = r;
+		me[r].comm.row0 = cut[r];
+		me[r].comm.n_total = X->rows;
+		me[r].comm.root = r == 0;
+		me[r].comm.fold = s_fold;
+		me[r].comm.bcast = s_bcast;
+		me[r].comm.ctx = &me[r];
+		me[r].view = mc_matrix_view_rows(X, cut[r], cut[r + 1] - cut[r]);
+		me[r].y = y + cut[r];
+		ck_assert_int_eq(mc_logreg_new(&me[r].lr, p, err), 0);
+		ck_assert_int_eq(pthread_create(&tid[r], NULL, s_proc_run, &me[r]), 0);
+	}
+	*rc = 0;
+	for (size_t r = 0; r < count; r++) {
+		pthread_join(tid[r], NULL);
+		/* the part that failed first has the message; the others say so */
+		if (me[r].rc != 0 && (*rc == 0 || strstr(err->text, "another process") != NULL)) {
+			*rc = me[r].rc;
+			*err = me[r].err;
+		}
+	}
+	for (size_t r = 1; r < count; r++) {
+		if (*rc == 0) {
+			const mc_matrix *a = mc_logreg_coef(me[0].lr), *b = mc_logreg_coef(me[r].lr);
+			ck_assert(memcmp(a->data, b->data, a->rows * a->cols * sizeof(double)) == 0);
+			ck_assert_uint_eq(mc_logreg_n_iter(me[0].lr), mc_logreg_n_iter(me[r].lr));
+		}
+		mc_logreg_free(me[r].lr);
+	}
+	pthread_barrier_destroy(&all.bar);
+	root = me[0].lr;
+	if (*rc != 0) {
+		mc_logreg_free(root);
+		root = NULL;
+	}
+	return root;
+}
+
+static void s_assert_same_model(const mc_logreg *a, const mc_logreg *b)
+{
+	size_t k = mc_logreg_n_classes(a), d = mc_logreg_n_features(a);
+
+	ck_assert_uint_eq(mc_logreg_n_classes(b), k);
+	ck_assert_uint_eq(mc_logreg_n_features(b), d);
+	ck_assert_msg(memcmp(mc_logreg_coef(a)->data, mc_logreg_coef(b)->data,
+	                     k * d * sizeof(double)) == 0, "coefficients differ");
+	ck_assert_msg(memcmp(mc_logreg_intercept(a), mc_logreg_intercept(b),
+	                     k * sizeof(double)) == 0, "intercepts differ");
+	ck_assert_uint_eq(mc_logreg_n_iter(a), mc_logreg_n_iter(b));
+	ck_assert_msg(mc_logreg_final_objective(a) == mc_logreg_final_objective(b), "%.17g %.17g",
+	              mc_logreg_final_objective(a), mc_logreg_final_objective(b));
+	ck_assert_int_eq(mc_logreg_converged(a), mc_logreg_converged(b));
+}
+
+/* Parts that start at segment boundaries give bit for bit the model of one
+ * process, whatever the thread count; _i: few classes (our threads), many
+ * classes (OpenBLAS's threads), and a part with no rows. */
+START_TEST(test_split_fit_is_exact)
+{
+	size_t seg = mc_logreg_segment_rows(0), n = 3 * seg + 1000, k = _i == 1 ? 14 : 3, d = 5;
+	size_t cuts[3][4] = { { 0, seg, 3 * seg, n }, { 0, 2 * seg, n, 0 },
+	                      { 0, seg, seg, n } };
+	size_t count = _i == 1 ? 2 : 3;
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	mc_logreg_params p;
+	mc_logreg *one, *split;
+	mc_error err = { 0 };
+	int rc, threads = openblas_get_num_threads();
+
+	ck_assert_uint_eq(seg, 4096);
+	s_blobs(&X, &y, n, d, k, 21);
+	mc_logreg_params_init(&p);
+	p.class_weight = MC_CW_BALANCED;
+	p.n_classes = k;
+	one = s_fit(X, y, 1e-4);
+	split = s_fit_split(X, y, cuts[_i], count, &p, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.text);
+	s_assert_same_model(one, split);
+	mc_logreg_free(split);
+	/* one thread gives the same model too */
+	openblas_set_num_threads(1);
+	split = s_fit(X, y, 1e-4);
+	openblas_set_num_threads(threads);
+	s_assert_same_model(one, split);
+	mc_logreg_free(split);
+	mc_logreg_free(one);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
+/* Parts cut anywhere still reach the same optimum. */
+START_TEST(test_split_fit_unaligned)
+{
+	size_t n = 9000, k = 3, d = 4, cut[4] = { 0, 1234, 5000, n };
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	mc_logreg_params p;
+	mc_logreg *one, *split;
+	mc_error err = { 0 };
+	int rc;
+
+	s_blobs(&X, &y, n, d, k, 5);
+	mc_logreg_params_init(&p);
+	p.class_weight = MC_CW_BALANCED;
+	p.n_classes = k;
+	p.tol = 1e-10;
+	p.max_iter = 5000;
+	one = s_fit(X, y, 1e-10);
+	split = s_fit_split(X, y, cut, 3, &p, &rc, &err);
+	ck_assert_msg(rc == 0, "%s", err.text);
+	for (size_t j = 0; j < k * d; j++)
+		fx_assert_close(mc_logreg_coef(split)->data[j], mc_logreg_coef(one)->data[j], 1e-6,
+		                "coef");
+	mc_logreg_free(split);
+	mc_logreg_free(one);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
+/* A bad label in one part fails every part; the message names the row of
+ * the whole data. Missing n_classes is refused. */
+START_TEST(test_split_fit_errors)
+{
+	size_t n = 3000, cut[4] = { 0, 1000, 2000, n };
+	mc_matrix *X = NULL;
+	int64_t *y = NULL;
+	mc_logreg_params p;
+	mc_logreg *lr;
+	mc_error err = { 0 };
+	int rc;
+
+	s_blobs(&X, &y, n, 3, 3, 9);
+	y[2500] = 7;
+	mc_logreg_params_init(&p);
+	p.n_classes = 3;
+	lr = s_fit_split(X, y, cut, 3, &p, &rc, &err);
+	ck_assert_ptr_null(lr);
+	ck_assert_int_eq(rc, MC_ERR_INVALID);
+	ck_assert_msg(strstr(err.text, "sample 2500 has label 7") != NULL, "%s", err.text);
+	y[2500] = 1;
+	p.n_classes = 0;
+	mc_error_clear(&err);
+	lr = s_fit_split(X, y, cut, 3, &p, &rc, &err);
+	ck_assert_ptr_null(lr);
+	ck_assert_msg(strstr(err.text, "needs n_classes") != NULL, "%s", err.text);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
+/* A model restored from its arrays predicts as the fitted one; bad arrays
+ * are refused and leave the model alone. */
+START_TEST(test_restore)
+{
+	mc_matrix *X = NULL, *pa = NULL, *pb = NULL, *bad = NULL;
+	int64_t *y = NULL;
+	mc_logreg *lr, *copy = NULL;
+	mc_logreg_params p;
+	mc_error err = { 0 };
+
+	s_blobs(&X, &y, 600, 3, 3, 4);
+	lr = s_fit(X, y, 1e-4);
+	mc_logreg_params_init(&p);
+	ck_assert_int_eq(mc_logreg_new(&copy, &p, &err), 0);
+	ck_assert_int_eq(mc_logreg_restore(copy, mc_logreg_coef(lr), mc_logreg_intercept(lr),
+	                                   mc_logreg_n_iter(lr), mc_logreg_final_objective(lr),
+	                                   mc_logreg_converged(lr), &err), 0);
+	ck_assert_int_eq(mc_logreg_proba(&pa, lr, X, &err), 0);
+	ck_assert_int_eq(mc_logreg_proba(&pb, copy, X, &err), 0);
+	ck_assert(memcmp(pa->data, pb->data, 600 * 3 * sizeof(double)) == 0);
+	ck_assert_uint_eq(mc_logreg_n_iter(copy), mc_logreg_n_iter(lr));
+	ck_assert_int_eq(mc_matrix_copy(&bad, mc_logreg_coef(lr), &err), 0);
+	MC_AT(bad, 1, 2) = NAN;
+	ck_assert_int_eq(mc_logreg_restore(copy, bad, mc_logreg_intercept(lr), 1, 0.0, 1, &err),
+	                 MC_ERR_INVALID);
+	ck_assert_uint_eq(mc_logreg_n_iter(copy), mc_logreg_n_iter(lr));
+	mc_matrix_free(bad);
+	mc_matrix_free(pa);
+	mc_matrix_free(pb);
+	mc_logreg_free(copy);
+	mc_logreg_free(lr);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("logreg");
@@ -400,6 +676,10 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_threads_agree);
 	tcase_add_test(tc, test_many_classes_converge);
+	tcase_add_loop_test(tc, test_split_fit_is_exact, 0, 3);
+	tcase_add_test(tc, test_split_fit_unaligned);
+	tcase_add_test(tc, test_split_fit_errors);
+	tcase_add_test(tc, test_restore);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -192,6 +192,90 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The fit in parts (moments of row ranges that start at chunk boundaries,
+ * merged; the eigensolve; the sign pass in parts) gives mc_pca_fit's model;
+ * _i: double, float32 source (single precision). */
+START_TEST(test_parts_match_fit)
+{
+	json_t *root = fx_load("pca.json");
+	mc_matrix *X = fx_matrix(json_object_get(root, "X")), *s1 = NULL, *s2 = NULL;
+	mc_pca_params p;
+	mc_pca *whole = NULL, *parts = NULL;
+	mc_pca_moments *m[3] = { NULL, NULL, NULL };
+	size_t cut[4] = { 0, 14, 35, X->rows }, k, d = X->cols;
+	mc_matrix view[3];
+	src_ctx ctx[3];
+	mc_rows rows[3], all;
+	src_ctx all_ctx = { X, (size_t)-1, 0 };
+	double *best = NULL, *later = NULL;
+	mc_error err = { 0 };
+
+	mc_pca_params_init(&p);
+	p.n_components = k = (size_t)fx_num(root, "n_components");
+	p.chunk_rows = 7;
+	ck_assert_int_eq(mc_pca_new(&whole, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_new(&parts, &p, &err), 0);
+	all = (mc_rows){ X->rows, d, s_read, &all_ctx, _i };
+	ck_assert_int_eq(mc_pca_fit_rows(whole, &all, NULL, &err), 0);
+	best = calloc(2 * k, sizeof *best);
+	later = calloc(2 * k, sizeof *later);
+	for (int r = 0; r < 3; r++) {
+		view[r] = mc_matrix_view_rows(X, cut[r], cut[r + 1] - cut[r]);
+		ctx[r] = (src_ctx){ &view[r], (size_t)-1, 0 };
+		rows[r] = (mc_rows){ view[r].rows, d, s_read, &ctx[r], _i };
+		ck_assert_int_eq(mc_pca_moments_new(&m[r], d, 1, &err), 0);
+	}
+	/* the center: the first chunk of the first part, known to all */
+	ck_assert_int_eq(mc_pca_moments_center(m[0], NULL, &rows[0], p.chunk_rows, &err), 0);
+	for (int r = 0; r < 3; r++) {
+		memcpy(m[r]->center, m[0]->center, d * sizeof(double));
+		ck_assert_int_eq(mc_pca_moments_add(m[r], NULL, &rows[r], p.chunk_rows, NULL, &err),
+		                 0);
+	}
+	ck_assert_int_eq(mc_pca_moments_merge(m[0], m[1], &err), 0);
+	ck_assert_int_eq(mc_pca_moments_merge(m[0], m[2], &err), 0);
+	ck_assert_int_eq(mc_pca_fit_moments(parts, m[0], &err), 0);
+	for (int r = 0; r < 3; r++) {
+		memset(later, 0, 2 * k * sizeof *later);
+		ck_assert_int_eq(mc_pca_signs_scan(later, parts, NULL, &rows[r], NULL, &err), 0);
+		mc_pca_signs_merge(best, later, k);
+	}
+	mc_pca_signs_apply(parts, best);
+	ck_assert_uint_eq(mc_pca_n_samples(parts), X->rows);
+	for (size_t c = 0; c < k; c++) {
+		for (size_t j = 0; j < d; j++)
+			fx_assert_close(MC_AT(mc_pca_components(parts), c, j),
+			                MC_AT(mc_pca_components(whole), c, j), 1e-10, "components");
+		fx_assert_close(mc_pca_explained_variance(parts)[c],
+		                mc_pca_explained_variance(whole)[c], 1e-12, "explained_variance");
+		fx_assert_close(mc_pca_explained_variance_ratio(parts)[c],
+		                mc_pca_explained_variance_ratio(whole)[c], 1e-12, "ratio");
+	}
+	for (size_t j = 0; j < d; j++)
+		fx_assert_close(mc_pca_mean(parts)[j], mc_pca_mean(whole)[j], 1e-14, "mean");
+	/* a model restored from those arrays transforms as the fitted one */
+	ck_assert_int_eq(mc_pca_restore(parts, mc_pca_components(whole), mc_pca_mean(whole),
+	                                mc_pca_explained_variance(whole),
+	                                mc_pca_explained_variance_ratio(whole), X->rows, &err), 0);
+	ck_assert_int_eq(mc_pca_transform(&s1, whole, X, NULL, &err), 0);
+	ck_assert_int_eq(mc_pca_transform(&s2, parts, X, NULL, &err), 0);
+	ck_assert(memcmp(s1->data, s2->data, X->rows * k * sizeof(double)) == 0);
+	/* moments about another center do not merge */
+	m[1]->center[0] += 1.0;
+	ck_assert_int_eq(mc_pca_moments_merge(m[0], m[1], &err), MC_ERR_SHAPE);
+	for (int r = 0; r < 3; r++)
+		mc_pca_moments_free(m[r]);
+	free(best);
+	free(later);
+	mc_matrix_free(s1);
+	mc_matrix_free(s2);
+	mc_pca_free(whole);
+	mc_pca_free(parts);
+	mc_matrix_free(X);
+	json_decref(root);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("pca");
@@ -200,6 +284,7 @@ static Suite *s_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_matches_sklearn, 0, 5);
 	tcase_add_test(tc, test_errors);
+	tcase_add_loop_test(tc, test_parts_match_fit, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

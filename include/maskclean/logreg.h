@@ -103,4 +103,60 @@ double mc_logreg_final_objective(const mc_logreg *lr); /* f at the end of the fi
 int mc_logreg_converged(const mc_logreg *lr);          /* 1 if a tolerance was met */
 const mc_logreg_params *mc_logreg_params_of(const mc_logreg *lr);
 
+/* ---- Fitting over rows split between processes (maskclean-mpi) ----
+ * Every sum over rows in a fit (the standardization, the objective and its
+ * gradient) is formed per segment of mc_logreg_segment_rows(n) rows of the
+ * n rows of the whole data, counted from its row 0, and the segments'
+ * partial sums are added in segment order (mc_logreg_fold_add).
+ * mc_logreg_fit works so on one process, its threads each taking whole
+ * segments. A process holding a range of rows that starts at a segment
+ * boundary forms its segments' partial sums identically, so a fit over
+ * processes whose ranges start at segment boundaries gives bit for bit the
+ * model of mc_logreg_fit (a model that does not depend on the thread
+ * count either). */
+
+/* Rows per segment for data of n rows: 4096, or more so that there are at
+ * most about 4096 segments (the partial sums a process keeps for the fold
+ * between processes stay small). */
+size_t mc_logreg_segment_rows(size_t n);
+
+/* How the processes of a fit meet. Exactly one process is the root: it runs
+ * the optimizer; the others evaluate their rows when it asks. */
+typedef struct mc_logreg_comm {
+	size_t row0;     /* global index of this process's first row */
+	size_t n_total;  /* rows of the whole data */
+	int root;        /* 1 on the process that runs the optimizer */
+	/* Adds the nseg partial sums (len doubles each, in segment order) of
+	 * every process, processes in row order, to zeros with
+	 * mc_logreg_fold_add: the total (len doubles) in out on the root (out
+	 * is left alone elsewhere). 0 or a negative code with err set. */
+	int (*fold)(void *ctx, double *out, const double *partials, size_t nseg, size_t len,
+	            mc_error *err);
+	/* Copies bytes of buf from the root to every process. */
+	int (*bcast)(void *ctx, void *buf, size_t bytes, mc_error *err);
+	void *ctx;
+} mc_logreg_comm;
+
+/* acc[0..len) += partials[s * len + j] for s = 0..nseg-1 in that order:
+ * the one way partial sums are added, on one process and between them. */
+void mc_logreg_fold_add(double *acc, const double *partials, size_t nseg, size_t len);
+
+/* Fits on this process's rows X, y, w (rows [comm->row0, comm->row0 +
+ * X->rows) of the data, possibly none) with the other processes of comm,
+ * which all call it; comm NULL is mc_logreg_fit. With comm, the params must
+ * give n_classes (1 + the largest label over every process) and
+ * warm_start is refused. A bad value on one process fails every process
+ * (the others with "another process failed"). On success every process
+ * holds the same model. Fails as mc_logreg_fit, or with the comm's error. */
+int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const double *w,
+                       const mc_logreg_comm *comm, const mc_progress *prog, mc_error *err);
+
+/* Restores a model fitted elsewhere (a file maskclean-mpi wrote): coef
+ * (K x d), intercept (K) and the fit's iteration count, final objective and
+ * convergence. On failure lr is unchanged. Fails with MC_ERR_SHAPE when K < 2
+ * or K differs from the params' n_classes (when set), MC_ERR_INVALID on a
+ * non-finite value, MC_ERR_NOMEM. */
+int mc_logreg_restore(mc_logreg *lr, const mc_matrix *coef, const double *intercept,
+                      size_t n_iter, double objective, int converged, mc_error *err);
+
 #endif

@@ -90,4 +90,82 @@ size_t mc_pca_n_features(const mc_pca *pca);
 size_t mc_pca_n_samples(const mc_pca *pca);
 const mc_pca_params *mc_pca_params_of(const mc_pca *pca);
 
+/* ---- The exact fit in parts, for data split over processes (maskclean-mpi).
+ * mc_pca_fit is these steps on one process:
+ *   1. mc_pca_moments_center: the center c, the mean of the data's first
+ *      chunk (chunk_rows rows, as mc_pca_params), known to every part;
+ *   2. mc_pca_moments_add on each part's rows, then mc_pca_moments_merge;
+ *   3. mc_pca_fit_moments: mean, covariance and the eigensolve;
+ *   4. mc_pca_signs_scan on each part's rows, mc_pca_signs_merge in row
+ *      order, and mc_pca_signs_apply (scikit-learn's sign convention).
+ * A part whose first row is a multiple of chunk_rows forms each chunk's
+ * sums exactly as mc_pca_fit does (for a float32 source, in single
+ * precision); only the order in which the parts' sums are added differs,
+ * so the model agrees with mc_pca_fit's to rounding. */
+
+/* Sums over rows about a center c shared by every part: sums[0] = n, then
+ * sum (x - c) (d), sum (x - c)^2 (d) and, with cross, the upper triangle of
+ * sum (x - c)(x - c)' (d x d, row-major). len doubles; parts add up
+ * elementwise, so sums can travel as one array (MPI_Reduce). */
+typedef struct mc_pca_moments {
+	size_t d;
+	int cross;
+	double *center;  /* d */
+	double *sums;    /* len */
+	size_t len;
+} mc_pca_moments;
+
+/* Zeroed moments of d columns (cross: with the cross products the exact
+ * solver needs). Caller owns; free with mc_pca_moments_free. Fails with
+ * MC_ERR_SHAPE for d == 0, MC_ERR_NOMEM. */
+int mc_pca_moments_new(mc_pca_moments **out, size_t d, int cross, mc_error *err);
+void mc_pca_moments_free(mc_pca_moments *m);
+
+/* Sets m->center to the mean of the first min(chunk_rows, rows) rows of X
+ * or of src (exactly one of them non-NULL); chunk_rows 0: the default of
+ * mc_pca_params. Fails with MC_ERR_SHAPE (no rows, a column mismatch) or
+ * the source's error (a non-finite value names its row). */
+int mc_pca_moments_center(mc_pca_moments *m, const mc_matrix *X, const mc_rows *src,
+                          size_t chunk_rows, mc_error *err);
+
+/* Adds the rows of X or of src, in chunks of chunk_rows, to m's sums about
+ * m's center. Reports progress ("PCA: covariance"). On failure m's sums are
+ * unspecified. Fails with MC_ERR_SHAPE, the source's error,
+ * MC_ERR_INTERRUPTED or MC_ERR_NOMEM. */
+int mc_pca_moments_add(mc_pca_moments *m, const mc_matrix *X, const mc_rows *src,
+                       size_t chunk_rows, const mc_progress *prog, mc_error *err);
+
+/* dst->sums += src->sums. Fails with MC_ERR_SHAPE when the two differ in d,
+ * cross or center (dst unchanged). */
+int mc_pca_moments_merge(mc_pca_moments *dst, const mc_pca_moments *src, mc_error *err);
+
+/* Fits pca from the moments of the whole data (the exact solver; cross
+ * required): mean, covariance (n - 1 degrees of freedom), its top
+ * n_components eigenpairs. Signs are not fixed yet: the model transforms,
+ * but mc_pca_signs_apply must follow to match mc_pca_fit. On failure pca is
+ * unchanged. Fails with MC_ERR_INVALID (fewer than 2 rows, n_components
+ * above min(rows, columns), no cross products, the eigensolver failed),
+ * MC_ERR_NOMEM. */
+int mc_pca_fit_moments(mc_pca *pca, const mc_pca_moments *m, mc_error *err);
+
+/* best (2 k doubles) tracks, per component, the largest |score| (best[c])
+ * and the score there, the first of equal ones (best[k + c]). Start it at
+ * zeros. scan adds the rows of X or src (scores with the current signs;
+ * progress "PCA: projecting"); merge folds in the best of later rows;
+ * apply flips each component whose score there is negative. Fails as
+ * mc_pca_transform. */
+int mc_pca_signs_scan(double *best, const mc_pca *pca, const mc_matrix *X,
+                      const mc_rows *src, const mc_progress *prog, mc_error *err);
+void mc_pca_signs_merge(double *best, const double *later, size_t k);
+void mc_pca_signs_apply(mc_pca *pca, const double *best);
+
+/* Restores a model fitted elsewhere (a file maskclean-mpi wrote): copies
+ * components (k x d), mean (d), explained_variance and its ratio (k) and
+ * the sample count. On failure pca is unchanged. Fails with MC_ERR_SHAPE
+ * when the sizes disagree with each other or with n_components,
+ * MC_ERR_INVALID on a non-finite value, MC_ERR_NOMEM. */
+int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
+                   const double *explained_variance, const double *ratio,
+                   size_t n_samples, mc_error *err);
+
 #endif
