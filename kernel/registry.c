@@ -15,6 +15,7 @@ const mc_func_def *const mc_registry_tables[] = {
 	mc_funcs_coreset,
 	mc_funcs_review,
 	mc_funcs_render,
+	mc_funcs_mpi,
 	NULL
 };
 

@@ -13,6 +13,7 @@ extern const mc_func_def mc_funcs_learn[];    /* kernel/bind_learn.c: PCA, LR, m
 extern const mc_func_def mc_funcs_coreset[];  /* kernel/bind_coreset.c: coreset service */
 extern const mc_func_def mc_funcs_review[];   /* kernel/bind_review.c: review sessions */
 extern const mc_func_def mc_funcs_render[];   /* kernel/bind_render.c: plots, views, tables */
+extern const mc_func_def mc_funcs_mpi[];      /* kernel/bind_mpi.c: Cluster (mpi=) */
 
 /* Every table, NULL-terminated, in the order above. */
 extern const mc_func_def *const mc_registry_tables[];

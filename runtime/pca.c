@@ -87,6 +87,19 @@ static int s_nomem(mc_error *err, const char *what)
 	return mc_error_set(err, MC_ERR_NOMEM, "PCA: out of memory for %s", what);
 }
 
+static size_t s_chunk_rows(size_t chunk, size_t d)
+{
+	if (chunk > 0)
+		return chunk;
+	chunk = (4u << 20) / d;
+	return chunk < 64 ? 64 : chunk;
+}
+
+size_t mc_pca_chunk_rows(const mc_pca_params *p, size_t d)
+{
+	return s_chunk_rows(p->chunk_rows, d > 0 ? d : 1);
+}
+
 static int s_src_init(s_src *s, const mc_matrix *m, const mc_rows *rows, size_t chunk,
                       mc_error *err)
 {
@@ -98,12 +111,7 @@ static int s_src_init(s_src *s, const mc_matrix *m, const mc_rows *rows, size_t 
 	s->single = m == NULL && rows->single;
 	if (s->d == 0)
 		return mc_error_set(err, MC_ERR_SHAPE, "PCA: the data has no columns");
-	s->chunk = chunk;
-	if (chunk == 0) {
-		s->chunk = (4u << 20) / s->d;
-		if (s->chunk < 64)
-			s->chunk = 64;
-	}
+	s->chunk = s_chunk_rows(chunk, s->d);
 	if (m == NULL) {
 		s->buf = malloc(s->chunk * s->d * sizeof *s->buf);
 		if (s->buf == NULL)

@@ -13,7 +13,7 @@
 
 static const char *const s_areas[] = {
 	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset", "Review",
-	"Rendering"
+	"Rendering", "Clusters (MPI)"
 };
 
 /* The anchor GitHub makes of a heading "name" (lower case, '.' dropped). */

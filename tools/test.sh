@@ -3,7 +3,8 @@
 #   unit tests (Check) under make check, then again built with AddressSanitizer
 #   and UBSan, then under valgrind; protocol tests against the installed kernel,
 #   the sanitizer kernel and the kernel under valgrind (jupyter_client); every
-#   notebook executed through the installed kernel (nbconvert).
+#   notebook executed through the installed kernel (nbconvert); the MPI jobs
+#   on this machine (mpirun -np 1, 2, 3) against one-process results.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export MC_TEST_DATA=$top/tests/data
@@ -47,6 +48,11 @@ protocol() {
 	return "${PIPESTATUS[0]}"
 }
 
+# maskclean-mpi under mpirun on this machine (built by make check).
+mpi_jobs() {
+	MC_MPI_PROGRAM="$top/build/maskclean-mpi" "$top/build/tests/mpi_jobs"
+}
+
 unit_asan() { ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"; }
 protocol_asan() { MC_KERNEL_CMD="$top/build-asan/maskclean-kernel" protocol; }
 protocol_valgrind() {
@@ -60,6 +66,7 @@ step "unit tests under valgrind" "$top/tools/valgrind.sh" "$top/build"
 step "protocol tests" protocol
 step "protocol tests against the sanitizer kernel" protocol_asan
 step "protocol tests with the kernel under valgrind" protocol_valgrind
+step "MPI jobs on this machine (mpirun -np 1, 2, 3)" mpi_jobs
 step "notebooks" /usr/bin/python3 "$top/tools/notebooks.py" "$top/build/notebooks"
 
 echo

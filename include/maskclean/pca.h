@@ -159,6 +159,10 @@ int mc_pca_signs_scan(double *best, const mc_pca *pca, const mc_matrix *X,
 void mc_pca_signs_merge(double *best, const double *later, size_t k);
 void mc_pca_signs_apply(mc_pca *pca, const double *best);
 
+/* Rows per chunk of a fit of d columns under p (p->chunk_rows, or its
+ * default of about 32 MB of doubles). */
+size_t mc_pca_chunk_rows(const mc_pca_params *p, size_t d);
+
 /* Restores a model fitted elsewhere (a file maskclean-mpi wrote): copies
  * components (k x d), mean (d), explained_variance and its ratio (k) and
  * the sample count. On failure pca is unchanged. Fails with MC_ERR_SHAPE

@@ -1,0 +1,39 @@
+/* What maskclean-mpi (mpi/) and the kernel that starts it (kernel/bind_mpi.c)
+ * agree on: the files of a job's results folder and the progress lines.
+ *
+ * Every file is written atomically (include/maskclean/atomic_file.h), .npy
+ * files as float64. A job that fails leaves the files of an earlier
+ * successful job in place: a reader only looks after mpirun exits with 0.
+ *
+ * Progress: rank 0 prints lines "progress DONE TOTAL WHAT\n" on stdout,
+ * DONE and TOTAL summed over the ranks in the step WHAT. Errors: each rank
+ * that failed prints "maskclean-mpi: rank R: NAME: MESSAGE\n" on stderr,
+ * NAME as mc_error_name gives it ("ValueError"). */
+#ifndef MASKCLEAN_JOBFILES_H
+#define MASKCLEAN_JOBFILES_H
+
+#define MC_JOB_PROGRESS "progress "
+#define MC_JOB_ERROR "maskclean-mpi: rank "
+
+/* pca: the model (and, with --scores, the transform's files) */
+#define MC_JOB_COMPONENTS "components.npy"           /* k x d */
+#define MC_JOB_MEAN "mean.npy"                       /* d */
+#define MC_JOB_VARIANCE "explained_variance.npy"     /* k */
+#define MC_JOB_RATIO "explained_variance_ratio.npy"  /* k */
+#define MC_JOB_PCA_INFO "pca_info.npy"               /* [n_samples] */
+
+/* transform: one file of scores per piece (a shard of a manifest, or a
+ * rank's rows of one file), listed in a manifest of their own (the shards'
+ * labels and weights kept), so the next job can read them */
+#define MC_JOB_SCORES "scores-%06zu.npy"
+#define MC_JOB_SCORES_MANIFEST "scores.json"
+
+/* lr */
+#define MC_JOB_COEF "coef.npy"                       /* K x d */
+#define MC_JOB_INTERCEPT "intercept.npy"             /* K */
+#define MC_JOB_LR_INFO "lr_info.npy"                 /* [n_iter, objective, converged] */
+
+/* every job: timings and the bytes each rank sent and received (JSON) */
+#define MC_JOB_STATS "stats.json"
+
+#endif

@@ -1,0 +1,74 @@
+/* MPI plumbing of maskclean-mpi: sums folded in rank order (so results are
+ * the same on every run), broadcasts, the agreement on failures, one
+ * progress bar merged from the ranks, and the bytes each rank moved.
+ *
+ * Ranks hold contiguous row ranges in rank order, so rank order is row
+ * order. Every function here is collective (every rank calls it) unless it
+ * says otherwise. */
+#ifndef MASKCLEAN_MPI_COMM_H
+#define MASKCLEAN_MPI_COMM_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "maskclean/error.h"
+#include "maskclean/progress.h"
+
+#define MC_COMM_WHAT 64
+
+typedef struct mc_comm_slot {
+	uint64_t done, total;
+	char what[MC_COMM_WHAT];
+} mc_comm_slot;
+
+typedef struct mc_comm {
+	MPI_Comm world;       /* the job's ranks */
+	MPI_Comm prog;        /* progress messages, apart from the job's own */
+	int rank, size;
+	uint64_t sent, received; /* bytes this rank sent and received */
+	double *acc;          /* the fold's running sum */
+	size_t acc_len;
+	FILE *out;            /* rank 0 with --progress: progress lines go here */
+	double last;          /* when this rank last reported */
+	mc_comm_slot mine;    /* what it reported */
+	mc_comm_slot *slots;  /* rank 0: the latest report of every rank */
+	mc_progress progress; /* the runtime's callback */
+} mc_comm;
+
+/* MPI_Init and the communicators; out: where rank 0 prints progress lines
+ * (NULL: none). Returns 0 or -1 (MPI could not start; printed). */
+int mc_comm_init(mc_comm *c, int *argc, char ***argv, FILE *out);
+
+/* Waits for every rank's last progress message, then MPI_Finalize. */
+void mc_comm_finish(mc_comm *c);
+
+/* Every rank learns whether any rank failed (rc != 0 there): returns rc,
+ * or MC_ERR_INVALID with "another rank failed" where rc was 0. */
+int mc_comm_agree(mc_comm *c, int rc, mc_error *err);
+
+/* The nseg partial sums (len doubles each) of every rank added to zeros in
+ * rank order, segment by segment (mc_logreg_fold_add): rank 0 starts, each
+ * rank adds its own and passes the sum on, the last sends it to rank 0.
+ * The total in out on rank 0. The signature of mc_logreg_comm's fold (ctx
+ * is the mc_comm). */
+int mc_comm_fold(void *ctx, double *out, const double *partials, size_t nseg, size_t len,
+                 mc_error *err);
+
+/* bytes of buf from rank 0 (mc_comm_bcast, mc_logreg_comm's bcast) or from
+ * root to every rank. */
+int mc_comm_bcast(void *ctx, void *buf, size_t bytes, mc_error *err);
+int mc_comm_bcast_from(mc_comm *c, int root, void *buf, size_t bytes, mc_error *err);
+
+/* Rank 0 gets every rank's bytes of mine, in rank order, in all (size x
+ * bytes; ignored elsewhere). */
+int mc_comm_gather(mc_comm *c, const void *mine, void *all, size_t bytes, mc_error *err);
+
+/* The largest v over the ranks, on every rank. */
+int mc_comm_max(mc_comm *c, int64_t *v, mc_error *err);
+
+/* Every rank waits for the others. */
+int mc_comm_barrier(mc_comm *c, mc_error *err);
+
+#endif

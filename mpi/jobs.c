@@ -1,0 +1,463 @@
+/* This module implements the jobs of maskclean-mpi (mpi/jobs.h): each rank
+ * works on its rows through the runtime's entry points for parts of a fit
+ * (include/maskclean/pca.h, logreg.h), the ranks meet through mpi/comm.h,
+ * and rank 0 writes the results (include/maskclean/jobfiles.h). Every step
+ * that can fail on one rank ends with mc_comm_agree, so no rank waits for
+ * a rank that gave up. */
+#include "jobs.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "maskclean/atomic_file.h"
+#include "maskclean/jobfiles.h"
+#include "maskclean/logreg.h"
+#include "maskclean/npy.h"
+#include "maskclean/pca.h"
+
+static int s_nomem(mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}
+
+/* out/name into path (PATH_MAX). */
+static int s_path(char *path, const char *dir, const char *name, mc_error *err)
+{
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		return mc_error_set(err, MC_ERR_INVALID, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
+static int s_save_matrix(const char *dir, const char *name, const mc_matrix *m, mc_error *err)
+{
+	char path[PATH_MAX];
+	int rc = s_path(path, dir, name, err);
+
+	return rc != 0 ? rc : mc_npy_save(path, m, err);
+}
+
+static int s_save_vector(const char *dir, const char *name, const double *v, size_t n,
+                         mc_error *err)
+{
+	char path[PATH_MAX];
+	int rc = s_path(path, dir, name, err);
+
+	return rc != 0 ? rc : mc_npy_save_vector(path, v, n, err);
+}
+
+/* A whole .npy of the results folder dir (rows x cols, cols 0: a vector of
+ * rows values) as a new matrix. */
+static int s_load(mc_matrix **out, const char *dir, const char *name, size_t rows, size_t cols,
+                  mc_error *err)
+{
+	char path[PATH_MAX];
+	mc_npy *npy = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = s_path(path, dir, name, err);
+	if (rc == 0)
+		rc = mc_npy_open(&npy, path, err);
+	if (rc == 0 && ((rows > 0 && mc_npy_rows(npy) != rows) ||
+	                (cols > 0 ? mc_npy_cols(npy) != cols : mc_npy_ndim(npy) != 1)))
+		rc = mc_error_set(err, MC_ERR_SHAPE, "%s: %zu x %zu; expected %zu x %zu", path,
+		                  mc_npy_rows(npy), mc_npy_cols(npy), rows, cols > 0 ? cols : 1);
+	if (rc == 0)
+		rc = mc_npy_to_matrix(out, npy, NULL, err);
+	mc_npy_free(npy);
+	return rc;
+}
+
+/* The lowest rank that holds rows (it holds row 0). */
+static int s_first_holder(const mc_shards *sh)
+{
+	for (size_t r = 0; r < sh->size; r++)
+		if (sh->start[r + 1] > sh->start[r])
+			return (int)r;
+	return 0;
+}
+
+/* ---- pca and transform ---- */
+
+static size_t s_pca_unit(const void *opts, size_t n, size_t d)
+{
+	const mc_opts *o = opts;
+	mc_pca_params p;
+
+	(void)n;
+	mc_pca_params_init(&p);
+	p.chunk_rows = o->chunk_rows;
+	return mc_pca_chunk_rows(&p, d);
+}
+
+static int s_pca_new(mc_pca **out, const mc_opts *o, mc_error *err)
+{
+	mc_pca_params p;
+
+	mc_pca_params_init(&p);
+	p.n_components = o->n_components;
+	p.chunk_rows = o->chunk_rows;
+	return mc_pca_new(out, &p, err);
+}
+
+/* The pieces of the scores: a manifest's shards, or the ranks' rows of one
+ * file. Piece i holds rows [*r0, *r1) of the whole data. */
+static size_t s_pieces(const mc_shards *sh)
+{
+	return sh->manifest ? sh->count : sh->size;
+}
+
+static void s_piece_rows(const mc_shards *sh, size_t i, size_t *r0, size_t *r1)
+{
+	if (sh->manifest) {
+		*r0 = sh->shard[i].row0;
+		*r1 = *r0 + sh->shard[i].rows;
+	} else {
+		*r0 = sh->start[i];
+		*r1 = sh->start[i + 1];
+	}
+}
+
+/* Rank 0: the manifest of the scores' pieces, with the input's labels and
+ * weights (absolute paths). */
+static int s_scores_manifest(const mc_shards *sh, const char *out, mc_error *err)
+{
+	json_t *root = json_object(), *list = json_array();
+	char path[PATH_MAX], name[64], *text = NULL;
+	int rc = 0;
+
+	if (root == NULL || list == NULL || json_object_set_new(root, "shards", list) != 0) {
+		json_decref(list);
+		rc = s_nomem(err);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < s_pieces(sh) && rc == 0; i++) {
+		size_t r0, r1;
+		json_t *e = json_object();
+		const mc_shard *s = sh->manifest ? &sh->shard[i] : &sh->shard[0];
+
+		s_piece_rows(sh, i, &r0, &r1);
+		if (r1 == r0) {
+			json_decref(e);
+			continue;
+		}
+		snprintf(name, sizeof name, MC_JOB_SCORES, i);
+		if (e == NULL || json_array_append_new(list, e) != 0 ||
+		    json_object_set_new(e, "features", json_string(name)) != 0 ||
+		    json_object_set_new(e, "rows", json_integer((json_int_t)(r1 - r0))) != 0)
+			rc = s_nomem(err);
+		/* a manifest's per-row files stay valid for its shards */
+		if (rc == 0 && sh->manifest && s->labels != NULL &&
+		    (realpath(s->labels, path) == NULL ||
+		     json_object_set_new(e, "labels", json_string(path)) != 0))
+			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot resolve its path", s->labels);
+		if (rc == 0 && sh->manifest && s->weights != NULL &&
+		    (realpath(s->weights, path) == NULL ||
+		     json_object_set_new(e, "weights", json_string(path)) != 0))
+			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot resolve its path", s->weights);
+	}
+	if (rc == 0)
+		rc = s_path(path, out, MC_JOB_SCORES_MANIFEST, err);
+	if (rc == 0 && (text = json_dumps(root, JSON_INDENT(1))) == NULL)
+		rc = s_nomem(err);
+	if (rc == 0)
+		rc = mc_write_file_atomic(path, text, strlen(text), err);
+cleanup:
+	free(text);
+	json_decref(root);
+	return rc;
+}
+
+/* Transforms this rank's rows with pca and writes its pieces; rank 0 then
+ * lists them. */
+static int s_transform_rows(mc_comm *c, const mc_pca *pca, const mc_opts *o, mc_shards *sh,
+                            mc_error *err)
+{
+	mc_rows src = mc_shards_rows(sh);
+	mc_matrix *scores = NULL;
+	int rc = 0;
+
+	if (sh->rows > 0)
+		rc = mc_pca_transform_rows(&scores, pca, &src, &c->progress, err);
+	/* this rank's pieces: its shards, or its rows of the one file */
+	for (size_t i = sh->manifest ? sh->first : sh->rank;
+	     i < (sh->manifest ? sh->last : sh->rank + 1) && rc == 0; i++) {
+		size_t r0, r1;
+		char name[64];
+		mc_matrix part;
+
+		s_piece_rows(sh, i, &r0, &r1);
+		if (r0 == r1)
+			continue;
+		part = mc_matrix_view_rows(scores, r0 - sh->row0, r1 - r0);
+		snprintf(name, sizeof name, MC_JOB_SCORES, i);
+		rc = s_save_matrix(o->out, name, &part, err);
+	}
+	mc_matrix_free(scores);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0 && c->rank == 0)
+		rc = s_scores_manifest(sh, o->out, err);
+	return mc_comm_agree(c, rc, err);
+}
+
+/* Rank 0 writes the model of pca. */
+static int s_save_pca(const mc_pca *pca, const char *out, mc_error *err)
+{
+	size_t k = mc_pca_n_components(pca), d = mc_pca_n_features(pca);
+	double n = (double)mc_pca_n_samples(pca);
+	int rc;
+
+	(void)d;
+	rc = s_save_matrix(out, MC_JOB_COMPONENTS, mc_pca_components(pca), err);
+	if (rc == 0)
+		rc = s_save_vector(out, MC_JOB_MEAN, mc_pca_mean(pca), d, err);
+	if (rc == 0)
+		rc = s_save_vector(out, MC_JOB_VARIANCE, mc_pca_explained_variance(pca), k, err);
+	if (rc == 0)
+		rc = s_save_vector(out, MC_JOB_RATIO, mc_pca_explained_variance_ratio(pca), k, err);
+	if (rc == 0)
+		rc = s_save_vector(out, MC_JOB_PCA_INFO, &n, 1, err);
+	return rc;
+}
+
+/* pca: moments of each rank's rows about the center of the first chunk,
+ * folded on rank 0 in rank order, the eigensolve there, the model sent to
+ * every rank for the sign pass, the signs' maxima merged in rank order. */
+static int s_job_pca(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	mc_pca *pca = NULL;
+	mc_pca_moments *m = NULL;
+	mc_rows src = mc_shards_rows(sh);
+	size_t d = sh->d, k = o->n_components, chunk = 0;
+	double *total = NULL, *model = NULL, *best = NULL, *all = NULL, *zero = NULL;
+	int holder = s_first_holder(sh), rc;
+
+	rc = s_pca_new(&pca, o, err);
+	if (rc == 0)
+		rc = mc_pca_moments_new(&m, d, 1, err);
+	if (rc == 0) {
+		chunk = mc_pca_chunk_rows(mc_pca_params_of(pca), d);
+		total = malloc(m->len * sizeof *total);
+		model = malloc((k * d + d) * sizeof *model);
+		best = calloc(2 * k, sizeof *best);
+		all = calloc(2 * k * (size_t)c->size, sizeof *all);
+		zero = calloc(k, sizeof *zero);
+		if (total == NULL || model == NULL || best == NULL || all == NULL || zero == NULL)
+			rc = s_nomem(err);
+	}
+	if (rc == 0 && c->rank == holder)
+		rc = mc_pca_moments_center(m, NULL, &src, chunk, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_bcast_from(c, holder, m->center, d * sizeof *m->center, err);
+	if (rc == 0)
+		rc = mc_pca_moments_add(m, NULL, &src, chunk, &c->progress, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_fold(c, total, m->sums, 1, m->len, err);
+	if (rc == 0 && c->rank == 0) {
+		memcpy(m->sums, total, m->len * sizeof *total);
+		mc_progress_report(&c->progress, 0, 1, "PCA: eigenvectors");
+		rc = mc_pca_fit_moments(pca, m, err);
+		if (rc == 0) {
+			memcpy(model, mc_pca_components(pca)->data, k * d * sizeof *model);
+			memcpy(model + k * d, mc_pca_mean(pca), d * sizeof *model);
+		}
+	}
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_bcast(c, model, (k * d + d) * sizeof *model, err);
+	if (rc == 0 && c->rank != 0) {
+		mc_matrix comps = { k, d, d, model, 0 };
+		rc = mc_pca_restore(pca, &comps, model + k * d, zero, zero, sh->n, err);
+	}
+	if (rc == 0)
+		rc = mc_pca_signs_scan(best, pca, NULL, &src, &c->progress, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_gather(c, best, all, 2 * k * sizeof *best, err);
+	if (rc == 0 && c->rank == 0) {
+		memset(best, 0, 2 * k * sizeof *best);
+		for (int r = 0; r < c->size; r++)
+			mc_pca_signs_merge(best, all + 2 * k * (size_t)r, k);
+		mc_pca_signs_apply(pca, best);
+		rc = s_save_pca(pca, o->out, err);
+	}
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0 && o->scores) {
+		rc = mc_comm_bcast(c, best, 2 * k * sizeof *best, err);
+		if (rc == 0 && c->rank != 0)
+			mc_pca_signs_apply(pca, best);
+		if (rc == 0)
+			rc = s_transform_rows(c, pca, o, sh, err);
+	}
+	free(total);
+	free(model);
+	free(best);
+	free(all);
+	free(zero);
+	mc_pca_moments_free(m);
+	mc_pca_free(pca);
+	return rc;
+}
+
+/* transform: the model of a pca job (--model), each rank's scores to its
+ * pieces. */
+static int s_job_transform(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	mc_matrix *comps = NULL, *mean = NULL, *ev = NULL, *evr = NULL;
+	mc_pca *pca = NULL;
+	size_t k = o->n_components, d = sh->d;
+	int rc = 0;
+
+	if (o->model == NULL)
+		rc = mc_error_set(err, MC_ERR_INVALID, "transform needs --model DIR (a pca job's "
+		                  "results)");
+	if (rc == 0)
+		rc = s_load(&comps, o->model, MC_JOB_COMPONENTS, k, d, err);
+	if (rc == 0)
+		rc = s_load(&mean, o->model, MC_JOB_MEAN, d, 0, err);
+	if (rc == 0)
+		rc = s_load(&ev, o->model, MC_JOB_VARIANCE, k, 0, err);
+	if (rc == 0)
+		rc = s_load(&evr, o->model, MC_JOB_RATIO, k, 0, err);
+	if (rc == 0)
+		rc = s_pca_new(&pca, o, err);
+	if (rc == 0)
+		rc = mc_pca_restore(pca, comps, mean->data, ev->data, evr->data, sh->n, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = s_transform_rows(c, pca, o, sh, err);
+	mc_matrix_free(comps);
+	mc_matrix_free(mean);
+	mc_matrix_free(ev);
+	mc_matrix_free(evr);
+	mc_pca_free(pca);
+	return rc;
+}
+
+/* ---- lr ---- */
+
+static size_t s_lr_unit(const void *opts, size_t n, size_t d)
+{
+	(void)opts;
+	(void)d;
+	return mc_logreg_segment_rows(n);
+}
+
+/* The params of the command line for k classes; *cw (caller frees) holds a
+ * class-weight list, padded with 1 to k entries. */
+static int s_lr_params(mc_logreg_params *p, double **cw, const mc_opts *o, size_t k,
+                       mc_error *err)
+{
+	const char *s = o->class_weight;
+
+	mc_logreg_params_init(p);
+	*cw = NULL;
+	p->C = o->C;
+	p->tol = o->tol;
+	p->max_iter = o->max_iter;
+	p->n_classes = k;
+	if (s == NULL || strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "balanced") == 0) {
+		p->class_weight = MC_CW_BALANCED;
+		return 0;
+	}
+	*cw = malloc(k * sizeof **cw);
+	if (*cw == NULL)
+		return s_nomem(err);
+	for (size_t c = 0; c < k; c++)
+		(*cw)[c] = 1.0;
+	for (size_t c = 0; *s != '\0'; c++) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || (*end != ',' && *end != '\0') || c >= k)
+			return mc_error_set(err, MC_ERR_INVALID, "--class-weight %s: expected none, "
+			                    "balanced or at most %zu numbers w0,w1,...", o->class_weight,
+			                    k);
+		(*cw)[c] = v;
+		s = *end == ',' ? end + 1 : end;
+	}
+	p->class_weight = MC_CW_DICT;
+	p->class_weights = *cw;
+	return 0;
+}
+
+/* lr: mc_logreg_fit_comm with rank 0 as the root; folds in rank order
+ * (mc_comm_fold). */
+static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	mc_matrix *X = NULL;
+	int64_t *y = NULL, k = 0;
+	double *w = NULL, *cw = NULL, info[3];
+	mc_logreg_params p;
+	mc_logreg *lr = NULL;
+	mc_logreg_comm comm;
+	int rc;
+
+	rc = mc_shards_matrix(&X, sh, err);
+	if (rc == 0)
+		rc = mc_shards_labels(&y, sh, err);
+	if (rc == 0)
+		rc = mc_shards_weights(&w, sh, err);
+	for (size_t i = 0; rc == 0 && i < sh->rows; i++)
+		if (y[i] + 1 > k)
+			k = y[i] + 1;
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0 && o->n_classes > 0)
+		k = (int64_t)o->n_classes;
+	else if (rc == 0)
+		rc = mc_comm_max(c, &k, err);
+	if (rc == 0)
+		rc = s_lr_params(&p, &cw, o, (size_t)k, err);
+	if (rc == 0)
+		rc = mc_logreg_new(&lr, &p, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0) {
+		memset(&comm, 0, sizeof comm);
+		comm.row0 = sh->row0;
+		comm.n_total = sh->n;
+		comm.root = c->rank == 0;
+		comm.fold = mc_comm_fold;
+		comm.bcast = mc_comm_bcast;
+		comm.ctx = c;
+		/* the iterations are the root's: the other ranks do not report */
+		rc = mc_logreg_fit_comm(lr, X, y, w, &comm, c->rank == 0 ? &c->progress : NULL, err);
+	}
+	if (rc == 0 && c->rank == 0) {
+		info[0] = (double)mc_logreg_n_iter(lr);
+		info[1] = mc_logreg_final_objective(lr);
+		info[2] = mc_logreg_converged(lr);
+		rc = s_save_matrix(o->out, MC_JOB_COEF, mc_logreg_coef(lr), err);
+		if (rc == 0)
+			rc = s_save_vector(o->out, MC_JOB_INTERCEPT, mc_logreg_intercept(lr),
+			                   (size_t)k, err);
+		if (rc == 0)
+			rc = s_save_vector(o->out, MC_JOB_LR_INFO, info, 3, err);
+	}
+	rc = mc_comm_agree(c, rc, err);
+	mc_logreg_free(lr);
+	mc_matrix_free(X);
+	free(y);
+	free(w);
+	free(cw);
+	return rc;
+}
+
+const mc_job mc_jobs[] = {
+	{ "pca", "PCA (exact): moments of the ranks' rows folded in rank order, the "
+	  "eigensolve on rank 0, scikit-learn's signs. --n-components K [--chunk-rows N] "
+	  "[--scores]", s_pca_unit, s_job_pca },
+	{ "transform", "PCA scores of every row with the model of a pca job, one file per "
+	  "piece. --model DIR --n-components K", s_pca_unit, s_job_transform },
+	{ "lr", "Multinomial logistic regression: liblbfgs on rank 0, the objective and "
+	  "gradient of the ranks' rows folded in rank order (the model of one process). "
+	  "[--C C] [--max-iter N] [--tol T] [--class-weight none|balanced|w0,w1,...] "
+	  "[--n-classes K]", s_lr_unit, s_job_lr },
+	{ NULL, NULL, NULL, NULL }
+};
