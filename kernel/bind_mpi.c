@@ -34,7 +34,7 @@ extern char **environ;
 /* Bytes of a job's stderr kept for its error message. */
 #define S_STDERR_KEEP 4096
 /* Seconds between SIGTERM and SIGKILL when a job is stopped. */
-#define S_STOP_GRACE 0.8
+#define S_STOP_GRACE 0.5
 
 struct mc_cluster {
 	size_t np, threads;       /* ranks; BLAS threads per rank (0: library default) */
@@ -734,7 +734,7 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 	char np[32], threads[64], **argv = NULL, buf[4096];
 	s_watch *w = calloc(1, sizeof *w);
 	s_ranks *ranks = calloc(1, sizeof *ranks);
-	double stop_at = 0.0, exited_at = 0.0;
+	double stop_at = 0.0, exited_at = 0.0, deadline = 0.0;
 	int stopping = 0;
 	size_t tick = 0;
 	pid_t pid = -1;
@@ -793,13 +793,14 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 		}
 		if (!stopping && mc_progress_report(prog, w->done, w->total, w->what) != 0) {
 			stopping = 1;
-			stop_at = now + S_STOP_GRACE;
+			stop_at = deadline = now + S_STOP_GRACE;
 			if (!reaped)
 				s_track(ranks, pid);
 			s_stop(pid, SIGTERM);
 		}
 		if (stopping && now >= stop_at && !reaped) {
 			s_stop(pid, SIGKILL);
+			s_reap_ranks(ranks, 0.0);
 			stop_at = now + 10.0;
 		}
 	}
@@ -814,7 +815,7 @@ cleanup:
 	}
 	/* no rank of this machine outlives the call */
 	if (ranks != NULL)
-		s_reap_ranks(ranks, stopping ? S_STOP_GRACE : 1.0);
+		s_reap_ranks(ranks, stopping ? (deadline > s_now() ? deadline - s_now() : 0.0) : 1.0);
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
