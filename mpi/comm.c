@@ -4,6 +4,7 @@
 #include "comm.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -279,4 +280,128 @@ int mc_comm_barrier(mc_comm *c, mc_error *err)
 	int e = MPI_Barrier(c->world);
 
 	return e == MPI_SUCCESS ? 0 : s_mpi_failed(err, e, "MPI_Barrier");
+}
+
+/* The rows [lo, hi) of the sequence that rank q holds after the realign. */
+static void s_target(const uint64_t *start, int size, uint64_t unit, int q, uint64_t *lo,
+                     uint64_t *hi)
+{
+	uint64_t n = start[size];
+
+	for (int e = 0; e < 2; e++) {
+		int r = q + e;
+		uint64_t a = r == 0 ? 0 : r == size ? n : (start[r] + unit - 1) / unit * unit;
+		*(e == 0 ? lo : hi) = a < n ? a : n;
+	}
+}
+
+/* One array of the realign: per-row items of item bytes. */
+static int s_move(mc_comm *c, const void *src, void **dst, size_t item, const int *scount,
+                  const int *sdispl, const int *rcount, const int *rdispl, size_t rows,
+                  mc_error *err)
+{
+	int *sc = malloc(4 * (size_t)c->size * sizeof *sc), *sd, *rc2, *rd, e;
+	size_t sent = 0, got = 0;
+
+	*dst = malloc((rows > 0 ? rows : 1) * item);
+	if (sc == NULL || *dst == NULL) {
+		free(sc);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for %zu rows", rows);
+	}
+	sd = sc + c->size;
+	rc2 = sd + c->size;
+	rd = rc2 + c->size;
+	for (int q = 0; q < c->size; q++) {
+		if ((size_t)scount[q] * item > INT32_MAX || (size_t)rcount[q] * item > INT32_MAX ||
+		    (size_t)sdispl[q] * item > INT32_MAX || (size_t)rdispl[q] * item > INT32_MAX) {
+			free(sc);
+			return mc_error_set(err, MC_ERR_INVALID, "MPI: too many rows to move at once");
+		}
+		sc[q] = scount[q] * (int)item;
+		sd[q] = sdispl[q] * (int)item;
+		rc2[q] = rcount[q] * (int)item;
+		rd[q] = rdispl[q] * (int)item;
+		if (q != c->rank) {
+			sent += (size_t)sc[q];
+			got += (size_t)rc2[q];
+		}
+	}
+	e = MPI_Alltoallv(src, sc, sd, MPI_BYTE, *dst, rc2, rd, MPI_BYTE, c->world);
+	free(sc);
+	if (e != MPI_SUCCESS)
+		return s_mpi_failed(err, e, "MPI_Alltoallv");
+	c->sent += sent;
+	c->received += got;
+	return 0;
+}
+
+int mc_comm_realign(mc_comm *c, double **X, int64_t **y, double **w, size_t *row0,
+                    size_t *rows, size_t d, size_t unit, mc_error *err)
+{
+	uint64_t mine[2] = { *row0, *row0 + *rows }, *all = NULL, *start = NULL, lo, hi, mlo, mhi;
+	int *cnt = NULL, any_w = *w != NULL, e, rc = 0;
+	double *nX = NULL, *nw = NULL;
+	int64_t *ny = NULL;
+	size_t nrows = 0;
+
+	all = malloc(2 * (size_t)c->size * sizeof *all);
+	start = malloc(((size_t)c->size + 1) * sizeof *start);
+	cnt = malloc(4 * (size_t)c->size * sizeof *cnt);
+	if (all == NULL || start == NULL || cnt == NULL)
+		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	rc = mc_comm_agree(c, rc, err);
+	if (rc != 0)
+		goto cleanup;
+	e = MPI_Allgather(mine, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, c->world);
+	if (e != MPI_SUCCESS) {
+		rc = s_mpi_failed(err, e, "MPI_Allgather");
+		goto cleanup;
+	}
+	for (int q = 0; q < c->size; q++)
+		start[q] = all[2 * q];
+	start[c->size] = all[2 * (c->size - 1) + 1];
+	/* send to q the part of my rows in q's target; receive from q the part
+	 * of q's rows in mine, in the order of the sequence */
+	s_target(start, c->size, unit, c->rank, &mlo, &mhi);
+	for (int q = 0; q < c->size; q++) {
+		uint64_t a, b;
+		s_target(start, c->size, unit, q, &lo, &hi);
+		a = lo > mine[0] ? lo : mine[0];
+		b = hi < mine[1] ? hi : mine[1];
+		cnt[q] = b > a ? (int)(b - a) : 0;                      /* send count */
+		cnt[c->size + q] = b > a ? (int)(a - mine[0]) : 0;      /* send offset */
+		a = mlo > start[q] ? mlo : start[q];
+		b = mhi < start[q + 1] ? mhi : start[q + 1];
+		cnt[2 * c->size + q] = b > a ? (int)(b - a) : 0;        /* receive count */
+		cnt[3 * c->size + q] = b > a ? (int)(a - mlo) : 0;      /* receive offset */
+	}
+	nrows = (size_t)(mhi - mlo);
+	rc = s_move(c, *X, (void **)&nX, d * sizeof(double), cnt, cnt + c->size,
+	            cnt + 2 * c->size, cnt + 3 * c->size, nrows, err);
+	if (rc == 0)
+		rc = s_move(c, *y, (void **)&ny, sizeof(int64_t), cnt, cnt + c->size,
+		            cnt + 2 * c->size, cnt + 3 * c->size, nrows, err);
+	if (rc == 0 && any_w)
+		rc = s_move(c, *w, (void **)&nw, sizeof(double), cnt, cnt + c->size,
+		            cnt + 2 * c->size, cnt + 3 * c->size, nrows, err);
+	if (rc != 0)
+		goto cleanup;
+	free(*X);
+	free(*y);
+	free(*w);
+	*X = nX;
+	*y = ny;
+	*w = nw;
+	nX = nw = NULL;
+	ny = NULL;
+	*row0 = (size_t)mlo;
+	*rows = nrows;
+cleanup:
+	free(nX);
+	free(ny);
+	free(nw);
+	free(all);
+	free(start);
+	free(cnt);
+	return rc;
 }

@@ -68,6 +68,16 @@ int mc_comm_gather(mc_comm *c, const void *mine, void *all, size_t bytes, mc_err
 /* The largest v over the ranks, on every rank. */
 int mc_comm_max(mc_comm *c, int64_t *v, mc_error *err);
 
+/* Rows of a sequence spread over the ranks in rank order (this rank holds
+ * *rows of them from global row *row0, with their d features in *X, labels
+ * in *y and weights in *w, w may be NULL) move between ranks so that each
+ * rank's first row is a multiple of unit (rank 0 from row 0): then every
+ * segment of unit rows is whole on one rank, as mc_logreg_fit_comm needs
+ * for the one-process result. Only the rows near the boundaries move.
+ * Replaces *X, *y, *w (freed) and updates *row0, *rows. */
+int mc_comm_realign(mc_comm *c, double **X, int64_t **y, double **w, size_t *row0,
+                    size_t *rows, size_t d, size_t unit, mc_error *err);
+
 /* Every rank waits for the others. */
 int mc_comm_barrier(mc_comm *c, mc_error *err);
 

@@ -388,27 +388,46 @@ static int s_lr_params(mc_logreg_params *p, double **cw, const mc_opts *o, size_
 	return 0;
 }
 
-/* lr: mc_logreg_fit_comm with rank 0 as the root; folds in rank order
- * (mc_comm_fold). */
-static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+/* This rank's rows as an owned array of doubles (rows x d). */
+static int s_rows(double **out, const mc_shards *sh, mc_error *err)
 {
 	mc_matrix *X = NULL;
+	int rc = mc_shards_matrix(&X, sh, err);
+
+	*out = NULL;
+	if (rc == 0) {
+		*out = X->data;
+		X->owns = 0;
+	}
+	mc_matrix_free(X);
+	return rc;
+}
+
+/* lr: mc_logreg_fit_comm with rank 0 as the root; folds in rank order
+ * (mc_comm_fold). The rows first move so that every rank starts at a
+ * segment boundary (shards of any size): the one-process model. */
+static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	double *X = NULL, *w = NULL, *cw = NULL, info[3];
 	int64_t *y = NULL, k = 0;
-	double *w = NULL, *cw = NULL, info[3];
+	size_t row0 = sh->row0, rows = sh->rows, d = sh->d;
 	mc_logreg_params p;
 	mc_logreg *lr = NULL;
 	mc_logreg_comm comm;
 	int rc;
 
-	rc = mc_shards_matrix(&X, sh, err);
+	rc = s_rows(&X, sh, err);
 	if (rc == 0)
 		rc = mc_shards_labels(&y, sh, err);
 	if (rc == 0)
 		rc = mc_shards_weights(&w, sh, err);
-	for (size_t i = 0; rc == 0 && i < sh->rows; i++)
+	for (size_t i = 0; rc == 0 && i < rows; i++)
 		if (y[i] + 1 > k)
 			k = y[i] + 1;
 	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_realign(c, &X, &y, &w, &row0, &rows, d, mc_logreg_segment_rows(sh->n),
+		                     err);
 	if (rc == 0 && o->n_classes > 0)
 		k = (int64_t)o->n_classes;
 	else if (rc == 0)
@@ -419,15 +438,17 @@ static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 		rc = mc_logreg_new(&lr, &p, err);
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0) {
+		mc_matrix view = { rows, d, d, X, 0 };
 		memset(&comm, 0, sizeof comm);
-		comm.row0 = sh->row0;
+		comm.row0 = row0;
 		comm.n_total = sh->n;
 		comm.root = c->rank == 0;
 		comm.fold = mc_comm_fold;
 		comm.bcast = mc_comm_bcast;
 		comm.ctx = c;
 		/* the iterations are the root's: the other ranks do not report */
-		rc = mc_logreg_fit_comm(lr, X, y, w, &comm, c->rank == 0 ? &c->progress : NULL, err);
+		rc = mc_logreg_fit_comm(lr, &view, y, w, &comm, c->rank == 0 ? &c->progress : NULL,
+		                        err);
 	}
 	if (rc == 0 && c->rank == 0) {
 		info[0] = (double)mc_logreg_n_iter(lr);
@@ -442,7 +463,7 @@ static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 	}
 	rc = mc_comm_agree(c, rc, err);
 	mc_logreg_free(lr);
-	mc_matrix_free(X);
+	free(X);
 	free(y);
 	free(w);
 	free(cw);

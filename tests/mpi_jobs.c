@@ -333,16 +333,16 @@ static int s_run_manifest(mc_mpi_job **j, const mc_cluster *c, const char *job,
 	return rc != 0 ? rc : mc_mpi_job_run(*j, NULL, err);
 }
 
-/* Shards of a manifest (one per rank, or two on a rank when np = 2): PCA
+/* Shards of a manifest on _i ranks (two shards on a rank when np = 2): PCA
  * agrees with one process on their rows; logistic regression, with shards
- * of whole segments, bit for bit; transform writes one file of scores per
- * shard. */
+ * of any size (rows move to segment boundaries), bit for bit; transform
+ * writes one file of scores per shard. */
 START_TEST(test_manifest)
 {
-	size_t n = 2 * 4096 + 4096 + 3000, cut[4] = { 0, 4096, 3 * 4096, n }, k = 3;
+	size_t n = 3 * 4096 + 3000, cut[4] = { 0, 3000, 3 * 4096 + 17, n }, k = 3;
 	int64_t *y = NULL;
 	mc_matrix *X = s_data(n, 5, k, 4, &y), *coef = NULL, *scores = NULL, *ref_scores = NULL;
-	mc_value *c = s_new_cluster(2);
+	mc_value *c = s_new_cluster(_i);
 	mc_pca *ref = s_pca(3, 0), *pca = s_pca(3, 0);
 	mc_logreg *lref = s_lr(MC_CW_BALANCED, NULL, k);
 	mc_mpi_job *j = NULL;
@@ -612,7 +612,7 @@ static Suite *s_suite(void)
 	tcase_add_loop_test(tc, test_pca, 0, 3);
 	tcase_add_test(tc, test_pca_float32_file);
 	tcase_add_loop_test(tc, test_lr, 1, 3);
-	tcase_add_test(tc, test_manifest);
+	tcase_add_loop_test(tc, test_manifest, 2, 4);
 	tcase_add_test(tc, test_errors);
 	tcase_add_loop_test(tc, test_stop, 0, 2);
 	suite_add_tcase(s, tc);
