@@ -440,7 +440,7 @@ int mc_mpi_job_features(mc_mpi_job *j, mc_value *X, size_t *rows, mc_error *err)
 /* ---- running mpirun ---- */
 
 /* The command line: mpirun [options] program job args --out OUT --progress. */
-static char **s_command(const mc_mpi_job *j, char *np, char *threads)
+static char **s_command(const mc_mpi_job *j, char *np, char *threads, char *workers)
 {
 	const mc_cluster *c = j->c;
 	size_t n = 0, cap = 24 + c->nargs + j->argc;
@@ -464,6 +464,8 @@ static char **s_command(const mc_mpi_job *j, char *np, char *threads)
 	if (c->threads > 0) {
 		argv[n++] = "-x";
 		argv[n++] = threads;
+		argv[n++] = "-x";
+		argv[n++] = workers;
 	}
 	for (size_t i = 0; i < c->nargs; i++)
 		argv[n++] = c->args[i];
@@ -731,7 +733,7 @@ static int s_spawn(pid_t *pid, char **argv, int out_fd, int err_fd, mc_error *er
 int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 {
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, rc = 0, reaped = 0;
-	char np[32], threads[64], **argv = NULL, buf[4096];
+	char np[32], threads[64], workers[64], **argv = NULL, buf[4096];
 	s_watch *w = calloc(1, sizeof *w);
 	s_ranks *ranks = calloc(1, sizeof *ranks);
 	double stop_at = 0.0, exited_at = 0.0, deadline = 0.0;
@@ -740,8 +742,10 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 	pid_t pid = -1;
 
 	snprintf(np, sizeof np, "%zu", j->c->np);
+	/* BLAS threads and the coreset's workers (MC_THREADS) of each rank */
 	snprintf(threads, sizeof threads, "OPENBLAS_NUM_THREADS=%zu", j->c->threads);
-	argv = s_command(j, np, threads);
+	snprintf(workers, sizeof workers, "MC_THREADS=%zu", j->c->threads);
+	argv = s_command(j, np, threads, workers);
 	if (w == NULL || ranks == NULL || argv == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;

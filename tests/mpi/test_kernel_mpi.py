@@ -1,0 +1,142 @@
+"""The kernel with mpi=Cluster(...) on this machine (run by tools/test.sh's
+MPI step against the installed kernel): PCA and LogisticRegression fitted
+over 2 ranks equal the one-process fits; one progress bar; an interrupt
+stops every rank; a rank killed in the middle of a job fails the cell with
+mpirun's message, the kernel stays up and the model is left as it was."""
+import glob
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "protocol"))
+from kernel_harness import KernelTestCase, TIMEOUT  # noqa: E402
+
+
+def ranks_of(folder):
+    """pids of the maskclean-mpi processes whose command line names folder."""
+    out = []
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(os.path.join(d, "cmdline"), "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and os.path.basename(cmd[0]) == b"maskclean-mpi" and \
+                any(folder.encode() in a for a in cmd):
+            out.append(int(os.path.basename(d)))
+    return out
+
+
+class TestMpi(KernelTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dir = tempfile.mkdtemp(prefix="mc-mpi-kernel-")
+        rng = np.random.default_rng(3)
+        n, d, k = 9000, 12, 4
+        y = np.arange(n) % k
+        X = rng.normal(size=(n, d)) + 0.7 * np.eye(k, d)[y] * 3
+        np.save(os.path.join(cls.dir, "X.npy"), X)
+        np.save(os.path.join(cls.dir, "y.npy"), y.astype(np.float64))
+        # a long job: many rows, no tolerance
+        nb = 120000
+        yb = np.arange(nb) % 6
+        Xb = rng.normal(size=(nb, 40)) + np.eye(6, 40)[yb]
+        np.save(os.path.join(cls.dir, "Xb.npy"), Xb)
+        np.save(os.path.join(cls.dir, "yb.npy"), yb.astype(np.float64))
+        reply, _ = cls.kernel.execute(
+            f'E = load_npy("{cls.dir}/X.npy")\n'
+            f'y = to_array(load_npy("{cls.dir}/y.npy"))\n'
+            f'Eb = load_npy("{cls.dir}/Xb.npy")\n'
+            f'yb = to_array(load_npy("{cls.dir}/yb.npy"))\n'
+            f'c = Cluster(np=2, threads=1, tmpdir="{cls.dir}")')
+        assert reply["content"]["status"] == "ok", reply["content"]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+        super().tearDownClass()
+
+    def ok(self, code):
+        reply, iopub = self.kernel.execute(code)
+        self.assertEqual(reply["content"]["status"], "ok",
+                         f"{code}: {reply['content']}")
+        return iopub
+
+    def load(self, name):
+        return np.load(os.path.join(self.dir, name))
+
+    def test_fits_equal_one_process(self):
+        self.ok(f'p1 = PCA(4).fit(E)\np2 = PCA(4).fit(E, mpi=c)\n'
+                f'save_npy("{self.dir}/c1.npy", p1.components_)\n'
+                f'save_npy("{self.dir}/c2.npy", p2.components_)')
+        a, b = self.load("c1.npy"), self.load("c2.npy")
+        self.assertLess(np.abs(a - b).max(), 1e-10 * np.abs(a).max())
+        self.ok(f'm1 = LogisticRegression(class_weight="balanced").fit(E, y)\n'
+                f'm2 = LogisticRegression(class_weight="balanced").fit(E, y, mpi=c)\n'
+                f'save_npy("{self.dir}/w1.npy", m1.coef_)\n'
+                f'save_npy("{self.dir}/w2.npy", m2.coef_)')
+        self.assertTrue(np.array_equal(self.load("w1.npy"), self.load("w2.npy")))
+
+    def start_long_job(self):
+        """Starts a long fit on the cluster; returns once its bar shows."""
+        msg_id = self.kc.execute(
+            'slow = LogisticRegression(tol=0, max_iter=100000)\nslow.fit(Eb, yb, mpi=c)',
+            allow_stdin=False)
+        while True:
+            m = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if (m["parent_header"].get("msg_id") == msg_id and
+                    m["msg_type"] in ("display_data", "update_display_data") and
+                    "LogisticRegression" in m["content"]["data"].get("text/plain", "")):
+                return msg_id
+
+    def wait_gone(self, pids):
+        until = time.monotonic() + 5
+        while time.monotonic() < until and any(os.path.exists(f"/proc/{p}") and
+                                               not open(f"/proc/{p}/stat").read()
+                                               .split(")")[-1].split()[0] in "ZX"
+                                               for p in pids):
+            time.sleep(0.05)
+
+    def check_after(self):
+        # the kernel serves, the model is left unfitted, the cluster works
+        reply, iopub = self.kernel.execute("slow.n_iter_")
+        self.assertEqual(reply["content"]["ename"], "StateError")
+        self.assertEqual(self.kernel.eval_text("PCA(2).fit(E, mpi=c).n_components"), "2")
+
+    def test_interrupt_stops_every_rank(self):
+        msg_id = self.start_long_job()
+        pids = ranks_of(self.dir)
+        self.assertEqual(len(pids), 2)
+        self.kernel.control("interrupt_request")
+        reply = self.kernel.shell_reply(msg_id)
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.kernel.iopub_for(msg_id)
+        self.assertEqual(ranks_of(self.dir), [])
+        self.check_after()
+
+    def test_rank_killed(self):
+        msg_id = self.start_long_job()
+        pids = ranks_of(self.dir)
+        self.assertEqual(len(pids), 2)
+        os.kill(max(pids), signal.SIGKILL)
+        reply = self.kernel.shell_reply(msg_id)
+        c = reply["content"]
+        self.assertEqual(c["status"], "error")
+        self.assertIn("lr job on 2 ranks failed", c["evalue"])
+        self.assertIn("signal 9", c["evalue"])
+        self.kernel.iopub_for(msg_id)
+        self.wait_gone(pids)
+        self.assertEqual(ranks_of(self.dir), [])
+        self.check_after()
+
+
+if __name__ == "__main__":
+    unittest.main()
