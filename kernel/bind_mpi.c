@@ -24,6 +24,7 @@
 #include "bind_embed.h"
 #include "config.h"
 #include "maskclean/jobfiles.h"
+#include "maskclean/modelfile.h"
 #include "maskclean/npy.h"
 #include "registry.h"
 
@@ -43,16 +44,6 @@ struct mc_cluster {
 	char **args;              /* extra mpirun arguments */
 	size_t nargs;
 };
-
-static char *s_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d != NULL)
-		memcpy(d, s, n);
-	return d;
-}
 
 static int s_nomem(mc_error *err)
 {
@@ -161,7 +152,7 @@ static char *s_default_program(void)
 	ssize_t n;
 
 	if (env != NULL && env[0] != '\0')
-		return s_strdup(env);
+		return strdup(env);
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {
 		char *slash;
@@ -171,10 +162,10 @@ static char *s_default_program(void)
 			*slash = '\0';
 			snprintf(path, sizeof path, "%s/maskclean-mpi", self);
 			if (s_executable(path))
-				return s_strdup(path);
+				return strdup(path);
 		}
 	}
-	return s_strdup("maskclean-mpi");
+	return strdup("maskclean-mpi");
 }
 
 /* cpus this process may use */
@@ -233,10 +224,10 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 		                  tmpdir);
 		goto fail;
 	}
-	c->hosts = hosts != NULL ? s_strdup(hosts) : NULL;
-	c->tmpdir = s_strdup(tmpdir);
-	c->mpirun = s_strdup(mpirun != NULL ? mpirun : MC_MPIRUN);
-	c->program = program != NULL ? s_strdup(program) : s_default_program();
+	c->hosts = hosts != NULL ? strdup(hosts) : NULL;
+	c->tmpdir = strdup(tmpdir);
+	c->mpirun = strdup(mpirun != NULL ? mpirun : MC_MPIRUN);
+	c->program = program != NULL ? strdup(program) : s_default_program();
 	if ((hosts != NULL && c->hosts == NULL) || c->tmpdir == NULL || c->mpirun == NULL ||
 	    c->program == NULL) {
 		rc = s_nomem(err);
@@ -265,7 +256,7 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 				                  "%s", i, mc_type_name(a));
 				goto fail;
 			}
-			c->args[c->nargs] = s_strdup(mc_as_str(a));
+			c->args[c->nargs] = strdup(mc_as_str(a));
 			if (c->args[c->nargs++] == NULL) {
 				rc = s_nomem(err);
 				goto fail;
@@ -296,7 +287,7 @@ int mc_mpi_job_new(mc_mpi_job **out, const mc_cluster *c, const char *job, mc_er
 	mc_mpi_job *j = calloc(1, sizeof *j);
 
 	*out = NULL;
-	if (j == NULL || (j->name = s_strdup(job)) == NULL) {
+	if (j == NULL || (j->name = strdup(job)) == NULL) {
 		free(j);
 		return s_nomem(err);
 	}
@@ -344,7 +335,7 @@ static int s_push(mc_mpi_job *j, const char *s, mc_error *err)
 		j->argv = a;
 		j->cap = cap;
 	}
-	j->argv[j->argc] = s_strdup(s);
+	j->argv[j->argc] = strdup(s);
 	if (j->argv[j->argc] == NULL)
 		return s_nomem(err);
 	j->argc++;
@@ -358,27 +349,17 @@ int mc_mpi_job_arg(mc_mpi_job *j, const char *opt, const char *value, mc_error *
 	return rc == 0 && value != NULL ? s_push(j, value, err) : rc;
 }
 
-const char *mc_mpi_job_dir(const mc_mpi_job *j)
+const char *mc_mpi_job_out(const mc_mpi_job *j)
 {
-	return j->dir;
+	return j->out;
 }
 
-int mc_mpi_job_file(mc_mpi_job *j, const char *sub, const char *name, const mc_matrix *m,
-                    const double *v, size_t n, mc_error *err)
+/* name (an input of the job) in its folder: m, or the n values of v. */
+static int s_input(mc_mpi_job *j, char *name, size_t size, const mc_matrix *m,
+                   const double *v, size_t n, mc_error *err)
 {
-	char path[PATH_MAX];
-
-	if (sub != NULL) {
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", j->dir, sub) >= sizeof path)
-			return mc_error_set(err, MC_ERR_IO, "%s/%s: path too long", j->dir, sub);
-		if (mkdir(path, 0700) != 0 && errno != EEXIST)
-			return mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path,
-			                    strerror(errno));
-	}
-	if ((size_t)snprintf(path, sizeof path, "%s/%s%s%s", j->dir, sub != NULL ? sub : "",
-	                     sub != NULL ? "/" : "", name) >= sizeof path)
-		return mc_error_set(err, MC_ERR_IO, "%s/%s: path too long", j->dir, name);
-	return m != NULL ? mc_npy_save(path, m, err) : mc_npy_save_vector(path, v, n, err);
+	snprintf(name, size, "input-%zu.npy", j->inputs++);
+	return mc_modelfile_save(j->dir, name, m, v, n, err);
 }
 
 int mc_mpi_job_column(mc_mpi_job *j, const char *opt, const double *v, size_t n,
@@ -387,8 +368,7 @@ int mc_mpi_job_column(mc_mpi_job *j, const char *opt, const double *v, size_t n,
 	char name[64], path[PATH_MAX];
 	int rc;
 
-	snprintf(name, sizeof name, "input-%zu.npy", j->inputs++);
-	rc = mc_mpi_job_file(j, NULL, name, NULL, v, n, err);
+	rc = s_input(j, name, sizeof name, NULL, v, n, err);
 	if (rc == 0)
 		snprintf(path, sizeof path, "%s/%s", j->dir, name);
 	return rc != 0 ? rc : mc_mpi_job_arg(j, opt, path, err);
@@ -425,8 +405,7 @@ int mc_mpi_job_features(mc_mpi_job *j, mc_value *X, size_t *rows, mc_error *err)
 			view = *owned;
 	}
 	if (rc == 0) {
-		snprintf(name, sizeof name, "input-%zu.npy", j->inputs++);
-		rc = mc_mpi_job_file(j, NULL, name, &view, NULL, 0, err);
+		rc = s_input(j, name, sizeof name, &view, NULL, 0, err);
 		*rows = view.rows;
 	}
 	mc_matrix_free(owned);
@@ -917,21 +896,6 @@ static int s_arg_real(mc_mpi_job *j, const char *opt, double v, mc_error *err)
 	return mc_mpi_job_arg(j, opt, s, err);
 }
 
-/* A vector result of exactly n values. */
-static int s_vector(mc_matrix **out, const mc_mpi_job *j, const char *name, size_t n,
-                    mc_error *err)
-{
-	int rc = mc_mpi_job_result(out, j, name, err);
-
-	if (rc == 0 && ((*out)->rows != n || (*out)->cols != 1)) {
-		rc = mc_error_set(err, MC_ERR_SHAPE, "%s: %zu x %zu; expected %zu values", name,
-		                  (*out)->rows, (*out)->cols, n);
-		mc_matrix_free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
 static int s_pca_args(mc_mpi_job *j, const mc_pca *pca, mc_error *err)
 {
 	const mc_pca_params *p = mc_pca_params_of(pca);
@@ -950,13 +914,16 @@ int mc_mpi_pca_fit(mc_pca *pca, mc_value *X, const mc_cluster *c, mc_matrix **sc
                    const mc_progress *prog, mc_error *err)
 {
 	mc_mpi_job *j = NULL;
-	mc_matrix *comps = NULL, *mean = NULL, *ev = NULL, *evr = NULL, *info = NULL, *sc = NULL;
-	size_t rows = 0, k = mc_pca_params_of(pca)->n_components;
+	mc_matrix *sc = NULL;
+	mc_pca *fit = NULL;
+	size_t rows = 0;
 	int rc;
 
 	if (scores != NULL)
 		*scores = NULL;
-	rc = mc_mpi_job_new(&j, c, "pca", err);
+	rc = mc_pca_new(&fit, mc_pca_params_of(pca), err);
+	if (rc == 0)
+		rc = mc_mpi_job_new(&j, c, "pca", err);
 	if (rc == 0)
 		rc = s_pca_args(j, pca, err);
 	if (rc == 0 && scores != NULL)
@@ -965,31 +932,19 @@ int mc_mpi_pca_fit(mc_pca *pca, mc_value *X, const mc_cluster *c, mc_matrix **sc
 		rc = mc_mpi_job_features(j, X, &rows, err);
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
+	/* into a fresh model first, so that pca changes only once all is read */
 	if (rc == 0)
-		rc = mc_mpi_job_result(&comps, j, MC_JOB_COMPONENTS, err);
-	if (rc == 0)
-		rc = s_vector(&mean, j, MC_JOB_MEAN, comps->cols, err);
-	if (rc == 0)
-		rc = s_vector(&ev, j, MC_JOB_VARIANCE, k, err);
-	if (rc == 0)
-		rc = s_vector(&evr, j, MC_JOB_RATIO, k, err);
-	if (rc == 0)
-		rc = s_vector(&info, j, MC_JOB_PCA_INFO, 1, err);
+		rc = mc_pca_load(fit, j->out, err);
 	if (rc == 0 && scores != NULL)
-		rc = mc_mpi_job_scores(&sc, j, rows, k, err);
+		rc = mc_mpi_job_scores(&sc, j, rows, mc_pca_n_components(fit), err);
 	if (rc == 0)
-		rc = mc_pca_restore(pca, comps, mean->data, ev->data, evr->data,
-		                    (size_t)info->data[0], err);
+		rc = mc_pca_load(pca, j->out, err);
 	if (rc == 0 && scores != NULL) {
 		*scores = sc;
 		sc = NULL;
 	}
-	mc_matrix_free(comps);
-	mc_matrix_free(mean);
-	mc_matrix_free(ev);
-	mc_matrix_free(evr);
-	mc_matrix_free(info);
 	mc_matrix_free(sc);
+	mc_pca_free(fit);
 	mc_mpi_job_free(j);
 	return rc;
 }
@@ -998,7 +953,7 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
                          const mc_cluster *c, const mc_progress *prog, mc_error *err)
 {
 	mc_mpi_job *j = NULL;
-	size_t rows = 0, k = mc_pca_n_components(pca), d = mc_pca_n_features(pca);
+	size_t rows = 0;
 	char model[PATH_MAX];
 	int rc;
 
@@ -1008,27 +963,22 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
 	rc = mc_mpi_job_new(&j, c, "transform", err);
 	if (rc == 0)
 		rc = s_pca_args(j, pca, err);
-	if (rc == 0)
-		rc = mc_mpi_job_file(j, "model", MC_JOB_COMPONENTS, mc_pca_components(pca), NULL, 0,
-		                     err);
-	if (rc == 0)
-		rc = mc_mpi_job_file(j, "model", MC_JOB_MEAN, NULL, mc_pca_mean(pca), d, err);
-	if (rc == 0)
-		rc = mc_mpi_job_file(j, "model", MC_JOB_VARIANCE, NULL,
-		                     mc_pca_explained_variance(pca), k, err);
-	if (rc == 0)
-		rc = mc_mpi_job_file(j, "model", MC_JOB_RATIO, NULL,
-		                     mc_pca_explained_variance_ratio(pca), k, err);
 	if (rc == 0) {
 		snprintf(model, sizeof model, "%s/model", j->dir);
-		rc = mc_mpi_job_arg(j, "--model", model, err);
+		if (mkdir(model, 0700) != 0)
+			rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", model,
+			                  strerror(errno));
 	}
+	if (rc == 0)
+		rc = mc_pca_save(pca, model, err);
+	if (rc == 0)
+		rc = mc_mpi_job_arg(j, "--model", model, err);
 	if (rc == 0)
 		rc = mc_mpi_job_features(j, X, &rows, err);
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
 	if (rc == 0)
-		rc = mc_mpi_job_scores(scores, j, rows, k, err);
+		rc = mc_mpi_job_scores(scores, j, rows, mc_pca_n_components(pca), err);
 	mc_mpi_job_free(j);
 	return rc;
 }
@@ -1038,7 +988,6 @@ int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double
 {
 	const mc_logreg_params *p = mc_logreg_params_of(lr);
 	mc_mpi_job *j = NULL;
-	mc_matrix *coef = NULL, *b = NULL, *info = NULL;
 	double *col = NULL;
 	size_t rows = 0;
 	int rc = 0;
@@ -1085,17 +1034,7 @@ int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
 	if (rc == 0)
-		rc = mc_mpi_job_result(&coef, j, MC_JOB_COEF, err);
-	if (rc == 0)
-		rc = s_vector(&b, j, MC_JOB_INTERCEPT, coef->rows, err);
-	if (rc == 0)
-		rc = s_vector(&info, j, MC_JOB_LR_INFO, 3, err);
-	if (rc == 0)
-		rc = mc_logreg_restore(lr, coef, b->data, (size_t)info->data[0], info->data[1],
-		                       info->data[2] != 0.0, err);
-	mc_matrix_free(coef);
-	mc_matrix_free(b);
-	mc_matrix_free(info);
+		rc = mc_logreg_load(lr, j->out, err);
 	free(col);
 	mc_mpi_job_free(j);
 	return rc;

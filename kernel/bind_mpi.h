@@ -54,13 +54,8 @@ int mc_mpi_job_features(mc_mpi_job *j, mc_value *X, size_t *rows, mc_error *err)
 int mc_mpi_job_column(mc_mpi_job *j, const char *opt, const double *v, size_t n,
                       mc_error *err);
 
-/* Writes m (or n values of v as a vector, when m is NULL) as name in the
- * job's folder under sub (created); for inputs such as a model. */
-int mc_mpi_job_file(mc_mpi_job *j, const char *sub, const char *name, const mc_matrix *m,
-                    const double *v, size_t n, mc_error *err);
-
-/* The folder (borrowed) of the job's inputs (sub NULL) or of sub. */
-const char *mc_mpi_job_dir(const mc_mpi_job *j);
+/* The folder of the job's results (borrowed; valid while j lives). */
+const char *mc_mpi_job_out(const mc_mpi_job *j);
 
 /* Runs the job: mpirun ... maskclean-mpi JOB ARGS --out OUT --progress,
  * showing its progress through prog. Fails with MC_ERR_INTERRUPTED when

@@ -16,6 +16,7 @@
 #include "maskclean/atomic_file.h"
 #include "maskclean/jobfiles.h"
 #include "maskclean/logreg.h"
+#include "maskclean/modelfile.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
 
@@ -30,46 +31,6 @@ static int s_path(char *path, const char *dir, const char *name, mc_error *err)
 	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
 		return mc_error_set(err, MC_ERR_INVALID, "%s/%s: path too long", dir, name);
 	return 0;
-}
-
-static int s_save_matrix(const char *dir, const char *name, const mc_matrix *m, mc_error *err)
-{
-	char path[PATH_MAX];
-	int rc = s_path(path, dir, name, err);
-
-	return rc != 0 ? rc : mc_npy_save(path, m, err);
-}
-
-static int s_save_vector(const char *dir, const char *name, const double *v, size_t n,
-                         mc_error *err)
-{
-	char path[PATH_MAX];
-	int rc = s_path(path, dir, name, err);
-
-	return rc != 0 ? rc : mc_npy_save_vector(path, v, n, err);
-}
-
-/* A whole .npy of the results folder dir (rows x cols, cols 0: a vector of
- * rows values) as a new matrix. */
-static int s_load(mc_matrix **out, const char *dir, const char *name, size_t rows, size_t cols,
-                  mc_error *err)
-{
-	char path[PATH_MAX];
-	mc_npy *npy = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = s_path(path, dir, name, err);
-	if (rc == 0)
-		rc = mc_npy_open(&npy, path, err);
-	if (rc == 0 && ((rows > 0 && mc_npy_rows(npy) != rows) ||
-	                (cols > 0 ? mc_npy_cols(npy) != cols : mc_npy_ndim(npy) != 1)))
-		rc = mc_error_set(err, MC_ERR_SHAPE, "%s: %zu x %zu; expected %zu x %zu", path,
-		                  mc_npy_rows(npy), mc_npy_cols(npy), rows, cols > 0 ? cols : 1);
-	if (rc == 0)
-		rc = mc_npy_to_matrix(out, npy, NULL, err);
-	mc_npy_free(npy);
-	return rc;
 }
 
 /* The lowest rank that holds rows (it holds row 0). */
@@ -195,33 +156,13 @@ static int s_transform_rows(mc_comm *c, const mc_pca *pca, const mc_opts *o, mc_
 			continue;
 		part = mc_matrix_view_rows(scores, r0 - sh->row0, r1 - r0);
 		snprintf(name, sizeof name, MC_JOB_SCORES, i);
-		rc = s_save_matrix(o->out, name, &part, err);
+		rc = mc_modelfile_save(o->out, name, &part, NULL, 0, err);
 	}
 	mc_matrix_free(scores);
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0 && c->rank == 0)
 		rc = s_scores_manifest(sh, o->out, err);
 	return mc_comm_agree(c, rc, err);
-}
-
-/* Rank 0 writes the model of pca. */
-static int s_save_pca(const mc_pca *pca, const char *out, mc_error *err)
-{
-	size_t k = mc_pca_n_components(pca), d = mc_pca_n_features(pca);
-	double n = (double)mc_pca_n_samples(pca);
-	int rc;
-
-	(void)d;
-	rc = s_save_matrix(out, MC_JOB_COMPONENTS, mc_pca_components(pca), err);
-	if (rc == 0)
-		rc = s_save_vector(out, MC_JOB_MEAN, mc_pca_mean(pca), d, err);
-	if (rc == 0)
-		rc = s_save_vector(out, MC_JOB_VARIANCE, mc_pca_explained_variance(pca), k, err);
-	if (rc == 0)
-		rc = s_save_vector(out, MC_JOB_RATIO, mc_pca_explained_variance_ratio(pca), k, err);
-	if (rc == 0)
-		rc = s_save_vector(out, MC_JOB_PCA_INFO, &n, 1, err);
-	return rc;
 }
 
 /* pca: moments of each rank's rows about the center of the first chunk,
@@ -285,7 +226,7 @@ static int s_job_pca(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 		for (int r = 0; r < c->size; r++)
 			mc_pca_signs_merge(best, all + 2 * k * (size_t)r, k);
 		mc_pca_signs_apply(pca, best);
-		rc = s_save_pca(pca, o->out, err);
+		rc = mc_pca_save(pca, o->out, err);
 	}
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0 && o->scores) {
@@ -309,33 +250,22 @@ static int s_job_pca(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
  * pieces. */
 static int s_job_transform(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 {
-	mc_matrix *comps = NULL, *mean = NULL, *ev = NULL, *evr = NULL;
 	mc_pca *pca = NULL;
-	size_t k = o->n_components, d = sh->d;
 	int rc = 0;
 
 	if (o->model == NULL)
 		rc = mc_error_set(err, MC_ERR_INVALID, "transform needs --model DIR (a pca job's "
 		                  "results)");
 	if (rc == 0)
-		rc = s_load(&comps, o->model, MC_JOB_COMPONENTS, k, d, err);
-	if (rc == 0)
-		rc = s_load(&mean, o->model, MC_JOB_MEAN, d, 0, err);
-	if (rc == 0)
-		rc = s_load(&ev, o->model, MC_JOB_VARIANCE, k, 0, err);
-	if (rc == 0)
-		rc = s_load(&evr, o->model, MC_JOB_RATIO, k, 0, err);
-	if (rc == 0)
 		rc = s_pca_new(&pca, o, err);
 	if (rc == 0)
-		rc = mc_pca_restore(pca, comps, mean->data, ev->data, evr->data, sh->n, err);
+		rc = mc_pca_load(pca, o->model, err);
+	if (rc == 0 && mc_pca_n_features(pca) != sh->d)
+		rc = mc_error_set(err, MC_ERR_SHAPE, "the model in %s has %zu features; the data "
+		                  "has %zu columns", o->model, mc_pca_n_features(pca), sh->d);
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0)
 		rc = s_transform_rows(c, pca, o, sh, err);
-	mc_matrix_free(comps);
-	mc_matrix_free(mean);
-	mc_matrix_free(ev);
-	mc_matrix_free(evr);
 	mc_pca_free(pca);
 	return rc;
 }
@@ -408,7 +338,7 @@ static int s_rows(double **out, const mc_shards *sh, mc_error *err)
  * segment boundary (shards of any size): the one-process model. */
 static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 {
-	double *X = NULL, *w = NULL, *cw = NULL, info[3];
+	double *X = NULL, *w = NULL, *cw = NULL;
 	int64_t *y = NULL, k = 0;
 	size_t row0 = sh->row0, rows = sh->rows, d = sh->d;
 	mc_logreg_params p;
@@ -450,17 +380,8 @@ static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 		rc = mc_logreg_fit_comm(lr, &view, y, w, &comm, c->rank == 0 ? &c->progress : NULL,
 		                        err);
 	}
-	if (rc == 0 && c->rank == 0) {
-		info[0] = (double)mc_logreg_n_iter(lr);
-		info[1] = mc_logreg_final_objective(lr);
-		info[2] = mc_logreg_converged(lr);
-		rc = s_save_matrix(o->out, MC_JOB_COEF, mc_logreg_coef(lr), err);
-		if (rc == 0)
-			rc = s_save_vector(o->out, MC_JOB_INTERCEPT, mc_logreg_intercept(lr),
-			                   (size_t)k, err);
-		if (rc == 0)
-			rc = s_save_vector(o->out, MC_JOB_LR_INFO, info, 3, err);
-	}
+	if (rc == 0 && c->rank == 0)
+		rc = mc_logreg_save(lr, o->out, err);
 	rc = mc_comm_agree(c, rc, err);
 	mc_logreg_free(lr);
 	free(X);

@@ -12,16 +12,6 @@
 /* Largest manifest file read, in bytes. */
 #define S_MANIFEST_BYTES ((size_t)256 << 20)
 
-static char *s_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d != NULL)
-		memcpy(d, s, n);
-	return d;
-}
-
 /* path relative to the folder of base (unless absolute). Caller frees. */
 static char *s_join(const char *base, const char *path)
 {
@@ -30,7 +20,7 @@ static char *s_join(const char *base, const char *path)
 	char *out;
 
 	if (path[0] == '/' || dir == 0)
-		return s_strdup(path);
+		return strdup(path);
 	out = malloc(dir + n + 1);
 	if (out != NULL) {
 		memcpy(out, base, dir);
@@ -205,9 +195,9 @@ int mc_shards_open(mc_shards *sh, const char *manifest, const char *features,
 			rc = mc_npy_open(&npy, features, err);
 		if (rc == 0) {
 			sh->n = sh->shard[0].rows = mc_npy_rows(npy);
-			sh->shard[0].features = s_strdup(features);
-			sh->shard[0].labels = labels != NULL ? s_strdup(labels) : NULL;
-			sh->shard[0].weights = weights != NULL ? s_strdup(weights) : NULL;
+			sh->shard[0].features = strdup(features);
+			sh->shard[0].labels = labels != NULL ? strdup(labels) : NULL;
+			sh->shard[0].weights = weights != NULL ? strdup(weights) : NULL;
 			if (sh->shard[0].features == NULL || (labels != NULL && sh->shard[0].labels == NULL) ||
 			    (weights != NULL && sh->shard[0].weights == NULL))
 				rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");

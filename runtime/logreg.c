@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/modelfile.h"
+
 /* L-BFGS memory: more pairs model the curvature of these ill-conditioned
  * problems better, at a cost (4 m (d+1) K flops per iteration) that is
  * negligible next to the two products over X. */
@@ -1379,4 +1381,47 @@ int mc_logreg_restore(mc_logreg *lr, const mc_matrix *coef, const double *interc
 	lr->objective = objective;
 	lr->converged = converged != 0;
 	return 0;
+}
+
+/* The files of a saved model. */
+#define S_COEF "coef.npy"
+#define S_INTERCEPT "intercept.npy"
+#define S_INFO "lr_info.npy"
+
+int mc_logreg_save(const mc_logreg *lr, const char *dir, mc_error *err)
+{
+	double info[3] = { (double)lr->n_iter, lr->objective, lr->converged };
+	int rc;
+
+	if (!lr->fitted)
+		return mc_error_set(err, MC_ERR_STATE,
+		                    "LogisticRegression is not fitted yet; call fit(X, y) first");
+	rc = mc_modelfile_save(dir, S_COEF, lr->coef, NULL, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_INTERCEPT, NULL, lr->intercept, lr->k, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_INFO, NULL, info, 3, err);
+	return rc;
+}
+
+int mc_logreg_load(mc_logreg *lr, const char *dir, mc_error *err)
+{
+	mc_matrix *coef = NULL, *b = NULL, *info = NULL;
+	int rc;
+
+	rc = mc_modelfile_load(&coef, dir, S_COEF, MC_MODELFILE_ANY, MC_MODELFILE_ANY, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&b, dir, S_INTERCEPT, coef->rows, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&info, dir, S_INFO, 3, 0, err);
+	if (rc == 0 && !(info->data[0] >= 0.0 && info->data[0] == floor(info->data[0])))
+		rc = mc_error_set(err, MC_ERR_INVALID, "%s/%s: %g iterations; expected a count",
+		                  dir, S_INFO, info->data[0]);
+	if (rc == 0)
+		rc = mc_logreg_restore(lr, coef, b->data, (size_t)info->data[0], info->data[1],
+		                       info->data[2] != 0.0, err);
+	mc_matrix_free(coef);
+	mc_matrix_free(b);
+	mc_matrix_free(info);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/modelfile.h"
 #include "maskclean/split.h"
 
 struct mc_pca {
@@ -1078,4 +1079,59 @@ int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
 	memcpy(f.evr, ratio, k * sizeof *f.evr);
 	s_install(pca, &f);
 	return 0;
+}
+
+/* The files of a saved model. */
+#define S_COMPONENTS "components.npy"
+#define S_MEAN "mean.npy"
+#define S_VARIANCE "explained_variance.npy"
+#define S_RATIO "explained_variance_ratio.npy"
+#define S_INFO "pca_info.npy"
+
+int mc_pca_save(const mc_pca *pca, const char *dir, mc_error *err)
+{
+	double n = (double)pca->n;
+	int rc;
+
+	if (!pca->fitted)
+		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
+	rc = mc_modelfile_save(dir, S_COMPONENTS, pca->components, NULL, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_MEAN, NULL, pca->mean, pca->d, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_VARIANCE, NULL, pca->ev, pca->k, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_RATIO, NULL, pca->evr, pca->k, err);
+	if (rc == 0)
+		rc = mc_modelfile_save(dir, S_INFO, NULL, &n, 1, err);
+	return rc;
+}
+
+int mc_pca_load(mc_pca *pca, const char *dir, mc_error *err)
+{
+	mc_matrix *comps = NULL, *mean = NULL, *ev = NULL, *evr = NULL, *info = NULL;
+	size_t k = pca->p.n_components;
+	int rc;
+
+	rc = mc_modelfile_load(&comps, dir, S_COMPONENTS, k, MC_MODELFILE_ANY, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&mean, dir, S_MEAN, comps->cols, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&ev, dir, S_VARIANCE, k, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&evr, dir, S_RATIO, k, 0, err);
+	if (rc == 0)
+		rc = mc_modelfile_load(&info, dir, S_INFO, 1, 0, err);
+	if (rc == 0 && !(info->data[0] >= 2.0 && info->data[0] == floor(info->data[0])))
+		rc = mc_error_set(err, MC_ERR_INVALID, "%s/%s: %g samples; expected a count >= 2",
+		                  dir, S_INFO, info->data[0]);
+	if (rc == 0)
+		rc = mc_pca_restore(pca, comps, mean->data, ev->data, evr->data,
+		                    (size_t)info->data[0], err);
+	mc_matrix_free(comps);
+	mc_matrix_free(mean);
+	mc_matrix_free(ev);
+	mc_matrix_free(evr);
+	mc_matrix_free(info);
+	return rc;
 }

@@ -512,22 +512,6 @@ static mc_logreg *s_fit_split(const mc_matrix *X, const int64_t *y, const size_t
 	return root;
 }
 
-static void s_assert_same_model(const mc_logreg *a, const mc_logreg *b)
-{
-	size_t k = mc_logreg_n_classes(a), d = mc_logreg_n_features(a);
-
-	ck_assert_uint_eq(mc_logreg_n_classes(b), k);
-	ck_assert_uint_eq(mc_logreg_n_features(b), d);
-	ck_assert_msg(memcmp(mc_logreg_coef(a)->data, mc_logreg_coef(b)->data,
-	                     k * d * sizeof(double)) == 0, "coefficients differ");
-	ck_assert_msg(memcmp(mc_logreg_intercept(a), mc_logreg_intercept(b),
-	                     k * sizeof(double)) == 0, "intercepts differ");
-	ck_assert_uint_eq(mc_logreg_n_iter(a), mc_logreg_n_iter(b));
-	ck_assert_msg(mc_logreg_final_objective(a) == mc_logreg_final_objective(b), "%.17g %.17g",
-	              mc_logreg_final_objective(a), mc_logreg_final_objective(b));
-	ck_assert_int_eq(mc_logreg_converged(a), mc_logreg_converged(b));
-}
-
 /* Parts that start at segment boundaries give bit for bit the model of one
  * process, whatever the thread count; _i: few classes (our threads), many
  * classes (OpenBLAS's threads), and a part with no rows. */
@@ -552,13 +536,13 @@ START_TEST(test_split_fit_is_exact)
 	one = s_fit(X, y, 1e-4);
 	split = s_fit_split(X, y, cuts[_i], count, &p, &rc, &err);
 	ck_assert_msg(rc == 0, "%s", err.text);
-	s_assert_same_model(one, split);
+	fx_assert_same_logreg(one, split);
 	mc_logreg_free(split);
 	/* one thread gives the same model too */
 	openblas_set_num_threads(1);
 	split = s_fit(X, y, 1e-4);
 	openblas_set_num_threads(threads);
-	s_assert_same_model(one, split);
+	fx_assert_same_logreg(one, split);
 	mc_logreg_free(split);
 	mc_logreg_free(one);
 	mc_matrix_free(X);
@@ -627,8 +611,8 @@ START_TEST(test_split_fit_errors)
 }
 END_TEST
 
-/* A model restored from its arrays predicts as the fitted one; bad arrays
- * are refused and leave the model alone. */
+/* A model restored from its arrays (or saved and loaded) is the fitted
+ * one; bad arrays are refused and leave the model alone. */
 START_TEST(test_restore)
 {
 	mc_matrix *X = NULL, *pa = NULL, *pb = NULL, *bad = NULL;
@@ -653,6 +637,23 @@ START_TEST(test_restore)
 	ck_assert_int_eq(mc_logreg_restore(copy, bad, mc_logreg_intercept(lr), 1, 0.0, 1, &err),
 	                 MC_ERR_INVALID);
 	ck_assert_uint_eq(mc_logreg_n_iter(copy), mc_logreg_n_iter(lr));
+	/* saved to a folder and loaded back: the same model */
+	{
+		char dir[] = "/tmp/mc-lr-save-XXXXXX", cmd[64];
+		mc_logreg *back = NULL;
+
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		ck_assert_int_eq(mc_logreg_new(&back, &p, &err), 0);
+		ck_assert_int_eq(mc_logreg_save(back, dir, &err), MC_ERR_STATE);
+		ck_assert_int_eq(mc_logreg_load(back, dir, &err), MC_ERR_IO);
+		ck_assert(!mc_logreg_fitted(back));
+		ck_assert_int_eq(mc_logreg_save(lr, dir, &err), 0);
+		ck_assert_msg(mc_logreg_load(back, dir, &err) == 0, "%s", err.text);
+		fx_assert_same_logreg(back, lr);
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		ck_assert_int_eq(system(cmd), 0);
+		mc_logreg_free(back);
+	}
 	mc_matrix_free(bad);
 	mc_matrix_free(pa);
 	mc_matrix_free(pb);

@@ -2,7 +2,9 @@
  * in tests/data/learn/pca.json). */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "learn_fixture.h"
 #include "maskclean/pca.h"
@@ -276,6 +278,63 @@ START_TEST(test_parts_match_fit)
 }
 END_TEST
 
+/* A model saved to a folder loads back as it was; a missing or mismatched
+ * file is refused and the model left alone. */
+START_TEST(test_save_load)
+{
+	json_t *root = fx_load("pca.json");
+	mc_matrix *X = fx_matrix(json_object_get(root, "X")), *s1 = NULL, *s2 = NULL;
+	mc_pca_params p;
+	mc_pca *pca = NULL, *back = NULL, *three = NULL;
+	char dir[] = "/tmp/mc-pca-save-XXXXXX", path[64];
+	mc_error err = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	mc_pca_params_init(&p);
+	p.n_components = 2;
+	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_new(&back, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_save(pca, dir, &err), MC_ERR_STATE);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
+	ck_assert_int_eq(mc_pca_save(pca, dir, &err), 0);
+	ck_assert_msg(mc_pca_load(back, dir, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_pca_n_samples(back), X->rows);
+	ck_assert_int_eq(mc_pca_transform(&s1, pca, X, NULL, &err), 0);
+	ck_assert_int_eq(mc_pca_transform(&s2, back, X, NULL, &err), 0);
+	ck_assert(memcmp(s1->data, s2->data, X->rows * 2 * sizeof(double)) == 0);
+	ck_assert(mc_pca_explained_variance_ratio(back)[1] ==
+	          mc_pca_explained_variance_ratio(pca)[1]);
+	/* a model of another size: the components' rows are refused */
+	p.n_components = 3;
+	ck_assert_int_eq(mc_pca_new(&three, &p, &err), 0);
+	ck_assert_int_eq(mc_pca_load(three, dir, &err), MC_ERR_SHAPE);
+	ck_assert_msg(strstr(err.text, "components.npy: 2 x 7") != NULL, "%s", err.text);
+	ck_assert(!mc_pca_fitted(three));
+	/* a file gone */
+	snprintf(path, sizeof path, "%s/mean.npy", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_pca_load(three, dir, &err), MC_ERR_SHAPE);
+	p.n_components = 2;
+	mc_pca_free(back);
+	ck_assert_int_eq(mc_pca_new(&back, &p, &err), 0);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_pca_load(back, dir, &err), MC_ERR_IO);
+	ck_assert_msg(strstr(err.text, "mean.npy") != NULL, "%s", err.text);
+	ck_assert(!mc_pca_fitted(back));
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+	mc_matrix_free(s1);
+	mc_matrix_free(s2);
+	mc_pca_free(pca);
+	mc_pca_free(back);
+	mc_pca_free(three);
+	mc_matrix_free(X);
+	json_decref(root);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("pca");
@@ -285,6 +344,7 @@ static Suite *s_suite(void)
 	tcase_add_loop_test(tc, test_matches_sklearn, 0, 5);
 	tcase_add_test(tc, test_errors);
 	tcase_add_loop_test(tc, test_parts_match_fit, 0, 2);
+	tcase_add_test(tc, test_save_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

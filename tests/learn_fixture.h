@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "maskclean/logreg.h"
 #include "maskclean/matrix.h"
 
 /* Loads tests/data/learn/<name> (under MC_SRCDIR); fails the test if missing. */
@@ -72,5 +74,23 @@ static inline double fx_num(json_t *o, const char *key)
 #define fx_assert_close(got, want, tol, what)                                           \
 	ck_assert_msg(fabs((double)(got) - (double)(want)) <= (tol) * (1.0 + fabs((double)(want))), \
 	              "%s: got %.17g, expected %.17g", (what), (double)(got), (double)(want))
+
+/* a and b are the same model bit for bit: coefficients, intercepts,
+ * iterations, final objective and convergence. */
+static inline void fx_assert_same_logreg(const mc_logreg *a, const mc_logreg *b)
+{
+	size_t k = mc_logreg_n_classes(b), d = mc_logreg_n_features(b);
+
+	ck_assert_uint_eq(mc_logreg_n_classes(a), k);
+	ck_assert_uint_eq(mc_logreg_n_features(a), d);
+	ck_assert_msg(memcmp(mc_logreg_coef(a)->data, mc_logreg_coef(b)->data,
+	                     k * d * sizeof(double)) == 0, "coefficients differ");
+	ck_assert_msg(memcmp(mc_logreg_intercept(a), mc_logreg_intercept(b),
+	                     k * sizeof(double)) == 0, "intercepts differ");
+	ck_assert_uint_eq(mc_logreg_n_iter(a), mc_logreg_n_iter(b));
+	ck_assert_msg(mc_logreg_final_objective(a) == mc_logreg_final_objective(b), "%.17g %.17g",
+	              mc_logreg_final_objective(a), mc_logreg_final_objective(b));
+	ck_assert_int_eq(mc_logreg_converged(a), mc_logreg_converged(b));
+}
 
 #endif

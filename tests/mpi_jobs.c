@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bind_mpi.h"
+#include "learn_fixture.h"
 #include "interp.h"
 #include "maskclean/jobfiles.h"
 #include "maskclean/logreg.h"
@@ -241,21 +242,6 @@ static mc_logreg *s_lr(mc_class_weight cw, const double *dict, size_t k)
 	return lr;
 }
 
-static void s_same_lr(const mc_logreg *a, const mc_logreg *b)
-{
-	size_t k = mc_logreg_n_classes(b), d = mc_logreg_n_features(b);
-
-	ck_assert_uint_eq(mc_logreg_n_classes(a), k);
-	ck_assert_uint_eq(mc_logreg_n_features(a), d);
-	ck_assert_msg(memcmp(mc_logreg_coef(a)->data, mc_logreg_coef(b)->data,
-	                     k * d * sizeof(double)) == 0, "coefficients differ");
-	ck_assert(memcmp(mc_logreg_intercept(a), mc_logreg_intercept(b), k * sizeof(double)) ==
-	          0);
-	ck_assert_uint_eq(mc_logreg_n_iter(a), mc_logreg_n_iter(b));
-	ck_assert(mc_logreg_final_objective(a) == mc_logreg_final_objective(b));
-	ck_assert_int_eq(mc_logreg_converged(a), mc_logreg_converged(b));
-}
-
 /* LogisticRegression.fit on np ranks (_i + 1) gives one process's model bit
  * for bit: balanced, with removed samples, and with a class-weight dict. */
 START_TEST(test_lr)
@@ -271,22 +257,20 @@ START_TEST(test_lr)
 
 	for (size_t i = 0; i < n; i++)
 		w[i] = i % 97 == 5 ? 0.0 : 1.0 + (double)(i % 3);
-	ref = s_lr(MC_CW_BALANCED, NULL, k);
-	lr = s_lr(MC_CW_BALANCED, NULL, k);
-	ck_assert_int_eq(mc_logreg_fit(ref, X, y, w, NULL, &err), 0);
-	ck_assert_msg(mc_mpi_logreg_fit(lr, a, y, w, n, s_cluster(c), NULL, &err) == 0, "%s",
-	              err.text);
-	s_same_lr(lr, ref);
-	mc_logreg_free(ref);
-	mc_logreg_free(lr);
-	ref = s_lr(MC_CW_DICT, dict, k);
-	lr = s_lr(MC_CW_DICT, dict, k);
-	ck_assert_int_eq(mc_logreg_fit(ref, X, y, NULL, NULL, &err), 0);
-	ck_assert_msg(mc_mpi_logreg_fit(lr, a, y, NULL, n, s_cluster(c), NULL, &err) == 0, "%s",
-	              err.text);
-	s_same_lr(lr, ref);
-	mc_logreg_free(ref);
-	mc_logreg_free(lr);
+	for (int run = 0; run < 2; run++) {
+		/* balanced with weights, then a class-weight dict */
+		const double *cw = run == 0 ? NULL : dict, *sw = run == 0 ? w : NULL;
+		mc_class_weight kind = run == 0 ? MC_CW_BALANCED : MC_CW_DICT;
+
+		ref = s_lr(kind, cw, k);
+		lr = s_lr(kind, cw, k);
+		ck_assert_int_eq(mc_logreg_fit(ref, X, y, sw, NULL, &err), 0);
+		ck_assert_msg(mc_mpi_logreg_fit(lr, a, y, sw, n, s_cluster(c), NULL, &err) == 0,
+		              "%s", err.text);
+		fx_assert_same_logreg(lr, ref);
+		mc_logreg_free(ref);
+		mc_logreg_free(lr);
+	}
 	mc_unref(a);
 	mc_unref(c);
 	mc_matrix_free(X);
@@ -341,10 +325,10 @@ START_TEST(test_manifest)
 {
 	size_t n = 3 * 4096 + 3000, cut[4] = { 0, 3000, 3 * 4096 + 17, n }, k = 3;
 	int64_t *y = NULL;
-	mc_matrix *X = s_data(n, 5, k, 4, &y), *coef = NULL, *scores = NULL, *ref_scores = NULL;
+	mc_matrix *X = s_data(n, 5, k, 4, &y), *scores = NULL, *ref_scores = NULL;
 	mc_value *c = s_new_cluster(_i);
 	mc_pca *ref = s_pca(3, 0), *pca = s_pca(3, 0);
-	mc_logreg *lref = s_lr(MC_CW_BALANCED, NULL, k);
+	mc_logreg *lref = s_lr(MC_CW_BALANCED, NULL, k), *lr = s_lr(MC_CW_BALANCED, NULL, k);
 	mc_mpi_job *j = NULL;
 	const char *pca_args[] = { "--n-components", "3", "--scores", NULL, NULL };
 	const char *lr_args[] = { "--class-weight", "balanced", NULL };
@@ -361,19 +345,7 @@ START_TEST(test_manifest)
 	fclose(m);
 	ck_assert_msg(s_run_manifest(&j, s_cluster(c), "pca", pca_args, &err) == 0, "%s",
 	              err.text);
-	{
-		mc_matrix *comps = NULL, *mean = NULL, *ev = NULL, *evr = NULL;
-		ck_assert_int_eq(mc_mpi_job_result(&comps, j, MC_JOB_COMPONENTS, &err), 0);
-		ck_assert_int_eq(mc_mpi_job_result(&mean, j, MC_JOB_MEAN, &err), 0);
-		ck_assert_int_eq(mc_mpi_job_result(&ev, j, MC_JOB_VARIANCE, &err), 0);
-		ck_assert_int_eq(mc_mpi_job_result(&evr, j, MC_JOB_RATIO, &err), 0);
-		ck_assert_int_eq(mc_pca_restore(pca, comps, mean->data, ev->data, evr->data, n, &err),
-		                 0);
-		mc_matrix_free(comps);
-		mc_matrix_free(mean);
-		mc_matrix_free(ev);
-		mc_matrix_free(evr);
-	}
+	ck_assert_msg(mc_pca_load(pca, mc_mpi_job_out(j), &err) == 0, "%s", err.text);
 	ck_assert_int_eq(mc_pca_fit_transform(&ref_scores, ref, X, NULL, &err), 0);
 	s_same_pca(pca, ref, 1e-10);
 	ck_assert_msg(mc_mpi_job_scores(&scores, j, n, 3, &err) == 0, "%s", err.text);
@@ -391,10 +363,10 @@ START_TEST(test_manifest)
 	mc_mpi_job_free(j);
 	ck_assert_msg(s_run_manifest(&j, s_cluster(c), "lr", lr_args, &err) == 0, "%s", err.text);
 	ck_assert_int_eq(mc_logreg_fit(lref, X, y, NULL, NULL, &err), 0);
-	ck_assert_int_eq(mc_mpi_job_result(&coef, j, MC_JOB_COEF, &err), 0);
-	ck_assert(memcmp(coef->data, mc_logreg_coef(lref)->data, k * 5 * sizeof(double)) == 0);
+	ck_assert_msg(mc_logreg_load(lr, mc_mpi_job_out(j), &err) == 0, "%s", err.text);
+	fx_assert_same_logreg(lr, lref);
 	mc_mpi_job_free(j);
-	mc_matrix_free(coef);
+	mc_logreg_free(lr);
 	mc_matrix_free(scores);
 	mc_matrix_free(ref_scores);
 	mc_logreg_free(lref);

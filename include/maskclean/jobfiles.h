@@ -15,23 +15,14 @@
 #define MC_JOB_PROGRESS "progress "
 #define MC_JOB_ERROR "maskclean-mpi: rank "
 
-/* pca: the model (and, with --scores, the transform's files) */
-#define MC_JOB_COMPONENTS "components.npy"           /* k x d */
-#define MC_JOB_MEAN "mean.npy"                       /* d */
-#define MC_JOB_VARIANCE "explained_variance.npy"     /* k */
-#define MC_JOB_RATIO "explained_variance_ratio.npy"  /* k */
-#define MC_JOB_PCA_INFO "pca_info.npy"               /* [n_samples] */
-
-/* transform: one file of scores per piece (a shard of a manifest, or a
+/* pca: the model as mc_pca_save writes it (maskclean/pca.h); lr: as
+ * mc_logreg_save writes it (maskclean/logreg.h); transform (and pca with
+ * --scores): */
+/* one file of scores per piece (a shard of a manifest, or a
  * rank's rows of one file), listed in a manifest of their own (the shards'
  * labels and weights kept), so the next job can read them */
 #define MC_JOB_SCORES "scores-%06zu.npy"
 #define MC_JOB_SCORES_MANIFEST "scores.json"
-
-/* lr */
-#define MC_JOB_COEF "coef.npy"                       /* K x d */
-#define MC_JOB_INTERCEPT "intercept.npy"             /* K */
-#define MC_JOB_LR_INFO "lr_info.npy"                 /* [n_iter, objective, converged] */
 
 /* every job: timings and the bytes each rank sent and received (JSON) */
 #define MC_JOB_STATS "stats.json"

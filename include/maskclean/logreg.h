@@ -159,4 +159,13 @@ int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, cons
 int mc_logreg_restore(mc_logreg *lr, const mc_matrix *coef, const double *intercept,
                       size_t n_iter, double objective, int converged, mc_error *err);
 
+/* A fitted model as .npy files (float64) in the folder dir, each written
+ * atomically: coef.npy (K x d), intercept.npy (K) and lr_info.npy
+ * ([n_iter, objective, converged]). save fails with MC_ERR_STATE before a
+ * fit, MC_ERR_IO naming the file; load restores lr (mc_logreg_restore),
+ * unchanged on failure: the file's error, MC_ERR_SHAPE when the files
+ * disagree. */
+int mc_logreg_save(const mc_logreg *lr, const char *dir, mc_error *err);
+int mc_logreg_load(mc_logreg *lr, const char *dir, mc_error *err);
+
 #endif

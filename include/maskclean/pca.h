@@ -172,4 +172,14 @@ int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
                    const double *explained_variance, const double *ratio,
                    size_t n_samples, mc_error *err);
 
+/* A fitted model as .npy files (float64) in the folder dir, each written
+ * atomically: components.npy (k x d), mean.npy (d), explained_variance.npy
+ * and explained_variance_ratio.npy (k), pca_info.npy ([n_samples]). The
+ * form in which maskclean-mpi hands a model to the kernel and back.
+ * save fails with MC_ERR_STATE before fit, MC_ERR_IO naming the file. load
+ * restores pca (mc_pca_restore), which is unchanged on failure: the file's
+ * error (MC_ERR_IO, MC_ERR_PARSE), MC_ERR_SHAPE when the files disagree. */
+int mc_pca_save(const mc_pca *pca, const char *dir, mc_error *err);
+int mc_pca_load(mc_pca *pca, const char *dir, mc_error *err);
+
 #endif
