@@ -829,8 +829,8 @@ int mc_mpi_job_result(mc_matrix **out, const mc_mpi_job *j, const char *name, mc
 	return rc;
 }
 
-int mc_mpi_job_scores(mc_matrix **out, const mc_mpi_job *j, size_t rows, size_t k,
-                      mc_error *err)
+int mc_mpi_job_pieces(mc_matrix **out, const mc_mpi_job *j, const char *manifest,
+                      size_t rows, size_t k, mc_error *err)
 {
 	char path[PATH_MAX];
 	json_error_t jerr;
@@ -840,7 +840,7 @@ int mc_mpi_job_scores(mc_matrix **out, const mc_mpi_job *j, size_t rows, size_t 
 	int rc;
 
 	*out = NULL;
-	snprintf(path, sizeof path, "%s/%s", j->out, MC_JOB_SCORES_MANIFEST);
+	snprintf(path, sizeof path, "%s/%s", j->out, manifest);
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	list = json_object_get(root, "shards");
 	if (!json_is_array(list))
@@ -936,7 +936,7 @@ int mc_mpi_pca_fit(mc_pca *pca, mc_value *X, const mc_cluster *c, mc_matrix **sc
 	if (rc == 0)
 		rc = mc_pca_load(fit, j->out, err);
 	if (rc == 0 && scores != NULL)
-		rc = mc_mpi_job_scores(&sc, j, rows, mc_pca_n_components(fit), err);
+		rc = mc_mpi_job_pieces(&sc, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_n_components(fit), err);
 	if (rc == 0)
 		rc = mc_pca_load(pca, j->out, err);
 	if (rc == 0 && scores != NULL) {
@@ -978,29 +978,16 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
 	if (rc == 0)
-		rc = mc_mpi_job_scores(scores, j, rows, mc_pca_n_components(pca), err);
+		rc = mc_mpi_job_pieces(scores, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_n_components(pca), err);
 	mc_mpi_job_free(j);
 	return rc;
 }
 
-int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double *w,
-                      size_t n, const mc_cluster *c, const mc_progress *prog, mc_error *err)
+/* The command line of a logistic regression (lr, oof) with params p. */
+static int s_lr_args(mc_mpi_job *j, const mc_logreg_params *p, mc_error *err)
 {
-	const mc_logreg_params *p = mc_logreg_params_of(lr);
-	mc_mpi_job *j = NULL;
-	double *col = NULL;
-	size_t rows = 0;
-	int rc = 0;
+	int rc = s_arg_real(j, "--C", p->C, err);
 
-	if (p->warm_start)
-		return mc_error_set(err, MC_ERR_INVALID, "LogisticRegression: warm_start is not "
-		                    "available with mpi=");
-	col = malloc((n > 0 ? n : 1) * sizeof *col);
-	if (col == NULL)
-		return s_nomem(err);
-	rc = mc_mpi_job_new(&j, c, "lr", err);
-	if (rc == 0)
-		rc = s_arg_real(j, "--C", p->C, err);
 	if (rc == 0)
 		rc = s_arg_real(j, "--tol", p->tol, err);
 	if (rc == 0)
@@ -1021,8 +1008,17 @@ int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double
 			rc = mc_mpi_job_arg(j, "--class-weight", list, err);
 		free(list);
 	}
-	if (rc == 0)
-		rc = mc_mpi_job_features(j, X, &rows, err);
+	return rc;
+}
+
+/* --features X, --labels y, --weights w (if any) of n rows. */
+static int s_xyw(mc_mpi_job *j, mc_value *X, const int64_t *y, const double *w, size_t n,
+                 mc_error *err)
+{
+	double *col = malloc((n > 0 ? n : 1) * sizeof *col);
+	size_t rows = 0;
+	int rc = col == NULL ? s_nomem(err) : mc_mpi_job_features(j, X, &rows, err);
+
 	if (rc == 0 && rows != n)
 		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu rows but y has %zu", rows, n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -1031,11 +1027,147 @@ int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double
 		rc = mc_mpi_job_column(j, "--labels", col, n, err);
 	if (rc == 0 && w != NULL)
 		rc = mc_mpi_job_column(j, "--weights", w, n, err);
+	free(col);
+	return rc;
+}
+
+int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double *w,
+                      size_t n, const mc_cluster *c, const mc_progress *prog, mc_error *err)
+{
+	const mc_logreg_params *p = mc_logreg_params_of(lr);
+	mc_mpi_job *j = NULL;
+	int rc;
+
+	if (p->warm_start)
+		return mc_error_set(err, MC_ERR_INVALID, "LogisticRegression: warm_start is not "
+		                    "available with mpi=");
+	rc = mc_mpi_job_new(&j, c, "lr", err);
+	if (rc == 0)
+		rc = s_lr_args(j, p, err);
+	if (rc == 0)
+		rc = s_xyw(j, X, y, w, n, err);
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
 	if (rc == 0)
 		rc = mc_logreg_load(lr, j->out, err);
-	free(col);
+	mc_mpi_job_free(j);
+	return rc;
+}
+
+int mc_mpi_cross_val_proba(mc_matrix **proba, mc_value *X, const int64_t *y, const double *w,
+                           const int64_t *groups, size_t n, size_t n_classes,
+                           const mc_cv_opts *o, const mc_logreg_params *p,
+                           const mc_cluster *c, const mc_progress *prog, mc_error *err)
+{
+	mc_logreg_params lp = *p;
+	mc_mpi_job *j = NULL;
+	double *g = NULL;
+	int rc;
+
+	*proba = NULL;
+	if (n_classes == 0)
+		for (size_t i = 0; i < n; i++)
+			if ((size_t)y[i] + 1 > n_classes)
+				n_classes = (size_t)y[i] + 1;
+	lp.n_classes = n_classes;
+	rc = mc_mpi_job_new(&j, c, "oof", err);
+	if (rc == 0)
+		rc = s_lr_args(j, &lp, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--folds", o->folds, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--seed", (size_t)o->seed, err);
+	if (rc == 0)
+		rc = s_xyw(j, X, y, w, n, err);
+	if (rc == 0 && groups != NULL) {
+		if ((g = malloc((n > 0 ? n : 1) * sizeof *g)) == NULL)
+			rc = s_nomem(err);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			g[i] = (double)groups[i];
+		if (rc == 0)
+			rc = mc_mpi_job_column(j, "--groups", g, n, err);
+	}
+	if (rc == 0)
+		rc = mc_mpi_job_run(j, prog, err);
+	if (rc == 0)
+		rc = mc_mpi_job_pieces(proba, j, MC_JOB_OOF_MANIFEST, n, n_classes, err);
+	free(g);
+	mc_mpi_job_free(j);
+	return rc;
+}
+
+int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const double *w,
+                         size_t n, const mc_cluster *c, const mc_progress *prog,
+                         mc_error *err)
+{
+	const mc_coreset_params *p = mc_coreset_get_params(cs);
+	mc_coreset *built = NULL;
+	mc_mpi_job *j = NULL;
+	unsigned char *seen = NULL;
+	size_t present = 0, k = 0, chunk = 0, csize = 0, d;
+	const char **names = NULL;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (mc_coreset_n(cs) != 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: already built with %zu samples",
+		                    mc_coreset_n(cs));
+	d = mc_embeddings_npy(X) != NULL ? mc_npy_cols(mc_embeddings_npy(X))
+	    : mc_type(X) == MC_T_ARRAY ? mc_array_cols(X) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (y[i] >= 0 && (size_t)y[i] + 1 > k)
+			k = (size_t)y[i] + 1;
+	if ((seen = calloc(k > 0 ? k : 1, 1)) == NULL)
+		return s_nomem(err);
+	for (size_t i = 0; i < n; i++)
+		if (y[i] >= 0 && !seen[y[i]]++)
+			present++;
+	free(seen);
+	/* the chunk the build will use: one file is split at its multiples */
+	mc_coreset_sizes(p, d, present, &chunk, &csize);
+	rc = mc_mpi_job_new(&j, c, "coreset", err);
+	if (rc == 0)
+		rc = mc_mpi_job_arg(j, "--optimized-for",
+		                    p->optimized_for == MC_CORESET_TRAINING ? "training" : "cleaning",
+		                    err);
+	if (rc == 0)
+		rc = mc_mpi_job_arg(j, "--basis", p->basis == MC_BASIS_QR ? "qr" : "cholqr", err);
+	if (rc == 0 && p->chunk_size > 0)
+		rc = s_arg_size(j, "--chunk-size", p->chunk_size, err);
+	if (rc == 0 && p->coreset_size > 0)
+		rc = s_arg_size(j, "--coreset-size", p->coreset_size, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--split-rows", chunk, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--seed", (size_t)p->seed, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--folds", (size_t)p->folds, err);
+	if (rc == 0)
+		rc = s_arg_real(j, "--C", p->C, err);
+	if (rc == 0)
+		rc = s_arg_size(j, "--max-iter", (size_t)p->max_iter, err);
+	if (rc == 0)
+		rc = s_xyw(j, X, y, w, n, err);
+	if (rc == 0)
+		rc = mc_mpi_job_run(j, prog, err);
+	if (rc == 0) {
+		snprintf(path, sizeof path, "%s/%s", j->out, MC_JOB_SERVICE);
+		rc = mc_coreset_load(&built, path, err);
+	}
+	/* the class names the service was created with */
+	if (rc == 0 && mc_coreset_n_class_names(cs) > 0) {
+		size_t m = mc_coreset_n_class_names(cs);
+		if ((names = calloc(m, sizeof *names)) == NULL)
+			rc = s_nomem(err);
+		for (size_t i = 0; rc == 0 && i < m; i++)
+			names[i] = mc_coreset_class_name(cs, i);
+		if (rc == 0)
+			rc = mc_coreset_set_class_names(built, names, m, err);
+		free(names);
+	}
+	if (rc == 0)
+		mc_coreset_swap(cs, built);
+	mc_coreset_free(built);
 	mc_mpi_job_free(j);
 	return rc;
 }

@@ -16,9 +16,11 @@
 #include <stdint.h>
 
 #include "builtin.h"
+#include "maskclean/coreset.h"
 #include "maskclean/error.h"
 #include "maskclean/logreg.h"
 #include "maskclean/matrix.h"
+#include "maskclean/metrics.h"
 #include "maskclean/pca.h"
 #include "maskclean/progress.h"
 #include "value.h"
@@ -68,10 +70,11 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err);
  * Caller owns. */
 int mc_mpi_job_result(mc_matrix **out, const mc_mpi_job *j, const char *name, mc_error *err);
 
-/* The scores a pca (--scores) or transform job wrote, in row order, as one
- * new rows x k matrix. Caller owns. */
-int mc_mpi_job_scores(mc_matrix **out, const mc_mpi_job *j, size_t rows, size_t k,
-                      mc_error *err);
+/* The pieces a job listed in its manifest (MC_JOB_SCORES_MANIFEST of pca
+ * --scores and transform, MC_JOB_IMPORTANCE_MANIFEST, MC_JOB_OOF_MANIFEST),
+ * in row order, as one new rows x k matrix. Caller owns. */
+int mc_mpi_job_pieces(mc_matrix **out, const mc_mpi_job *j, const char *manifest,
+                      size_t rows, size_t k, mc_error *err);
 
 /* The steps of the learn area on a cluster, each leaving its model unchanged
  * on failure: PCA fit (exact solver), optionally with the scores of X
@@ -83,5 +86,19 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
                          const mc_cluster *c, const mc_progress *prog, mc_error *err);
 int mc_mpi_logreg_fit(mc_logreg *lr, mc_value *X, const int64_t *y, const double *w,
                       size_t n, const mc_cluster *c, const mc_progress *prog, mc_error *err);
+
+/* The coreset service built on the cluster (the coreset job), byte for
+ * byte the service of mc_coreset_build, installed in cs (which must be
+ * empty; its class names are kept). cs is unchanged on failure. */
+int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const double *w,
+                         size_t n, const mc_cluster *c, const mc_progress *prog,
+                         mc_error *err);
+
+/* mc_cross_val_proba on the cluster (the oof job): *proba (caller owns) is
+ * n x n_classes. groups may be NULL. */
+int mc_mpi_cross_val_proba(mc_matrix **proba, mc_value *X, const int64_t *y, const double *w,
+                           const int64_t *groups, size_t n, size_t n_classes,
+                           const mc_cv_opts *o, const mc_logreg_params *p,
+                           const mc_cluster *c, const mc_progress *prog, mc_error *err);
 
 #endif

@@ -152,6 +152,12 @@ void mc_comm_finish(mc_comm *c)
 	MPI_Finalize();
 }
 
+int mc_comm_echo(const mc_error *err)
+{
+	return strcmp(err->text, "another rank failed") == 0 ||
+	       strstr(err->text, "another process failed") != NULL;
+}
+
 int mc_comm_agree(mc_comm *c, int rc, mc_error *err)
 {
 	int mine = rc != 0, any = 0, e;
@@ -402,6 +408,127 @@ cleanup:
 	free(nw);
 	free(all);
 	free(start);
+	free(cnt);
+	return rc;
+}
+
+int mc_comm_any(mc_comm *c, unsigned char *flags, size_t n, mc_error *err)
+{
+	for (size_t o = 0; o < n; o += S_PIECE) {
+		size_t m = n - o < S_PIECE ? n - o : S_PIECE;
+		int e = MPI_Allreduce(MPI_IN_PLACE, flags + o, (int)m, MPI_UNSIGNED_CHAR, MPI_MAX,
+		                      c->world);
+		if (e != MPI_SUCCESS)
+			return s_mpi_failed(err, e, "MPI_Allreduce");
+	}
+	c->sent += n;
+	c->received += n;
+	return 0;
+}
+
+int mc_comm_sum(mc_comm *c, uint64_t *v, mc_error *err)
+{
+	int e = MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_UINT64_T, MPI_SUM, c->world);
+
+	if (e != MPI_SUCCESS)
+		return s_mpi_failed(err, e, "MPI_Allreduce");
+	c->sent += sizeof *v;
+	c->received += sizeof *v;
+	return 0;
+}
+
+/* The rows of each rank and their offsets, as int counts of a row type. */
+static int s_row_layout(mc_comm *c, uint64_t *rows, int **cnt, int **displ, mc_error *err)
+{
+	uint64_t at = 0;
+
+	*cnt = malloc(2 * (size_t)c->size * sizeof **cnt);
+	if (*cnt == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	*displ = *cnt + c->size;
+	for (int r = 0; r < c->size; r++) {
+		if (rows[r] > INT32_MAX || at > INT32_MAX)
+			return mc_error_set(err, MC_ERR_INVALID, "MPI: %llu rows on one rank; at most "
+			                    "%d move at once", (unsigned long long)rows[r], INT32_MAX);
+		(*cnt)[r] = (int)rows[r];
+		(*displ)[r] = (int)at;
+		at += rows[r];
+	}
+	return 0;
+}
+
+int mc_comm_gather_rows(mc_comm *c, const void *mine, size_t rows, size_t item, void **all,
+                        size_t *total, uint64_t **counts, mc_error *err)
+{
+	uint64_t me = rows, *per = malloc((size_t)c->size * sizeof *per), sum = 0;
+	int *cnt = NULL, *displ = NULL, e, rc = 0;
+	MPI_Datatype row;
+
+	*all = NULL;
+	*total = 0;
+	if (counts != NULL)
+		*counts = NULL;
+	rc = mc_comm_agree(c, per == NULL ? MC_ERR_NOMEM : 0, err);
+	if (rc == 0 && (e = MPI_Allgather(&me, 1, MPI_UINT64_T, per, 1, MPI_UINT64_T,
+	                                  c->world)) != MPI_SUCCESS)
+		rc = s_mpi_failed(err, e, "MPI_Allgather");
+	if (rc == 0)
+		rc = s_row_layout(c, per, &cnt, &displ, err);
+	for (int r = 0; rc == 0 && r < c->size; r++)
+		sum += per[r];
+	if (rc == 0 && c->rank == 0 && (*all = malloc(sum > 0 ? sum * item : 1)) == NULL)
+		rc = MC_ERR_NOMEM;
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0) {
+		MPI_Type_contiguous((int)item, MPI_BYTE, &row);
+		MPI_Type_commit(&row);
+		e = MPI_Gatherv(mine, (int)rows, row, *all, cnt, displ, row, 0, c->world);
+		MPI_Type_free(&row);
+		if (e != MPI_SUCCESS)
+			rc = s_mpi_failed(err, e, "MPI_Gatherv");
+	}
+	if (rc == 0) {
+		if (c->rank == 0)
+			c->received += (sum - rows) * item;
+		else
+			c->sent += rows * item;
+		*total = (size_t)sum;
+		if (counts != NULL) {
+			*counts = per;
+			per = NULL;
+		}
+	} else {
+		free(*all);
+		*all = NULL;
+	}
+	free(per);
+	free(cnt);
+	return rc;
+}
+
+int mc_comm_scatter_rows(mc_comm *c, const void *all, const uint64_t *rows, void *mine,
+                         size_t item, mc_error *err)
+{
+	int *cnt = NULL, *displ = NULL, e, rc;
+	MPI_Datatype row;
+
+	rc = s_row_layout(c, (uint64_t *)rows, &cnt, &displ, err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0) {
+		MPI_Type_contiguous((int)item, MPI_BYTE, &row);
+		MPI_Type_commit(&row);
+		e = MPI_Scatterv(all, cnt, displ, row, mine, cnt[c->rank], row, 0, c->world);
+		MPI_Type_free(&row);
+		if (e != MPI_SUCCESS)
+			rc = s_mpi_failed(err, e, "MPI_Scatterv");
+	}
+	if (rc == 0) {
+		if (c->rank == 0)
+			for (int r = 1; r < c->size; r++)
+				c->sent += rows[r] * item;
+		else
+			c->received += rows[c->rank] * item;
+	}
 	free(cnt);
 	return rc;
 }

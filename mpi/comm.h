@@ -48,6 +48,10 @@ void mc_comm_finish(mc_comm *c);
  * or MC_ERR_INVALID with "another rank failed" where rc was 0. */
 int mc_comm_agree(mc_comm *c, int rc, mc_error *err);
 
+/* 1 when err says only that another rank (or process) failed: nothing of
+ * this rank's own to report. */
+int mc_comm_echo(const mc_error *err);
+
 /* The nseg partial sums (len doubles each) of every rank added to zeros in
  * rank order, segment by segment (mc_logreg_fold_add): rank 0 starts, each
  * rank adds its own and passes the sum on, the last sends it to rank 0.
@@ -77,6 +81,25 @@ int mc_comm_max(mc_comm *c, int64_t *v, mc_error *err);
  * Replaces *X, *y, *w (freed) and updates *row0, *rows. */
 int mc_comm_realign(mc_comm *c, double **X, int64_t **y, double **w, size_t *row0,
                     size_t *rows, size_t d, size_t unit, mc_error *err);
+
+/* flags[0..n) becomes, on every rank, the largest value over the ranks
+ * (1 where any rank has 1). */
+int mc_comm_any(mc_comm *c, unsigned char *flags, size_t n, mc_error *err);
+
+/* The sum of v over the ranks, on every rank (whole numbers: exact). */
+int mc_comm_sum(mc_comm *c, uint64_t *v, mc_error *err);
+
+/* Each rank's rows (rows items of item bytes, in rank order) to rank 0,
+ * which gets them in *all (new; caller frees) with *total rows; elsewhere
+ * *all is NULL. Also *counts (new, size entries, rank 0; may be NULL): the
+ * rows of each rank. */
+int mc_comm_gather_rows(mc_comm *c, const void *mine, size_t rows, size_t item, void **all,
+                        size_t *total, uint64_t **counts, mc_error *err);
+
+/* Rank 0's rows (in *all, total rows of item bytes) back to the ranks,
+ * rows[r] to rank r in rank order, into mine (this rank's rows). */
+int mc_comm_scatter_rows(mc_comm *c, const void *all, const uint64_t *rows, void *mine,
+                         size_t item, mc_error *err);
 
 /* Every rank waits for the others. */
 int mc_comm_barrier(mc_comm *c, mc_error *err);

@@ -14,11 +14,13 @@
 #include <jansson.h>
 
 #include "maskclean/atomic_file.h"
+#include "maskclean/coreset.h"
 #include "maskclean/jobfiles.h"
 #include "maskclean/logreg.h"
 #include "maskclean/modelfile.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
+#include "maskclean/split.h"
 
 static int s_nomem(mc_error *err)
 {
@@ -391,6 +393,439 @@ static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 	return rc;
 }
 
+/* ---- per-rank pieces (importance, oof) ---- */
+
+/* Each rank writes its rows of m (rows x cols; cols 0: a vector of rows
+ * values) as piece fmt % rank; rank 0 lists the pieces in manifest. */
+static int s_pieces_write(mc_comm *c, const char *out, const char *fmt, const char *manifest,
+                          const double *m, size_t rows, size_t cols, mc_error *err)
+{
+	char name[64], path[PATH_MAX], *text = NULL;
+	uint64_t mine = rows, *all = calloc((size_t)c->size, sizeof *all);
+	json_t *root = NULL, *list = NULL;
+	int rc = 0;
+
+	snprintf(name, sizeof name, fmt, (size_t)c->rank);
+	if (all == NULL)
+		rc = s_nomem(err);
+	if (rc == 0 && rows > 0) {
+		mc_matrix v = { rows, cols > 0 ? cols : 1, cols > 0 ? cols : 1, (double *)m, 0 };
+		rc = mc_modelfile_save(out, name, cols > 0 ? &v : NULL, m, rows, err);
+	}
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_gather(c, &mine, all, sizeof mine, err);
+	if (rc == 0 && c->rank == 0) {
+		root = json_object();
+		list = json_array();
+		if (root == NULL || list == NULL || json_object_set_new(root, "shards", list) != 0)
+			rc = s_nomem(err);
+		for (int r = 0; rc == 0 && r < c->size; r++) {
+			json_t *e = json_object();
+			if (all[r] == 0) {
+				json_decref(e);
+				continue;
+			}
+			snprintf(name, sizeof name, fmt, (size_t)r);
+			if (e == NULL || json_array_append_new(list, e) != 0 ||
+			    json_object_set_new(e, "features", json_string(name)) != 0 ||
+			    json_object_set_new(e, "rows", json_integer((json_int_t)all[r])) != 0)
+				rc = s_nomem(err);
+		}
+		if (rc == 0)
+			rc = s_path(path, out, manifest, err);
+		if (rc == 0 && (text = json_dumps(root, JSON_INDENT(1))) == NULL)
+			rc = s_nomem(err);
+		if (rc == 0)
+			rc = mc_write_file_atomic(path, text, strlen(text), err);
+	}
+	free(text);
+	json_decref(root);
+	free(all);
+	return mc_comm_agree(c, rc, err);
+}
+
+/* ---- importance and coreset ---- */
+
+/* The split of one file: at --split-rows (the kernel gives the chunk the
+ * build will use) or the chunk size when the command line gives them, else
+ * anywhere (the rows then move to chunk boundaries). */
+static size_t s_chunk_unit(const void *opts, size_t n, size_t d)
+{
+	const mc_opts *o = opts;
+
+	(void)n;
+	(void)d;
+	return o->split_rows > 0 ? o->split_rows : o->chunk_size > 0 ? o->chunk_size : 1;
+}
+
+static int s_coreset_params(mc_coreset_params *p, const mc_opts *o, mc_error *err)
+{
+	int rc = 0;
+
+	mc_coreset_params_default(p);
+	if (o->optimized_for != NULL)
+		rc = mc_coreset_goal_parse(o->optimized_for, &p->optimized_for, err);
+	if (rc == 0 && o->basis != NULL) {
+		if (strcmp(o->basis, "qr") == 0)
+			p->basis = MC_BASIS_QR;
+		else if (strcmp(o->basis, "cholqr") != 0)
+			rc = mc_error_set(err, MC_ERR_INVALID, "--basis %s: expected cholqr or qr",
+			                  o->basis);
+	}
+	p->chunk_size = o->chunk_size;
+	p->coreset_size = o->coreset_size;
+	p->seed = o->seed;
+	p->folds = (int)o->folds;
+	p->C = o->C;
+	p->max_iter = (int)o->max_iter;
+	return rc;
+}
+
+/* A rank's rows with their labels and weights (w NULL: none), its first
+ * row in the whole data, and the class count over every rank. */
+typedef struct s_local {
+	double *X;
+	int64_t *y;
+	double *w;
+	size_t row0, rows, d, k;
+} s_local;
+
+static void s_local_free(s_local *l)
+{
+	free(l->X);
+	free(l->y);
+	free(l->w);
+	memset(l, 0, sizeof *l);
+}
+
+static int s_local_read(s_local *l, mc_comm *c, const mc_opts *o, const mc_shards *sh,
+                        mc_error *err)
+{
+	int64_t k = 0;
+	int rc;
+
+	memset(l, 0, sizeof *l);
+	l->row0 = sh->row0;
+	l->rows = sh->rows;
+	l->d = sh->d;
+	rc = s_rows(&l->X, sh, err);
+	if (rc == 0)
+		rc = mc_shards_labels(&l->y, sh, err);
+	if (rc == 0)
+		rc = mc_shards_weights(&l->w, sh, err);
+	for (size_t i = 0; rc == 0 && i < l->rows; i++)
+		if (l->y[i] + 1 > k)
+			k = l->y[i] + 1;
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0 && o->n_classes > 0)
+		k = (int64_t)o->n_classes;
+	else if (rc == 0)
+		rc = mc_comm_max(c, &k, err);
+	l->k = (size_t)k;
+	return rc;
+}
+
+/* The importance of each rank's rows, moved first to whole chunks (the
+ * chunk of the data: mc_coreset_sizes over every rank's classes): each
+ * rank computes its chunks' blocks as a build does. p gets the data's
+ * chunk and node sizes in *chunk, *csize; *imp (new) the importances. */
+static int s_importance(double **imp, s_local *l, mc_coreset_params *p, size_t *chunk,
+                        size_t *csize, mc_comm *c, const mc_opts *o, mc_error *err)
+{
+	unsigned char *seen = NULL;
+	size_t present = 0;
+	int rc;
+
+	*imp = NULL;
+	rc = s_coreset_params(p, o, err);
+	if (rc == 0 && (seen = calloc(l->k > 0 ? l->k : 1, 1)) == NULL)
+		rc = s_nomem(err);
+	for (size_t i = 0; rc == 0 && i < l->rows; i++)
+		seen[l->y[i]] = 1;
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_any(c, seen, l->k, err);
+	for (size_t k = 0; rc == 0 && k < l->k; k++)
+		present += seen[k];
+	free(seen);
+	if (rc != 0)
+		return rc;
+	mc_coreset_sizes(p, l->d, present, chunk, csize);
+	rc = mc_comm_realign(c, &l->X, &l->y, &l->w, &l->row0, &l->rows, l->d, *chunk, err);
+	if (rc == 0 && (*imp = malloc((l->rows > 0 ? l->rows : 1) * sizeof **imp)) == NULL)
+		rc = s_nomem(err);
+	if (rc == 0 && l->rows > 0) {
+		mc_coreset_params part = *p;
+		mc_matrix view = { l->rows, l->d, l->d, l->X, 0 };
+		part.chunk_size = *chunk;
+		part.coreset_size = *csize;
+		rc = mc_coreset_importance_rows(*imp, &part, &view, l->y, l->w, &c->progress, err);
+	}
+	return mc_comm_agree(c, rc, err);
+}
+
+/* importance: each rank's rows' importance, one file per rank. */
+static int s_job_importance(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	s_local l;
+	mc_coreset_params p;
+	double *imp = NULL;
+	size_t chunk = 0, csize = 0;
+	int rc;
+
+	rc = s_local_read(&l, c, o, sh, err);
+	if (rc == 0)
+		rc = s_importance(&imp, &l, &p, &chunk, &csize, c, o, err);
+	if (rc == 0)
+		rc = s_pieces_write(c, o->out, MC_JOB_IMPORTANCE, MC_JOB_IMPORTANCE_MANIFEST, imp,
+		                    l.rows, 0, err);
+	free(imp);
+	s_local_free(&l);
+	return rc;
+}
+
+/* coreset: the importances as above, then every row, label, weight and
+ * importance gathered on rank 0 in rank order (the tree order of the
+ * leaves), which merges and reduces the tree and writes the service. */
+static int s_job_coreset(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	s_local l;
+	mc_coreset_params p;
+	mc_coreset *cs = NULL;
+	double *imp = NULL, *X = NULL, *w = NULL, *I = NULL;
+	int64_t *y = NULL;
+	size_t chunk = 0, csize = 0, n = 0, m = 0;
+	char path[PATH_MAX];
+	int rc, any_w;
+
+	rc = s_local_read(&l, c, o, sh, err);
+	if (rc == 0)
+		rc = s_importance(&imp, &l, &p, &chunk, &csize, c, o, err);
+	any_w = l.w != NULL;
+	if (rc == 0)
+		rc = mc_comm_gather_rows(c, l.X, l.rows, l.d * sizeof *l.X, (void **)&X, &n, NULL,
+		                         err);
+	if (rc == 0)
+		rc = mc_comm_gather_rows(c, l.y, l.rows, sizeof *l.y, (void **)&y, &m, NULL, err);
+	if (rc == 0 && any_w)
+		rc = mc_comm_gather_rows(c, l.w, l.rows, sizeof *l.w, (void **)&w, &m, NULL, err);
+	if (rc == 0)
+		rc = mc_comm_gather_rows(c, imp, l.rows, sizeof *imp, (void **)&I, &m, NULL, err);
+	if (rc == 0 && c->rank == 0) {
+		mc_matrix view = { n, l.d, l.d, X, 0 };
+		mc_progress_report(&c->progress, 0, 1, "coreset: tree");
+		rc = mc_coreset_new(&cs, &p, err);
+		if (rc == 0)
+			rc = mc_coreset_build_with(cs, &view, y, w, I, &c->progress, err);
+		if (rc == 0)
+			rc = s_path(path, o->out, MC_JOB_SERVICE, err);
+		if (rc == 0)
+			rc = mc_coreset_save(cs, path, err);
+	}
+	rc = mc_comm_agree(c, rc, err);
+	mc_coreset_free(cs);
+	free(imp);
+	free(X);
+	free(y);
+	free(w);
+	free(I);
+	s_local_free(&l);
+	return rc;
+}
+
+/* ---- oof ---- */
+
+/* Rank 0 reads every group id of --groups (one value per row). */
+static int s_groups(int64_t **out, const char *path, size_t n, mc_error *err)
+{
+	mc_npy *npy = NULL;
+	double *v = malloc((n > 0 ? n : 1) * sizeof *v);
+	int rc = v == NULL ? s_nomem(err) : mc_npy_open(&npy, path, err);
+
+	*out = NULL;
+	if (rc == 0 && (mc_npy_rows(npy) != n || mc_npy_cols(npy) != 1))
+		rc = mc_error_set(err, MC_ERR_SHAPE, "%s: %zu x %zu; expected %zu group ids, one "
+		                  "per row", path, mc_npy_rows(npy), mc_npy_cols(npy), n);
+	if (rc == 0)
+		rc = mc_npy_read_rows(npy, 0, n, v, err);
+	if (rc == 0 && (*out = malloc((n > 0 ? n : 1) * sizeof **out)) == NULL)
+		rc = s_nomem(err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		(*out)[i] = (int64_t)v[i];
+	mc_npy_free(npy);
+	free(v);
+	return rc;
+}
+
+/* Each rank's fold ids: the split of mc_cross_val_proba, made on rank 0
+ * from every label, weight (and group), and sent back. */
+static int s_folds(int **fold, const s_local *l, mc_comm *c, const mc_opts *o,
+                   const mc_shards *sh, mc_error *err)
+{
+	int64_t *y = NULL, *groups = NULL;
+	double *w = NULL;
+	int *all = NULL;
+	uint64_t *rows = malloc((size_t)c->size * sizeof *rows);
+	size_t n = 0, m = 0;
+	int rc = 0;
+
+	*fold = malloc((l->rows > 0 ? l->rows : 1) * sizeof **fold);
+	if (rows == NULL || *fold == NULL)
+		rc = s_nomem(err);
+	rc = mc_comm_agree(c, rc, err);
+	for (int r = 0; rc == 0 && r < c->size; r++)
+		rows[r] = sh->start[r + 1] - sh->start[r];
+	if (rc == 0)
+		rc = mc_comm_gather_rows(c, l->y, l->rows, sizeof *l->y, (void **)&y, &n, NULL, err);
+	if (rc == 0 && l->w != NULL)
+		rc = mc_comm_gather_rows(c, l->w, l->rows, sizeof *l->w, (void **)&w, &m, NULL, err);
+	if (rc == 0 && c->rank == 0) {
+		if (o->groups != NULL)
+			rc = s_groups(&groups, o->groups, n, err);
+		if (rc == 0)
+			rc = groups != NULL ? mc_split_group_kfold(&all, y, w, groups, n, l->k, o->folds,
+			                                           o->seed, err)
+			                    : mc_split_kfold(&all, y, w, n, l->k, o->folds, o->seed, err);
+		if (rc != 0)
+			mc_error_prefix(err, "out-of-fold folds");
+	}
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = mc_comm_scatter_rows(c, all, rows, *fold, sizeof **fold, err);
+	free(y);
+	free(w);
+	free(groups);
+	free(all);
+	free(rows);
+	return rc;
+}
+
+/* One fold over the ranks: the model of the other folds' rows (moved to
+ * segment boundaries, so it is one process's model bit for bit), its
+ * probabilities for this fold's rows of each rank, into P. */
+static int s_fold(double *P, const s_local *l, const int *fold, int f, size_t folds,
+                  mc_comm *c, const mc_logreg_params *lp, mc_error *err)
+{
+	size_t ntr = 0, nte = 0, k = l->k, d = l->d;
+	uint64_t mine, *all = calloc((size_t)c->size, sizeof *all), before = 0, total = 0;
+	double *X = malloc((l->rows > 0 ? l->rows : 1) * d * sizeof *X);
+	double *w = malloc((l->rows > 0 ? l->rows : 1) * sizeof *w), *te = NULL;
+	int64_t *y = malloc((l->rows > 0 ? l->rows : 1) * sizeof *y);
+	mc_logreg *lr = NULL;
+	mc_matrix *pr = NULL;
+	int rc = 0;
+
+	if (all == NULL || X == NULL || w == NULL || y == NULL)
+		rc = s_nomem(err);
+	for (size_t i = 0; rc == 0 && i < l->rows; i++)
+		if (fold[i] >= 0 && fold[i] != f) {
+			memcpy(X + ntr * d, l->X + i * d, d * sizeof *X);
+			y[ntr] = l->y[i];
+			w[ntr++] = l->w != NULL ? l->w[i] : 1.0;
+		} else if (fold[i] == f) {
+			nte++;
+		}
+	rc = mc_comm_agree(c, rc, err);
+	mine = ntr;
+	if (rc == 0)
+		rc = mc_comm_gather(c, &mine, all, sizeof mine, err);
+	if (rc == 0)
+		rc = mc_comm_bcast(c, all, (size_t)c->size * sizeof *all, err);
+	for (int r = 0; rc == 0 && r < c->size; r++) {
+		before += r < c->rank ? all[r] : 0;
+		total += all[r];
+	}
+	mine = nte;
+	if (rc == 0)
+		rc = mc_comm_sum(c, &mine, err);
+	/* a fold without rows is skipped, as one process skips it */
+	if (rc != 0 || mine == 0)
+		goto cleanup;
+	{
+		size_t row0 = (size_t)before, rows = ntr;
+		mc_logreg_comm comm = { 0 };
+		rc = mc_comm_realign(c, &X, &y, &w, &row0, &rows, d,
+		                     mc_logreg_segment_rows((size_t)total), err);
+		if (rc == 0)
+			rc = mc_logreg_new(&lr, lp, err);
+		rc = mc_comm_agree(c, rc, err);
+		if (rc == 0) {
+			mc_matrix view = { rows, d, d, X, 0 };
+			comm.row0 = row0;
+			comm.n_total = (size_t)total;
+			comm.root = c->rank == 0;
+			comm.fold = mc_comm_fold;
+			comm.bcast = mc_comm_bcast;
+			comm.ctx = c;
+			rc = mc_logreg_fit_comm(lr, &view, y, w, &comm,
+			                        c->rank == 0 ? &c->progress : NULL, err);
+		}
+	}
+	if (rc == 0 && nte > 0) {
+		size_t q = 0;
+		mc_matrix Xte;
+		if ((te = malloc(nte * d * sizeof *te)) == NULL)
+			rc = s_nomem(err);
+		for (size_t i = 0; rc == 0 && i < l->rows; i++)
+			if (fold[i] == f)
+				memcpy(te + q++ * d, l->X + i * d, d * sizeof *te);
+		Xte = (mc_matrix){ nte, d, d, te, 0 };
+		if (rc == 0)
+			rc = mc_logreg_proba(&pr, lr, &Xte, err);
+		q = 0;
+		for (size_t i = 0; rc == 0 && i < l->rows; i++)
+			if (fold[i] == f) {
+				for (size_t cl = 0; cl < k && cl < pr->cols; cl++)
+					P[i * k + cl] = MC_AT(pr, q, cl);
+				q++;
+			}
+	}
+	rc = mc_comm_agree(c, rc, err);
+cleanup:
+	if (rc != 0 && !mc_comm_echo(err))
+		mc_error_prefix(err, "out-of-fold: fold %d of %zu", f + 1, folds);
+	mc_matrix_free(pr);
+	mc_logreg_free(lr);
+	free(te);
+	free(all);
+	free(X);
+	free(w);
+	free(y);
+	return rc;
+}
+
+/* oof: the out-of-fold probabilities of mc_cross_val_proba (stratified,
+ * seeded folds, grouped with --groups; each fold's logistic regression over
+ * the ranks), one file per rank. */
+static int s_job_oof(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
+{
+	s_local l;
+	mc_logreg_params p;
+	double *cw = NULL, *P = NULL;
+	int *fold = NULL, rc;
+
+	rc = s_local_read(&l, c, o, sh, err);
+	if (rc == 0)
+		rc = s_lr_params(&p, &cw, o, l.k, err);
+	if (rc == 0 && (P = calloc((l.rows > 0 ? l.rows : 1) * l.k, sizeof *P)) == NULL)
+		rc = s_nomem(err);
+	rc = mc_comm_agree(c, rc, err);
+	if (rc == 0)
+		rc = s_folds(&fold, &l, c, o, sh, err);
+	for (size_t f = 0; rc == 0 && f < o->folds; f++) {
+		mc_progress_report(&c->progress, f, o->folds, "out-of-fold");
+		rc = s_fold(P, &l, fold, (int)f, o->folds, c, &p, err);
+	}
+	if (rc == 0)
+		rc = s_pieces_write(c, o->out, MC_JOB_OOF, MC_JOB_OOF_MANIFEST, P, l.rows, l.k, err);
+	free(fold);
+	free(P);
+	free(cw);
+	s_local_free(&l);
+	return rc;
+}
+
 const mc_job mc_jobs[] = {
 	{ "pca", "PCA (exact): moments of the ranks' rows folded in rank order, the "
 	  "eigensolve on rank 0, scikit-learn's signs. --n-components K [--chunk-rows N] "
@@ -401,5 +836,17 @@ const mc_job mc_jobs[] = {
 	  "gradient of the ranks' rows folded in rank order (the model of one process). "
 	  "[--C C] [--max-iter N] [--tol T] [--class-weight none|balanced|w0,w1,...] "
 	  "[--n-classes K]", s_lr_unit, s_job_lr },
+	{ "importance", "The coreset service's importance of every row: the rows move to "
+	  "whole chunks, each rank computes its chunks' (chunk, class) blocks as a build does. "
+	  "[--chunk-size N] [--basis cholqr|qr] [--n-classes K]", s_chunk_unit,
+	  s_job_importance },
+	{ "coreset", "The coreset service, built: the importances as the importance job, then "
+	  "rank 0 merges and reduces the tree in tree order and writes service.mcc, byte for "
+	  "byte a one-process build. [--optimized-for cleaning|training] [--chunk-size N] "
+	  "[--coreset-size N] [--basis cholqr|qr] [--seed S] [--folds F] [--C C] [--max-iter N]",
+	  s_chunk_unit, s_job_coreset },
+	{ "oof", "Out-of-fold class probabilities (the model-based scores): the folds of one "
+	  "process, each fold's logistic regression over the ranks. [--folds F] [--seed S] "
+	  "[--groups G.npy] and the options of lr", s_lr_unit, s_job_oof },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -19,6 +19,11 @@ typedef struct mc_opts {
 	double C, tol;            /* lr */
 	size_t max_iter, n_classes;
 	const char *class_weight; /* "none", "balanced" or "w0,w1,..." */
+	const char *optimized_for, *basis; /* coreset: "cleaning"/"training", "cholqr"/"qr" */
+	size_t chunk_size, coreset_size;   /* coreset: 0 = automatic */
+	size_t seed, folds;       /* coreset, oof */
+	const char *groups;       /* oof: fold groups, one value per row (.npy) */
+	size_t split_rows;        /* importance, coreset: one file is split at multiples */
 } mc_opts;
 
 typedef struct mc_job {

@@ -23,13 +23,6 @@
 #include "maskclean/atomic_file.h"
 #include "maskclean/jobfiles.h"
 
-/* What a rank says when another one failed: nothing new to print. */
-static int s_echo(const mc_error *err)
-{
-	return strcmp(err->text, "another rank failed") == 0 ||
-	       strstr(err->text, "another process failed") != NULL;
-}
-
 static void s_usage(FILE *f)
 {
 	fprintf(f, "usage: mpirun [-np N] [--hostfile FILE] maskclean-mpi JOB\n"
@@ -80,6 +73,13 @@ static const mc_job *s_parse(int argc, char **argv, mc_opts *o)
 		{ "tol", required_argument, NULL, 't' }, { "max-iter", required_argument, NULL, 'i' },
 		{ "n-classes", required_argument, NULL, 'K' },
 		{ "class-weight", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ "optimized-for", required_argument, NULL, 'O' },
+		{ "basis", required_argument, NULL, 'B' },
+		{ "chunk-size", required_argument, NULL, 'S' },
+		{ "coreset-size", required_argument, NULL, 'Z' },
+		{ "seed", required_argument, NULL, 'e' }, { "folds", required_argument, NULL, 'F' },
+		{ "groups", required_argument, NULL, 'G' },
+		{ "split-rows", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const mc_job *job = NULL;
@@ -89,6 +89,7 @@ static const mc_job *s_parse(int argc, char **argv, mc_opts *o)
 	o->C = 1.0;
 	o->tol = 1e-4;
 	o->max_iter = 100;
+	o->folds = 5;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o->features = optarg; break;
@@ -106,6 +107,14 @@ static const mc_job *s_parse(int argc, char **argv, mc_opts *o)
 		case 'i': bad |= s_size(optarg, "max-iter", &o->max_iter); break;
 		case 'K': bad |= s_size(optarg, "n-classes", &o->n_classes); break;
 		case 'c': o->class_weight = optarg; break;
+		case 'O': o->optimized_for = optarg; break;
+		case 'B': o->basis = optarg; break;
+		case 'S': bad |= s_size(optarg, "chunk-size", &o->chunk_size); break;
+		case 'Z': bad |= s_size(optarg, "coreset-size", &o->coreset_size); break;
+		case 'e': bad |= s_size(optarg, "seed", &o->seed); break;
+		case 'F': bad |= s_size(optarg, "folds", &o->folds); break;
+		case 'G': o->groups = optarg; break;
+		case 'R': bad |= s_size(optarg, "split-rows", &o->split_rows); break;
 		case 'h': s_usage(stdout); return NULL;
 		default: bad = 1; break;
 		}
@@ -224,7 +233,7 @@ int main(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = s_stats(&c, job->name, &sh, o.out, s_now() - t0, &err);
-	if (rc != 0 && !s_echo(&err))
+	if (rc != 0 && !mc_comm_echo(&err))
 		fprintf(stderr, MC_JOB_ERROR "%d: %s: %s\n", c.rank, mc_error_name(err.code), err.text);
 	mc_shards_free(&sh);
 	mc_comm_finish(&c);

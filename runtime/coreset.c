@@ -1343,7 +1343,8 @@ cleanup:
  * rebuilt once for any number of updates, when something reads it. */
 static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
                        unsigned char *const *marks, const unsigned char *all_dirty,
-                       int defer_tree, const mc_progress *progress, mc_error *err)
+                       const double *given, int defer_tree, const mc_progress *progress,
+                       mc_error *err)
 {
 	s_pending pd;
 	int rc;
@@ -1384,8 +1385,13 @@ static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
 			memcpy(pd.sens[j], cs->sens + j * cs->chunk,
 			       s_chunk_rows(cs, cs->n, j) * sizeof *pd.sens[j]);
 	}
-	rc = s_chunks_importance(cs, &pd, n_total, marks, all_dirty, &cs->work_blocks, progress,
-	                         err);
+	/* given (a first build): the importances were computed elsewhere,
+	 * as s_chunks_importance computes them (mc_coreset_importance_rows) */
+	for (size_t j = 0; given != NULL && j < n_chunks; j++)
+		memcpy(pd.sens[j], given + j * cs->chunk, s_chunk_rows(cs, n_total, j) * sizeof *given);
+	if (given == NULL)
+		rc = s_chunks_importance(cs, &pd, n_total, marks, all_dirty, &cs->work_blocks,
+		                         progress, err);
 	if (rc)
 		goto cleanup;
 	if (defer_tree) {
@@ -1528,8 +1534,11 @@ static void s_copy_rows(mc_cs_chunk *chunks, size_t chunk, size_t n_old, const m
 		pthread_join(th[t], NULL);
 }
 
-int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
-                             const double *w, const mc_progress *progress, mc_error *err)
+/* partial_build, with the leaf importances given (a first build only) or
+ * computed, and the tree built or left to the next reader (defer_tree). */
+static int s_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                           const double *w, const double *given, int defer_tree,
+                           const mc_progress *progress, mc_error *err)
 {
 	size_t n_old, n_new, d, chunk, old_chunks, new_chunks, K;
 	mc_cs_chunk *chunks = NULL;
@@ -1559,19 +1568,7 @@ int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *
 			}
 		}
 		free(seen);
-		chunk = cs->p.chunk_size;
-		if (chunk == 0) {
-			chunk = 4 * (d + 1) * present;
-			if (chunk < 16384)
-				chunk = 16384;
-		}
-		if (cs->p.coreset_size > 0) {
-			cs->csize = cs->p.coreset_size;
-		} else {
-			size_t frac = cs->p.optimized_for == MC_CORESET_TRAINING ? 8 : 20;
-			size_t floor_m = 2 * (d + 2) < 64 ? 64 : 2 * (d + 2);
-			cs->csize = chunk / frac > floor_m ? chunk / frac : floor_m;
-		}
+		mc_coreset_sizes(&cs->p, d, present, &chunk, &cs->csize);
 	}
 	/* Grow per-sample arrays (contents up to n_old are untouched). */
 	if (n_new > cs->cap) {
@@ -1645,7 +1642,7 @@ int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *
 		cs->d = d;
 		cs->chunk = chunk;
 		cs->K = K;
-		rc = s_recompute(cs, n_new, new_chunks, NULL, all, 0, progress, err);
+		rc = s_recompute(cs, n_new, new_chunks, NULL, all, given, defer_tree, progress, err);
 		if (rc) {
 			cs->chunks = old_tab;
 			cs->n_chunks = save_nc;
@@ -1669,6 +1666,67 @@ cleanup:
 	}
 	free(all);
 	return rc;
+}
+
+int mc_coreset_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                             const double *w, const mc_progress *progress, mc_error *err)
+{
+	return s_partial_build(cs, X, y, w, NULL, 0, progress, err);
+}
+
+void mc_coreset_sizes(const mc_coreset_params *p, size_t d, size_t present, size_t *chunk,
+                      size_t *csize)
+{
+	*chunk = p->chunk_size;
+	if (*chunk == 0) {
+		*chunk = 4 * (d + 1) * present;
+		if (*chunk < 16384)
+			*chunk = 16384;
+	}
+	if (p->coreset_size > 0) {
+		*csize = p->coreset_size;
+	} else {
+		size_t frac = p->optimized_for == MC_CORESET_TRAINING ? 8 : 20;
+		size_t floor_m = 2 * (d + 2) < 64 ? 64 : 2 * (d + 2);
+		*csize = *chunk / frac > floor_m ? *chunk / frac : floor_m;
+	}
+}
+
+int mc_coreset_importance_rows(double *out, const mc_coreset_params *p, const mc_matrix *X,
+                               const int64_t *y, const double *w, const mc_progress *progress,
+                               mc_error *err)
+{
+	mc_coreset *cs = NULL;
+	int rc;
+
+	if (p->chunk_size == 0)
+		return mc_error_set(err, MC_ERR_INVALID, "coreset: the importance of a part of the "
+		                    "data needs the data's chunk_size");
+	rc = mc_coreset_new(&cs, p, err);
+	if (rc == 0 && X->rows > 0)
+		rc = s_partial_build(cs, X, y, w, NULL, 1, progress, err);
+	if (rc == 0 && X->rows > 0)
+		memcpy(out, cs->sens, X->rows * sizeof *out);
+	mc_coreset_free(cs);
+	return rc;
+}
+
+int mc_coreset_build_with(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                          const double *w, const double *importance,
+                          const mc_progress *progress, mc_error *err)
+{
+	if (cs->n != 0)
+		return mc_error_set(err, MC_ERR_STATE,
+		                    "coreset: already built with %zu samples", cs->n);
+	return s_partial_build(cs, X, y, w, importance, 0, progress, err);
+}
+
+void mc_coreset_swap(mc_coreset *a, mc_coreset *b)
+{
+	mc_coreset t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 int mc_coreset_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y, const double *w,
@@ -2103,7 +2161,7 @@ int mc_coreset_update_targets(mc_coreset *cs, const size_t *idx, size_t n, const
 		rc = s_marks(cs, idx, n, old, chg, K, &marks, err);
 	}
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			cs->y[idx[k]] = old[k];
@@ -2145,7 +2203,7 @@ int mc_coreset_update_weights(mc_coreset *cs, const size_t *idx, size_t n, const
 		rc = s_marks(cs, idx, n, NULL, chg, cs->K, &marks, err);
 	}
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			cs->w[idx[k]] = old[k];
@@ -2208,7 +2266,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 	}
 	rc = s_marks(cs, idx, n, NULL, NULL, cs->K, &marks, err);
 	if (rc == 0)
-		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, 1, progress, err);
+		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
 			memcpy((double *)mc_coreset_row(cs, idx[k]), old + k * d, d * sizeof *old);

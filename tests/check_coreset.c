@@ -1162,6 +1162,91 @@ START_TEST(test_class_names)
 }
 END_TEST
 
+/* The importance of chunk-aligned parts of the data is the build's, and a
+ * service built from every row with those importances saves to the same
+ * bytes as a build (the tree, the sampling, everything); swap exchanges two
+ * services. _i: small classes (ridge leverage) and removed samples too. */
+static unsigned char *s_file_bytes(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc(*n ? *n : 1);
+	ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+	fclose(f);
+	return b;
+}
+
+START_TEST(test_build_in_parts_is_the_build)
+{
+	int64_t *y;
+	size_t n = 1300, chunk = 300, cut[4] = { 0, 600, 900, n }, nb1, nb2, chunk2 = 0, csize = 0;
+	mc_matrix *X = s_data(n, 4, _i == 0 ? 3 : 40, &y, 33);
+	double *w = malloc(n * sizeof *w), *imp = malloc(n * sizeof *imp);
+	mc_coreset *cs, *parts = NULL, *empty = NULL;
+	mc_coreset_params p;
+	char *p1 = s_tmpfile("whole.mcc"), *p2 = s_tmpfile("parts.mcc");
+	unsigned char *b1, *b2;
+	mc_error err;
+
+	mc_error_clear(&err);
+	for (size_t i = 0; i < n; i++)
+		w[i] = _i == 1 && i % 17 == 3 ? 0.0 : 1.0;
+	cs = s_built(X, y, w, chunk, 5);
+	mc_coreset_params_default(&p);
+	p.chunk_size = chunk;
+	p.seed = 5;
+	mc_coreset_sizes(&p, 4, 3, &chunk2, &csize);
+	ck_assert_uint_eq(chunk2, chunk);
+	for (int r = 0; r < 3; r++) {
+		mc_matrix part = mc_matrix_view_rows(X, cut[r], cut[r + 1] - cut[r]);
+		ck_assert_msg(mc_coreset_importance_rows(imp + cut[r], &p, &part, y + cut[r],
+		                                         w + cut[r], NULL, &err) == 0, "%s",
+		              err.text);
+	}
+	ck_assert_mem_eq(imp, mc_coreset_importance(cs), n * sizeof *imp);
+	ck_assert_int_eq(mc_coreset_new(&parts, &p, &err), 0);
+	ck_assert_msg(mc_coreset_build_with(parts, X, y, w, imp, NULL, &err) == 0, "%s",
+	              err.text);
+	ck_assert_int_eq(mc_coreset_save(cs, p1, &err), 0);
+	ck_assert_int_eq(mc_coreset_save(parts, p2, &err), 0);
+	b1 = s_file_bytes(p1, &nb1);
+	b2 = s_file_bytes(p2, &nb2);
+	ck_assert_uint_eq(nb1, nb2);
+	ck_assert_mem_eq(b1, b2, nb1);
+	/* a built service cannot be built again */
+	ck_assert_int_eq(mc_coreset_build_with(parts, X, y, w, imp, NULL, &err), MC_ERR_STATE);
+	/* chunk_size is required for a part */
+	p.chunk_size = 0;
+	ck_assert_int_eq(mc_coreset_importance_rows(imp, &p, X, y, w, NULL, &err),
+	                 MC_ERR_INVALID);
+	/* swap: the empty service takes the built one's place */
+	ck_assert_int_eq(mc_coreset_new(&empty, &p, &err), 0);
+	mc_coreset_swap(empty, parts);
+	ck_assert_uint_eq(mc_coreset_n(empty), n);
+	ck_assert_uint_eq(mc_coreset_n(parts), 0);
+	ck_assert_mem_eq(mc_coreset_importance(empty), mc_coreset_importance(cs),
+	                 n * sizeof *imp);
+	unlink(p1);
+	unlink(p2);
+	free(p1);
+	free(p2);
+	free(b1);
+	free(b2);
+	mc_coreset_free(empty);
+	mc_coreset_free(parts);
+	mc_coreset_free(cs);
+	free(imp);
+	free(w);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("coreset");
@@ -1191,6 +1276,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_build_errors);
 	tcase_add_test(tc, test_save_load_round_trip);
 	tcase_add_test(tc, test_load_detects_corruption);
+	tcase_add_loop_test(tc, test_build_in_parts_is_the_build, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

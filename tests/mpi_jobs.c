@@ -18,7 +18,9 @@
 #include "learn_fixture.h"
 #include "interp.h"
 #include "maskclean/jobfiles.h"
+#include "maskclean/coreset.h"
 #include "maskclean/logreg.h"
+#include "maskclean/metrics.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
 #include "maskclean/split.h"
@@ -141,6 +143,9 @@ static mc_pca *s_pca(size_t k, size_t chunk)
 	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
 	return pca;
 }
+
+static mc_coreset *s_service(size_t chunk);
+static void s_same_service(mc_coreset *a, mc_coreset *b);
 
 /* PCA.fit_transform of an array on np ranks (_i + 1) equals one process's. */
 START_TEST(test_pca)
@@ -348,7 +353,7 @@ START_TEST(test_manifest)
 	ck_assert_msg(mc_pca_load(pca, mc_mpi_job_out(j), &err) == 0, "%s", err.text);
 	ck_assert_int_eq(mc_pca_fit_transform(&ref_scores, ref, X, NULL, &err), 0);
 	s_same_pca(pca, ref, 1e-10);
-	ck_assert_msg(mc_mpi_job_scores(&scores, j, n, 3, &err) == 0, "%s", err.text);
+	ck_assert_msg(mc_mpi_job_pieces(&scores, j, MC_JOB_SCORES_MANIFEST, n, 3, &err) == 0, "%s", err.text);
 	for (size_t i = 0; i < n * 3; i++)
 		s_close(scores->data[i], ref_scores->data[i], 1e-10, "scores", i);
 	/* one file of scores per shard */
@@ -361,6 +366,22 @@ START_TEST(test_manifest)
 		mc_matrix_free(part);
 	}
 	mc_mpi_job_free(j);
+	/* the coreset service: rows move to whole chunks first */
+	{
+		const char *cs_args[] = { "--chunk-size", "2500", "--seed", "9", NULL };
+		mc_coreset *one = s_service(2500), *many = NULL;
+		char path[400];
+		mc_error e2 = { 0 };
+		ck_assert_msg(s_run_manifest(&j, s_cluster(c), "coreset", cs_args, &err) == 0, "%s",
+		              err.text);
+		ck_assert_int_eq(mc_coreset_build(one, X, y, NULL, NULL, &e2), 0);
+		snprintf(path, sizeof path, "%s/%s", mc_mpi_job_out(j), MC_JOB_SERVICE);
+		ck_assert_msg(mc_coreset_load(&many, path, &e2) == 0, "%s", e2.text);
+		s_same_service(many, one);
+		mc_coreset_free(one);
+		mc_coreset_free(many);
+		mc_mpi_job_free(j);
+	}
 	ck_assert_msg(s_run_manifest(&j, s_cluster(c), "lr", lr_args, &err) == 0, "%s", err.text);
 	ck_assert_int_eq(mc_logreg_fit(lref, X, y, NULL, NULL, &err), 0);
 	ck_assert_msg(mc_logreg_load(lr, mc_mpi_job_out(j), &err) == 0, "%s", err.text);
@@ -479,6 +500,7 @@ static size_t s_ranks(pid_t *out, size_t max)
 
 typedef struct stopper {
 	int kill_rank;      /* 1: SIGKILL a rank; 0: ask the job to stop */
+	const char *when;   /* once progress names this step */
 	pid_t ranks[8];
 	size_t nranks;
 	int acted;
@@ -492,7 +514,7 @@ static int s_stopper(void *ctx, size_t done, size_t total, const char *what)
 	(void)total;
 	if (s->acted)
 		return !s->kill_rank;
-	if (done < 2 || strstr(what, "LogisticRegression") == NULL)
+	if (done < 1 || strstr(what, s->when) == NULL)
 		return 0;
 	s->nranks = s_ranks(s->ranks, 8);
 	ck_assert_uint_eq(s->nranks, 2);
@@ -528,7 +550,7 @@ START_TEST(test_stop)
 	mc_value *c, *a = s_array(X);
 	mc_logreg_params p;
 	mc_logreg *lr = NULL;
-	stopper st = { _i, { 0 }, 0, 0 };
+	stopper st = { _i, "LogisticRegression", { 0 }, 0, 0 };
 	mc_progress prog = { s_stopper, &st };
 	mc_error err = { 0 };
 	char code[300];
@@ -574,6 +596,215 @@ START_TEST(test_stop)
 }
 END_TEST
 
+/* The bytes of a file (caller frees). */
+static unsigned char *s_bytes(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc(*n > 0 ? *n : 1);
+	ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+	fclose(f);
+	return b;
+}
+
+/* a and b saved to the same bytes. */
+static void s_same_service(mc_coreset *a, mc_coreset *b)
+{
+	char pa[300], pb[300];
+	unsigned char *ba, *bb;
+	size_t na, nb;
+	mc_error err = { 0 };
+
+	snprintf(pa, sizeof pa, "%s/a.mcc", s_dir);
+	snprintf(pb, sizeof pb, "%s/b.mcc", s_dir);
+	ck_assert_int_eq(mc_coreset_save(a, pa, &err), 0);
+	ck_assert_int_eq(mc_coreset_save(b, pb, &err), 0);
+	ba = s_bytes(pa, &na);
+	bb = s_bytes(pb, &nb);
+	ck_assert_uint_eq(na, nb);
+	ck_assert_msg(memcmp(ba, bb, na) == 0, "the service files differ");
+	free(ba);
+	free(bb);
+}
+
+static mc_coreset *s_service(size_t chunk)
+{
+	mc_coreset_params p;
+	mc_coreset *cs = NULL;
+	mc_error err = { 0 };
+
+	mc_coreset_params_default(&p);
+	p.chunk_size = chunk;
+	p.seed = 9;
+	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
+	return cs;
+}
+
+/* svc.build on np ranks (_i) is the one-process build byte for byte: with a
+ * chunk size given (many classes, small ones among them, removed samples),
+ * and with the automatic chunk of a larger data set. The importance job
+ * gives the build's importances. */
+START_TEST(test_coreset)
+{
+	int np = _i;
+	mc_value *c = s_new_cluster(np);
+	mc_error err = { 0 };
+
+	for (int run = 0; run < 2; run++) {
+		size_t n = run == 0 ? 5000 : 36000, d = run == 0 ? 6 : 3, k = run == 0 ? 40 : 3;
+		int64_t *y = NULL;
+		mc_matrix *X = s_data(n, d, k, 7 + (uint64_t)run, &y), *imp = NULL;
+		double *w = malloc(n * sizeof *w);
+		mc_value *a = s_array(X);
+		mc_coreset *one = s_service(run == 0 ? 700 : 0), *many = s_service(run == 0 ? 700 : 0);
+		mc_mpi_job *j = NULL;
+		const char *names[40];
+
+		for (size_t i = 0; i < n; i++)
+			w[i] = i % 53 == 7 ? 0.0 : 1.0;
+		for (size_t i = 0; i < k; i++)
+			names[i] = i == 0 ? "orange" : i == 1 ? "apple" : i == 2 ? "lemon" : "other";
+		ck_assert_int_eq(mc_coreset_build(one, X, y, w, NULL, &err), 0);
+		if (run == 1) {
+			ck_assert_int_eq(mc_coreset_set_class_names(one, names, 3, &err), 0);
+			ck_assert_int_eq(mc_coreset_set_class_names(many, names, 3, &err), 0);
+		}
+		ck_assert_msg(mc_mpi_coreset_build(many, a, y, w, n, s_cluster(c), NULL, &err) == 0,
+		              "%s", err.text);
+		if (run == 1)
+			ck_assert_str_eq(mc_coreset_class_name(many, 0), "orange");
+		s_same_service(many, one);
+		/* a built service is refused */
+		ck_assert_int_eq(mc_mpi_coreset_build(many, a, y, w, n, s_cluster(c), NULL, &err),
+		                 MC_ERR_STATE);
+		mc_error_clear(&err);
+		/* the importance job */
+		ck_assert_int_eq(mc_mpi_job_new(&j, s_cluster(c), "importance", &err), 0);
+		if (run == 0)
+			ck_assert_int_eq(mc_mpi_job_arg(j, "--chunk-size", "700", &err), 0);
+		{
+			size_t rows = 0;
+			ck_assert_int_eq(mc_mpi_job_features(j, a, &rows, &err), 0);
+		}
+		{
+			double *col = malloc(n * sizeof *col);
+			for (size_t i = 0; i < n; i++)
+				col[i] = (double)y[i];
+			ck_assert_int_eq(mc_mpi_job_column(j, "--labels", col, n, &err), 0);
+			ck_assert_int_eq(mc_mpi_job_column(j, "--weights", w, n, &err), 0);
+			free(col);
+		}
+		ck_assert_msg(mc_mpi_job_run(j, NULL, &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_mpi_job_pieces(&imp, j, MC_JOB_IMPORTANCE_MANIFEST, n, 1, &err) == 0,
+		              "%s", err.text);
+		ck_assert(memcmp(imp->data, mc_coreset_importance(one), n * sizeof(double)) == 0);
+		mc_mpi_job_free(j);
+		mc_matrix_free(imp);
+		mc_coreset_free(one);
+		mc_coreset_free(many);
+		mc_unref(a);
+		mc_matrix_free(X);
+		free(y);
+		free(w);
+	}
+	mc_unref(c);
+}
+END_TEST
+
+/* cross_val_predict's probabilities on np ranks (_i) are one process's:
+ * the same folds, each fold's model the same bit for bit (its rows moved
+ * to segment boundaries); with groups too. */
+START_TEST(test_oof)
+{
+	size_t n = 9000, k = 4;
+	int64_t *y = NULL, *groups = malloc(n * sizeof *groups);
+	mc_matrix *X = s_data(n, 5, k, 11, &y), *one = NULL, *many = NULL;
+	double *w = malloc(n * sizeof *w);
+	mc_value *c = s_new_cluster(_i), *a = s_array(X);
+	mc_row_source src;
+	mc_cv_opts o;
+	mc_logreg_params p;
+	mc_error err = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		w[i] = i % 41 == 3 ? 0.0 : 1.0;
+		groups[i] = (int64_t)(i / 3);
+	}
+	mc_row_source_matrix(&src, X);
+	mc_logreg_params_init(&p);
+	p.class_weight = MC_CW_BALANCED;
+	for (int run = 0; run < 2; run++) {
+		mc_cv_opts_init(&o);
+		o.folds = 4;
+		o.seed = 3;
+		o.groups = run == 1 ? groups : NULL;
+		ck_assert_int_eq(mc_cross_val_proba(&one, NULL, &src, y, w, k, &o, &p, NULL, &err), 0);
+		ck_assert_msg(mc_mpi_cross_val_proba(&many, a, y, w, o.groups, n, k, &o, &p,
+		                                     s_cluster(c), NULL, &err) == 0, "%s", err.text);
+		for (size_t i = 0; i < n * k; i++)
+			s_close(many->data[i], one->data[i], 1e-12, "proba", i);
+		mc_matrix_free(one);
+		mc_matrix_free(many);
+	}
+	mc_unref(a);
+	mc_unref(c);
+	mc_matrix_free(X);
+	free(y);
+	free(w);
+	free(groups);
+}
+END_TEST
+
+/* A rank killed while the coreset job builds: the service file of the
+ * job's earlier run is left as it was, byte for byte. */
+START_TEST(test_service_file_kept)
+{
+	size_t n = 80000, k = 6, nb1, nb2;
+	int64_t *y = NULL;
+	mc_matrix *X = s_data(n, 40, k, 13, &y);
+	mc_value *c = s_new_cluster(2), *a = s_array(X);
+	mc_mpi_job *j = NULL;
+	stopper st = { 1, "coreset", { 0 }, 0, 0 };
+	mc_progress prog = { s_stopper, &st };
+	double *col = malloc(n * sizeof *col);
+	unsigned char *before, *after;
+	char path[400];
+	size_t rows = 0;
+	mc_error err = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		col[i] = (double)y[i];
+	ck_assert_int_eq(mc_mpi_job_new(&j, s_cluster(c), "coreset", &err), 0);
+	ck_assert_int_eq(mc_mpi_job_arg(j, "--chunk-size", "4000", &err), 0);
+	ck_assert_int_eq(mc_mpi_job_features(j, a, &rows, &err), 0);
+	ck_assert_int_eq(mc_mpi_job_column(j, "--labels", col, n, &err), 0);
+	ck_assert_msg(mc_mpi_job_run(j, NULL, &err) == 0, "%s", err.text);
+	snprintf(path, sizeof path, "%s/%s", mc_mpi_job_out(j), MC_JOB_SERVICE);
+	before = s_bytes(path, &nb1);
+	ck_assert_int_eq(mc_mpi_job_run(j, &prog, &err), MC_ERR_IO);
+	ck_assert(st.acted);
+	ck_assert_msg(strstr(err.text, "signal 9") != NULL, "%s", err.text);
+	after = s_bytes(path, &nb2);
+	ck_assert_uint_eq(nb1, nb2);
+	ck_assert(memcmp(before, after, nb1) == 0);
+	for (size_t i = 0; i < st.nranks; i++)
+		ck_assert_msg(s_gone(st.ranks[i]), "rank pid %d is still running", (int)st.ranks[i]);
+	free(before);
+	free(after);
+	free(col);
+	mc_mpi_job_free(j);
+	mc_unref(a);
+	mc_unref(c);
+	mc_matrix_free(X);
+	free(y);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
 	Suite *s = suite_create("mpi_jobs");
@@ -587,6 +818,9 @@ static Suite *s_suite(void)
 	tcase_add_loop_test(tc, test_manifest, 2, 4);
 	tcase_add_test(tc, test_errors);
 	tcase_add_loop_test(tc, test_stop, 0, 2);
+	tcase_add_loop_test(tc, test_coreset, 2, 4);
+	tcase_add_loop_test(tc, test_oof, 2, 4);
+	tcase_add_test(tc, test_service_file_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

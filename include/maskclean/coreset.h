@@ -304,4 +304,36 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err);
  * checksum mismatch; the message names the section). */
 int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err);
 
+/* ---- The service built over processes (maskclean-mpi) ----
+ * A build is each chunk's importances (its (chunk, class) blocks), then the
+ * tree over the leaves. Processes that hold whole chunks compute their
+ * chunks' importances (mc_coreset_importance_rows); one process builds the
+ * service from every row and those importances (mc_coreset_build_with):
+ * the same service, byte for byte once saved, as mc_coreset_build. */
+
+/* The rows per chunk and samples per node of a first build under p on data
+ * of d columns where `present` classes have rows (p's own values when
+ * set; else 4 (d + 1) rows per class present, at least 16384). */
+void mc_coreset_sizes(const mc_coreset_params *p, size_t d, size_t present, size_t *chunk,
+                      size_t *csize);
+
+/* The importance of X's rows (X->rows values into out) when they begin a
+ * chunk of the data: p->chunk_size must be the data's chunk size (and
+ * coreset_size its node size, see mc_coreset_sizes). The same blocks and
+ * arithmetic as a build. Fails as mc_coreset_build. */
+int mc_coreset_importance_rows(double *out, const mc_coreset_params *p, const mc_matrix *X,
+                               const int64_t *y, const double *w, const mc_progress *progress,
+                               mc_error *err);
+
+/* mc_coreset_build with the leaf importances given (X->rows values, as
+ * mc_coreset_importance_rows gives them chunk by chunk). */
+int mc_coreset_build_with(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
+                          const double *w, const double *importance,
+                          const mc_progress *progress, mc_error *err);
+
+/* Exchanges everything two services hold (data, tree, class names, fold
+ * groups, cached scores): how a service loaded from a file takes the place
+ * of another. */
+void mc_coreset_swap(mc_coreset *a, mc_coreset *b);
+
 #endif

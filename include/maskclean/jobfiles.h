@@ -24,6 +24,16 @@
 #define MC_JOB_SCORES "scores-%06zu.npy"
 #define MC_JOB_SCORES_MANIFEST "scores.json"
 
+/* importance and oof: one file per rank (its rows, in row order), listed
+ * with their rows in a manifest of the same form */
+#define MC_JOB_IMPORTANCE "importance-%06zu.npy"            /* rows values */
+#define MC_JOB_IMPORTANCE_MANIFEST "importance.json"
+#define MC_JOB_OOF "oof-%06zu.npy"                          /* rows x K */
+#define MC_JOB_OOF_MANIFEST "oof.json"
+
+/* coreset: the service as mc_coreset_save writes it */
+#define MC_JOB_SERVICE "service.mcc"
+
 /* every job: timings and the bytes each rank sent and received (JSON) */
 #define MC_JOB_STATS "stats.json"
 
