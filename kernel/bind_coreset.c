@@ -7,6 +7,7 @@
 
 #include "bind_data.h"
 #include "bind_embed.h"
+#include "bind_mpi.h"
 #include "bind_render.h"
 #include "registry.h"
 
@@ -306,9 +307,30 @@ static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
 	double *w = NULL;
 	size_t ny, nw;
 	int partial = strstr(mc_call_name(call), "partial_build") != NULL, rc;
+	const mc_cluster *c = NULL;
 
 	*out = NULL;
-	rc = mc_arg_matrix(call, "X", &view, &owned, err);
+	rc = mc_arg_cluster(call, "mpi", &c, err);
+	if (rc == 0 && c != NULL) {
+		/* on a cluster, X stays where it is (its file, or one written for
+		 * the ranks) */
+		rc = mc_arg_labels(call, "y", &y, &ny, err);
+		if (rc == 0)
+			rc = mc_arg_numbers(call, "sample_weight", &w, &nw, 1, 0, err);
+		if (rc == 0 && w != NULL && nw != ny)
+			rc = mc_error_set(err, MC_ERR_SHAPE, "%s(): sample_weight has %zu entries, y has "
+			                  "%zu", mc_call_name(call), nw, ny);
+		if (rc == 0)
+			rc = mc_mpi_coreset_build(cs, mc_arg(call, "X"), y, w, ny, c,
+			                          mc_call_progress(call), err);
+		free(y);
+		free(w);
+		if (rc == 0)
+			*out = mc_none();
+		return rc;
+	}
+	if (rc == 0)
+		rc = mc_arg_matrix(call, "X", &view, &owned, err);
 	if (rc == 0)
 		rc = mc_arg_labels(call, "y", &y, &ny, err);
 	if (rc == 0)
@@ -689,9 +711,11 @@ const mc_func_def mc_funcs_coreset[] = {
 	  "(rows scaled by sqrt(w)). Updates recompute only the touched blocks and the tree "
 	  "path above them. classes (e.g. ds.classes) names the class indices, so that "
 	  "class_size can take names; the names are saved with the service.", f_service_new },
-	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none)",
+	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none, *, mpi=none)",
 	  "Builds the service from features X, labels y (class indices) and optional weights.",
-	  NULL, f_service_build },
+	  "mpi=Cluster(...) builds over Open MPI ranks: each computes the importances of its "
+	  "chunks, rank 0 builds the tree; the service is the one-process service byte for byte "
+	  "(docs/scale.md). The review loop's updates then run here.", f_service_build },
 	{ "CoresetTreeServiceLG.partial_build", "(X, y, sample_weight=none)",
 	  "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
 	  NULL, f_service_build },

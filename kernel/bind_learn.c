@@ -5,6 +5,7 @@
  * cross_val_auc and accuracy_score. */
 #include "registry.h"
 #include "bind_embed.h"
+#include "bind_mpi.h"
 #include "bind_render.h"
 
 #include <math.h>
@@ -247,10 +248,15 @@ static int s_pca_fit_common(mc_call *call, mc_value **out, int transform, mc_err
 	mc_pca *pca = mc_call_self_ptr(call);
 	mc_matrix X, *owned = NULL, *scores = NULL;
 	const mc_progress *prog = mc_call_progress(call);
+	const mc_cluster *c = NULL;
 	mc_rows src;
 	int rc;
 
-	if (s_stream_source(call, "X", &src))
+	if ((rc = mc_arg_cluster(call, "mpi", &c, err)) != 0)
+		return rc;
+	if (c != NULL)
+		rc = mc_mpi_pca_fit(pca, mc_arg(call, "X"), c, transform ? &scores : NULL, prog, err);
+	else if (s_stream_source(call, "X", &src))
 		rc = transform ? mc_pca_fit_transform_rows(&scores, pca, &src, prog, err)
 		               : mc_pca_fit_rows(pca, &src, prog, err);
 	else if ((rc = mc_arg_matrix(call, "X", &X, &owned, err)) == 0)
@@ -281,10 +287,16 @@ static int s_pca_fit_transform(mc_call *call, mc_value **out, mc_error *err)
 static int s_pca_transform(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_matrix X, *owned = NULL, *scores = NULL;
+	const mc_cluster *c = NULL;
 	mc_rows src;
 	int rc;
 
-	if (s_stream_source(call, "X", &src))
+	if ((rc = mc_arg_cluster(call, "mpi", &c, err)) != 0)
+		return rc;
+	if (c != NULL)
+		rc = mc_mpi_pca_transform(&scores, mc_call_self_ptr(call), mc_arg(call, "X"), c,
+		                          mc_call_progress(call), err);
+	else if (s_stream_source(call, "X", &src))
 		rc = mc_pca_transform_rows(&scores, mc_call_self_ptr(call), &src,
 		                           mc_call_progress(call), err);
 	else if ((rc = mc_arg_matrix(call, "X", &X, &owned, err)) == 0)
@@ -436,7 +448,7 @@ static mc_value *s_lr_getattr(const void *p, const char *name, mc_error *err)
 		mc_error_set(err, MC_ERR_NOTFOUND, "LogisticRegression has no attribute '%s'", name);
 		return NULL;
 	}
-	if (!mc_logreg_fitted(lr)) {
+	if (lr == NULL || !mc_logreg_fitted(lr)) {
 		mc_error_set(err, MC_ERR_STATE,
 		             "LogisticRegression is not fitted yet; call fit(X, y) first");
 		return NULL;
@@ -584,16 +596,37 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 	size_t n = 0;
 	mc_logreg_params p = l->p;
 	mc_logreg *fresh = NULL;
+	const mc_cluster *c = NULL;
 	int rc;
 
-	rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
+	if ((rc = mc_arg_cluster(call, "mpi", &c, err)) != 0)
+		return rc;
+	/* on a cluster, X stays where it is (its file, or one written for the
+	 * ranks): only y and the weights are read here */
+	if (c != NULL) {
+		rc = mc_arg_labels(call, "y", &y, &n, err);
+		if (rc == 0)
+			rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	} else {
+		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
+	}
 	if (rc != 0)
 		goto cleanup;
 	rc = s_classes_of(&p, &cw, l->cw_dict, y, n, err);
 	if (rc != 0)
 		goto cleanup;
+	if (c != NULL) {
+		rc = mc_logreg_new(&fresh, &p, err);
+		if (rc == 0)
+			rc = mc_mpi_logreg_fit(fresh, mc_arg(call, "X"), y, w, n, c,
+			                       mc_call_progress(call), err);
+		if (rc == 0) {
+			mc_logreg_free(l->lr);
+			l->lr = fresh;
+			fresh = NULL;
+		}
 	/* a model keeps its parameters; a warm start needs the same class count */
-	if (l->lr != NULL && l->p.warm_start && mc_logreg_fitted(l->lr) &&
+	} else if (l->lr != NULL && l->p.warm_start && mc_logreg_fitted(l->lr) &&
 	    mc_logreg_n_classes(l->lr) == p.n_classes && cw == NULL) {
 		rc = mc_logreg_fit(l->lr, &X, y, w, mc_call_progress(call), err);
 	} else {
@@ -1698,6 +1731,7 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 	int64_t *y = NULL, *groups = NULL, folds, seed;
 	double *w = NULL, *cw = NULL;
 	const char *method = "predict";
+	const mc_cluster *c = NULL;
 	size_t n = 0;
 	int proba, rc;
 
@@ -1717,7 +1751,15 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 	if (folds < 2)
 		return mc_error_set(err, MC_ERR_INVALID, "cross_val_predict(): folds is %lld; "
 		                    "expected at least 2", (long long)folds);
-	rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
+	if ((rc = mc_arg_cluster(call, "mpi", &c, err)) != 0)
+		return rc;
+	if (c != NULL) {
+		rc = mc_arg_labels(call, "y", &y, &n, err);
+		if (rc == 0)
+			rc = s_weights_arg(call, "sample_weight", n, &w, err);
+	} else {
+		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
+	}
 	if (rc == 0)
 		rc = s_groups_arg(call, n, &groups, err);
 	if (rc != 0)
@@ -1727,14 +1769,19 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 	rc = s_classes_of(&p, &cw, l->cw_dict, y, n, err);
 	if (rc != 0)
 		goto cleanup;
-	mc_row_source_matrix(&src, &X);
 	mc_cv_opts_init(&o);
 	o.folds = (size_t)folds;
 	o.seed = (uint64_t)seed;
 	o.groups = groups;
 	o.name = "cross_val_predict";
-	rc = mc_cross_val_proba(&P, NULL, &src, y, w, p.n_classes, &o, &p, mc_call_progress(call),
-	                        err);
+	if (c != NULL) {
+		rc = mc_mpi_cross_val_proba(&P, mc_arg(call, "X"), y, w, groups, n, p.n_classes, &o,
+		                            &p, c, mc_call_progress(call), err);
+	} else {
+		mc_row_source_matrix(&src, &X);
+		rc = mc_cross_val_proba(&P, NULL, &src, y, w, p.n_classes, &o, &p,
+		                        mc_call_progress(call), err);
+	}
 	if (rc != 0)
 		goto cleanup;
 	if (proba) {
@@ -1773,12 +1820,16 @@ const mc_func_def mc_funcs_learn[] = {
 	  "E.to_array() gives float64. Attributes: "
 	  "`components_`, `mean_`, "
 	  "`explained_variance_`, `explained_variance_ratio_`.", s_pca_new },
-	{ "PCA.fit", "(X)", "Fits the components on the rows of X; returns the PCA.", NULL,
-	  s_pca_fit },
-	{ "PCA.transform", "(X)", "The rows of X projected on the components (rows x n_components).",
-	  NULL, s_pca_transform },
-	{ "PCA.fit_transform", "(X)", "fit(X) then transform(X), sharing one pass over X.", NULL,
-	  s_pca_fit_transform },
+	{ "PCA.fit", "(X, *, mpi=none)", "Fits the components on the rows of X; returns the PCA.",
+	  "mpi=Cluster(...) fits over Open MPI ranks (the exact solver), each reading its rows of "
+	  "X (an Embeddings file, or an array written for them): the one-process model to about "
+	  "1e-15 (docs/scale.md).", s_pca_fit },
+	{ "PCA.transform", "(X, *, mpi=none)",
+	  "The rows of X projected on the components (rows x n_components).",
+	  "mpi=Cluster(...) projects over Open MPI ranks (docs/scale.md).", s_pca_transform },
+	{ "PCA.fit_transform", "(X, *, mpi=none)",
+	  "fit(X) then transform(X), sharing one pass over X.",
+	  "mpi=Cluster(...): both over Open MPI ranks (docs/scale.md).", s_pca_fit_transform },
 	{ "train_test_split", "(X, y, test_size=0.25, seed=0)",
 	  "Seeded stratified split: returns [X_train, X_test, y_train, y_test].",
 	  "test_size is a fraction (the test set gets ceil(test_size * n) rows) or a count. "
@@ -1790,9 +1841,11 @@ const mc_func_def mc_funcs_learn[] = {
 	  "none, \"balanced\" (n / (K * count_k)) or a dict {class: weight}. Stops when the "
 	  "largest gradient entry divided by the sum of the weights is <= tol, or after max_iter "
 	  "iterations.", s_lr_new },
-	{ "LogisticRegression.fit", "(X, y, sample_weight=none)",
-	  "Fits on rows X with labels y (0..K-1); a sample weight 0 removes the sample.", NULL,
-	  s_lr_fit },
+	{ "LogisticRegression.fit", "(X, y, sample_weight=none, *, mpi=none)",
+	  "Fits on rows X with labels y (0..K-1); a sample weight 0 removes the sample.",
+	  "mpi=Cluster(...) fits over Open MPI ranks: liblbfgs on rank 0, the objective and "
+	  "gradient of each rank's rows added in rank order, giving the one-process model bit "
+	  "for bit (docs/scale.md). warm_start is not available there.", s_lr_fit },
 	{ "LogisticRegression.predict", "(X)", "The most probable class of each row (int64 array).",
 	  NULL, s_lr_predict },
 	{ "LogisticRegression.predict_proba", "(X)", "Class probabilities (rows x K).", NULL,
@@ -1849,7 +1902,8 @@ const mc_func_def mc_funcs_learn[] = {
 	  "error names the smallest class (by `classes=`, e.g. ds.classes) and its size.",
 	  s_cross_val_auc },
 	{ "cross_val_predict",
-	  "(clf, X, y, folds=5, seed=0, method=\"predict\", sample_weight=none, groups=none)",
+	  "(clf, X, y, folds=5, seed=0, method=\"predict\", sample_weight=none, groups=none, *, "
+	  "mpi=none)",
 	  "Out-of-fold predictions of a LogisticRegression: labels, or probabilities with "
 	  "method=\"predict_proba\".",
 	  "As scikit-learn's cross_val_predict: stratified seeded folds over the kept samples "
@@ -1860,7 +1914,9 @@ const mc_func_def mc_funcs_learn[] = {
 	  "confusion_matrix to choose where to look:\n\n"
 	  "    P = cross_val_predict(clf, Z, y, method=\"predict_proba\")\n"
 	  "    cm = confusion_matrix(y, P, classes=ds.classes)\n"
-	  "    pick = cm.pick_class()",
+	  "    pick = cm.pick_class()\n\n"
+	  "mpi=Cluster(...) runs the folds over Open MPI ranks (the same folds; each fold's "
+	  "model the one-process model bit for bit; docs/scale.md).",
 	  s_cross_val_predict },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

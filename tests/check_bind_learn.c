@@ -63,6 +63,8 @@ START_TEST(test_pipeline)
 	s_fails(in, "clf.fit(X, [0, 1])", "ShapeError", "X has 24 rows but y has 2");
 	s_fails(in, "LogisticRegression(C=-1)", "ValueError", "C is -1");
 	s_fails(in, "LogisticRegression().predict(X)", "StateError", "not fitted");
+	s_fails(in, "LogisticRegression().coef_", "StateError", "not fitted");
+	s_fails(in, "PCA(2).fit(X, mpi=3)", "TypeError", "mpi must be a Cluster");
 	s_fails(in, "clf.fit(X, y, sample_weight=[1, 2])", "ShapeError",
 	        "sample_weight has 2 entries, expected 24");
 	mc_unref(s_run(in, "clf2 = LogisticRegression(class_weight={0: 2.0, 2: 0.5}).fit(X, y)"));

@@ -48,9 +48,13 @@ protocol() {
 	return "${PIPESTATUS[0]}"
 }
 
-# maskclean-mpi under mpirun on this machine (built by make check).
+# maskclean-mpi under mpirun on this machine: the jobs against one-process
+# results (built by make check), then the installed kernel with mpi=.
 mpi_jobs() {
-	MC_MPI_PROGRAM="$top/build/maskclean-mpi" "$top/build/tests/mpi_jobs"
+	MC_MPI_PROGRAM="$top/build/maskclean-mpi" "$top/build/tests/mpi_jobs" || return 1
+	/usr/bin/python3 -m unittest discover -s "$top/tests/mpi" -p 'test_*.py' 2>&1 |
+		grep -v -E 'frozen modules|Debugger warning|PYDEVD|^0\.00s - |Xfrozen'
+	return "${PIPESTATUS[0]}"
 }
 
 unit_asan() { ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"; }

@@ -45,10 +45,10 @@ class TestMpi(KernelTestCase):
         X = rng.normal(size=(n, d)) + 0.7 * np.eye(k, d)[y] * 3
         np.save(os.path.join(cls.dir, "X.npy"), X)
         np.save(os.path.join(cls.dir, "y.npy"), y.astype(np.float64))
-        # a long job: many rows, no tolerance
-        nb = 120000
-        yb = np.arange(nb) % 6
-        Xb = rng.normal(size=(nb, 40)) + np.eye(6, 40)[yb]
+        # a job of several seconds: many rows
+        nb = 200000
+        yb = np.arange(nb) % 12
+        Xb = rng.normal(size=(nb, 50)) + 0.3 * np.eye(12, 50)[yb]
         np.save(os.path.join(cls.dir, "Xb.npy"), Xb)
         np.save(os.path.join(cls.dir, "yb.npy"), yb.astype(np.float64))
         reply, _ = cls.kernel.execute(
@@ -85,17 +85,17 @@ class TestMpi(KernelTestCase):
                 f'save_npy("{self.dir}/w2.npy", m2.coef_)')
         self.assertTrue(np.array_equal(self.load("w1.npy"), self.load("w2.npy")))
 
-    def start_long_job(self):
-        """Starts a long fit on the cluster; returns once its bar shows."""
-        msg_id = self.kc.execute(
-            'slow = LogisticRegression(tol=0, max_iter=100000)\nslow.fit(Eb, yb, mpi=c)',
-            allow_stdin=False)
-        while True:
-            m = self.kc.get_iopub_msg(timeout=TIMEOUT)
-            if (m["parent_header"].get("msg_id") == msg_id and
-                    m["msg_type"] in ("display_data", "update_display_data") and
-                    "LogisticRegression" in m["content"]["data"].get("text/plain", "")):
-                return msg_id
+    def start_long_job(self, code):
+        """Starts code (a job on the cluster); returns its msg_id and the pids
+        of its two ranks once they run."""
+        msg_id = self.kc.execute(code, allow_stdin=False)
+        until = time.monotonic() + TIMEOUT
+        while time.monotonic() < until:
+            pids = ranks_of(self.dir)
+            if len(pids) == 2:
+                return msg_id, pids
+            time.sleep(0.02)
+        self.fail("the ranks of the job never ran")
 
     def wait_gone(self, pids):
         until = time.monotonic() + 5
@@ -112,9 +112,9 @@ class TestMpi(KernelTestCase):
         self.assertEqual(self.kernel.eval_text("PCA(2).fit(E, mpi=c).n_components"), "2")
 
     def test_interrupt_stops_every_rank(self):
-        msg_id = self.start_long_job()
-        pids = ranks_of(self.dir)
-        self.assertEqual(len(pids), 2)
+        msg_id, pids = self.start_long_job(
+            'slow = LogisticRegression(C=10000, tol=0, max_iter=100000)\n'
+            'slow.fit(Eb, yb, mpi=c)')
         self.kernel.control("interrupt_request")
         reply = self.kernel.shell_reply(msg_id)
         self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
@@ -123,9 +123,9 @@ class TestMpi(KernelTestCase):
         self.check_after()
 
     def test_rank_killed(self):
-        msg_id = self.start_long_job()
-        pids = ranks_of(self.dir)
-        self.assertEqual(len(pids), 2)
+        msg_id, pids = self.start_long_job(
+            'slow = LogisticRegression(C=10000, tol=0, max_iter=100000)\n'
+            'slow.fit(Eb, yb, mpi=c)')
         os.kill(max(pids), signal.SIGKILL)
         reply = self.kernel.shell_reply(msg_id)
         c = reply["content"]
@@ -136,6 +136,32 @@ class TestMpi(KernelTestCase):
         self.wait_gone(pids)
         self.assertEqual(ranks_of(self.dir), [])
         self.check_after()
+
+    def test_service_kept_when_a_rank_dies(self):
+        # a service built on the cluster equals the one-process service
+        self.ok(f'one = CoresetTreeServiceLG(seed=4)\none.build(E, y)\n'
+                f'one.save("{self.dir}/one.mcc")\n'
+                f'svc = CoresetTreeServiceLG(seed=4)\nsvc.build(E, y, mpi=c)\n'
+                f'svc.save("{self.dir}/good.mcc")')
+        with open(os.path.join(self.dir, "one.mcc"), "rb") as f:
+            one = f.read()
+        with open(os.path.join(self.dir, "good.mcc"), "rb") as f:
+            good = f.read()
+        self.assertEqual(one, good)
+        # a build killed in the middle leaves the saved file and the service
+        msg_id, pids = self.start_long_job(
+            'big = CoresetTreeServiceLG(seed=4)\nbig.build(Eb, yb, mpi=c)')
+        os.kill(max(pids), signal.SIGKILL)
+        c = self.kernel.shell_reply(msg_id)["content"]
+        self.kernel.iopub_for(msg_id)
+        self.assertEqual(c["status"], "error")
+        self.assertIn("coreset job on 2 ranks failed", c["evalue"])
+        self.wait_gone(pids)
+        with open(os.path.join(self.dir, "good.mcc"), "rb") as f:
+            self.assertEqual(f.read(), good)
+        self.assertIn("not built", self.kernel.eval_text("big"))
+        # the review loop's updates run here, on the service from the cluster
+        self.ok('svc.update_targets([0, 1], [1, 1])')
 
 
 if __name__ == "__main__":
