@@ -447,16 +447,67 @@ static int s_pieces_write(mc_comm *c, const char *out, const char *fmt, const ch
 
 /* ---- importance and coreset ---- */
 
-/* The split of one file: at --split-rows (the kernel gives the chunk the
- * build will use) or the chunk size when the command line gives them, else
- * anywhere (the rows then move to chunk boundaries). */
+static int s_coreset_params(mc_coreset_params *p, const mc_opts *o, mc_error *err);
+
+/* The classes with rows in a labels file (every rank reads it: 8 bytes a
+ * row); 0 when it cannot be read (the rows then move to chunk boundaries
+ * after the split, and the job reports the file's error). */
+static size_t s_present(const char *labels)
+{
+	mc_npy *npy = NULL;
+	mc_error err = { 0 };
+	unsigned char *seen = NULL;
+	double buf[4096];
+	size_t n, present = 0, cap = 0;
+
+	if (labels == NULL || mc_npy_open(&npy, labels, &err) != 0)
+		return 0;
+	n = mc_npy_rows(npy);
+	for (size_t r0 = 0; r0 < n && mc_npy_cols(npy) == 1; r0 += 4096) {
+		size_t m = n - r0 < 4096 ? n - r0 : 4096;
+		if (mc_npy_read_rows(npy, r0, m, buf, &err) != 0)
+			break;
+		for (size_t i = 0; i < m; i++) {
+			size_t c;
+			if (!(buf[i] >= 0.0 && buf[i] < 1e9))
+				continue;
+			c = (size_t)buf[i];
+			if (c >= cap) {
+				size_t nc = 2 * c + 64;
+				unsigned char *g = realloc(seen, nc);
+				if (g == NULL)
+					goto done;
+				memset(g + cap, 0, nc - cap);
+				seen = g;
+				cap = nc;
+			}
+			present += !seen[c];
+			seen[c] = 1;
+		}
+	}
+done:
+	free(seen);
+	mc_npy_free(npy);
+	return present;
+}
+
+/* The split of one file: at multiples of the chunk the build will use
+ * (--split-rows, which the kernel gives, or --chunk-size, or the automatic
+ * chunk of the labels' classes), so that no row moves. */
 static size_t s_chunk_unit(const void *opts, size_t n, size_t d)
 {
 	const mc_opts *o = opts;
+	mc_coreset_params p;
+	mc_error err = { 0 };
+	size_t present, chunk = 1, csize = 0;
 
 	(void)n;
-	(void)d;
-	return o->split_rows > 0 ? o->split_rows : o->chunk_size > 0 ? o->chunk_size : 1;
+	if (o->split_rows > 0 || o->chunk_size > 0)
+		return o->split_rows > 0 ? o->split_rows : o->chunk_size;
+	present = s_present(o->labels);
+	if (present > 0 && s_coreset_params(&p, o, &err) == 0)
+		mc_coreset_sizes(&p, d, present, &chunk, &csize);
+	return chunk;
 }
 
 static int s_coreset_params(mc_coreset_params *p, const mc_opts *o, mc_error *err)
