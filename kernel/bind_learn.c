@@ -56,6 +56,22 @@ static int s_same_len(mc_call *call, const char *a, size_t na, const char *b, si
 	                    mc_call_name(call), a, na, b, nb);
 }
 
+/* y and the optional sample_weight (X read elsewhere: on a cluster it stays
+ * in its file). On failure nothing is left to free. */
+static int s_yw_args(mc_call *call, int64_t **y, size_t *n, double **w, mc_error *err)
+{
+	int rc = mc_arg_labels(call, "y", y, n, err);
+
+	*w = NULL;
+	if (rc == 0)
+		rc = s_weights_arg(call, "sample_weight", *n, w, err);
+	if (rc != 0) {
+		free(*y);
+		*y = NULL;
+	}
+	return rc;
+}
+
 /* X (rows), y (one label per row) and the optional sample_weight. On
  * failure nothing is left to free. */
 static int s_xyw_args(mc_call *call, mc_matrix *X, mc_matrix **owned, int64_t **y, size_t *n,
@@ -67,16 +83,16 @@ static int s_xyw_args(mc_call *call, mc_matrix *X, mc_matrix **owned, int64_t **
 	*w = NULL;
 	*n = 0;
 	if (rc == 0)
-		rc = mc_arg_labels(call, "y", y, n, err);
+		rc = s_yw_args(call, y, n, w, err);
 	if (rc == 0)
 		rc = s_same_len(call, "X", X->rows, "y", *n, err);
-	if (rc == 0)
-		rc = s_weights_arg(call, "sample_weight", *n, w, err);
 	if (rc != 0) {
 		mc_matrix_free(*owned);
 		*owned = NULL;
 		free(*y);
 		*y = NULL;
+		free(*w);
+		*w = NULL;
 	}
 	return rc;
 }
@@ -603,13 +619,8 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	/* on a cluster, X stays where it is (its file, or one written for the
 	 * ranks): only y and the weights are read here */
-	if (c != NULL) {
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-		if (rc == 0)
-			rc = s_weights_arg(call, "sample_weight", n, &w, err);
-	} else {
-		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
-	}
+	rc = c != NULL ? s_yw_args(call, &y, &n, &w, err)
+	               : s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc != 0)
 		goto cleanup;
 	rc = s_classes_of(&p, &cw, l->cw_dict, y, n, err);
@@ -1753,13 +1764,8 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 		                    "expected at least 2", (long long)folds);
 	if ((rc = mc_arg_cluster(call, "mpi", &c, err)) != 0)
 		return rc;
-	if (c != NULL) {
-		rc = mc_arg_labels(call, "y", &y, &n, err);
-		if (rc == 0)
-			rc = s_weights_arg(call, "sample_weight", n, &w, err);
-	} else {
-		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
-	}
+	rc = c != NULL ? s_yw_args(call, &y, &n, &w, err)
+	               : s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = s_groups_arg(call, n, &groups, err);
 	if (rc != 0)
