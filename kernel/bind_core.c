@@ -24,11 +24,6 @@ static void s_add(s_text *t, const char *s)
 	mc_text_puts(t, s);
 }
 
-static char *s_done(s_text *t)
-{
-	return mc_text_finish(t);
-}
-
 /* The items of an iterable value as a list: list items, dict keys, range
  * items, characters of a string, elements (1-D) or rows (2-D) of an array,
  * what an object's __iter__ gives. A list is returned as itself. */
@@ -54,196 +49,13 @@ static int s_order(const mc_value *a, const mc_value *b, int *res, const char *f
 
 /* ---- help ---- */
 
-/* A table entry's signature in Python's spelling. */
-static void s_add_signature(s_text *t, const mc_func_def *d)
-{
-	char *sig = mc_signature_pretty(d->signature);
-
-	if (sig == NULL)
-		t->oom = 1;
-	else
-		s_add(t, sig);
-	free(sig);
-}
-
-static void s_add_entry_line(s_text *t, const mc_func_def *d, const char *shown_name)
-{
-	s_add(t, "  ");
-	s_add(t, shown_name);
-	s_add_signature(t, d);
-	if (d->doc != NULL) {
-		s_add(t, "\n      ");
-		s_add(t, d->doc);
-	}
-	s_add(t, "\n");
-}
-
-/* Lists the methods "<prefix>.*" of the table. */
-static void s_add_methods(s_text *t, const char *prefix)
-{
-	size_t plen = strlen(prefix), k;
-	const mc_func_def *d;
-	int any = 0;
-
-	for (k = 0; mc_registry_tables[k] != NULL; k++)
-		for (d = mc_registry_tables[k]; d->name != NULL; d++)
-			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.' &&
-			    strncmp(d->name + plen + 1, "__", 2) != 0) {
-				if (!any)
-					s_add(t, "\nMethods:\n");
-				any = 1;
-				s_add_entry_line(t, d, d->name + plen + 1);
-			}
-}
-
-char *mc_help_for_def(const mc_func_def *def)
-{
-	s_text t = { 0 };
-
-	s_add(&t, def->name);
-	s_add_signature(&t, def);
-	s_add(&t, "\n\n");
-	if (def->doc != NULL) {
-		s_add(&t, def->doc);
-		s_add(&t, "\n");
-	}
-	if (def->long_doc != NULL && def->long_doc[0] != '\0') {
-		s_add(&t, "\n");
-		s_add(&t, def->long_doc);
-		if (def->long_doc[strlen(def->long_doc) - 1] != '\n')
-			s_add(&t, "\n");
-	}
-	/* a constructor: also list the methods of its objects */
-	if (strchr(def->name, '.') == NULL)
-		s_add_methods(&t, def->name);
-	return s_done(&t);
-}
-
-/* Help of a function defined in the language: its signature and docstring. */
-static char *s_help_userfn(const mc_userfn *u)
-{
-	s_text t = { 0 };
-
-	s_add(&t, u->def->name);
-	s_add(&t, u->def->sigtext);
-	s_add(&t, "\n");
-	if (u->def->doc != NULL && u->def->doc[0] != '\0') {
-		s_add(&t, "\n");
-		s_add(&t, u->def->doc);
-		s_add(&t, "\n");
-	}
-	return s_done(&t);
-}
-
-char *mc_help_for_value(const mc_value *v)
-{
-	s_text t = { 0 };
-	const mc_class *cls = mc_object_class(v);
-	char *r;
-
-	if (mc_userfn_of(v) != NULL)
-		return s_help_userfn(mc_userfn_of(v));
-	if (mc_type(v) == MC_T_FUNC)
-		return mc_help_for_def(mc_func_def_of(v));
-	s_add(&t, mc_type_name(v));
-	s_add(&t, cls != NULL ? " object\n" : " value\n");
-	r = mc_value_repr(v);
-	if (r != NULL) {
-		if (strlen(r) > 400)
-			strcpy(r + 396, " ...");
-		s_add(&t, "\n");
-		s_add(&t, r);
-		s_add(&t, "\n");
-		free(r);
-	}
-	if (cls != NULL && cls->attrs != NULL && cls->attrs[0] != NULL) {
-		const char *const *a;
-
-		s_add(&t, "\nAttributes:\n ");
-		for (a = cls->attrs; *a != NULL; a++) {
-			s_add(&t, " ");
-			s_add(&t, *a);
-		}
-		s_add(&t, "\n");
-	}
-	if (mc_type(v) == MC_T_ARRAY)
-		s_add(&t, "\nAttributes:\n  shape ndim size dtype T\n");
-	s_add_methods(&t, mc_value_method_prefix(v));
-	return s_done(&t);
-}
-
-static const char *const s_area_names[] = {
-	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset and review", "Rendering"
-};
-
-static char *s_help_overview(void)
-{
-	s_text t = { 0 };
-	size_t k;
-	const mc_func_def *d;
-
-	s_add(&t, "maskclean command language: Python's syntax for statements and expressions.\n"
-	          "  x = load_coco(\"annotations.json\")   assignment; a, b = f() unpacks a list\n"
-	          "  f(1, name=2)   calls with positional and keyword arguments\n"
-	          "  obj.method()   obj.attribute   x[0]   x[-1]   x[1:3]   d[\"key\"]\n"
-	          "  if / elif / else, while, for x in ..., break, continue, pass (blocks by indentation)\n"
-	          "  def f(a, b=1, *args, **kw): ... return ...   lambda x: x + 1\n"
-	          "  [x * 2 for x in xs if x > 0]   {k: v for k, v in d.items()}   f\"{auc:.3f}\"\n"
-	          "  help(f) or help(obj) shows one function or object; dir(obj) lists its methods.\n"
-	          "\nFunctions:\n");
-	for (k = 0; mc_registry_tables[k] != NULL; k++) {
-		int any = 0;
-
-		for (d = mc_registry_tables[k]; d->name != NULL; d++) {
-			if (strchr(d->name, '.') != NULL)
-				continue;
-			if (!any && k < sizeof s_area_names / sizeof s_area_names[0]) {
-				s_add(&t, "\n");
-				s_add(&t, s_area_names[k]);
-				s_add(&t, ":\n");
-			}
-			any = 1;
-			s_add_entry_line(&t, d, d->name);
-		}
-	}
-	return s_done(&t);
-}
-
-/* Help longer than this many lines goes to the front end's pager. */
-#define HELP_PAGE_LINES 20
-
-/* Adds a payload to the execute_reply (see mc_io.payload); steals payload. */
-static void s_payload(mc_call *call, json_t *payload)
-{
-	if (payload != NULL && call->io != NULL && call->io->payload != NULL)
-		call->io->payload(call->io->ctx, payload);
-	json_decref(payload);
-}
-
-/* Shows help text: printed, or in the pager when it is long (markdown: also
- * as text/markdown). */
-static void s_show_help(mc_call *call, const char *text, int markdown)
-{
-	size_t lines = 0;
-
-	for (const char *p = text; *p != '\0'; p++)
-		lines += *p == '\n';
-	if (lines <= HELP_PAGE_LINES || call->io == NULL || call->io->payload == NULL) {
-		mc_call_print(call, text);
-		return;
-	}
-	s_payload(call, json_pack("{s:s, s:{s:s, s:s*}, s:i}", "source", "page", "data",
-	                          "text/plain", text, "text/markdown", markdown ? text : NULL,
-	                          "start", 0));
-}
-
 static int s_help(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *x = mc_arg(call, "x");
 	char *text = NULL;
 
 	if (mc_type(x) == MC_T_NONE && !mc_arg_given(call, "x")) {
-		text = s_help_overview();
+		text = mc_help_overview();
 	} else if (mc_type(x) == MC_T_STR && strcmp(mc_as_str(x), "language") == 0) {
 		text = strdup(mc_language_doc);
 	} else if (mc_type(x) == MC_T_STR) {
@@ -270,7 +82,7 @@ static int s_help(mc_call *call, mc_value **out, mc_error *err)
 			strcat(text, "\n");
 		}
 	}
-	s_show_help(call, text, mc_type(x) == MC_T_STR && strcmp(mc_as_str(x), "language") == 0);
+	mc_help_show(call, text, mc_type(x) == MC_T_STR && strcmp(mc_as_str(x), "language") == 0);
 	free(text);
 	*out = mc_none();
 	return 0;
@@ -284,7 +96,7 @@ static int s_exit(mc_call *call, mc_value **out, mc_error *err)
 
 	if (mc_arg_bool(call, "keep_kernel", &keep, err) != 0)
 		return err->code;
-	s_payload(call, json_pack("{s:s, s:b}", "source", "ask_exit", "keepkernel", keep));
+	mc_call_payload(call, json_pack("{s:s, s:b}", "source", "ask_exit", "keepkernel", keep));
 	*out = mc_none();
 	return 0;
 }

@@ -214,6 +214,9 @@ int mc_call_def(const mc_func_def *def, mc_value *self, const mc_callarg *args, 
                 mc_error *err);
 /* 1 once the user interrupted the request behind call. */
 int mc_call_interrupted(mc_call *call);
+/* Adds payload to the execute_reply (see mc_io.payload); steals payload,
+ * which may be NULL. */
+void mc_call_payload(mc_call *call, json_t *payload);
 
 /* Calls any function value (a table function or one defined in the
  * language) from inside a builtin, e.g. the key of sorted(). Errors inside
@@ -339,10 +342,17 @@ size_t mc_edit_distance(const char *a, const char *b);
 /* Closest of the candidates to name (distance <= max(1, len/3)), or NULL. */
 const char *mc_closest(const char *name, const char *const *cands, size_t n);
 
+/* ---- help (help.c) ---- */
 /* Help text for a table entry: signature, doc, long doc. Caller owns. */
 char *mc_help_for_def(const mc_func_def *def);
 /* Help text for any value (functions, objects, builtin types). Caller owns. */
 char *mc_help_for_value(const mc_value *v);
+/* help(): the language in a few lines, then every function by area. Caller
+ * owns; NULL when memory runs out. */
+char *mc_help_overview(void);
+/* Shows help text: printed, or in the front end's pager when it is long
+ * (with markdown, also as text/markdown). */
+void mc_help_show(mc_call *call, const char *text, int markdown);
 /* Names offered after "v." : methods from the table and attributes. */
 mc_value *mc_value_dir(const mc_value *v);
 
