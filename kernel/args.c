@@ -519,21 +519,11 @@ fail:
 	return rc;
 }
 
-/* 1 if def is an entry of the core table (it takes ranges as they are). */
-static int s_is_core(const mc_func_def *def)
-{
-	static size_t n;
-
-	if (n == 0)
-		while (mc_funcs_core[n].name != NULL)
-			n++;
-	return def >= mc_funcs_core && def < mc_funcs_core + n;
-}
-
 int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
                  const mc_callarg *args, size_t nargs, int *bad_arg, mc_error *err)
 {
 	const mc_signature *sig;
+	const mc_area *area;
 	int rc;
 	size_t i;
 
@@ -557,8 +547,9 @@ int mc_call_bind(mc_call *call, const mc_func_def *def, mc_value *self,
 		mc_call_clear(call);
 		return rc;
 	}
-	/* functions of the areas take lists: a range becomes one */
-	if (!s_is_core(def))
+	/* most areas take lists: a range becomes one */
+	area = mc_registry_area(def);
+	if (area == NULL || !area->keeps_ranges)
 		for (i = 0; i < sig->n; i++)
 			if (mc_type(call->vals[i]) == MC_T_RANGE) {
 				mc_value *l = NULL;

@@ -329,47 +329,69 @@ int mc_array_unop(mc_value **out, int op, mc_value *a, mc_error *err)
 	return 0;
 }
 
-mc_value *mc_array_attr(mc_value *a, const char *name)
+/* ---- attributes ---- */
+
+static mc_value *s_attr_shape(mc_value *a, mc_error *err)
 {
-	size_t r = mc_array_rows(a), cols = mc_array_cols(a);
+	mc_value *l = mc_list_new();
 
-	if (strcmp(name, "shape") == 0) {
-		mc_value *l = mc_list_new();
-
-		if (l == NULL || mc_list_append(l, mc_int((int64_t)r)) != 0 ||
-		    (cols > 0 && mc_list_append(l, mc_int((int64_t)cols)) != 0)) {
-			mc_unref(l);
-			return NULL;
-		}
-		return l;
+	(void)err;
+	if (l == NULL || mc_list_append(l, mc_int((int64_t)mc_array_rows(a))) != 0 ||
+	    (mc_array_cols(a) > 0 && mc_list_append(l, mc_int((int64_t)mc_array_cols(a))) != 0)) {
+		mc_unref(l);
+		return NULL;
 	}
-	if (strcmp(name, "ndim") == 0)
-		return mc_int(cols > 0 ? 2 : 1);
-	if (strcmp(name, "size") == 0)
-		return mc_int((int64_t)mc_array_size(a));
-	if (strcmp(name, "dtype") == 0)
-		return mc_str(mc_array_is_mask(a) ? "bool" : mc_array_dtype(a) == MC_F64 ? "float64" : "int64");
-	if (strcmp(name, "T") == 0) {
-		mc_value *t;
-		size_t i, j;
-
-		if (cols == 0)
-			return mc_ref(a);
-		t = mc_array_new(mc_array_dtype(a), cols, r);
-		if (t == NULL)
-			return NULL;
-		mc_array_set_mask(t, mc_array_is_mask(a));
-		for (i = 0; i < r; i++)
-			for (j = 0; j < cols; j++) {
-				if (mc_array_dtype(a) == MC_F64)
-					mc_array_f64(t)[j * r + i] = mc_array_f64(a)[i * cols + j];
-				else
-					mc_array_i64(t)[j * r + i] = mc_array_i64(a)[i * cols + j];
-			}
-		return t;
-	}
-	return NULL;
+	return l;
 }
+
+static mc_value *s_attr_ndim(mc_value *a, mc_error *err)
+{
+	(void)err;
+	return mc_int(mc_array_cols(a) > 0 ? 2 : 1);
+}
+
+static mc_value *s_attr_size(mc_value *a, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_array_size(a));
+}
+
+static mc_value *s_attr_dtype(mc_value *a, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_array_is_mask(a) ? "bool" : mc_array_dtype(a) == MC_F64 ? "float64" : "int64");
+}
+
+static mc_value *s_attr_T(mc_value *a, mc_error *err)
+{
+	size_t r = mc_array_rows(a), cols = mc_array_cols(a), i, j;
+	mc_value *t;
+
+	(void)err;
+	if (cols == 0)
+		return mc_ref(a);
+	t = mc_array_new(mc_array_dtype(a), cols, r);
+	if (t == NULL)
+		return NULL;
+	mc_array_set_mask(t, mc_array_is_mask(a));
+	for (i = 0; i < r; i++)
+		for (j = 0; j < cols; j++) {
+			if (mc_array_dtype(a) == MC_F64)
+				mc_array_f64(t)[j * r + i] = mc_array_f64(a)[i * cols + j];
+			else
+				mc_array_i64(t)[j * r + i] = mc_array_i64(a)[i * cols + j];
+		}
+	return t;
+}
+
+const mc_attr_def mc_array_attrs[] = {
+	{ .name = "shape", .doc = "[rows] or [rows, cols]", .get = s_attr_shape },
+	{ .name = "ndim", .doc = "1 or 2", .get = s_attr_ndim },
+	{ .name = "size", .doc = "number of elements", .get = s_attr_size },
+	{ .name = "dtype", .doc = "\"float64\", \"int64\" or \"bool\" (a mask)", .get = s_attr_dtype },
+	{ .name = "T", .doc = "the transpose (a 1-D array is its own)", .get = s_attr_T },
+	{ .name = NULL }
+};
 
 /* ---- subscripts ---- */
 

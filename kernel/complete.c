@@ -538,8 +538,8 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 			s_offer(&m, mc_as_str(mc_list_get(names, i)), NULL);
 		mc_unref(names);
 	}
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++)
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
 			if (strchr(d->name, '.') == NULL)
 				s_offer(&m, d->name, NULL);
 	if (m.plen > 0) {

@@ -526,8 +526,8 @@ static const char **s_all_names(s_ctx *c, size_t *n)
 		for (i = 0; dicts[k] != NULL && i < mc_dict_len(dicts[k]); i++)
 			if (s_push_name(&names, n, &cap, mc_as_str(mc_dict_key(dicts[k], i))) != 0)
 				return names;
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++)
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
 			if (strchr(d->name, '.') == NULL && s_push_name(&names, n, &cap, d->name) != 0)
 				return names;
 	return names;
@@ -661,31 +661,17 @@ mc_value *mc_value_dir(const mc_value *v)
 	const char *prefix = mc_value_method_prefix(v);
 	size_t plen = strlen(prefix), t;
 	const mc_func_def *d;
-	const mc_class *cls = mc_object_class(v);
 
 	if (list == NULL)
 		return NULL;
-	if (cls != NULL && cls->attrs != NULL) {
-		const char *const *a;
-
-		for (a = cls->attrs; *a != NULL; a++)
-			if (mc_list_append(list, mc_str(*a)) != 0)
-				goto fail;
-	}
-	if (mc_type(v) == MC_T_ARRAY) {
-		static const char *const arr_attrs[] = { "shape", "ndim", "size", "dtype", "T", NULL };
-		const char *const *a;
-
-		for (a = arr_attrs; *a != NULL; a++)
-			if (mc_list_append(list, mc_str(*a)) != 0)
-				goto fail;
-	}
+	if (mc_value_attr_names(v, list) != 0)
+		goto fail;
 	if (mc_userfn_of(v) != NULL) {
 		if (mc_list_append(list, mc_str("__doc__")) != 0 || mc_list_append(list, mc_str("__name__")) != 0)
 			goto fail;
 	}
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++)
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
 			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.' &&
 			    strncmp(d->name + plen + 1, "__", 2) != 0 &&
 			    mc_list_append(list, mc_str(d->name + plen + 1)) != 0)
@@ -733,7 +719,6 @@ static const mc_func_def *s_method(const mc_value *obj, const char *name)
 static mc_value *s_getattr(s_ctx *c, const mc_node *n, mc_value *obj)
 {
 	const mc_func_def *def = s_method(obj, n->name);
-	const mc_class *cls;
 	mc_value *v;
 	mc_userfn *u;
 
@@ -743,22 +728,14 @@ static mc_value *s_getattr(s_ctx *c, const mc_node *n, mc_value *obj)
 			s_nomem(c, n);
 		return v;
 	}
-	cls = mc_object_class(obj);
-	if (cls != NULL && cls->getattr != NULL) {
-
-		v = cls->getattr(mc_object_ptr(obj), n->name, s_err(c));
-		if (v == NULL) {
-			if (c->scratch->code == MC_ERR_NOTFOUND || c->scratch->code == MC_OK)
-				s_no_attr(c, n, obj);
-			else
-				s_fail_err(c, n, c->scratch);
-		}
-		return v;
-	}
-	if (mc_type(obj) == MC_T_ARRAY) {
-		v = mc_array_attr(obj, n->name);
-		if (v != NULL)
+	if (mc_value_attrs(obj) != NULL || mc_object_class(obj) != NULL) {
+		if (mc_value_getattr(&v, obj, n->name, s_err(c)) == 0)
 			return v;
+		if (c->scratch->code == MC_ERR_NOTFOUND)
+			s_no_attr(c, n, obj);
+		else
+			s_fail_err(c, n, c->scratch);
+		return NULL;
 	}
 	u = mc_userfn_of(obj);
 	if (u != NULL && (strcmp(n->name, "__name__") == 0 || strcmp(n->name, "__doc__") == 0)) {

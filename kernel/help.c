@@ -50,8 +50,8 @@ static void s_add_methods(s_text *t, const char *prefix)
 	const mc_func_def *d;
 	int any = 0;
 
-	for (k = 0; mc_registry_tables[k] != NULL; k++)
-		for (d = mc_registry_tables[k]; d->name != NULL; d++)
+	for (k = 0; mc_registry[k].title != NULL; k++)
+		for (d = mc_registry[k].funcs; d->name != NULL; d++)
 			if (strncmp(d->name, prefix, plen) == 0 && d->name[plen] == '.' &&
 			    strncmp(d->name + plen + 1, "__", 2) != 0) {
 				if (!any)
@@ -59,6 +59,22 @@ static void s_add_methods(s_text *t, const char *prefix)
 				any = 1;
 				s_add_entry_line(t, d, d->name + plen + 1);
 			}
+}
+
+/* Lists the rows of an attribute table: name and doc, names aligned. */
+static void s_add_attributes(s_text *t, const mc_attr_def *attrs)
+{
+	const mc_attr_def *a;
+	int width = 0;
+
+	if (attrs == NULL || attrs->name == NULL)
+		return;
+	for (a = attrs; a->name != NULL; a++)
+		if ((int)strlen(a->name) > width)
+			width = (int)strlen(a->name);
+	s_add(t, "\nAttributes:\n");
+	for (a = attrs; a->name != NULL; a++)
+		mc_text_printf(t, "  %-*s  %s\n", width, a->name, a->doc != NULL ? a->doc : "");
 }
 
 char *mc_help_for_def(const mc_func_def *def)
@@ -121,6 +137,7 @@ char *mc_help_for_value(const mc_value *v)
 		s_add(&t, "\n");
 		free(r);
 	}
+	s_add_attributes(&t, mc_value_attrs(v));
 	if (cls != NULL && cls->attrs != NULL && cls->attrs[0] != NULL) {
 		const char *const *a;
 
@@ -131,21 +148,16 @@ char *mc_help_for_value(const mc_value *v)
 		}
 		s_add(&t, "\n");
 	}
-	if (mc_type(v) == MC_T_ARRAY)
-		s_add(&t, "\nAttributes:\n  shape ndim size dtype T\n");
 	s_add_methods(&t, mc_value_method_prefix(v));
 	return s_done(&t);
 }
-
-static const char *const s_area_names[] = {
-	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset and review", "Rendering"
-};
 
 char *mc_help_overview(void)
 {
 	s_text t = { 0 };
 	size_t k;
 	const mc_func_def *d;
+	const char *shown = NULL;   /* the title of the last heading */
 
 	s_add(&t, "maskclean command language: Python's syntax for statements and expressions.\n"
 	          "  x = load_coco(\"annotations.json\")   assignment; a, b = f() unpacks a list\n"
@@ -156,21 +168,18 @@ char *mc_help_overview(void)
 	          "  [x * 2 for x in xs if x > 0]   {k: v for k, v in d.items()}   f\"{auc:.3f}\"\n"
 	          "  help(f) or help(obj) shows one function or object; dir(obj) lists its methods.\n"
 	          "\nFunctions:\n");
-	for (k = 0; mc_registry_tables[k] != NULL; k++) {
-		int any = 0;
-
-		for (d = mc_registry_tables[k]; d->name != NULL; d++) {
+	for (k = 0; mc_registry[k].title != NULL; k++)
+		for (d = mc_registry[k].funcs; d->name != NULL; d++) {
 			if (strchr(d->name, '.') != NULL)
 				continue;
-			if (!any && k < sizeof s_area_names / sizeof s_area_names[0]) {
+			if (shown == NULL || strcmp(shown, mc_registry[k].title) != 0) {
+				shown = mc_registry[k].title;
 				s_add(&t, "\n");
-				s_add(&t, s_area_names[k]);
+				s_add(&t, shown);
 				s_add(&t, ":\n");
 			}
-			any = 1;
 			s_add_entry_line(&t, d, d->name);
 		}
-	}
 	return s_done(&t);
 }
 

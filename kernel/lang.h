@@ -279,8 +279,8 @@ int mc_value_len(const mc_value *v, const mc_io *io, mc_interp *in, int64_t *out
 int mc_array_binop(mc_value **out, int op, mc_value *l, mc_value *r, mc_error *err);
 /* -a, +a, ~a (masks and int64 arrays). */
 int mc_array_unop(mc_value **out, int op, mc_value *a, mc_error *err);
-/* a.shape, a.ndim, a.size, a.dtype, a.T; NULL if a has no such attribute. */
-mc_value *mc_array_attr(mc_value *a, const char *name);
+/* The attributes of arrays: shape, ndim, size, dtype, T. */
+extern const mc_attr_def mc_array_attrs[];
 
 /* One axis of a subscript a[i], a[i:j:k], a[idx], a[mask]. */
 typedef enum mc_axis_kind { MC_AXIS_INDEX, MC_AXIS_SLICE, MC_AXIS_LIST } mc_axis_kind;
@@ -341,6 +341,16 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 size_t mc_edit_distance(const char *a, const char *b);
 /* Closest of the candidates to name (distance <= max(1, len/3)), or NULL. */
 const char *mc_closest(const char *name, const char *const *cands, size_t n);
+
+/* ---- attributes (attr.c) ---- */
+/* The attribute table of v's class, or of arrays; NULL when v has none. */
+const mc_attr_def *mc_value_attrs(const mc_value *v);
+/* v.name: 0 and a new reference in *out, or MC_ERR_NOTFOUND ("Dataset has
+ * no attribute 'x'") or the getter's error. Methods are not attributes
+ * (they are in the function table). */
+int mc_value_getattr(mc_value **out, mc_value *v, const char *name, mc_error *err);
+/* Appends the attribute names of v to list; MC_ERR_NOMEM when memory runs out. */
+int mc_value_attr_names(const mc_value *v, mc_value *list);
 
 /* ---- help (help.c) ---- */
 /* Help text for a table entry: signature, doc, long doc. Caller owns. */

@@ -6,20 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-const mc_func_def *const mc_registry_tables[] = {
-	mc_funcs_core,
-	mc_funcs_data,
-	mc_funcs_mask,
-	mc_funcs_embed,
-	mc_funcs_learn,
-	mc_funcs_coreset,
-	mc_funcs_review,
-	mc_funcs_render,
-	mc_funcs_mpi,
-	NULL
+const mc_area mc_registry[] = {
+	{ .title = "Core", .funcs = mc_funcs_core, .keeps_ranges = 1 },
+	{ .title = "Data", .funcs = mc_funcs_data },
+	{ .title = "Masks and images", .funcs = mc_funcs_mask },
+	{ .title = "Embeddings", .funcs = mc_funcs_embed },
+	{ .title = "Learning", .funcs = mc_funcs_learn },
+	{ .title = "Coreset", .funcs = mc_funcs_coreset },
+	{ .title = "Review", .funcs = mc_funcs_review },
+	{ .title = "Rendering", .funcs = mc_funcs_render },
+	{ .title = "Clusters (MPI)", .funcs = mc_funcs_mpi },
+	{ .title = NULL }
 };
 
-/* Open addressing over the entries' names (the tables are constant). */
+#define S_NAREAS (sizeof mc_registry / sizeof mc_registry[0] - 1)
+
+/* Open addressing over the entries' names (the tables are constant), and
+ * the number of entries of each area. */
+static size_t s_len[S_NAREAS];
 static const mc_func_def **s_index;
 static size_t s_mask;
 static int s_built, s_failed;
@@ -39,9 +43,11 @@ static void s_build(void)
 	const mc_func_def *d;
 
 	s_built = 1;
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++)
-			n++;
+	for (t = 0; mc_registry[t].title != NULL; t++) {
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
+			s_len[t]++;
+		n += s_len[t];
+	}
 	while (size < 2 * n)
 		size *= 2;
 	s_index = calloc(size, sizeof *s_index);
@@ -50,8 +56,8 @@ static void s_build(void)
 		return;
 	}
 	s_mask = size - 1;
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++) {
 			size_t i = (size_t)s_hash(d->name) & s_mask;
 
 			while (s_index[i] != NULL && strcmp(s_index[i]->name, d->name) != 0)
@@ -76,9 +82,21 @@ const mc_func_def *mc_registry_find(const char *name)
 				return s_index[i];
 		return NULL;
 	}
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++)
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
 			if (strcmp(d->name, name) == 0)
 				return d;
+	return NULL;
+}
+
+const mc_area *mc_registry_area(const mc_func_def *def)
+{
+	size_t t;
+
+	if (!s_built)
+		s_build();
+	for (t = 0; t < S_NAREAS; t++)
+		if (def >= mc_registry[t].funcs && def < mc_registry[t].funcs + s_len[t])
+			return &mc_registry[t];
 	return NULL;
 }

@@ -33,6 +33,15 @@ typedef enum mc_dtype { MC_F64, MC_I64 } mc_dtype;
 typedef struct mc_value mc_value;
 typedef struct mc_class mc_class;
 
+/* One attribute of a class (obj.name) or of arrays (a.shape): a row of the
+ * table that lookup, dir(), completion and help() walk. get returns a new
+ * reference, or NULL with err set (NULL with err untouched: out of memory). */
+typedef struct mc_attr_def {
+	const char *name;
+	const char *doc;     /* one line, shown by help(obj) */
+	mc_value *(*get)(mc_value *self, mc_error *err);
+} mc_attr_def;
+
 /* Describes an object type (Dataset, PCA, LogisticRegression, ...).
  * Methods live in the function table under "<name>.<method>". */
 struct mc_class {

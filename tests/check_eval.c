@@ -19,7 +19,7 @@
 /* ---- an mc_io that records what it receives ---- */
 
 typedef struct rec {
-	char out[8192];
+	char out[65536];   /* help() lists every function */
 	json_t *displays;   /* [{data, id, update}] */
 	const char *input_line;
 	volatile sig_atomic_t intr;
@@ -359,12 +359,31 @@ START_TEST(test_help_and_dir)
 	free(s_run(in, &io, "help()"));
 	ck_assert_ptr_nonnull(strstr(r.out, "print(*values, sep=\" \", end=\"\\n\", file=None)"));
 	ck_assert_ptr_nonnull(strstr(r.out, "sleep(seconds)"));
+	/* one heading per area, with the registry's titles, over its own functions */
+	{
+		const char *review = strstr(r.out, "\nReview:\n"), *render = strstr(r.out, "\nRendering:\n");
+		const char *mpi = strstr(r.out, "\nClusters (MPI):\n");
+
+		ck_assert_ptr_nonnull(strstr(r.out, "\nCoreset:\n"));
+		ck_assert_ptr_nonnull(review);
+		ck_assert_ptr_nonnull(render);
+		ck_assert_ptr_nonnull(mpi);
+		ck_assert_ptr_null(strstr(review + 1, "\nReview:\n"));
+		ck_assert(review < strstr(r.out, "\n  ReviewSession(") && strstr(r.out, "\n  ReviewSession(") < render);
+		ck_assert(render < strstr(r.out, "\n  plot(") && strstr(r.out, "\n  plot(") < mpi);
+	}
 	r.out[0] = '\0';
 	free(s_run(in, &io, "help(\"list.append\")"));
 	ck_assert_ptr_nonnull(strstr(r.out, "list.append(item)"));
 	r.out[0] = '\0';
 	free(s_run(in, &io, "help([1])"));
 	ck_assert_ptr_nonnull(strstr(r.out, "append(item)"));
+	r.out[0] = '\0';
+	/* the attributes of arrays, from their table: name and doc */
+	free(s_run(in, &io, "help(array([[1, 2]]))"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  shape  [rows] or [rows, cols]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  T      the transpose"));
+	s_run_is(in, &io, "dir(array([1]))[:5]", "['shape', 'ndim', 'size', 'dtype', 'T']");
 	s = s_run(in, &io, "dir([])");
 	ck_assert_ptr_nonnull(strstr(s, "'append'"));
 	free(s);
@@ -532,8 +551,8 @@ START_TEST(test_every_signature_parses)
 	const mc_func_def *d;
 	int n = 0;
 
-	for (t = 0; mc_registry_tables[t] != NULL; t++)
-		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++) {
 			mc_signature sig;
 			mc_error err;
 

@@ -11,11 +11,6 @@
 #include "lang.h"
 #include "registry.h"
 
-static const char *const s_areas[] = {
-	"Core", "Data", "Masks and images", "Embeddings", "Learning", "Coreset", "Review",
-	"Rendering", "Clusters (MPI)"
-};
-
 /* The anchor GitHub makes of a heading "name" (lower case, '.' dropped). */
 static void s_anchor(char *out, size_t n, const char *name)
 {
@@ -57,6 +52,7 @@ int main(void)
 {
 	size_t t, total = 0;
 	const mc_func_def *d, *m;
+	const char *shown = NULL;   /* the title of the last line or heading */
 	char anchor[256];
 
 	printf("# Function reference\n\n");
@@ -65,28 +61,30 @@ int main(void)
 	printf("Every function and method of the maskclean command language. The same text is\n"
 	       "shown by `help(name)` and by Shift-Tab in the notebook. The syntax is described\n"
 	       "in [language.md](language.md).\n\n");
-	/* contents */
-	for (t = 0; mc_registry_tables[t] != NULL; t++) {
-		int any = 0;
+	/* contents: one line per title */
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++) {
+			int first;
 
-		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
 			if (strchr(d->name, '.') != NULL)
 				continue;
-			if (!any)
-				printf("- **%s**:", s_areas[t]);
+			first = shown == NULL || strcmp(shown, mc_registry[t].title) != 0;
+			if (first) {
+				printf("%s- **%s**:", shown != NULL ? "\n" : "", mc_registry[t].title);
+				shown = mc_registry[t].title;
+			}
 			s_anchor(anchor, sizeof anchor, d->name);
-			printf("%s [`%s`](#%s)", any ? "," : "", d->name, anchor);
-			any = 1;
+			printf("%s [`%s`](#%s)", first ? "" : ",", d->name, anchor);
 		}
-		if (any)
-			printf("\n");
-	}
-	printf("\n");
-	for (t = 0; mc_registry_tables[t] != NULL; t++) {
-		if (mc_registry_tables[t][0].name == NULL)
+	printf("%s\n", shown != NULL ? "\n" : "");
+	shown = NULL;
+	for (t = 0; mc_registry[t].title != NULL; t++) {
+		if (mc_registry[t].funcs[0].name == NULL)
 			continue;
-		printf("## %s\n\n", s_areas[t]);
-		for (d = mc_registry_tables[t]; d->name != NULL; d++) {
+		if (shown == NULL || strcmp(shown, mc_registry[t].title) != 0)
+			printf("## %s\n\n", mc_registry[t].title);
+		shown = mc_registry[t].title;
+		for (d = mc_registry[t].funcs; d->name != NULL; d++) {
 			const char *dot = strchr(d->name, '.');
 			size_t plen;
 
@@ -100,7 +98,7 @@ int main(void)
 				ctor = mc_registry_find(cls);
 				if (ctor != NULL)
 					continue;   /* listed under the constructor */
-				if (d == mc_registry_tables[t] || strncmp(d[-1].name, cls, strlen(cls)) != 0 ||
+				if (d == mc_registry[t].funcs || strncmp(d[-1].name, cls, strlen(cls)) != 0 ||
 				    d[-1].name[strlen(cls)] != '.')
 					printf("### Methods of %s values\n\n", cls);
 				printf("#### %s\n\n```python\n%s%s\n```\n\n%s\n\n", d->name, d->name,
@@ -116,8 +114,8 @@ int main(void)
 				size_t u;
 				int any = 0;
 
-				for (u = 0; mc_registry_tables[u] != NULL; u++)
-					for (m = mc_registry_tables[u]; m->name != NULL; m++) {
+				for (u = 0; mc_registry[u].title != NULL; u++)
+					for (m = mc_registry[u].funcs; m->name != NULL; m++) {
 						if (strncmp(m->name, d->name, plen) != 0 || m->name[plen] != '.')
 							continue;
 						if (!any)
