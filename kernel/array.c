@@ -329,6 +329,98 @@ int mc_array_unop(mc_value **out, int op, mc_value *a, mc_error *err)
 	return 0;
 }
 
+/* ---- reductions ---- */
+
+int mc_array_contains(mc_value *a, double x)
+{
+	size_t i;
+
+	for (i = 0; i < mc_array_size(a); i++)
+		if (s_elem(a, i) == x)
+			return 1;
+	return 0;
+}
+
+/* One line of a reduction: inner elements from base, stride apart. */
+typedef struct s_line {
+	double acc, best;   /* sum (as float), smallest or largest */
+	int64_t iacc;       /* sum of an int64 array */
+	size_t at;          /* position of best */
+} s_line;
+
+static void s_reduce_line(mc_value *a, int want_min, size_t base, size_t inner, size_t stride,
+                          s_line *l)
+{
+	int is_int = mc_array_dtype(a) == MC_I64;
+	size_t i;
+
+	memset(l, 0, sizeof *l);
+	for (i = 0; i < inner; i++) {
+		size_t k = base + i * stride;
+		double f = s_elem(a, k);
+
+		l->acc += f;
+		if (is_int)
+			l->iacc += mc_array_i64(a)[k];
+		if (i == 0 || (want_min ? f < l->best : f > l->best)) {
+			l->best = f;
+			l->at = i;
+		}
+	}
+}
+
+/* The result of one line as a number. */
+static mc_value *s_line_value(const s_line *l, mc_reduce kind, int is_int, size_t inner)
+{
+	switch (kind) {
+	case MC_REDUCE_SUM: return is_int ? mc_int(l->iacc) : mc_float(l->acc);
+	case MC_REDUCE_MEAN: return mc_float(inner > 0 ? l->acc / (double)inner : NAN);
+	case MC_REDUCE_MIN:
+	case MC_REDUCE_MAX: return is_int ? mc_int((int64_t)l->best) : mc_float(l->best);
+	default: return mc_int((int64_t)l->at);
+	}
+}
+
+int mc_array_reduce(mc_value **out, mc_value *a, mc_reduce kind, int64_t axis, const char *fname,
+                    mc_error *err)
+{
+	size_t rows = mc_array_rows(a), cols = mc_array_cols(a);
+	size_t outer = rows, inner = cols, stride_o = cols, stride_i = 1, o;
+	int is_int = mc_array_dtype(a) == MC_I64;
+	int want_min = kind == MC_REDUCE_MIN || kind == MC_REDUCE_ARGMIN;
+	int int_out = kind >= MC_REDUCE_ARGMAX || (is_int && kind != MC_REDUCE_MEAN);
+	mc_value *res;
+	s_line l;
+
+	*out = NULL;
+	if (axis < 0 || cols == 0) {
+		outer = 1, inner = mc_array_size(a), stride_o = 0;
+	} else if (axis == 0) {
+		outer = cols, inner = rows, stride_o = 1, stride_i = cols;
+	}
+	if (inner == 0 && kind >= MC_REDUCE_MIN)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): the array is empty", fname);
+	if (axis < 0 || cols == 0) {
+		s_reduce_line(a, want_min, 0, inner, stride_i, &l);
+		*out = s_line_value(&l, kind, is_int, inner);
+		return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	}
+	res = mc_array_new(int_out ? MC_I64 : MC_F64, outer, 0);
+	if (res == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	for (o = 0; o < outer; o++) {
+		s_reduce_line(a, want_min, o * stride_o, inner, stride_i, &l);
+		if (int_out)
+			mc_array_i64(res)[o] = kind == MC_REDUCE_SUM ? l.iacc :
+			                       kind >= MC_REDUCE_ARGMAX ? (int64_t)l.at : (int64_t)l.best;
+		else
+			mc_array_f64(res)[o] = kind == MC_REDUCE_SUM ? l.acc :
+			                       kind == MC_REDUCE_MEAN ? (inner > 0 ? l.acc / (double)inner : NAN) : l.best;
+	}
+	*out = res;
+	return 0;
+}
+
 /* ---- attributes ---- */
 
 static mc_value *s_attr_shape(mc_value *a, mc_error *err)

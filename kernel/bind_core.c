@@ -878,77 +878,6 @@ static int s_sleep(mc_call *call, mc_value **out, mc_error *err)
 }
 
 /* array(values, dtype=None): a numeric array from numbers or lists of numbers. */
-static int s_array(mc_call *call, mc_value **out, mc_error *err)
-{
-	mc_value *x = mc_arg(call, "values"), *a = NULL;
-	const char *dt = NULL;
-	size_t rows, cols = 0, i, j;
-	int want_int = 1;
-
-	if (mc_arg_str_opt(call, "dtype", &dt, err) < 0)
-		return err->code;
-	if (dt != NULL && strcmp(dt, "float64") != 0 && strcmp(dt, "int64") != 0 &&
-	    strcmp(dt, "float") != 0 && strcmp(dt, "int") != 0)
-		return mc_error_set(err, MC_ERR_INVALID, "array(): dtype must be \"float64\" or \"int64\", got \"%s\"", dt);
-	if (mc_type(x) == MC_T_ARRAY) {
-		a = mc_array_new(dt != NULL ? (dt[0] == 'i' ? MC_I64 : MC_F64) : mc_array_dtype(x),
-		                 mc_array_rows(x), mc_array_cols(x));
-		if (a == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "array(): out of memory");
-		for (i = 0; i < mc_array_size(x); i++) {
-			double f = mc_array_dtype(x) == MC_F64 ? mc_array_f64(x)[i] : (double)mc_array_i64(x)[i];
-
-			if (mc_array_dtype(a) == MC_F64)
-				mc_array_f64(a)[i] = f;
-			else
-				mc_array_i64(a)[i] = mc_array_dtype(x) == MC_I64 ? mc_array_i64(x)[i] : (int64_t)f;
-		}
-		*out = a;
-		return 0;
-	}
-	if (mc_type(x) != MC_T_LIST)
-		return mc_error_set(err, MC_ERR_TYPE, "array(): expected a list of numbers or of lists, got %s",
-		                    mc_type_name(x));
-	rows = mc_list_len(x);
-	if (rows > 0 && mc_type(mc_list_get(x, 0)) == MC_T_LIST)
-		cols = mc_list_len(mc_list_get(x, 0));
-	for (i = 0; i < rows; i++) {
-		mc_value *r = mc_list_get(x, i);
-		size_t n = cols > 0 ? mc_list_len(r) : 1;
-
-		if (cols > 0 && (mc_type(r) != MC_T_LIST || n != cols))
-			return mc_error_set(err, MC_ERR_SHAPE, "array(): row %zu has %zu items, expected %zu", i,
-			                    mc_type(r) == MC_T_LIST ? n : 0, cols);
-		for (j = 0; j < n; j++) {
-			mc_value *e = cols > 0 ? mc_list_get(r, j) : r;
-
-			if (!s_is_num(e))
-				return mc_error_set(err, MC_ERR_TYPE, "array(): item [%zu%s] is %s, expected a number", i,
-				                    cols > 0 ? "][j" : "", mc_type_name(e));
-			if (mc_type(e) == MC_T_FLOAT)
-				want_int = 0;
-		}
-	}
-	if (dt != NULL)
-		want_int = dt[0] == 'i';
-	if (rows > 0 && mc_type(mc_list_get(x, 0)) == MC_T_LIST && cols == 0)
-		return mc_error_set(err, MC_ERR_SHAPE, "array(): rows must not be empty");
-	a = mc_array_new(want_int ? MC_I64 : MC_F64, rows, cols);
-	if (a == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "array(): out of memory");
-	for (i = 0; i < rows; i++)
-		for (j = 0; j < (cols > 0 ? cols : 1); j++) {
-			mc_value *e = cols > 0 ? mc_list_get(mc_list_get(x, i), j) : mc_list_get(x, i);
-			size_t k = cols > 0 ? i * cols + j : i;
-
-			if (want_int)
-				mc_array_i64(a)[k] = mc_type(e) == MC_T_FLOAT ? (int64_t)mc_as_float(e) : mc_as_int(e);
-			else
-				mc_array_f64(a)[k] = mc_as_float(e);
-		}
-	*out = a;
-	return 0;
-}
 
 /* ---- methods of builtin types ---- */
 
@@ -1196,103 +1125,6 @@ static int s_str_affix(mc_call *call, mc_value **out, mc_error *err, int prefix)
 
 static int s_str_startswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 1); }
 static int s_str_endswith(mc_call *call, mc_value **out, mc_error *err) { return s_str_affix(call, out, err, 0); }
-
-static int s_array_tolist(mc_call *call, mc_value **out, mc_error *err)
-{
-	mc_value *self = mc_call_self(call), *rows;
-	size_t i;
-
-	if (s_items(call, &rows, self, "array.tolist", err) != 0)
-		return err->code;
-	if (mc_array_cols(self) > 0)
-		for (i = 0; i < mc_list_len(rows); i++) {
-			mc_value *r;
-
-			if (s_items(call, &r, mc_list_get(rows, i), "array.tolist", err) != 0 ||
-			    mc_list_set(rows, i, r) != 0) {
-				mc_unref(rows);
-				return err->code != 0 ? err->code : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-			}
-		}
-	*out = rows;
-	return 0;
-}
-
-/* Reductions over all elements, or along an axis (0: columns, 1: rows). */
-static int s_array_reduce(mc_call *call, mc_value **out, mc_error *err, int kind)
-{
-	static const char *const names[] = { "sum", "mean", "min", "max", "argmax", "argmin" };
-	mc_value *self = mc_call_self(call), *ax = mc_arg(call, "axis");
-	size_t rows = mc_array_rows(self), cols = mc_array_cols(self), n = mc_array_size(self);
-	size_t outer, inner, o, i, stride_o, stride_i;
-	int64_t axis = -1;
-	int is_int = mc_array_dtype(self) == MC_I64;
-
-	if (mc_type(ax) != MC_T_NONE) {
-		if (mc_type(ax) != MC_T_INT || (cols > 0 ? (mc_as_int(ax) < 0 || mc_as_int(ax) > 1) : mc_as_int(ax) != 0))
-			return mc_error_set(err, MC_ERR_INVALID, "array.%s(): axis must be %s", names[kind],
-			                    cols > 0 ? "0, 1 or None" : "0 or None");
-		axis = mc_as_int(ax);
-	}
-	if (axis < 0 || cols == 0) {
-		outer = 1, inner = n, stride_o = 0, stride_i = 1;
-	} else if (axis == 0) {
-		outer = cols, inner = rows, stride_o = 1, stride_i = cols;
-	} else {
-		outer = rows, inner = cols, stride_o = cols, stride_i = 1;
-	}
-	if (inner == 0 && kind >= 2)
-		return mc_error_set(err, MC_ERR_INVALID, "array.%s(): the array is empty", names[kind]);
-	{
-		int int_out = kind >= 4 || (is_int && kind != 1);
-		mc_value *res = (axis < 0 || cols == 0) ? NULL : mc_array_new(int_out ? MC_I64 : MC_F64, outer, 0);
-
-		if (res == NULL && !(axis < 0 || cols == 0))
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-		for (o = 0; o < outer; o++) {
-			double acc = 0, best = 0;
-			int64_t iacc = 0;
-			size_t bi = 0;
-
-			for (i = 0; i < inner; i++) {
-				size_t k = o * stride_o + i * stride_i;
-				double f = is_int ? (double)mc_array_i64(self)[k] : mc_array_f64(self)[k];
-
-				acc += f;
-				if (is_int)
-					iacc += mc_array_i64(self)[k];
-				if (i == 0 || (kind == 2 || kind == 5 ? f < best : f > best)) {
-					best = f;
-					bi = i;
-				}
-			}
-			if (res == NULL) {
-				if (kind == 0)
-					*out = is_int ? mc_int(iacc) : mc_float(acc);
-				else if (kind == 1)
-					*out = mc_float(inner > 0 ? acc / (double)inner : NAN);
-				else if (kind <= 3)
-					*out = is_int ? mc_int((int64_t)best) : mc_float(best);
-				else
-					*out = mc_int((int64_t)bi);
-			} else if (int_out) {
-				mc_array_i64(res)[o] = kind == 0 ? iacc : kind >= 4 ? (int64_t)bi : (int64_t)best;
-			} else {
-				mc_array_f64(res)[o] = kind == 0 ? acc : kind == 1 ? (inner > 0 ? acc / (double)inner : NAN) : best;
-			}
-		}
-		if (res != NULL)
-			*out = res;
-	}
-	return 0;
-}
-
-static int s_array_sum(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 0); }
-static int s_array_mean(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 1); }
-static int s_array_min(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 2); }
-static int s_array_max(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 3); }
-static int s_array_argmax(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 4); }
-static int s_array_argmin(mc_call *c, mc_value **o, mc_error *e) { return s_array_reduce(c, o, e, 5); }
 
 /* ---- more builtins ---- */
 
@@ -1804,7 +1636,6 @@ static int s_dict_setdefault(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-
 static int s_str_format(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *self = mc_call_self(call);
@@ -1845,23 +1676,6 @@ static int s_str_find_count(mc_call *call, mc_value **out, mc_error *err, int co
 
 static int s_str_find(mc_call *call, mc_value **out, mc_error *err) { return s_str_find_count(call, out, err, 0); }
 static int s_str_count(mc_call *call, mc_value **out, mc_error *err) { return s_str_find_count(call, out, err, 1); }
-
-static int s_array_anyall(mc_call *call, mc_value **out, mc_error *err, int want_all)
-{
-	mc_value *self = mc_call_self(call);
-	size_t i, n = mc_array_size(self);
-	int found = 0;
-
-	(void)err;
-	for (i = 0; i < n && !found; i++)
-		found = (mc_array_dtype(self) == MC_F64 ? mc_array_f64(self)[i] != 0.0 :
-		         mc_array_i64(self)[i] != 0) != want_all;
-	*out = mc_bool(want_all ? !found : found);
-	return 0;
-}
-
-static int s_array_any(mc_call *c, mc_value **o, mc_error *e) { return s_array_anyall(c, o, e, 0); }
-static int s_array_all(mc_call *c, mc_value **o, mc_error *e) { return s_array_anyall(c, o, e, 1); }
 
 const mc_func_def mc_funcs_core[] = {
 	{ "print", "(*values, sep=\" \", end=\"\\n\", file=None)", "Prints values to the cell's output, separated by sep.",
@@ -1934,8 +1748,6 @@ const mc_func_def mc_funcs_core[] = {
 	  s_clear_output },
 	{ "sleep", "(seconds)", "Waits, showing a progress bar; the interrupt button stops it.",
 	  "Useful to check that interrupts work: `sleep(10)` then Kernel > Interrupt.", s_sleep },
-	{ "array", "(values, dtype=None)", "A numeric array from a list of numbers (1-D) or a list of lists (2-D).",
-	  "dtype is \"float64\" or \"int64\"; by default int64 when every item is an int.", s_array },
 	{ "list.append", "(item)", "Adds item at the end of the list.", NULL, s_list_append },
 	{ "list.index", "(item)", "Position of the first item equal to item.", NULL, s_list_index },
 	{ "list.extend", "(items)", "Adds the items of an iterable at the end of the list.", NULL, s_list_extend },
@@ -1970,14 +1782,5 @@ const mc_func_def mc_funcs_core[] = {
 	  "Fields are `{}`, `{0}` or `{name}`, with `!r` and a format spec after `:` as in f-strings.", s_str_format },
 	{ "str.find", "(sub)", "The position of the first sub, or -1.", NULL, s_str_find },
 	{ "str.count", "(sub)", "How many times sub occurs (without overlaps).", NULL, s_str_count },
-	{ "array.tolist", "()", "The elements as a list (a list of lists for 2-D).", NULL, s_array_tolist },
-	{ "array.sum", "(axis=None)", "Sum of all elements, or along axis 0 (down columns) or 1 (across rows).", NULL, s_array_sum },
-	{ "array.mean", "(axis=None)", "Mean of all elements, or along an axis.", NULL, s_array_mean },
-	{ "array.min", "(axis=None)", "Smallest element, or along an axis.", NULL, s_array_min },
-	{ "array.max", "(axis=None)", "Largest element, or along an axis.", NULL, s_array_max },
-	{ "array.argmax", "(axis=None)", "Index of the largest element (flat), or along an axis.", NULL, s_array_argmax },
-	{ "array.argmin", "(axis=None)", "Index of the smallest element (flat), or along an axis.", NULL, s_array_argmin },
-	{ "array.any", "()", "True if some element is non-zero (a mask: some is True).", NULL, s_array_any },
-	{ "array.all", "()", "True if every element is non-zero (a mask: all are True).", NULL, s_array_all },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

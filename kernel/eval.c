@@ -915,9 +915,7 @@ static int s_contains(s_ctx *c, int line, int col, mc_value *item, mc_value *col
 			          mc_type_name(item));
 			return -1;
 		}
-		for (i = 0; i < mc_array_size(coll) && !*found; i++)
-			*found = (mc_array_dtype(coll) == MC_F64 ? mc_array_f64(coll)[i] :
-			          (double)mc_array_i64(coll)[i]) == mc_as_float(item);
+		*found = mc_array_contains(coll, mc_as_float(item));
 		return 0;
 	case MC_T_RANGE: {
 		uint64_t len;

@@ -279,6 +279,18 @@ int mc_value_len(const mc_value *v, const mc_io *io, mc_interp *in, int64_t *out
 int mc_array_binop(mc_value **out, int op, mc_value *l, mc_value *r, mc_error *err);
 /* -a, +a, ~a (masks and int64 arrays). */
 int mc_array_unop(mc_value **out, int op, mc_value *a, mc_error *err);
+/* x in a: 1 if some element equals x. */
+int mc_array_contains(mc_value *a, double x);
+/* Reductions of an array: over every element (axis < 0, or any axis of a
+ * 1-D array) to a number, or along axis 0 (down columns) or 1 (across rows)
+ * of a 2-D array to a 1-D array. Sums, min and max of int64 arrays stay
+ * int64; arg* give positions (flat, or within the line). min, max and arg*
+ * of no elements fail with MC_ERR_INVALID "fname(): the array is empty". */
+typedef enum mc_reduce {
+	MC_REDUCE_SUM, MC_REDUCE_MEAN, MC_REDUCE_MIN, MC_REDUCE_MAX, MC_REDUCE_ARGMAX, MC_REDUCE_ARGMIN
+} mc_reduce;
+int mc_array_reduce(mc_value **out, mc_value *a, mc_reduce kind, int64_t axis, const char *fname,
+                    mc_error *err);
 /* The attributes of arrays: shape, ndim, size, dtype, T. */
 extern const mc_attr_def mc_array_attrs[];
 

@@ -394,6 +394,41 @@ START_TEST(test_help_and_dir)
 }
 END_TEST
 
+/* array methods: reductions over every element and along each axis; int64
+ * sums stay int64, means are float64, arg* give positions. */
+START_TEST(test_array_reductions)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+
+	free(s_run(in, &io, "a = array([[1, 5, 3], [4, 2, 6]])\nf = array([0.5, -1.5, 2.0])"));
+	s_run_is(in, &io, "a.sum(), a.mean(), a.min(), a.max(), a.argmax(), a.argmin()", "[21, 3.5, 1, 6, 5, 0]");
+	s_run_is(in, &io, "a.sum(axis=0).tolist(), a.sum(axis=1).tolist()", "[[5, 7, 9], [9, 12]]");
+	s_run_is(in, &io, "a.mean(axis=0).tolist(), a.max(axis=1).tolist()", "[[2.5, 3.5, 4.5], [5, 6]]");
+	s_run_is(in, &io, "a.argmax(axis=0).tolist(), a.argmin(axis=1).tolist()", "[[1, 0, 1], [0, 1]]");
+	s_run_is(in, &io, "f.sum(), f.min(axis=0), f.argmin(), f.mean()", "[1.0, -1.5, 1, 0.3333333333333333]");
+	s_run_is(in, &io, "(a > 2).any(), (a > 0).all(), (a > 1).all(), a.tolist()",
+	         "[True, True, False, [[1, 5, 3], [4, 2, 6]]]");
+	s_run_is(in, &io, "array([]).sum(), array([1, 2], dtype=\"float64\").sum()", "[0, 3.0]");
+	x = s_run_fail(in, &io, "array([]).max()", "ValueError");
+	ck_assert_str_eq(x.evalue, "array.max(): the array is empty");
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "a.sum(axis=2)", "ValueError");
+	ck_assert_str_eq(x.evalue, "array.sum(): axis must be 0, 1 or None");
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "f.argmax(axis=1)", "ValueError");
+	ck_assert_str_eq(x.evalue, "array.argmax(): axis must be 0 or None");
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "array([[1], [2, 3]])", "ShapeError");
+	ck_assert_str_eq(x.evalue, "array(): row 1 has 2 items, expected 1");
+	mc_exec_error_clear(&x);
+	s_rec_free(&r);
+	mc_interp_free(in);
+}
+END_TEST
+
 /* The article's own lines, through the coreset area's table entries. */
 START_TEST(test_article_style_calls)
 {
@@ -1270,6 +1305,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_failing_statement_changes_nothing);
 	tcase_add_test(tc, test_print_and_result);
 	tcase_add_test(tc, test_help_and_dir);
+	tcase_add_test(tc, test_array_reductions);
 	tcase_add_test(tc, test_display_and_input);
 	tcase_add_test(tc, test_article_style_calls);
 	tcase_add_test(tc, test_interrupt_stops_sleep);
