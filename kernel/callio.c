@@ -14,7 +14,7 @@
 
 int mc_call_interrupted(mc_call *call)
 {
-	if (call->io != NULL && call->io->interrupted != NULL && *call->io->interrupted)
+	if (call->io != NULL && call->io->interrupted != NULL && atomic_load(call->io->interrupted))
 		return 1;
 	return mc_lang_interrupted();
 }
@@ -106,7 +106,7 @@ static int s_progress_fn(void *ctx, size_t done, size_t total, const char *what)
 
 	if (io == NULL)
 		return 0;
-	if (io->interrupted != NULL && *io->interrupted) {
+	if (io->interrupted != NULL && atomic_load(io->interrupted)) {
 		call->interrupted_seen = 1;
 		return 1;
 	}
@@ -195,7 +195,7 @@ int mc_call_input(mc_call *call, const char *prompt, int password, char **out, m
 	    call->io->input(call->io->ctx, prompt != NULL ? prompt : "", password, out) != 0) {
 		free(*out);
 		*out = NULL;
-		if (call->io != NULL && call->io->interrupted != NULL && *call->io->interrupted)
+		if (call->io != NULL && call->io->interrupted != NULL && atomic_load(call->io->interrupted))
 			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted while waiting for input");
 		return mc_error_set(err, MC_ERR_STATE, "input() is not allowed: the front end did not allow stdin");
 	}

@@ -64,7 +64,7 @@ typedef enum s_flow { S_NEXT, S_BREAK, S_CONTINUE, S_RETURN, S_ERROR } s_flow;
 /* ---- limits, interrupts, error names ---- */
 
 static int s_depth_limit = 1000;
-static _Thread_local volatile sig_atomic_t *s_intr;
+static _Thread_local atomic_int *s_intr;
 static _Thread_local const char *s_pending_ename;
 
 /* The C stack: where it started on this thread and how much may be used. */
@@ -125,9 +125,9 @@ void mc_lang_set_depth_limit(int n)
 	s_depth_limit = n < 20 ? 20 : n;
 }
 
-volatile sig_atomic_t *mc_lang_set_interrupt(volatile sig_atomic_t *flag)
+atomic_int *mc_lang_set_interrupt(atomic_int *flag)
 {
-	volatile sig_atomic_t *old = s_intr;
+	atomic_int *old = s_intr;
 
 	s_intr = flag;
 	return old;
@@ -135,7 +135,7 @@ volatile sig_atomic_t *mc_lang_set_interrupt(volatile sig_atomic_t *flag)
 
 int mc_lang_interrupted(void)
 {
-	return s_intr != NULL && *s_intr;
+	return s_intr != NULL && atomic_load(s_intr);
 }
 
 void mc_lang_set_ename(const char *ename)
@@ -457,7 +457,7 @@ static void s_nomem(s_ctx *c, const mc_node *at)
 /* Non-zero (and the error set) once the user interrupted. */
 static int s_poll(s_ctx *c, const mc_node *at)
 {
-	if ((c->io != NULL && c->io->interrupted != NULL && *c->io->interrupted) || mc_lang_interrupted()) {
+	if ((c->io != NULL && c->io->interrupted != NULL && atomic_load(c->io->interrupted)) || mc_lang_interrupted()) {
 		s_fail(c, at, "KeyboardInterrupt", "interrupted");
 		return -1;
 	}
@@ -2879,7 +2879,7 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 	s_frame top;
 	size_t i;
 	mc_value *last = NULL;
-	volatile sig_atomic_t *old_intr;
+	atomic_int *old_intr;
 	int entered, rc;
 	mc_error scratch;
 
@@ -2945,7 +2945,7 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
 	mc_io quiet;
 	s_ctx c;
 	s_frame top;
-	volatile sig_atomic_t *old_intr;
+	atomic_int *old_intr;
 	int entered, rc;
 	mc_error scratch;
 

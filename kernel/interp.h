@@ -6,7 +6,7 @@
 #ifndef MASKCLEAN_INTERP_H
 #define MASKCLEAN_INTERP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <jansson.h>
 
 #include "maskclean/error.h"
@@ -26,7 +26,7 @@ typedef struct mc_io {
 	/* Returns 0 and a malloc'd line in *out, or -1 if stdin is not allowed. */
 	int (*input)(void *ctx, const char *prompt, int password, char **out);
 	/* Set to non-zero by the SIGINT handler or interrupt_request. */
-	volatile sig_atomic_t *interrupted;
+	atomic_int *interrupted;
 	/* Non-zero for a silent request: no progress bars, no display. */
 	int silent;
 	/* Adds payload (borrowed) to the execute_reply, as IPython does:

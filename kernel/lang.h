@@ -5,7 +5,7 @@
 #ifndef MASKCLEAN_LANG_H
 #define MASKCLEAN_LANG_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,7 +112,7 @@ void mc_lang_set_depth_limit(int n);
 
 /* The interrupt flag of the running request (NULL: none); returns the
  * previous one, to be restored. */
-volatile sig_atomic_t *mc_lang_set_interrupt(volatile sig_atomic_t *flag);
+atomic_int *mc_lang_set_interrupt(atomic_int *flag);
 int mc_lang_interrupted(void);
 
 /* A Python error name ("IndexError", "RuntimeError") for the error a builtin

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -20,8 +21,10 @@
 #include "server.h"
 
 /* Set by SIGINT (interrupt_mode "signal") and by interrupt_request; the
- * interpreter polls it through mc_io.interrupted. */
-static volatile sig_atomic_t s_interrupted;
+ * interpreter and the runtime's threads poll it through mc_io.interrupted.
+ * A lock-free atomic int may be stored from a signal handler (C11 7.14.1.1). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the interrupt flag needs a lock-free atomic int");
+static atomic_int s_interrupted;
 
 /* The server SIGTERM stops. */
 static mc_server *volatile s_server;
@@ -29,7 +32,7 @@ static mc_server *volatile s_server;
 static void s_on_sigint(int sig)
 {
 	(void)sig;
-	s_interrupted = 1;
+	atomic_store(&s_interrupted, 1);
 }
 
 static void s_on_sigterm(int sig)

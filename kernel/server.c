@@ -36,7 +36,7 @@ struct mc_server {
 	mc_wire *wire;
 	mc_interp *interp;
 	mc_history *history;
-	volatile sig_atomic_t *interrupted;
+	atomic_int *interrupted;
 	atomic_int stop;
 	atomic_int restart;
 	atomic_int busy;        /* a shell request is being served */
@@ -803,7 +803,7 @@ void mc_server_welcome(mc_server *s, const char *topic, size_t len)
 /* ---- life cycle ---- */
 
 static int s_new(mc_server **out, mc_interp *interp, mc_history *history,
-                 volatile sig_atomic_t *interrupted, const void *key, size_t key_len,
+                 atomic_int *interrupted, const void *key, size_t key_len,
                  mc_error *err)
 {
 	mc_server *s = calloc(1, sizeof *s);
@@ -825,7 +825,7 @@ static int s_new(mc_server **out, mc_interp *interp, mc_history *history,
 }
 
 int mc_server_new_with(mc_server **out, const mc_transport *transport, mc_interp *interp,
-                       mc_history *history, volatile sig_atomic_t *interrupted,
+                       mc_history *history, atomic_int *interrupted,
                        mc_error *err)
 {
 	int rc = s_new(out, interp, history, interrupted, "", 0, err);
@@ -1084,7 +1084,7 @@ static void *s_control(void *arg)
 }
 
 int mc_server_new(mc_server **out, const mc_connection *conn, mc_interp *interp,
-                  mc_history *history, volatile sig_atomic_t *interrupted, mc_error *err)
+                  mc_history *history, atomic_int *interrupted, mc_error *err)
 {
 	static const int types[MC_CH_COUNT] = { ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_XPUB,
 	                                        ZMQ_REP };

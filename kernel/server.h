@@ -13,6 +13,7 @@
 #define MASKCLEAN_SERVER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "connection.h"
@@ -49,13 +50,13 @@ typedef struct mc_transport {
  * interrupt_request and clears it before each cell. Caller owns *out; free
  * with mc_server_free. Fails with MC_ERR_IO naming the endpoint. */
 int mc_server_new(mc_server **out, const mc_connection *conn, mc_interp *interp,
-                  mc_history *history, volatile sig_atomic_t *interrupted, mc_error *err);
+                  mc_history *history, atomic_int *interrupted, mc_error *err);
 
 /* A protocol core without sockets that speaks through transport (copied; its
  * ctx is borrowed). Messages are neither signed nor encoded: the transport
  * gets them as built. Same ownership as mc_server_new. */
 int mc_server_new_with(mc_server **out, const mc_transport *transport, mc_interp *interp,
-                       mc_history *history, volatile sig_atomic_t *interrupted,
+                       mc_history *history, atomic_int *interrupted,
                        mc_error *err);
 
 /* The codec the server builds its messages with (borrowed; lives as long as

@@ -22,7 +22,7 @@ typedef struct rec {
 	char out[65536];   /* help() lists every function */
 	json_t *displays;   /* [{data, id, update}] */
 	const char *input_line;
-	volatile sig_atomic_t intr;
+	atomic_int intr;
 } rec;
 
 static void r_stream(void *ctx, const char *name, const char *text)

@@ -33,7 +33,7 @@ typedef struct fake {
 static fake F;
 static mc_server *S;
 static mc_interp *I;
-static volatile sig_atomic_t s_intr;
+static atomic_int s_intr;
 
 static int s_q(mc_channel ch)
 {

@@ -76,7 +76,7 @@ static inline const char *tiny(void)
 /* ---- an interpreter of the test's own, run with an mc_io that drops what
  * it is sent (displays are built, not shown) ---- */
 
-static volatile sig_atomic_t s_flag;
+static atomic_int s_flag;
 
 static inline void s_stream(void *ctx, const char *name, const char *text)
 {

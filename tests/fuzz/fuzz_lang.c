@@ -42,7 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * the fuzzer gains nothing from megabytes). */
 #define S_MAX_INPUT (1 << 18)
 
-static volatile sig_atomic_t s_flag;
+static atomic_int s_flag;
 static timer_t s_timer;
 static int s_timer_ok;
 static char s_dir[256];
