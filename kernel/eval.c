@@ -1000,129 +1000,144 @@ static mc_value *s_concat(s_ctx *c, int line, int col, mc_value *l, mc_value *r)
 	return v;
 }
 
-static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+/* Comparison of two numbers; NaN compares unequal to everything. */
+static mc_value *s_num_compare(int op, mc_value *l, mc_value *r)
 {
+	if (mc_type(l) == MC_T_FLOAT || mc_type(r) == MC_T_FLOAT) {
+		long double a = mc_type(l) == MC_T_FLOAT ? (long double)mc_as_float(l) : (long double)mc_as_int(l);
+		long double b = mc_type(r) == MC_T_FLOAT ? (long double)mc_as_float(r) : (long double)mc_as_int(r);
 
-	if (op == MC_OP_IN || op == MC_OP_NOTIN) {
-		int found;
-
-		if (s_contains(c, line, col, l, r, &found) != 0)
-			return NULL;
-		return mc_bool(op == MC_OP_IN ? found : !found);
+		if (a != a || b != b)
+			return mc_bool(op == MC_OP_NE);
+		return mc_bool(s_cmp_holds(op, a < b ? -1 : a > b));
 	}
-	if (op == MC_OP_IS || op == MC_OP_ISNOT)
-		return mc_bool((l == r) == (op == MC_OP_IS));
-	if (mc_type(l) == MC_T_ARRAY || mc_type(r) == MC_T_ARRAY) {
-		mc_value *out = NULL;
+	return mc_bool(s_cmp_holds(op, mc_as_int(l) < mc_as_int(r) ? -1 : mc_as_int(l) > mc_as_int(r)));
+}
 
-		if (mc_array_binop(&out, op, l, r, s_err(c)) != 0) {
-			s_fail_err_at(c, line, col, c->scratch);
+static int s_is_bitop(int op)
+{
+	return op == MC_OP_BITAND || op == MC_OP_BITOR || op == MC_OP_BITXOR || op == MC_OP_LSHIFT ||
+	       op == MC_OP_RSHIFT;
+}
+
+/* & | ^ << >> of ints and bools (bool with bool stays bool, except shifts). */
+static mc_value *s_int_bitop(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
+	int64_t res;
+
+	if (!s_is_intlike(l) || !s_is_intlike(r)) {
+		s_fail_at(c, line, col, "TypeError", "unsupported operand types for %s: %s and %s",
+		          mc_op_text(op), mc_type_name(l), mc_type_name(r));
+		return NULL;
+	}
+	if ((op == MC_OP_LSHIFT || op == MC_OP_RSHIFT) && mc_as_int(r) < 0) {
+		s_fail_at(c, line, col, "ValueError", "negative shift count");
+		return NULL;
+	}
+	if (mc_int_op(op, mc_as_int(l), mc_as_int(r), &res) != MC_INT_OK) {
+		s_fail_at(c, line, col, "OverflowError", "the shifted int does not fit in 64 bits");
+		return NULL;
+	}
+	if (mc_type(l) == MC_T_BOOL && mc_type(r) == MC_T_BOOL && op != MC_OP_LSHIFT && op != MC_OP_RSHIFT)
+		return mc_bool(res != 0);
+	return mc_int(res);
+}
+
+/* / // % of floats (or of ints that took the float path). */
+static int s_float_div(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r, double *res)
+{
+	double a = mc_as_float(l), b = mc_as_float(r), m;
+
+	if (b == 0.0) {
+		s_fail_at(c, line, col, "ZeroDivisionError", "%s",
+		          op == MC_OP_MOD ? "float modulo by zero" :
+		          s_is_intlike(l) && s_is_intlike(r) ? "division by zero" : "float division by zero");
+		return -1;
+	}
+	if (op == MC_OP_DIV) {
+		*res = a / b;
+		return 0;
+	}
+	m = fmod(a, b);
+	if (m != 0.0 && ((m < 0) != (b < 0)))
+		m += b;
+	*res = op == MC_OP_MOD ? m : round((a - m) / b);
+	return 0;
+}
+
+static int s_float_pow(s_ctx *c, int line, int col, double a, double b, double *res)
+{
+	if (a == 0.0 && b < 0) {
+		s_fail_at(c, line, col, "ZeroDivisionError", "0.0 cannot be raised to a negative power");
+		return -1;
+	}
+	if (a < 0 && b != floor(b)) {
+		s_fail_at(c, line, col, "ValueError", "a negative number to a fractional power has no real result");
+		return -1;
+	}
+	*res = pow(a, b);
+	if (isinf(*res) && isfinite(a) && isfinite(b)) {
+		s_fail_at(c, line, col, "OverflowError", "the result is too large for a float");
+		return -1;
+	}
+	return 0;
+}
+
+/* Arithmetic of two numbers: in int64 while the result fits, else in float. */
+static mc_value *s_num_arith(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
+	double a = mc_as_float(l), b = mc_as_float(r), res;
+
+	if (op == MC_OP_MATMUL) {
+		s_fail_at(c, line, col, "TypeError", "'@' multiplies two arrays, got %s and %s",
+		          mc_type_name(l), mc_type_name(r));
+		return NULL;
+	}
+	if (s_is_intlike(l) && s_is_intlike(r) && op != MC_OP_DIV && !(op == MC_OP_POW && mc_as_int(r) < 0)) {
+		int64_t ires;
+		int o = mc_int_op(op, mc_as_int(l), mc_as_int(r), &ires);
+
+		if (o == MC_INT_ZERODIV) {
+			s_fail_at(c, line, col, "ZeroDivisionError", "%s", op == MC_OP_MOD ?
+			          "integer modulo by zero" : "integer division by zero");
 			return NULL;
 		}
-		return out;
+		if (o == MC_INT_OK)
+			return mc_int(ires);
+		/* overflow: continue in floating point */
 	}
-	if (s_is_num(l) && s_is_num(r)) {
-		if (s_is_cmp(op)) {
-			if (mc_type(l) == MC_T_FLOAT || mc_type(r) == MC_T_FLOAT) {
-				long double a = mc_type(l) == MC_T_FLOAT ? (long double)mc_as_float(l) : (long double)mc_as_int(l);
-				long double b = mc_type(r) == MC_T_FLOAT ? (long double)mc_as_float(r) : (long double)mc_as_int(r);
-
-				if (a != a || b != b)
-					return mc_bool(op == MC_OP_NE);
-				return mc_bool(s_cmp_holds(op, a < b ? -1 : a > b));
-			}
-			return mc_bool(s_cmp_holds(op, mc_as_int(l) < mc_as_int(r) ? -1 : mc_as_int(l) > mc_as_int(r)));
-		}
-		if (op == MC_OP_BITAND || op == MC_OP_BITOR || op == MC_OP_BITXOR || op == MC_OP_LSHIFT ||
-		    op == MC_OP_RSHIFT) {
-			int64_t res;
-
-			if (!s_is_intlike(l) || !s_is_intlike(r)) {
-				s_fail_at(c, line, col, "TypeError", "unsupported operand types for %s: %s and %s",
-				          mc_op_text(op), mc_type_name(l), mc_type_name(r));
-				return NULL;
-			}
-			if ((op == MC_OP_LSHIFT || op == MC_OP_RSHIFT) && mc_as_int(r) < 0) {
-				s_fail_at(c, line, col, "ValueError", "negative shift count");
-				return NULL;
-			}
-			if (mc_int_op(op, mc_as_int(l), mc_as_int(r), &res) != MC_INT_OK) {
-				s_fail_at(c, line, col, "OverflowError", "the shifted int does not fit in 64 bits");
-				return NULL;
-			}
-			if (mc_type(l) == MC_T_BOOL && mc_type(r) == MC_T_BOOL && op != MC_OP_LSHIFT &&
-			    op != MC_OP_RSHIFT)
-				return mc_bool(res != 0);
-			return mc_int(res);
-		}
-		if (op == MC_OP_MATMUL) {
-			s_fail_at(c, line, col, "TypeError", "'@' multiplies two arrays, got %s and %s",
-			          mc_type_name(l), mc_type_name(r));
+	switch (op) {
+	case MC_OP_ADD: res = a + b; break;
+	case MC_OP_SUB: res = a - b; break;
+	case MC_OP_MUL: res = a * b; break;
+	case MC_OP_DIV:
+	case MC_OP_FLOORDIV:
+	case MC_OP_MOD:
+		if (s_float_div(c, line, col, op, l, r, &res) != 0)
 			return NULL;
-		}
-		if (s_is_intlike(l) && s_is_intlike(r) && op != MC_OP_DIV &&
-		    !(op == MC_OP_POW && mc_as_int(r) < 0)) {
-			int64_t res;
-			int o = mc_int_op(op, mc_as_int(l), mc_as_int(r), &res);
-
-			if (o == MC_INT_ZERODIV) {
-				s_fail_at(c, line, col, "ZeroDivisionError", "%s", op == MC_OP_MOD ?
-				          "integer modulo by zero" : "integer division by zero");
-				return NULL;
-			}
-			if (o == MC_INT_OK)
-				return mc_int(res);
-			/* overflow: continue in floating point */
-		}
-		{
-			double a = mc_as_float(l), b = mc_as_float(r), res;
-
-			switch (op) {
-			case MC_OP_ADD: res = a + b; break;
-			case MC_OP_SUB: res = a - b; break;
-			case MC_OP_MUL: res = a * b; break;
-			case MC_OP_DIV:
-			case MC_OP_FLOORDIV:
-			case MC_OP_MOD:
-				if (b == 0.0) {
-					s_fail_at(c, line, col, "ZeroDivisionError", "%s",
-					          op == MC_OP_MOD ? "float modulo by zero" :
-					          s_is_intlike(l) && s_is_intlike(r) ? "division by zero" :
-					          "float division by zero");
-					return NULL;
-				}
-				if (op == MC_OP_DIV) {
-					res = a / b;
-				} else {
-					double m = fmod(a, b);
-
-					if (m != 0.0 && ((m < 0) != (b < 0)))
-						m += b;
-					res = op == MC_OP_MOD ? m : (a - m) / b;
-					if (op == MC_OP_FLOORDIV)
-						res = round(res);
-				}
-				break;
-			default:   /* MC_OP_POW */
-				if (a == 0.0 && b < 0) {
-					s_fail_at(c, line, col, "ZeroDivisionError", "0.0 cannot be raised to a negative power");
-					return NULL;
-				}
-				if (a < 0 && b != floor(b)) {
-					s_fail_at(c, line, col, "ValueError", "a negative number to a fractional power has "
-					          "no real result");
-					return NULL;
-				}
-				res = pow(a, b);
-				if (isinf(res) && isfinite(a) && isfinite(b)) {
-					s_fail_at(c, line, col, "OverflowError", "the result is too large for a float");
-					return NULL;
-				}
-				break;
-			}
-			return mc_float(res);
-		}
+		break;
+	default:   /* MC_OP_POW */
+		if (s_float_pow(c, line, col, a, b, &res) != 0)
+			return NULL;
+		break;
 	}
+	return mc_float(res);
+}
+
+/* Operators of two numbers (int, float, bool). */
+static mc_value *s_binop_num(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
+	if (s_is_cmp(op))
+		return s_num_compare(op, l, r);
+	if (s_is_bitop(op))
+		return s_int_bitop(c, line, col, op, l, r);
+	return s_num_arith(c, line, col, op, l, r);
+}
+
+/* Operators of anything else: + and * of str and list, == of anything,
+ * ordering of what mc_value_order orders. */
+static mc_value *s_binop_other(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
 	if (op == MC_OP_ADD && ((mc_type(l) == MC_T_STR && mc_type(r) == MC_T_STR) ||
 	                        (mc_type(l) == MC_T_LIST && mc_type(r) == MC_T_LIST)))
 		return s_concat(c, line, col, l, r);
@@ -1153,6 +1168,33 @@ static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_va
 	          (op == MC_OP_ADD && (mc_type(l) == MC_T_STR || mc_type(r) == MC_T_STR)) ?
 	          " (use str(x) to turn a value into text, or an f-string)" : "");
 	return NULL;
+}
+
+/* l op r, by the kind of the operands: membership and identity of any
+ * values, arrays (array.c), numbers, then the rest. */
+static mc_value *s_binop(s_ctx *c, int line, int col, int op, mc_value *l, mc_value *r)
+{
+	if (op == MC_OP_IN || op == MC_OP_NOTIN) {
+		int found;
+
+		if (s_contains(c, line, col, l, r, &found) != 0)
+			return NULL;
+		return mc_bool(op == MC_OP_IN ? found : !found);
+	}
+	if (op == MC_OP_IS || op == MC_OP_ISNOT)
+		return mc_bool((l == r) == (op == MC_OP_IS));
+	if (mc_type(l) == MC_T_ARRAY || mc_type(r) == MC_T_ARRAY) {
+		mc_value *out = NULL;
+
+		if (mc_array_binop(&out, op, l, r, s_err(c)) != 0) {
+			s_fail_err_at(c, line, col, c->scratch);
+			return NULL;
+		}
+		return out;
+	}
+	if (s_is_num(l) && s_is_num(r))
+		return s_binop_num(c, line, col, op, l, r);
+	return s_binop_other(c, line, col, op, l, r);
 }
 
 static mc_value *s_unop(s_ctx *c, const mc_node *n, mc_value *v)
@@ -1966,161 +2008,205 @@ static __attribute__((noinline, cold)) mc_value *s_key_error(s_ctx *c, const mc_
 	return NULL;
 }
 
-static mc_value *s_getindex(s_ctx *c, const mc_node *tr, mc_value *obj)
+/* a[...] (v NULL: *r is the selection) or a[...] = v, for an array:
+ * evaluates the axes and blames the one an error is about. */
+static int s_array_item(s_ctx *c, const mc_node *tr, mc_value *a, mc_value *v, mc_value **r)
 {
 	const mc_node *ixn = tr->kids[0];
-	mc_value *iv = NULL, *r = NULL;
-	size_t k, cnt, len;
-	int64_t start, step;
+	mc_axis ax[2];
+	mc_value *hold[2];
+	size_t nax = 0, bad = 0;
+	int rc = -1;
+
+	memset(ax, 0, sizeof ax);
+	if (s_axes(c, ixn, a, ax, &nax, hold) == 0) {
+		rc = v == NULL ? mc_array_select(r, a, ax, nax, &bad, s_err(c)) :
+		                 mc_array_store(a, ax, nax, v, &bad, s_err(c));
+		if (rc != 0)
+			s_fail_err(c, v != NULL && (c->scratch->code == MC_ERR_TYPE || c->scratch->code == MC_ERR_SHAPE)
+			           ? tr : (ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn), c->scratch);
+	}
+	mc_unref(hold[0]);
+	mc_unref(hold[1]);
+	return rc != 0 ? -1 : 0;
+}
+
+/* seq[start::step] of cnt items: a list, a range (or a list when the range
+ * would not fit in int64), or a string of code points. */
+static mc_value *s_slice_of(mc_value *seq, int64_t start, int64_t step, size_t cnt)
+{
+	mc_value *r = NULL;
+	size_t k;
+
+	if (mc_type(seq) == MC_T_LIST) {
+		r = mc_list_new();
+		if (r != NULL && mc_list_reserve(r, cnt) != 0) {
+			mc_unref(r);
+			return NULL;
+		}
+		for (k = 0; r != NULL && k < cnt; k++)
+			if (mc_list_append(r, mc_ref(mc_list_get(seq, (size_t)((__int128)start + (__int128)k * step)))) != 0) {
+				mc_unref(r);
+				r = NULL;
+			}
+	} else if (mc_type(seq) == MC_T_RANGE) {
+		uint64_t rlen;
+		int64_t rstart, rstep;
+		__int128 s0, st, stop;
+
+		mc_range_get(seq, &rlen, &rstart, &rstep);
+		s0 = (__int128)rstart + (__int128)start * rstep, st = (__int128)rstep * step;
+		stop = s0 + (__int128)cnt * st;
+		if (st >= INT64_MIN && st <= INT64_MAX && stop >= INT64_MIN && stop <= INT64_MAX && cnt > 0)
+			return mc_range_new((int64_t)s0, (int64_t)stop, (int64_t)st);
+		if (cnt == 0)
+			return mc_range_new(0, 0, 1);
+		r = mc_list_new();
+		for (k = 0; r != NULL && k < cnt; k++)
+			if (mc_list_append(r, mc_int((int64_t)(s0 + (__int128)k * st))) != 0) {
+				mc_unref(r);
+				r = NULL;
+			}
+	} else {
+		const char *s = mc_as_str(seq);
+		size_t n = mc_str_len(seq), o = 0;
+		char *buf = malloc(n + 1);
+
+		for (k = 0; buf != NULL && k < cnt; k++) {
+			size_t b = mc_utf8_offset(s, n, (size_t)((__int128)start + (__int128)k * step));
+			size_t e = mc_utf8_offset(s + b, n - b, 1) + b;
+
+			memcpy(buf + o, s + b, e - b);
+			o += e - b;
+		}
+		r = buf != NULL ? mc_str_take(buf, o) : NULL;
+	}
+	return r;
+}
+
+/* list[i], str[i] (a code point), range[i], and their slices. */
+static mc_value *s_getindex_seq(s_ctx *c, const mc_node *tr, mc_value *obj)
+{
+	const mc_node *ixn = tr->kids[0];
+	const char *what = mc_type(obj) == MC_T_LIST ? "list" : mc_type(obj) == MC_T_STR ? "string" : "range";
+	uint64_t rlen = 0;
+	int64_t rstart = 0, rstep = 1, start, step;
+	mc_value *iv, *r = NULL;
+	size_t len, k, cnt;
+
+	if (mc_type(obj) == MC_T_RANGE) {
+		mc_range_get(obj, &rlen, &rstart, &rstep);
+		len = rlen > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)rlen;
+	} else {
+		len = mc_type(obj) == MC_T_LIST ? mc_list_len(obj) : mc_utf8_count(mc_as_str(obj), mc_str_len(obj));
+	}
+	if (ixn->kind == MC_N_TUPLE) {
+		s_fail(c, ixn, "TypeError", "%s indices must be integers or slices, not tuple", what);
+		return NULL;
+	}
+	if (ixn->kind == MC_N_SLICE) {
+		if (s_slice(c, ixn, len, &start, &step, &cnt) != 0)
+			return NULL;
+		r = s_slice_of(obj, start, step, cnt);
+		if (r == NULL)
+			s_nomem(c, tr);
+		return r;
+	}
+	iv = s_eval(c, ixn);
+	if (iv == NULL)
+		return NULL;
+	if (mc_type(obj) == MC_T_RANGE && s_is_intlike(iv)) {
+		int64_t i = mc_as_int(iv);
+		__int128 j = i < 0 ? (__int128)rlen + i : i;
+
+		if (j < 0 || j >= (__int128)rlen)
+			s_fail(c, ixn, "IndexError", "range index %lld out of range (length %llu)", (long long)i,
+			       (unsigned long long)rlen);
+		else
+			r = mc_int(mc_range_item(obj, (uint64_t)j));
+	} else if (s_norm_index(c, ixn, iv, len, &k, what) == 0) {
+		if (mc_type(obj) == MC_T_LIST) {
+			r = mc_ref(mc_list_get(obj, k));
+		} else {
+			const char *s = mc_as_str(obj);
+			size_t n = mc_str_len(obj), b = mc_utf8_offset(s, n, k);
+
+			r = mc_strn(s + b, mc_utf8_offset(s + b, n - b, 1));
+		}
+		if (r == NULL)
+			s_nomem(c, tr);
+	}
+	mc_unref(iv);
+	return r;
+}
+
+static mc_value *s_getindex_dict(s_ctx *c, const mc_node *ixn, mc_value *obj)
+{
+	mc_value *iv, *r = NULL;
+
+	if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+		s_fail(c, ixn, "TypeError", "dict keys are str, int, float, bool or None, not %s",
+		       ixn->kind == MC_N_SLICE ? "slices" : "tuples");
+		return NULL;
+	}
+	iv = s_eval(c, ixn);
+	if (iv == NULL)
+		return NULL;
+	if (!mc_value_hashable(iv)) {
+		s_fail(c, ixn, "TypeError", "unhashable type: '%s' (dict keys are str, int, float, bool or "
+		       "None)", mc_type_name(iv));
+	} else {
+		r = mc_ref(mc_dict_lookup(obj, iv));
+		if (r == NULL)
+			s_key_error(c, ixn, obj, iv);
+	}
+	mc_unref(iv);
+	return r;
+}
+
+/* obj[key] through the object's "__getitem__". */
+static mc_value *s_getindex_object(s_ctx *c, const mc_node *tr, mc_value *obj, const mc_func_def *def)
+{
+	const mc_node *ixn = tr->kids[0];
+	mc_callarg arg;
+	mc_value *iv, *r;
+
+	if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
+		s_fail(c, tr, "TypeError", "%s cannot be indexed with [ ] by a slice or several indices",
+		       mc_type_name(obj));
+		return NULL;
+	}
+	iv = s_eval(c, ixn);
+	if (iv == NULL)
+		return NULL;
+	arg.name = NULL;
+	arg.value = iv;
+	r = s_call_value(c, ixn->line, ixn->col, NULL, obj, def, &arg, 1, NULL);
+	mc_unref(iv);
+	return r;
+}
+
+/* obj[...], by the kind of obj. */
+static mc_value *s_getindex(s_ctx *c, const mc_node *tr, mc_value *obj)
+{
+	const mc_func_def *def;
+	mc_value *r = NULL;
 
 	switch (mc_type(obj)) {
-	case MC_T_ARRAY: {
-		mc_axis ax[2];
-		mc_value *hold[2];
-		size_t nax = 0, bad = 0;
-
-		memset(ax, 0, sizeof ax);
-		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
-			if (mc_array_select(&r, obj, ax, nax, &bad, s_err(c)) != 0)
-				s_fail_err(c, ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn, c->scratch);
-		}
-		mc_unref(hold[0]);
-		mc_unref(hold[1]);
+	case MC_T_ARRAY:
+		s_array_item(c, tr, obj, NULL, &r);
 		return r;
-	}
 	case MC_T_LIST:
 	case MC_T_STR:
-	case MC_T_RANGE: {
-		const char *what = mc_type(obj) == MC_T_LIST ? "list" : mc_type(obj) == MC_T_STR ? "string" : "range";
-		uint64_t rlen = 0;
-		int64_t rstart = 0, rstep = 1;
-
-		if (mc_type(obj) == MC_T_RANGE) {
-			mc_range_get(obj, &rlen, &rstart, &rstep);
-			len = rlen > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)rlen;
-		} else {
-			len = mc_type(obj) == MC_T_LIST ? mc_list_len(obj) :
-				mc_utf8_count(mc_as_str(obj), mc_str_len(obj));
-		}
-		if (ixn->kind == MC_N_TUPLE) {
-			s_fail(c, ixn, "TypeError", "%s indices must be integers or slices, not tuple", what);
-			return NULL;
-		}
-		if (ixn->kind == MC_N_SLICE) {
-			if (s_slice(c, ixn, len, &start, &step, &cnt) != 0)
-				return NULL;
-			if (mc_type(obj) == MC_T_LIST) {
-				r = mc_list_new();
-				if (r != NULL && mc_list_reserve(r, cnt) != 0) {
-					mc_unref(r);
-					r = NULL;
-				}
-				for (k = 0; r != NULL && k < cnt; k++)
-					if (mc_list_append(r, mc_ref(mc_list_get(obj, (size_t)((__int128)start +
-					                                                       (__int128)k * step)))) != 0) {
-						mc_unref(r);
-						r = NULL;
-					}
-			} else if (mc_type(obj) == MC_T_RANGE) {
-				__int128 s0 = (__int128)rstart + (__int128)start * rstep, st = (__int128)rstep * step;
-				__int128 stop = s0 + (__int128)cnt * st;
-
-				if (st >= INT64_MIN && st <= INT64_MAX && stop >= INT64_MIN && stop <= INT64_MAX && cnt > 0)
-					r = mc_range_new((int64_t)s0, (int64_t)stop, (int64_t)st);
-				else if (cnt == 0)
-					r = mc_range_new(0, 0, 1);
-				else {
-					r = mc_list_new();
-					for (k = 0; r != NULL && k < cnt; k++)
-						if (mc_list_append(r, mc_int((int64_t)(s0 + (__int128)k * st))) != 0) {
-							mc_unref(r);
-							r = NULL;
-						}
-				}
-			} else {
-				const char *s = mc_as_str(obj);
-				size_t n = mc_str_len(obj), o = 0;
-				char *buf = malloc(n + 1);
-
-				for (k = 0; buf != NULL && k < cnt; k++) {
-					size_t b = mc_utf8_offset(s, n, (size_t)((__int128)start + (__int128)k * step));
-					size_t e = mc_utf8_offset(s + b, n - b, 1) + b;
-
-					memcpy(buf + o, s + b, e - b);
-					o += e - b;
-				}
-				r = buf != NULL ? mc_str_take(buf, o) : NULL;
-			}
-			if (r == NULL)
-				s_nomem(c, tr);
-			return r;
-		}
-		iv = s_eval(c, ixn);
-		if (iv == NULL)
-			return NULL;
-		if (mc_type(obj) == MC_T_RANGE && s_is_intlike(iv)) {
-			int64_t i = mc_as_int(iv);
-			__int128 j = i < 0 ? (__int128)rlen + i : i;
-
-			if (j < 0 || j >= (__int128)rlen)
-				s_fail(c, ixn, "IndexError", "range index %lld out of range (length %llu)", (long long)i,
-				       (unsigned long long)rlen);
-			else
-				r = mc_int(mc_range_item(obj, (uint64_t)j));
-		} else if (s_norm_index(c, ixn, iv, len, &k, what) == 0) {
-			if (mc_type(obj) == MC_T_LIST) {
-				r = mc_ref(mc_list_get(obj, k));
-			} else {
-				const char *s = mc_as_str(obj);
-				size_t n = mc_str_len(obj), b = mc_utf8_offset(s, n, k);
-
-				r = mc_strn(s + b, mc_utf8_offset(s + b, n - b, 1));
-			}
-			if (r == NULL)
-				s_nomem(c, tr);
-		}
-		mc_unref(iv);
-		return r;
-	}
+	case MC_T_RANGE:
+		return s_getindex_seq(c, tr, obj);
 	case MC_T_DICT:
-		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
-			s_fail(c, ixn, "TypeError", "dict keys are str, int, float, bool or None, not %s",
-			       ixn->kind == MC_N_SLICE ? "slices" : "tuples");
-			return NULL;
-		}
-		iv = s_eval(c, ixn);
-		if (iv == NULL)
-			return NULL;
-		if (!mc_value_hashable(iv)) {
-			s_fail(c, ixn, "TypeError", "unhashable type: '%s' (dict keys are str, int, float, bool or "
-			       "None)", mc_type_name(iv));
-		} else {
-			r = mc_ref(mc_dict_lookup(obj, iv));
-			if (r == NULL)
-				s_key_error(c, ixn, obj, iv);
-		}
-		mc_unref(iv);
-		return r;
-	case MC_T_OBJECT: {
-		const mc_func_def *def = mc_special_method(obj, "__getitem__");
-		mc_callarg arg;
-
-		if (def == NULL)
-			break;
-		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
-			s_fail(c, tr, "TypeError", "%s cannot be indexed with [ ] by a slice or several indices",
-			       mc_type_name(obj));
-			return NULL;
-		}
-		iv = s_eval(c, ixn);
-		if (iv == NULL)
-			return NULL;
-		arg.name = NULL;
-		arg.value = iv;
-		r = s_call_value(c, ixn->line, ixn->col, NULL, obj, def, &arg, 1, NULL);
-		mc_unref(iv);
-		return r;
-	}
+		return s_getindex_dict(c, tr->kids[0], obj);
+	case MC_T_OBJECT:
+		def = mc_special_method(obj, "__getitem__");
+		if (def != NULL)
+			return s_getindex_object(c, tr, obj, def);
+		break;
 	default:
 		break;
 	}
@@ -2296,93 +2382,94 @@ static mc_value *s_eval(s_ctx *c, const mc_node *n)
 
 /* ---- assignment ---- */
 
-static int s_set_item(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
+/* list[i:j:k] = v: a plain slice takes any number of items, an extended
+ * one exactly as many as it selects. */
+static int s_set_list_slice(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
 {
 	const mc_node *ixn = tr->kids[0];
-	mc_value *key = NULL;
+	int64_t start, step;
+	size_t cnt, i, n = mc_list_len(obj);
+	mc_value *items = s_star_items(c, tr, v), *copy;
+
+	if (items == NULL || s_slice(c, ixn, n, &start, &step, &cnt) != 0) {
+		mc_unref(items);
+		return -1;
+	}
+	if (step != 1 && mc_list_len(items) != cnt) {
+		s_fail(c, ixn, "ValueError", "attempt to assign a sequence of size %zu to an extended "
+		       "slice of size %zu", mc_list_len(items), cnt);
+		mc_unref(items);
+		return -1;
+	}
+	if (step != 1) {
+		for (i = 0; i < cnt; i++)
+			mc_list_set(obj, (size_t)((__int128)start + (__int128)i * step), mc_ref(mc_list_get(items, i)));
+		mc_unref(items);
+		return 0;
+	}
+	/* replace [start, start + cnt) by the items */
+	copy = mc_list_new();
+	for (i = 0; copy != NULL && i < (size_t)start; i++)
+		if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
+			copy = NULL;
+	for (i = 0; copy != NULL && i < mc_list_len(items); i++)
+		if (mc_list_append(copy, mc_ref(mc_list_get(items, i))) != 0)
+			copy = NULL;
+	for (i = (size_t)start + cnt; copy != NULL && i < n; i++)
+		if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
+			copy = NULL;
+	mc_unref(items);
+	if (copy == NULL) {
+		s_nomem(c, tr);
+		return -1;
+	}
+	/* swap the contents: obj takes copy's items */
+	while (mc_list_len(obj) > 0)
+		mc_unref(mc_list_pop(obj, mc_list_len(obj) - 1));
+	for (i = 0; i < mc_list_len(copy); i++)
+		mc_list_append(obj, mc_ref(mc_list_get(copy, i)));
+	mc_unref(copy);
+	return 0;
+}
+
+static int s_set_list_item(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
+{
+	const mc_node *ixn = tr->kids[0];
+	mc_value *key;
 	size_t k;
 	int rc = -1;
 
-	switch (mc_type(obj)) {
-	case MC_T_ARRAY: {
-		mc_axis ax[2];
-		mc_value *hold[2];
-		size_t nax = 0, bad = 0;
-
-		memset(ax, 0, sizeof ax);
-		if (s_axes(c, ixn, obj, ax, &nax, hold) == 0) {
-			if (mc_array_store(obj, ax, nax, v, &bad, s_err(c)) != 0)
-				s_fail_err(c, c->scratch->code == MC_ERR_TYPE || c->scratch->code == MC_ERR_SHAPE ? tr :
-				           (ixn->kind == MC_N_TUPLE ? ixn->kids[bad] : ixn), c->scratch);
-			else
-				rc = 0;
-		}
-		mc_unref(hold[0]);
-		mc_unref(hold[1]);
-		return rc;
+	if (ixn->kind == MC_N_SLICE)
+		return s_set_list_slice(c, tr, obj, v);
+	if (ixn->kind == MC_N_TUPLE) {
+		s_fail(c, ixn, "TypeError", "list indices must be integers or slices, not tuple");
+		return -1;
 	}
-	case MC_T_LIST:
-		if (ixn->kind == MC_N_SLICE) {
-			int64_t start, step;
-			size_t cnt, i, n = mc_list_len(obj);
-			mc_value *items = s_star_items(c, tr, v), *copy;
+	key = s_eval(c, ixn);
+	if (key == NULL)
+		return -1;
+	if (s_norm_index(c, ixn, key, mc_list_len(obj), &k, "list") == 0) {
+		if (mc_list_set(obj, k, mc_ref(v)) != 0)
+			s_nomem(c, tr);
+		else
+			rc = 0;
+	}
+	mc_unref(key);
+	return rc;
+}
 
-			if (items == NULL || s_slice(c, ixn, n, &start, &step, &cnt) != 0) {
-				mc_unref(items);
-				return -1;
-			}
-			if (step != 1 && mc_list_len(items) != cnt) {
-				s_fail(c, ixn, "ValueError", "attempt to assign a sequence of size %zu to an extended "
-				       "slice of size %zu", mc_list_len(items), cnt);
-				mc_unref(items);
-				return -1;
-			}
-			if (step == 1) {
-				/* replace [start, start + cnt) by the items */
-				copy = mc_list_new();
-				for (i = 0; copy != NULL && i < (size_t)start; i++)
-					if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
-						copy = NULL;
-				for (i = 0; copy != NULL && i < mc_list_len(items); i++)
-					if (mc_list_append(copy, mc_ref(mc_list_get(items, i))) != 0)
-						copy = NULL;
-				for (i = (size_t)start + cnt; copy != NULL && i < n; i++)
-					if (mc_list_append(copy, mc_ref(mc_list_get(obj, i))) != 0)
-						copy = NULL;
-				if (copy == NULL) {
-					mc_unref(items);
-					s_nomem(c, tr);
-					return -1;
-				}
-				/* swap the contents: obj takes copy's items */
-				while (mc_list_len(obj) > 0)
-					mc_unref(mc_list_pop(obj, mc_list_len(obj) - 1));
-				for (i = 0; i < mc_list_len(copy); i++)
-					mc_list_append(obj, mc_ref(mc_list_get(copy, i)));
-				mc_unref(copy);
-			} else {
-				for (i = 0; i < cnt; i++)
-					mc_list_set(obj, (size_t)((__int128)start + (__int128)i * step),
-					            mc_ref(mc_list_get(items, i)));
-			}
-			mc_unref(items);
-			return 0;
-		}
-		if (ixn->kind == MC_N_TUPLE) {
-			s_fail(c, ixn, "TypeError", "list indices must be integers or slices, not tuple");
-			return -1;
-		}
-		key = s_eval(c, ixn);
-		if (key == NULL)
-			return -1;
-		if (s_norm_index(c, ixn, key, mc_list_len(obj), &k, "list") == 0) {
-			if (mc_list_set(obj, k, mc_ref(v)) != 0)
-				s_nomem(c, tr);
-			else
-				rc = 0;
-		}
-		mc_unref(key);
-		return rc;
+/* obj[...] = v, by the kind of obj. */
+static int s_set_item(s_ctx *c, const mc_node *tr, mc_value *obj, mc_value *v)
+{
+	const mc_node *ixn = tr->kids[0];
+	mc_value *key;
+	int rc;
+
+	switch (mc_type(obj)) {
+	case MC_T_ARRAY:
+		return s_array_item(c, tr, obj, v, NULL);
+	case MC_T_LIST:
+		return s_set_list_item(c, tr, obj, v);
 	case MC_T_DICT:
 		if (ixn->kind == MC_N_SLICE || ixn->kind == MC_N_TUPLE) {
 			s_fail(c, ixn, "TypeError", "dict keys are str, int, float, bool or None");
@@ -2671,12 +2758,176 @@ static s_flow s_loop_body(s_ctx *c, const mc_node *body, int *broke)
 	return f == S_CONTINUE ? S_NEXT : f;
 }
 
+static s_flow s_exec_assign(s_ctx *c, const mc_node *st)
+{
+	mc_value *v = s_eval(c, st->kids[st->nkids - 1]);
+	size_t i;
+
+	if (v == NULL)
+		return S_ERROR;
+	for (i = 0; i + 1 < st->nkids; i++)
+		if (s_check_unpack(c, st->kids[i], v) != 0) {
+			mc_unref(v);
+			return S_ERROR;
+		}
+	for (i = 0; i + 1 < st->nkids; i++)
+		if (s_assign(c, st->kids[i], v) != 0) {
+			mc_unref(v);
+			return S_ERROR;
+		}
+	mc_unref(v);
+	return S_NEXT;
+}
+
+static s_flow s_exec_if(s_ctx *c, const mc_node *st)
+{
+	size_t i;
+	int t;
+
+	for (i = 0; i + 1 < st->nkids; i += 2) {
+		t = s_test(c, st->kids[i]);
+		if (t < 0)
+			return S_ERROR;
+		if (t)
+			return s_exec_block(c, st->kids[i + 1]);
+	}
+	if (st->nkids % 2 == 1)
+		return s_exec_block(c, st->kids[st->nkids - 1]);
+	return S_NEXT;
+}
+
+static s_flow s_exec_while(s_ctx *c, const mc_node *st)
+{
+	int t, broke = 0;
+	s_flow f;
+
+	for (;;) {
+		if (s_poll(c, st) != 0)
+			return S_ERROR;
+		t = s_test(c, st->kids[0]);
+		if (t < 0)
+			return S_ERROR;
+		if (!t)
+			break;
+		f = s_loop_body(c, st->kids[1], &broke);
+		if (f == S_BREAK)
+			break;
+		if (f != S_NEXT)
+			return f;
+	}
+	if (!broke && st->nkids > 2)
+		return s_exec_block(c, st->kids[2]);
+	return S_NEXT;
+}
+
+static s_flow s_exec_for(s_ctx *c, const mc_node *st)
+{
+	mc_iter it;
+	mc_value *v, *x;
+	int rc, broke = 0;
+	s_flow f = S_NEXT;
+
+	v = s_eval(c, st->kids[1]);
+	if (v == NULL)
+		return S_ERROR;
+	if (mc_iter_init(&it, v, c->io, c->in, s_err(c)) != 0) {
+		mc_unref(v);
+		s_fail_err(c, st->kids[1], c->scratch);
+		return S_ERROR;
+	}
+	mc_unref(v);
+	while ((rc = mc_iter_next(&it, &x, s_err(c))) == 1) {
+		if (s_poll(c, st) != 0 || s_assign(c, st->kids[0], x) != 0) {
+			mc_unref(x);
+			f = S_ERROR;
+			break;
+		}
+		mc_unref(x);
+		f = s_loop_body(c, st->kids[2], &broke);
+		if (f != S_NEXT)
+			break;
+	}
+	mc_iter_clear(&it);
+	if (rc < 0) {
+		s_fail_err(c, st->kids[1], c->scratch);
+		return S_ERROR;
+	}
+	if (f == S_BREAK)
+		return S_NEXT;
+	if (f != S_NEXT)
+		return f;
+	if (st->nkids > 3)
+		return s_exec_block(c, st->kids[3]);
+	return S_NEXT;
+}
+
+static s_flow s_exec_return(s_ctx *c, const mc_node *st)
+{
+	mc_value *v;
+
+	if (st->nkids > 0) {
+		v = s_eval(c, st->kids[0]);
+		if (v == NULL)
+			return S_ERROR;
+	} else {
+		v = mc_none();
+	}
+	mc_unref(c->ret);
+	c->ret = v;
+	return S_RETURN;
+}
+
+static s_flow s_exec_def(s_ctx *c, const mc_node *st)
+{
+	mc_value *key, *v = s_make_function(c, st);
+	int t = -1;
+
+	if (v == NULL)
+		return S_ERROR;
+	key = s_name_key(c, st, st->fn->name);
+	if (key != NULL) {
+		mc_node name;   /* where the name would be stored: as a NAME node would */
+
+		memset(&name, 0, sizeof name);
+		name.kind = MC_N_NAME;
+		name.line = st->line;
+		name.col = st->col;
+		name.name = st->fn->name;
+		t = mc_dict_set(s_store_dict(c, &name), key, mc_ref(v));
+		if (t != 0)
+			s_nomem(c, st);
+	}
+	mc_unref(v);
+	return t == 0 ? S_NEXT : S_ERROR;
+}
+
+static s_flow s_exec_assert(s_ctx *c, const mc_node *st)
+{
+	char *msg = NULL;
+	mc_value *v;
+	int t = s_test(c, st->kids[0]);
+
+	if (t < 0)
+		return S_ERROR;
+	if (t)
+		return S_NEXT;
+	if (st->nkids > 1) {
+		v = s_eval(c, st->kids[1]);
+		if (v == NULL)
+			return S_ERROR;
+		msg = mc_value_str(v);
+		mc_unref(v);
+	}
+	s_fail(c, st, "AssertionError", "%s", msg != NULL ? msg : "the assertion failed");
+	free(msg);
+	return S_ERROR;
+}
+
+/* One statement, by its kind. */
 static s_flow s_exec(s_ctx *c, const mc_node *st)
 {
 	mc_value *v;
 	size_t i;
-	int t, broke = 0;
-	s_flow f;
 
 	if (s_room(c, st) != 0)
 		return S_ERROR;
@@ -2687,160 +2938,26 @@ static s_flow s_exec(s_ctx *c, const mc_node *st)
 			return S_ERROR;
 		mc_unref(v);
 		return S_NEXT;
-	case MC_N_ASSIGN:
-		v = s_eval(c, st->kids[st->nkids - 1]);
-		if (v == NULL)
-			return S_ERROR;
-		for (i = 0; i + 1 < st->nkids; i++)
-			if (s_check_unpack(c, st->kids[i], v) != 0) {
-				mc_unref(v);
-				return S_ERROR;
-			}
-		for (i = 0; i + 1 < st->nkids; i++)
-			if (s_assign(c, st->kids[i], v) != 0) {
-				mc_unref(v);
-				return S_ERROR;
-			}
-		mc_unref(v);
-		return S_NEXT;
-	case MC_N_AUGASSIGN:
-		return s_augassign(c, st) == 0 ? S_NEXT : S_ERROR;
-	case MC_N_IF:
-		for (i = 0; i + 1 < st->nkids; i += 2) {
-			t = s_test(c, st->kids[i]);
-			if (t < 0)
-				return S_ERROR;
-			if (t)
-				return s_exec_block(c, st->kids[i + 1]);
-		}
-		if (st->nkids % 2 == 1)
-			return s_exec_block(c, st->kids[st->nkids - 1]);
-		return S_NEXT;
-	case MC_N_WHILE:
-		for (;;) {
-			if (s_poll(c, st) != 0)
-				return S_ERROR;
-			t = s_test(c, st->kids[0]);
-			if (t < 0)
-				return S_ERROR;
-			if (!t)
-				break;
-			f = s_loop_body(c, st->kids[1], &broke);
-			if (f == S_BREAK)
-				break;
-			if (f != S_NEXT)
-				return f;
-		}
-		if (!broke && st->nkids > 2)
-			return s_exec_block(c, st->kids[2]);
-		return S_NEXT;
-	case MC_N_FOR: {
-		mc_iter it;
-		mc_value *x;
-		int rc;
-
-		v = s_eval(c, st->kids[1]);
-		if (v == NULL)
-			return S_ERROR;
-		if (mc_iter_init(&it, v, c->io, c->in, s_err(c)) != 0) {
-			mc_unref(v);
-			s_fail_err(c, st->kids[1], c->scratch);
-			return S_ERROR;
-		}
-		mc_unref(v);
-		f = S_NEXT;
-		while ((rc = mc_iter_next(&it, &x, s_err(c))) == 1) {
-			if (s_poll(c, st) != 0 || s_assign(c, st->kids[0], x) != 0) {
-				mc_unref(x);
-				f = S_ERROR;
-				break;
-			}
-			mc_unref(x);
-			f = s_loop_body(c, st->kids[2], &broke);
-			if (f != S_NEXT)
-				break;
-		}
-		mc_iter_clear(&it);
-		if (rc < 0) {
-			s_fail_err(c, st->kids[1], c->scratch);
-			return S_ERROR;
-		}
-		if (f == S_BREAK)
-			return S_NEXT;
-		if (f != S_NEXT)
-			return f;
-		if (st->nkids > 3)
-			return s_exec_block(c, st->kids[3]);
-		return S_NEXT;
-	}
-	case MC_N_BREAK:
-		return S_BREAK;
-	case MC_N_CONTINUE:
-		return S_CONTINUE;
+	case MC_N_ASSIGN: return s_exec_assign(c, st);
+	case MC_N_AUGASSIGN: return s_augassign(c, st) == 0 ? S_NEXT : S_ERROR;
+	case MC_N_IF: return s_exec_if(c, st);
+	case MC_N_WHILE: return s_exec_while(c, st);
+	case MC_N_FOR: return s_exec_for(c, st);
+	case MC_N_BREAK: return S_BREAK;
+	case MC_N_CONTINUE: return S_CONTINUE;
 	case MC_N_PASS:
 	case MC_N_GLOBAL:
 	case MC_N_NONLOCAL:
 		return S_NEXT;
-	case MC_N_RETURN:
-		if (st->nkids > 0) {
-			v = s_eval(c, st->kids[0]);
-			if (v == NULL)
-				return S_ERROR;
-		} else {
-			v = mc_none();
-		}
-		mc_unref(c->ret);
-		c->ret = v;
-		return S_RETURN;
-	case MC_N_DEF: {
-		mc_value *key;
-
-		v = s_make_function(c, st);
-		if (v == NULL)
-			return S_ERROR;
-		key = s_name_key(c, st, st->fn->name);
-		t = -1;
-		if (key != NULL) {
-			mc_node name;   /* where the name would be stored: as a NAME node would */
-
-			memset(&name, 0, sizeof name);
-			name.kind = MC_N_NAME;
-			name.line = st->line;
-			name.col = st->col;
-			name.name = st->fn->name;
-			t = mc_dict_set(s_store_dict(c, &name), key, mc_ref(v));
-			if (t != 0)
-				s_nomem(c, st);
-		}
-		mc_unref(v);
-		return t == 0 ? S_NEXT : S_ERROR;
-	}
+	case MC_N_RETURN: return s_exec_return(c, st);
+	case MC_N_DEF: return s_exec_def(c, st);
 	case MC_N_DEL:
 		for (i = 0; i < st->nkids; i++)
 			if (s_del(c, st->kids[i]) != 0)
 				return S_ERROR;
 		return S_NEXT;
-	case MC_N_ASSERT:
-		t = s_test(c, st->kids[0]);
-		if (t < 0)
-			return S_ERROR;
-		if (!t) {
-			char *msg = NULL;
-
-			if (st->nkids > 1) {
-				v = s_eval(c, st->kids[1]);
-				if (v == NULL)
-					return S_ERROR;
-				msg = mc_value_str(v);
-				mc_unref(v);
-			}
-			s_fail(c, st, "AssertionError", "%s", msg != NULL ? msg : "the assertion failed");
-			free(msg);
-			return S_ERROR;
-		}
-		return S_NEXT;
-	case MC_N_BLOCK:
-		return s_exec_block(c, st);
+	case MC_N_ASSERT: return s_exec_assert(c, st);
+	case MC_N_BLOCK: return s_exec_block(c, st);
 	default:
 		s_fail(c, st, "SyntaxError", "not a statement");
 		return S_ERROR;

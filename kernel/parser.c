@@ -2570,6 +2570,17 @@ static int s_else(s_parser *p, mc_node *n, const char *what)
 	return 0;
 }
 
+/* The body of a loop (where break and continue may stand) and its else. */
+static int s_loop_body(s_parser *p, mc_node *n, const mc_token *kw, const char *what)
+{
+	int rc;
+
+	p->loops++;
+	rc = s_add(p, n, s_body(p, kw, what)) != 0 || p->failed ? -1 : 0;
+	p->loops--;
+	return rc != 0 ? rc : s_else(p, n, "'else'");
+}
+
 static mc_node *s_compound(s_parser *p)
 {
 	const mc_token *kw = s_tok(p);
@@ -2599,13 +2610,7 @@ static mc_node *s_compound(s_parser *p)
 		n = s_node(p, MC_N_WHILE, kw);
 		if (n == NULL || s_add(p, n, s_test(p)) != 0 || p->failed)
 			goto fail;
-		p->loops++;
-		if (s_add(p, n, s_body(p, kw, "'while' statement")) != 0 || p->failed) {
-			p->loops--;
-			goto fail;
-		}
-		p->loops--;
-		if (s_else(p, n, "'else'") != 0)
+		if (s_loop_body(p, n, kw, "'while' statement") != 0)
 			goto fail;
 		return n;
 	}
@@ -2630,13 +2635,7 @@ static mc_node *s_compound(s_parser *p)
 		s_next(p);
 		if (s_add(p, n, s_exprlist(p, 1, &tuple)) != 0 || p->failed)
 			goto fail;
-		p->loops++;
-		if (s_add(p, n, s_body(p, kw, "'for' statement")) != 0 || p->failed) {
-			p->loops--;
-			goto fail;
-		}
-		p->loops--;
-		if (s_else(p, n, "'else'") != 0)
+		if (s_loop_body(p, n, kw, "'for' statement") != 0)
 			goto fail;
 		return n;
 	}
