@@ -591,7 +591,7 @@ int mc_call_def(const mc_func_def *def, mc_value *self, const mc_callarg *args, 
 		return err->code;
 	}
 	if (*out == NULL && (*out = mc_none()) == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	return 0;
 }
 
@@ -752,7 +752,7 @@ int mc_arg_numbers(mc_call *call, const char *name, double **out, size_t *n, int
 		                    mc_type(v) == MC_T_ARRAY ? "a 2-D array" : mc_type_name(v));
 	}
 	if (d == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	*out = d;
 	*n = m;
 	return 0;
@@ -771,7 +771,7 @@ int mc_arg_labels(mc_call *call, const char *name, int64_t **out, size_t *n, mc_
 	y = malloc((*n > 0 ? *n : 1) * sizeof *y);
 	if (y == NULL) {
 		free(d);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	}
 	for (size_t i = 0; i < *n; i++) {
 		if (!(d[i] >= 0.0) || d[i] != floor(d[i]) || d[i] > 1e15) {

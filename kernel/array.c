@@ -195,7 +195,7 @@ static int s_matmul(mc_value **out, mc_value *l, mc_value *r, mc_error *err)
 		/* a 1-D by 1-D product is the dot product, a number */
 		*out = mc_float(C[0]);
 		mc_unref(res);
-		return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return *out != NULL ? 0 : mc_error_nomem(err);
 	}
 	*out = res;
 	return 0;
@@ -305,7 +305,7 @@ int mc_array_unop(mc_value **out, int op, mc_value *a, mc_error *err)
 		return mc_error_set(err, MC_ERR_TYPE, "'~' needs a boolean mask or an int64 array, got a float64 array");
 	r = mc_array_new(mc_array_dtype(a), mc_array_rows(a), mc_array_cols(a));
 	if (r == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	mc_array_set_mask(r, op == MC_OP_INVERT && mc_array_is_mask(a));
 	for (i = 0; i < n; i++) {
 		if (mc_array_dtype(a) == MC_F64) {
@@ -403,11 +403,11 @@ int mc_array_reduce(mc_value **out, mc_value *a, mc_reduce kind, int64_t axis, c
 	if (axis < 0 || cols == 0) {
 		s_reduce_line(a, want_min, 0, inner, stride_i, &l);
 		*out = s_line_value(&l, kind, is_int, inner);
-		return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return *out != NULL ? 0 : mc_error_nomem(err);
 	}
 	res = mc_array_new(int_out ? MC_I64 : MC_F64, outer, 0);
 	if (res == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	for (o = 0; o < outer; o++) {
 		s_reduce_line(a, want_min, o * stride_o, inner, stride_i, &l);
 		if (int_out)
@@ -544,7 +544,7 @@ static int s_positions(const mc_axis *ax, size_t len, const char *what, size_t *
 			return s_index_error(err, what, ax->index, len);
 		p = malloc(sizeof *p);
 		if (p == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		p[0] = (size_t)k;
 		*pos = p;
 		*n = 1;
@@ -566,7 +566,7 @@ static int s_positions(const mc_axis *ax, size_t len, const char *what, size_t *
 		return mc_error_set(err, MC_ERR_TYPE, "an index array must be 1-D, got a 2-D array");
 	p = malloc((cnt + 1) * sizeof *p);
 	if (p == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	{
 		int mask = mc_type(iv) == MC_T_ARRAY ? mc_array_is_mask(iv) : cnt > 0;
 
@@ -742,7 +742,7 @@ int mc_array_select(mc_value **out, mc_value *a, const mc_axis *ax, size_t nax, 
 	free(ri);
 	free(ci);
 	if (r == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	*out = r;
 	return 0;
 }

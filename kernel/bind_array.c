@@ -117,7 +117,7 @@ static int s_array_tolist(mc_call *call, mc_value **out, mc_error *err)
 			if (mc_value_items(&r, mc_list_get(rows, i), call->io, call->interp, "array.tolist",
 			                   err) != 0 || mc_list_set(rows, i, r) != 0) {
 				mc_unref(rows);
-				return err->code != 0 ? err->code : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+				return err->code != 0 ? err->code : mc_error_nomem(err);
 			}
 		}
 	*out = rows;

@@ -181,7 +181,7 @@ static int s_len(mc_call *call, mc_value **out, mc_error *err)
 	if (mc_value_len(mc_arg(call, "x"), call->io, call->interp, &n, err) != 0)
 		return err->code;
 	*out = mc_int(n);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* An int argument of range(): int or bool, as Python's __index__. */
@@ -313,7 +313,7 @@ static char *s_numeric_text(mc_value *x, const char *fname, mc_error *err)
 		b--;
 	t = malloc(b - a + 1);
 	if (t == NULL) {
-		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		mc_error_nomem(err);
 		return NULL;
 	}
 	for (i = a; i < b; i++)
@@ -928,7 +928,7 @@ static int s_dict_part(mc_call *call, mc_value **out, mc_error *err, int what)
 		}
 	}
 	if (l == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	*out = l;
 	return 0;
 }
@@ -954,7 +954,7 @@ static int s_str_case(mc_call *call, mc_value **out, mc_error *err, int upper)
 	char *s = malloc(n + 1);
 
 	if (s == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	memcpy(s, mc_as_str(self), n);
 	for (i = 0; i < n; i++)
 		if (upper && s[i] >= 'a' && s[i] <= 'z')
@@ -962,7 +962,7 @@ static int s_str_case(mc_call *call, mc_value **out, mc_error *err, int upper)
 		else if (!upper && s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] + 32);
 	*out = mc_str_take(s, n);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_str_upper(mc_call *call, mc_value **out, mc_error *err) { return s_str_case(call, out, err, 1); }
@@ -983,7 +983,7 @@ static int s_str_strip(mc_call *call, mc_value **out, mc_error *err)
 	while (b > a && s_is_space(s[b - 1]))
 		b--;
 	*out = mc_strn(s + a, b - a);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
@@ -1003,7 +1003,7 @@ static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_INVALID, "str.split(): empty separator");
 	l = mc_list_new();
 	if (l == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	if (sep == NULL) {
 		while (s < end && rc == 0) {
 			const char *w;
@@ -1029,7 +1029,7 @@ static int s_str_split(mc_call *call, mc_value **out, mc_error *err)
 	}
 	if (rc != 0) {
 		mc_unref(l);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	}
 	*out = l;
 	return 0;
@@ -1056,7 +1056,7 @@ static int s_str_join(mc_call *call, mc_value **out, mc_error *err)
 	buf = malloc(n + 1);
 	if (buf == NULL) {
 		mc_unref(items);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	}
 	for (i = 0; i < mc_list_len(items); i++) {
 		mc_value *e = mc_list_get(items, i);
@@ -1070,7 +1070,7 @@ static int s_str_join(mc_call *call, mc_value **out, mc_error *err)
 	}
 	mc_unref(items);
 	*out = mc_str_take(buf, o);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
@@ -1095,7 +1095,7 @@ static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_NOMEM, "str.replace(): the result would be too long");
 	buf = malloc(mc_str_len(self) + count * (nl > ol ? nl - ol : 0) + 1);
 	if (buf == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	while ((hit = memmem(s, (size_t)(end - s), mc_as_str(oldv), ol)) != NULL) {
 		memcpy(buf + o, s, (size_t)(hit - s));
 		o += (size_t)(hit - s);
@@ -1106,7 +1106,7 @@ static int s_str_replace(mc_call *call, mc_value **out, mc_error *err)
 	memcpy(buf + o, s, (size_t)(end - s));
 	o += (size_t)(end - s);
 	*out = mc_str_take(buf, o);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_str_affix(mc_call *call, mc_value **out, mc_error *err, int prefix)
@@ -1227,7 +1227,7 @@ static int s_format(mc_call *call, mc_value **out, mc_error *err)
 	if (mc_format_value(mc_arg(call, "value"), mc_as_str(spec), mc_str_len(spec), &s, &n, err) != 0)
 		return err->code;
 	*out = mc_str_take(s, n);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_repr_fn(mc_call *call, mc_value **out, mc_error *err)
@@ -1283,11 +1283,11 @@ static int s_chr(mc_call *call, mc_value **out, mc_error *err)
 	v = mc_int(i);
 	if (v == NULL || mc_format_value(v, "c", 1, &s, &n, err) != 0) {
 		mc_unref(v);
-		return err->code != 0 ? err->code : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return err->code != 0 ? err->code : mc_error_nomem(err);
 	}
 	mc_unref(v);
 	*out = mc_str_take(s, n);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_ord(mc_call *call, mc_value **out, mc_error *err)
@@ -1607,7 +1607,7 @@ static int s_dict_update(mc_call *call, mc_value **out, mc_error *err)
 		}
 		mc_unref(items);
 		if (add == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		x = add;
 	}
 	for (i = 0; i < mc_dict_len(x); i++)
@@ -1631,7 +1631,7 @@ static int s_dict_setdefault(mc_call *call, mc_value **out, mc_error *err)
 		return mc_error_set(err, MC_ERR_TYPE, "dict.setdefault(): unhashable key of type %s",
 		                    mc_type_name(k));
 	if (mc_dict_set(self, k, mc_ref(mc_arg(call, "default"))) != 0)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	*out = mc_ref(mc_arg(call, "default"));
 	return 0;
 }
@@ -1646,7 +1646,7 @@ static int s_str_format(mc_call *call, mc_value **out, mc_error *err)
 	                  &s, &n, err) != 0)
 		return err->code;
 	*out = mc_str_take(s, n);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_str_find_count(mc_call *call, mc_value **out, mc_error *err, int count)

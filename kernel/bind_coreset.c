@@ -19,11 +19,6 @@
 #include "maskclean/review.h"
 #include "maskclean/table.h"
 
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
 /* ---- argument conversion ---- */
 
 /* Indices (non-negative integers). */
@@ -41,7 +36,7 @@ static int s_index_arg(mc_call *call, const char *name, size_t **out, size_t *n,
 	*out = malloc((m ? m : 1) * sizeof **out);
 	if (*out == NULL) {
 		free(d);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t i = 0; i < m; i++) {
 		if (!(d[i] >= 0) || d[i] != floor(d[i]) || d[i] > 9e15) {
@@ -133,7 +128,7 @@ static int f_model_predict(mc_call *call, mc_value **out, mc_error *err)
 	}
 	mc_matrix_free(owned);
 	if (rc == 0 && *out == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	return rc;
 }
 
@@ -243,7 +238,7 @@ static int s_classes_arg(mc_call *call, mc_coreset *cs, mc_error *err)
 	n = mc_list_len(cl);
 	names = calloc(n ? n : 1, sizeof *names);
 	if (names == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t k = 0; k < n; k++) {
 		mc_value *it = mc_list_get(cl, k);
 		if (mc_type(it) != MC_T_STR) {
@@ -296,7 +291,7 @@ static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	}
 	*out = mc_object_new(&s_service_class, cs);
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
@@ -369,7 +364,7 @@ static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size *
 	m = mc_dict_len(v);
 	*out = calloc(m ? m : 1, sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t k = 0; k < m; k++) {
 		mc_value *key = mc_dict_key(v, k), *val = mc_dict_value(v, k);
 		mc_class_size *e = &(*out)[k];
@@ -461,7 +456,7 @@ static int f_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 	if (dict == NULL || mc_dict_set_str(dict, "idx", s_i64_array(idx, cnt)) != 0 ||
 	    mc_dict_set_str(dict, "importance", s_f64_array(sc, cnt)) != 0) {
 		mc_unref(dict);
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	*out = dict;
@@ -549,7 +544,7 @@ static int f_service_groups(mc_call *call, mc_value **out, mc_error *err)
 	if (v != NULL && mc_type(v) != MC_T_NONE) {
 		rc = mc_arg_numbers(call, "groups", &g, &n, 0, 0, err);
 		if (rc == 0 && (gi = malloc((n ? n : 1) * sizeof *gi)) == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			if (g[i] != floor(g[i]) || fabs(g[i]) > 9e15)
 				rc = mc_error_set(err, MC_ERR_INVALID, "set_groups(): groups[%zu] is %g; "
@@ -595,7 +590,7 @@ static int f_load_coreset(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = mc_coreset_load(&cs, path, err)) != 0)
 		return rc;
 	*out = mc_object_new(&s_service_class, cs);
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 static int f_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
@@ -623,7 +618,7 @@ static int f_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
 	free(idx);
 	free(w);
 	*out = dict;
-	return dict ? 0 : s_nomem(err);
+	return dict ? 0 : mc_error_nomem(err);
 }
 
 static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
@@ -647,7 +642,7 @@ static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
 	if (rc)
 		return rc;
 	*out = mc_object_new(&s_model_class, lr);
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 /* ranking_methods(): the ranking table as a Table. */
@@ -680,7 +675,7 @@ static int f_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	}
 	*out = mc_table_value(t);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 #define CLEANING_SIG                                                                         \

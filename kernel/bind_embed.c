@@ -51,7 +51,7 @@ static mc_value *s_emb_getattr(const void *ptr, const char *name, mc_error *err)
 		    (mc_npy_ndim(npy) == 2 &&
 		     mc_list_append(l, mc_int((int64_t)mc_npy_cols(npy))) != 0)) {
 			mc_unref(l);
-			mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			mc_error_nomem(err);
 			return NULL;
 		}
 		return l;
@@ -191,7 +191,7 @@ static int f_load_npy(mc_call *call, mc_value **out, mc_error *err)
 	}
 	*out = mc_object_new(&mc_embeddings_class, npy);
 	if (*out == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	return 0;
 }
 
@@ -226,7 +226,7 @@ static int s_to_f64_array(mc_value *v, const char *fn, mc_value **out, mc_error 
 		}
 		a = mc_array_new(MC_F64, mc_array_rows(v), mc_array_cols(v));
 		if (a == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		for (i = 0; i < n; i++)
 			mc_array_f64(a)[i] = (double)mc_array_i64(v)[i];
 		*out = a;
@@ -558,7 +558,7 @@ static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(d, "n_mask_errors", mc_int((int64_t)r->n_mask_errors)) != 0) {
 		mc_unref(d);
 		mc_demo_result_free(r);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	}
 	mc_demo_result_free(r);
 	*out = d;

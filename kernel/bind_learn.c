@@ -23,7 +23,6 @@
 
 /* ---- argument conversion ---- */
 
-
 /* Optional per-sample weights (none: *out = NULL) of exactly n entries. */
 static int s_weights_arg(mc_call *call, const char *name, size_t n, double **out,
                          mc_error *err)
@@ -124,11 +123,6 @@ static mc_value *s_int_array_from(const int64_t *x, size_t n)
 	if (a != NULL && n > 0)
 		memcpy(mc_array_i64(a), x, n * sizeof *x);
 	return a;
-}
-
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
 static char *s_strdup(const char *s)
@@ -240,7 +234,7 @@ static int s_pca_new(mc_call *call, mc_value **out, mc_error *err)
 	if (rc != 0)
 		return rc;
 	*out = mc_object_new(&s_pca_class, pca);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* A float32 Embeddings file is streamed in chunks (never copied whole), and
@@ -287,7 +281,7 @@ static int s_pca_fit_common(mc_call *call, mc_value **out, int transform, mc_err
 	} else {
 		*out = mc_ref(mc_call_self(call));
 	}
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_pca_fit(mc_call *call, mc_value **out, mc_error *err)
@@ -323,7 +317,7 @@ static int s_pca_transform(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	*out = mc_array_from_matrix(scores);
 	mc_matrix_free(scores);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- train_test_split ---- */
@@ -338,7 +332,7 @@ static mc_value *s_gather_value(const mc_matrix *X, const size_t *idx, size_t n,
 	v = mc_array_from_matrix(g);
 	mc_matrix_free(g);
 	if (v == NULL)
-		s_nomem(err);
+		mc_error_nomem(err);
 	return v;
 }
 
@@ -373,7 +367,7 @@ static int s_train_test_split(mc_call *call, mc_value **out, mc_error *err)
 	list = mc_list_new();
 	if (parts[0] == NULL || parts[1] == NULL || parts[2] == NULL || parts[3] == NULL ||
 	    list == NULL) {
-		rc = err->code != 0 ? err->code : s_nomem(err);
+		rc = err->code != 0 ? err->code : mc_error_nomem(err);
 		goto cleanup;
 	}
 	ys = mc_array_i64(parts[2]);
@@ -385,7 +379,7 @@ static int s_train_test_split(mc_call *call, mc_value **out, mc_error *err)
 	for (int i = 0; i < 4; i++) {
 		if (mc_list_append(list, parts[i]) != 0) {
 			parts[i] = NULL;
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		parts[i] = NULL;
@@ -582,7 +576,7 @@ static int s_classes_of(mc_logreg_params *p, double **cw, const mc_value *dict,
 		return 0;
 	*cw = s_dict_weights(dict, &p->n_classes);
 	if (*cw == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	p->class_weights = *cw;
 	return 0;
 }
@@ -593,14 +587,14 @@ static int s_lr_new(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	if (l == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	rc = s_lr_params(call, &l->p, &l->cw_dict, 1, err);
 	if (rc != 0) {
 		free(l);
 		return rc;
 	}
 	*out = mc_object_new(&s_lr_class, l);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
@@ -653,7 +647,7 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 	if (rc == 0) {
 		*out = mc_ref(mc_call_self(call));
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 cleanup:
 	mc_logreg_free(fresh);
@@ -695,7 +689,7 @@ static int s_lr_apply(mc_call *call, mc_value **out, int what, mc_error *err)
 	if (rc == 0) {
 		*out = what == 0 ? s_int_array_from(pred, X.rows) : mc_array_from_matrix(res);
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 	mc_matrix_free(owned);
 	mc_matrix_free(res);
@@ -735,7 +729,7 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 	if (rc == 0) {
 		*out = mc_float(acc);
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 	mc_matrix_free(owned);
 	free(y);
@@ -926,7 +920,7 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 	keep = malloc((cm->k ? cm->k : 1) * sizeof *keep);
 	labels = calloc(cm->k ? cm->k : 1, sizeof *labels);
 	if (keep == NULL || labels == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (size_t i = 0; i < cm->k; i++)
@@ -950,7 +944,7 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 		len = strlen(c->names[keep[a]]) + strlen(buf) + 1;
 		labels[a] = malloc(len);
 		if (labels[a] == NULL) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		snprintf(labels[a], len, "%s%s", c->names[keep[a]], buf);
@@ -959,7 +953,7 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 	{
 		const char **cols = malloc(nk * sizeof *cols);
 		if (cols == NULL) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		for (size_t b = 0; b < nk; b++)
@@ -1087,7 +1081,7 @@ static int s_class_names(mc_call *call, size_t *k, char ***out, mc_error *err)
 	}
 	names = calloc(*k > 0 ? *k : 1, sizeof *names);
 	if (names == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t i = 0; i < *k; i++) {
 		char buf[32];
 		const char *s = buf;
@@ -1108,7 +1102,7 @@ static int s_class_names(mc_call *call, size_t *k, char ***out, mc_error *err)
 			for (size_t j = 0; j < i; j++)
 				free(names[j]);
 			free(names);
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		}
 	}
 	*out = names;
@@ -1203,7 +1197,7 @@ static int s_confusion_matrix(mc_call *call, mc_value **out, mc_error *err)
 
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	rc = mc_arg_bool(call, "show_empty", &c->show_empty, err);
 	if (rc == 0 && pred != NULL && mc_type(pred) == MC_T_ARRAY && mc_array_cols(pred) > 0) {
 		rc = s_confusion_from_proba(call, c, &k, err);
@@ -1216,7 +1210,7 @@ static int s_confusion_matrix(mc_call *call, mc_value **out, mc_error *err)
 		*out = mc_object_new(&s_cm_class, c);
 		c = NULL;
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 	if (c != NULL) {
 		for (size_t i = 0; c->names != NULL && i < k; i++)
@@ -1308,7 +1302,7 @@ static int s_cm_pick(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(d, "true_index", mc_int((int64_t)pk.pair.t)) != 0 ||
 	    mc_dict_set_str(d, "predicted_index", mc_int((int64_t)pk.pair.p)) != 0) {
 		mc_unref(d);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	*out = d;
 	return 0;
@@ -1334,7 +1328,7 @@ static int s_cm_pairs(mc_call *call, mc_value **out, mc_error *err)
 	if (rc != 0)
 		return rc;
 	*out = mc_table_value(t);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- classification report ---- */
@@ -1442,7 +1436,7 @@ static int s_report_display(const void *p, json_t *data, json_t *metadata, mc_er
 	if (rc == 0)
 		rc = mc_table_html(&html, t, err);
 	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	free(html);
 	mc_table_free(t);
 	return rc;
@@ -1492,7 +1486,7 @@ static int s_classification_report(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	if (rc == 0)
 		rc = mc_confusion_new(&cm, yt, yp, w, n, k, err);
 	if (rc == 0)
@@ -1503,7 +1497,7 @@ static int s_classification_report(mc_call *call, mc_value **out, mc_error *err)
 		*out = mc_object_new(&s_report_class, r);
 		r = NULL;
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 	for (size_t i = 0; names != NULL && i < k; i++)
 		free(names[i]);
@@ -1543,7 +1537,7 @@ static int s_accuracy_score(mc_call *call, mc_value **out, mc_error *err)
 	if (rc == 0) {
 		*out = mc_float(hit / tot);
 		if (*out == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 	}
 	free(yt);
 	free(yp);
@@ -1573,7 +1567,7 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 		if (rc == 0)
 			rc = s_same_len(call, "y", n, "proba", P.rows, err);
 		if (rc == 0 && !(per = malloc(P.cols * sizeof *per)))
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		if (rc == 0)
 			rc = mc_roc_auc_ovr(per, &macro, y, &P, w, err);
 		if (rc == 0) {
@@ -1581,7 +1575,7 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 			if (d == NULL || mc_dict_set_str(d, "macro", mc_float(macro)) != 0 ||
 			    mc_dict_set_str(d, "per_class", s_array_from(per, P.cols)) != 0) {
 				mc_unref(d);
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 			} else {
 				*out = d;
 			}
@@ -1593,7 +1587,7 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 	if (rc == 0)
 		rc = s_same_len(call, "y", n, "proba", ns, err);
 	if (rc == 0 && !(pos = malloc(n > 0 ? n : 1)))
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (y[i] > 1)
 			rc = mc_error_set(err, MC_ERR_INVALID,
@@ -1606,7 +1600,7 @@ static int s_roc_auc(mc_call *call, mc_value **out, mc_error *err)
 	if (rc == 0)
 		rc = mc_roc_auc_binary(&macro, pos, s1, w, n, err);
 	if (rc == 0 && (*out = mc_float(macro)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	mc_matrix_free(owned);
 	free(y);
@@ -1629,7 +1623,7 @@ static int s_check_folds(mc_call *call, const int64_t *y, const double *w, size_
 	int rc = 0;
 
 	if (count == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t i = 0; i < n; i++)
 		if (w == NULL || w[i] > 0)
 			count[y[i]]++;
@@ -1687,7 +1681,7 @@ static int s_cross_val_auc(mc_call *call, mc_value **out, mc_error *err)
 	if (d == NULL || mc_dict_set_str(d, "macro", mc_float(cv->macro)) != 0 ||
 	    mc_dict_set_str(d, "per_class", s_array_from(cv->per_class, cv->n_classes)) != 0 ||
 	    mc_dict_set_str(d, "folds", s_array_from(cv->fold_macro, cv->folds)) != 0) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	*out = d;
@@ -1716,7 +1710,7 @@ static int s_groups_arg(mc_call *call, size_t n, int64_t **out, mc_error *err)
 	*out = malloc((n ? n : 1) * sizeof **out);
 	if (*out == NULL) {
 		free(g);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (g[i] != floor(g[i]) || fabs(g[i]) > 9e15) {
@@ -1803,7 +1797,7 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 		}
 	}
 	if (*out == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	mc_matrix_free(owned);
 	mc_matrix_free(P);

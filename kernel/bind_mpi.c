@@ -45,11 +45,6 @@ struct mc_cluster {
 	size_t nargs;
 };
 
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
 static double s_now(void)
 {
 	struct timespec ts;
@@ -187,7 +182,7 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 
 	*out = NULL;
 	if (c == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	if ((rc = mc_arg_int(call, "np", &np, err)) != 0 ||
 	    (rc = mc_arg_int(call, "threads", &threads, err)) != 0 ||
 	    (rc = mc_arg_str_opt(call, "hosts", &hosts, err)) < 0 ||
@@ -230,7 +225,7 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 	c->program = program != NULL ? strdup(program) : s_default_program();
 	if ((hosts != NULL && c->hosts == NULL) || c->tmpdir == NULL || c->mpirun == NULL ||
 	    c->program == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto fail;
 	}
 	if (strchr(c->program, '/') != NULL && !s_executable(c->program)) {
@@ -246,7 +241,7 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 		}
 		c->args = calloc(mc_list_len(args) + 1, sizeof *c->args);
 		if (c->args == NULL) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto fail;
 		}
 		for (size_t i = 0; i < mc_list_len(args); i++) {
@@ -258,13 +253,13 @@ static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
 			}
 			c->args[c->nargs] = strdup(mc_as_str(a));
 			if (c->args[c->nargs++] == NULL) {
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 				goto fail;
 			}
 		}
 	}
 	*out = mc_object_new(&mc_cluster_class, c);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 fail:
 	s_cluster_free(c);
 	return rc != 0 ? rc : err->code;
@@ -289,7 +284,7 @@ int mc_mpi_job_new(mc_mpi_job **out, const mc_cluster *c, const char *job, mc_er
 	*out = NULL;
 	if (j == NULL || (j->name = strdup(job)) == NULL) {
 		free(j);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	j->c = c;
 	if ((size_t)snprintf(j->dir, sizeof j->dir, "%s/maskclean-mpi-XXXXXX", c->tmpdir) >=
@@ -331,13 +326,13 @@ static int s_push(mc_mpi_job *j, const char *s, mc_error *err)
 		size_t cap = j->cap > 0 ? 2 * j->cap : 16;
 		char **a = realloc(j->argv, cap * sizeof *a);
 		if (a == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		j->argv = a;
 		j->cap = cap;
 	}
 	j->argv[j->argc] = strdup(s);
 	if (j->argv[j->argc] == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	j->argc++;
 	return 0;
 }
@@ -726,7 +721,7 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 	snprintf(workers, sizeof workers, "MC_THREADS=%zu", j->c->threads);
 	argv = s_command(j, np, threads, workers);
 	if (w == NULL || ranks == NULL || argv == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
@@ -1000,7 +995,7 @@ static int s_lr_args(mc_mpi_job *j, const mc_logreg_params *p, mc_error *err)
 		char *list = malloc(p->n_classes * 26 + 1);
 		size_t o = 0;
 		if (list == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		for (size_t k = 0; rc == 0 && k < p->n_classes; k++)
 			o += (size_t)snprintf(list + o, 27, "%s%.17g", k > 0 ? "," : "",
 			                      p->class_weights[k]);
@@ -1017,7 +1012,7 @@ static int s_xyw(mc_mpi_job *j, mc_value *X, const int64_t *y, const double *w, 
 {
 	double *col = malloc((n > 0 ? n : 1) * sizeof *col);
 	size_t rows = 0;
-	int rc = col == NULL ? s_nomem(err) : mc_mpi_job_features(j, X, &rows, err);
+	int rc = col == NULL ? mc_error_nomem(err) : mc_mpi_job_features(j, X, &rows, err);
 
 	if (rc == 0 && rows != n)
 		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu rows but y has %zu", rows, n);
@@ -1081,7 +1076,7 @@ int mc_mpi_cross_val_proba(mc_matrix **proba, mc_value *X, const int64_t *y, con
 		rc = s_xyw(j, X, y, w, n, err);
 	if (rc == 0 && groups != NULL) {
 		if ((g = malloc((n > 0 ? n : 1) * sizeof *g)) == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			g[i] = (double)groups[i];
 		if (rc == 0)
@@ -1118,7 +1113,7 @@ int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const do
 		if (y[i] >= 0 && (size_t)y[i] + 1 > k)
 			k = (size_t)y[i] + 1;
 	if ((seen = calloc(k > 0 ? k : 1, 1)) == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t i = 0; i < n; i++)
 		if (y[i] >= 0 && !seen[y[i]]++)
 			present++;
@@ -1158,7 +1153,7 @@ int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const do
 	if (rc == 0 && mc_coreset_n_class_names(cs) > 0) {
 		size_t m = mc_coreset_n_class_names(cs);
 		if ((names = calloc(m, sizeof *names)) == NULL)
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		for (size_t i = 0; rc == 0 && i < m; i++)
 			names[i] = mc_coreset_class_name(cs, i);
 		if (rc == 0)

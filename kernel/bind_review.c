@@ -21,11 +21,6 @@
  * logical px show an object at 240 px, and a batch of 60 stays near 2 MB. */
 #define S_GRID_SCALE 1.5
 
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
 /* ---- the session value ---- */
 
 typedef struct s_session {
@@ -264,7 +259,7 @@ static int s_classes_arg(mc_call *call, const mc_coco *ds, size_t **out, size_t 
 		                    "give classes, or none for every class", mc_call_name(call));
 	*out = malloc(m * sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t k = 0; rc == 0 && k < m; k++)
 		rc = s_class_value(call, "class_of_interest",
 		                   mc_type(v) == MC_T_LIST ? mc_list_get(v, k) : v, ds, &(*out)[k],
@@ -292,7 +287,7 @@ static int s_ids_arg(mc_call *call, const char *name, int64_t **out, size_t *n, 
 	*out = malloc((m ? m : 1) * sizeof **out);
 	if (*out == NULL) {
 		free(d);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t k = 0; k < m; k++) {
 		if (d[k] != floor(d[k]) || fabs(d[k]) > 9e15) {
@@ -338,7 +333,7 @@ static int s_session_value(mc_call *call, mc_review *rv, mc_value *ds, mc_value 
 	s_session *s = calloc(1, sizeof *s);
 	if (s == NULL) {
 		mc_review_free(rv);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	s->rv = rv;
 	s->ds = ds ? mc_ref(ds) : NULL;
@@ -351,7 +346,7 @@ static int s_session_value(mc_call *call, mc_review *rv, mc_value *ds, mc_value 
 		}
 	}
 	*out = mc_object_new(&s_session_class, s);
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
@@ -452,7 +447,7 @@ static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call
 		return rc;
 	cells = calloc(n ? n : 1, sizeof *cells);
 	if (cells == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (size_t k = 0; k < n; k++) {
 		cells[k].label = mc_coco_class_name(ds, (size_t)mc_review_labels(rv)[rows[k]]);
 		cells[k].importance = sc[k];
@@ -513,7 +508,7 @@ static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
 		         mc_review_n_seen(s->rv));
 		mc_call_print(call, text);
 		*out = mc_none();
-		return *out ? 0 : s_nomem(err);
+		return *out ? 0 : mc_error_nomem(err);
 	}
 	s_tie_warning(call, s->rv);
 	snprintf(text, sizeof text, "iteration %zu: %zu samples to review (annotation ids in "
@@ -578,7 +573,7 @@ static int f_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
 	int rc = mc_review_keep_rest(s->rv, &n, err);
 
 	*out = rc ? NULL : mc_int((int64_t)n);
-	return rc ? rc : *out ? 0 : s_nomem(err);
+	return rc ? rc : *out ? 0 : mc_error_nomem(err);
 }
 
 static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
@@ -600,7 +595,7 @@ static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 			                    "call next() first or give a path");
 		def = malloc(strlen(b) + 16);
 		if (def == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		sprintf(def, "%s/review.csv", b);
 		path = def;
 	}
@@ -614,7 +609,7 @@ static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(d, "remove", mc_int((int64_t)c.remove)) ||
 	    mc_dict_set_str(d, "undecided", mc_int((int64_t)c.undecided))) {
 		mc_unref(d);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	*out = d;
 	return 0;
@@ -670,7 +665,7 @@ static int f_session_apply(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(d, "auc", mc_float(r.auc)) ||
 	    mc_dict_set_str(d, "plateau", mc_bool(mc_review_plateau(s->rv)))) {
 		mc_unref(d);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	*out = d;
 	return 0;
@@ -680,7 +675,7 @@ static int f_session_plateau(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	*out = mc_bool(mc_review_plateau(s->rv));
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 /* ---- plots ---- */
@@ -718,7 +713,7 @@ static int f_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 	if (x == NULL || y == NULL) {
 		free(x);
 		free(y);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t k = 0; k < nh; k++) {
 		if (!isfinite(h[k].auc))
@@ -751,7 +746,7 @@ static int f_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 	if (rc)
 		return rc;
 	*out = mc_figure_value(png, "AUC across iterations");
-	return *out ? 0 : s_nomem(err);
+	return *out ? 0 : mc_error_nomem(err);
 }
 
 /* A bar chart over iterations as a Figure described by what: bar k is
@@ -768,7 +763,7 @@ static int s_iteration_bars(mc_value **out, const size_t *it, size_t n, const do
 
 	*out = NULL;
 	if (text == NULL || labels == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -781,7 +776,7 @@ static int s_iteration_bars(mc_value **out, const size_t *it, size_t n, const do
 	po.ylabel = ylabel;
 	rc = mc_plot_bar(&png, labels, n, values, n_stack, stack, &po, err);
 	if (rc == 0 && (*out = mc_figure_value(png, what)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	free(text);
 	free(labels);
@@ -806,7 +801,7 @@ static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
 	if (it == NULL || y == NULL) {
 		free(it);
 		free(y);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t k = 0; k < m; k++) {
 		it[k] = h[k].iteration;
@@ -843,7 +838,7 @@ static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 	if (it == NULL || y == NULL) {
 		free(it);
 		free(y);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	for (size_t k = 0; k < m; k++) {
 		if (h[k].reviewed == 0)
@@ -886,7 +881,7 @@ static int f_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 
 	*out = NULL;
 	if (x == NULL || y == NULL || yr == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	if (nh < 2) {
@@ -923,7 +918,7 @@ static int f_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 		snprintf(title, sizeof title, "errors found: %.0f in %zu reviewed", y[nh - 1],
 		         reviewed);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	free(x);
 	free(y);
@@ -954,14 +949,14 @@ static int f_session_gallery(mc_call *call, mc_value **out, mc_error *err)
 	if (nc == 0) {
 		mc_call_print(call, "no sample was fixed yet\n");
 		*out = mc_none();
-		return *out ? 0 : s_nomem(err);
+		return *out ? 0 : mc_error_nomem(err);
 	}
 	shown = nc < (size_t)max ? nc : (size_t)max;
 	cells = calloc(shown, sizeof *cells);
 	rows = calloc(shown, sizeof *rows);
 	texts = calloc(2 * shown, sizeof *texts);
 	if (cells == NULL || rows == NULL || texts == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (size_t k = 0; k < nc; k++) {
@@ -975,7 +970,7 @@ static int f_session_gallery(mc_call *call, mc_value **out, mc_error *err)
 		texts[2 * k] = malloc(len + strlen(mc_coco_class_name(ds, c[k].new_class)));
 		texts[2 * k + 1] = malloc(64);
 		if (rc == 0 && (texts[2 * k] == NULL || texts[2 * k + 1] == NULL))
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 		if (rc)
 			break;
 		if (c[k].action == MC_ACT_RELABEL)

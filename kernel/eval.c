@@ -1706,7 +1706,7 @@ int mc_call_value(mc_call *call, mc_value *fn, mc_value *const *args, size_t nar
 	if (mc_func_def_of(fn) != NULL && c == NULL) {
 		ca = calloc(nargs + 1, sizeof *ca);
 		if (ca == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		for (i = 0; i < nargs; i++)
 			ca[i].value = args[i];
 		i = (size_t)mc_call_def(mc_func_def_of(fn), mc_func_self(fn), ca, nargs, call->io, call->interp,
@@ -1718,7 +1718,7 @@ int mc_call_value(mc_call *call, mc_value *fn, mc_value *const *args, size_t nar
 		return mc_error_set(err, MC_ERR_STATE, "%s(): cannot call a function here", call->def->name);
 	ca = calloc(nargs + 1, sizeof *ca);
 	if (ca == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	for (i = 0; i < nargs; i++)
 		ca[i].value = args[i];
 	*out = s_call_value(c, c->frame->line, c->frame->col, fn, NULL, NULL, ca, nargs, NULL);
@@ -2987,6 +2987,20 @@ static int s_status(const mc_exec_error *xerr)
 	return strcmp(xerr->ename, "KeyboardInterrupt") == 0 ? MC_ERR_INTERRUPTED : MC_ERR_INVALID;
 }
 
+/* The evaluator of code at the top level of the session. */
+static void s_begin(s_ctx *c, s_frame *top, mc_error *scratch, mc_interp *in, const mc_io *io,
+                    mc_exec_error *xerr, mc_code *cd)
+{
+	memset(c, 0, sizeof *c);
+	memset(top, 0, sizeof *top);
+	c->in = in;
+	c->io = io;
+	c->xerr = xerr;
+	c->frame = top;
+	c->scratch = scratch;
+	top->code = cd;
+}
+
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
@@ -3010,14 +3024,7 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
 	}
 	old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
-	memset(&c, 0, sizeof c);
-	memset(&top, 0, sizeof top);
-	c.in = in;
-	c.io = io;
-	c.xerr = xerr;
-	c.frame = &top;
-	c.scratch = &scratch;
-	top.code = cd;
+	s_begin(&c, &top, &scratch, in, io, xerr, cd);
 	for (i = 0; i < cd->prog.n; i++) {
 		const mc_node *st = cd->prog.stmts[i];
 		s_flow f;
@@ -3088,14 +3095,7 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
 		quiet.interrupted = io->interrupted;
 	quiet.silent = 1;
 	old_intr = mc_lang_set_interrupt(quiet.interrupted);
-	memset(&c, 0, sizeof c);
-	memset(&top, 0, sizeof top);
-	c.in = in;
-	c.io = &quiet;
-	c.xerr = xerr;
-	c.frame = &top;
-	c.scratch = &scratch;
-	top.code = cd;
+	s_begin(&c, &top, &scratch, in, &quiet, xerr, cd);
 	*result = s_eval(&c, cd->prog.stmts[0]->kids[0]);
 	mc_code_unref(cd);
 	mc_lang_set_interrupt(old_intr);

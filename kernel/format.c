@@ -248,7 +248,7 @@ static int s_format_float(mc_text *o, const s_spec *sp, double f, mc_error *err)
 
 		mc_unref(v);
 		if (r == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		snprintf(body, sizeof body, "%s", r);
 		free(r);
 	} else {
@@ -289,7 +289,7 @@ static int s_format(mc_text *o, const mc_value *v, const char *spec, size_t spec
 		char *s = mc_value_str_n(v, &n);
 
 		if (s == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		mc_text_put(o, s, n);
 		free(s);
 		return 0;
@@ -344,7 +344,7 @@ static int s_take(mc_text *o, int rc, char **out, size_t *n, mc_error *err)
 	}
 	s = mc_text_finish(o);
 	if (s == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	*out = s;
 	*n = len;
 	return 0;
@@ -480,7 +480,7 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 				sv = r != NULL ? mc_str(r) : NULL;
 				free(r);
 				if (sv == NULL) {
-					rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+					rc = mc_error_nomem(err);
 					break;
 				}
 				v = sv;

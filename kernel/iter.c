@@ -145,7 +145,7 @@ int mc_iter_next(mc_iter *it, mc_value **out, mc_error *err)
 			return 0;
 		arg.value = mc_int((int64_t)it->i++);
 		if (arg.value == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+			return mc_error_nomem(err);
 		rc = mc_call_def(it->getitem, v, &arg, 1, it->io, it->in, NULL, out, &bad, err);
 		mc_unref(arg.value);
 		if (rc != 0)
@@ -156,7 +156,7 @@ int mc_iter_next(mc_iter *it, mc_value **out, mc_error *err)
 		return 0;
 	}
 	if (*out == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+		return mc_error_nomem(err);
 	return 1;
 }
 

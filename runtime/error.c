@@ -58,3 +58,8 @@ const char *mc_error_name(int code)
 	default: return "Error";
 	}
 }
+
+int mc_error_nomem(mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+}

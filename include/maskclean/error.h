@@ -43,6 +43,10 @@ int mc_error_set(mc_error *err, int code, const char *fmt, ...)
 void mc_error_prefix(mc_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Records "out of memory" (MC_ERR_NOMEM) as mc_error_set does; returns
+ * MC_ERR_NOMEM. The one helper for the most common failure. */
+int mc_error_nomem(mc_error *err);
+
 /* A short name for a code, used as the Jupyter "ename":
  * "ValueError", "IOError", "MemoryError", "ParseError", "ShapeError",
  * "KeyError", "KeyboardInterrupt", "StateError", "TypeError". */
