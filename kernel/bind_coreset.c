@@ -101,10 +101,10 @@ static const mc_class s_model_class = {
 	"CoresetLR", s_model_free, s_model_repr, NULL, s_model_getattr, s_model_attrs, NULL
 };
 
-static int f_model_predict(mc_call *call, mc_value **out, mc_error *err)
+static int s_model_apply(mc_call *call, mc_value **out, mc_error *err, int proba)
 {
 	mc_matrix view, *owned = NULL, *P = NULL;
-	int proba = strcmp(mc_call_name(call), "CoresetLR.predict_proba") == 0, rc;
+	int rc;
 	const mc_logreg *lr = mc_call_self_ptr(call);
 
 	*out = NULL;
@@ -131,6 +131,9 @@ static int f_model_predict(mc_call *call, mc_value **out, mc_error *err)
 		rc = mc_error_nomem(err);
 	return rc;
 }
+
+static int s_model_predict(mc_call *c, mc_value **o, mc_error *e) { return s_model_apply(c, o, e, 0); }
+static int s_model_predict_proba(mc_call *c, mc_value **o, mc_error *e) { return s_model_apply(c, o, e, 1); }
 
 /* ---- CoresetTreeServiceLG ---- */
 
@@ -253,7 +256,7 @@ static int s_classes_arg(mc_call *call, mc_coreset *cs, mc_error *err)
 	return rc;
 }
 
-static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_new(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_coreset_params p;
 	mc_coreset *cs = NULL;
@@ -294,14 +297,14 @@ static int f_service_new(mc_call *call, mc_value **out, mc_error *err)
 	return *out ? 0 : mc_error_nomem(err);
 }
 
-static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
+static int s_build(mc_call *call, mc_value **out, mc_error *err, int partial)
 {
 	mc_coreset *cs = mc_call_self_ptr(call);
 	mc_matrix view, *owned = NULL;
 	int64_t *y = NULL;
 	double *w = NULL;
 	size_t ny, nw;
-	int partial = strstr(mc_call_name(call), "partial_build") != NULL, rc;
+	int rc;
 	const mc_cluster *c = NULL;
 
 	*out = NULL;
@@ -346,6 +349,9 @@ static int f_service_build(mc_call *call, mc_value **out, mc_error *err)
 		*out = mc_none();
 	return rc;
 }
+
+static int s_service_build(mc_call *c, mc_value **o, mc_error *e) { return s_build(c, o, e, 0); }
+static int s_service_partial_build(mc_call *c, mc_value **o, mc_error *e) { return s_build(c, o, e, 1); }
 
 /* class_size={class: n | "all" | "any"} */
 static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size **out,
@@ -410,7 +416,7 @@ static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size *
 	return 0;
 }
 
-static int f_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_coreset *cs = mc_call_self_ptr(call);
 	mc_cleaning_query q;
@@ -469,10 +475,12 @@ cleanup:
 	return rc;
 }
 
-static int f_service_update(mc_call *call, mc_value **out, mc_error *err)
+/* The changes of the review loop: indices, then what changes at them. */
+typedef enum s_change { S_TARGETS, S_WEIGHTS, S_FEATURES, S_REMOVE } s_change;
+
+static int s_update(mc_call *call, mc_value **out, mc_error *err, s_change what)
 {
 	mc_coreset *cs = mc_call_self_ptr(call);
-	const char *name = strchr(mc_call_name(call), '.') + 1;
 	size_t *idx = NULL, n = 0, ny;
 	int64_t *y = NULL;
 	double *w = NULL;
@@ -483,26 +491,31 @@ static int f_service_update(mc_call *call, mc_value **out, mc_error *err)
 	rc = s_index_arg(call, "indices", &idx, &n, 0, err);
 	if (rc)
 		return rc;
-	if (strcmp(name, "update_targets") == 0) {
+	switch (what) {
+	case S_TARGETS:
 		rc = mc_arg_labels(call, "y", &y, &ny, err);
 		if (rc == 0 && ny != n)
 			rc = mc_error_set(err, MC_ERR_SHAPE, "update_targets(): %zu indices, %zu labels",
 			                  n, ny);
 		if (rc == 0)
 			rc = mc_coreset_update_targets(cs, idx, n, y, mc_call_progress(call), err);
-	} else if (strcmp(name, "update_sample_weight") == 0) {
+		break;
+	case S_WEIGHTS:
 		rc = mc_arg_numbers(call, "sample_weight", &w, &ny, 0, 1, err);
 		if (rc == 0 && ny != n)
 			rc = mc_error_set(err, MC_ERR_SHAPE, "update_sample_weight(): %zu indices, %zu "
 			                  "weights", n, ny);
 		if (rc == 0)
 			rc = mc_coreset_update_weights(cs, idx, n, w, mc_call_progress(call), err);
-	} else if (strcmp(name, "update_features") == 0) {
+		break;
+	case S_FEATURES:
 		rc = mc_arg_matrix(call, "X", &view, &owned, err);
 		if (rc == 0)
 			rc = mc_coreset_update_features(cs, idx, n, &view, mc_call_progress(call), err);
-	} else {
+		break;
+	case S_REMOVE:
 		rc = mc_coreset_remove_samples(cs, idx, n, mc_call_progress(call), err);
+		break;
 	}
 	free(idx);
 	free(y);
@@ -513,7 +526,12 @@ static int f_service_update(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_service_seen(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_update_targets(mc_call *c, mc_value **o, mc_error *e) { return s_update(c, o, e, S_TARGETS); }
+static int s_service_update_sample_weight(mc_call *c, mc_value **o, mc_error *e) { return s_update(c, o, e, S_WEIGHTS); }
+static int s_service_update_features(mc_call *c, mc_value **o, mc_error *e) { return s_update(c, o, e, S_FEATURES); }
+static int s_service_remove_samples(mc_call *c, mc_value **o, mc_error *e) { return s_update(c, o, e, S_REMOVE); }
+
+static int s_service_seen(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_coreset *cs = mc_call_self_ptr(call);
 	size_t *idx = NULL, n = 0;
@@ -531,7 +549,7 @@ static int f_service_seen(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_service_groups(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_groups(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_coreset *cs = mc_call_self_ptr(call);
 	mc_value *v = mc_arg(call, "groups");
@@ -562,7 +580,7 @@ static int f_service_groups(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_service_save(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	int rc;
@@ -578,7 +596,7 @@ static int f_service_save(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_load_coreset(mc_call *call, mc_value **out, mc_error *err)
+static int s_load_coreset(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_coreset *cs = NULL;
@@ -593,7 +611,7 @@ static int f_load_coreset(mc_call *call, mc_value **out, mc_error *err)
 	return *out ? 0 : mc_error_nomem(err);
 }
 
-static int f_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
 {
 	size_t *idx = NULL, m = 0;
 	double *w = NULL;
@@ -621,7 +639,7 @@ static int f_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
 	return dict ? 0 : mc_error_nomem(err);
 }
 
-static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
+static int s_service_fit(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_logreg_params p;
 	mc_logreg *lr = NULL;
@@ -646,7 +664,7 @@ static int f_service_fit(mc_call *call, mc_value **out, mc_error *err)
 }
 
 /* ranking_methods(): the ranking table as a Table. */
-static int f_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
+static int s_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
 {
 	static const char *const cols[4] = { "method", "needs a model", "across classes by",
 		                             "what it scores" };
@@ -705,55 +723,55 @@ const mc_func_def mc_funcs_coreset[] = {
 	  "block: s_i = (2 w_i / W_c + ||U_i||^2) W_c with U an orthonormal basis of [X | 1] "
 	  "(rows scaled by sqrt(w)). Updates recompute only the touched blocks and the tree "
 	  "path above them. classes (e.g. ds.classes) names the class indices, so that "
-	  "class_size can take names; the names are saved with the service.", f_service_new },
+	  "class_size can take names; the names are saved with the service.", s_service_new },
 	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none, *, mpi=none)",
 	  "Builds the service from features X, labels y (class indices) and optional weights.",
 	  "mpi=Cluster(...) builds over Open MPI ranks: each computes the importances of its "
 	  "chunks, rank 0 builds the tree; the service is the one-process service byte for byte "
-	  "(docs/scale.md). The review loop's updates then run here.", f_service_build },
+	  "(docs/scale.md). The review loop's updates then run here.", s_service_build },
 	{ "CoresetTreeServiceLG.partial_build", "(X, y, sample_weight=none)",
 	  "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
-	  NULL, f_service_build },
+	  NULL, s_service_partial_build },
 	{ "CoresetTreeServiceLG.get_cleaning_samples", CLEANING_SIG,
 	  "The samples most worth reviewing: dict {idx, importance}.", CLEANING_DOC,
-	  f_service_cleaning },
+	  s_service_cleaning },
 	{ "CoresetTreeServiceLG.get_important_samples", CLEANING_SIG,
-	  "Alias of get_cleaning_samples.", CLEANING_DOC, f_service_cleaning },
+	  "Alias of get_cleaning_samples.", CLEANING_DOC, s_service_cleaning },
 	{ "CoresetTreeServiceLG.update_targets", "(indices, y)",
 	  "Changes labels; recomputes only the touched (chunk, class) blocks.", NULL,
-	  f_service_update },
+	  s_service_update_targets },
 	{ "CoresetTreeServiceLG.update_features", "(indices, X)",
-	  "Replaces feature rows; recomputes only the touched blocks.", NULL, f_service_update },
+	  "Replaces feature rows; recomputes only the touched blocks.", NULL, s_service_update_features },
 	{ "CoresetTreeServiceLG.update_sample_weight", "(indices, sample_weight)",
 	  "Changes weights (0 removes); recomputes only the touched blocks.", NULL,
-	  f_service_update },
+	  s_service_update_sample_weight },
 	{ "CoresetTreeServiceLG.remove_samples", "(indices)",
 	  "Removes samples (weight 0): they leave every block, coreset and cleaning query.", NULL,
-	  f_service_update },
+	  s_service_remove_samples },
 	{ "CoresetTreeServiceLG.set_seen_indication", "(seen=true, indices=none)",
-	  "Marks samples seen or unseen (indices none: all).", NULL, f_service_seen },
+	  "Marks samples seen or unseen (indices none: all).", NULL, s_service_seen },
 	{ "CoresetTreeServiceLG.set_groups", "(groups=none)",
 	  "Groups for the model scores' folds: samples sharing an id share a fold.",
 	  "One whole number per sample (e.g. the photo that augmented copies come from): a "
 	  "wrong label copied onto near-duplicates cannot then be vouched for by a copy in the "
-	  "training folds. none clears them. Not saved with the service.", f_service_groups },
+	  "training folds. none clears them. Not saved with the service.", s_service_groups },
 	{ "CoresetTreeServiceLG.save", "(path)",
 	  "Saves the whole service (data, labels, weights, seen flags, tree) atomically.", NULL,
-	  f_service_save },
+	  s_service_save },
 	{ "CoresetTreeServiceLG.get_coreset", "(level=0)",
-	  "The coreset at a tree level (0 = root): dict {idx, w}.", NULL, f_service_get_coreset },
+	  "The coreset at a tree level (0 = root): dict {idx, w}.", NULL, s_service_get_coreset },
 	{ "CoresetTreeServiceLG.fit", "(level=0, C=1.0, max_iter=100)",
 	  "Trains logistic regression on the coreset at level with its weights.", NULL,
-	  f_service_fit },
-	{ "CoresetLR.predict", "(X)", "Predicted class per row.", NULL, f_model_predict },
+	  s_service_fit },
+	{ "CoresetLR.predict", "(X)", "Predicted class per row.", NULL, s_model_predict },
 	{ "CoresetLR.predict_proba", "(X)", "Class probabilities per row.", NULL,
-	  f_model_predict },
+	  s_model_predict_proba },
 	{ "load_coreset", "(path)", "Loads a service saved with .save(path).", NULL,
-	  f_load_coreset },
+	  s_load_coreset },
 	{ "ranking_methods", "()",
 	  "The ranking methods of get_cleaning_samples and ReviewSession (a table).",
 	  "One row per method of the ranking table (include/maskclean/rank.h): its name, "
 	  "whether it trains out-of-fold logistic regressions, how it is compared across "
-	  "classes, and what it scores.", f_ranking_methods },
+	  "classes, and what it scores.", s_ranking_methods },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

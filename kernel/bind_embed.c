@@ -166,7 +166,7 @@ static int s_expected_rows(mc_call *call, size_t *rows, int *has, mc_error *err)
 
 /* ---- functions ---- */
 
-static int f_load_npy(mc_call *call, mc_value **out, mc_error *err)
+static int s_load_npy(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_npy *npy = NULL;
@@ -236,17 +236,17 @@ static int s_to_f64_array(mc_value *v, const char *fn, mc_value **out, mc_error 
 	                    mc_type_name(v));
 }
 
-static int f_to_array(mc_call *call, mc_value **out, mc_error *err)
+static int s_to_array(mc_call *call, mc_value **out, mc_error *err)
 {
 	return s_to_f64_array(mc_arg(call, "X"), mc_call_name(call), out, err);
 }
 
-static int f_emb_to_array(mc_call *call, mc_value **out, mc_error *err)
+static int s_emb_to_array(mc_call *call, mc_value **out, mc_error *err)
 {
 	return s_to_f64_array(mc_call_self(call), "Embeddings.to_array", out, err);
 }
 
-static int f_save_npy(mc_call *call, mc_value **out, mc_error *err)
+static int s_save_npy(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_value *a = NULL;
@@ -273,7 +273,7 @@ static int f_save_npy(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int f_load_idx(mc_call *call, mc_value **out, mc_error *err)
+static int s_load_idx(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_idx *idx = NULL;
@@ -419,7 +419,7 @@ static int s_embed_run(mc_call *call, const mc_coco *ds, mc_value **out, mc_erro
 	return 0;
 }
 
-static int f_embed(mc_call *call, mc_value **out, mc_error *err)
+static int s_embed(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *v = mc_arg(call, "ds");
 	mc_coco *ds = NULL;
@@ -505,7 +505,7 @@ static int s_demo_shape_args(mc_call *call, mc_demo_opts *o, mc_error *err)
 	return 0;
 }
 
-static int f_make_demo(mc_call *call, mc_value **out, mc_error *err)
+static int s_make_demo(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *dir;
 	int64_t n_images, seed, image_size;
@@ -579,21 +579,21 @@ const mc_func_def mc_funcs_embed[] = {
 	  "`to_array(E)` makes an in-memory float64 array. Attributes: `shape`, "
 	  "`dtype`, `rows`, `cols`, `ndim`, `path`.\n\n"
 	  "    E = load_npy(\"feats.npy\", dataset=ds)\n    X = to_array(E)",
-	  f_load_npy },
+	  s_load_npy },
 	{ "Embeddings.to_array", "()", "The embeddings as an in-memory float64 array.", NULL,
-	  f_emb_to_array },
+	  s_emb_to_array },
 	{ "to_array", "(X)", "An Embeddings object (or array) as a float64 array.",
 	  "float32 files are widened exactly to float64. Arrays are returned as they "
-	  "are (int64 ones converted).", f_to_array },
+	  "are (int64 ones converted).", s_to_array },
 	{ "save_npy", "(path, X)", "Writes a 1-D or 2-D array as a float64 .npy file.",
 	  "The file is written to a temporary name and renamed, so a reader never sees "
-	  "half a file. NumPy reads it with `numpy.load`.", f_save_npy },
+	  "half a file. NumPy reads it with `numpy.load`.", s_save_npy },
 	{ "load_idx", "(path)", "Loads an IDX file (MNIST, Fashion-MNIST), gzip or plain.",
 	  "Images (n x rows x cols unsigned bytes) become an n x (rows*cols) int64 "
 	  "array, one flattened image per row; labels a 1-D int64 array. Other IDX "
 	  "types give float64.\n\n"
 	  "    X = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\")",
-	  f_load_idx },
+	  s_load_idx },
 	{ "embed", "(ds, size=none, method=\"hog\", images=none, model=none, output=none, "
 	  "mean=none, std=none, out=none, batch=none)",
 	  "Embeds every instance, one row each: built-in features, or a CNN's (model=).",
@@ -623,7 +623,7 @@ const mc_func_def mc_funcs_embed[] = {
 	  "histograms of the object and the mask's shape at size/4, each block of unit "
 	  "length (488 numbers for the default size 32); `method=\"pixels\"` is the masked "
 	  "gray crop alone.",
-	  f_embed },
+	  s_embed },
 	{ "make_demo",
 	  "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128, hard=false, "
 	  "imbalance=0, tiny_classes=0, tiny_size=36, empty_category=false, copies=1, "
@@ -651,6 +651,6 @@ const mc_func_def mc_funcs_embed[] = {
 	  "`n_images`, `n_instances`, `n_errors`, `n_class_errors`, `n_mask_errors`.\n\n"
 	  "    d = make_demo(\"demo\")\n"
 	  "    ds = load_coco(d[\"annotations\"], images=d[\"images\"])",
-	  f_make_demo },
+	  s_make_demo },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -171,7 +171,7 @@ static size_t s_cores(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
-static int f_cluster(mc_call *call, mc_value **out, mc_error *err)
+static int s_cluster(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_cluster *c = calloc(1, sizeof *c);
 	mc_value *args = mc_arg(call, "args");
@@ -1188,6 +1188,6 @@ const mc_func_def mc_funcs_mpi[] = {
 	  "See docs/scale.md for running on a cluster.\n\n"
 	  "    c = Cluster(np=4)\n    pca = PCA(256).fit(E, mpi=c)\n"
 	  "    clf = LogisticRegression(class_weight=\"balanced\").fit(Z, y, mpi=c)",
-	  f_cluster },
+	  s_cluster },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -349,7 +349,7 @@ static int s_session_value(mc_call *call, mc_review *rv, mc_value *ds, mc_value 
 	return *out ? 0 : mc_error_nomem(err);
 }
 
-static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_new(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *dsp = NULL;
 	mc_matrix view, *owned = NULL;
@@ -401,7 +401,7 @@ static int f_session_new(mc_call *call, mc_value **out, mc_error *err)
 	return s_session_value(call, rv, mc_arg(call, "ds"), out, err);
 }
 
-static int f_resume_review(mc_call *call, mc_value **out, mc_error *err)
+static int s_resume_review(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *dir;
 	mc_value *dsv = mc_arg(call, "ds");
@@ -487,7 +487,7 @@ static void s_tie_warning(mc_call *call, mc_review *rv)
 	mc_call_print(call, msg);
 }
 
-static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_next(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const int64_t *ids;
@@ -516,14 +516,11 @@ static int f_session_next(mc_call *call, mc_value **out, mc_error *err)
 	return s_batch_grid(out, s->rv, text, call, err);
 }
 
-static int f_session_act(mc_call *call, mc_value **out, mc_error *err)
+static int s_act(mc_call *call, mc_value **out, mc_error *err, mc_review_action a)
 {
 	s_session *s = mc_call_self_ptr(call);
-	const char *name = strchr(mc_call_name(call), '.') + 1;
 	int64_t *ids = NULL;
 	size_t n = 0, cls = 0;
-	mc_review_action a = strcmp(name, "remove") == 0 ? MC_ACT_REMOVE
-	                     : strcmp(name, "relabel") == 0 ? MC_ACT_RELABEL : MC_ACT_KEEP;
 	int rc;
 
 	*out = NULL;
@@ -540,7 +537,11 @@ static int f_session_act(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_session_fix(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_keep(mc_call *c, mc_value **o, mc_error *e) { return s_act(c, o, e, MC_ACT_KEEP); }
+static int s_session_relabel(mc_call *c, mc_value **o, mc_error *e) { return s_act(c, o, e, MC_ACT_RELABEL); }
+static int s_session_remove(mc_call *c, mc_value **o, mc_error *e) { return s_act(c, o, e, MC_ACT_REMOVE); }
+
+static int s_session_fix(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	mc_value *label = mc_arg(call, "label");
@@ -566,7 +567,7 @@ static int f_session_fix(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	size_t n;
@@ -576,7 +577,7 @@ static int f_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
 	return rc ? rc : *out ? 0 : mc_error_nomem(err);
 }
 
-static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const char *path = NULL;
@@ -615,7 +616,7 @@ static int f_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int f_session_simulate(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_simulate(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const char *path;
@@ -631,7 +632,7 @@ static int f_session_simulate(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_session_apply(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_apply(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	mc_review_record r;
@@ -671,7 +672,7 @@ static int f_session_apply(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int f_session_plateau(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_plateau(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	*out = mc_bool(mc_review_plateau(s->rv));
@@ -695,7 +696,7 @@ static const mc_review_record *s_applied(const mc_review *rv, size_t *m, const c
 	return h + 1;
 }
 
-static int f_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	size_t nh, m = 0, plateau_at = (size_t)-1;
@@ -783,7 +784,7 @@ cleanup:
 	return rc;
 }
 
-static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
 {
 	static const char *const stack[] = { "relabeled", "removed", "outside the batch (fix)" };
 	s_session *s = mc_call_self_ptr(call);
@@ -821,7 +822,7 @@ static int f_session_plot_fixes(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	size_t m, q = 0, fixed = 0, relabeled = 0, removed = 0, reviewed = 0, *it = NULL;
@@ -866,7 +867,7 @@ static int f_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	size_t nh, reviewed = 0;
@@ -926,7 +927,7 @@ cleanup:
 	return rc;
 }
 
-static int f_session_gallery(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_gallery(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const mc_coco *ds = mc_review_dataset(s->rv);
@@ -1003,7 +1004,7 @@ cleanup:
 	return rc;
 }
 
-static int f_session_export(mc_call *call, mc_value **out, mc_error *err)
+static int s_session_export(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	const char *path;
@@ -1043,63 +1044,63 @@ const mc_func_def mc_funcs_review[] = {
 	  "review-<classes>-<method>; an existing session in dir for the same classes is "
 	  "resumed unless restart=true, which moves it to dir/discarded-<k>. "
 	  "rv.plateau() is true when the AUC improved by less than 0.002 over the last 2 "
-	  "iterations.", f_session_new },
+	  "iterations.", s_session_new },
 	{ "ReviewSession.next", "()",
 	  "The open batch (drawn if none) as tiles; PNGs and review.csv on disk.",
 	  "A warning is printed when more than a quarter of the batch shares one score (the "
 	  "ranking does not order those samples). When nothing is left to review it says so "
-	  "and returns none; simulate() and apply() accept the empty batch.", f_session_next },
+	  "and returns none; simulate() and apply() accept the empty batch.", s_session_next },
 	{ "ReviewSession.keep", "(ann_id)",
 	  "Records: the sample(s) of the batch with this annotation id (or list) are right.", NULL,
-	  f_session_act },
+	  s_session_keep },
 	{ "ReviewSession.relabel", "(ann_id, label)",
 	  "Records: the sample(s) of the batch should be class label (name or index).", NULL,
-	  f_session_act },
+	  s_session_relabel },
 	{ "ReviewSession.remove", "(ann_id)",
-	  "Records: the sample(s) of the batch should be removed.", NULL, f_session_act },
+	  "Records: the sample(s) of the batch should be removed.", NULL, s_session_remove },
 	{ "ReviewSession.fix", "(ann_id, label=none, remove=false)",
 	  "Corrects a sample outside the batch: relabel it, or remove=true; applied with the "
-	  "next apply().", NULL, f_session_fix },
+	  "next apply().", NULL, s_session_fix },
 	{ "ReviewSession.keep_rest", "()",
 	  "Records keep for every undecided sample of the batch; returns how many.", NULL,
-	  f_session_keep_rest },
+	  s_session_keep_rest },
 	{ "ReviewSession.load_csv", "(path=none)",
 	  "Records the decisions of an edited review.csv (default: the open batch's).",
 	  "Returns the rows per action: {keep, relabel, remove, undecided}. A row with a "
 	  "new_label but no relabel action, an unknown action or class, an id that is not in "
 	  "the batch, or an id on two rows is an error naming the line; then nothing of the "
-	  "file is recorded.", f_session_load_csv },
+	  "file is recorded.", s_session_load_csv },
 	{ "ReviewSession.simulate", "(ground_truth_path)",
 	  "The simulated reviewer: answers the open batch from a demo ground_truth.json.", NULL,
-	  f_session_simulate },
+	  s_session_simulate },
 	{ "ReviewSession.apply", "(rest=none)",
 	  "Applies the decisions, updates the service, recomputes the AUC: the iteration record.",
 	  "Refused while samples of the batch are undecided (the message says how many); "
 	  "rest=\"keep\" keeps them. After next() found nothing it changes nothing.",
-	  f_session_apply },
+	  s_session_apply },
 	{ "ReviewSession.plateau", "()",
 	  "True when the AUC improved by less than the threshold over the last iterations.", NULL,
-	  f_session_plateau },
+	  s_session_plateau },
 	{ "ReviewSession.plot_auc", "()", "AUC across iterations, plateau marked.", NULL,
-	  f_session_plot_auc },
+	  s_session_plot_auc },
 	{ "ReviewSession.plot_fixes", "()",
 	  "Samples relabeled and removed per iteration (their sum is rv.history's fixed).", NULL,
-	  f_session_plot_fixes },
+	  s_session_plot_fixes },
 	{ "ReviewSession.plot_fix_rate", "()",
 	  "The percentage of reviewed samples that were fixed, per iteration and overall.", NULL,
-	  f_session_plot_fix_rate },
+	  s_session_plot_fix_rate },
 	{ "ReviewSession.plot_found", "()",
 	  "Errors found across iterations, beside what a random order finds on average.",
 	  "Random's expectation is computed, for the simulated reviewer, from the ground truth "
-	  "over the same candidates each batch was drawn from.", f_session_plot_found },
+	  "over the same candidates each batch was drawn from.", s_session_plot_found },
 	{ "ReviewSession.gallery", "(max=60, cols=5)",
 	  "The fixed samples as tiles: old label " S_ARROW " new label, or removed.", NULL,
-	  f_session_gallery },
+	  s_session_gallery },
 	{ "ReviewSession.export", "(path)",
 	  "Writes the corrected COCO JSON, then <path>.corrections.csv naming it by its SHA-256.",
-	  NULL, f_session_export },
+	  NULL, s_session_export },
 	{ "resume_review", "(dir, ds=none)",
 	  "Resumes the review session in dir (after a restart or a crash).", NULL,
-	  f_resume_review },
+	  s_resume_review },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
