@@ -697,8 +697,8 @@ static int s_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
 }
 
 #define CLEANING_SIG                                                                         \
-	"(size=none, class_size=none, ignore_indices=none, select_from_indices=none, "        \
-	"ignore_seen_samples=true, method=\"importance\")"
+	"(size=None, class_size=None, ignore_indices=None, select_from_indices=None, "        \
+	"ignore_seen_samples=True, method=\"importance\")"
 #define CLEANING_DOC                                                                         \
 	"Returns {idx, importance}: the samples most worth reviewing, in ranking order, with "   \
 	"their scores under method, and marks them seen.\n\nclass_size maps a class (its "    \
@@ -713,65 +713,72 @@ static int s_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
 	"docs/benchmarks.md)."
 
 const mc_func_def mc_funcs_coreset[] = {
-	{ "CoresetTreeServiceLG",
-	  "(optimized_for=\"cleaning\", chunk_size=none, coreset_size=none, seed=0, "
-	  "basis=\"cholqr\", classes=none)",
-	  "A coreset tree service for logistic regression (build it with .build(X, y)).",
-	  "The data is cut into chunks (chunk_size rows; automatic: about 4 (d+1) rows per class "
+	{ .name = "CoresetTreeServiceLG",
+	  .signature = "(optimized_for=\"cleaning\", chunk_size=None, coreset_size=None, seed=0, "
+	  "basis=\"cholqr\", classes=None)",
+	  .doc = "A coreset tree service for logistic regression (build it with .build(X, y)).",
+	  .long_doc = "The data is cut into chunks (chunk_size rows; automatic: about 4 (d+1) rows per class "
 	  "per chunk). Each chunk is a leaf coreset; pairs of nodes are merged and reduced up to "
 	  "a root. Importance is the DataHeroes unified sensitivity computed per (chunk, class) "
 	  "block: s_i = (2 w_i / W_c + ||U_i||^2) W_c with U an orthonormal basis of [X | 1] "
 	  "(rows scaled by sqrt(w)). Updates recompute only the touched blocks and the tree "
 	  "path above them. classes (e.g. ds.classes) names the class indices, so that "
-	  "class_size can take names; the names are saved with the service.", s_service_new },
-	{ "CoresetTreeServiceLG.build", "(X, y, sample_weight=none, *, mpi=none)",
-	  "Builds the service from features X, labels y (class indices) and optional weights.",
-	  "mpi=Cluster(...) builds over Open MPI ranks: each computes the importances of its "
+	  "class_size can take names; the names are saved with the service.", .fn = s_service_new },
+	{ .name = "CoresetTreeServiceLG.build",
+	  .signature = "(X, y, sample_weight=None, *, mpi=None)",
+	  .doc = "Builds the service from features X, labels y (class indices) and optional weights.",
+	  .long_doc = "mpi=Cluster(...) builds over Open MPI ranks: each computes the importances of its "
 	  "chunks, rank 0 builds the tree; the service is the one-process service byte for byte "
-	  "(docs/scale.md). The review loop's updates then run here.", s_service_build },
-	{ "CoresetTreeServiceLG.partial_build", "(X, y, sample_weight=none)",
-	  "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
-	  NULL, s_service_partial_build },
-	{ "CoresetTreeServiceLG.get_cleaning_samples", CLEANING_SIG,
-	  "The samples most worth reviewing: dict {idx, importance}.", CLEANING_DOC,
-	  s_service_cleaning },
-	{ "CoresetTreeServiceLG.get_important_samples", CLEANING_SIG,
-	  "Alias of get_cleaning_samples.", CLEANING_DOC, s_service_cleaning },
-	{ "CoresetTreeServiceLG.update_targets", "(indices, y)",
-	  "Changes labels; recomputes only the touched (chunk, class) blocks.", NULL,
-	  s_service_update_targets },
-	{ "CoresetTreeServiceLG.update_features", "(indices, X)",
-	  "Replaces feature rows; recomputes only the touched blocks.", NULL, s_service_update_features },
-	{ "CoresetTreeServiceLG.update_sample_weight", "(indices, sample_weight)",
-	  "Changes weights (0 removes); recomputes only the touched blocks.", NULL,
-	  s_service_update_sample_weight },
-	{ "CoresetTreeServiceLG.remove_samples", "(indices)",
-	  "Removes samples (weight 0): they leave every block, coreset and cleaning query.", NULL,
-	  s_service_remove_samples },
-	{ "CoresetTreeServiceLG.set_seen_indication", "(seen=true, indices=none)",
-	  "Marks samples seen or unseen (indices none: all).", NULL, s_service_seen },
-	{ "CoresetTreeServiceLG.set_groups", "(groups=none)",
-	  "Groups for the model scores' folds: samples sharing an id share a fold.",
-	  "One whole number per sample (e.g. the photo that augmented copies come from): a "
+	  "(docs/scale.md). The review loop's updates then run here.", .fn = s_service_build },
+	{ .name = "CoresetTreeServiceLG.partial_build", .signature = "(X, y, sample_weight=None)",
+	  .doc = "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
+	  .fn = s_service_partial_build },
+	{ .name = "CoresetTreeServiceLG.get_cleaning_samples", .signature = CLEANING_SIG,
+	  .doc = "The samples most worth reviewing: dict {idx, importance}.",
+	  .long_doc = CLEANING_DOC, .fn = s_service_cleaning },
+	{ .name = "CoresetTreeServiceLG.get_important_samples", .signature = CLEANING_SIG,
+	  .doc = "Alias of get_cleaning_samples.",
+	  .long_doc = CLEANING_DOC, .fn = s_service_cleaning },
+	{ .name = "CoresetTreeServiceLG.update_targets", .signature = "(indices, y)",
+	  .doc = "Changes labels; recomputes only the touched (chunk, class) blocks.",
+	  .fn = s_service_update_targets },
+	{ .name = "CoresetTreeServiceLG.update_features", .signature = "(indices, X)",
+	  .doc = "Replaces feature rows; recomputes only the touched blocks.",
+	  .fn = s_service_update_features },
+	{ .name = "CoresetTreeServiceLG.update_sample_weight",
+	  .signature = "(indices, sample_weight)",
+	  .doc = "Changes weights (0 removes); recomputes only the touched blocks.",
+	  .fn = s_service_update_sample_weight },
+	{ .name = "CoresetTreeServiceLG.remove_samples", .signature = "(indices)",
+	  .doc = "Removes samples (weight 0): they leave every block, coreset and cleaning query.",
+	  .fn = s_service_remove_samples },
+	{ .name = "CoresetTreeServiceLG.set_seen_indication",
+	  .signature = "(seen=True, indices=None)",
+	  .doc = "Marks samples seen or unseen (indices None: all).", .fn = s_service_seen },
+	{ .name = "CoresetTreeServiceLG.set_groups", .signature = "(groups=None)",
+	  .doc = "Groups for the model scores' folds: samples sharing an id share a fold.",
+	  .long_doc = "One whole number per sample (e.g. the photo that augmented copies come from): a "
 	  "wrong label copied onto near-duplicates cannot then be vouched for by a copy in the "
-	  "training folds. none clears them. Not saved with the service.", s_service_groups },
-	{ "CoresetTreeServiceLG.save", "(path)",
-	  "Saves the whole service (data, labels, weights, seen flags, tree) atomically.", NULL,
-	  s_service_save },
-	{ "CoresetTreeServiceLG.get_coreset", "(level=0)",
-	  "The coreset at a tree level (0 = root): dict {idx, w}.", NULL, s_service_get_coreset },
-	{ "CoresetTreeServiceLG.fit", "(level=0, C=1.0, max_iter=100)",
-	  "Trains logistic regression on the coreset at level with its weights.", NULL,
-	  s_service_fit },
-	{ "CoresetLR.predict", "(X)", "Predicted class per row.", NULL, s_model_predict },
-	{ "CoresetLR.predict_proba", "(X)", "Class probabilities per row.", NULL,
-	  s_model_predict_proba },
-	{ "load_coreset", "(path)", "Loads a service saved with .save(path).", NULL,
-	  s_load_coreset },
-	{ "ranking_methods", "()",
-	  "The ranking methods of get_cleaning_samples and ReviewSession (a table).",
-	  "One row per method of the ranking table (include/maskclean/rank.h): its name, "
+	  "training folds. None clears them. Not saved with the service.", .fn = s_service_groups },
+	{ .name = "CoresetTreeServiceLG.save", .signature = "(path)",
+	  .doc = "Saves the whole service (data, labels, weights, seen flags, tree) atomically.",
+	  .fn = s_service_save },
+	{ .name = "CoresetTreeServiceLG.get_coreset", .signature = "(level=0)",
+	  .doc = "The coreset at a tree level (0 = root): dict {idx, w}.",
+	  .fn = s_service_get_coreset },
+	{ .name = "CoresetTreeServiceLG.fit", .signature = "(level=0, C=1.0, max_iter=100)",
+	  .doc = "Trains logistic regression on the coreset at level with its weights.",
+	  .fn = s_service_fit },
+	{ .name = "CoresetLR.predict", .signature = "(X)",
+	  .doc = "Predicted class per row.", .fn = s_model_predict },
+	{ .name = "CoresetLR.predict_proba", .signature = "(X)",
+	  .doc = "Class probabilities per row.", .fn = s_model_predict_proba },
+	{ .name = "load_coreset", .signature = "(path)",
+	  .doc = "Loads a service saved with .save(path).", .fn = s_load_coreset },
+	{ .name = "ranking_methods", .signature = "()",
+	  .doc = "The ranking methods of get_cleaning_samples and ReviewSession (a table).",
+	  .long_doc = "One row per method of the ranking table (include/maskclean/rank.h): its name, "
 	  "whether it trains out-of-fold logistic regressions, how it is compared across "
-	  "classes, and what it scores.", s_ranking_methods },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "classes, and what it scores.", .fn = s_ranking_methods },
+	{ .name = NULL }
 };

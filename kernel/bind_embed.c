@@ -448,7 +448,7 @@ static int s_embed(mc_call *call, mc_value **out, mc_error *err)
 	                    v == NULL ? "nothing" : mc_type_name(v));
 }
 
-/* make_demo's shape options (the hard demo's when hard=true; each given
+/* make_demo's shape options (the hard demo's when hard=True; each given
  * option overrides). */
 static int s_demo_shape_args(mc_call *call, mc_demo_opts *o, mc_error *err)
 {
@@ -566,9 +566,9 @@ static int s_make_demo(mc_call *call, mc_value **out, mc_error *err)
 }
 
 const mc_func_def mc_funcs_embed[] = {
-	{ "load_npy", "(path, dataset=none)",
-	  "Memory-maps a .npy file of features as Embeddings (no copy).",
-	  "Reads NumPy .npy files (format 1.0, 2.0 or 3.0) holding a C-ordered 1-D or "
+	{ .name = "load_npy", .signature = "(path, dataset=None)",
+	  .doc = "Memory-maps a .npy file of features as Embeddings (no copy).",
+	  .long_doc = "Reads NumPy .npy files (format 1.0, 2.0 or 3.0) holding a C-ordered 1-D or "
 	  "2-D float32 ('<f4') or float64 ('<f8') array. The file is mapped, not read: "
 	  "an 848k x 2048 float32 file costs no memory until rows are used. Every value "
 	  "is checked once: a NaN or infinity is an error naming its row and column.\n\n"
@@ -578,26 +578,29 @@ const mc_func_def mc_funcs_embed[] = {
 	  "Embeddings go wherever a 2-D array goes (float64 files without a copy); "
 	  "`to_array(E)` makes an in-memory float64 array. Attributes: `shape`, "
 	  "`dtype`, `rows`, `cols`, `ndim`, `path`.\n\n"
-	  "    E = load_npy(\"feats.npy\", dataset=ds)\n    X = to_array(E)",
-	  s_load_npy },
-	{ "Embeddings.to_array", "()", "The embeddings as an in-memory float64 array.", NULL,
-	  s_emb_to_array },
-	{ "to_array", "(X)", "An Embeddings object (or array) as a float64 array.",
-	  "float32 files are widened exactly to float64. Arrays are returned as they "
-	  "are (int64 ones converted).", s_to_array },
-	{ "save_npy", "(path, X)", "Writes a 1-D or 2-D array as a float64 .npy file.",
-	  "The file is written to a temporary name and renamed, so a reader never sees "
-	  "half a file. NumPy reads it with `numpy.load`.", s_save_npy },
-	{ "load_idx", "(path)", "Loads an IDX file (MNIST, Fashion-MNIST), gzip or plain.",
-	  "Images (n x rows x cols unsigned bytes) become an n x (rows*cols) int64 "
+	  "    E = load_npy(\"feats.npy\", dataset=ds)\n    X = to_array(E)", .fn = s_load_npy },
+	{ .name = "Embeddings.to_array", .signature = "()",
+	  .doc = "The embeddings as an in-memory float64 array.", .fn = s_emb_to_array },
+	{ .name = "to_array", .signature = "(X)",
+	  .doc = "An Embeddings object (or array) as a float64 array.",
+	  .long_doc = "float32 files are widened exactly to float64. Arrays are returned as they "
+	  "are (int64 ones converted).", .fn = s_to_array },
+	{ .name = "save_npy", .signature = "(path, X)",
+	  .doc = "Writes a 1-D or 2-D array as a float64 .npy file.",
+	  .long_doc = "The file is written to a temporary name and renamed, so a reader never sees "
+	  "half a file. NumPy reads it with `numpy.load`.", .fn = s_save_npy },
+	{ .name = "load_idx", .signature = "(path)",
+	  .doc = "Loads an IDX file (MNIST, Fashion-MNIST), gzip or plain.",
+	  .long_doc = "Images (n x rows x cols unsigned bytes) become an n x (rows*cols) int64 "
 	  "array, one flattened image per row; labels a 1-D int64 array. Other IDX "
 	  "types give float64.\n\n"
 	  "    X = load_idx(\"/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\")",
-	  s_load_idx },
-	{ "embed", "(ds, size=none, method=\"hog\", images=none, model=none, output=none, "
-	  "mean=none, std=none, out=none, batch=none)",
-	  "Embeds every instance, one row each: built-in features, or a CNN's (model=).",
-	  "Each instance is isolated as in the article: cropped to its mask's box, the "
+	  .fn = s_load_idx },
+	{ .name = "embed",
+	  .signature = "(ds, size=None, method=\"hog\", images=None, model=None, output=None, "
+	  "mean=None, std=None, out=None, batch=None)",
+	  .doc = "Embeds every instance, one row each: built-in features, or a CNN's (model=).",
+	  .long_doc = "Each instance is isolated as in the article: cropped to its mask's box, the "
 	  "background outside the mask zeroed, scaled to fit a square keeping the aspect "
 	  "ratio and centred on black. Each image is decoded once; one worker per core "
 	  "(MC_THREADS overrides). `ds` is a Dataset or the path of a COCO file (then "
@@ -622,14 +625,13 @@ const mc_func_def mc_funcs_embed[] = {
 	  "masked gray pixels at size/2, a HOG (4x4 cells, 9 orientations), R/G/B colour "
 	  "histograms of the object and the mask's shape at size/4, each block of unit "
 	  "length (488 numbers for the default size 32); `method=\"pixels\"` is the masked "
-	  "gray crop alone.",
-	  s_embed },
-	{ "make_demo",
-	  "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128, hard=false, "
-	  "imbalance=0, tiny_classes=0, tiny_size=36, empty_category=false, copies=1, "
+	  "gray crop alone.", .fn = s_embed },
+	{ .name = "make_demo",
+	  .signature = "(dir, n_images=600, error_rate=0.1, seed=0, image_size=128, hard=False, "
+	  "imbalance=0, tiny_classes=0, tiny_size=36, empty_category=False, copies=1, "
 	  "toward_small=0, away_small=0)",
-	  "Writes the demo dataset (Fashion-MNIST items in COCO images, with known errors).",
-	  "Composes Debian's Fashion-MNIST items into `n_images` RGB images of 2 to 5 "
+	  .doc = "Writes the demo dataset (Fashion-MNIST items in COCO images, with known errors).",
+	  .long_doc = "Composes Debian's Fashion-MNIST items into `n_images` RGB images of 2 to 5 "
 	  "items each, possibly overlapping (an instance's mask is what is visible of "
 	  "its item), with a COCO JSON mixing polygon, RLE and compressed-RLE "
 	  "segmentations. A share `error_rate` of the instances get an injected error: "
@@ -639,18 +641,17 @@ const mc_func_def mc_funcs_embed[] = {
 	  "bytes.\n\nThe shapes of real data (all off by default): `imbalance` gives Zipf-like "
 	  "class sizes (the class of rank r keeps (r+1)^-imbalance of its items); the "
 	  "`tiny_classes` smallest classes get `tiny_size` instances (< 60); "
-	  "`empty_category=true` adds a category (id 0) with no instance; `copies` writes "
+	  "`empty_category=True` adds a category (id 0) with no instance; `copies` writes "
 	  "each scene that many times, as near-duplicates (mirrored or shifted, colours "
 	  "jittered) that repeat its labels and errors; `toward_small` labels other classes' "
 	  "instances as the smallest class (that share of its size) and `away_small` gives "
-	  "that share of the smallest class's instances another label. `hard=true` sets "
+	  "that share of the smallest class's instances another label. `hard=True` sets "
 	  "them as the benchmarks' hard demo: imbalance 1, 2 tiny classes of 36, an empty "
 	  "category, 3 copies, error_rate 0.08, toward_small 0.5, away_small 0.25 (options "
 	  "given beside it override it). With copies, n_images counts scenes.\n\n"
 	  "Returns a dict: `annotations`, `images`, `ground_truth` (paths), "
 	  "`n_images`, `n_instances`, `n_errors`, `n_class_errors`, `n_mask_errors`.\n\n"
 	  "    d = make_demo(\"demo\")\n"
-	  "    ds = load_coco(d[\"annotations\"], images=d[\"images\"])",
-	  s_make_demo },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "    ds = load_coco(d[\"annotations\"], images=d[\"images\"])", .fn = s_make_demo },
+	{ .name = NULL }
 };

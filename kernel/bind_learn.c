@@ -422,10 +422,10 @@ static char *s_lr_repr(const void *p)
 	char buf[320];
 	const char *cw = l->p.class_weight == MC_CW_BALANCED ? "\"balanced\""
 	                 : l->p.class_weight == MC_CW_DICT   ? "{...}"
-	                                                       : "none";
+	                                                       : "None";
 	int n = snprintf(buf, sizeof buf, "LogisticRegression(C=%g, class_weight=%s, max_iter=%zu, "
 	                 "tol=%g%s)", l->p.C, cw, l->p.max_iter, l->p.tol,
-	                 l->p.warm_start ? ", warm_start=true" : "");
+	                 l->p.warm_start ? ", warm_start=True" : "");
 
 	if (n > 0 && (size_t)n < sizeof buf) {
 		if (l->lr != NULL && mc_logreg_fitted(l->lr))
@@ -529,7 +529,7 @@ static int s_lr_params(mc_call *call, mc_logreg_params *p, mc_value **dict, int 
 		*dict = mc_ref(cw);
 	} else {
 		return mc_error_set(err, MC_ERR_INVALID,
-		                    "%s(): class_weight must be none, \"balanced\" or a dict "
+		                    "%s(): class_weight must be None, \"balanced\" or a dict "
 		                    "{class: weight}", mc_call_name(call));
 	}
 	{
@@ -868,7 +868,7 @@ static char *s_cm_text(const s_cm *c)
 		                        "heatmap)\n");
 	if (shown < k)
 		len += (size_t)snprintf(s + len, cap - len, "(%zu classes without samples left out; "
-		                        "show_empty=true shows them)\n", k - shown);
+		                        "show_empty=True shows them)\n", k - shown);
 	if (s_pairs_table(&t, c, MC_PICK_EXPECTED_ERRORS, S_MIN_SUPPORT, 5, &err) == 0 &&
 	    mc_table_rows(t) > 0 && mc_table_text(&pairs, t, &err) == 0) {
 		size_t need = len + strlen(pairs) + 64;
@@ -1809,9 +1809,9 @@ cleanup:
 }
 
 const mc_func_def mc_funcs_learn[] = {
-	{ "PCA", "(n_components=256, solver=\"exact\", seed=0)",
-	  "Principal component analysis (as scikit-learn's PCA); fit it with .fit(X).",
-	  "solver \"exact\" builds the covariance matrix in one pass and takes its top "
+	{ .name = "PCA", .signature = "(n_components=256, solver=\"exact\", seed=0)",
+	  .doc = "Principal component analysis (as scikit-learn's PCA); fit it with .fit(X).",
+	  .long_doc = "solver \"exact\" builds the covariance matrix in one pass and takes its top "
 	  "eigenvectors (LAPACK); \"randomized\" uses a randomized range finder (seeded). "
 	  "Components have scikit-learn's signs. X may be a float32 Embeddings file "
 	  "(load_npy), which is streamed in chunks and never loaded whole; like "
@@ -1819,58 +1819,62 @@ const mc_func_def mc_funcs_learn[] = {
 	  "precision (each chunk's covariance summed in double), about 1.4x faster; "
 	  "E.to_array() gives float64. Attributes: "
 	  "`components_`, `mean_`, "
-	  "`explained_variance_`, `explained_variance_ratio_`.", s_pca_new },
-	{ "PCA.fit", "(X, *, mpi=none)", "Fits the components on the rows of X; returns the PCA.",
-	  "mpi=Cluster(...) fits over Open MPI ranks (the exact solver), each reading its rows of "
+	  "`explained_variance_`, `explained_variance_ratio_`.", .fn = s_pca_new },
+	{ .name = "PCA.fit", .signature = "(X, *, mpi=None)",
+	  .doc = "Fits the components on the rows of X; returns the PCA.",
+	  .long_doc = "mpi=Cluster(...) fits over Open MPI ranks (the exact solver), each reading its rows of "
 	  "X (an Embeddings file, or an array written for them): the one-process model to about "
-	  "1e-15 (docs/scale.md).", s_pca_fit },
-	{ "PCA.transform", "(X, *, mpi=none)",
-	  "The rows of X projected on the components (rows x n_components).",
-	  "mpi=Cluster(...) projects over Open MPI ranks (docs/scale.md).", s_pca_transform },
-	{ "PCA.fit_transform", "(X, *, mpi=none)",
-	  "fit(X) then transform(X), sharing one pass over X.",
-	  "mpi=Cluster(...): both over Open MPI ranks (docs/scale.md).", s_pca_fit_transform },
-	{ "train_test_split", "(X, y, test_size=0.25, seed=0)",
-	  "Seeded stratified split: returns [X_train, X_test, y_train, y_test].",
-	  "test_size is a fraction (the test set gets ceil(test_size * n) rows) or a count. "
-	  "Each class is split in proportion; rows keep their order.", s_train_test_split },
-	{ "LogisticRegression",
-	  "(C=1.0, class_weight=none, max_iter=100, tol=1e-4, warm_start=false)",
-	  "Multinomial logistic regression with an L2 penalty (scikit-learn's objective).",
-	  "Minimises sum_i w_i * cross-entropy_i + ||W||^2 / (2C) with L-BFGS. class_weight is "
-	  "none, \"balanced\" (n / (K * count_k)) or a dict {class: weight}. Stops when the "
+	  "1e-15 (docs/scale.md).", .fn = s_pca_fit },
+	{ .name = "PCA.transform", .signature = "(X, *, mpi=None)",
+	  .doc = "The rows of X projected on the components (rows x n_components).",
+	  .long_doc = "mpi=Cluster(...) projects over Open MPI ranks (docs/scale.md).",
+	  .fn = s_pca_transform },
+	{ .name = "PCA.fit_transform", .signature = "(X, *, mpi=None)",
+	  .doc = "fit(X) then transform(X), sharing one pass over X.",
+	  .long_doc = "mpi=Cluster(...): both over Open MPI ranks (docs/scale.md).",
+	  .fn = s_pca_fit_transform },
+	{ .name = "train_test_split", .signature = "(X, y, test_size=0.25, seed=0)",
+	  .doc = "Seeded stratified split: returns [X_train, X_test, y_train, y_test].",
+	  .long_doc = "test_size is a fraction (the test set gets ceil(test_size * n) rows) or a count. "
+	  "Each class is split in proportion; rows keep their order.", .fn = s_train_test_split },
+	{ .name = "LogisticRegression",
+	  .signature = "(C=1.0, class_weight=None, max_iter=100, tol=1e-4, warm_start=False)",
+	  .doc = "Multinomial logistic regression with an L2 penalty (scikit-learn's objective).",
+	  .long_doc = "Minimises sum_i w_i * cross-entropy_i + ||W||^2 / (2C) with L-BFGS. class_weight is "
+	  "None, \"balanced\" (n / (K * count_k)) or a dict {class: weight}. Stops when the "
 	  "largest gradient entry divided by the sum of the weights is <= tol, or after max_iter "
-	  "iterations.", s_lr_new },
-	{ "LogisticRegression.fit", "(X, y, sample_weight=none, *, mpi=none)",
-	  "Fits on rows X with labels y (0..K-1); a sample weight 0 removes the sample.",
-	  "mpi=Cluster(...) fits over Open MPI ranks: liblbfgs on rank 0, the objective and "
+	  "iterations.", .fn = s_lr_new },
+	{ .name = "LogisticRegression.fit", .signature = "(X, y, sample_weight=None, *, mpi=None)",
+	  .doc = "Fits on rows X with labels y (0..K-1); a sample weight 0 removes the sample.",
+	  .long_doc = "mpi=Cluster(...) fits over Open MPI ranks: liblbfgs on rank 0, the objective and "
 	  "gradient of each rank's rows added in rank order, giving the one-process model bit "
-	  "for bit (docs/scale.md). warm_start is not available there.", s_lr_fit },
-	{ "LogisticRegression.predict", "(X)", "The most probable class of each row (int64 array).",
-	  NULL, s_lr_predict },
-	{ "LogisticRegression.predict_proba", "(X)", "Class probabilities (rows x K).", NULL,
-	  s_lr_proba },
-	{ "LogisticRegression.decision_function", "(X)", "Class scores W x + b (rows x K).", NULL,
-	  s_lr_decision },
-	{ "LogisticRegression.score", "(X, y, sample_weight=none)",
-	  "Accuracy of predict(X) against y.", NULL, s_lr_score },
-	{ "confusion_matrix",
-	  "(y_true, y_pred, classes=none, sample_weight=none, show_empty=false)",
-	  "A ConfusionMatrix (shown as a heatmap of the row-normalised matrix).",
-	  "classes is a list of class names (e.g. ds.classes). y_pred is either predicted "
+	  "for bit (docs/scale.md). warm_start is not available there.", .fn = s_lr_fit },
+	{ .name = "LogisticRegression.predict", .signature = "(X)",
+	  .doc = "The most probable class of each row (int64 array).", .fn = s_lr_predict },
+	{ .name = "LogisticRegression.predict_proba", .signature = "(X)",
+	  .doc = "Class probabilities (rows x K).", .fn = s_lr_proba },
+	{ .name = "LogisticRegression.decision_function", .signature = "(X)",
+	  .doc = "Class scores W x + b (rows x K).", .fn = s_lr_decision },
+	{ .name = "LogisticRegression.score", .signature = "(X, y, sample_weight=None)",
+	  .doc = "Accuracy of predict(X) against y.", .fn = s_lr_score },
+	{ .name = "confusion_matrix",
+	  .signature = "(y_true, y_pred, classes=None, sample_weight=None, show_empty=False)",
+	  .doc = "A ConfusionMatrix (shown as a heatmap of the row-normalised matrix).",
+	  .long_doc = "classes is a list of class names (e.g. ds.classes). y_pred is either predicted "
 	  "labels or, better, out-of-fold class probabilities (a 2-D array from "
 	  "`cross_val_predict(clf, X, y, method=\"predict_proba\")`): the matrix then counts "
 	  "their most probable classes and also sums, per cell, the expected wrong labels "
 	  "(1 - p(label)). Rows are the labels (true), columns the predictions; each row's "
 	  "support is shown beside its rates. Classes without samples or predictions (empty "
-	  "categories) are left off the heatmap and the text unless show_empty=true. "
+	  "categories) are left off the heatmap and the text unless show_empty=True. "
 	  "Attributes: `counts`, `normalized`, `expected`, `support`, `classes`; "
 	  "`.pick_class()` chooses where to look, `.pairs()` lists the candidates.",
-	  s_confusion_matrix },
-	{ "ConfusionMatrix.pick_class", "(rule=\"expected_errors\", min_support=10)",
-	  "The class to clean: {class, rule, true, predicted, count, support, value, "
+	  .fn = s_confusion_matrix },
+	{ .name = "ConfusionMatrix.pick_class",
+	  .signature = "(rule=\"expected_errors\", min_support=10)",
+	  .doc = "The class to clean: {class, rule, true, predicted, count, support, value, "
 	  "expected_errors, skipped, ...}.",
-	  "rule=\"expected_errors\" (default) ranks the (true, predicted) pairs by their "
+	  .long_doc = "rule=\"expected_errors\" (default) ranks the (true, predicted) pairs by their "
 	  "expected number of wrong labels (from out-of-fold probabilities; the count when the "
 	  "matrix was built from labels) and skips pairs whose true class has fewer than "
 	  "min_support samples, with a warning naming them; the class to review is the true "
@@ -1878,35 +1882,37 @@ const mc_func_def mc_funcs_learn[] = {
 	  "article's: the largest off-diagonal entry of the row-normalised matrix (min_support "
 	  "0 unless given), at true class A and predicted class C; the class to clean is C. "
 	  "`rule` in the result says which rule picked the class; value is the pair's rate.",
-	  s_cm_pick },
-	{ "ConfusionMatrix.pairs", "(n=10, rule=\"expected_errors\", min_support=10)",
-	  "The top n candidate (true, predicted) pairs: count, support, rate, expected wrong "
-	  "labels (a table).", NULL, s_cm_pairs },
-	{ "classification_report", "(y_true, y_pred, classes=none, sample_weight=none)",
-	  "Per-class precision, recall, F1 and support, with accuracy and averages (a table).",
-	  NULL, s_classification_report },
-	{ "accuracy_score", "(y_true, y_pred, sample_weight=none)",
-	  "Share of predictions equal to the labels.", NULL, s_accuracy_score },
-	{ "roc_auc", "(y, proba, sample_weight=none)",
-	  "ROC AUC: one-vs-rest per class for 2-D proba ({macro, per_class}), binary for 1-D scores.",
-	  "Ties are handled as scikit-learn's roc_auc_score. A class without positive or "
-	  "negative samples gets nan and is left out of the macro average.", s_roc_auc },
-	{ "cross_val_auc",
-	  "(X, y, sample_weight=none, folds=5, seed=0, C=1.0, class_weight=\"balanced\", "
-	  "max_iter=100, tol=1e-4, classes=none)",
-	  "K-fold cross-validated one-vs-rest AUC of logistic regression: {macro, per_class, folds}.",
-	  "Stratified seeded folds over the kept samples; a sample_weight of 0 removes a sample "
+	  .fn = s_cm_pick },
+	{ .name = "ConfusionMatrix.pairs",
+	  .signature = "(n=10, rule=\"expected_errors\", min_support=10)",
+	  .doc = "The top n candidate (true, predicted) pairs: count, support, rate, expected wrong "
+	  "labels (a table).", .fn = s_cm_pairs },
+	{ .name = "classification_report",
+	  .signature = "(y_true, y_pred, classes=None, sample_weight=None)",
+	  .doc = "Per-class precision, recall, F1 and support, with accuracy and averages (a table).",
+	  .fn = s_classification_report },
+	{ .name = "accuracy_score", .signature = "(y_true, y_pred, sample_weight=None)",
+	  .doc = "Share of predictions equal to the labels.", .fn = s_accuracy_score },
+	{ .name = "roc_auc", .signature = "(y, proba, sample_weight=None)",
+	  .doc = "ROC AUC: one-vs-rest per class for 2-D proba ({macro, per_class}), binary for 1-D scores.",
+	  .long_doc = "Ties are handled as scikit-learn's roc_auc_score. A class without positive or "
+	  "negative samples gets nan and is left out of the macro average.", .fn = s_roc_auc },
+	{ .name = "cross_val_auc",
+	  .signature = "(X, y, sample_weight=None, folds=5, seed=0, C=1.0, class_weight=\"balanced\", "
+	  "max_iter=100, tol=1e-4, classes=None)",
+	  .doc = "K-fold cross-validated one-vs-rest AUC of logistic regression: {macro, per_class, folds}.",
+	  .long_doc = "Stratified seeded folds over the kept samples; a sample_weight of 0 removes a sample "
 	  "from both training and scoring. This is the article's \"AUC across iterations\". "
 	  "Classes without samples (empty categories) have no AUC (nan) and are left out of "
 	  "the macro average. Every other class needs at least `folds` samples: otherwise the "
 	  "error names the smallest class (by `classes=`, e.g. ds.classes) and its size.",
-	  s_cross_val_auc },
-	{ "cross_val_predict",
-	  "(clf, X, y, folds=5, seed=0, method=\"predict\", sample_weight=none, groups=none, *, "
-	  "mpi=none)",
-	  "Out-of-fold predictions of a LogisticRegression: labels, or probabilities with "
+	  .fn = s_cross_val_auc },
+	{ .name = "cross_val_predict",
+	  .signature = "(clf, X, y, folds=5, seed=0, method=\"predict\", sample_weight=None, groups=None, *, "
+	  "mpi=None)",
+	  .doc = "Out-of-fold predictions of a LogisticRegression: labels, or probabilities with "
 	  "method=\"predict_proba\".",
-	  "As scikit-learn's cross_val_predict: stratified seeded folds over the kept samples "
+	  .long_doc = "As scikit-learn's cross_val_predict: stratified seeded folds over the kept samples "
 	  "(sample_weight 0 removes one); each fold is predicted by clf's model (its C, "
 	  "class_weight, max_iter, tol) trained on the other folds, so no sample is judged by "
 	  "a model that saw its label. groups (one id per sample, e.g. the photo that "
@@ -1916,7 +1922,6 @@ const mc_func_def mc_funcs_learn[] = {
 	  "    cm = confusion_matrix(y, P, classes=ds.classes)\n"
 	  "    pick = cm.pick_class()\n\n"
 	  "mpi=Cluster(...) runs the folds over Open MPI ranks (the same folds; each fold's "
-	  "model the one-process model bit for bit; docs/scale.md).",
-	  s_cross_val_predict },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "model the one-process model bit for bit; docs/scale.md).", .fn = s_cross_val_predict },
+	{ .name = NULL }
 };

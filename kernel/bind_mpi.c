@@ -79,7 +79,7 @@ static char *s_cluster_repr(const void *p)
 
 	if (s != NULL)
 		snprintf(s, n, "Cluster(np=%zu, hosts=%s%s%s, threads=%zu, tmpdir='%s')", c->np,
-		         c->hosts != NULL ? "'" : "", c->hosts != NULL ? c->hosts : "none",
+		         c->hosts != NULL ? "'" : "", c->hosts != NULL ? c->hosts : "None",
 		         c->hosts != NULL ? "'" : "", c->threads, c->tmpdir);
 	return s;
 }
@@ -125,7 +125,7 @@ int mc_arg_cluster(mc_call *call, const char *name, const mc_cluster **out, mc_e
 	if (v == NULL || mc_type(v) == MC_T_NONE)
 		return 0;
 	if (mc_object_class(v) != &mc_cluster_class)
-		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a Cluster (or none), got %s",
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a Cluster (or None), got %s",
 		                    mc_call_name(call), name, mc_type_name(v));
 	*out = mc_object_ptr(v);
 	return 0;
@@ -1168,15 +1168,16 @@ int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const do
 }
 
 const mc_func_def mc_funcs_mpi[] = {
-	{ "Cluster", "(np=2, hosts=none, *, threads=0, tmpdir=none, mpirun=none, program=none, "
-	  "args=none)",
-	  "Where mpi= runs the heavy steps: np ranks of Open MPI on this machine or a hostfile's.",
-	  "Pass it as `mpi=` to `PCA.fit`, `PCA.fit_transform`, `PCA.transform` and "
+	{ .name = "Cluster",
+	  .signature = "(np=2, hosts=None, *, threads=0, tmpdir=None, mpirun=None, program=None, "
+	  "args=None)",
+	  .doc = "Where mpi= runs the heavy steps: np ranks of Open MPI on this machine or a hostfile's.",
+	  .long_doc = "Pass it as `mpi=` to `PCA.fit`, `PCA.fit_transform`, `PCA.transform` and "
 	  "`LogisticRegression.fit`: the kernel starts `mpirun -np NP maskclean-mpi ...`, "
 	  "shows one progress bar merged from the ranks, and the result comes back as the "
 	  "usual object, equal to the one-process fit (PCA to about 1e-15, logistic "
 	  "regression bit for bit). The interrupt button stops every rank.\n\n"
-	  "- `hosts`: an Open MPI hostfile (`node1 slots=32` per line); none runs on this "
+	  "- `hosts`: an Open MPI hostfile (`node1 slots=32` per line); None runs on this "
 	  "machine (oversubscribed if np exceeds its cores).\n"
 	  "- `threads`: BLAS threads per rank; 0 gives each rank its share of this "
 	  "machine's cores, or the library's default on a hostfile.\n"
@@ -1188,6 +1189,6 @@ const mc_func_def mc_funcs_mpi[] = {
 	  "See docs/scale.md for running on a cluster.\n\n"
 	  "    c = Cluster(np=4)\n    pca = PCA(256).fit(E, mpi=c)\n"
 	  "    clf = LogisticRegression(class_weight=\"balanced\").fit(Z, y, mpi=c)",
-	  s_cluster },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  .fn = s_cluster },
+	{ .name = NULL }
 };

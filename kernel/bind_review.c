@@ -238,7 +238,7 @@ static int s_class_value(mc_call *call, const char *name, const mc_value *v, con
 	                    mc_call_name(call), name, mc_coco_n_classes(ds));
 }
 
-/* class_of_interest: a class, a list of classes, or none / "all" (every
+/* class_of_interest: a class, a list of classes, or None / "all" (every
  * class: *n = 0). Caller frees *out. */
 static int s_classes_arg(mc_call *call, const mc_coco *ds, size_t **out, size_t *n,
                          mc_error *err)
@@ -256,7 +256,7 @@ static int s_classes_arg(mc_call *call, const mc_coco *ds, size_t **out, size_t 
 	m = mc_type(v) == MC_T_LIST ? mc_list_len(v) : 1;
 	if (m == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "%s(): class_of_interest is an empty list; "
-		                    "give classes, or none for every class", mc_call_name(call));
+		                    "give classes, or None for every class", mc_call_name(call));
 	*out = malloc(m * sizeof **out);
 	if (*out == NULL)
 		return mc_error_nomem(err);
@@ -554,7 +554,7 @@ static int s_session_fix(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	if (remove == (label != NULL && mc_type(label) != MC_T_NONE))
 		return mc_error_set(err, MC_ERR_INVALID, "fix(): give either the new label "
-		                    "(fix(ann_id, \"apple\")) or remove=true");
+		                    "(fix(ann_id, \"apple\")) or remove=True");
 	if (!remove && (rc = s_class_value(call, "label", label, mc_review_dataset(s->rv), &cls,
 	                                   err)) != 0)
 		return rc;
@@ -646,7 +646,7 @@ static int s_session_apply(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	if (rs != NULL && strcmp(rs, "keep") != 0)
 		return mc_error_set(err, MC_ERR_INVALID, "apply(): rest=\"%s\", expected \"keep\" (keep "
-		                    "every undecided sample) or none (refuse while any is undecided)",
+		                    "every undecided sample) or None (refuse while any is undecided)",
 		                    rs);
 	if (rs != NULL)
 		rest = MC_REST_KEEP;
@@ -1020,12 +1020,12 @@ static int s_session_export(mc_call *call, mc_value **out, mc_error *err)
 }
 
 const mc_func_def mc_funcs_review[] = {
-	{ "ReviewSession",
-	  "(ds, X, class_of_interest=none, dir=none, n=60, method=\"importance\", folds=5, "
-	  "seed=0, restart=false, export_images=true)",
-	  "The article's cleaning loop over one class, several classes or the whole dataset.",
-	  "class_of_interest: a class (\"orange\", as in the article), a list of classes, or "
-	  "none / \"all\" for every class; with several classes each batch is the top n across "
+	{ .name = "ReviewSession",
+	  .signature = "(ds, X, class_of_interest=None, dir=None, n=60, method=\"importance\", folds=5, "
+	  "seed=0, restart=False, export_images=True)",
+	  .doc = "The article's cleaning loop over one class, several classes or the whole dataset.",
+	  .long_doc = "class_of_interest: a class (\"orange\", as in the article), a list of classes, or "
+	  "None / \"all\" for every class; with several classes each batch is the top n across "
 	  "them. Each iteration: rv.next() shows the top n unseen samples (one tile each: the "
 	  "annotation id, the label, the model's suggested label with its out-of-fold "
 	  "probability, and the score) and writes a PNG per sample (<annotation id>.png) plus "
@@ -1033,7 +1033,7 @@ const mc_func_def mc_funcs_review[] = {
 	  "rv.keep(id), rv.relabel(id, \"apple\"), rv.remove(id) (an id or a list), or fill in "
 	  "the CSV's action column and call rv.load_csv(); rv.keep_rest() keeps the undecided "
 	  "ones. Only samples of the open batch take decisions; rv.fix(id, \"apple\") or "
-	  "rv.fix(id, remove=true) corrects any other sample, recorded as such. rv.apply() "
+	  "rv.fix(id, remove=True) corrects any other sample, recorded as such. rv.apply() "
 	  "applies the decisions (it refuses while a sample is undecided, unless "
 	  "rest=\"keep\"), updates the coreset service, recomputes the K-fold AUC and appends "
 	  "to rv.history. Every decision is journaled (fsync'd) in dir before the call "
@@ -1042,65 +1042,65 @@ const mc_func_def mc_funcs_review[] = {
 	  "folder at a time (a second one gets an error naming the first); running the cell "
 	  "again in the same kernel replaces the older session. dir defaults to "
 	  "review-<classes>-<method>; an existing session in dir for the same classes is "
-	  "resumed unless restart=true, which moves it to dir/discarded-<k>. "
-	  "rv.plateau() is true when the AUC improved by less than 0.002 over the last 2 "
-	  "iterations.", s_session_new },
-	{ "ReviewSession.next", "()",
-	  "The open batch (drawn if none) as tiles; PNGs and review.csv on disk.",
-	  "A warning is printed when more than a quarter of the batch shares one score (the "
+	  "resumed unless restart=True, which moves it to dir/discarded-<k>. "
+	  "rv.plateau() is True when the AUC improved by less than 0.002 over the last 2 "
+	  "iterations.", .fn = s_session_new },
+	{ .name = "ReviewSession.next", .signature = "()",
+	  .doc = "The open batch (drawn if none) as tiles; PNGs and review.csv on disk.",
+	  .long_doc = "A warning is printed when more than a quarter of the batch shares one score (the "
 	  "ranking does not order those samples). When nothing is left to review it says so "
-	  "and returns none; simulate() and apply() accept the empty batch.", s_session_next },
-	{ "ReviewSession.keep", "(ann_id)",
-	  "Records: the sample(s) of the batch with this annotation id (or list) are right.", NULL,
-	  s_session_keep },
-	{ "ReviewSession.relabel", "(ann_id, label)",
-	  "Records: the sample(s) of the batch should be class label (name or index).", NULL,
-	  s_session_relabel },
-	{ "ReviewSession.remove", "(ann_id)",
-	  "Records: the sample(s) of the batch should be removed.", NULL, s_session_remove },
-	{ "ReviewSession.fix", "(ann_id, label=none, remove=false)",
-	  "Corrects a sample outside the batch: relabel it, or remove=true; applied with the "
-	  "next apply().", NULL, s_session_fix },
-	{ "ReviewSession.keep_rest", "()",
-	  "Records keep for every undecided sample of the batch; returns how many.", NULL,
-	  s_session_keep_rest },
-	{ "ReviewSession.load_csv", "(path=none)",
-	  "Records the decisions of an edited review.csv (default: the open batch's).",
-	  "Returns the rows per action: {keep, relabel, remove, undecided}. A row with a "
+	  "and returns None; simulate() and apply() accept the empty batch.", .fn = s_session_next },
+	{ .name = "ReviewSession.keep", .signature = "(ann_id)",
+	  .doc = "Records: the sample(s) of the batch with this annotation id (or list) are right.",
+	  .fn = s_session_keep },
+	{ .name = "ReviewSession.relabel", .signature = "(ann_id, label)",
+	  .doc = "Records: the sample(s) of the batch should be class label (name or index).",
+	  .fn = s_session_relabel },
+	{ .name = "ReviewSession.remove", .signature = "(ann_id)",
+	  .doc = "Records: the sample(s) of the batch should be removed.", .fn = s_session_remove },
+	{ .name = "ReviewSession.fix", .signature = "(ann_id, label=None, remove=False)",
+	  .doc = "Corrects a sample outside the batch: relabel it, or remove=True; applied with the "
+	  "next apply().", .fn = s_session_fix },
+	{ .name = "ReviewSession.keep_rest", .signature = "()",
+	  .doc = "Records keep for every undecided sample of the batch; returns how many.",
+	  .fn = s_session_keep_rest },
+	{ .name = "ReviewSession.load_csv", .signature = "(path=None)",
+	  .doc = "Records the decisions of an edited review.csv (default: the open batch's).",
+	  .long_doc = "Returns the rows per action: {keep, relabel, remove, undecided}. A row with a "
 	  "new_label but no relabel action, an unknown action or class, an id that is not in "
 	  "the batch, or an id on two rows is an error naming the line; then nothing of the "
-	  "file is recorded.", s_session_load_csv },
-	{ "ReviewSession.simulate", "(ground_truth_path)",
-	  "The simulated reviewer: answers the open batch from a demo ground_truth.json.", NULL,
-	  s_session_simulate },
-	{ "ReviewSession.apply", "(rest=none)",
-	  "Applies the decisions, updates the service, recomputes the AUC: the iteration record.",
-	  "Refused while samples of the batch are undecided (the message says how many); "
+	  "file is recorded.", .fn = s_session_load_csv },
+	{ .name = "ReviewSession.simulate", .signature = "(ground_truth_path)",
+	  .doc = "The simulated reviewer: answers the open batch from a demo ground_truth.json.",
+	  .fn = s_session_simulate },
+	{ .name = "ReviewSession.apply", .signature = "(rest=None)",
+	  .doc = "Applies the decisions, updates the service, recomputes the AUC: the iteration record.",
+	  .long_doc = "Refused while samples of the batch are undecided (the message says how many); "
 	  "rest=\"keep\" keeps them. After next() found nothing it changes nothing.",
-	  s_session_apply },
-	{ "ReviewSession.plateau", "()",
-	  "True when the AUC improved by less than the threshold over the last iterations.", NULL,
-	  s_session_plateau },
-	{ "ReviewSession.plot_auc", "()", "AUC across iterations, plateau marked.", NULL,
-	  s_session_plot_auc },
-	{ "ReviewSession.plot_fixes", "()",
-	  "Samples relabeled and removed per iteration (their sum is rv.history's fixed).", NULL,
-	  s_session_plot_fixes },
-	{ "ReviewSession.plot_fix_rate", "()",
-	  "The percentage of reviewed samples that were fixed, per iteration and overall.", NULL,
-	  s_session_plot_fix_rate },
-	{ "ReviewSession.plot_found", "()",
-	  "Errors found across iterations, beside what a random order finds on average.",
-	  "Random's expectation is computed, for the simulated reviewer, from the ground truth "
-	  "over the same candidates each batch was drawn from.", s_session_plot_found },
-	{ "ReviewSession.gallery", "(max=60, cols=5)",
-	  "The fixed samples as tiles: old label " S_ARROW " new label, or removed.", NULL,
-	  s_session_gallery },
-	{ "ReviewSession.export", "(path)",
-	  "Writes the corrected COCO JSON, then <path>.corrections.csv naming it by its SHA-256.",
-	  NULL, s_session_export },
-	{ "resume_review", "(dir, ds=none)",
-	  "Resumes the review session in dir (after a restart or a crash).", NULL,
-	  s_resume_review },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  .fn = s_session_apply },
+	{ .name = "ReviewSession.plateau", .signature = "()",
+	  .doc = "True when the AUC improved by less than the threshold over the last iterations.",
+	  .fn = s_session_plateau },
+	{ .name = "ReviewSession.plot_auc", .signature = "()",
+	  .doc = "AUC across iterations, plateau marked.", .fn = s_session_plot_auc },
+	{ .name = "ReviewSession.plot_fixes", .signature = "()",
+	  .doc = "Samples relabeled and removed per iteration (their sum is rv.history's fixed).",
+	  .fn = s_session_plot_fixes },
+	{ .name = "ReviewSession.plot_fix_rate", .signature = "()",
+	  .doc = "The percentage of reviewed samples that were fixed, per iteration and overall.",
+	  .fn = s_session_plot_fix_rate },
+	{ .name = "ReviewSession.plot_found", .signature = "()",
+	  .doc = "Errors found across iterations, beside what a random order finds on average.",
+	  .long_doc = "Random's expectation is computed, for the simulated reviewer, from the ground truth "
+	  "over the same candidates each batch was drawn from.", .fn = s_session_plot_found },
+	{ .name = "ReviewSession.gallery", .signature = "(max=60, cols=5)",
+	  .doc = "The fixed samples as tiles: old label " S_ARROW " new label, or removed.",
+	  .fn = s_session_gallery },
+	{ .name = "ReviewSession.export", .signature = "(path)",
+	  .doc = "Writes the corrected COCO JSON, then <path>.corrections.csv naming it by its SHA-256.",
+	  .fn = s_session_export },
+	{ .name = "resume_review", .signature = "(dir, ds=None)",
+	  .doc = "Resumes the review session in dir (after a restart or a crash).",
+	  .fn = s_resume_review },
+	{ .name = NULL }
 };
