@@ -201,17 +201,105 @@ static int s_matmul(mc_value **out, mc_value *l, mc_value *r, mc_error *err)
 	return 0;
 }
 
+/* The result's shape: an array operand's, the 2-D one's when a 1-D array
+ * combines with every row of a 2-D one. */
+static int s_result_shape(int op, mc_value *l, mc_value *r, size_t *rows, size_t *cols, mc_error *err)
+{
+	mc_value *shape_of = mc_type(l) == MC_T_ARRAY ? l : r;
+	size_t i;
+
+	if (mc_type(l) == MC_T_ARRAY && mc_type(r) == MC_T_ARRAY && mc_array_cols(l) == 0 &&
+	    mc_array_cols(r) > 0)
+		shape_of = r;
+	*rows = mc_array_rows(shape_of);
+	*cols = mc_array_cols(shape_of);
+	if (mc_type(l) != MC_T_ARRAY || mc_type(r) != MC_T_ARRAY)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		mc_value *o = i == 0 ? l : r;
+		int same = mc_array_rows(o) == *rows && mc_array_cols(o) == *cols;
+		int row = mc_array_cols(o) == 0 && *cols > 0 && mc_array_rows(o) == *cols;
+
+		if (!same && !row) {
+			char ls[64], rs[64];
+
+			s_shape_text(l, ls, sizeof ls);
+			s_shape_text(r, rs, sizeof rs);
+			return mc_error_set(err, MC_ERR_SHAPE, "operands could not be combined with %s: shapes %s and %s",
+			                    mc_op_text(op), ls, rs);
+		}
+	}
+	return 0;
+}
+
+/* An operand of an element-wise operator: an array (n elements, repeated
+ * along rows when shorter than the result) or a number. */
+typedef struct s_operand {
+	mc_value *v;
+	size_t n;   /* 0 for a number */
+} s_operand;
+
+static double s_operand_f(const s_operand *o, size_t i, size_t size)
+{
+	return o->n ? s_elem(o->v, o->n == size ? i : i % o->n) : mc_as_float(o->v);
+}
+
+static int64_t s_operand_i(const s_operand *o, size_t i, size_t size)
+{
+	return o->n ? mc_array_i64(o->v)[o->n == size ? i : i % o->n] : mc_as_int(o->v);
+}
+
+/* Why element i has no int64 result (mc_int_op's code k). */
+static int s_int_fail(mc_error *err, int k, size_t i)
+{
+	static const char *const why[] = {
+		"", "integer overflow", "integer division or modulo by zero",
+		"integers to negative integer powers are not allowed", "negative shift count",
+		"unsupported operator"
+	};
+
+	if (k == MC_INT_ZERODIV)
+		mc_lang_set_ename("ZeroDivisionError");
+	else if (k == MC_INT_OVERFLOW)
+		mc_lang_set_ename("OverflowError");
+	return mc_error_set(err, MC_ERR_INVALID, "%s at element %zu", why[k], i);
+}
+
+/* Fills res element by element: a mask for comparisons, int64 where both
+ * sides are ints (except '/'), float64 otherwise. */
+static int s_fill(mc_value *res, int op, const s_operand *l, const s_operand *r, mc_error *err)
+{
+	size_t size = mc_array_size(res), i;
+	int cmp = s_is_cmp(op), int_out = mc_array_dtype(res) == MC_I64;
+
+	for (i = 0; i < size; i++) {
+		if ((i & 0xFFFFF) == 0xFFFFF && mc_lang_interrupted())
+			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+		if (cmp) {
+			mc_array_i64(res)[i] = s_cmp_result(op, s_operand_f(l, i, size), s_operand_f(r, i, size));
+		} else if (int_out) {
+			int k = mc_int_op(op, s_operand_i(l, i, size), s_operand_i(r, i, size), &mc_array_i64(res)[i]);
+
+			if (k != MC_INT_OK)
+				return s_int_fail(err, k, i);
+		} else {
+			mc_array_f64(res)[i] = s_fop(op, s_operand_f(l, i, size), s_operand_f(r, i, size));
+		}
+	}
+	return 0;
+}
+
 int mc_array_binop(mc_value **out, int op, mc_value *l, mc_value *r, mc_error *err)
 {
-	mc_value *shape_of = mc_type(l) == MC_T_ARRAY ? l : r, *res;
-	size_t rows = mc_array_rows(shape_of), cols = mc_array_cols(shape_of), size, i;
+	mc_value *res;
+	size_t rows, cols, size;
 	int cmp = s_is_cmp(op), bit = s_is_bit(op);
 	int lint = mc_type(l) == MC_T_ARRAY ? mc_array_dtype(l) == MC_I64 : s_is_intlike(l);
 	int rint = mc_type(r) == MC_T_ARRAY ? mc_array_dtype(r) == MC_I64 : s_is_intlike(r);
-	int int_out = cmp || (lint && rint && op != MC_OP_DIV);
 	int lmask = mc_type(l) == MC_T_ARRAY ? mc_array_is_mask(l) : mc_type(l) == MC_T_BOOL;
 	int rmask = mc_type(r) == MC_T_ARRAY ? mc_array_is_mask(r) : mc_type(r) == MC_T_BOOL;
-	size_t lw, rw;
+	s_operand lo = { l, mc_type(l) == MC_T_ARRAY ? mc_array_size(l) : 0 };
+	s_operand ro = { r, mc_type(r) == MC_T_ARRAY ? mc_array_size(r) : 0 };
 
 	*out = NULL;
 	if (op == MC_OP_MATMUL)
@@ -222,70 +310,17 @@ int mc_array_binop(mc_value **out, int op, mc_value *l, mc_value *r, mc_error *e
 	if (bit && !(lint && rint))
 		return mc_error_set(err, MC_ERR_TYPE, "'%s' needs boolean masks or int64 arrays, got %s",
 		                    mc_op_text(op), !lint ? "float64 values" : "float64 values on the right");
-	if (mc_type(l) == MC_T_ARRAY && mc_type(r) == MC_T_ARRAY) {
-		if (mc_array_cols(l) == 0 && mc_array_cols(r) > 0)
-			shape_of = r;
-		rows = mc_array_rows(shape_of);
-		cols = mc_array_cols(shape_of);
-		for (i = 0; i < 2; i++) {
-			mc_value *o = i == 0 ? l : r;
-			int same = mc_array_rows(o) == rows && mc_array_cols(o) == cols;
-			int row = mc_array_cols(o) == 0 && cols > 0 && mc_array_rows(o) == cols;
-
-			if (!same && !row) {
-				char ls[64], rs[64];
-
-				s_shape_text(l, ls, sizeof ls);
-				s_shape_text(r, rs, sizeof rs);
-				return mc_error_set(err, MC_ERR_SHAPE,
-				                    "operands could not be combined with %s: shapes %s and %s",
-				                    mc_op_text(op), ls, rs);
-			}
-		}
-	}
+	if (s_result_shape(op, l, r, &rows, &cols, err) != 0)
+		return err->code;
 	size = cols > 0 ? rows * cols : rows;
-	res = mc_array_new(int_out ? MC_I64 : MC_F64, rows, cols);
+	res = mc_array_new(cmp || (lint && rint && op != MC_OP_DIV) ? MC_I64 : MC_F64, rows, cols);
 	if (res == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "out of memory for an array of %zu elements", size);
 	if (cmp || (bit && lmask && rmask && op != MC_OP_LSHIFT && op != MC_OP_RSHIFT))
 		mc_array_set_mask(res, 1);
-	lw = mc_type(l) == MC_T_ARRAY ? mc_array_size(l) : 0;
-	rw = mc_type(r) == MC_T_ARRAY ? mc_array_size(r) : 0;
-	for (i = 0; i < size; i++) {
-		if ((i & 0xFFFFF) == 0xFFFFF && mc_lang_interrupted()) {
-			mc_unref(res);
-			return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-		}
-		if (cmp) {
-			double a = lw ? s_elem(l, lw == size ? i : i % lw) : mc_as_float(l);
-			double b = rw ? s_elem(r, rw == size ? i : i % rw) : mc_as_float(r);
-
-			mc_array_i64(res)[i] = s_cmp_result(op, a, b);
-		} else if (int_out) {
-			int64_t ia = lw ? mc_array_i64(l)[lw == size ? i : i % lw] : mc_as_int(l);
-			int64_t ib = rw ? mc_array_i64(r)[rw == size ? i : i % rw] : mc_as_int(r);
-			int k = mc_int_op(op, ia, ib, &mc_array_i64(res)[i]);
-
-			if (k != MC_INT_OK) {
-				static const char *const why[] = {
-					"", "integer overflow", "integer division or modulo by zero",
-					"integers to negative integer powers are not allowed", "negative shift count",
-					"unsupported operator"
-				};
-
-				mc_unref(res);
-				if (k == MC_INT_ZERODIV)
-					mc_lang_set_ename("ZeroDivisionError");
-				else if (k == MC_INT_OVERFLOW)
-					mc_lang_set_ename("OverflowError");
-				return mc_error_set(err, MC_ERR_INVALID, "%s at element %zu", why[k], i);
-			}
-		} else {
-			double a = lw ? s_elem(l, lw == size ? i : i % lw) : mc_as_float(l);
-			double b = rw ? s_elem(r, rw == size ? i : i % rw) : mc_as_float(r);
-
-			mc_array_f64(res)[i] = s_fop(op, a, b);
-		}
+	if (s_fill(res, op, &lo, &ro, err) != 0) {
+		mc_unref(res);
+		return err->code;
 	}
 	*out = res;
 	return 0;

@@ -23,25 +23,46 @@ typedef struct s_spec {
 	char type;         /* 0 when none */
 } s_spec;
 
+/* [[fill]align] at the start of s: fill is one character, which may be
+ * several bytes. Returns where the rest starts. */
+static size_t s_fill_align(const char *s, size_t n, s_spec *sp)
+{
+	size_t k = n > 0 ? mc_utf8_valid_at(s, n) : 0;
+
+	if (k > 0 && k < n && strchr("<>=^", s[k]) != NULL) {
+		memcpy(sp->fill, s, k);
+		sp->fill[k] = '\0';
+		sp->align = s[k];
+		return k + 1;
+	}
+	if (n > 0 && strchr("<>=^", s[0]) != NULL) {
+		sp->align = s[0];
+		return 1;
+	}
+	return 0;
+}
+
+/* The number written by the digits at s[*i] in *out; -1 once it passes max. */
+static int s_digits(const char *s, size_t n, size_t *i, long max, long *out)
+{
+	*out = 0;
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
+		if (*out > max)
+			return -1;
+		*out = *out * 10 + (s[(*i)++] - '0');
+	}
+	return 0;
+}
+
 static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
 {
-	size_t i = 0, k;
+	size_t i;
 
 	memset(sp, 0, sizeof *sp);
 	sp->width = -1;
 	sp->precision = -1;
 	sp->fill[0] = ' ';
-	/* [[fill]align]: fill is one character, which may be several bytes */
-	k = n > 0 ? mc_utf8_valid_at(s, n) : 0;
-	if (k > 0 && k < n && strchr("<>=^", s[k]) != NULL) {
-		memcpy(sp->fill, s, k);
-		sp->fill[k] = '\0';
-		sp->align = s[k];
-		i = k + 1;
-	} else if (n > 0 && strchr("<>=^", s[0]) != NULL) {
-		sp->align = s[0];
-		i = 1;
-	}
+	i = s_fill_align(s, n, sp);
 	if (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ' '))
 		sp->sign = s[i++];
 	if (i < n && s[i] == 'z')
@@ -54,14 +75,8 @@ static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
 		sp->zero = 1;
 		i++;
 	}
-	if (i < n && s[i] >= '0' && s[i] <= '9') {
-		sp->width = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9') {
-			if (sp->width > 100000)
-				return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': width too large", (int)n, s);
-			sp->width = sp->width * 10 + (s[i++] - '0');
-		}
-	}
+	if (i < n && s[i] >= '0' && s[i] <= '9' && s_digits(s, n, &i, 100000, &sp->width) != 0)
+		return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': width too large", (int)n, s);
 	if (i < n && (s[i] == ',' || s[i] == '_'))
 		sp->group = s[i++];
 	if (i < n && s[i] == '.') {
@@ -69,13 +84,9 @@ static int s_parse_spec(const char *s, size_t n, s_spec *sp, mc_error *err)
 		if (i >= n || s[i] < '0' || s[i] > '9')
 			return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': expected digits after '.'",
 			                    (int)n, s);
-		sp->precision = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9') {
-			if (sp->precision > 1000)
-				return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': precision too large",
-				                    (int)n, s);
-			sp->precision = sp->precision * 10 + (s[i++] - '0');
-		}
+		if (s_digits(s, n, &i, 1000, &sp->precision) != 0)
+			return mc_error_set(err, MC_ERR_INVALID, "format spec '%.*s': precision too large",
+			                    (int)n, s);
 	}
 	if (i < n && strchr("sbcdoxXneEfFgG%", s[i]) != NULL)
 		sp->type = s[i++];
@@ -362,17 +373,150 @@ int mc_format_value(const mc_value *v, const char *spec, size_t spec_len, char *
 	return s_take(&o, rc, out, n, err);
 }
 
+/* One replacement field of str.format: {name!conv:spec}. */
+typedef struct s_field {
+	size_t f0, f1;   /* the name: fmt[f0, f1) */
+	size_t s0, s1;   /* the spec: fmt[s0, s1) */
+	int conv;        /* 'r', 's', 'a' or 0 */
+} s_field;
+
+/* The field whose '{' is at fmt[*i - 1]; *i moves past its '}'. */
+static int s_field_scan(const char *fmt, size_t len, size_t *i, s_field *f, mc_error *err)
+{
+	size_t k = *i;
+	int depth = 0;
+
+	memset(f, 0, sizeof *f);
+	f->f0 = k;
+	while (k < len && fmt[k] != '}' && fmt[k] != '!' && fmt[k] != ':')
+		k++;
+	f->f1 = k;
+	if (k < len && fmt[k] == '!') {
+		if (k + 1 >= len || strchr("rsa", fmt[k + 1]) == NULL)
+			return mc_error_set(err, MC_ERR_INVALID, "str.format(): expected 'r', 's' or 'a' after '!'");
+		f->conv = fmt[k + 1];
+		k += 2;
+	}
+	if (k < len && fmt[k] == ':') {
+		f->s0 = ++k;
+		while (k < len && (fmt[k] != '}' || depth > 0)) {
+			if (fmt[k] == '{')
+				depth++;
+			else if (fmt[k] == '}')
+				depth--;
+			k++;
+		}
+		f->s1 = k;
+	}
+	if (k >= len || fmt[k] != '}')
+		return mc_error_set(err, MC_ERR_INVALID, "str.format(): expected '}' to close the '{' at "
+		                    "position %zu", f->f0 - 1);
+	*i = k + 1;
+	return 0;
+}
+
+/* Automatic ({}) or manual ({0}) numbering: a format uses one of them. */
+typedef struct s_numbering {
+	size_t next_auto;
+	int manual, autonum;
+} s_numbering;
+
+static int s_positional(const mc_value *args, size_t k, const mc_value **v, mc_error *err)
+{
+	*v = mc_list_get(args, k);
+	if (*v != NULL)
+		return 0;
+	mc_lang_set_ename("IndexError");
+	return mc_error_set(err, MC_ERR_INVALID, "str.format(): replacement field %zu has no "
+	                    "argument (%zu given)", k, mc_list_len(args));
+}
+
+/* The argument a field names: {} the next positional one, {0} by position,
+ * {name} by keyword. Borrowed. */
+static int s_field_arg(const char *fmt, const s_field *f, const mc_value *args, const mc_value *kwargs,
+                       s_numbering *nb, const mc_value **v, mc_error *err)
+{
+	size_t k = 0, j;
+
+	if (f->f1 == f->f0) {
+		if (nb->manual)
+			return mc_error_set(err, MC_ERR_INVALID, "cannot switch from manual field numbering "
+			                    "to automatic field numbering");
+		nb->autonum = 1;
+		return s_positional(args, nb->next_auto++, v, err);
+	}
+	if (fmt[f->f0] >= '0' && fmt[f->f0] <= '9') {
+		if (nb->autonum)
+			return mc_error_set(err, MC_ERR_INVALID, "cannot switch from automatic field "
+			                    "numbering to manual field specification");
+		nb->manual = 1;
+		for (j = f->f0; j < f->f1 && fmt[j] >= '0' && fmt[j] <= '9' && k < 100000; j++)
+			k = k * 10 + (size_t)(fmt[j] - '0');
+		if (j != f->f1)
+			return mc_error_set(err, MC_ERR_INVALID, "str.format(): '%.*s': fields are {}, {0} or "
+			                    "{name}", (int)(f->f1 - f->f0), fmt + f->f0);
+		return s_positional(args, k, v, err);
+	}
+	*v = mc_dict_get_n(kwargs, fmt + f->f0, f->f1 - f->f0);
+	if (*v == NULL)
+		return mc_error_set(err, MC_ERR_NOTFOUND, "str.format(): no argument named '%.*s'",
+		                    (int)(f->f1 - f->f0), fmt + f->f0);
+	return 0;
+}
+
+/* Formats one field's argument into o: its conversion, then its spec
+ * (which may hold fields of its own: "{:{width}}"). */
+static int s_field_format(mc_text *o, const char *fmt, const s_field *f, const mc_value *v,
+                          const mc_value *args, const mc_value *kwargs, mc_error *err)
+{
+	char spec[256];
+	size_t speclen = 0;
+	mc_value *sv = NULL;
+	int rc = 0;
+
+	if (f->conv != 0) {
+		char *r = f->conv == 's' ? mc_value_str(v) : mc_value_repr(v);
+
+		sv = r != NULL ? mc_str(r) : NULL;
+		free(r);
+		if (sv == NULL)
+			return mc_error_nomem(err);
+		v = sv;
+	}
+	if (f->s1 > f->s0 && memchr(fmt + f->s0, '{', f->s1 - f->s0) != NULL) {
+		char *inner = NULL;
+		size_t innern = 0;
+
+		rc = mc_format_str(fmt + f->s0, f->s1 - f->s0, args, kwargs, &inner, &innern, err);
+		if (rc == 0) {
+			speclen = innern < sizeof spec ? innern : sizeof spec - 1;
+			memcpy(spec, inner, speclen);
+		}
+		free(inner);
+	} else {
+		speclen = f->s1 - f->s0 < sizeof spec ? f->s1 - f->s0 : sizeof spec - 1;
+		memcpy(spec, fmt + f->s0, speclen);
+	}
+	if (rc == 0)
+		rc = s_format(o, v, spec, speclen, err);
+	mc_unref(sv);
+	return rc;
+}
+
 int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_value *kwargs,
                   char **out, size_t *n, mc_error *err)
 {
 	mc_text o = { 0 };
-	size_t i = 0, lit = 0, next_auto = 0;
-	int manual = 0, autonum = 0, rc = 0;
+	size_t i = 0, lit = 0;
+	s_numbering nb = { 0, 0, 0 };
+	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
 	while (i < len && rc == 0) {
 		char c = fmt[i];
+		const mc_value *v = NULL;
+		s_field f;
 
 		if ((c == '{' || c == '}') && i + 1 < len && fmt[i + 1] == c) {
 			mc_text_put(&o, fmt + lit, i + 1 - lit);
@@ -390,120 +534,13 @@ int mc_format_str(const char *fmt, size_t len, const mc_value *args, const mc_va
 			continue;
 		}
 		mc_text_put(&o, fmt + lit, i - lit);
-		{
-			size_t f0 = ++i, f1, s0 = 0, s1 = 0;
-			int depth = 0, conv = 0;
-			const mc_value *v = NULL;
-			char spec[256];
-			size_t speclen = 0;
-			mc_value *sv = NULL;
-
-			while (i < len && fmt[i] != '}' && fmt[i] != '!' && fmt[i] != ':')
-				i++;
-			f1 = i;
-			if (i < len && fmt[i] == '!') {
-				if (i + 1 < len && strchr("rsa", fmt[i + 1]) != NULL) {
-					conv = fmt[i + 1];
-					i += 2;
-				} else {
-					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): expected 'r', 's' or 'a' after '!'");
-					break;
-				}
-			}
-			if (i < len && fmt[i] == ':') {
-				s0 = ++i;
-				while (i < len && (fmt[i] != '}' || depth > 0)) {
-					if (fmt[i] == '{')
-						depth++;
-					else if (fmt[i] == '}')
-						depth--;
-					i++;
-				}
-				s1 = i;
-			}
-			if (i >= len || fmt[i] != '}') {
-				rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): expected '}' to close the '{' at "
-				                  "position %zu", f0 - 1);
-				break;
-			}
-			i++;
-			lit = i;
-			if (f1 == f0) {
-				if (manual) {
-					rc = mc_error_set(err, MC_ERR_INVALID, "cannot switch from manual field numbering "
-					                  "to automatic field numbering");
-					break;
-				}
-				autonum = 1;
-				v = mc_list_get(args, next_auto);
-				if (v == NULL) {
-					mc_lang_set_ename("IndexError");
-					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): replacement field %zu has no "
-					                  "argument (%zu given)", next_auto, mc_list_len(args));
-					break;
-				}
-				next_auto++;
-			} else if (fmt[f0] >= '0' && fmt[f0] <= '9') {
-				size_t k = 0, j;
-
-				if (autonum) {
-					rc = mc_error_set(err, MC_ERR_INVALID, "cannot switch from automatic field "
-					                  "numbering to manual field specification");
-					break;
-				}
-				manual = 1;
-				for (j = f0; j < f1 && fmt[j] >= '0' && fmt[j] <= '9' && k < 100000; j++)
-					k = k * 10 + (size_t)(fmt[j] - '0');
-				if (j != f1) {
-					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): '%.*s': fields are {}, {0} or "
-					                  "{name}", (int)(f1 - f0), fmt + f0);
-					break;
-				}
-				v = mc_list_get(args, k);
-				if (v == NULL) {
-					mc_lang_set_ename("IndexError");
-					rc = mc_error_set(err, MC_ERR_INVALID, "str.format(): replacement field %zu has no "
-					                  "argument (%zu given)", k, mc_list_len(args));
-					break;
-				}
-			} else {
-				v = mc_dict_get_n(kwargs, fmt + f0, f1 - f0);
-				if (v == NULL) {
-					rc = mc_error_set(err, MC_ERR_NOTFOUND, "str.format(): no argument named '%.*s'",
-					                  (int)(f1 - f0), fmt + f0);
-					break;
-				}
-			}
-			if (conv != 0) {
-				char *r = conv == 's' ? mc_value_str(v) : mc_value_repr(v);
-
-				sv = r != NULL ? mc_str(r) : NULL;
-				free(r);
-				if (sv == NULL) {
-					rc = mc_error_nomem(err);
-					break;
-				}
-				v = sv;
-			}
-			if (s1 > s0 && memchr(fmt + s0, '{', s1 - s0) != NULL) {
-				/* a nested field in the spec: "{:{width}}" */
-				char *inner = NULL;
-				size_t innern = 0;
-
-				rc = mc_format_str(fmt + s0, s1 - s0, args, kwargs, &inner, &innern, err);
-				if (rc == 0) {
-					speclen = innern < sizeof spec ? innern : sizeof spec - 1;
-					memcpy(spec, inner, speclen);
-				}
-				free(inner);
-			} else {
-				speclen = s1 - s0 < sizeof spec ? s1 - s0 : sizeof spec - 1;
-				memcpy(spec, fmt + s0, speclen);
-			}
-			if (rc == 0)
-				rc = s_format(&o, v, spec, speclen, err);
-			mc_unref(sv);
-		}
+		i++;
+		rc = s_field_scan(fmt, len, &i, &f, err);
+		if (rc == 0)
+			rc = s_field_arg(fmt, &f, args, kwargs, &nb, &v, err);
+		if (rc == 0)
+			rc = s_field_format(&o, fmt, &f, v, args, kwargs, err);
+		lit = i;
 	}
 	if (rc == 0)
 		mc_text_put(&o, fmt + lit, len - lit);

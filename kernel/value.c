@@ -1031,27 +1031,97 @@ char *mc_value_str(const mc_value *v)
 
 /* ---- equality ---- */
 
+static int s_equal(const mc_value *a, const mc_value *b, int depth);
+
+/* Two numbers (int, bool, float): an int and a float compare exactly, as
+ * Python compares them. */
+static int s_num_equal(const mc_value *a, const mc_value *b)
+{
+	double f;
+	int64_t k;
+
+	if (a->type != MC_T_FLOAT && b->type != MC_T_FLOAT)
+		return mc_as_int(a) == mc_as_int(b);
+	if (a->type == MC_T_FLOAT && b->type == MC_T_FLOAT)
+		return a->u.f == b->u.f;
+	f = a->type == MC_T_FLOAT ? a->u.f : b->u.f;
+	k = a->type == MC_T_FLOAT ? mc_as_int(b) : mc_as_int(a);
+	if (!(f >= -9.2233720368547758e18 && f < 9.2233720368547758e18) || f != floor(f))
+		return 0;
+	return (int64_t)f == k;
+}
+
+static int s_list_equal(const mc_value *a, const mc_value *b, int depth)
+{
+	size_t i;
+
+	if (a->u.list.n != b->u.list.n)
+		return 0;
+	for (i = 0; i < a->u.list.n && i < b->u.list.n; i++) {
+		const mc_value *x = a->u.list.items[i], *y = b->u.list.items[i];
+		int r;
+
+		if (x == y)
+			continue;   /* identity implies equality inside containers, as in Python */
+		r = s_equal(x, y, depth + 1);
+		if (r != 1)
+			return r;
+	}
+	return a->u.list.n == b->u.list.n;
+}
+
+static int s_dict_equal(const mc_value *a, const mc_value *b, int depth)
+{
+	size_t i;
+
+	if (a->u.dict.live != b->u.dict.live)
+		return 0;
+	for (i = 0; i < a->u.dict.n; i++) {
+		const mc_value *o, *x;
+		int r;
+
+		if (a->u.dict.e[i].key == NULL)
+			continue;
+		o = mc_dict_lookup(b, a->u.dict.e[i].key);
+		x = a->u.dict.e[i].val;
+		if (o == NULL)
+			return 0;
+		if (o == x)
+			continue;
+		r = s_equal(x, o, depth + 1);
+		if (r != 1)
+			return r;
+	}
+	return 1;
+}
+
+static int s_array_equal(const mc_value *a, const mc_value *b)
+{
+	size_t i;
+
+	if (a->u.arr.rows != b->u.arr.rows || a->u.arr.cols != b->u.arr.cols)
+		return 0;
+	for (i = 0; i < mc_array_size(a); i++) {
+		double x = a->u.arr.dtype == MC_F64 ? ((double *)a->u.arr.data)[i] :
+			(double)((int64_t *)a->u.arr.data)[i];
+		double y = b->u.arr.dtype == MC_F64 ? ((double *)b->u.arr.data)[i] :
+			(double)((int64_t *)b->u.arr.data)[i];
+
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if equal, 0 if not, -1 past the depth limit or near the stack's end. */
 static int s_equal(const mc_value *a, const mc_value *b, int depth)
 {
 	mc_vtype ta = mc_type(a), tb = mc_type(b);
-	size_t i;
+	int na = ta == MC_T_INT || ta == MC_T_BOOL || ta == MC_T_FLOAT;
+	int nb = tb == MC_T_INT || tb == MC_T_BOOL || tb == MC_T_FLOAT;
 
-	if ((ta == MC_T_INT || ta == MC_T_BOOL) && (tb == MC_T_INT || tb == MC_T_BOOL))
-		return mc_as_int(a) == mc_as_int(b);
-	if ((ta == MC_T_INT || ta == MC_T_BOOL || ta == MC_T_FLOAT) &&
-	    (tb == MC_T_INT || tb == MC_T_BOOL || tb == MC_T_FLOAT)) {
-		if (ta == MC_T_FLOAT && tb == MC_T_FLOAT)
-			return a->u.f == b->u.f;
-		/* an int and a float: exact, as Python compares them */
-		{
-			double f = ta == MC_T_FLOAT ? a->u.f : b->u.f;
-			int64_t k = ta == MC_T_FLOAT ? mc_as_int(b) : mc_as_int(a);
-
-			if (!(f >= -9.2233720368547758e18 && f < 9.2233720368547758e18) || f != floor(f))
-				return 0;
-			return (int64_t)f == k;
-		}
-	}
+	if (na && nb)
+		return s_num_equal(a, b);
 	if (ta != tb)
 		return 0;
 	if (depth > mc_lang_depth_limit() || !mc_stack_ok())
@@ -1067,52 +1137,11 @@ static int s_equal(const mc_value *a, const mc_value *b, int depth)
 		return a->u.range.len == 0 || (a->u.range.start == b->u.range.start &&
 		                               (a->u.range.len == 1 || a->u.range.step == b->u.range.step));
 	case MC_T_LIST:
-		if (a->u.list.n != b->u.list.n)
-			return 0;
-		for (i = 0; i < a->u.list.n && i < b->u.list.n; i++) {
-			const mc_value *x = a->u.list.items[i], *y = b->u.list.items[i];
-			int r;
-
-			if (x == y)
-				continue;   /* identity implies equality inside containers, as in Python */
-			r = s_equal(x, y, depth + 1);
-			if (r != 1)
-				return r;
-		}
-		return a->u.list.n == b->u.list.n;
+		return s_list_equal(a, b, depth);
 	case MC_T_DICT:
-		if (a->u.dict.live != b->u.dict.live)
-			return 0;
-		for (i = 0; i < a->u.dict.n; i++) {
-			const mc_value *o, *x;
-			int r;
-
-			if (a->u.dict.e[i].key == NULL)
-				continue;
-			o = mc_dict_lookup(b, a->u.dict.e[i].key);
-			x = a->u.dict.e[i].val;
-			if (o == NULL)
-				return 0;
-			if (o == x)
-				continue;
-			r = s_equal(x, o, depth + 1);
-			if (r != 1)
-				return r;
-		}
-		return 1;
+		return s_dict_equal(a, b, depth);
 	case MC_T_ARRAY:
-		if (a->u.arr.rows != b->u.arr.rows || a->u.arr.cols != b->u.arr.cols)
-			return 0;
-		for (i = 0; i < mc_array_size(a); i++) {
-			double x = a->u.arr.dtype == MC_F64 ? ((double *)a->u.arr.data)[i] :
-				(double)((int64_t *)a->u.arr.data)[i];
-			double y = b->u.arr.dtype == MC_F64 ? ((double *)b->u.arr.data)[i] :
-				(double)((int64_t *)b->u.arr.data)[i];
-
-			if (x != y)
-				return 0;
-		}
-		return 1;
+		return s_array_equal(a, b);
 	case MC_T_FUNC:
 		if (a->u.fn.user != NULL || b->u.fn.user != NULL)
 			return a == b;

@@ -475,6 +475,29 @@ START_TEST(test_format_specs)
 		ck_assert_int_eq(mc_format_str("{} {0}", 6, args, kw, &out, &n, &err), MC_ERR_INVALID);
 		ck_assert_ptr_nonnull(strstr(err.text, "cannot switch from automatic field numbering"));
 		mc_error_clear(&err);
+		ck_assert_int_eq(mc_format_str("{1}{0}|{x:>{1}}|{0!s:<3}|", 25, args, kw, &out, &n, &err), 0);
+		ck_assert_str_eq(out, "21| q|1  |");
+		free(out);
+		{
+			static const struct { const char *fmt, *want; } bad[] = {
+				{ "{0} {}", "cannot switch from manual field numbering to automatic field numbering" },
+				{ "{5}", "str.format(): replacement field 5 has no argument (2 given)" },
+				{ "{} {} {}", "str.format(): replacement field 2 has no argument (2 given)" },
+				{ "{nope}", "str.format(): no argument named 'nope'" },
+				{ "{1x}", "str.format(): '1x': fields are {}, {0} or {name}" },
+				{ "{!q}", "str.format(): expected 'r', 's' or 'a' after '!'" },
+				{ "ab{0", "str.format(): expected '}' to close the '{' at position 2" },
+				{ "a}b", "str.format(): single '}' at position 1 (write '}}' for a brace)" },
+			};
+
+			for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+				mc_error_clear(&err);
+				ck_assert_int_ne(mc_format_str(bad[k].fmt, strlen(bad[k].fmt), args, kw, &out, &n, &err), 0);
+				ck_assert_ptr_null(out);
+				ck_assert_str_eq(err.text, bad[k].want);
+			}
+		}
+		mc_error_clear(&err);
 		ck_assert_int_eq(mc_format_value(v, "d", 1, &out, &n, &err), MC_ERR_INVALID);
 		ck_assert_ptr_nonnull(strstr(err.text, "unknown format code 'd'"));
 		mc_unref(v);
