@@ -274,108 +274,146 @@ static int s_is_keyword(const char *s, size_t n)
 	return 0;
 }
 
+/* What the scan of a cell for the names it defines knows at code[i]. */
+typedef struct s_names_scan {
+	const char *code;
+	size_t pos, i;
+	int after_for;   /* between "for" and "in" */
+	int in_params;   /* the bracket depth of a def's parameter list, or 0 */
+	int depth;       /* brackets open */
+	int lambda;      /* between "lambda" and its ':' */
+} s_names_scan;
+
+/* Steps over a comment or a string literal at code[i]; 0 if there is none. */
+static int s_skip_noise(s_names_scan *sc)
+{
+	const char *code = sc->code;
+	char q = code[sc->i];
+
+	if (q == '#') {
+		while (sc->i < sc->pos && code[sc->i] != '\n')
+			sc->i++;
+		return 1;
+	}
+	if (q != '"' && q != '\'')
+		return 0;
+	sc->i++;
+	while (sc->i < sc->pos && code[sc->i] != q && code[sc->i] != '\n') {
+		if (code[sc->i] == '\\')
+			sc->i++;
+		sc->i++;
+	}
+	sc->i++;
+	return 1;
+}
+
+/* Brackets and a lambda's ':'; 0 if code[i] is none of them. */
+static int s_scan_punct(s_names_scan *sc)
+{
+	char c = sc->code[sc->i];
+
+	if (c == '(' || c == '[' || c == '{') {
+		sc->depth++;
+	} else if (c == ')' || c == ']' || c == '}') {
+		if (sc->depth > 0)
+			sc->depth--;
+		if (sc->in_params && sc->depth < sc->in_params)
+			sc->in_params = 0;
+	} else if (c == ':' && sc->lambda) {
+		sc->lambda = 0;
+	} else {
+		return 0;
+	}
+	sc->i++;
+	return 1;
+}
+
+static size_t s_skip_blanks(const char *code, size_t k, size_t pos)
+{
+	while (k < pos && (code[k] == ' ' || code[k] == '\t'))
+		k++;
+	return k;
+}
+
+/* After "def": offers the function's name and opens its parameter list. */
+static void s_scan_def(s_matches *m, s_names_scan *sc)
+{
+	size_t k = s_skip_blanks(sc->code, sc->i, sc->pos), a = k;
+	char name[128];
+
+	while (k < sc->pos && s_ident(sc->code[k]))
+		k++;
+	if (k > a && k < sc->pos) {
+		snprintf(name, sizeof name, "%.*s", (int)(k - a), sc->code + a);
+		s_offer(m, name, NULL);
+	}
+	k = s_skip_blanks(sc->code, k, sc->pos);
+	if (k < sc->pos && sc->code[k] == '(') {
+		sc->depth++;
+		sc->in_params = sc->depth;
+		k++;
+	}
+	sc->i = k;
+}
+
+/* 1 if the name that ends at code[i] is being defined: a loop or lambda
+ * variable, a parameter, or the target of =, += or of an unpacking. */
+static int s_defines(const s_names_scan *sc)
+{
+	const char *code = sc->code;
+	size_t k = s_skip_blanks(code, sc->i, sc->pos), pos = sc->pos;
+
+	if (sc->after_for || sc->lambda)
+		return 1;
+	if (sc->in_params && sc->depth == sc->in_params && k < pos && strchr(",=):", code[k]) != NULL)
+		return 1;
+	if (k >= pos)
+		return 0;
+	return (code[k] == '=' && (k + 1 >= pos || code[k + 1] != '=')) ||
+	       (code[k] == ',' && sc->depth == 0) ||
+	       (k + 1 < pos && code[k + 1] == '=' && strchr("+-*/%", code[k]) != NULL);
+}
+
+/* A word at code[i]; returns 1 when it is the word being typed (the end). */
+static int s_scan_word(s_matches *m, s_names_scan *sc)
+{
+	size_t a = sc->i;
+	char name[128];
+
+	while (sc->i < sc->pos && s_ident(sc->code[sc->i]))
+		sc->i++;
+	if (sc->i == sc->pos)
+		return 1;
+	snprintf(name, sizeof name, "%.*s", (int)(sc->i - a), sc->code + a);
+	if (strcmp(name, "for") == 0 || strcmp(name, "in") == 0)
+		sc->after_for = name[0] == 'f';
+	else if (strcmp(name, "lambda") == 0)
+		sc->lambda = 1;
+	else if (strcmp(name, "def") == 0)
+		s_scan_def(m, sc);
+	else if (!s_is_keyword(name, strlen(name)) && !(a > 0 && sc->code[a - 1] == '.') && s_defines(sc))
+		s_offer(m, name, NULL);
+	return 0;
+}
+
 /* Offers the names code[0..pos) defines: assignments, loop variables,
  * functions and their parameters (so completion works inside a block
  * before the cell ran). */
 static void s_offer_cell_names(s_matches *m, const char *code, size_t pos)
 {
-	size_t i = 0;
-	int after_for = 0, in_params = 0, depth = 0, lambda = 0;
+	s_names_scan sc = { .code = code, .pos = pos };
 
-	while (i < pos) {
-		char c = code[i];
+	while (sc.i < pos) {
+		char c = code[sc.i];
 
-		if (c == '#') {
-			while (i < pos && code[i] != '\n')
-				i++;
+		if (s_skip_noise(&sc) || s_scan_punct(&sc))
 			continue;
-		}
-		if (c == '"' || c == '\'') {
-			char q = c;
-
-			i++;
-			while (i < pos && code[i] != q && code[i] != '\n') {
-				if (code[i] == '\\')
-					i++;
-				i++;
-			}
-			i++;
-			continue;
-		}
-		if (c == '(' || c == '[' || c == '{') {
-			depth++;
-			i++;
-			continue;
-		}
-		if (c == ')' || c == ']' || c == '}') {
-			if (depth > 0)
-				depth--;
-			if (in_params && depth < in_params)
-				in_params = 0;
-			i++;
-			continue;
-		}
-		if (c == ':' && lambda) {
-			lambda = 0;
-			i++;
-			continue;
-		}
 		if (s_ident(c) && !(c >= '0' && c <= '9')) {
-			size_t a = i, k;
-			char name[128];
-
-			while (i < pos && s_ident(code[i]))
-				i++;
-			if (i == pos)
+			if (s_scan_word(m, &sc))
 				break;   /* the word being typed */
-			snprintf(name, sizeof name, "%.*s", (int)(i - a), code + a);
-			if (strcmp(name, "for") == 0) {
-				after_for = 1;
-				continue;
-			}
-			if (strcmp(name, "in") == 0) {
-				after_for = 0;
-				continue;
-			}
-			if (strcmp(name, "lambda") == 0) {
-				lambda = 1;
-				continue;
-			}
-			if (strcmp(name, "def") == 0) {
-				k = i;
-				while (k < pos && (code[k] == ' ' || code[k] == '\t'))
-					k++;
-				a = k;
-				while (k < pos && s_ident(code[k]))
-					k++;
-				if (k > a && k < pos) {
-					snprintf(name, sizeof name, "%.*s", (int)(k - a), code + a);
-					s_offer(m, name, NULL);
-				}
-				while (k < pos && (code[k] == ' ' || code[k] == '\t'))
-					k++;
-				if (k < pos && code[k] == '(') {
-					depth++;
-					in_params = depth;
-					k++;
-				}
-				i = k;
-				continue;
-			}
-			if (s_is_keyword(name, strlen(name)) || (a > 0 && code[a - 1] == '.'))
-				continue;
-			k = i;
-			while (k < pos && (code[k] == ' ' || code[k] == '\t'))
-				k++;
-			if (after_for || lambda ||
-			    (in_params && depth == in_params && k < pos && strchr(",=):", code[k]) != NULL) ||
-			    (k < pos && ((code[k] == '=' && (k + 1 >= pos || code[k + 1] != '=')) ||
-			                 (code[k] == ',' && depth == 0) || (k + 1 < pos && code[k + 1] == '=' &&
-			                                                    strchr("+-*/%", code[k]) != NULL))))
-				s_offer(m, name, NULL);
 			continue;
 		}
-		i++;
+		sc.i++;
 	}
 }
 
@@ -415,13 +453,110 @@ static void s_offer_paths(s_matches *m, const char *typed)
 	closedir(dh);
 }
 
+/* The strings an object knows (class names, ...), if its class has any. */
+static int s_offer_strings(s_matches *m, const mc_value *v)
+{
+	const mc_class *cls = mc_object_class(v);
+	const char *strs[256];
+	size_t n, k;
+
+	if (cls == NULL || cls->strings == NULL)
+		return 0;
+	n = cls->strings(mc_object_ptr(v), strs, sizeof strs / sizeof strs[0]);
+	for (k = 0; k < n && k < sizeof strs / sizeof strs[0]; k++)
+		s_offer(m, strs[k], NULL);
+	return 1;
+}
+
+/* Inside a string literal opened at code[sopen]: a dict's keys after d[",
+ * the strings of obj after obj.method(", else the strings of every object
+ * in scope and the paths that start with what is typed. */
+static void s_complete_string(s_matches *m, mc_interp *in, const char *code, size_t pos, size_t sopen)
+{
+	char *typed = strndup(code + sopen, pos - sopen);
+	size_t q = sopen - 1, i;   /* the opening quote */
+	mc_value *base = NULL, *fn, *names;
+	int done;
+
+	if (typed == NULL)
+		return;
+	m->prefix = typed;
+	m->plen = strlen(typed);
+	while (q > 0 && (code[q - 1] == '"' || code[q - 1] == '\''))
+		q--;
+	while (q > 0 && (code[q - 1] == ' ' || code[q - 1] == 'r' || code[q - 1] == 'f'))
+		q--;
+	if (q > 0 && code[q - 1] == '[') {
+		int has_call;
+		mc_value *d = s_eval_chain(in, code, s_chain_start(code, q - 1, &has_call), q - 1);
+
+		for (i = 0; mc_type(d) == MC_T_DICT && i < mc_dict_len(d); i++)
+			if (mc_type(mc_dict_key(d, i)) == MC_T_STR)
+				s_offer(m, mc_as_str(mc_dict_key(d, i)), NULL);
+		mc_unref(d);
+		free(typed);
+		return;
+	}
+	fn = q > 0 && code[q - 1] == '(' ? s_enclosing_call(in, code, q, &base) : NULL;
+	done = base != NULL && s_offer_strings(m, base);
+	mc_unref(base);
+	mc_unref(fn);
+	if (!done) {
+		names = mc_interp_var_names(in);
+		for (i = 0; i < mc_list_len(names); i++)
+			s_offer_strings(m, mc_interp_get_var(in, mc_as_str(mc_list_get(names, i))));
+		mc_unref(names);
+		s_offer_paths(m, typed);
+	}
+	free(typed);
+}
+
+/* The word that ends at the cursor and starts at code[wstart]: after '.', the attributes and methods of what
+ * is before it; else parameters of the enclosing call, the cell's names,
+ * the session's variables, the table's functions and the keywords. */
+static void s_complete_word(s_matches *m, mc_interp *in, const char *code, size_t wstart)
+{
+	mc_value *names, *fn;
+	size_t i, t;
+	const mc_func_def *d;
+	static const char *const kws[] = { "True", "False", "None", "and", "or", "not", "in", "is",
+	                                   "if", "elif", "else", "for", "while", "def", "return",
+	                                   "lambda", "break", "continue", "pass", "del", "global",
+	                                   "nonlocal", "assert", NULL };
+
+	if (wstart > 0 && code[wstart - 1] == '.') {
+		int has_call;
+		mc_value *base = s_eval_chain(in, code, s_chain_start(code, wstart - 1, &has_call), wstart - 1);
+
+		names = base != NULL ? mc_value_dir(base) : NULL;
+		for (i = 0; names != NULL && i < mc_list_len(names); i++)
+			s_offer(m, mc_as_str(mc_list_get(names, i)), NULL);
+		mc_unref(names);
+		mc_unref(base);
+		return;
+	}
+	fn = s_enclosing_call(in, code, wstart, NULL);
+	if (fn != NULL)
+		s_offer_params(m, fn);
+	mc_unref(fn);
+	s_offer_cell_names(m, code, wstart);
+	names = mc_interp_var_names(in);
+	for (i = 0; i < mc_list_len(names); i++)
+		s_offer(m, mc_as_str(mc_list_get(names, i)), NULL);
+	mc_unref(names);
+	for (t = 0; mc_registry[t].title != NULL; t++)
+		for (d = mc_registry[t].funcs; d->name != NULL; d++)
+			if (strchr(d->name, '.') == NULL)
+				s_offer(m, d->name, NULL);
+	for (i = 0; m->plen > 0 && kws[i] != NULL; i++)
+		s_offer(m, kws[i], NULL);
+}
+
 json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *start, int *end)
 {
 	size_t pos = mc_utf8_offset(code, strlen(code), cursor > 0 ? (size_t)cursor : 0), wstart;
 	long sopen;
 	s_matches m;
-	size_t i, t;
-	const mc_func_def *d;
 
 	m.arr = json_array();
 	*end = (int)mc_utf8_count(code, pos);
@@ -430,66 +565,8 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 		return NULL;
 	sopen = s_open_string(code, pos);
 	if (sopen >= 0) {
-		char *typed = strndup(code + sopen, pos - (size_t)sopen);
-		const char *strs[256];
-		size_t q = (size_t)sopen - 1;   /* the opening quote */
-		mc_value *base = NULL, *fn;
-
-		if (typed == NULL)
-			return m.arr;
-		m.prefix = typed;
-		m.plen = strlen(typed);
 		*start = (int)mc_utf8_count(code, (size_t)sopen);
-		while (q > 0 && (code[q - 1] == '"' || code[q - 1] == '\''))
-			q--;
-		while (q > 0 && (code[q - 1] == ' ' || code[q - 1] == 'r' || code[q - 1] == 'f'))
-			q--;
-		/* d["k: the keys of the dict d, and nothing else */
-		if (q > 0 && code[q - 1] == '[') {
-			int has_call;
-			size_t cs = s_chain_start(code, q - 1, &has_call);
-			mc_value *d = s_eval_chain(in, code, cs, q - 1);
-
-			for (i = 0; mc_type(d) == MC_T_DICT && i < mc_dict_len(d); i++)
-				if (mc_type(mc_dict_key(d, i)) == MC_T_STR)
-					s_offer(&m, mc_as_str(mc_dict_key(d, i)), NULL);
-			mc_unref(d);
-			free(typed);
-			return m.arr;
-		}
-		/* obj.method("k: the strings obj knows (class names), and nothing else */
-		fn = q > 0 && code[q - 1] == '(' ? s_enclosing_call(in, code, q, &base) : NULL;
-		if (base != NULL && mc_object_class(base) != NULL && mc_object_class(base)->strings != NULL) {
-			size_t n = mc_object_class(base)->strings(mc_object_ptr(base), strs, sizeof strs / sizeof strs[0]), k;
-
-			for (k = 0; k < n && k < sizeof strs / sizeof strs[0]; k++)
-				s_offer(&m, strs[k], NULL);
-			mc_unref(base);
-			mc_unref(fn);
-			free(typed);
-			return m.arr;
-		}
-		mc_unref(base);
-		mc_unref(fn);
-		/* strings known to the objects in scope (class names, ...) */
-		{
-			mc_value *names = mc_interp_var_names(in);
-
-			for (i = 0; i < mc_list_len(names); i++) {
-				mc_value *v = mc_interp_get_var(in, mc_as_str(mc_list_get(names, i)));
-				const mc_class *cls = mc_object_class(v);
-				size_t n, k;
-
-				if (cls == NULL || cls->strings == NULL)
-					continue;
-				n = cls->strings(mc_object_ptr(v), strs, sizeof strs / sizeof strs[0]);
-				for (k = 0; k < n && k < sizeof strs / sizeof strs[0]; k++)
-					s_offer(&m, strs[k], NULL);
-			}
-			mc_unref(names);
-		}
-		s_offer_paths(&m, typed);
-		free(typed);
+		s_complete_string(&m, in, code, pos, (size_t)sopen);
 		return m.arr;
 	}
 	wstart = pos;
@@ -497,60 +574,12 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 		wstart--;
 	if (wstart < pos && code[wstart] >= '0' && code[wstart] <= '9')
 		return m.arr;   /* a number */
-	m.prefix = code + wstart;
-	m.plen = pos - wstart;
 	*start = (int)mc_utf8_count(code, wstart);
-	{
-		char *p = strndup(code + wstart, pos - wstart);
-
-		if (p == NULL)
-			return m.arr;
-		m.prefix = p;
-	}
-	if (wstart > 0 && code[wstart - 1] == '.') {
-		int has_call;
-		size_t cs = s_chain_start(code, wstart - 1, &has_call);
-		mc_value *base = s_eval_chain(in, code, cs, wstart - 1);
-
-		if (base != NULL) {
-			mc_value *names = mc_value_dir(base);
-
-			for (i = 0; i < mc_list_len(names); i++)
-				s_offer(&m, mc_as_str(mc_list_get(names, i)), NULL);
-			mc_unref(names);
-			mc_unref(base);
-		}
-		free((char *)m.prefix);
+	m.prefix = strndup(code + wstart, pos - wstart);
+	m.plen = pos - wstart;
+	if (m.prefix == NULL)
 		return m.arr;
-	}
-	{
-		mc_value *fn = s_enclosing_call(in, code, wstart, NULL);
-
-		if (fn != NULL)
-			s_offer_params(&m, fn);
-		mc_unref(fn);
-	}
-	s_offer_cell_names(&m, code, wstart);
-	{
-		mc_value *names = mc_interp_var_names(in);
-
-		for (i = 0; i < mc_list_len(names); i++)
-			s_offer(&m, mc_as_str(mc_list_get(names, i)), NULL);
-		mc_unref(names);
-	}
-	for (t = 0; mc_registry[t].title != NULL; t++)
-		for (d = mc_registry[t].funcs; d->name != NULL; d++)
-			if (strchr(d->name, '.') == NULL)
-				s_offer(&m, d->name, NULL);
-	if (m.plen > 0) {
-		static const char *const kws[] = { "True", "False", "None", "and", "or", "not", "in", "is",
-		                                   "if", "elif", "else", "for", "while", "def", "return",
-		                                   "lambda", "break", "continue", "pass", "del", "global",
-		                                   "nonlocal", "assert", NULL };
-
-		for (i = 0; kws[i] != NULL; i++)
-			s_offer(&m, kws[i], NULL);
-	}
+	s_complete_word(&m, in, code, wstart);
 	free((char *)m.prefix);
 	return m.arr;
 }
