@@ -1647,20 +1647,122 @@ static int s_flit(s_parser *p, mc_node *into, const char *s, size_t n, int raw, 
 	return s_add(p, into, lit);
 }
 
+/* The format spec of a field, s[s0..) up to the field's '}' (*s1): an
+ * f-string of its own, nested at most twice. */
+static mc_node *s_fstring_spec(s_parser *p, const mc_token *at, const char *s, size_t n, int raw,
+                               size_t e0, size_t s0, size_t *s1, int eline, int ecol)
+{
+	size_t k = s0;
+	int depth = 0, sline = eline, scol = ecol;
+	mc_node *spec;
+
+	while (k < n && (s[k] != '}' || depth > 0)) {
+		if (s[k] == '{')
+			depth++;
+		else if (s[k] == '}')
+			depth--;
+		k++;
+	}
+	*s1 = k;
+	if (p->fdepth >= 2) {
+		s_fail_at(p, at, "f-string: format specs nest too deeply");
+		return NULL;
+	}
+	s_track(s, e0, s0, &sline, &scol);
+	spec = s_node(p, MC_N_FSTRING, at);
+	p->fdepth++;
+	if (spec == NULL || s_fstring_body(p, spec, s + s0, k - s0, raw, sline, scol) == NULL) {
+		p->fdepth--;
+		mc_node_free(spec);
+		return NULL;
+	}
+	p->fdepth--;
+	return spec;
+}
+
+/* A field {expr[=][!c][:spec]} whose '{' is s[i], at (eline, ecol - 1):
+ * its FORMAT node is added to into; *end is the place of its '}'. */
+static int s_fstring_field(s_parser *p, mc_node *into, const char *s, size_t n, int raw, size_t i,
+                           int eline, int ecol, size_t *end)
+{
+	size_t e0 = i + 1, e1, j, dbg_end;
+	int debug = 0, conv = 0;
+	mc_node *fmt, *val, *spec = NULL;
+	mc_token at;
+
+	e1 = s_fexpr_end(s, n, e0, "}!:=");
+	j = e1;
+	if (j < n && s[j] == '=') {
+		debug = 1;
+		j++;
+		while (j < n && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+	}
+	dbg_end = j;
+	memset(&at, 0, sizeof at);
+	at.line = eline;
+	at.col = ecol;
+	if (j < n && s[j] == '!') {
+		if (j + 1 >= n || strchr("rsa", s[j + 1]) == NULL) {
+			s_fail_at(p, &at, "f-string: expected 'r', 's' or 'a' after '!'");
+			return -1;
+		}
+		conv = s[j + 1];
+		j += 2;
+	}
+	val = s_fexpr(p, s + e0, e1 - e0, eline, ecol);
+	if (val == NULL)
+		return -1;
+	if (debug) {
+		/* f"{x=}": the text of the expression, then its repr */
+		if (s_flit(p, into, s + e0, dbg_end - e0, 1, eline, ecol) != 0) {
+			mc_node_free(val);
+			return -1;
+		}
+		if (conv == 0)
+			conv = 'r';
+	}
+	if (j < n && s[j] == ':') {
+		spec = s_fstring_spec(p, &at, s, n, raw, e0, j + 1, &j, eline, ecol);
+		if (spec == NULL) {
+			mc_node_free(val);
+			return -1;
+		}
+	}
+	if (j >= n || s[j] != '}') {
+		p->serr->incomplete = 0;
+		s_fail_at(p, &at, "f-string: expected '}' to close the '{' at line %d, column %d",
+		          eline, ecol - 1);
+		mc_node_free(val);
+		mc_node_free(spec);
+		return -1;
+	}
+	fmt = s_node(p, MC_N_FORMAT, &at);
+	if (fmt == NULL || s_add(p, fmt, val) != 0) {
+		if (fmt == NULL)
+			mc_node_free(val);
+		mc_node_free(fmt);
+		mc_node_free(spec);
+		return -1;
+	}
+	fmt->op = conv;
+	if (s_add(p, fmt, spec) != 0 || s_add(p, into, fmt) != 0)
+		return -1;
+	*end = j;
+	return 0;
+}
+
 static mc_node *s_fstring_body(s_parser *p, mc_node *into, const char *s, size_t n, int raw,
                                int line, int col)
 {
-	size_t i = 0, lit_start = 0;
-	char *chunk = malloc(n + 1);
-	size_t cn = 0;
+	size_t i = 0, cn = 0, j;
+	char *chunk = malloc(n + 1);   /* literal text, '{{' and '}}' undoubled */
 	int lline = line, lcol = col, cline = line, ccol = col;
 
 	if (chunk == NULL) {
 		s_nomem(p);
 		return NULL;
 	}
-	/* chunk collects literal text with '{{' and '}}' undoubled */
-	(void)lit_start;
 	while (i < n) {
 		char c = s[i];
 
@@ -1693,113 +1795,16 @@ static mc_node *s_fstring_body(s_parser *p, mc_node *into, const char *s, size_t
 			i++;
 			continue;
 		}
-		/* a field: {expr[=][!c][:spec]} */
-		{
-			size_t e0 = i + 1, e1, j, dbg_end;
-			int eline = cline, ecol = ccol + 1, debug = 0, conv = 0;
-			mc_node *fmt, *val, *spec = NULL;
-			mc_token at;
-
-			if (s_flit(p, into, chunk, cn, raw, lline, lcol) != 0) {
-				free(chunk);
-				return NULL;
-			}
-			cn = 0;
-			e1 = s_fexpr_end(s, n, e0, "}!:=");
-			j = e1;
-			if (j < n && s[j] == '=') {
-				debug = 1;
-				j++;
-				while (j < n && (s[j] == ' ' || s[j] == '\t'))
-					j++;
-			}
-			dbg_end = j;
-			memset(&at, 0, sizeof at);
-			at.line = eline;
-			at.col = ecol;
-			if (j < n && s[j] == '!') {
-				if (j + 1 < n && strchr("rsa", s[j + 1]) != NULL) {
-					conv = s[j + 1];
-					j += 2;
-				} else {
-					s_fail_at(p, &at, "f-string: expected 'r', 's' or 'a' after '!'");
-					free(chunk);
-					return NULL;
-				}
-			}
-			val = s_fexpr(p, s + e0, e1 - e0, eline, ecol);
-			if (val == NULL) {
-				free(chunk);
-				return NULL;
-			}
-			if (debug) {
-				/* f"{x=}": the text of the expression, then its repr */
-				if (s_flit(p, into, s + e0, dbg_end - e0, 1, eline, ecol) != 0) {
-					mc_node_free(val);
-					free(chunk);
-					return NULL;
-				}
-				if (conv == 0)
-					conv = 'r';
-			}
-			if (j < n && s[j] == ':') {
-				size_t s0 = j + 1, s1 = s0;
-				int depth = 0, sline = eline, scol = ecol;
-
-				while (s1 < n && (s[s1] != '}' || depth > 0)) {
-					if (s[s1] == '{')
-						depth++;
-					else if (s[s1] == '}')
-						depth--;
-					s1++;
-				}
-				if (p->fdepth >= 2) {
-					s_fail_at(p, &at, "f-string: format specs nest too deeply");
-					mc_node_free(val);
-					free(chunk);
-					return NULL;
-				}
-				s_track(s, e0, s0, &sline, &scol);
-				spec = s_node(p, MC_N_FSTRING, &at);
-				p->fdepth++;
-				if (spec == NULL || s_fstring_body(p, spec, s + s0, s1 - s0, raw, sline, scol) == NULL) {
-					p->fdepth--;
-					mc_node_free(spec);
-					mc_node_free(val);
-					free(chunk);
-					return NULL;
-				}
-				p->fdepth--;
-				j = s1;
-			}
-			if (j >= n || s[j] != '}') {
-				p->serr->incomplete = 0;
-				s_fail_at(p, &at, "f-string: expected '}' to close the '{' at line %d, column %d",
-				          eline, ecol - 1);
-				mc_node_free(val);
-				mc_node_free(spec);
-				free(chunk);
-				return NULL;
-			}
-			fmt = s_node(p, MC_N_FORMAT, &at);
-			if (fmt == NULL || s_add(p, fmt, val) != 0) {
-				if (fmt == NULL)
-					mc_node_free(val);
-				mc_node_free(fmt);
-				mc_node_free(spec);
-				free(chunk);
-				return NULL;
-			}
-			fmt->op = conv;
-			if (s_add(p, fmt, spec) != 0 || s_add(p, into, fmt) != 0) {
-				free(chunk);
-				return NULL;
-			}
-			s_track(s, i, j + 1, &cline, &ccol);
-			i = j + 1;
-			lline = cline;
-			lcol = ccol;
+		if (s_flit(p, into, chunk, cn, raw, lline, lcol) != 0 ||
+		    s_fstring_field(p, into, s, n, raw, i, cline, ccol + 1, &j) != 0) {
+			free(chunk);
+			return NULL;
 		}
+		cn = 0;
+		s_track(s, i, j + 1, &cline, &ccol);
+		i = j + 1;
+		lline = cline;
+		lcol = ccol;
 	}
 	if (s_flit(p, into, chunk, cn, raw, lline, lcol) != 0) {
 		free(chunk);
@@ -2319,132 +2324,190 @@ static mc_node *s_names_stmt(s_parser *p, mc_node_kind kind)
 }
 
 /* One simple statement. */
+static mc_node *s_return_stmt(s_parser *p, const mc_token *start)
+{
+	mc_node *st;
+	int tuple;
+
+	if (p->funcs == 0) {
+		s_fail_at(p, start, "'return' outside a function");
+		return NULL;
+	}
+	s_next(p);
+	st = s_node(p, MC_N_RETURN, start);
+	if (st != NULL && !s_at_end(p)) {
+		if (s_add(p, st, s_exprlist(p, 1, &tuple)) != 0 || p->failed) {
+			mc_node_free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+static mc_node *s_del_stmt(s_parser *p, const mc_token *start)
+{
+	mc_node *st;
+
+	s_next(p);
+	st = s_node(p, MC_N_DEL, start);
+	while (st != NULL) {
+		mc_node *t = s_bitor(p);
+
+		if (t != NULL && s_check_target(p, t, "delete") != 0) {
+			mc_node_free(t);
+			t = NULL;
+		}
+		if (t == NULL || s_add(p, st, t) != 0) {
+			mc_node_free(st);
+			return NULL;
+		}
+		if (!s_is_op(p, ","))
+			break;
+		s_next(p);
+	}
+	return st;
+}
+
+static mc_node *s_assert_stmt(s_parser *p, const mc_token *start)
+{
+	mc_node *st;
+
+	s_next(p);
+	st = s_wrap(p, MC_N_ASSERT, start, s_test(p));
+	if (st != NULL && s_is_op(p, ",")) {
+		s_next(p);
+		if (s_add(p, st, s_test(p)) != 0 || p->failed) {
+			mc_node_free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+/* A simple statement that starts with a keyword, or the error of a
+ * keyword that cannot stand here. *handled is 0 when kw is no such word. */
+static mc_node *s_keyword_stmt(s_parser *p, const mc_token *start, int *handled)
+{
+	const char *kw = start->text;
+
+	*handled = 1;
+	if (strcmp(kw, "pass") == 0 || strcmp(kw, "break") == 0 || strcmp(kw, "continue") == 0) {
+		if (kw[0] != 'p' && p->loops == 0) {
+			s_fail_at(p, start, "'%s' outside a loop", kw);
+			return NULL;
+		}
+		s_next(p);
+		return s_node(p, kw[0] == 'p' ? MC_N_PASS : kw[0] == 'b' ? MC_N_BREAK : MC_N_CONTINUE, start);
+	}
+	if (strcmp(kw, "return") == 0)
+		return s_return_stmt(p, start);
+	if (strcmp(kw, "global") == 0)
+		return s_names_stmt(p, MC_N_GLOBAL);
+	if (strcmp(kw, "nonlocal") == 0)
+		return s_names_stmt(p, MC_N_NONLOCAL);
+	if (strcmp(kw, "del") == 0)
+		return s_del_stmt(p, start);
+	if (strcmp(kw, "assert") == 0)
+		return s_assert_stmt(p, start);
+	if (strcmp(kw, "else") == 0 || strcmp(kw, "elif") == 0) {
+		s_fail_at(p, start, "'%s' without a matching 'if', 'for' or 'while' above it at the same "
+		          "indentation", kw);
+		return NULL;
+	}
+	if (strcmp(kw, "if") == 0 || strcmp(kw, "while") == 0 || strcmp(kw, "for") == 0 ||
+	    strcmp(kw, "def") == 0) {
+		s_fail_at(p, start, "'%s' must start a line of its own (after ';' only simple "
+		          "statements may follow)", kw);
+		return NULL;
+	}
+	*handled = 0;
+	return NULL;
+}
+
+/* first op= value, where op is s_augops[k] (the current token). */
+static mc_node *s_augassign_stmt(s_parser *p, mc_node *first, int k)
+{
+	const mc_token *t = s_next(p);
+	mc_node *rhs, *st;
+	int tuple;
+
+	if (first->kind != MC_N_NAME &&
+	    !(first->kind == MC_N_POSTFIX && (first->kids[first->nkids - 1]->kind == MC_N_INDEX ||
+	                                      first->kids[first->nkids - 1]->kind == MC_N_ATTR))) {
+		s_fail_at(p, t, "'%s' needs a name or an item x[i] on its left", s_augops[k]);
+		mc_node_free(first);
+		return NULL;
+	}
+	rhs = s_exprlist(p, 0, &tuple);
+	st = s_pair(p, MC_N_AUGASSIGN, t, first, rhs);
+	if (st != NULL) {
+		st->line = t->line;
+		st->col = t->col;
+		st->op = s_augcodes[k];
+	}
+	return st;
+}
+
+/* first = value (= value ...): every part but the last is a target. */
+static mc_node *s_assign_stmt(s_parser *p, const mc_token *start, mc_node *first)
+{
+	mc_node *st = s_wrap(p, MC_N_ASSIGN, start, first);
+	int tuple;
+
+	if (st == NULL)
+		return NULL;
+	while (s_is_op(p, "=")) {
+		mc_node *v;
+
+		s_next(p);
+		if (s_check_target(p, st->kids[st->nkids - 1], "assign to") != 0) {
+			mc_node_free(st);
+			return NULL;
+		}
+		v = s_exprlist(p, 1, &tuple);
+		if (v == NULL || s_add(p, st, v) != 0) {
+			mc_node_free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+/* The error for what follows a complete expression statement. */
+static void s_fail_trailing(s_parser *p)
+{
+	const mc_token *t = s_tok(p);
+	char found[96];
+
+	s_describe(t, found, sizeof found);
+	if (s_tok_is_kw(t, "if") || s_tok_is_kw(t, "for"))
+		s_fail_at(p, t, "expected the end of the statement (a new line or ';'), found %s "
+		          "(a conditional expression is 'x if c else y')", found);
+	else
+		s_fail_at(p, t, "expected the end of the statement (a new line or ';'), found %s%s",
+		          found, t->kind == MC_TK_OP && strchr(")]}", t->op[0]) != NULL ?
+		          " that closes nothing" : "");
+}
+
 static mc_node *s_simple(s_parser *p)
 {
 	const mc_token *start = s_tok(p);
-	int tuple, k;
+	int tuple, k, handled = 0;
 	mc_node *first, *st;
-	char found[96];
 
 	if (start->kind == MC_TK_NAME) {
-		const char *kw = start->text;
-
-		if (strcmp(kw, "pass") == 0 || strcmp(kw, "break") == 0 || strcmp(kw, "continue") == 0) {
-			if (kw[0] != 'p' && p->loops == 0) {
-				s_fail_at(p, start, "'%s' outside a loop", kw);
-				return NULL;
-			}
-			s_next(p);
-			return s_node(p, kw[0] == 'p' ? MC_N_PASS : kw[0] == 'b' ? MC_N_BREAK : MC_N_CONTINUE,
-			              start);
-		}
-		if (strcmp(kw, "return") == 0) {
-			if (p->funcs == 0) {
-				s_fail_at(p, start, "'return' outside a function");
-				return NULL;
-			}
-			s_next(p);
-			st = s_node(p, MC_N_RETURN, start);
-			if (st != NULL && !s_at_end(p)) {
-				if (s_add(p, st, s_exprlist(p, 1, &tuple)) != 0 || p->failed) {
-					mc_node_free(st);
-					return NULL;
-				}
-			}
+		st = s_keyword_stmt(p, start, &handled);
+		if (handled)
 			return st;
-		}
-		if (strcmp(kw, "global") == 0)
-			return s_names_stmt(p, MC_N_GLOBAL);
-		if (strcmp(kw, "nonlocal") == 0)
-			return s_names_stmt(p, MC_N_NONLOCAL);
-		if (strcmp(kw, "del") == 0) {
-			s_next(p);
-			st = s_node(p, MC_N_DEL, start);
-			while (st != NULL) {
-				mc_node *t = s_bitor(p);
-
-				if (t != NULL && s_check_target(p, t, "delete") != 0) {
-					mc_node_free(t);
-					t = NULL;
-				}
-				if (t == NULL || s_add(p, st, t) != 0) {
-					mc_node_free(st);
-					return NULL;
-				}
-				if (!s_is_op(p, ","))
-					break;
-				s_next(p);
-			}
-			return st;
-		}
-		if (strcmp(kw, "assert") == 0) {
-			s_next(p);
-			st = s_wrap(p, MC_N_ASSERT, start, s_test(p));
-			if (st != NULL && s_is_op(p, ",")) {
-				s_next(p);
-				if (s_add(p, st, s_test(p)) != 0 || p->failed) {
-					mc_node_free(st);
-					return NULL;
-				}
-			}
-			return st;
-		}
-		if (strcmp(kw, "else") == 0 || strcmp(kw, "elif") == 0) {
-			s_fail_at(p, start, "'%s' without a matching 'if', 'for' or 'while' above it at the same "
-			          "indentation", kw);
-			return NULL;
-		}
-		if (strcmp(kw, "if") == 0 || strcmp(kw, "while") == 0 || strcmp(kw, "for") == 0 ||
-		    strcmp(kw, "def") == 0) {
-			s_fail_at(p, start, "'%s' must start a line of its own (after ';' only simple "
-			          "statements may follow)", kw);
-			return NULL;
-		}
 	}
 	first = s_exprlist(p, 1, &tuple);
 	if (first == NULL)
 		return NULL;
 	for (k = 0; s_augops[k] != NULL; k++)
-		if (s_is_op(p, s_augops[k])) {
-			const mc_token *t = s_next(p);
-			mc_node *rhs;
-
-			if (first->kind != MC_N_NAME &&
-			    !(first->kind == MC_N_POSTFIX && (first->kids[first->nkids - 1]->kind == MC_N_INDEX ||
-			                                      first->kids[first->nkids - 1]->kind == MC_N_ATTR))) {
-				s_fail_at(p, t, "'%s' needs a name or an item x[i] on its left", s_augops[k]);
-				mc_node_free(first);
-				return NULL;
-			}
-			rhs = s_exprlist(p, 0, &tuple);
-			st = s_pair(p, MC_N_AUGASSIGN, t, first, rhs);
-			if (st != NULL) {
-				st->line = t->line;
-				st->col = t->col;
-				st->op = s_augcodes[k];
-			}
-			return st;
-		}
-	if (s_is_op(p, "=")) {
-		st = s_wrap(p, MC_N_ASSIGN, start, first);
-		if (st == NULL)
-			return NULL;
-		while (s_is_op(p, "=")) {
-			mc_node *v;
-
-			s_next(p);
-			if (s_check_target(p, st->kids[st->nkids - 1], "assign to") != 0) {
-				mc_node_free(st);
-				return NULL;
-			}
-			v = s_exprlist(p, 1, &tuple);
-			if (v == NULL || s_add(p, st, v) != 0) {
-				mc_node_free(st);
-				return NULL;
-			}
-		}
-		return st;
-	}
+		if (s_is_op(p, s_augops[k]))
+			return s_augassign_stmt(p, first, k);
+	if (s_is_op(p, "="))
+		return s_assign_stmt(p, start, first);
 	if (s_is_op(p, ":") && first->kind == MC_N_NAME) {
 		s_fail_at(p, s_tok(p), "variable annotations (x: int = ...) are not part of this language; "
 		          "write x = ...");
@@ -2452,16 +2515,7 @@ static mc_node *s_simple(s_parser *p)
 		return NULL;
 	}
 	if (!s_at_end(p) && !(s_tok(p)->kind == MC_TK_NEWLINE)) {
-		const mc_token *t = s_tok(p);
-
-		s_describe(t, found, sizeof found);
-		if (s_tok_is_kw(t, "if") || s_tok_is_kw(t, "for"))
-			s_fail_at(p, t, "expected the end of the statement (a new line or ';'), found %s "
-			          "(a conditional expression is 'x if c else y')", found);
-		else
-			s_fail_at(p, t, "expected the end of the statement (a new line or ';'), found %s%s",
-			          found, t->kind == MC_TK_OP && strchr(")]}", t->op[0]) != NULL ?
-			          " that closes nothing" : "");
+		s_fail_trailing(p);
 		mc_node_free(first);
 		return NULL;
 	}
