@@ -341,52 +341,96 @@ static int s_digit_in(char c, int base)
 	return v >= 0 && v < base;
 }
 
+static int s_is_digit_(char c)
+{
+	return (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The digits of 0x.., 0o.., 0b.. after the prefix; *base is 16, 8 or 2. */
+static int s_number_prefixed(s_lexer *lx, int *base)
+{
+	char p = s_peek(lx, 1);
+
+	*base = (p == 'x' || p == 'X') ? 16 : (p == 'o' || p == 'O') ? 8 : 2;
+	s_adv(lx);
+	s_adv(lx);
+	if (!s_digit_in(s_cur(lx), *base) && s_cur(lx) != '_')
+		return s_fail(lx, lx->line, lx->col, 0, "bad number: expected %s digits after '0%c'",
+		              *base == 16 ? "hexadecimal" : *base == 8 ? "octal" : "binary", p);
+	while (s_digit_in(s_cur(lx), *base) || s_cur(lx) == '_')
+		s_adv(lx);
+	return 0;
+}
+
+/* Decimal digits, a fraction and an exponent; *is_float when either. */
+static int s_number_decimal(s_lexer *lx, int *is_float)
+{
+	char c1, c2;
+
+	while (s_is_digit_(s_cur(lx)))
+		s_adv(lx);
+	if (s_cur(lx) == '.' && !(s_peek(lx, 1) == '.')) {
+		*is_float = 1;
+		s_adv(lx);
+		while (s_is_digit_(s_cur(lx)))
+			s_adv(lx);
+	}
+	if (s_cur(lx) != 'e' && s_cur(lx) != 'E')
+		return 0;
+	c1 = s_peek(lx, 1);
+	c2 = s_peek(lx, 2);
+	if (!((c1 >= '0' && c1 <= '9') || ((c1 == '+' || c1 == '-') && c2 >= '0' && c2 <= '9')))
+		return s_fail(lx, lx->line, lx->col + 1, 0, "bad number: expected digits after the exponent 'e'");
+	*is_float = 1;
+	s_adv(lx);
+	if (s_cur(lx) == '+' || s_cur(lx) == '-')
+		s_adv(lx);
+	while (s_is_digit_(s_cur(lx)))
+		s_adv(lx);
+	return 0;
+}
+
+/* The value of an int literal's digits (text, without '_') into t: an
+ * int64 or uint64, or a float beyond 64 bits (as integer arithmetic that
+ * overflows). */
+static void s_int_value(mc_token *t, const char *text, size_t n, int base)
+{
+	uint64_t u = 0;
+	double big = 0;
+	int wide = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int d = s_hexval(text[i]);
+
+		big = big * base + d;
+		if (!wide && (__builtin_mul_overflow(u, (uint64_t)base, &u) ||
+		              __builtin_add_overflow(u, (uint64_t)d, &u)))
+			wide = 1;
+	}
+	if (wide) {
+		t->kind = MC_TK_FLOAT;
+		t->fval = base == 10 ? strtod(text, NULL) : big;
+		return;
+	}
+	/* ival and uval share their bits: ival is the int when it fits */
+	t->uval = u;
+	t->wide = u > (uint64_t)INT64_MAX;
+}
+
 static int s_number(s_lexer *lx)
 {
-	int line = lx->line, col = lx->col, is_float = 0, base = 10, wide = 0;
+	int line = lx->line, col = lx->col, is_float = 0, base = 10, rc;
 	size_t off = lx->pos, i, n = 0;
 	char text[512];
 	mc_token *t;
-	uint64_t u = 0;
-	double big = 0;
 
-	if (s_cur(lx) == '0' && strchr("xXoObB", s_peek(lx, 1)) != NULL && s_peek(lx, 1) != '\0') {
-		char p = s_peek(lx, 1);
-
-		base = (p == 'x' || p == 'X') ? 16 : (p == 'o' || p == 'O') ? 8 : 2;
-		s_adv(lx);
-		s_adv(lx);
-		if (!s_digit_in(s_cur(lx), base) && s_cur(lx) != '_')
-			return s_fail(lx, lx->line, lx->col, 0, "bad number: expected %s digits after '0%c'",
-			              base == 16 ? "hexadecimal" : base == 8 ? "octal" : "binary", p);
-		while (s_digit_in(s_cur(lx), base) || s_cur(lx) == '_')
-			s_adv(lx);
-	} else {
-		while ((s_cur(lx) >= '0' && s_cur(lx) <= '9') || s_cur(lx) == '_')
-			s_adv(lx);
-		if (s_cur(lx) == '.' && !(s_peek(lx, 1) == '.')) {
-			is_float = 1;
-			s_adv(lx);
-			while ((s_cur(lx) >= '0' && s_cur(lx) <= '9') || s_cur(lx) == '_')
-				s_adv(lx);
-		}
-		if (s_cur(lx) == 'e' || s_cur(lx) == 'E') {
-			char c1 = s_peek(lx, 1), c2 = s_peek(lx, 2);
-
-			if ((c1 >= '0' && c1 <= '9') ||
-			    ((c1 == '+' || c1 == '-') && c2 >= '0' && c2 <= '9')) {
-				is_float = 1;
-				s_adv(lx);
-				if (s_cur(lx) == '+' || s_cur(lx) == '-')
-					s_adv(lx);
-				while ((s_cur(lx) >= '0' && s_cur(lx) <= '9') || s_cur(lx) == '_')
-					s_adv(lx);
-			} else {
-				return s_fail(lx, lx->line, lx->col + 1, 0,
-				              "bad number: expected digits after the exponent 'e'");
-			}
-		}
-	}
+	if (s_cur(lx) == '0' && strchr("xXoObB", s_peek(lx, 1)) != NULL && s_peek(lx, 1) != '\0')
+		rc = s_number_prefixed(lx, &base);
+	else
+		rc = s_number_decimal(lx, &is_float);
+	if (rc != 0)
+		return rc;
 	if (s_cur(lx) == 'j' || s_cur(lx) == 'J')
 		return s_fail(lx, lx->line, lx->col, 0, "complex numbers are not part of this language");
 	if (s_is_ident_start((unsigned char)s_cur(lx)))
@@ -411,23 +455,7 @@ static int s_number(s_lexer *lx)
 		t->fval = strtod(text, NULL);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		int d = s_hexval(text[i]);
-
-		big = big * base + d;
-		if (!wide && (__builtin_mul_overflow(u, (uint64_t)base, &u) ||
-		              __builtin_add_overflow(u, (uint64_t)d, &u)))
-			wide = 2;
-	}
-	if (wide == 2) {
-		/* beyond 64 bits: a float, as integer arithmetic that overflows */
-		t->kind = MC_TK_FLOAT;
-		t->fval = base == 10 ? strtod(text, NULL) : big;
-		return 0;
-	}
-	/* ival and uval share their bits: ival is the int when it fits */
-	t->uval = u;
-	t->wide = u > (uint64_t)INT64_MAX;
+	s_int_value(t, text, n, base);
 	return 0;
 }
 
@@ -522,17 +550,124 @@ static int s_last_is_newline(const s_lexer *lx)
 	       out->t[out->n - 1].kind == MC_TK_INDENT || out->t[out->n - 1].kind == MC_TK_DEDENT;
 }
 
-static int s_run(s_lexer *lx)
+/* A '\n' or ';' at (line, col): a NEWLINE token, except inside brackets
+ * and after a blank line. */
+static int s_newline(s_lexer *lx, char c, int line, int col, size_t off)
+{
+	mc_token *t;
+
+	s_adv(lx);
+	if ((lx->depth > 0 || lx->nested) && c == '\n')
+		return 0;
+	if (c == '\n') {
+		lx->line_start = 1;
+		/* "a;" then a newline: the ';' ends the line */
+		if (lx->out->n > 0 && lx->out->t[lx->out->n - 1].kind == MC_TK_NEWLINE)
+			lx->out->t[lx->out->n - 1].eol = 1;
+		/* collapse blank lines */
+		if (s_last_is_newline(lx))
+			return 0;
+	}
+	t = s_push(lx, MC_TK_NEWLINE, line, col, off);
+	if (t == NULL)
+		return MC_ERR_NOMEM;
+	t->len = 1;
+	t->semicolon = c == ';';
+	t->eol = c == '\n';
+	return 0;
+}
+
+/* 1 if a string literal starts here: a quote, or r/f/b prefixes and one. */
+static int s_string_starts(const s_lexer *lx, unsigned char c)
+{
+	char c1 = s_peek(lx, 1), c2 = s_peek(lx, 2);
+
+	if (c == '"' || c == '\'')
+		return 1;
+	if (c == '\0' || strchr("rRfFbB", (int)c) == NULL)
+		return 0;
+	return c1 == '"' || c1 == '\'' ||
+	       (strchr("rRfFbB", c1) != NULL && c1 != '\0' && (c2 == '"' || c2 == '\'') &&
+	        s_prefix_pair((char)c, c1));
+}
+
+static int s_name(s_lexer *lx, int line, int col, size_t off)
+{
+	mc_token *t;
+
+	while (s_is_ident((unsigned char)s_cur(lx)))
+		s_adv(lx);
+	t = s_push(lx, MC_TK_NAME, line, col, off);
+	if (t == NULL || (t->text = strndup(lx->src + off, lx->pos - off)) == NULL)
+		return MC_ERR_NOMEM;
+	t->len = t->text_len = lx->pos - off;
+	return 0;
+}
+
+/* The longest operator at off (3, 2 or 1 characters); brackets count depth. */
+static int s_operator(s_lexer *lx, unsigned char c, int line, int col, size_t off)
 {
 	const char *src = lx->src;
-	int rc;
+	size_t oplen = 0, k;
+	mc_token *t;
 
-	for (;;) {
+	for (k = 0; s_ops3[k] != NULL && oplen == 0; k++)
+		if (strncmp(src + off, s_ops3[k], 3) == 0)
+			oplen = 3;
+	for (k = 0; s_ops2[k] != NULL && oplen == 0; k++)
+		if (strncmp(src + off, s_ops2[k], 2) == 0)
+			oplen = 2;
+	if (oplen == 0 && strchr(s_ops1, (int)c) != NULL)
+		oplen = 1;
+	if (oplen == 0) {
+		if (c == '!')
+			return s_fail(lx, line, col, 0, "unexpected '!': use 'not' for negation, '!=' for inequality");
+		if (c == '$' || c == '?' || c == '`' || (c >= 0x20 && c < 0x7f))
+			return s_fail(lx, line, col, 0, "unexpected character '%c'", c);
+		return s_fail(lx, line, col, 0, "unexpected character 0x%02x", c);
+	}
+	t = s_push(lx, MC_TK_OP, line, col, off);
+	if (t == NULL)
+		return MC_ERR_NOMEM;
+	memcpy(t->op, src + off, oplen);
+	t->len = oplen;
+	if (oplen == 1 && (c == '(' || c == '[' || c == '{'))
+		lx->depth++;
+	else if (oplen == 1 && (c == ')' || c == ']' || c == '}') && lx->depth > 0)
+		lx->depth--;
+	for (k = 0; k < oplen; k++)
+		s_adv(lx);
+	return 0;
+}
+
+/* The end of input: a last NEWLINE, the DEDENTs of open blocks, EOF. */
+static int s_finish(s_lexer *lx)
+{
+	if (!s_last_is_newline(lx) && lx->depth == 0 &&
+	    s_push(lx, MC_TK_NEWLINE, lx->line, lx->col, lx->pos) == NULL)
+		return MC_ERR_NOMEM;
+	if (lx->out->n > 0 && lx->out->t[lx->out->n - 1].kind == MC_TK_NEWLINE)
+		lx->out->t[lx->out->n - 1].eol = 1;
+	while (lx->nindent > 0 && lx->depth == 0) {
+		if (s_push(lx, MC_TK_DEDENT, lx->line, lx->col, lx->pos) == NULL)
+			return MC_ERR_NOMEM;
+		lx->nindent--;
+	}
+	if (s_push(lx, MC_TK_EOF, lx->line, lx->col, lx->pos) == NULL)
+		return MC_ERR_NOMEM;
+	lx->out->open_at_eof = lx->depth;
+	return 0;
+}
+
+/* The token loop: each character class has its step. */
+static int s_run(s_lexer *lx)
+{
+	int rc = 0;
+
+	while (rc == 0) {
 		unsigned char c;
 		int line, col;
 		size_t off;
-		mc_token *t;
-		int k;
 
 		if (lx->line_start && lx->depth == 0 && !lx->nested) {
 			rc = s_indentation(lx);
@@ -544,132 +679,33 @@ static int s_run(s_lexer *lx)
 		col = lx->col;
 		off = lx->pos;
 		if (c == '\0')
-			break;
+			return s_finish(lx);
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
 			s_adv(lx);
-			continue;
-		}
-		if (c == '#') {
+		} else if (c == '#') {
 			while (s_cur(lx) != '\0' && s_cur(lx) != '\n')
 				s_adv(lx);
-			continue;
-		}
-		if (c == '\\' && (s_peek(lx, 1) == '\n' ||
-		                  (s_peek(lx, 1) == '\r' && s_peek(lx, 2) == '\n'))) {
+		} else if (c == '\\' && (s_peek(lx, 1) == '\n' ||
+		                         (s_peek(lx, 1) == '\r' && s_peek(lx, 2) == '\n'))) {
 			s_adv(lx);
 			if (s_cur(lx) == '\r')
 				s_adv(lx);
 			s_adv(lx);
-			continue;
-		}
-		if (c == '\\' && s_peek(lx, 1) == '\0')
-			return s_fail(lx, line, col, 1, "unexpected end of input after a line continuation '\\'");
-		if (c == '\n' || c == ';') {
-			s_adv(lx);
-			if ((lx->depth > 0 || lx->nested) && c == '\n')
-				continue;
-			if (c == '\n') {
-				lx->line_start = 1;
-				/* "a;" then a newline: the ';' ends the line */
-				if (lx->out->n > 0 && lx->out->t[lx->out->n - 1].kind == MC_TK_NEWLINE)
-					lx->out->t[lx->out->n - 1].eol = 1;
-			}
-			/* collapse blank lines */
-			if (c == '\n' && s_last_is_newline(lx))
-				continue;
-			t = s_push(lx, MC_TK_NEWLINE, line, col, off);
-			if (t == NULL)
-				return MC_ERR_NOMEM;
-			t->len = 1;
-			t->semicolon = c == ';';
-			t->eol = c == '\n';
-			continue;
-		}
-		if (c == '"' || c == '\'') {
+		} else if (c == '\\' && s_peek(lx, 1) == '\0') {
+			rc = s_fail(lx, line, col, 1, "unexpected end of input after a line continuation '\\'");
+		} else if (c == '\n' || c == ';') {
+			rc = s_newline(lx, (char)c, line, col, off);
+		} else if (s_string_starts(lx, c)) {
 			rc = s_string(lx);
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		if (strchr("rRfFbB", (int)c) != NULL && c != '\0') {
-			/* string prefixes: r, f, b and their pairs */
-			char c1 = s_peek(lx, 1), c2 = s_peek(lx, 2);
-
-			if (c1 == '"' || c1 == '\'' ||
-			    (strchr("rRfFbB", c1) != NULL && c1 != '\0' && (c2 == '"' || c2 == '\'') &&
-			     s_prefix_pair((char)c, c1))) {
-				rc = s_string(lx);
-				if (rc != 0)
-					return rc;
-				continue;
-			}
-		}
-		if ((c >= '0' && c <= '9') || (c == '.' && s_peek(lx, 1) >= '0' && s_peek(lx, 1) <= '9')) {
+		} else if ((c >= '0' && c <= '9') || (c == '.' && s_peek(lx, 1) >= '0' && s_peek(lx, 1) <= '9')) {
 			rc = s_number(lx);
-			if (rc != 0)
-				return rc;
-			continue;
+		} else if (s_is_ident_start(c)) {
+			rc = s_name(lx, line, col, off);
+		} else {
+			rc = s_operator(lx, c, line, col, off);
 		}
-		if (s_is_ident_start(c)) {
-			while (s_is_ident((unsigned char)s_cur(lx)))
-				s_adv(lx);
-			t = s_push(lx, MC_TK_NAME, line, col, off);
-			if (t == NULL || (t->text = strndup(src + off, lx->pos - off)) == NULL)
-				return MC_ERR_NOMEM;
-			t->len = t->text_len = lx->pos - off;
-			continue;
-		}
-		{
-			size_t oplen = 0;
-
-			for (k = 0; s_ops3[k] != NULL && oplen == 0; k++)
-				if (strncmp(src + off, s_ops3[k], 3) == 0)
-					oplen = 3;
-			for (k = 0; s_ops2[k] != NULL && oplen == 0; k++)
-				if (strncmp(src + off, s_ops2[k], 2) == 0)
-					oplen = 2;
-			if (oplen == 0 && strchr(s_ops1, (int)c) != NULL)
-				oplen = 1;
-			if (oplen == 0) {
-				if (c == '!')
-					return s_fail(lx, line, col, 0,
-					              "unexpected '!': use 'not' for negation, '!=' for inequality");
-				if (c == '$' || c == '?' || c == '`' || (c >= 0x20 && c < 0x7f))
-					return s_fail(lx, line, col, 0, "unexpected character '%c'", c);
-				return s_fail(lx, line, col, 0, "unexpected character 0x%02x", c);
-			}
-			t = s_push(lx, MC_TK_OP, line, col, off);
-			if (t == NULL)
-				return MC_ERR_NOMEM;
-			memcpy(t->op, src + off, oplen);
-			t->len = oplen;
-			if (oplen == 1 && (c == '(' || c == '[' || c == '{'))
-				lx->depth++;
-			else if (oplen == 1 && (c == ')' || c == ']' || c == '}') && lx->depth > 0)
-				lx->depth--;
-		}
-		for (k = 0; k < (int)t->len; k++)
-			s_adv(lx);
 	}
-	if (!s_last_is_newline(lx) && lx->depth == 0) {
-		mc_token *t = s_push(lx, MC_TK_NEWLINE, lx->line, lx->col, lx->pos);
-
-		if (t == NULL)
-			return MC_ERR_NOMEM;
-	}
-	if (lx->out->n > 0 && lx->out->t[lx->out->n - 1].kind == MC_TK_NEWLINE)
-		lx->out->t[lx->out->n - 1].eol = 1;
-	while (lx->nindent > 0 && lx->depth == 0) {
-		mc_token *t = s_push(lx, MC_TK_DEDENT, lx->line, lx->col, lx->pos);
-
-		if (t == NULL)
-			return MC_ERR_NOMEM;
-		lx->nindent--;
-	}
-	if (s_push(lx, MC_TK_EOF, lx->line, lx->col, lx->pos) == NULL)
-		return MC_ERR_NOMEM;
-	lx->out->open_at_eof = lx->depth;
-	return 0;
+	return rc;
 }
 
 static int s_lex(mc_tokens *out, const char *src, int line, int col, int nested, mc_syntax_error *serr)
