@@ -171,13 +171,48 @@ static size_t s_cores(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
+/* hosts (a readable hostfile, or NULL) and tmpdir (a writable folder). */
+static int s_cluster_paths(const char *hosts, const char *tmpdir, mc_error *err)
+{
+	struct stat st;
+
+	if (hosts != NULL && (stat(hosts, &st) != 0 || !S_ISREG(st.st_mode) ||
+	                      access(hosts, R_OK) != 0))
+		return mc_error_set(err, MC_ERR_IO, "Cluster(): hosts: %s is not a readable file (an "
+		                    "Open MPI hostfile: one line \"node slots=N\" per machine)", hosts);
+	if (stat(tmpdir, &st) != 0 || !S_ISDIR(st.st_mode) || access(tmpdir, W_OK) != 0)
+		return mc_error_set(err, MC_ERR_IO, "Cluster(): tmpdir: %s is not a writable folder",
+		                    tmpdir);
+	return 0;
+}
+
+/* args=[...]: the mpirun options, copied into c->args. */
+static int s_cluster_args(mc_cluster *c, mc_value *args, mc_error *err)
+{
+	if (mc_type(args) != MC_T_LIST || mc_list_len(args) > S_ARGS_MAX)
+		return mc_error_set(err, MC_ERR_TYPE, "Cluster(): args must be a list of at most "
+		                    "%d strings (mpirun options)", S_ARGS_MAX);
+	c->args = calloc(mc_list_len(args) + 1, sizeof *c->args);
+	if (c->args == NULL)
+		return mc_error_nomem(err);
+	for (size_t i = 0; i < mc_list_len(args); i++) {
+		mc_value *a = mc_list_get(args, i);
+		if (mc_type(a) != MC_T_STR)
+			return mc_error_set(err, MC_ERR_TYPE, "Cluster(): args[%zu] must be str, got "
+			                    "%s", i, mc_type_name(a));
+		c->args[c->nargs] = strdup(mc_as_str(a));
+		if (c->args[c->nargs++] == NULL)
+			return mc_error_nomem(err);
+	}
+	return 0;
+}
+
 static int s_cluster(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_cluster *c = calloc(1, sizeof *c);
 	mc_value *args = mc_arg(call, "args");
 	const char *hosts = NULL, *tmpdir = NULL, *mpirun = NULL, *program = NULL;
 	int64_t np, threads;
-	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -205,20 +240,11 @@ static int s_cluster(mc_call *call, mc_value **out, mc_error *err)
 	/* on this machine, the cores are shared between the ranks */
 	c->threads = threads > 0 ? (size_t)threads
 	             : hosts == NULL ? (s_cores() / c->np > 0 ? s_cores() / c->np : 1) : 0;
-	if (hosts != NULL && (stat(hosts, &st) != 0 || !S_ISREG(st.st_mode) ||
-	                      access(hosts, R_OK) != 0)) {
-		rc = mc_error_set(err, MC_ERR_IO, "Cluster(): hosts: %s is not a readable file (an "
-		                  "Open MPI hostfile: one line \"node slots=N\" per machine)", hosts);
-		goto fail;
-	}
 	if (tmpdir == NULL)
 		tmpdir = getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ? getenv("TMPDIR")
 		                                                                 : "/tmp";
-	if (stat(tmpdir, &st) != 0 || !S_ISDIR(st.st_mode) || access(tmpdir, W_OK) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "Cluster(): tmpdir: %s is not a writable folder",
-		                  tmpdir);
+	if ((rc = s_cluster_paths(hosts, tmpdir, err)) != 0)
 		goto fail;
-	}
 	c->hosts = hosts != NULL ? strdup(hosts) : NULL;
 	c->tmpdir = strdup(tmpdir);
 	c->mpirun = strdup(mpirun != NULL ? mpirun : MC_MPIRUN);
@@ -233,31 +259,8 @@ static int s_cluster(mc_call *call, mc_value **out, mc_error *err)
 		                  "file", c->program);
 		goto fail;
 	}
-	if (args != NULL && mc_type(args) != MC_T_NONE) {
-		if (mc_type(args) != MC_T_LIST || mc_list_len(args) > S_ARGS_MAX) {
-			rc = mc_error_set(err, MC_ERR_TYPE, "Cluster(): args must be a list of at most "
-			                  "%d strings (mpirun options)", S_ARGS_MAX);
-			goto fail;
-		}
-		c->args = calloc(mc_list_len(args) + 1, sizeof *c->args);
-		if (c->args == NULL) {
-			rc = mc_error_nomem(err);
-			goto fail;
-		}
-		for (size_t i = 0; i < mc_list_len(args); i++) {
-			mc_value *a = mc_list_get(args, i);
-			if (mc_type(a) != MC_T_STR) {
-				rc = mc_error_set(err, MC_ERR_TYPE, "Cluster(): args[%zu] must be str, got "
-				                  "%s", i, mc_type_name(a));
-				goto fail;
-			}
-			c->args[c->nargs] = strdup(mc_as_str(a));
-			if (c->args[c->nargs++] == NULL) {
-				rc = mc_error_nomem(err);
-				goto fail;
-			}
-		}
-	}
+	if (args != NULL && mc_type(args) != MC_T_NONE && (rc = s_cluster_args(c, args, err)) != 0)
+		goto fail;
 	*out = mc_object_new(&mc_cluster_class, c);
 	return *out != NULL ? 0 : mc_error_nomem(err);
 fail:
@@ -704,16 +707,89 @@ static int s_spawn(pid_t *pid, char **argv, int out_fd, int err_fd, mc_error *er
 	return 0;
 }
 
+/* A running mpirun, as mc_mpi_job_run follows it. */
+typedef struct s_proc {
+	pid_t pid;
+	int fd[2];          /* the read ends of its stdout and stderr; -1 once closed */
+	int status, reaped, stopping;
+	double stop_at, exited_at, deadline;
+	size_t tick;
+} s_proc;
+
+/* Reads what poll found ready on the pipes into the watcher. */
+static void s_drain(s_proc *pr, s_watch *w, const struct pollfd *fds)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 2; i++) {
+		ssize_t got;
+
+		if (pr->fd[i] < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		got = read(pr->fd[i], buf, sizeof buf);
+		if (got > 0)
+			(i == 0 ? s_stdout : s_stderr)(w, buf, (size_t)got);
+		else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+			close(pr->fd[i]);
+			pr->fd[i] = -1;
+		}
+	}
+}
+
+/* An interrupt (the progress callback says stop): SIGTERM first, SIGKILL
+ * to mpirun and the ranks after S_STOP_GRACE seconds. */
+static void s_check_stop(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progress *prog, double now)
+{
+	if (!pr->stopping && mc_progress_report(prog, w->done, w->total, w->what) != 0) {
+		pr->stopping = 1;
+		pr->stop_at = pr->deadline = now + S_STOP_GRACE;
+		if (!pr->reaped)
+			s_track(ranks, pr->pid);
+		s_stop(pr->pid, SIGTERM);
+	}
+	if (pr->stopping && now >= pr->stop_at && !pr->reaped) {
+		s_stop(pr->pid, SIGKILL);
+		s_reap_ranks(ranks, 0.0);
+		pr->stop_at = now + 10.0;
+	}
+}
+
+/* Follows mpirun until it ended and its pipes closed: its output goes to
+ * the watcher, its ranks are tracked, interrupts stop it. */
+static void s_follow(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progress *prog)
+{
+	while (pr->fd[0] >= 0 || pr->fd[1] >= 0 || !pr->reaped) {
+		struct pollfd fds[2] = { { pr->fd[0], POLLIN, 0 }, { pr->fd[1], POLLIN, 0 } };
+		double now;
+
+		if (pr->fd[0] >= 0 || pr->fd[1] >= 0)
+			poll(fds, 2, 50);
+		else
+			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		s_drain(pr, w, fds);
+		if (!pr->reaped && pr->tick++ % 8 == 0)
+			s_track(ranks, pr->pid);
+		if (!pr->reaped && waitpid(pr->pid, &pr->status, WNOHANG) == pr->pid) {
+			pr->reaped = 1;
+			pr->exited_at = s_now();
+		}
+		now = s_now();
+		/* mpirun is gone but something still holds the pipes: let it go */
+		if (pr->reaped && now - pr->exited_at > 1.0 && (pr->fd[0] >= 0 || pr->fd[1] >= 0)) {
+			s_stop(pr->pid, SIGKILL);
+			break;
+		}
+		s_check_stop(pr, w, ranks, prog, now);
+	}
+}
+
 int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 {
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, rc = 0, reaped = 0;
-	char np[32], threads[64], workers[64], **argv = NULL, buf[4096];
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rc = 0;
+	char np[32], threads[64], workers[64], **argv = NULL;
 	s_watch *w = calloc(1, sizeof *w);
 	s_ranks *ranks = calloc(1, sizeof *ranks);
-	double stop_at = 0.0, exited_at = 0.0, deadline = 0.0;
-	int stopping = 0;
-	size_t tick = 0;
-	pid_t pid = -1;
+	s_proc pr = { .pid = -1, .fd = { -1, -1 } };
 
 	snprintf(np, sizeof np, "%zu", j->c->np);
 	/* BLAS threads and the coreset's workers (MC_THREADS) of each rank */
@@ -729,76 +805,36 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 		                  strerror(errno));
 		goto cleanup;
 	}
-	rc = s_spawn(&pid, argv, out[1], errp[1], err);
+	rc = s_spawn(&pr.pid, argv, out[1], errp[1], err);
 	close(out[1]);
 	close(errp[1]);
 	out[1] = errp[1] = -1;
+	pr.fd[0] = out[0];
+	pr.fd[1] = errp[0];
+	out[0] = errp[0] = -1;
 	if (rc != 0)
 		goto cleanup;
 	snprintf(w->what, sizeof w->what, "%s on %zu ranks", j->name, j->c->np);
-	while (out[0] >= 0 || errp[0] >= 0 || !reaped) {
-		struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-		double now;
-
-		if (out[0] >= 0 || errp[0] >= 0)
-			poll(fds, 2, 50);
-		else
-			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-		for (int i = 0; i < 2; i++) {
-			int *fd = i == 0 ? &out[0] : &errp[0];
-			ssize_t got;
-			if (*fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(*fd, buf, sizeof buf);
-			if (got > 0)
-				(i == 0 ? s_stdout : s_stderr)(w, buf, (size_t)got);
-			else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-				close(*fd);
-				*fd = -1;
-			}
-		}
-		if (!reaped && tick++ % 8 == 0)
-			s_track(ranks, pid);
-		if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
-			reaped = 1;
-			exited_at = s_now();
-		}
-		now = s_now();
-		/* mpirun is gone but something still holds the pipes: let it go */
-		if (reaped && now - exited_at > 1.0 && (out[0] >= 0 || errp[0] >= 0)) {
-			s_stop(pid, SIGKILL);
-			break;
-		}
-		if (!stopping && mc_progress_report(prog, w->done, w->total, w->what) != 0) {
-			stopping = 1;
-			stop_at = deadline = now + S_STOP_GRACE;
-			if (!reaped)
-				s_track(ranks, pid);
-			s_stop(pid, SIGTERM);
-		}
-		if (stopping && now >= stop_at && !reaped) {
-			s_stop(pid, SIGKILL);
-			s_reap_ranks(ranks, 0.0);
-			stop_at = now + 10.0;
-		}
-	}
-	if (stopping)
+	s_follow(&pr, w, ranks, prog);
+	if (pr.stopping)
 		rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		rc = s_failure(j, w, status, err);
+	else if (!WIFEXITED(pr.status) || WEXITSTATUS(pr.status) != 0)
+		rc = s_failure(j, w, pr.status, err);
 cleanup:
-	if (pid > 0 && !reaped) {
-		s_stop(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+	if (pr.pid > 0 && !pr.reaped) {
+		s_stop(pr.pid, SIGKILL);
+		waitpid(pr.pid, &pr.status, 0);
 	}
 	/* no rank of this machine outlives the call */
 	if (ranks != NULL)
-		s_reap_ranks(ranks, stopping ? (deadline > s_now() ? deadline - s_now() : 0.0) : 1.0);
+		s_reap_ranks(ranks, pr.stopping ? (pr.deadline > s_now() ? pr.deadline - s_now() : 0.0) : 1.0);
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
+		if (pr.fd[i] >= 0)
+			close(pr.fd[i]);
 	}
 	free(argv);
 	free(w);
