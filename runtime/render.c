@@ -884,8 +884,9 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 	cap_h = lines > 0 ? 4 + (double)lines * (g.lh + 1) : 0;
 	g.cell_h = g.thumb + cap_h + S_GRID_GAP;
 	if (o.title != NULL && o.title[0] != '\0') {
-		mc_text_measure(o.title, 13, 1, &tw, &g.lh);
-		g.top += g.lh + 8;
+		double th;
+		mc_text_measure(o.title, 13, 1, &tw, &th);
+		g.top += th + 8;
 	}
 	rows = (n + g.cols - 1) / g.cols;
 	max_rows = (size_t)((16384 / (o.scale > 0 ? o.scale : 2) - g.top - S_PAD) / g.cell_h);
