@@ -2,10 +2,13 @@
  * point, (stacked) bar charts and heatmaps, drawn on a canvas (canvas.h). */
 #include "maskclean/plot.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "maskclean/canvas.h"
 
 /* matplotlib's tab10 */
 static const uint32_t s_tab10[10] = {

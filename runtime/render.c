@@ -2,10 +2,13 @@
  * and overlay panels, multi-instance overlays and the captioned grid. */
 #include "maskclean/render.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "maskclean/canvas.h"
 
 /* Sasha Trubetskoy's distinct colours, the most separable first */
 static const uint32_t s_palette[12] = {
