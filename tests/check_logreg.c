@@ -9,7 +9,7 @@
 
 #include "learn_fixture.h"
 #include "maskclean/logreg.h"
-#include "maskclean/split.h"
+#include "maskclean/rng.h"
 
 typedef struct lr_data {
 	json_t *root;
@@ -302,7 +302,7 @@ static void s_blobs(mc_matrix **X, int64_t **y, size_t n, size_t d, size_t k, ui
 	mc_error err = { 0 };
 	mc_rng rng;
 
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	ck_assert_int_eq(mc_matrix_new(X, n, d, &err), 0);
 	*y = malloc(n * sizeof **y);
 	for (size_t i = 0; i < n; i++) {

@@ -23,7 +23,7 @@
 #include "maskclean/metrics.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
-#include "maskclean/split.h"
+#include "maskclean/rng.h"
 #include "value.h"
 
 static mc_interp *s_in;
@@ -80,7 +80,7 @@ static mc_matrix *s_data(size_t n, size_t d, size_t k, uint64_t seed, int64_t **
 	mc_error err = { 0 };
 	mc_rng rng;
 
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
 	if (y != NULL)
 		*y = malloc(n * sizeof **y);
