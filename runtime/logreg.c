@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "maskclean/modelfile.h"
+#include "maskclean/pool.h"
 
 /* L-BFGS memory: more pairs model the curvature of these ill-conditioned
  * problems better, at a cost (4 m (d+1) K flops per iteration) that is
@@ -29,8 +30,6 @@
 
 /* Blocks between two progress reports (and interrupt checks) of thread 0. */
 #define S_REPORT_BLOCKS 32
-
-#define S_MAX_THREADS 16
 
 /* Rows per segment: at least S_SEG_MIN, and at most about S_SEG_MIN segments
  * in all (mc_logreg_segment_rows). */
@@ -93,13 +92,13 @@ typedef struct s_part {
 	int lead;             /* thread 0: reports progress */
 } s_part;
 
-/* Work buffers of an evaluation: one part per thread. Threads take the
+/* Work buffers of an evaluation: one part per worker (pool.h). Threads take the
  * segments in order (next); with comm, each segment's partial sums
  * (len = 1 + k d + k doubles) are kept in seg (nseg x len) for the fold
  * between processes; without, they are added to the total in segment order
  * as they come (folded counts them), so memory does not grow with n. */
 typedef struct s_parts {
-	s_part part[S_MAX_THREADS];
+	s_part part[MC_POOL_MAX];
 	size_t count, nseg, len;
 	double *seg;
 	double *mem;
@@ -474,11 +473,11 @@ static void s_hand_in(s_parts *ps, s_problem *pb, size_t s, const double *out)
  * progress and, on the root, raises the shared stop flag on an interrupt;
  * a stopped thread still hands in (zero) sums so that no thread waits for
  * it. */
-static void *s_part_run(void *arg)
+static void s_part_run(void *ctx, size_t worker)
 {
-	s_part *pt = arg;
+	s_parts *ps = ctx;
+	s_part *pt = &ps->part[worker];
 	s_problem *pb = pt->pb;
-	s_parts *ps = pb->parts;
 	size_t d = pb->d, k = pb->k, kd = k * d, nblock = 0, s, s0, s1;
 
 	while (s_take(ps, pb, &s, &s0, &s1)) {
@@ -518,7 +517,6 @@ static void *s_part_run(void *arg)
 		out[0] = f;
 		s_hand_in(ps, pb, s, out);
 	}
-	return NULL;
 }
 
 static void s_parts_free(s_parts *ps)
@@ -533,8 +531,8 @@ static void s_parts_free(s_parts *ps)
 	memset(ps, 0, sizeof *ps);
 }
 
-/* Threads for this process's segments: as many as OpenBLAS would use (at
- * most one per segment), each running single-threaded BLAS on blocks that
+/* Workers for this process's segments: the pool's count (at most one per
+ * segment), each running single-threaded BLAS (pool.h) on blocks that
  * stay in its L2 cache (larger blocks with many classes, where the scores
  * of a block are the larger product). Single-threaded BLAS on blocks whose
  * size depends on k and d only forms a segment's sums the same way on any
@@ -552,8 +550,8 @@ static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads, int keep)
 	memset(ps, 0, sizeof *ps);
 	if (threads < 1)
 		threads = 1;
-	if (threads > S_MAX_THREADS)
-		threads = S_MAX_THREADS;
+	if (threads > MC_POOL_MAX)
+		threads = MC_POOL_MAX;
 	if (k > S_MANY_CLASSES)
 		block *= 4;
 	block = block < 16 ? 16 : block > 8192 ? 8192 : block;
@@ -605,26 +603,14 @@ static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads, int keep)
 static int s_data_term(s_problem *pb, s_parts *ps, mc_error *err)
 {
 	size_t kd = pb->k * pb->d;
-	pthread_t tid[S_MAX_THREADS];
-	size_t started = 1;
-	int blas_threads = openblas_get_num_threads();
 
 	if (pb->fast)
 		mc_to_float(pb->Wf, pb->W, kd);
 	atomic_store(&ps->next, 0);
 	ps->folded = 0;
 	memset(pb->total, 0, ps->len * sizeof *pb->total);
-	if (ps->count > 1)
-		openblas_set_num_threads(1);
-	for (size_t t = 1; t < ps->count; t++, started++)
-		if (pthread_create(&tid[t], NULL, s_part_run, &ps->part[t]) != 0)
-			break;
-	/* threads that could not start: the others take their segments */
-	s_part_run(&ps->part[0]);
-	for (size_t t = 1; t < started; t++)
-		pthread_join(tid[t], NULL);
-	if (ps->count > 1)
-		openblas_set_num_threads(blas_threads);
+	/* workers that could not start: the others take their segments */
+	mc_pool_run(ps->count, s_part_run, ps);
 	if (ps->seg != NULL && s_fold(pb->comm, pb->total, ps->seg, ps->nseg, ps->len, err) != 0)
 		return -1;
 	return atomic_load(&pb->stop) ? 1 : 0;
@@ -1147,8 +1133,7 @@ int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, cons
 	rc = s_agree(comm, rc, err);
 	if (rc == 0)
 		rc = s_standardize(b.mu, b.scale, b.freq, &pb.sw_sum, &pb, err);
-	if (rc == 0 && s_parts_new(&parts, &pb, (size_t)openblas_get_num_threads(),
-	                           comm != NULL) != 0)
+	if (rc == 0 && s_parts_new(&parts, &pb, mc_pool_threads(), comm != NULL) != 0)
 		rc = s_fail_nomem(err);
 	rc = s_agree(comm, rc, err);
 	if (rc != 0)
