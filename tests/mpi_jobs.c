@@ -25,6 +25,7 @@
 #include "maskclean/pca.h"
 #include "maskclean/rng.h"
 #include "value.h"
+#include "testutil.h"
 
 static mc_interp *s_in;
 static char s_dir[256];
@@ -33,17 +34,13 @@ static void setup(void)
 {
 	s_in = mc_interp_new();
 	ck_assert_ptr_nonnull(s_in);
-	snprintf(s_dir, sizeof s_dir, "/tmp/mc-mpi-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(s_dir));
+	tu_tmpdir(s_dir, sizeof s_dir, "mc-mpi-test");
 }
 
 static void teardown(void)
 {
-	char cmd[300];
-
 	mc_interp_free(s_in);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_dir);
 }
 
 /* A value of the language from code (caller unrefs). */
