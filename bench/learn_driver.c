@@ -30,6 +30,7 @@
 #include "maskclean/metrics.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
+#include "maskclean/rng.h"
 #include "maskclean/split.h"
 
 static double s_now(void)
@@ -380,7 +381,7 @@ static int s_coco(size_t n, size_t d, size_t k, size_t max_iter, size_t folds)
 		cdf[c] = tot;
 	}
 	t0 = s_now();
-	mc_rng_seed(&rng, 42);
+	mc_rng_seed_splitmix(&rng, 42);
 	if (mc_matrix_new(&X, n, d, &err) != 0 || mc_matrix_new(&means, k, d, &err) != 0)
 		s_die(&err);
 	for (size_t i = 0; i < k * d; i++)

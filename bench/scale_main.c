@@ -33,6 +33,7 @@
 #include "maskclean/metrics.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
+#include "maskclean/rng.h"
 #include "maskclean/split.h"
 
 #define S_GROUP 4        /* classes per confusable group */
@@ -109,7 +110,7 @@ static void s_generate(gen *g, const char *path, uint64_t seed)
 	unsigned short hl;
 
 	(void)d;
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	for (size_t j = 0; j < D * S_FACTORS; j++)
 		L[j] = 0.35 * mc_rng_normal(&rng);
 	for (size_t c = 0; c < k; c++) {

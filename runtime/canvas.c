@@ -3,6 +3,7 @@
  * measuring pass, and PNG encoding in memory. */
 #include "maskclean/canvas.h"
 
+#include <cairo.h>
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
@@ -25,15 +26,6 @@ struct mc_canvas {
 	size_t n_text, cap_text;
 	int nomem;
 };
-
-void mc_png_free(mc_png *p)
-{
-	if (p == NULL)
-		return;
-	free(p->data);
-	free(p->text);
-	free(p);
-}
 
 static void s_font_setup(cairo_t *cr)
 {
@@ -176,11 +168,6 @@ cairo_t *mc_canvas_cairo(mc_canvas *c)
 int mc_canvas_width(const mc_canvas *c)
 {
 	return c->width;
-}
-
-int mc_canvas_height(const mc_canvas *c)
-{
-	return c->height;
 }
 
 void mc_canvas_offset(const mc_canvas *c, double *ox, double *oy)
@@ -441,8 +428,9 @@ static cairo_status_t s_png_write(void *closure, const unsigned char *data, unsi
 	return CAIRO_STATUS_SUCCESS;
 }
 
-int mc_canvas_encode_png(unsigned char **data, size_t *len, cairo_surface_t *surface,
-                         mc_error *err)
+/* surface (ARGB32) as a PNG file in memory. Caller owns *data (free()). */
+static int s_encode_png(unsigned char **data, size_t *len, cairo_surface_t *surface,
+                        mc_error *err)
 {
 	s_buf b = { NULL, 0, 0 };
 	cairo_status_t st;
@@ -475,7 +463,7 @@ int mc_canvas_png(mc_png **out, mc_canvas *c, mc_error *err)
 	p = calloc(1, sizeof *p);
 	if (p == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "canvas: out of memory");
-	rc = mc_canvas_encode_png(&p->data, &p->len, c->surface, err);
+	rc = s_encode_png(&p->data, &p->len, c->surface, err);
 	if (rc != MC_OK) {
 		mc_png_free(p);
 		return rc;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "maskclean/modelfile.h"
+#include "maskclean/pool.h"
 
 /* L-BFGS memory: more pairs model the curvature of these ill-conditioned
  * problems better, at a cost (4 m (d+1) K flops per iteration) that is
@@ -29,8 +30,6 @@
 
 /* Blocks between two progress reports (and interrupt checks) of thread 0. */
 #define S_REPORT_BLOCKS 32
-
-#define S_MAX_THREADS 16
 
 /* Rows per segment: at least S_SEG_MIN, and at most about S_SEG_MIN segments
  * in all (mc_logreg_segment_rows). */
@@ -93,13 +92,13 @@ typedef struct s_part {
 	int lead;             /* thread 0: reports progress */
 } s_part;
 
-/* Work buffers of an evaluation: one part per thread. Threads take the
+/* Work buffers of an evaluation: one part per worker (pool.h). Threads take the
  * segments in order (next); with comm, each segment's partial sums
  * (len = 1 + k d + k doubles) are kept in seg (nseg x len) for the fold
  * between processes; without, they are added to the total in segment order
  * as they come (folded counts them), so memory does not grow with n. */
 typedef struct s_parts {
-	s_part part[S_MAX_THREADS];
+	s_part part[MC_POOL_MAX];
 	size_t count, nseg, len;
 	double *seg;
 	double *mem;
@@ -474,11 +473,11 @@ static void s_hand_in(s_parts *ps, s_problem *pb, size_t s, const double *out)
  * progress and, on the root, raises the shared stop flag on an interrupt;
  * a stopped thread still hands in (zero) sums so that no thread waits for
  * it. */
-static void *s_part_run(void *arg)
+static void s_part_run(void *ctx, size_t worker)
 {
-	s_part *pt = arg;
+	s_parts *ps = ctx;
+	s_part *pt = &ps->part[worker];
 	s_problem *pb = pt->pb;
-	s_parts *ps = pb->parts;
 	size_t d = pb->d, k = pb->k, kd = k * d, nblock = 0, s, s0, s1;
 
 	while (s_take(ps, pb, &s, &s0, &s1)) {
@@ -518,7 +517,6 @@ static void *s_part_run(void *arg)
 		out[0] = f;
 		s_hand_in(ps, pb, s, out);
 	}
-	return NULL;
 }
 
 static void s_parts_free(s_parts *ps)
@@ -533,8 +531,8 @@ static void s_parts_free(s_parts *ps)
 	memset(ps, 0, sizeof *ps);
 }
 
-/* Threads for this process's segments: as many as OpenBLAS would use (at
- * most one per segment), each running single-threaded BLAS on blocks that
+/* Workers for this process's segments: the pool's count (at most one per
+ * segment), each running single-threaded BLAS (pool.h) on blocks that
  * stay in its L2 cache (larger blocks with many classes, where the scores
  * of a block are the larger product). Single-threaded BLAS on blocks whose
  * size depends on k and d only forms a segment's sums the same way on any
@@ -552,8 +550,8 @@ static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads, int keep)
 	memset(ps, 0, sizeof *ps);
 	if (threads < 1)
 		threads = 1;
-	if (threads > S_MAX_THREADS)
-		threads = S_MAX_THREADS;
+	if (threads > MC_POOL_MAX)
+		threads = MC_POOL_MAX;
 	if (k > S_MANY_CLASSES)
 		block *= 4;
 	block = block < 16 ? 16 : block > 8192 ? 8192 : block;
@@ -605,26 +603,14 @@ static int s_parts_new(s_parts *ps, s_problem *pb, size_t threads, int keep)
 static int s_data_term(s_problem *pb, s_parts *ps, mc_error *err)
 {
 	size_t kd = pb->k * pb->d;
-	pthread_t tid[S_MAX_THREADS];
-	size_t started = 1;
-	int blas_threads = openblas_get_num_threads();
 
 	if (pb->fast)
 		mc_to_float(pb->Wf, pb->W, kd);
 	atomic_store(&ps->next, 0);
 	ps->folded = 0;
 	memset(pb->total, 0, ps->len * sizeof *pb->total);
-	if (ps->count > 1)
-		openblas_set_num_threads(1);
-	for (size_t t = 1; t < ps->count; t++, started++)
-		if (pthread_create(&tid[t], NULL, s_part_run, &ps->part[t]) != 0)
-			break;
-	/* threads that could not start: the others take their segments */
-	s_part_run(&ps->part[0]);
-	for (size_t t = 1; t < started; t++)
-		pthread_join(tid[t], NULL);
-	if (ps->count > 1)
-		openblas_set_num_threads(blas_threads);
+	/* workers that could not start: the others take their segments */
+	mc_pool_run(ps->count, s_part_run, ps);
 	if (ps->seg != NULL && s_fold(pb->comm, pb->total, ps->seg, ps->nseg, ps->len, err) != 0)
 		return -1;
 	return atomic_load(&pb->stop) ? 1 : 0;
@@ -956,22 +942,182 @@ static int s_serve(s_problem *pb, mc_error *err)
 	}
 }
 
+/* The buffers of one fit; NULL until allocated, freed by s_fitbuf_free. */
+typedef struct s_fitbuf {
+	double *sw;          /* sample weights (class weights applied) */
+	double *mu, *scale;  /* standardization, d each */
+	double *freq;        /* class frequencies, k */
+	double *work;        /* the model: W (k x d), then b (k) */
+	double *total;       /* objective, gradient of W, gradient of b */
+	double *msg;         /* a command to the other processes */
+	double *intercept;   /* the fitted intercepts, k */
+	lbfgsfloatval_t *x, *g;
+	float *Wf;           /* W in single precision */
+	float *Xs;           /* the standardized single-precision copy of X */
+	mc_matrix *coef;     /* the fitted coefficients, k x d */
+} s_fitbuf;
+
+static int s_fitbuf_new(s_fitbuf *b, size_t k, size_t d, mc_error *err)
+{
+	size_t nv = k * (d + 1);
+
+	b->mu = malloc(d * sizeof *b->mu);
+	b->scale = malloc(d * sizeof *b->scale);
+	b->freq = malloc(k * sizeof *b->freq);
+	b->work = malloc((k * d + k) * sizeof *b->work);
+	b->total = malloc((1 + k * d + k) * sizeof *b->total);
+	b->msg = malloc((S_MSG_HEAD + nv) * sizeof *b->msg);
+	b->Wf = malloc(k * d * sizeof *b->Wf);
+	b->x = lbfgs_malloc((int)nv);
+	b->g = lbfgs_malloc((int)nv);
+	b->intercept = malloc(k * sizeof *b->intercept);
+	if (b->mu == NULL || b->scale == NULL || b->freq == NULL || b->work == NULL ||
+	    b->total == NULL || b->msg == NULL || b->Wf == NULL || b->x == NULL || b->g == NULL ||
+	    b->intercept == NULL)
+		return s_fail_nomem(err);
+	return mc_matrix_new(&b->coef, k, d, err);
+}
+
+static void s_fitbuf_free(s_fitbuf *b)
+{
+	free(b->sw);
+	free(b->mu);
+	free(b->scale);
+	free(b->freq);
+	free(b->work);
+	free(b->total);
+	free(b->msg);
+	free(b->Wf);
+	free(b->Xs);
+	lbfgs_free(b->x);
+	lbfgs_free(b->g);
+	mc_matrix_free(b->coef);
+	free(b->intercept);
+}
+
+/* The problem over this process's rows of X, on the buffers of b. */
+static void s_problem_init(s_problem *pb, const mc_logreg *lr, const mc_matrix *X,
+                           const int64_t *y, size_t k, s_fitbuf *b, const mc_logreg_comm *comm,
+                           const mc_progress *prog)
+{
+	size_t d = X->cols;
+
+	pb->X = X;
+	pb->y = y;
+	pb->sw = b->sw;
+	pb->n = X->rows;
+	pb->d = d;
+	pb->k = k;
+	pb->row0 = comm != NULL ? comm->row0 : 0;
+	pb->seg = mc_logreg_segment_rows(comm != NULL ? comm->n_total : X->rows);
+	pb->C = lr->p.C;
+	pb->mu = b->mu;
+	pb->scale = b->scale;
+	pb->W = b->work;
+	pb->b = b->work + k * d;
+	pb->total = b->total;
+	pb->GW = b->total + 1;
+	pb->gb = b->total + 1 + k * d;
+	pb->Wf = b->Wf;
+	pb->comm = comm;
+	pb->msg = b->msg;
+	pb->may_stop = comm == NULL || comm->root;
+	pb->prog = prog;
+	pb->max_iter = lr->p.max_iter;
+	pb->tol = lr->p.tol;
+	pb->trace = lr->p.trace;
+	pb->trace_ctx = lr->p.trace_ctx;
+}
+
+/* The root process: runs the optimizer, then tells the others it is done
+ * (or failed). Sets *fx and *converged. */
+static int s_root_fit(s_problem *pb, const mc_logreg *lr, s_fitbuf *b, int fast, double *fx,
+                      int *converged, mc_error *err)
+{
+	int rc = 0, ret = 0;
+
+	s_start(b->x, lr, pb, b->freq);
+	s_optimize(pb, lr, b->x, b->g, fast, b->Xs, fx, &ret);
+	if (pb->interrupted)
+		rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+	else if (pb->failed)
+		rc = mc_error_set(err, MC_ERR_INVALID, "LogisticRegression: the processes lost each other");
+	else if (!isfinite(*fx))
+		rc = mc_error_set(err, MC_ERR_INVALID,
+		                  "LogisticRegression: the optimizer failed (liblbfgs code %d)", ret);
+	*converged = pb->tol_met || ret == LBFGS_STOP || ret == LBFGS_ALREADY_MINIMIZED ||
+	             ret == LBFGSERR_ROUNDING_ERROR;
+	if (!pb->failed) {
+		mc_error cerr;
+		mc_error_clear(&cerr);
+		if (s_command(pb, rc == 0 ? S_CMD_DONE : S_CMD_ABORT, b->x, rc == 0 ? *fx : rc,
+		              *converged, ret, &cerr) != 0 && rc == 0)
+			rc = mc_error_set(err, cerr.code, "%s", cerr.text);
+	}
+	return rc;
+}
+
+/* Another process: serves the root's evaluations, then takes the final
+ * variables, objective and convergence from its last message. */
+static int s_other_fit(s_problem *pb, s_fitbuf *b, double *fx, int *converged, mc_error *err)
+{
+	size_t nv = pb->k * (pb->d + 1);
+	int rc;
+
+	pb->Xst = b->Xs;
+	rc = s_serve(pb, err);
+	if (rc != 0)
+		return rc;
+	memcpy(b->x, b->msg + S_MSG_HEAD, nv * sizeof *b->x);
+	pb->iter = (size_t)b->msg[2];
+	*fx = b->msg[3];
+	*converged = b->msg[4] != 0.0;
+	return 0;
+}
+
+/* Moves the solution x into lr (intercepts centred to sum to 0). */
+static void s_fit_store(mc_logreg *lr, s_problem *pb, s_fitbuf *b, double fx, int converged)
+{
+	size_t k = pb->k, d = pb->d, c;
+	double mean = 0.0;
+
+	pb->fast = 0;
+	s_to_model(pb, b->x);
+	memcpy(b->coef->data, pb->W, k * d * sizeof(double));
+	for (c = 0; c < k; c++)
+		mean += pb->b[c] / (double)k;
+	for (c = 0; c < k; c++)
+		b->intercept[c] = pb->b[c] - mean;
+	mc_matrix_free(lr->coef);
+	free(lr->intercept);
+	lr->coef = b->coef;
+	lr->intercept = b->intercept;
+	b->coef = NULL;
+	b->intercept = NULL;
+	lr->k = k;
+	lr->d = d;
+	lr->fitted = 1;
+	lr->n_iter = pb->iter;
+	lr->objective = fx;
+	lr->converged = converged;
+}
+
 int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, const double *w,
                        const mc_logreg_comm *comm, const mc_progress *prog, mc_error *err)
 {
-	size_t n = X->rows, d = X->cols, k = 0, nv;
-	double *sw = NULL, *mu = NULL, *scale = NULL, *freq = NULL, *work = NULL, *total = NULL;
-	double *msg = NULL, *intercept = NULL, fx = 0.0, miss;
-	lbfgsfloatval_t *x = NULL, *g = NULL;
-	float *Wf = NULL, *Xs = NULL;
-	mc_matrix *coef = NULL;
+	size_t n = X->rows, k = 0;
+	double fx = 0.0, miss;
+	s_fitbuf b;
 	s_problem pb;
 	s_parts parts;
-	int rc, ret = 0, root = comm == NULL || comm->root, converged = 0;
+	int rc, root = comm == NULL || comm->root, converged = 0;
 
+	memset(&b, 0, sizeof b);
 	memset(&pb, 0, sizeof pb);
 	memset(&parts, 0, sizeof parts);
 	atomic_init(&pb.stop, 0);
+
+	/* every process checks its rows; all agree before going on */
 	if (comm != NULL && (lr->p.n_classes == 0 || lr->p.warm_start))
 		rc = mc_error_set(err, MC_ERR_INVALID, "LogisticRegression: a fit over several "
 		                  "processes needs n_classes and no warm_start");
@@ -979,136 +1125,36 @@ int mc_logreg_fit_comm(mc_logreg *lr, const mc_matrix *X, const int64_t *y, cons
 		rc = s_check(&k, &lr->p, X, y, w, comm != NULL ? comm->row0 : 0, comm != NULL, err);
 	rc = s_agree(comm, rc, err);
 	if (rc == 0)
-		rc = s_sample_weights(&sw, &lr->p, k, y, w, n, comm, err);
+		rc = s_sample_weights(&b.sw, &lr->p, k, y, w, n, comm, err);
 	if (rc != 0)
 		return rc;
-	nv = k * (d + 1);
-	mu = malloc(d * sizeof *mu);
-	scale = malloc(d * sizeof *scale);
-	freq = malloc(k * sizeof *freq);
-	work = malloc((k * d + k) * sizeof *work);
-	total = malloc((1 + k * d + k) * sizeof *total);
-	msg = malloc((S_MSG_HEAD + nv) * sizeof *msg);
-	Wf = malloc(k * d * sizeof *Wf);
-	x = lbfgs_malloc((int)nv);
-	g = lbfgs_malloc((int)nv);
-	intercept = malloc(k * sizeof *intercept);
-	if (mu == NULL || scale == NULL || freq == NULL || work == NULL || total == NULL ||
-	    msg == NULL || Wf == NULL || x == NULL || g == NULL || intercept == NULL)
-		rc = s_fail_nomem(err);
-	if (rc == 0)
-		rc = mc_matrix_new(&coef, k, d, err);
-	pb.X = X;
-	pb.y = y;
-	pb.sw = sw;
-	pb.n = n;
-	pb.d = d;
-	pb.k = k;
-	pb.row0 = comm != NULL ? comm->row0 : 0;
-	pb.seg = mc_logreg_segment_rows(comm != NULL ? comm->n_total : n);
-	pb.C = lr->p.C;
-	pb.mu = mu;
-	pb.scale = scale;
-	pb.W = work;
-	pb.b = work + k * d;
-	pb.total = total;
-	pb.GW = total + 1;
-	pb.gb = total + 1 + k * d;
-	pb.Wf = Wf;
-	pb.comm = comm;
-	pb.msg = msg;
-	pb.may_stop = root;
-	pb.prog = prog;
-	pb.max_iter = lr->p.max_iter;
-	pb.tol = lr->p.tol;
-	pb.trace = lr->p.trace;
-	pb.trace_ctx = lr->p.trace_ctx;
+	rc = s_fitbuf_new(&b, k, X->cols, err);
+	s_problem_init(&pb, lr, X, y, k, &b, comm, prog);
 	rc = s_agree(comm, rc, err);
 	if (rc == 0)
-		rc = s_standardize(mu, scale, freq, &pb.sw_sum, &pb, err);
-	if (rc == 0 && s_parts_new(&parts, &pb, (size_t)openblas_get_num_threads(),
-	                           comm != NULL) != 0)
+		rc = s_standardize(b.mu, b.scale, b.freq, &pb.sw_sum, &pb, err);
+	if (rc == 0 && s_parts_new(&parts, &pb, mc_pool_threads(), comm != NULL) != 0)
 		rc = s_fail_nomem(err);
 	rc = s_agree(comm, rc, err);
 	if (rc != 0)
 		goto cleanup;
 	pb.parts = &parts;
 	/* the fast phase runs where every process has its copy */
-	Xs = n > 0 ? s_standardized_copy(X, sw, mu, scale) : NULL;
-	miss = n > 0 && Xs == NULL;
+	b.Xs = n > 0 ? s_standardized_copy(X, b.sw, b.mu, b.scale) : NULL;
+	miss = n > 0 && b.Xs == NULL;
 	rc = s_allfold(comm, &miss, &miss, 1, 1, err);
 	if (rc != 0)
 		goto cleanup;
-	if (root) {
-		s_start(x, lr, &pb, freq);
-		s_optimize(&pb, lr, x, g, miss == 0.0, Xs, &fx, &ret);
-		if (pb.interrupted)
-			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
-		else if (pb.failed)
-			rc = mc_error_set(err, MC_ERR_INVALID,
-			                  "LogisticRegression: the processes lost each other");
-		else if (!isfinite(fx))
-			rc = mc_error_set(err, MC_ERR_INVALID,
-			                  "LogisticRegression: the optimizer failed (liblbfgs code %d)",
-			                  ret);
-		converged = pb.tol_met || ret == LBFGS_STOP || ret == LBFGS_ALREADY_MINIMIZED ||
-		            ret == LBFGSERR_ROUNDING_ERROR;
-		if (!pb.failed) {
-			mc_error cerr;
-			mc_error_clear(&cerr);
-			if (s_command(&pb, rc == 0 ? S_CMD_DONE : S_CMD_ABORT, x, rc == 0 ? fx : rc,
-			              converged, ret, &cerr) != 0 && rc == 0)
-				rc = mc_error_set(err, cerr.code, "%s", cerr.text);
-		}
-	} else {
-		pb.Xst = Xs;
-		rc = s_serve(&pb, err);
-		if (rc == 0) {
-			memcpy(x, msg + S_MSG_HEAD, nv * sizeof *x);
-			pb.iter = (size_t)msg[2];
-			fx = msg[3];
-			converged = msg[4] != 0.0;
-		}
-	}
-	if (rc != 0)
-		goto cleanup;
-	pb.fast = 0;
-	s_to_model(&pb, x);
-	memcpy(coef->data, pb.W, k * d * sizeof(double));
-	{
-		double mean = 0.0;
-		for (size_t c = 0; c < k; c++)
-			mean += pb.b[c] / (double)k;
-		for (size_t c = 0; c < k; c++)
-			intercept[c] = pb.b[c] - mean;
-	}
-	mc_matrix_free(lr->coef);
-	free(lr->intercept);
-	lr->coef = coef;
-	lr->intercept = intercept;
-	coef = NULL;
-	intercept = NULL;
-	lr->k = k;
-	lr->d = d;
-	lr->fitted = 1;
-	lr->n_iter = pb.iter;
-	lr->objective = fx;
-	lr->converged = converged;
+
+	if (root)
+		rc = s_root_fit(&pb, lr, &b, miss == 0.0, &fx, &converged, err);
+	else
+		rc = s_other_fit(&pb, &b, &fx, &converged, err);
+	if (rc == 0)
+		s_fit_store(lr, &pb, &b, fx, converged);
 cleanup:
 	s_parts_free(&parts);
-	free(sw);
-	free(mu);
-	free(scale);
-	free(freq);
-	free(work);
-	free(total);
-	free(msg);
-	free(Wf);
-	free(Xs);
-	lbfgs_free(x);
-	lbfgs_free(g);
-	mc_matrix_free(coef);
-	free(intercept);
+	s_fitbuf_free(&b);
 	return rc;
 }
 

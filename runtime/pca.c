@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "maskclean/modelfile.h"
-#include "maskclean/split.h"
+#include "maskclean/rng.h"
 
 struct mc_pca {
 	mc_pca_params p;
@@ -715,7 +715,7 @@ static int s_randomized(s_fit *f, mc_matrix *scores, s_src *s, const mc_pca_para
 		rc = s_nomem(err, "the randomized range finder");
 		goto cleanup;
 	}
-	mc_rng_seed(&rng, p->seed);
+	mc_rng_seed_splitmix(&rng, p->seed);
 	for (size_t i = 0; i < d * l; i++)
 		Z[i] = mc_rng_normal(&rng);
 	rc = s_times(Y, Z, l, f, s, prog, "PCA: range finder", err);

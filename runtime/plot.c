@@ -2,10 +2,13 @@
  * point, (stacked) bar charts and heatmaps, drawn on a canvas (canvas.h). */
 #include "maskclean/plot.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "maskclean/canvas.h"
 
 /* matplotlib's tab10 */
 static const uint32_t s_tab10[10] = {
@@ -352,35 +355,71 @@ static void s_legend_place(const s_axes *a, double w, double h, const double *px
 
 #define S_MAX_TICKS 64
 
-int mc_plot_line(mc_png **out, const mc_plot_series *series, size_t n_series,
-                 const mc_plot_mark *mark, const mc_plot_opts *opts, mc_error *err)
+/* opts, or the defaults, with a usable size. */
+static void s_opts_resolve(mc_plot_opts *o, const mc_plot_opts *opts)
 {
-	mc_plot_opts o;
-	mc_canvas *c = NULL;
-	s_axes a;
-	double xt[S_MAX_TICKS], yt[S_MAX_TICKS], xstep, ystep, dx, dy, wy, tw, th;
-	double *px = NULL, *py = NULL, note[4] = { 0, 0, 0, 0 };
-	size_t *start = NULL, nxt, nyt, total = 0, s, i;
-	int xint = 1, xdec, ydec, rc, has_legend = 0, has_note = 0;
-	s_legend_item items[10];
-	char buf[64];
-	cairo_t *cr;
-
-	*out = NULL;
 	if (opts != NULL)
-		o = *opts;
+		*o = *opts;
 	else
-		mc_plot_opts_init(&o);
-	if (o.width <= 0)
-		o.width = 640;
-	if (o.height <= 0)
-		o.height = 400;
-	if (n_series == 0 || n_series > 10)
+		mc_plot_opts_init(o);
+	if (o->width <= 0)
+		o->width = 640;
+	if (o->height <= 0)
+		o->height = 400;
+}
+
+/* Tick marks and labels along the x axis. */
+static void s_draw_xticks(mc_canvas *c, const s_axes *a, const double *xt, size_t nxt, int xdec)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < nxt; i++) {
+		double x = s_px(a, xt[i]);
+		mc_canvas_line(c, x, a->b, x, a->b + S_TICK_LEN, 1, S_AXIS);
+		s_fmt_tick(buf, sizeof buf, xt[i], xdec);
+		mc_canvas_text(c, x, a->b + S_TICK_LEN + 3, buf, S_TICK_SIZE, 0, 0, MC_CENTER, MC_TOP,
+		               S_INK, MC_TEXT_XTICK);
+	}
+}
+
+static void s_set_rgb(cairo_t *cr, uint32_t rgb)
+{
+	cairo_set_source_rgb(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
+	                     (rgb & 0xff) / 255.0);
+}
+
+/* A line plot being drawn: its input, its axes and its points on the canvas. */
+typedef struct s_line {
+	const mc_plot_series *series;
+	size_t n_series;
+	const mc_plot_mark *mark;
+	mc_plot_opts o;
+	s_axes a;
+	int xint;            /* every x is an integer */
+	int has_legend;      /* some series has a label */
+	size_t total;        /* points in all series */
+	double *px, *py;     /* every point in logical px, series after series */
+	size_t *start;       /* series s is points start[s] .. start[s + 1] - 1 */
+	double note[4];      /* the mark's text box (x, y, w, h) when has_note */
+	int has_note;
+} s_line;
+
+/* Checks the series and the mark; sets the data range, xint, has_legend and
+ * total. */
+static int s_line_check(s_line *l, mc_error *err)
+{
+	const mc_plot_series *series = l->series;
+	const mc_plot_mark *mark = l->mark;
+	size_t s, i;
+
+	if (l->n_series == 0 || l->n_series > 10)
 		return mc_error_set(err, MC_ERR_INVALID, "line plot: %zu series, expected 1 to 10",
-		                    n_series);
-	a.x0 = a.y0 = INFINITY;
-	a.x1 = a.y1 = -INFINITY;
-	for (s = 0; s < n_series; s++) {
+		                    l->n_series);
+	l->a.x0 = l->a.y0 = INFINITY;
+	l->a.x1 = l->a.y1 = -INFINITY;
+	l->xint = 1;
+	for (s = 0; s < l->n_series; s++) {
 		if (series[s].n == 0 || series[s].y == NULL)
 			return mc_error_set(err, MC_ERR_INVALID, "line plot: series %zu has no points", s);
 		for (i = 0; i < series[s].n; i++) {
@@ -390,123 +429,120 @@ int mc_plot_line(mc_png **out, const mc_plot_series *series, size_t n_series,
 				return mc_error_set(err, MC_ERR_INVALID,
 				                    "line plot: series %zu, point %zu: (%g, %g) is not finite",
 				                    s, i, x, y);
-			a.x0 = fmin(a.x0, x);
-			a.x1 = fmax(a.x1, x);
-			a.y0 = fmin(a.y0, y);
-			a.y1 = fmax(a.y1, y);
+			l->a.x0 = fmin(l->a.x0, x);
+			l->a.x1 = fmax(l->a.x1, x);
+			l->a.y0 = fmin(l->a.y0, y);
+			l->a.y1 = fmax(l->a.y1, y);
 		}
 		if (series[s].x != NULL && !s_all_integer(series[s].x, series[s].n))
-			xint = 0;
+			l->xint = 0;
 		if (series[s].label != NULL)
-			has_legend = 1;
-		total += series[s].n;
+			l->has_legend = 1;
+		l->total += series[s].n;
 	}
-	if (mark != NULL && (mark->series >= n_series || mark->index >= series[mark->series].n))
+	if (mark != NULL && (mark->series >= l->n_series || mark->index >= series[mark->series].n))
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "line plot: mark at series %zu, point %zu is outside the data",
 		                    mark->series, mark->index);
+	return MC_OK;
+}
 
-	/* ranges with matplotlib's 5% margins */
-	if (o.ymin < o.ymax) {
-		a.y0 = o.ymin;
-		a.y1 = o.ymax;
+/* The axes' data ranges: the data with matplotlib's 5% margins, or the fixed
+ * y range of the options. */
+static void s_line_range(s_line *l)
+{
+	s_axes *a = &l->a;
+	double dx, dy;
+
+	if (l->o.ymin < l->o.ymax) {
+		a->y0 = l->o.ymin;
+		a->y1 = l->o.ymax;
 	} else {
-		dy = a.y1 - a.y0;
+		dy = a->y1 - a->y0;
 		if (dy <= 0) {
 			/* a flat line sits in the middle of a range around it */
-			dy = a.y0 != 0 ? fabs(a.y0) * 0.1 : 1;
-			a.y0 -= dy / 2;
-			a.y1 += dy / 2;
+			dy = a->y0 != 0 ? fabs(a->y0) * 0.1 : 1;
+			a->y0 -= dy / 2;
+			a->y1 += dy / 2;
 		}
-		a.y0 -= dy * 0.05;
-		a.y1 += dy * 0.05;
+		a->y0 -= dy * 0.05;
+		a->y1 += dy * 0.05;
 	}
-	dx = a.x1 - a.x0;
+	dx = a->x1 - a->x0;
 	if (dx <= 0)
 		dx = 2;
-	a.x0 -= dx * 0.05;
-	a.x1 += dx * 0.05;
-	if (a.x1 - a.x0 < 1e-12) {
-		a.x0 -= 1;
-		a.x1 += 1;
+	a->x0 -= dx * 0.05;
+	a->x1 += dx * 0.05;
+	if (a->x1 - a->x0 < 1e-12) {
+		a->x0 -= 1;
+		a->x1 += 1;
 	}
+}
 
-	nyt = mc_plot_ticks(a.y0, a.y1, 6, 0, yt, S_MAX_TICKS, &ystep);
-	ydec = s_decimals(ystep);
-	nxt = mc_plot_ticks(a.x0, a.x1, 8, xint, xt, S_MAX_TICKS, &xstep);
-	xdec = xint ? 0 : s_decimals(xstep);
-	wy = s_ytick_width(yt, nyt, ydec);
-	mc_text_measure("0", S_TICK_SIZE, 0, &tw, &th);
-	s_margins(&a, &o, wy, th, 0);
-	if (a.r - a.l < 50 || a.b - a.t < 50)
-		return mc_error_set(err, MC_ERR_INVALID, "line plot: %dx%d is too small for the labels",
-		                    o.width, o.height);
+/* Every point's position on the canvas (px, py, start). */
+static int s_line_points(s_line *l, mc_error *err)
+{
+	size_t s, i, k = 0;
 
-	rc = mc_canvas_new(&c, o.width, o.height, o.scale, err);
-	if (rc != MC_OK)
-		return rc;
-	cr = mc_canvas_cairo(c);
-	px = malloc(total * sizeof *px);
-	py = malloc(total * sizeof *py);
-	start = malloc((n_series + 1) * sizeof *start);
-	if (px == NULL || py == NULL || start == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "line plot: out of memory");
-		goto cleanup;
-	}
-	total = 0;
-	for (s = 0; s < n_series; s++) {
-		start[s] = total;
-		for (i = 0; i < series[s].n; i++, total++) {
-			px[total] = s_px(&a, series[s].x != NULL ? series[s].x[i] : (double)i);
-			py[total] = s_py(&a, series[s].y[i]);
+	l->px = malloc(l->total * sizeof *l->px);
+	l->py = malloc(l->total * sizeof *l->py);
+	l->start = malloc((l->n_series + 1) * sizeof *l->start);
+	if (l->px == NULL || l->py == NULL || l->start == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "line plot: out of memory");
+	for (s = 0; s < l->n_series; s++) {
+		const mc_plot_series *se = &l->series[s];
+		l->start[s] = k;
+		for (i = 0; i < se->n; i++, k++) {
+			l->px[k] = s_px(&l->a, se->x != NULL ? se->x[i] : (double)i);
+			l->py[k] = s_py(&l->a, se->y[i]);
 		}
 	}
-	start[n_series] = total;
+	l->start[l->n_series] = k;
+	return MC_OK;
+}
 
-	s_draw_frame(c, &a, &o, yt, nyt, ydec, th);
-	for (i = 0; i < nxt; i++) {
-		double x = s_px(&a, xt[i]);
-		mc_canvas_line(c, x, a.b, x, a.b + S_TICK_LEN, 1, S_AXIS);
-		s_fmt_tick(buf, sizeof buf, xt[i], xdec);
-		mc_canvas_text(c, x, a.b + S_TICK_LEN + 3, buf, S_TICK_SIZE, 0, 0, MC_CENTER, MC_TOP,
-		               S_INK, MC_TEXT_XTICK);
-	}
-
-	/* the plateau guide goes under the data */
-	if (mark != NULL) {
-		double mx = px[start[mark->series] + mark->index];
-		double my = py[start[mark->series] + mark->index];
-		const double dash[2] = { 5, 4 };
-		cairo_save(cr);
-		cairo_set_dash(cr, dash, 2, 0);
-		cairo_set_source_rgb(cr, 0xd6 / 255.0, 0x27 / 255.0, 0x28 / 255.0);
-		cairo_set_line_width(cr, 1.2);
-		cairo_move_to(cr, mx, a.b);
-		cairo_line_to(cr, mx, my + 8);
-		cairo_stroke(cr);
-		cairo_restore(cr);
-	}
+/* The mark's dashed vertical guide, drawn under the data. */
+static void s_line_guide(mc_canvas *c, const s_line *l)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	double mx = l->px[l->start[l->mark->series] + l->mark->index];
+	double my = l->py[l->start[l->mark->series] + l->mark->index];
+	const double dash[2] = { 5, 4 };
 
 	cairo_save(cr);
-	cairo_rectangle(cr, a.l, a.t, a.r - a.l, a.b - a.t);
+	cairo_set_dash(cr, dash, 2, 0);
+	s_set_rgb(cr, S_MARK);
+	cairo_set_line_width(cr, 1.2);
+	cairo_move_to(cr, mx, l->a.b);
+	cairo_line_to(cr, mx, my + 8);
+	cairo_stroke(cr);
+	cairo_restore(cr);
+}
+
+/* The lines, with round markers when a series has at most 60 points,
+ * clipped to the plot area. */
+static void s_line_series(mc_canvas *c, const s_line *l)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	size_t s, i;
+
+	cairo_save(cr);
+	cairo_rectangle(cr, l->a.l, l->a.t, l->a.r - l->a.l, l->a.b - l->a.t);
 	cairo_clip(cr);
-	for (s = 0; s < n_series; s++) {
-		uint32_t rgb = s_tab10[s];
-		double r = ((rgb >> 16) & 0xff) / 255.0, g = ((rgb >> 8) & 0xff) / 255.0,
-		       b = (rgb & 0xff) / 255.0;
-		cairo_set_source_rgb(cr, r, g, b);
+	for (s = 0; s < l->n_series; s++) {
+		s_set_rgb(cr, s_tab10[s]);
 		cairo_set_line_width(cr, 2);
 		cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-		for (i = start[s]; i < start[s + 1]; i++) {
-			if (i == start[s])
-				cairo_move_to(cr, px[i], py[i]);
+		for (i = l->start[s]; i < l->start[s + 1]; i++) {
+			if (i == l->start[s])
+				cairo_move_to(cr, l->px[i], l->py[i]);
 			else
-				cairo_line_to(cr, px[i], py[i]);
+				cairo_line_to(cr, l->px[i], l->py[i]);
 		}
 		cairo_stroke(cr);
-		for (i = start[s]; i < start[s + 1] && series[s].n <= 60; i++) {
-			cairo_arc(cr, px[i], py[i], 4, 0, 2 * M_PI);
-			cairo_set_source_rgb(cr, r, g, b);
+		for (i = l->start[s]; i < l->start[s + 1] && l->series[s].n <= 60; i++) {
+			cairo_arc(cr, l->px[i], l->py[i], 4, 0, 2 * M_PI);
+			s_set_rgb(cr, s_tab10[s]);
 			cairo_fill_preserve(cr);
 			cairo_set_source_rgb(cr, 1, 1, 1);
 			cairo_set_line_width(cr, 1);
@@ -514,74 +550,152 @@ int mc_plot_line(mc_png **out, const mc_plot_series *series, size_t n_series,
 		}
 	}
 	cairo_restore(cr);
-	s_draw_spines(c, &a);
+}
 
-	if (mark != NULL) {
-		double mx = px[start[mark->series] + mark->index];
-		double my = py[start[mark->series] + mark->index];
-		cairo_set_source_rgb(cr, 0xd6 / 255.0, 0x27 / 255.0, 0x28 / 255.0);
-		cairo_set_line_width(cr, 2.5);
-		cairo_arc(cr, mx, my, 9, 0, 2 * M_PI);
-		cairo_stroke(cr);
-		if (mark->text != NULL && mark->text[0] != '\0') {
-			/* candidates: below-right, above-right, below-left, above-left,
-			 * below, above; the one inside the plot area covering least data */
-			static const double ox[6] = { 12, 12, -12, -12, 0, 0 };
-			static const double oy[6] = { 14, -14, 14, -14, 18, -18 };
-			static const mc_halign ha[6] = { MC_LEFT, MC_LEFT, MC_RIGHT, MC_RIGHT, MC_CENTER,
-			                                 MC_CENTER };
-			size_t best = (size_t)-1;
-			int k, bk = 0;
-			double nw, nh;
-			mc_text_measure(mark->text, S_LABEL_SIZE, 1, &nw, &nh);
-			for (k = 0; k < 6; k++) {
-				double bx = mx + ox[k] - (ha[k] == MC_LEFT ? 0 : ha[k] == MC_CENTER ? nw / 2 : nw);
-				double by = oy[k] > 0 ? my + oy[k] : my + oy[k] - nh;
-				size_t hits = s_hits(px, py, start, n_series, bx - 2, by - 2, nw + 4, nh + 4);
-				if (bx < a.l + 3 || bx + nw > a.r - 3 || by < a.t + 3 || by + nh > a.b - 3)
-					hits += 100000;
-				if (hits < best) {
-					best = hits;
-					bk = k;
-				}
-			}
-			{
-				double bx = mx + ox[bk] - (ha[bk] == MC_LEFT ? 0 : ha[bk] == MC_CENTER ? nw / 2 : nw);
-				double by = oy[bk] > 0 ? my + oy[bk] : my + oy[bk] - nh;
-				if (bx < a.l + 3)
-					bx = a.l + 3;
-				if (bx + nw > a.r - 3)
-					bx = a.r - 3 - nw;
-				cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-				cairo_rectangle(cr, bx - 2, by - 1, nw + 4, nh + 2);
-				cairo_fill(cr);
-				mc_canvas_text(c, bx, by, mark->text, S_LABEL_SIZE, 1, 0, MC_LEFT, MC_TOP, S_MARK,
-				               MC_TEXT_NOTE);
-				note[0] = bx - 4;
-				note[1] = by - 4;
-				note[2] = nw + 8;
-				note[3] = nh + 8;
-				has_note = 1;
-			}
+/* Candidate places of the mark's text around the ring: below-right,
+ * above-right, below-left, above-left, below, above. */
+static const double s_note_ox[6] = { 12, 12, -12, -12, 0, 0 };
+static const double s_note_oy[6] = { 14, -14, 14, -14, 18, -18 };
+static const mc_halign s_note_ha[6] = { MC_LEFT, MC_LEFT, MC_RIGHT, MC_RIGHT, MC_CENTER,
+                                        MC_CENTER };
+
+/* Top-left corner of the text box nw x nh at candidate k around (mx, my). */
+static void s_note_at(int k, double mx, double my, double nw, double nh, double *bx, double *by)
+{
+	*bx = mx + s_note_ox[k] -
+	      (s_note_ha[k] == MC_LEFT ? 0 : s_note_ha[k] == MC_CENTER ? nw / 2 : nw);
+	*by = s_note_oy[k] > 0 ? my + s_note_oy[k] : my + s_note_oy[k] - nh;
+}
+
+/* The mark's text next to its ring, at the candidate inside the plot area
+ * that covers the least data; records its box in l->note. */
+static void s_line_note(mc_canvas *c, s_line *l, double mx, double my)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	const s_axes *a = &l->a;
+	const char *text = l->mark->text;
+	size_t best = (size_t)-1;
+	int k, bk = 0;
+	double nw, nh, bx, by;
+
+	mc_text_measure(text, S_LABEL_SIZE, 1, &nw, &nh);
+	for (k = 0; k < 6; k++) {
+		size_t hits;
+		s_note_at(k, mx, my, nw, nh, &bx, &by);
+		hits = s_hits(l->px, l->py, l->start, l->n_series, bx - 2, by - 2, nw + 4, nh + 4);
+		if (bx < a->l + 3 || bx + nw > a->r - 3 || by < a->t + 3 || by + nh > a->b - 3)
+			hits += 100000;
+		if (hits < best) {
+			best = hits;
+			bk = k;
 		}
 	}
+	s_note_at(bk, mx, my, nw, nh, &bx, &by);
+	if (bx < a->l + 3)
+		bx = a->l + 3;
+	if (bx + nw > a->r - 3)
+		bx = a->r - 3 - nw;
+	cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+	cairo_rectangle(cr, bx - 2, by - 1, nw + 4, nh + 2);
+	cairo_fill(cr);
+	mc_canvas_text(c, bx, by, text, S_LABEL_SIZE, 1, 0, MC_LEFT, MC_TOP, S_MARK, MC_TEXT_NOTE);
+	l->note[0] = bx - 4;
+	l->note[1] = by - 4;
+	l->note[2] = nw + 8;
+	l->note[3] = nh + 8;
+	l->has_note = 1;
+}
 
-	if (has_legend) {
-		double lw, lh, lx, ly;
-		for (s = 0; s < n_series; s++) {
-			items[s].label = series[s].label != NULL ? series[s].label : "";
-			items[s].rgb = s_tab10[s];
-			items[s].marker = 1;
-		}
-		s_legend_size(items, n_series, &lw, &lh);
-		s_legend_place(&a, lw, lh, px, py, start, n_series, has_note ? note : NULL, &lx, &ly);
-		s_legend_draw(c, items, n_series, lx, ly);
+/* The mark's red ring, and its text when it has one. */
+static void s_line_mark(mc_canvas *c, s_line *l)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	double mx = l->px[l->start[l->mark->series] + l->mark->index];
+	double my = l->py[l->start[l->mark->series] + l->mark->index];
+
+	s_set_rgb(cr, S_MARK);
+	cairo_set_line_width(cr, 2.5);
+	cairo_arc(cr, mx, my, 9, 0, 2 * M_PI);
+	cairo_stroke(cr);
+	if (l->mark->text != NULL && l->mark->text[0] != '\0')
+		s_line_note(c, l, mx, my);
+}
+
+/* The legend of the series' labels, where it covers the least data and
+ * stays off the mark's text. */
+static void s_line_legend(mc_canvas *c, const s_line *l)
+{
+	s_legend_item items[10];
+	double lw, lh, lx, ly;
+	size_t s;
+
+	for (s = 0; s < l->n_series; s++) {
+		items[s].label = l->series[s].label != NULL ? l->series[s].label : "";
+		items[s].rgb = s_tab10[s];
+		items[s].marker = 1;
 	}
+	s_legend_size(items, l->n_series, &lw, &lh);
+	s_legend_place(&l->a, lw, lh, l->px, l->py, l->start, l->n_series,
+	               l->has_note ? l->note : NULL, &lx, &ly);
+	s_legend_draw(c, items, l->n_series, lx, ly);
+}
+
+int mc_plot_line(mc_png **out, const mc_plot_series *series, size_t n_series,
+                 const mc_plot_mark *mark, const mc_plot_opts *opts, mc_error *err)
+{
+	s_line l;
+	mc_canvas *c = NULL;
+	double xt[S_MAX_TICKS], yt[S_MAX_TICKS], xstep, ystep, wy, tw, th;
+	size_t nxt, nyt;
+	int xdec, ydec, rc;
+
+	*out = NULL;
+	memset(&l, 0, sizeof l);
+	l.series = series;
+	l.n_series = n_series;
+	l.mark = mark;
+	s_opts_resolve(&l.o, opts);
+	rc = s_line_check(&l, err);
+	if (rc != MC_OK)
+		return rc;
+
+	/* axes: ranges, ticks, and margins measured from the labels */
+	s_line_range(&l);
+	nyt = mc_plot_ticks(l.a.y0, l.a.y1, 6, 0, yt, S_MAX_TICKS, &ystep);
+	ydec = s_decimals(ystep);
+	nxt = mc_plot_ticks(l.a.x0, l.a.x1, 8, l.xint, xt, S_MAX_TICKS, &xstep);
+	xdec = l.xint ? 0 : s_decimals(xstep);
+	wy = s_ytick_width(yt, nyt, ydec);
+	mc_text_measure("0", S_TICK_SIZE, 0, &tw, &th);
+	s_margins(&l.a, &l.o, wy, th, 0);
+	if (l.a.r - l.a.l < 50 || l.a.b - l.a.t < 50)
+		return mc_error_set(err, MC_ERR_INVALID, "line plot: %dx%d is too small for the labels",
+		                    l.o.width, l.o.height);
+
+	rc = mc_canvas_new(&c, l.o.width, l.o.height, l.o.scale, err);
+	if (rc != MC_OK)
+		return rc;
+	rc = s_line_points(&l, err);
+	if (rc != MC_OK)
+		goto cleanup;
+
+	/* bottom to top: frame and ticks, the mark's guide, the data, the
+	 * spines, the mark, the legend */
+	s_draw_frame(c, &l.a, &l.o, yt, nyt, ydec, th);
+	s_draw_xticks(c, &l.a, xt, nxt, xdec);
+	if (mark != NULL)
+		s_line_guide(c, &l);
+	s_line_series(c, &l);
+	s_draw_spines(c, &l.a);
+	if (mark != NULL)
+		s_line_mark(c, &l);
+	if (l.has_legend)
+		s_line_legend(c, &l);
 	rc = mc_canvas_png(out, c, err);
 cleanup:
-	free(px);
-	free(py);
-	free(start);
+	free(l.px);
+	free(l.py);
+	free(l.start);
 	mc_canvas_free(c);
 	return rc;
 }
@@ -596,207 +710,299 @@ static void s_fmt_value(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.3g", v);
 }
 
-int mc_plot_bar(mc_png **out, const char *const *labels, size_t n, const double *values,
-                size_t n_stack, const char *const *stack_labels, const mc_plot_opts *opts,
-                mc_error *err)
-{
+/* A bar chart being drawn: its input, its axes and the layout of its bars
+ * and category labels. */
+typedef struct s_bar {
+	const char *const *labels;
+	size_t n;
+	const double *values;        /* n_stack rows of n */
+	size_t n_stack;
+	const char *const *stack_labels;
 	mc_plot_opts o;
-	mc_canvas *c = NULL;
 	s_axes a;
-	double yt[S_MAX_TICKS], ystep, wy, slot, bw, lblw = 0, lblh, angle = 0, xh, tw, th;
-	double *tops = NULL, *bots = NULL, *px = NULL, *py = NULL;
-	char **lbl = NULL, buf[64];
-	size_t i, k, nyt, lines[2];
-	int ydec, rc;
-	s_legend_item items[10];
+	double yt[S_MAX_TICKS];      /* y ticks */
+	size_t nyt;
+	int ydec;
+	double wy;                   /* width of the widest y tick label */
+	double *tops;                /* each bar's total */
+	double *bots;                /* running base of the stacked segments */
+	char **lbl;                  /* the category labels, fitted */
+	double lblw, lblh;           /* widest category label, its height */
+	double angle;                /* category label rotation: 0, 45 or 90 */
+	double xh;                   /* height of the category label block */
+	double slot, bw;             /* space per bar, bar width */
+	double *px, *py;             /* each bar's top edge, as a polyline */
+} s_bar;
 
-	*out = NULL;
-	if (opts != NULL)
-		o = *opts;
-	else
-		mc_plot_opts_init(&o);
-	if (o.width <= 0)
-		o.width = 640;
-	if (o.height <= 0)
-		o.height = 400;
-	if (n == 0)
+static int s_bar_check(const s_bar *b, mc_error *err)
+{
+	size_t i, k;
+
+	if (b->n == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "bar chart: no bars");
-	if (n > 2000)
-		return mc_error_set(err, MC_ERR_INVALID, "bar chart: %zu bars, at most 2000", n);
-	if (n_stack == 0 || n_stack > 10)
+	if (b->n > 2000)
+		return mc_error_set(err, MC_ERR_INVALID, "bar chart: %zu bars, at most 2000", b->n);
+	if (b->n_stack == 0 || b->n_stack > 10)
 		return mc_error_set(err, MC_ERR_INVALID, "bar chart: %zu stacked series, expected 1 to 10",
-		                    n_stack);
-	for (k = 0; k < n_stack; k++)
-		for (i = 0; i < n; i++) {
-			double v = values[k * n + i];
-			if (!isfinite(v) || (n_stack > 1 && v < 0))
+		                    b->n_stack);
+	for (k = 0; k < b->n_stack; k++)
+		for (i = 0; i < b->n; i++) {
+			double v = b->values[k * b->n + i];
+			if (!isfinite(v) || (b->n_stack > 1 && v < 0))
 				return mc_error_set(err, MC_ERR_INVALID,
 				                    "bar chart: series %zu, bar %zu: %g, expected a finite%s value",
-				                    k, i, v, n_stack > 1 ? " non-negative" : "");
+				                    k, i, v, b->n_stack > 1 ? " non-negative" : "");
 		}
+	return MC_OK;
+}
 
-	rc = MC_ERR_NOMEM;
-	tops = calloc(n, sizeof *tops);
-	bots = calloc(n, sizeof *bots);
-	lbl = calloc(n, sizeof *lbl);
-	px = calloc(2 * n, sizeof *px);
-	py = calloc(2 * n, sizeof *py);
-	if (tops == NULL || bots == NULL || lbl == NULL || px == NULL || py == NULL) {
-		mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
-		goto cleanup;
+/* The bars' totals, the y range (0 included, room above for the value
+ * labels) and its ticks. */
+static void s_bar_range(s_bar *b)
+{
+	s_axes *a = &b->a;
+	double ystep;
+	size_t i, k;
+
+	a->y0 = 0;
+	a->y1 = 0;
+	for (i = 0; i < b->n; i++) {
+		for (k = 0; k < b->n_stack; k++)
+			b->tops[i] += b->values[k * b->n + i];
+		a->y0 = fmin(a->y0, b->tops[i]);
+		a->y1 = fmax(a->y1, b->tops[i]);
 	}
-	a.y0 = 0;
-	a.y1 = 0;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < n_stack; k++)
-			tops[i] += values[k * n + i];
-		a.y0 = fmin(a.y0, tops[i]);
-		a.y1 = fmax(a.y1, tops[i]);
-	}
-	if (o.ymin < o.ymax) {
-		a.y0 = o.ymin;
-		a.y1 = o.ymax;
+	if (b->o.ymin < b->o.ymax) {
+		a->y0 = b->o.ymin;
+		a->y1 = b->o.ymax;
 	} else {
-		double span = a.y1 - a.y0;
+		double span = a->y1 - a->y0;
 		if (span <= 0)
 			span = 1;
-		a.y1 += span * (o.value_labels ? 0.12 : 0.05);
-		if (a.y0 < 0)
-			a.y0 -= span * 0.05;
+		a->y1 += span * (b->o.value_labels ? 0.12 : 0.05);
+		if (a->y0 < 0)
+			a->y0 -= span * 0.05;
 	}
-	a.x0 = -0.5;
-	a.x1 = (double)n - 0.5;
-	nyt = mc_plot_ticks(a.y0, a.y1, 6, s_all_integer(tops, n), yt, S_MAX_TICKS, &ystep);
-	ydec = s_decimals(ystep);
-	wy = s_ytick_width(yt, nyt, ydec);
+	a->x0 = -0.5;
+	a->x1 = (double)b->n - 0.5;
+	b->nyt = mc_plot_ticks(a->y0, a->y1, 6, s_all_integer(b->tops, b->n), b->yt, S_MAX_TICKS,
+	                       &ystep);
+	b->ydec = s_decimals(ystep);
+	b->wy = s_ytick_width(b->yt, b->nyt, b->ydec);
+}
 
-	/* category labels: fit, then choose a rotation from a first guess of the slot */
-	for (i = 0; i < n; i++) {
+/* The category labels cut to 140 px ("0", "1", ... when there are none);
+ * sets lblw and lblh. */
+static int s_bar_labels(s_bar *b, mc_error *err)
+{
+	double tw, th = 0;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
 		char num[32];
-		const char *s = labels != NULL && labels[i] != NULL ? labels[i] : NULL;
+		const char *s = b->labels != NULL && b->labels[i] != NULL ? b->labels[i] : NULL;
 		if (s == NULL) {
 			snprintf(num, sizeof num, "%zu", i);
 			s = num;
 		}
-		lbl[i] = mc_text_fit(s, S_TICK_SIZE, 0, 140);
-		if (lbl[i] == NULL) {
-			mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
-			goto cleanup;
-		}
-		mc_text_measure(lbl[i], S_TICK_SIZE, 0, &tw, &th);
-		lblw = fmax(lblw, tw);
+		b->lbl[i] = mc_text_fit(s, S_TICK_SIZE, 0, 140);
+		if (b->lbl[i] == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
+		mc_text_measure(b->lbl[i], S_TICK_SIZE, 0, &tw, &th);
+		b->lblw = fmax(b->lblw, tw);
 	}
-	lblh = th;
-	slot = (o.width - 2 * S_PAD - wy - 40) / (double)n;
-	if (lblw > slot - 4)
-		angle = (slot >= lblh * 1.6 && n <= 30) ? 45 : 90;
-	xh = angle == 0 ? lblh : angle == 45 ? (lblw + lblh) * M_SQRT1_2 : lblw;
-	s_margins(&a, &o, wy, xh, 0);
-	if (a.r - a.l < 50 || a.b - a.t < 50) {
-		rc = mc_error_set(err, MC_ERR_INVALID,
-		                  "bar chart: %dx%d is too small for the labels", o.width, o.height);
-		goto cleanup;
-	}
-	if (angle == 45) {
-		/* the first label reaches left of its bar */
-		double need = S_PAD + (lblw + lblh) * M_SQRT1_2 - 0.5 * (a.r - a.l) / (double)n;
-		if (a.l < need)
-			a.l = need;
-	}
-	slot = (a.r - a.l) / (double)n;
-	bw = slot * 0.7;
+	b->lblh = th;
+	return MC_OK;
+}
 
-	rc = mc_canvas_new(&c, o.width, o.height, o.scale, err);
-	if (rc != MC_OK)
-		goto cleanup;
-	s_draw_frame(c, &a, &o, yt, nyt, ydec, xh);
-	for (k = 0; k < n_stack; k++) {
-		for (i = 0; i < n; i++) {
-			double v = values[k * n + i];
-			double cx = s_px(&a, (double)i);
-			double y0 = s_py(&a, bots[i]), y1 = s_py(&a, bots[i] + v);
-			double yt0 = fmax(fmin(y0, y1), a.t), yt1 = fmin(fmax(y0, y1), a.b);
+/* The label rotation from a first guess of the slot, then the margins, the
+ * slot and the bar width. */
+static int s_bar_layout(s_bar *b, mc_error *err)
+{
+	s_axes *a = &b->a;
+	double slot = (b->o.width - 2 * S_PAD - b->wy - 40) / (double)b->n;
+
+	b->angle = 0;
+	if (b->lblw > slot - 4)
+		b->angle = (slot >= b->lblh * 1.6 && b->n <= 30) ? 45 : 90;
+	b->xh = b->angle == 0 ? b->lblh : b->angle == 45 ? (b->lblw + b->lblh) * M_SQRT1_2 : b->lblw;
+	s_margins(a, &b->o, b->wy, b->xh, 0);
+	if (a->r - a->l < 50 || a->b - a->t < 50)
+		return mc_error_set(err, MC_ERR_INVALID, "bar chart: %dx%d is too small for the labels",
+		                    b->o.width, b->o.height);
+	if (b->angle == 45) {
+		/* the first label reaches left of its bar */
+		double need = S_PAD + (b->lblw + b->lblh) * M_SQRT1_2 - 0.5 * (a->r - a->l) / (double)b->n;
+		if (a->l < need)
+			a->l = need;
+	}
+	b->slot = (a->r - a->l) / (double)b->n;
+	b->bw = b->slot * 0.7;
+	return MC_OK;
+}
+
+/* The bars, segment after segment, clipped to the plot area. */
+static void s_bar_bars(mc_canvas *c, s_bar *b)
+{
+	const s_axes *a = &b->a;
+	size_t i, k;
+
+	for (k = 0; k < b->n_stack; k++) {
+		for (i = 0; i < b->n; i++) {
+			double v = b->values[k * b->n + i];
+			double cx = s_px(a, (double)i);
+			double y0 = s_py(a, b->bots[i]), y1 = s_py(a, b->bots[i] + v);
+			double yt0 = fmax(fmin(y0, y1), a->t), yt1 = fmin(fmax(y0, y1), a->b);
 			if (yt1 > yt0)
-				mc_canvas_rect(c, cx - bw / 2, yt0, bw, yt1 - yt0, s_tab10[k]);
-			bots[i] += v;
+				mc_canvas_rect(c, cx - b->bw / 2, yt0, b->bw, yt1 - yt0, s_tab10[k]);
+			b->bots[i] += v;
 		}
 	}
-	if (a.y0 < 0 && a.y1 > 0)
-		mc_canvas_line(c, a.l, s_py(&a, 0), a.r, s_py(&a, 0), 1, S_AXIS);
-	s_draw_spines(c, &a);
-	for (i = 0; i < n; i++) {
-		double cx = s_px(&a, (double)i);
-		mc_canvas_line(c, cx, a.b, cx, a.b + S_TICK_LEN, 1, S_AXIS);
-		if (angle == 0)
-			mc_canvas_text(c, cx, a.b + S_TICK_LEN + 3, lbl[i], S_TICK_SIZE, 0, 0, MC_CENTER,
+	if (a->y0 < 0 && a->y1 > 0)
+		mc_canvas_line(c, a->l, s_py(a, 0), a->r, s_py(a, 0), 1, S_AXIS);
+}
+
+/* Tick marks and category labels; records each bar's top edge in px, py. */
+static void s_bar_xticks(mc_canvas *c, s_bar *b)
+{
+	const s_axes *a = &b->a;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		double cx = s_px(a, (double)i);
+		mc_canvas_line(c, cx, a->b, cx, a->b + S_TICK_LEN, 1, S_AXIS);
+		if (b->angle == 0)
+			mc_canvas_text(c, cx, a->b + S_TICK_LEN + 3, b->lbl[i], S_TICK_SIZE, 0, 0, MC_CENTER,
 			               MC_TOP, S_INK, MC_TEXT_XTICK);
 		else
-			mc_canvas_text(c, cx, a.b + S_TICK_LEN + 3, lbl[i], S_TICK_SIZE, 0, angle, MC_RIGHT,
-			               angle == 45 ? MC_TOP : MC_MIDDLE, S_INK, MC_TEXT_XTICK);
-		px[2 * i] = cx - bw / 2;
-		px[2 * i + 1] = cx + bw / 2;
-		py[2 * i] = py[2 * i + 1] = s_py(&a, tops[i]);
+			mc_canvas_text(c, cx, a->b + S_TICK_LEN + 3, b->lbl[i], S_TICK_SIZE, 0, b->angle,
+			               MC_RIGHT, b->angle == 45 ? MC_TOP : MC_MIDDLE, S_INK, MC_TEXT_XTICK);
+		b->px[2 * i] = cx - b->bw / 2;
+		b->px[2 * i + 1] = cx + b->bw / 2;
+		b->py[2 * i] = b->py[2 * i + 1] = s_py(a, b->tops[i]);
 	}
-	if (o.value_labels) {
-		for (i = 0; i < n; i++) {
-			double cx = s_px(&a, (double)i), y = s_py(&a, tops[i]);
-			s_fmt_value(buf, sizeof buf, tops[i]);
-			mc_text_measure(buf, 10, 0, &tw, &th);
-			if (tw > slot - 1 || y - 3 - th < a.t || y > a.b)
-				continue;
-			mc_canvas_text(c, cx, tops[i] >= 0 ? y - 3 : y + 3, buf, 10, 0, 0, MC_CENTER,
-			               tops[i] >= 0 ? MC_BOTTOM : MC_TOP, S_INK, MC_TEXT_CELL);
-		}
+}
+
+/* Each bar's total above it (below a negative one), where it fits. */
+static void s_bar_values(mc_canvas *c, const s_bar *b)
+{
+	const s_axes *a = &b->a;
+	double tw, th;
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		double cx = s_px(a, (double)i), y = s_py(a, b->tops[i]);
+		s_fmt_value(buf, sizeof buf, b->tops[i]);
+		mc_text_measure(buf, 10, 0, &tw, &th);
+		if (tw > b->slot - 1 || y - 3 - th < a->t || y > a->b)
+			continue;
+		mc_canvas_text(c, cx, b->tops[i] >= 0 ? y - 3 : y + 3, buf, 10, 0, 0, MC_CENTER,
+		               b->tops[i] >= 0 ? MC_BOTTOM : MC_TOP, S_INK, MC_TEXT_CELL);
 	}
+}
+
+/* The legend of the stacked series, in the corner that covers the least of
+ * the bars (each bar counts as the area below its top, and 16 px above). */
+static int s_bar_legend(mc_canvas *c, const s_bar *b, mc_error *err)
+{
+	s_legend_item items[10];
+	double lw, lh, lx, ly, *fx, *fy;
+	size_t fl[2] = { 0, 0 }, i, k, n = b->n;
+
+	for (k = 0; k < b->n_stack; k++) {
+		items[k].label = b->stack_labels != NULL && b->stack_labels[k] != NULL
+		                 ? b->stack_labels[k] : "";
+		items[k].rgb = s_tab10[k];
+		items[k].marker = 0;
+	}
+	s_legend_size(items, b->n_stack, &lw, &lh);
+	fx = malloc(4 * n * sizeof *fx);
+	fy = malloc(4 * n * sizeof *fy);
+	if (fx == NULL || fy == NULL) {
+		free(fx);
+		free(fy);
+		return mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		fx[4 * i] = b->px[2 * i];
+		fy[4 * i] = b->a.b;
+		fx[4 * i + 1] = b->px[2 * i];
+		fy[4 * i + 1] = b->py[2 * i] - 16;
+		fx[4 * i + 2] = b->px[2 * i + 1];
+		fy[4 * i + 2] = b->py[2 * i] - 16;
+		fx[4 * i + 3] = b->px[2 * i + 1];
+		fy[4 * i + 3] = b->a.b;
+	}
+	fl[1] = 4 * n;
+	s_legend_place(&b->a, lw, lh, fx, fy, fl, 1, NULL, &lx, &ly);
+	free(fx);
+	free(fy);
+	s_legend_draw(c, items, b->n_stack, lx, ly);
+	return MC_OK;
+}
+
+int mc_plot_bar(mc_png **out, const char *const *labels, size_t n, const double *values,
+                size_t n_stack, const char *const *stack_labels, const mc_plot_opts *opts,
+                mc_error *err)
+{
+	s_bar b;
+	mc_canvas *c = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	b.labels = labels;
+	b.n = n;
+	b.values = values;
+	b.n_stack = n_stack;
+	b.stack_labels = stack_labels;
+	s_opts_resolve(&b.o, opts);
+	rc = s_bar_check(&b, err);
+	if (rc != MC_OK)
+		return rc;
+
+	b.tops = calloc(n, sizeof *b.tops);
+	b.bots = calloc(n, sizeof *b.bots);
+	b.lbl = calloc(n, sizeof *b.lbl);
+	b.px = calloc(2 * n, sizeof *b.px);
+	b.py = calloc(2 * n, sizeof *b.py);
+	if (b.tops == NULL || b.bots == NULL || b.lbl == NULL || b.px == NULL || b.py == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
+		goto cleanup;
+	}
+	s_bar_range(&b);
+	rc = s_bar_labels(&b, err);
+	if (rc == MC_OK)
+		rc = s_bar_layout(&b, err);
+	if (rc == MC_OK)
+		rc = mc_canvas_new(&c, b.o.width, b.o.height, b.o.scale, err);
+	if (rc != MC_OK)
+		goto cleanup;
+
+	/* bottom to top: frame, bars, spines, category labels, values, legend */
+	s_draw_frame(c, &b.a, &b.o, b.yt, b.nyt, b.ydec, b.xh);
+	s_bar_bars(c, &b);
+	s_draw_spines(c, &b.a);
+	s_bar_xticks(c, &b);
+	if (b.o.value_labels)
+		s_bar_values(c, &b);
 	if (n_stack > 1) {
-		double lw, lh, lx, ly;
-		/* the legend avoids the bar tops: treat them as one polyline */
-		lines[0] = 0;
-		lines[1] = 2 * n;
-		for (k = 0; k < n_stack; k++) {
-			items[k].label = stack_labels != NULL && stack_labels[k] != NULL ? stack_labels[k] : "";
-			items[k].rgb = s_tab10[k];
-			items[k].marker = 0;
-		}
-		s_legend_size(items, n_stack, &lw, &lh);
-		{
-			/* bars fill the area below their tops: extend each top down */
-			double *fx = malloc(4 * n * sizeof *fx), *fy = malloc(4 * n * sizeof *fy);
-			size_t fl[2] = { 0, 0 };
-			if (fx == NULL || fy == NULL) {
-				free(fx);
-				free(fy);
-				rc = mc_error_set(err, MC_ERR_NOMEM, "bar chart: out of memory");
-				goto cleanup;
-			}
-			for (i = 0; i < n; i++) {
-				fx[4 * i] = px[2 * i];
-				fy[4 * i] = a.b;
-				fx[4 * i + 1] = px[2 * i];
-				fy[4 * i + 1] = py[2 * i] - 16;
-				fx[4 * i + 2] = px[2 * i + 1];
-				fy[4 * i + 2] = py[2 * i] - 16;
-				fx[4 * i + 3] = px[2 * i + 1];
-				fy[4 * i + 3] = a.b;
-			}
-			fl[1] = 4 * n;
-			s_legend_place(&a, lw, lh, fx, fy, fl, 1, NULL, &lx, &ly);
-			free(fx);
-			free(fy);
-		}
-		(void)lines;
-		s_legend_draw(c, items, n_stack, lx, ly);
+		rc = s_bar_legend(c, &b, err);
+		if (rc != MC_OK)
+			goto cleanup;
 	}
 	rc = mc_canvas_png(out, c, err);
 cleanup:
-	if (lbl != NULL)
+	if (b.lbl != NULL)
 		for (i = 0; i < n; i++)
-			free(lbl[i]);
-	free(lbl);
-	free(tops);
-	free(bots);
-	free(px);
-	free(py);
+			free(b.lbl[i]);
+	free(b.lbl);
+	free(b.tops);
+	free(b.bots);
+	free(b.px);
+	free(b.py);
 	mc_canvas_free(c);
 	return rc;
 }
@@ -850,13 +1056,44 @@ typedef struct s_heat {
 	int cdec;
 } s_heat;
 
+/* The colour bar, 14 px wide, at x = cbx from the top to cbh, with ticks. */
+static void s_heat_colorbar(mc_canvas *c, const s_heat *h, double cbx, double cbh)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	cairo_pattern_t *p = cairo_pattern_create_linear(0, cbh, 0, 0);
+	double cbw = 14;
+	char buf[64];
+	size_t i;
+	int k;
+
+	for (k = 0; k < 9; k++)
+		cairo_pattern_add_color_stop_rgb(p, k / 8.0, ((s_blues[k] >> 16) & 0xff) / 255.0,
+		                                 ((s_blues[k] >> 8) & 0xff) / 255.0,
+		                                 (s_blues[k] & 0xff) / 255.0);
+	cairo_rectangle(cr, cbx, 0, cbw, cbh);
+	cairo_set_source(cr, p);
+	cairo_fill(cr);
+	cairo_pattern_destroy(p);
+	mc_canvas_extend(c, cbx, 0, cbx + cbw, cbh);
+	cairo_set_source_rgb(cr, 0x40 / 255.0, 0x40 / 255.0, 0x40 / 255.0);
+	cairo_set_line_width(cr, 1);
+	cairo_rectangle(cr, cbx, 0, cbw, cbh);
+	cairo_stroke(cr);
+	for (i = 0; i < h->nct; i++) {
+		double y = cbh - (h->ct[i] - h->vmin) / (h->vmax - h->vmin) * cbh;
+		mc_canvas_line(c, cbx + cbw, y, cbx + cbw + S_TICK_LEN, y, 1, S_AXIS);
+		s_fmt_tick(buf, sizeof buf, h->ct[i], h->cdec);
+		mc_canvas_text(c, cbx + cbw + S_TICK_LEN + 3, y, buf, fmin(S_TICK_SIZE, 11), 0, 0,
+		               MC_LEFT, MC_MIDDLE, S_INK, MC_TEXT_COLORBAR);
+	}
+}
+
 static void s_heat_draw(mc_canvas *c, const s_heat *h)
 {
 	const mc_matrix *m = h->m;
 	const mc_heatmap_opts *o = h->o;
 	cairo_t *cr = mc_canvas_cairo(c);
 	double W = h->cs * (double)m->cols, H = h->cs * (double)m->rows;
-	double cbx = W + 18, cbw = 14, tw, th;
 	size_t i, j;
 	char buf[64];
 
@@ -944,66 +1181,37 @@ static void s_heat_draw(mc_canvas *c, const s_heat *h)
 		mc_canvas_text(c, -S_TICK_LEN - 3 - h->ylab_w - 10, H / 2, o->ylabel, S_LABEL_SIZE, 0, 90,
 		               MC_CENTER, MC_BOTTOM, S_INK, MC_TEXT_AXIS_LABEL);
 
-	/* colour bar */
-	{
-		cairo_pattern_t *p = cairo_pattern_create_linear(0, H, 0, 0);
-		double cbh = H;
-		int k;
-		for (k = 0; k < 9; k++)
-			cairo_pattern_add_color_stop_rgb(p, k / 8.0, ((s_blues[k] >> 16) & 0xff) / 255.0,
-			                                 ((s_blues[k] >> 8) & 0xff) / 255.0,
-			                                 (s_blues[k] & 0xff) / 255.0);
-		cairo_rectangle(cr, cbx, 0, cbw, cbh);
-		cairo_set_source(cr, p);
-		cairo_fill(cr);
-		cairo_pattern_destroy(p);
-		mc_canvas_extend(c, cbx, 0, cbx + cbw, cbh);
-		cairo_set_source_rgb(cr, 0x40 / 255.0, 0x40 / 255.0, 0x40 / 255.0);
-		cairo_set_line_width(cr, 1);
-		cairo_rectangle(cr, cbx, 0, cbw, cbh);
-		cairo_stroke(cr);
-		for (i = 0; i < h->nct; i++) {
-			double y = cbh - (h->ct[i] - h->vmin) / (h->vmax - h->vmin) * cbh;
-			mc_canvas_line(c, cbx + cbw, y, cbx + cbw + S_TICK_LEN, y, 1, S_AXIS);
-			s_fmt_tick(buf, sizeof buf, h->ct[i], h->cdec);
-			mc_canvas_text(c, cbx + cbw + S_TICK_LEN + 3, y, buf, fmin(S_TICK_SIZE, 11), 0, 0,
-			               MC_LEFT, MC_MIDDLE, S_INK, MC_TEXT_COLORBAR);
-		}
-		(void)tw;
-		(void)th;
-	}
+	s_heat_colorbar(c, h, W + 18, H);
 }
 
-int mc_plot_heatmap(mc_png **out, mc_heatmap_layout *layout, const mc_matrix *m,
-                    const mc_heatmap_opts *opts, mc_error *err)
+static int s_heat_check(const mc_matrix *m, const mc_heatmap_opts *o, mc_error *err)
 {
-	mc_heatmap_opts o;
-	s_heat h;
-	mc_canvas *meas = NULL, *c = NULL;
-	size_t i, j, n;
-	double lo = INFINITY, hi = -INFINITY, tw, th, wmax, cstep, rowh;
-	int all_unit = 1, all_int = 1, rc;
-	char buf[64];
-
-	*out = NULL;
-	if (opts != NULL)
-		o = *opts;
-	else
-		mc_heatmap_opts_init(&o);
-	if (o.max_label <= 0)
-		o.max_label = 150;
 	if (m == NULL || m->rows == 0 || m->cols == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "heatmap: the matrix is empty");
 	if (m->rows > 1000 || m->cols > 1000)
 		return mc_error_set(err, MC_ERR_INVALID, "heatmap: %zux%zu, at most 1000x1000", m->rows,
 		                    m->cols);
-	if (o.highlight >= 0 && (size_t)o.highlight >= m->cols && (size_t)o.highlight >= m->rows)
+	if (o->highlight >= 0 && (size_t)o->highlight >= m->cols && (size_t)o->highlight >= m->rows)
 		return mc_error_set(err, MC_ERR_INVALID, "heatmap: highlighted class %ld, matrix is %zux%zu",
-		                    o.highlight, m->rows, m->cols);
-	if ((o.mark_row >= 0) != (o.mark_col >= 0) ||
-	    (o.mark_row >= 0 && ((size_t)o.mark_row >= m->rows || (size_t)o.mark_col >= m->cols)))
+		                    o->highlight, m->rows, m->cols);
+	if ((o->mark_row >= 0) != (o->mark_col >= 0) ||
+	    (o->mark_row >= 0 && ((size_t)o->mark_row >= m->rows || (size_t)o->mark_col >= m->cols)))
 		return mc_error_set(err, MC_ERR_INVALID, "heatmap: marked cell (%ld, %ld), matrix is %zux%zu",
-		                    o.mark_row, o.mark_col, m->rows, m->cols);
+		                    o->mark_row, o->mark_col, m->rows, m->cols);
+	return MC_OK;
+}
+
+/* The colour range, the value format and the cell and font sizes; sets
+ * *all_int when every finite value is a whole number. */
+static void s_heat_scale(s_heat *h, int *all_int)
+{
+	const mc_matrix *m = h->m;
+	const mc_heatmap_opts *o = h->o;
+	double lo = INFINITY, hi = -INFINITY;
+	int all_unit = 1;
+	size_t i, j, n;
+
+	*all_int = 1;
 	for (i = 0; i < m->rows; i++)
 		for (j = 0; j < m->cols; j++) {
 			double v = MC_AT(m, i, j);
@@ -1014,95 +1222,135 @@ int mc_plot_heatmap(mc_png **out, mc_heatmap_layout *layout, const mc_matrix *m,
 			if (v < 0 || v > 1)
 				all_unit = 0;
 			if (v != floor(v))
-				all_int = 0;
+				*all_int = 0;
 		}
-	memset(&h, 0, sizeof h);
-	h.m = m;
-	h.o = &o;
-	if (o.vmin < o.vmax) {
-		h.vmin = o.vmin;
-		h.vmax = o.vmax;
+	if (o->vmin < o->vmax) {
+		h->vmin = o->vmin;
+		h->vmax = o->vmax;
 	} else {
-		h.vmin = isfinite(lo) ? fmin(0, lo) : 0;
-		h.vmax = isfinite(hi) ? hi : 1;
-		if (h.vmax <= h.vmin)
-			h.vmax = h.vmin + 1;
+		h->vmin = isfinite(lo) ? fmin(0, lo) : 0;
+		h->vmax = isfinite(hi) ? hi : 1;
+		if (h->vmax <= h->vmin)
+			h->vmax = h->vmin + 1;
 	}
-	h.fmt = o.fmt != NULL ? o.fmt : all_int ? "%.0f" : all_unit ? "%.2f" : "%.3g";
+	h->fmt = o->fmt != NULL ? o->fmt : *all_int ? "%.0f" : all_unit ? "%.2f" : "%.3g";
 	n = m->rows > m->cols ? m->rows : m->cols;
-	h.cs = floor(480.0 / (double)n);
-	h.cs = fmax(10, fmin(64, h.cs));
-	h.lf = fmax(7, fmin(S_TICK_SIZE, h.cs * 0.8));
-	h.vf = fmax(7, fmin(12, h.cs * 0.3));
+	h->cs = floor(480.0 / (double)n);
+	h->cs = fmax(10, fmin(64, h->cs));
+	h->lf = fmax(7, fmin(S_TICK_SIZE, h->cs * 0.8));
+	h->vf = fmax(7, fmin(12, h->cs * 0.3));
+}
 
-	rc = MC_ERR_NOMEM;
-	h.rl = calloc(m->rows, sizeof *h.rl);
-	h.cl = calloc(m->cols, sizeof *h.cl);
-	if (h.rl == NULL || h.cl == NULL) {
-		mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
-		goto cleanup;
-	}
+/* The row and column labels, cut to max_label ("0", "1", ... when there are
+ * none; columns fall back to the row labels). */
+static int s_heat_labels(s_heat *h, mc_error *err)
+{
+	const mc_matrix *m = h->m;
+	const mc_heatmap_opts *o = h->o;
+	const char *const *cl = o->col_labels != NULL ? o->col_labels : o->row_labels;
+	size_t i;
+
+	h->rl = calloc(m->rows, sizeof *h->rl);
+	h->cl = calloc(m->cols, sizeof *h->cl);
+	if (h->rl == NULL || h->cl == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
 	for (i = 0; i < m->rows || i < m->cols; i++) {
-		const char *s = NULL;
+		const char *s;
 		char num[32];
-		int bold = o.highlight >= 0 && (size_t)o.highlight == i;
+		int bold = o->highlight >= 0 && (size_t)o->highlight == i;
 		snprintf(num, sizeof num, "%zu", i);
 		if (i < m->rows) {
-			s = o.row_labels != NULL && o.row_labels[i] != NULL ? o.row_labels[i] : num;
-			h.rl[i] = mc_text_fit(s, h.lf, bold, o.max_label);
-			if (h.rl[i] == NULL) {
-				mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
-				goto cleanup;
-			}
+			s = o->row_labels != NULL && o->row_labels[i] != NULL ? o->row_labels[i] : num;
+			h->rl[i] = mc_text_fit(s, h->lf, bold, o->max_label);
+			if (h->rl[i] == NULL)
+				return mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
 		}
 		if (i < m->cols) {
-			const char *const *cl = o.col_labels != NULL ? o.col_labels : o.row_labels;
-			s = cl != NULL && (o.col_labels != NULL || i < m->rows) && cl[i] != NULL ? cl[i] : num;
-			h.cl[i] = mc_text_fit(s, h.lf, bold, o.max_label);
-			if (h.cl[i] == NULL) {
-				mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
-				goto cleanup;
-			}
+			s = cl != NULL && (o->col_labels != NULL || i < m->rows) && cl[i] != NULL ? cl[i] : num;
+			h->cl[i] = mc_text_fit(s, h->lf, bold, o->max_label);
+			if (h->cl[i] == NULL)
+				return mc_error_set(err, MC_ERR_NOMEM, "heatmap: out of memory");
 		}
 	}
-	/* label blocks and rotation */
-	wmax = 0;
+	return MC_OK;
+}
+
+/* The label blocks and the column label rotation, whether the values fit
+ * in the cells, and the colour bar's ticks. */
+static void s_heat_layout(s_heat *h, int all_int)
+{
+	const mc_matrix *m = h->m;
+	const mc_heatmap_opts *o = h->o;
+	double tw, th = 0, wmax = 0, rowh, cstep;
+	char buf[64];
+	size_t i, j;
+
 	for (j = 0; j < m->cols; j++) {
-		mc_text_measure(h.cl[j], h.lf, o.highlight >= 0 && (size_t)o.highlight == j, &tw, &th);
+		mc_text_measure(h->cl[j], h->lf, o->highlight >= 0 && (size_t)o->highlight == j, &tw, &th);
 		wmax = fmax(wmax, tw);
 	}
 	rowh = th;
-	if (wmax <= h.cs - 4) {
-		h.angle = 0;
-		h.xlab_h = rowh;
-	} else if (h.cs * M_SQRT1_2 >= rowh + 2 && m->cols <= 30) {
-		h.angle = 45;
-		h.xlab_h = (wmax + rowh) * M_SQRT1_2;
+	if (wmax <= h->cs - 4) {
+		h->angle = 0;
+		h->xlab_h = rowh;
+	} else if (h->cs * M_SQRT1_2 >= rowh + 2 && m->cols <= 30) {
+		h->angle = 45;
+		h->xlab_h = (wmax + rowh) * M_SQRT1_2;
 	} else {
-		h.angle = 90;
-		h.xlab_h = wmax;
+		h->angle = 90;
+		h->xlab_h = wmax;
 	}
-	h.ylab_w = 0;
+	h->ylab_w = 0;
 	for (i = 0; i < m->rows; i++) {
-		mc_text_measure(h.rl[i], h.lf, o.highlight >= 0 && (size_t)o.highlight == i, &tw, &th);
-		h.ylab_w = fmax(h.ylab_w, tw);
+		mc_text_measure(h->rl[i], h->lf, o->highlight >= 0 && (size_t)o->highlight == i, &tw, &th);
+		h->ylab_w = fmax(h->ylab_w, tw);
 	}
 	/* values, when the widest fits its cell */
-	h.values = 0;
-	if (o.show_values && h.cs >= 20) {
+	h->values = 0;
+	if (o->show_values && h->cs >= 20) {
 		wmax = 0;
 		for (i = 0; i < m->rows; i++)
 			for (j = 0; j < m->cols; j++) {
-				snprintf(buf, sizeof buf, h.fmt, MC_AT(m, i, j));
-				mc_text_measure(buf, h.vf, 0, &tw, &th);
+				snprintf(buf, sizeof buf, h->fmt, MC_AT(m, i, j));
+				mc_text_measure(buf, h->vf, 0, &tw, &th);
 				wmax = fmax(wmax, tw);
 			}
-		h.values = wmax <= h.cs - 4 && th <= h.cs - 2;
+		h->values = wmax <= h->cs - 4 && th <= h->cs - 2;
 	}
-	h.nct = mc_plot_ticks(h.vmin, h.vmax, 5, all_int && o.vmin >= o.vmax, h.ct, S_MAX_TICKS,
-	                      &cstep);
-	h.cdec = s_decimals(cstep);
+	h->nct = mc_plot_ticks(h->vmin, h->vmax, 5, all_int && o->vmin >= o->vmax, h->ct, S_MAX_TICKS,
+	                       &cstep);
+	h->cdec = s_decimals(cstep);
+}
 
+int mc_plot_heatmap(mc_png **out, mc_heatmap_layout *layout, const mc_matrix *m,
+                    const mc_heatmap_opts *opts, mc_error *err)
+{
+	mc_heatmap_opts o;
+	s_heat h;
+	mc_canvas *meas = NULL, *c = NULL;
+	size_t i, j;
+	int all_int, rc;
+
+	*out = NULL;
+	if (opts != NULL)
+		o = *opts;
+	else
+		mc_heatmap_opts_init(&o);
+	if (o.max_label <= 0)
+		o.max_label = 150;
+	rc = s_heat_check(m, &o, err);
+	if (rc != MC_OK)
+		return rc;
+	memset(&h, 0, sizeof h);
+	h.m = m;
+	h.o = &o;
+	s_heat_scale(&h, &all_int);
+	rc = s_heat_labels(&h, err);
+	if (rc != MC_OK)
+		goto cleanup;
+	s_heat_layout(&h, all_int);
+
+	/* drawn twice: to measure, then on a canvas of the size found */
 	rc = mc_canvas_new_measure(&meas, err);
 	if (rc != MC_OK)
 		goto cleanup;

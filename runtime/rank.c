@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "maskclean/split.h"
+#include "maskclean/rng.h"
 
 /* ---------------------------------------------------------------- methods */
 
@@ -122,7 +122,7 @@ static int s_random(double *score, const mc_rank_input *in, mc_error *err)
 	mc_rng r;
 
 	(void)err;
-	mc_rng_seed(&r, in->seed);
+	mc_rng_seed_splitmix(&r, in->seed);
 	for (size_t i = 0; i < in->n; i++) {
 		double u = mc_rng_uniform(&r);
 		score[i] = in->w[i] > 0 ? u : 0.0;

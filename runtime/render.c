@@ -2,10 +2,13 @@
  * and overlay panels, multi-instance overlays and the captioned grid. */
 #include "maskclean/render.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "maskclean/canvas.h"
 
 /* Sasha Trubetskoy's distinct colours, the most separable first */
 static const uint32_t s_palette[12] = {
@@ -407,6 +410,19 @@ static void s_fit(s_region rg, double side, double *w, double *h)
 
 /* ---------- the three views ---------- */
 
+/* The title in bold 13 px at the top-left, cut to width. */
+static int s_title(mc_canvas *c, const char *title, double width, const char *what,
+                   mc_error *err)
+{
+	char *t = mc_text_fit(title, 13, 1, width);
+
+	if (t == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", what);
+	mc_canvas_text(c, S_PAD, S_PAD, t, 13, 1, 0, MC_LEFT, MC_TOP, S_INK, MC_TEXT_TITLE);
+	free(t);
+	return MC_OK;
+}
+
 int mc_render_views(mc_png **out, const mc_image *img, const uint8_t *mask,
                     const mc_render_opts *opts, mc_error *err)
 {
@@ -446,13 +462,9 @@ int mc_render_views(mc_png **out, const mc_image *img, const uint8_t *mask,
 	if (rc != MC_OK)
 		goto cleanup;
 	if (o.title != NULL && o.title[0] != '\0') {
-		char *t = mc_text_fit(o.title, 13, 1, 3 * pw + 2 * gap);
-		if (t == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "views: out of memory");
+		rc = s_title(c, o.title, 3 * pw + 2 * gap, "views", err);
+		if (rc != MC_OK)
 			goto cleanup;
-		}
-		mc_canvas_text(c, S_PAD, S_PAD, t, 13, 1, 0, MC_LEFT, MC_TOP, S_INK, MC_TEXT_TITLE);
-		free(t);
 	}
 	masks[0] = mask;
 	for (k = 0; k < 3; k++) {
@@ -506,6 +518,99 @@ int mc_render_views_rle(mc_png **out, const mc_image *img, const mc_rle *mask,
 
 /* ---------- all instances of an image ---------- */
 
+/* The part of img an overlay shows: the whole image, or with crop the union
+ * of the objects' boxes with some context. */
+static s_region s_overlay_region(const mc_image *img, const uint8_t *const *masks, size_t n,
+                                 int crop)
+{
+	s_region rg = { 0, 0, img->width, img->height };
+	int box[4], u[4] = { img->width, img->height, 0, 0 }, any = 0;
+	size_t i;
+
+	if (!crop || n == 0)
+		return rg;
+	for (i = 0; i < n; i++)
+		if (s_mask_box(masks[i], img->width, img->height, box)) {
+			any = 1;
+			u[0] = box[0] < u[0] ? box[0] : u[0];
+			u[1] = box[1] < u[1] ? box[1] : u[1];
+			u[2] = box[2] > u[2] ? box[2] : u[2];
+			u[3] = box[3] > u[3] ? box[3] : u[3];
+		}
+	return s_region_for(img, u, any, 0.25, 16, 0);
+}
+
+/* The overlay's labels already placed: n boxes {x, y, w, h}. */
+typedef struct s_chips {
+	double *box;
+	size_t n;
+} s_chips;
+
+/* Where the chip lw x lh of an object with box `box` goes inside panel p:
+ * above the box, else inside its top, else under it; 0 when every place
+ * covers a chip already placed, or the view is narrower than the chip. */
+static int s_chip_place(const s_panel *p, const int box[4], double lw, double lh,
+                        const s_chips *placed, double *lx, double *ly)
+{
+	double f = p->w / p->region.w;
+	double top_y = p->y + (box[1] - p->region.y) * f, bot_y = p->y + (box[3] - p->region.y) * f;
+	int t, ok = 0;
+
+	for (t = 0; t < 3 && !ok; t++) {
+		size_t q;
+		const double *b = placed->box;
+		*lx = fmin(fmax(p->x + (box[0] - p->region.x) * f, p->x), p->x + p->w - lw - 6);
+		*ly = t == 0 ? top_y - lh - 3 : t == 1 ? top_y + 2 : bot_y + 2;
+		*ly = fmin(fmax(*ly, p->y), p->y + p->h - lh - 3);
+		ok = *lx >= p->x;
+		for (q = 0; ok && q < placed->n; q++)
+			if (*lx < b[4 * q] + b[4 * q + 2] && b[4 * q] < *lx + lw + 6 &&
+			    *ly < b[4 * q + 1] + b[4 * q + 3] && b[4 * q + 1] < *ly + lh + 3)
+				ok = 0;
+	}
+	return ok;
+}
+
+/* The label of each object on a chip of its colour (black or white text by
+ * contrast), kept inside the view; a label that would cover one already
+ * placed is left out. */
+static int s_overlay_labels(mc_canvas *c, const s_panel *p, const char *const *labels,
+                            mc_error *err)
+{
+	cairo_t *cr = mc_canvas_cairo(c);
+	s_chips placed = { NULL, 0 };
+	size_t i;
+
+	placed.box = calloc(4 * (p->n + 1), sizeof *placed.box);
+	if (placed.box == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "overlay: out of memory");
+	for (i = 0; labels != NULL && i < p->n; i++) {
+		uint32_t col = p->colors[i];
+		double lx = 0, ly = 0, lw, lh, *b = placed.box + 4 * placed.n;
+		int box[4];
+		if (labels[i] == NULL || !s_mask_box(p->masks[i], p->img->width, p->img->height, box))
+			continue;
+		mc_text_measure(labels[i], 10, 1, &lw, &lh);
+		if (!s_chip_place(p, box, lw, lh, &placed, &lx, &ly))
+			continue;
+		b[0] = lx;
+		b[1] = ly;
+		b[2] = lw + 6;
+		b[3] = lh + 3;
+		placed.n++;
+		cairo_set_source_rgb(cr, ((col >> 16) & 0xff) / 255.0, ((col >> 8) & 0xff) / 255.0,
+		                     (col & 0xff) / 255.0);
+		cairo_rectangle(cr, lx, ly, lw + 6, lh + 3);
+		cairo_fill(cr);
+		mc_canvas_text(c, lx + 3, ly + 1.5, labels[i], 10, 1, 0, MC_LEFT, MC_TOP,
+		               (0.299 * ((col >> 16) & 0xff) + 0.587 * ((col >> 8) & 0xff) +
+		                0.114 * (col & 0xff)) > 150 ? 0x000000 : 0xffffff,
+		               MC_TEXT_CAPTION);
+	}
+	free(placed.box);
+	return MC_OK;
+}
+
 int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *masks,
                       size_t n, const uint32_t *colors, const char *const *labels,
                       const mc_render_opts *opts, mc_error *err)
@@ -514,9 +619,7 @@ int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *m
 	mc_canvas *c = NULL;
 	cairo_surface_t *src = NULL;
 	uint32_t *col = NULL;
-	double *placed = NULL;
-	size_t n_placed = 0;
-	s_region rg = { 0, 0, 0, 0 };
+	s_region rg;
 	s_panel p;
 	double pw, ph, top = S_PAD, tw, th;
 	int rc;
@@ -532,20 +635,7 @@ int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *m
 	memset(&o, 0, sizeof o);
 	if (opts != NULL)
 		o = *opts;
-	rg.w = img->width;
-	rg.h = img->height;
-	if (o.crop && n > 0) {
-		int box[4], u[4] = { img->width, img->height, 0, 0 }, any = 0;
-		for (i = 0; i < n; i++)
-			if (s_mask_box(masks[i], img->width, img->height, box)) {
-				any = 1;
-				u[0] = box[0] < u[0] ? box[0] : u[0];
-				u[1] = box[1] < u[1] ? box[1] : u[1];
-				u[2] = box[2] > u[2] ? box[2] : u[2];
-				u[3] = box[3] > u[3] ? box[3] : u[3];
-			}
-		rg = s_region_for(img, u, any, 0.25, 16, 0);
-	}
+	rg = s_overlay_region(img, masks, n, o.crop);
 	s_fit(rg, o.panel > 0 ? o.panel : 640, &pw, &ph);
 	if (o.title != NULL && o.title[0] != '\0') {
 		mc_text_measure(o.title, 13, 1, &tw, &th);
@@ -557,20 +647,12 @@ int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *m
 	for (i = 0; i < n; i++)
 		col[i] = colors != NULL && colors[i] != 0 ? colors[i] : mc_render_color(i);
 	rc = mc_canvas_new(&c, (int)(2 * S_PAD + pw), (int)(top + ph + S_PAD), o.scale, err);
+	if (rc == MC_OK)
+		rc = s_image_surface(&src, img, err);
+	if (rc == MC_OK && o.title != NULL && o.title[0] != '\0')
+		rc = s_title(c, o.title, pw, "overlay", err);
 	if (rc != MC_OK)
 		goto cleanup;
-	rc = s_image_surface(&src, img, err);
-	if (rc != MC_OK)
-		goto cleanup;
-	if (o.title != NULL && o.title[0] != '\0') {
-		char *t = mc_text_fit(o.title, 13, 1, pw);
-		if (t == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "overlay: out of memory");
-			goto cleanup;
-		}
-		mc_canvas_text(c, S_PAD, S_PAD, t, 13, 1, 0, MC_LEFT, MC_TOP, S_INK, MC_TEXT_TITLE);
-		free(t);
-	}
 	memset(&p, 0, sizeof p);
 	p.img = img;
 	p.src = src;
@@ -585,57 +667,14 @@ int mc_render_overlay(mc_png **out, const mc_image *img, const uint8_t *const *m
 	p.n = n;
 	p.alpha = o.alpha > 0 ? o.alpha : 0.35;
 	rc = s_panel_draw(c, &p, err);
-	if (rc != MC_OK)
-		goto cleanup;
-	/* labels on a chip of the instance's colour, kept inside the view: above
-	 * the object's box, else inside its top, else under it; a label that
-	 * would cover one already placed is left out */
-	placed = calloc(4 * (n + 1), sizeof *placed);
-	if (placed == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "overlay: out of memory");
-		goto cleanup;
-	}
-	for (i = 0; labels != NULL && i < n; i++) {
-		int box[4], t, ok = 0;
-		double f = pw / rg.w, lx = 0, ly = 0, lw, lh;
-		cairo_t *cr = mc_canvas_cairo(c);
-		if (labels[i] == NULL || !s_mask_box(masks[i], img->width, img->height, box))
-			continue;
-		mc_text_measure(labels[i], 10, 1, &lw, &lh);
-		for (t = 0; t < 3 && !ok; t++) {
-			size_t q;
-			double top_y = p.y + (box[1] - rg.y) * f, bot_y = p.y + (box[3] - rg.y) * f;
-			lx = fmin(fmax(p.x + (box[0] - rg.x) * f, p.x), p.x + pw - lw - 6);
-			ly = t == 0 ? top_y - lh - 3 : t == 1 ? top_y + 2 : bot_y + 2;
-			ly = fmin(fmax(ly, p.y), p.y + ph - lh - 3);
-			ok = lx >= p.x;   /* else the view is narrower than the label */
-			for (q = 0; ok && q < n_placed; q++)
-				if (lx < placed[4 * q] + placed[4 * q + 2] && placed[4 * q] < lx + lw + 6 &&
-				    ly < placed[4 * q + 1] + placed[4 * q + 3] && placed[4 * q + 1] < ly + lh + 3)
-					ok = 0;
-		}
-		if (!ok)
-			continue;
-		placed[4 * n_placed] = lx;
-		placed[4 * n_placed + 1] = ly;
-		placed[4 * n_placed + 2] = lw + 6;
-		placed[4 * n_placed + 3] = lh + 3;
-		n_placed++;
-		cairo_set_source_rgb(cr, ((col[i] >> 16) & 0xff) / 255.0, ((col[i] >> 8) & 0xff) / 255.0,
-		                     (col[i] & 0xff) / 255.0);
-		cairo_rectangle(cr, lx, ly, lw + 6, lh + 3);
-		cairo_fill(cr);
-		mc_canvas_text(c, lx + 3, ly + 1.5, labels[i], 10, 1, 0, MC_LEFT, MC_TOP,
-		               (0.299 * ((col[i] >> 16) & 0xff) + 0.587 * ((col[i] >> 8) & 0xff) +
-		                0.114 * (col[i] & 0xff)) > 150 ? 0x000000 : 0xffffff,
-		               MC_TEXT_CAPTION);
-	}
-	rc = mc_canvas_png(out, c, err);
+	if (rc == MC_OK)
+		rc = s_overlay_labels(c, &p, labels, err);
+	if (rc == MC_OK)
+		rc = mc_canvas_png(out, c, err);
 cleanup:
 	if (src != NULL)
 		cairo_surface_destroy(src);
 	free(col);
-	free(placed);
 	mc_canvas_free(c);
 	return rc;
 }
@@ -669,15 +708,159 @@ static void s_head(char *line, size_t n, const mc_render_cell *cl)
 		snprintf(line, n, "%s", cl->label != NULL ? cl->label : "");
 }
 
+/* A grid's layout: which caption lines the cells have, and the sizes. */
+typedef struct s_grid {
+	int any_head, any_sug, any_imp, any_note;   /* caption lines present */
+	size_t cols;
+	double thumb;       /* side of a cell's picture */
+	double ctx;         /* context around the object, fraction of its side */
+	double dim;
+	double cap;         /* caption text size */
+	double lh;          /* caption line height */
+	double cell_h;      /* cell height with its captions and the gap */
+	double top;         /* y of the first row */
+} s_grid;
+
+/* Checks every cell; sets which caption lines the grid has. */
+static int s_grid_check(s_grid *g, const mc_render_cell *cells, size_t n, mc_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const mc_render_cell *cl = &cells[i];
+		char what[48];
+		snprintf(what, sizeof what, "grid: cell %zu", i);
+		rc = s_check_image(cl->image, what, err);
+		if (rc != MC_OK)
+			return rc;
+		if (cl->mask == NULL && cl->rle == NULL)
+			return mc_error_set(err, MC_ERR_INVALID, "grid: cell %zu has no mask", i);
+		if (cl->mask == NULL && (cl->rle->w != (uint32_t)cl->image->width ||
+		                         cl->rle->h != (uint32_t)cl->image->height))
+			return mc_error_set(err, MC_ERR_SHAPE, "grid: cell %zu: mask is %ux%u, image is %dx%d",
+			                    i, cl->rle->w, cl->rle->h, cl->image->width, cl->image->height);
+		g->any_head |= cl->id >= 0 || cl->label != NULL;
+		g->any_imp |= !isnan(cl->importance);
+		g->any_note |= cl->note != NULL;
+		g->any_sug |= cl->suggest != NULL;
+	}
+	return MC_OK;
+}
+
+/* One caption size for the whole grid: the largest (8.5 to 10.5) at which
+ * every "#id label" fits its cell; what still does not is cut. */
+static double s_grid_cap_size(const s_grid *g, const mc_render_cell *cells, size_t n)
+{
+	double cap = S_CAP_SIZE, w, h;
+	char line[256];
+	size_t i;
+
+	for (i = 0; g->any_head && i < n && cap > 8.5; i++) {
+		s_head(line, sizeof line, &cells[i]);
+		mc_text_measure(line, cap, 1, &w, &h);
+		while (w > g->thumb && cap > 8.5) {
+			cap -= 0.5;
+			mc_text_measure(line, cap, 1, &w, &h);
+		}
+	}
+	return cap;
+}
+
+/* Cell i's picture at (x, y): the object's box with context, the rest
+ * dimmed, the object outlined. */
+static int s_grid_picture(mc_canvas *c, const s_grid *g, const mc_render_cell *cl, double x,
+                          double y, mc_error *err)
+{
+	uint8_t *owned = NULL;
+	const uint8_t *mask = cl->mask;
+	cairo_surface_t *src = NULL;
+	uint32_t color = cl->color != 0 ? cl->color : mc_render_color(0);
+	double pw, ph;
+	int box[4], has, rc;
+	s_panel p;
+	s_region rg;
+
+	if (mask == NULL) {
+		rc = s_decode_rle(&owned, cl->rle, cl->image, "grid", err);
+		if (rc != MC_OK)
+			return rc;
+		mask = owned;
+	}
+	has = s_mask_box(mask, cl->image->width, cl->image->height, box);
+	rg = s_region_for(cl->image, box, has, g->ctx, 4, 1);
+	s_fit(rg, g->thumb, &pw, &ph);
+	rc = s_image_surface(&src, cl->image, err);
+	if (rc != MC_OK) {
+		free(owned);
+		return rc;
+	}
+	memset(&p, 0, sizeof p);
+	p.img = cl->image;
+	p.src = src;
+	p.region = rg;
+	p.x = x + floor((g->thumb - pw) / 2);
+	p.y = y + g->thumb - ph;   /* wide crops sit on their caption */
+	p.w = pw;
+	p.h = ph;
+	p.effect = S_ATTENTION;
+	p.outline = 1;
+	p.masks = &mask;
+	p.colors = &color;
+	p.n = 1;
+	p.dim = g->dim;
+	rc = s_panel_draw(c, &p, err);
+	cairo_surface_destroy(src);
+	free(owned);
+	return rc;
+}
+
+/* Cell i's caption lines from y down: "#id label", "model: class p%",
+ * "importance v", the note. A line the grid has but the cell does not is
+ * left blank, so the lines align across cells. */
+static int s_grid_captions(mc_canvas *c, const s_grid *g, const mc_render_cell *cl, double x,
+                           double y, mc_error *err)
+{
+	char line[256];
+	int rc = MC_OK;
+
+	if (g->any_head) {
+		s_head(line, sizeof line, cl);
+		rc = s_caption(c, x, y, line, g->cap, 1, g->thumb, S_INK);
+		y += g->lh + 1;
+	}
+	if (g->any_sug) {
+		if (rc == MC_OK && cl->suggest != NULL) {
+			int differs = cl->label == NULL || strcmp(cl->label, cl->suggest) != 0;
+			snprintf(line, sizeof line, "model: %s %.0f%%", cl->suggest, 100 * cl->suggest_p);
+			rc = s_caption(c, x, y, line, g->cap, 0, g->thumb, differs ? S_ALERT : S_MUTED);
+		}
+		y += g->lh + 1;
+	}
+	if (g->any_imp) {
+		if (rc == MC_OK && !isnan(cl->importance)) {
+			snprintf(line, sizeof line, "%s %.3g",
+			         cl->score_name != NULL ? cl->score_name : "importance", cl->importance);
+			rc = s_caption(c, x, y, line, g->cap, 0, g->thumb, S_MUTED);
+		}
+		y += g->lh + 1;
+	}
+	if (rc == MC_OK && g->any_note && cl->note != NULL)
+		rc = s_caption(c, x, y, cl->note, g->cap, 0, g->thumb, S_ALERT);
+	if (rc != MC_OK)
+		return mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
+	return MC_OK;
+}
+
 int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
                    const mc_render_grid_opts *opts, mc_error *err)
 {
 	mc_render_grid_opts o;
 	mc_canvas *c = NULL;
-	double thumb, top = S_PAD, tw, lh, cell_h, cap_h, ctx, cap;
-	size_t i, rows, cols, lines = 0, max_rows;
-	int rc = MC_OK, any_note = 0, any_imp = 0, any_head = 0, any_sug = 0;
-	char line[256];
+	s_grid g;
+	double tw, cap_h;
+	size_t i, rows, lines, max_rows;
+	int rc;
 
 	*out = NULL;
 	if (n == 0)
@@ -685,148 +868,52 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 	memset(&o, 0, sizeof o);
 	if (opts != NULL)
 		o = *opts;
-	cols = o.cols > 0 ? (size_t)o.cols : 6;
-	if (cols > n)
-		cols = n;
-	thumb = o.thumb > 0 ? o.thumb : 160;
-	ctx = o.context == 0 ? 0.25 : o.context;
-	for (i = 0; i < n; i++) {
-		char what[48];
-		snprintf(what, sizeof what, "grid: cell %zu", i);
-		rc = s_check_image(cells[i].image, what, err);
-		if (rc != MC_OK)
-			return rc;
-		if (cells[i].mask == NULL && cells[i].rle == NULL)
-			return mc_error_set(err, MC_ERR_INVALID, "grid: cell %zu has no mask", i);
-		if (cells[i].mask == NULL &&
-		    (cells[i].rle->w != (uint32_t)cells[i].image->width ||
-		     cells[i].rle->h != (uint32_t)cells[i].image->height))
-			return mc_error_set(err, MC_ERR_SHAPE, "grid: cell %zu: mask is %ux%u, image is %dx%d",
-			                    i, cells[i].rle->w, cells[i].rle->h, cells[i].image->width,
-			                    cells[i].image->height);
-		any_head |= cells[i].id >= 0 || cells[i].label != NULL;
-		any_imp |= !isnan(cells[i].importance);
-		any_note |= cells[i].note != NULL;
-		any_sug |= cells[i].suggest != NULL;
-	}
-	lines = (size_t)any_head + (size_t)any_sug + (size_t)any_imp + (size_t)any_note;
-	/* one caption size for the whole grid: the largest (8.5 to 10.5) at
-	 * which every "#id label" fits its cell; what still does not is cut */
-	cap = S_CAP_SIZE;
-	for (i = 0; any_head && i < n && cap > 8.5; i++) {
-		double w, h;
-		s_head(line, sizeof line, &cells[i]);
-		mc_text_measure(line, cap, 1, &w, &h);
-		while (w > thumb && cap > 8.5) {
-			cap -= 0.5;
-			mc_text_measure(line, cap, 1, &w, &h);
-		}
-	}
-	mc_text_measure("Ag", cap, 0, &tw, &lh);
-	cap_h = lines > 0 ? 4 + (double)lines * (lh + 1) : 0;
-	cell_h = thumb + cap_h + S_GRID_GAP;
+	memset(&g, 0, sizeof g);
+	g.cols = o.cols > 0 ? (size_t)o.cols : 6;
+	if (g.cols > n)
+		g.cols = n;
+	g.thumb = o.thumb > 0 ? o.thumb : 160;
+	g.ctx = o.context == 0 ? 0.25 : o.context;
+	g.dim = o.dim > 0 ? o.dim : 0.3;
+	g.top = S_PAD;
+	rc = s_grid_check(&g, cells, n, err);
+	if (rc != MC_OK)
+		return rc;
+
+	/* sizes: captions, cells, the title, and how many rows fit */
+	lines = (size_t)g.any_head + (size_t)g.any_sug + (size_t)g.any_imp + (size_t)g.any_note;
+	g.cap = s_grid_cap_size(&g, cells, n);
+	mc_text_measure("Ag", g.cap, 0, &tw, &g.lh);
+	cap_h = lines > 0 ? 4 + (double)lines * (g.lh + 1) : 0;
+	g.cell_h = g.thumb + cap_h + S_GRID_GAP;
 	if (o.title != NULL && o.title[0] != '\0') {
-		mc_text_measure(o.title, 13, 1, &tw, &lh);
-		top += lh + 8;
+		double th;
+		mc_text_measure(o.title, 13, 1, &tw, &th);
+		g.top += th + 8;
 	}
-	rows = (n + cols - 1) / cols;
-	max_rows = (size_t)((16384 / (o.scale > 0 ? o.scale : 2) - top - S_PAD) / cell_h);
+	rows = (n + g.cols - 1) / g.cols;
+	max_rows = (size_t)((16384 / (o.scale > 0 ? o.scale : 2) - g.top - S_PAD) / g.cell_h);
 	if (rows > max_rows)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "grid: %zu instances in %zu columns do not fit in one picture; "
-		                    "show at most %zu", n, cols, max_rows * cols);
-	rc = mc_canvas_new(&c, (int)(2 * S_PAD + (double)cols * (thumb + S_GRID_GAP) - S_GRID_GAP),
-	                   (int)ceil(top + (double)rows * cell_h - S_GRID_GAP + S_PAD), o.scale, err);
+		                    "show at most %zu", n, g.cols, max_rows * g.cols);
+
+	rc = mc_canvas_new(&c, (int)(2 * S_PAD + (double)g.cols * (g.thumb + S_GRID_GAP) - S_GRID_GAP),
+	                   (int)ceil(g.top + (double)rows * g.cell_h - S_GRID_GAP + S_PAD), o.scale,
+	                   err);
 	if (rc != MC_OK)
 		return rc;
-	if (o.title != NULL && o.title[0] != '\0') {
-		char *t = mc_text_fit(o.title, 13, 1, mc_canvas_width(c) - 2 * S_PAD);
-		if (t == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
-			goto cleanup;
-		}
-		mc_canvas_text(c, S_PAD, S_PAD, t, 13, 1, 0, MC_LEFT, MC_TOP, S_INK, MC_TEXT_TITLE);
-		free(t);
+	if (o.title != NULL && o.title[0] != '\0')
+		rc = s_title(c, o.title, mc_canvas_width(c) - 2 * S_PAD, "grid", err);
+	for (i = 0; rc == MC_OK && i < n; i++) {
+		double x = S_PAD + (double)(i % g.cols) * (g.thumb + S_GRID_GAP);
+		double y = g.top + (double)(i / g.cols) * g.cell_h;
+		rc = s_grid_picture(c, &g, &cells[i], x, y, err);
+		if (rc == MC_OK)
+			rc = s_grid_captions(c, &g, &cells[i], x, y + g.thumb + 4, err);
 	}
-	for (i = 0; i < n; i++) {
-		const mc_render_cell *cl = &cells[i];
-		uint8_t *owned = NULL;
-		const uint8_t *mask = cl->mask;
-		cairo_surface_t *src = NULL;
-		uint32_t color = cl->color != 0 ? cl->color : mc_render_color(0);
-		double x = S_PAD + (double)(i % cols) * (thumb + S_GRID_GAP);
-		double y = top + (double)(i / cols) * cell_h, pw, ph, ty;
-		int box[4], has;
-		s_panel p;
-		s_region rg;
-
-		if (mask == NULL) {
-			rc = s_decode_rle(&owned, cl->rle, cl->image, "grid", err);
-			if (rc != MC_OK)
-				goto cleanup;
-			mask = owned;
-		}
-		has = s_mask_box(mask, cl->image->width, cl->image->height, box);
-		rg = s_region_for(cl->image, box, has, ctx, 4, 1);
-		s_fit(rg, thumb, &pw, &ph);
-		rc = s_image_surface(&src, cl->image, err);
-		if (rc != MC_OK) {
-			free(owned);
-			goto cleanup;
-		}
-		memset(&p, 0, sizeof p);
-		p.img = cl->image;
-		p.src = src;
-		p.region = rg;
-		p.x = x + floor((thumb - pw) / 2);
-		p.y = y + thumb - ph;   /* wide crops sit on their caption */
-		p.w = pw;
-		p.h = ph;
-		p.effect = S_ATTENTION;
-		p.outline = 1;
-		p.masks = &mask;
-		p.colors = &color;
-		p.n = 1;
-		p.dim = o.dim > 0 ? o.dim : 0.3;
-		rc = s_panel_draw(c, &p, err);
-		cairo_surface_destroy(src);
-		free(owned);
-		if (rc != MC_OK)
-			goto cleanup;
-
-		ty = y + thumb + 4;
-		if (any_head) {
-			s_head(line, sizeof line, cl);
-			rc = s_caption(c, x, ty, line, cap, 1, thumb, S_INK);
-			ty += lh + 1;
-		}
-		if (any_sug) {
-			if (rc == MC_OK && cl->suggest != NULL) {
-				int differs = cl->label == NULL || strcmp(cl->label, cl->suggest) != 0;
-				snprintf(line, sizeof line, "model: %s %.0f%%", cl->suggest,
-				         100 * cl->suggest_p);
-				rc = s_caption(c, x, ty, line, cap, 0, thumb, differs ? S_ALERT : S_MUTED);
-			}
-			ty += lh + 1;
-		}
-		if (any_imp) {
-			if (rc == MC_OK && !isnan(cl->importance)) {
-				snprintf(line, sizeof line, "%s %.3g",
-				         cl->score_name != NULL ? cl->score_name : "importance",
-				         cl->importance);
-				rc = s_caption(c, x, ty, line, cap, 0, thumb, S_MUTED);
-			}
-			ty += lh + 1;
-		}
-		if (rc == MC_OK && any_note && cl->note != NULL)
-			rc = s_caption(c, x, ty, cl->note, cap, 0, thumb, S_ALERT);
-		if (rc != MC_OK) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "grid: out of memory");
-			goto cleanup;
-		}
-	}
-	rc = mc_canvas_png(out, c, err);
-cleanup:
+	if (rc == MC_OK)
+		rc = mc_canvas_png(out, c, err);
 	mc_canvas_free(c);
 	return rc;
 }

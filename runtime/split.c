@@ -1,61 +1,12 @@
 /* This module implements seeded stratified train/test splits and K-fold
- * assignment on top of a splitmix64 generator (include/maskclean/split.h). */
+ * assignment (include/maskclean/split.h) on top of maskclean's PRNG (rng.h). */
 #include "maskclean/split.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void mc_rng_seed(mc_rng *rng, uint64_t seed)
-{
-	rng->state = seed;
-}
-
-uint64_t mc_rng_next(mc_rng *rng)
-{
-	uint64_t z = (rng->state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-double mc_rng_uniform(mc_rng *rng)
-{
-	return (double)(mc_rng_next(rng) >> 11) * 0x1.0p-53;
-}
-
-double mc_rng_normal(mc_rng *rng)
-{
-	double u1, u2;
-
-	do
-		u1 = mc_rng_uniform(rng);
-	while (u1 <= 0.0);
-	u2 = mc_rng_uniform(rng);
-	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
-size_t mc_rng_below(mc_rng *rng, size_t n)
-{
-	uint64_t limit = UINT64_MAX - UINT64_MAX % (uint64_t)n;
-	uint64_t r;
-
-	do
-		r = mc_rng_next(rng);
-	while (r >= limit);
-	return (size_t)(r % (uint64_t)n);
-}
-
-void mc_rng_shuffle(mc_rng *rng, size_t *idx, size_t n)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = mc_rng_below(rng, i);
-		size_t t = idx[i - 1];
-		idx[i - 1] = idx[j];
-		idx[j] = t;
-	}
-}
+#include "maskclean/rng.h"
 
 static int s_cmp_size(const void *a, const void *b)
 {
@@ -166,7 +117,7 @@ int mc_split_train_test(size_t **train, size_t *n_train, size_t **test, size_t *
 		frac[best] = -1.0;
 		given++;
 	}
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	for (size_t c = 0; c < n_classes; c++) {
 		size_t cnt = start[c + 1] - start[c];
 		mc_rng_shuffle(&rng, order + start[c], cnt);
@@ -226,7 +177,7 @@ int mc_split_kfold(int **fold, const int64_t *y, const double *weight, size_t n,
 	}
 	for (size_t i = 0; i < n; i++)
 		f[i] = -1;
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	for (size_t c = 0; c < n_classes; c++) {
 		size_t cnt = start[c + 1] - start[c];
 		mc_rng_shuffle(&rng, order + start[c], cnt);
@@ -310,7 +261,7 @@ int mc_split_group_kfold(int **fold, const int64_t *y, const double *weight,
 		}
 	}
 	qsort(mem, kept, sizeof *mem, s_cmp_member);
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	for (size_t a = 0; a < kept; ng++) {
 		size_t b = a;
 		while (b < kept && mem[b].group == mem[a].group)

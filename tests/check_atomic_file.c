@@ -14,15 +14,7 @@
 #include <unistd.h>
 
 #include "maskclean/atomic_file.h"
-
-static char *s_path(const char *name)
-{
-	const char *b = getenv("MC_BUILDDIR");
-	char *p = malloc(4096);
-	snprintf(p, 4096, "%s/tests/%s.%d", b ? b : ".", name, (int)getpid());
-	unlink(p);
-	return p;
-}
+#include "testutil.h"
 
 static void s_expect_content(const char *path, const char *want)
 {
@@ -43,10 +35,11 @@ static int s_exists(const char *path)
 
 START_TEST(test_replace)
 {
-	char *path = s_path("atomic.txt");
+	char path[4096];
 	mc_atomic_file *f = NULL;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "atomic.txt");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_write_file_atomic(path, "old", 3, &err), 0);
 	ck_assert_int_eq(mc_atomic_file_open(&f, path, &err), 0);
@@ -66,7 +59,6 @@ START_TEST(test_replace)
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_write_file_atomic("", "a", 1, &err), MC_ERR_IO);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
@@ -84,10 +76,11 @@ static pid_t s_dead_pid(void)
 
 START_TEST(test_stale_temporaries_removed)
 {
-	char *path = s_path("stale.txt"), dead[4200], legacy[4200], live[4200], other[4200];
+	char path[4096], dead[4200], legacy[4200], live[4200], other[4200];
 	mc_error err;
 	int fd;
 
+	tu_tmpfile(path, sizeof path, "stale.txt");
 	mc_error_clear(&err);
 	snprintf(dead, sizeof dead, "%s.tmp.%ld.AbC123", path, (long)s_dead_pid());
 	snprintf(legacy, sizeof legacy, "%s.tmp.Xy9zQ1", path);
@@ -108,7 +101,6 @@ START_TEST(test_stale_temporaries_removed)
 	unlink(live);
 	unlink(other);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
@@ -131,12 +123,13 @@ static int s_count_temporaries(const char *path)
  * left. Runs in a child so the limit does not outlive the test. */
 START_TEST(test_full_disk)
 {
-	char *path = s_path("full.txt");
+	char path[4096];
 	char big[4096];
 	mc_error err;
 	pid_t pid;
 	int status;
 
+	tu_tmpfile(path, sizeof path, "full.txt");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_write_file_atomic(path, "kept", 4, &err), 0);
 	memset(big, 'x', sizeof big);
@@ -168,7 +161,6 @@ START_TEST(test_full_disk)
 	s_expect_content(path, "kept");
 	ck_assert_int_eq(s_count_temporaries(path), 0);
 	unlink(path);
-	free(path);
 }
 END_TEST
 

@@ -9,13 +9,7 @@
 
 #include "maskclean/demo.h"
 #include "maskclean/idx.h"
-
-static void tmp_path(char *buf, size_t cap, const char *name)
-{
-	const char *dir = getenv("MC_BUILDDIR");
-
-	snprintf(buf, cap, "%s/tests/idx-%ld-%s", dir != NULL ? dir : "/tmp", (long)getpid(), name);
-}
+#include "testutil.h"
 
 /* Writes bytes to path, gzip-compressed when gz. */
 static void write_file(const char *path, const unsigned char *b, size_t n, int gz)
@@ -47,7 +41,7 @@ START_TEST(test_u8_images_gz_and_plain)
 	int gz;
 
 	for (gz = 0; gz < 2; gz++) {
-		tmp_path(path, sizeof path, gz ? "img.gz" : "img");
+		tu_tmpfile(path, sizeof path, gz ? "idx-img.gz" : "idx-img");
 		write_file(path, s_images, sizeof s_images, gz);
 		mc_error_clear(&err);
 		ck_assert_int_eq(mc_idx_load_images(&idx, path, &err), 0);
@@ -83,19 +77,19 @@ START_TEST(test_other_types)
 	mc_error err;
 
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "i32.gz");
+	tu_tmpfile(path, sizeof path, "idx-i32.gz");
 	write_file(path, i32, sizeof i32, 1);
 	ck_assert_int_eq(mc_idx_load(&idx, path, &err), 0);
 	ck_assert_ptr_null(idx->u8);
 	ck_assert(idx->f64[0] == -2.0 && idx->f64[1] == 70000.0);
 	mc_idx_free(idx);
-	tmp_path(path, sizeof path, "f32");
+	tu_tmpfile(path, sizeof path, "idx-f32");
 	write_file(path, f32, sizeof f32, 0);
 	ck_assert_int_eq(mc_idx_load(&idx, path, &err), 0);
 	ck_assert(mc_idx_get(idx, 0) == 1.5 && mc_idx_get(idx, 1) == -0.25);
 	mc_idx_free(idx);
 	unlink(path);
-	tmp_path(path, sizeof path, "i32.gz");
+	tu_tmpfile(path, sizeof path, "idx-i32.gz");
 	unlink(path);
 }
 END_TEST
@@ -111,7 +105,7 @@ START_TEST(test_bad_files)
 	long size;
 
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "magic");
+	tu_tmpfile(path, sizeof path, "idx-magic");
 	write_file(path, bad_magic, sizeof bad_magic, 1);
 	ck_assert_int_eq(mc_idx_load(&idx, path, &err), MC_ERR_PARSE);
 	ck_assert_ptr_null(idx);
@@ -120,7 +114,7 @@ START_TEST(test_bad_files)
 
 	/* Plain file cut short. */
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "short");
+	tu_tmpfile(path, sizeof path, "idx-short");
 	write_file(path, s_images, sizeof s_images - 5, 0);
 	ck_assert_int_eq(mc_idx_load(&idx, path, &err), MC_ERR_PARSE);
 	ck_assert_ptr_nonnull(strstr(err.text,
@@ -129,7 +123,7 @@ START_TEST(test_bad_files)
 
 	/* gzip stream cut short. */
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "cut.gz");
+	tu_tmpfile(path, sizeof path, "idx-cut.gz");
 	{
 		/* 10 x 200 x 2 unsigned bytes of poorly compressible data. */
 		static const unsigned char head[16] = { 0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 200,
@@ -153,7 +147,7 @@ START_TEST(test_bad_files)
 
 	/* Labels out of range. */
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "labels");
+	tu_tmpfile(path, sizeof path, "idx-labels");
 	write_file(path, labels, sizeof labels, 1);
 	ck_assert_int_eq(mc_idx_load_labels(&idx, path, 10, &err), MC_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.text, "labels: label 2 is 12; expected 0..9"));

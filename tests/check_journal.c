@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "maskclean/journal.h"
+#include "testutil.h"
 #include "review_fixture.h"
 
 typedef struct s_seen {
@@ -30,23 +31,15 @@ static int s_collect(void *ctx, const char *rec, size_t len, mc_error *err)
 	return 0;
 }
 
-static char *s_path(const char *name)
-{
-	const char *b = getenv("MC_BUILDDIR");
-	char *p = malloc(4096);
-	snprintf(p, 4096, "%s/tests/%s.%d", b ? b : ".", name, (int)getpid());
-	unlink(p);
-	return p;
-}
-
 START_TEST(test_append_and_replay)
 {
-	char *path = s_path("j1.mcj");
+	char path[4096];
 	mc_journal *j = NULL;
 	s_seen seen = { .n = 0 };
 	mc_journal_report r;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j1.mcj");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_journal_open(&j, path, s_collect, &seen, &r, &err), 0);
 	ck_assert_uint_eq(r.records, 0);
@@ -67,7 +60,6 @@ START_TEST(test_append_and_replay)
 	ck_assert_str_eq(seen.recs[2], "{\"t\":\"third\"}");
 	mc_journal_close(j);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
@@ -106,7 +98,7 @@ static unsigned char *s_read(const char *path, size_t *len)
 
 START_TEST(test_torn_tail_is_reported_and_kept)
 {
-	char *path = s_path("j2.mcj"), aside[4200], text[2048];
+	char path[4096], aside[4200], text[2048];
 	mc_journal *j = NULL;
 	s_seen seen = { .n = 0 };
 	mc_journal_report r;
@@ -116,6 +108,7 @@ START_TEST(test_torn_tail_is_reported_and_kept)
 	int fd;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j2.mcj");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_journal_open(&j, path, NULL, NULL, NULL, &err), 0);
 	ck_assert_int_eq(mc_journal_append(j, "one", 3, &err), 0);
@@ -152,7 +145,6 @@ START_TEST(test_torn_tail_is_reported_and_kept)
 	free(orig);
 	unlink(aside);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
@@ -177,7 +169,7 @@ static void s_twelve(const char *path, int k, off_t *at)
 
 START_TEST(test_flipped_bit_skips_one_record)
 {
-	char *path = s_path("j5.mcj"), text[2048];
+	char path[4096], text[2048];
 	mc_journal *j = NULL;
 	s_seen seen = { .n = 0 };
 	mc_journal_report r;
@@ -187,6 +179,7 @@ START_TEST(test_flipped_bit_skips_one_record)
 	int fd;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j5.mcj");
 	mc_error_clear(&err);
 	/* A third of the way in: one bit of record 4's payload. */
 	s_twelve(path, 4, &at);
@@ -231,13 +224,12 @@ START_TEST(test_flipped_bit_skips_one_record)
 	}
 	free(orig);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
 START_TEST(test_garbage_between_records)
 {
-	char *path = s_path("j6.mcj"), *moved = s_path("j6b.mcj"), aside[4200];
+	char path[4096], moved[4096], aside[4200];
 	mc_journal *j = NULL;
 	s_seen seen = { .n = 0 };
 	mc_journal_report r;
@@ -247,6 +239,8 @@ START_TEST(test_garbage_between_records)
 	FILE *fp;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j6.mcj");
+	tu_tmpfile(moved, sizeof moved, "j6b.mcj");
 	mc_error_clear(&err);
 	/* 37 bytes of garbage (zeros included) inserted before record 6, and a
 	 * damaged last record: both are skipped, the records between kept. */
@@ -274,18 +268,19 @@ START_TEST(test_garbage_between_records)
 	free(b);
 	unlink(moved);
 	unlink(path);
-	free(moved);
-	free(path);
 }
 END_TEST
 
 START_TEST(test_not_a_journal)
 {
-	char *path = s_path("j3.mcj");
-	FILE *fp = fopen(path, "w");
+	char path[4096];
+	FILE *fp;
 	mc_journal *j = NULL;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j3.mcj");
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
 	mc_error_clear(&err);
 	fputs("index,action\n1,keep\n", fp);
 	fclose(fp);
@@ -295,7 +290,6 @@ START_TEST(test_not_a_journal)
 	ck_assert_ptr_nonnull(strstr(err.text, path));
 	ck_assert_int_eq(s_size(path), 20);
 	unlink(path);
-	free(path);
 }
 END_TEST
 
@@ -310,11 +304,12 @@ static int s_fail_second(void *ctx, const char *rec, size_t len, mc_error *err)
 
 START_TEST(test_replay_error_names_record)
 {
-	char *path = s_path("j4.mcj");
+	char path[4096];
 	mc_journal *j = NULL;
 	int calls = 0;
 	mc_error err;
 
+	tu_tmpfile(path, sizeof path, "j4.mcj");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_journal_open(&j, path, NULL, NULL, NULL, &err), 0);
 	mc_journal_append(j, "a", 1, &err);
@@ -324,7 +319,6 @@ START_TEST(test_replay_error_names_record)
 	                 MC_ERR_PARSE);
 	ck_assert_ptr_nonnull(strstr(err.text, ": record 2: bad action"));
 	unlink(path);
-	free(path);
 }
 END_TEST
 

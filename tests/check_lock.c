@@ -8,13 +8,7 @@
 #include <unistd.h>
 
 #include "maskclean/lock.h"
-
-static void s_path(char *p, size_t n)
-{
-	const char *b = getenv("MC_BUILDDIR");
-	snprintf(p, n, "%s/tests/lock-%d.lock", b ? b : ".", (int)getpid());
-	unlink(p);
-}
+#include "testutil.h"
 
 START_TEST(test_one_holder)
 {
@@ -23,7 +17,7 @@ START_TEST(test_one_holder)
 	mc_error err;
 
 	mc_error_clear(&err);
-	s_path(path, sizeof path);
+	tu_tmpfile(path, sizeof path, "lock.lock");
 	ck_assert_int_eq(mc_lock_acquire(&a, path, &err), 0);
 	/* A second acquire fails, even in the same process, naming the holder. */
 	ck_assert_int_eq(mc_lock_acquire(&b, path, &err), MC_ERR_STATE);
@@ -53,7 +47,7 @@ START_TEST(test_dead_holder_does_not_block)
 	mc_error err;
 
 	mc_error_clear(&err);
-	s_path(path, sizeof path);
+	tu_tmpfile(path, sizeof path, "lock.lock");
 	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);

@@ -6,6 +6,7 @@
 
 #include "learn_fixture.h"
 #include "maskclean/metrics.h"
+#include "maskclean/rng.h"
 #include "maskclean/split.h"
 
 START_TEST(test_confusion_and_pick)
@@ -213,7 +214,7 @@ static mc_matrix *s_three(size_t nA, size_t nB, size_t nC, double off, uint64_t 
 
 	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
 	*y = malloc(n * sizeof **y);
-	mc_rng_seed(&r, seed);
+	mc_rng_seed_splitmix(&r, seed);
 	for (size_t i = 0; i < n; i++) {
 		int c = i < nA ? 0 : i < nA + nB ? 1 : 2, src = c;
 		if (c == 1 && (i - nA) % 10 == 0)

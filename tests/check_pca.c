@@ -8,6 +8,7 @@
 
 #include "learn_fixture.h"
 #include "maskclean/pca.h"
+#include "testutil.h"
 
 /* A row source over a matrix, failing at row fail_at (if set). */
 typedef struct src_ctx {
@@ -286,10 +287,10 @@ START_TEST(test_save_load)
 	mc_matrix *X = fx_matrix(json_object_get(root, "X")), *s1 = NULL, *s2 = NULL;
 	mc_pca_params p;
 	mc_pca *pca = NULL, *back = NULL, *three = NULL;
-	char dir[] = "/tmp/mc-pca-save-XXXXXX", path[64];
+	char dir[4096], path[4200];
 	mc_error err = { 0 };
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "mc-pca-save");
 	mc_pca_params_init(&p);
 	p.n_components = 2;
 	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
@@ -312,8 +313,7 @@ START_TEST(test_save_load)
 	ck_assert_msg(strstr(err.text, "components.npy: 2 x 7") != NULL, "%s", err.text);
 	ck_assert(!mc_pca_fitted(three));
 	/* a file gone */
-	snprintf(path, sizeof path, "%s/mean.npy", dir);
-	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(unlink(tu_path(path, sizeof path, dir, "mean.npy")), 0);
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_pca_load(three, dir, &err), MC_ERR_SHAPE);
 	p.n_components = 2;
@@ -323,8 +323,7 @@ START_TEST(test_save_load)
 	ck_assert_int_eq(mc_pca_load(back, dir, &err), MC_ERR_IO);
 	ck_assert_msg(strstr(err.text, "mean.npy") != NULL, "%s", err.text);
 	ck_assert(!mc_pca_fitted(back));
-	snprintf(path, sizeof path, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(path), 0);
+	tu_rmtree(dir);
 	mc_matrix_free(s1);
 	mc_matrix_free(s2);
 	mc_pca_free(pca);

@@ -369,6 +369,56 @@ START_TEST(test_grid_captions)
 }
 END_TEST
 
+/* With a title, a cell's four caption lines still end above the next row's
+ * pictures (the line height is the caption's, not the title's), also when
+ * long labels bring the captions down to their smallest size. */
+START_TEST(test_grid_title_keeps_captions_in_their_row)
+{
+	mc_image *img = s_flat(60, 40, 90, 140, 200);
+	uint8_t *mask = s_rect_mask(60, 40, 10, 10, 30, 30);
+	mc_render_cell cells[4];
+	mc_render_grid_opts o;
+	mc_png *p = NULL;
+	mc_error err = { 0 };
+	double row0 = INFINITY, row1 = INFINITY, row0_end = 0;
+	size_t i;
+
+	memset(cells, 0, sizeof cells);
+	for (i = 0; i < 4; i++) {
+		cells[i].image = img;
+		cells[i].mask = mask;
+		cells[i].id = (int64_t)i;
+		cells[i].label = "a class name too long for a cell";
+		cells[i].suggest = "apple";
+		cells[i].suggest_p = 0.5;
+		cells[i].importance = 0.25;
+		cells[i].note = "relabeled: apple";
+	}
+	memset(&o, 0, sizeof o);
+	o.title = "Most important samples";
+	o.cols = 2;
+	o.thumb = 100;
+	ck_assert_int_eq(mc_render_grid(&p, cells, 4, &o, &err), 0);
+	/* the first row's captions start at row0; the second row's, thumb + 4
+	 * below its pictures, more than a thumb further down */
+	for (i = 0; i < p->n_text; i++)
+		if (p->text[i].kind == MC_TEXT_CAPTION)
+			row0 = fmin(row0, p->text[i].y);
+	for (i = 0; i < p->n_text; i++)
+		if (p->text[i].kind == MC_TEXT_CAPTION && p->text[i].y > row0 + 100)
+			row1 = fmin(row1, p->text[i].y);
+	ck_assert(isfinite(row1));
+	for (i = 0; i < p->n_text; i++)
+		if (p->text[i].kind == MC_TEXT_CAPTION && p->text[i].y < row1 - 100)
+			row0_end = fmax(row0_end, p->text[i].y + p->text[i].h);
+	ck_assert_double_gt(row0_end, 0);
+	ck_assert_double_le(row0_end, row1 - 4 - 100);
+	mc_png_free(p);
+	free(mask);
+	mc_image_free(img);
+}
+END_TEST
+
 START_TEST(test_grid_errors)
 {
 	mc_image *img = s_flat(8, 8, 0, 0, 0);
@@ -417,6 +467,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_views_real_orange);
 	tcase_add_test(tc, test_overlay_all_instances);
 	tcase_add_test(tc, test_grid_captions);
+	tcase_add_test(tc, test_grid_title_keeps_captions_in_their_row);
 	tcase_add_test(tc, test_grid_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,21 +9,18 @@
 
 #include "maskclean/npy.h"
 #include "shards.h"
+#include "testutil.h"
 
 static char s_dir[128];
 
 static void setup(void)
 {
-	snprintf(s_dir, sizeof s_dir, "/tmp/mc-shards-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(s_dir));
+	tu_tmpdir(s_dir, sizeof s_dir, "mc-shards");
 }
 
 static void teardown(void)
 {
-	char cmd[200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_dir);
 }
 
 /* name in s_dir, holding text. */

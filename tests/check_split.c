@@ -1,28 +1,10 @@
-/* Tests of runtime/split.c: splitmix64 reference values, stratified
- * train/test split and stratified K-fold. */
+/* Tests of runtime/split.c: stratified train/test split and stratified
+ * K-fold. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "maskclean/split.h"
-
-START_TEST(test_splitmix_reference)
-{
-	/* splitmix64 seeded with 1234567: reference outputs of Vigna's
-	 * splitmix64.c */
-	mc_rng rng;
-
-	mc_rng_seed(&rng, 1234567);
-	ck_assert_uint_eq(mc_rng_next(&rng), 6457827717110365317ULL);
-	ck_assert_uint_eq(mc_rng_next(&rng), 3203168211198807973ULL);
-	ck_assert_uint_eq(mc_rng_next(&rng), 9817491932198370423ULL);
-	for (int i = 0; i < 1000; i++) {
-		double u = mc_rng_uniform(&rng);
-		ck_assert(u >= 0.0 && u < 1.0);
-		ck_assert_uint_lt(mc_rng_below(&rng, 7), 7);
-	}
-}
-END_TEST
 
 static int64_t *s_labels(size_t n, const size_t *counts, size_t k)
 {
@@ -192,7 +174,6 @@ static Suite *s_suite(void)
 	Suite *s = suite_create("split");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_splitmix_reference);
 	tcase_add_test(tc, test_train_test);
 	tcase_add_test(tc, test_kfold);
 	tcase_add_test(tc, test_group_kfold);

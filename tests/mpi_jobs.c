@@ -23,8 +23,9 @@
 #include "maskclean/metrics.h"
 #include "maskclean/npy.h"
 #include "maskclean/pca.h"
-#include "maskclean/split.h"
+#include "maskclean/rng.h"
 #include "value.h"
+#include "testutil.h"
 
 static mc_interp *s_in;
 static char s_dir[256];
@@ -33,17 +34,13 @@ static void setup(void)
 {
 	s_in = mc_interp_new();
 	ck_assert_ptr_nonnull(s_in);
-	snprintf(s_dir, sizeof s_dir, "/tmp/mc-mpi-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(s_dir));
+	tu_tmpdir(s_dir, sizeof s_dir, "mc-mpi-test");
 }
 
 static void teardown(void)
 {
-	char cmd[300];
-
 	mc_interp_free(s_in);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_dir);
 }
 
 /* A value of the language from code (caller unrefs). */
@@ -80,7 +77,7 @@ static mc_matrix *s_data(size_t n, size_t d, size_t k, uint64_t seed, int64_t **
 	mc_error err = { 0 };
 	mc_rng rng;
 
-	mc_rng_seed(&rng, seed);
+	mc_rng_seed_splitmix(&rng, seed);
 	ck_assert_int_eq(mc_matrix_new(&X, n, d, &err), 0);
 	if (y != NULL)
 		*y = malloc(n * sizeof **y);

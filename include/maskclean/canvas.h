@@ -1,5 +1,5 @@
 /* A drawing canvas on top of Cairo, shared by the plots (plot.h) and the
- * instance views (render.h), and the PNG pictures they return.
+ * instance views (render.h); it finishes into a picture (png.h).
  *
  * Coordinates are logical pixels (CSS pixels in the notebook); the surface
  * holds scale device pixels per logical pixel (2 by default) so pictures stay
@@ -17,42 +17,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <cairo.h>
 
 #include "maskclean/error.h"
+#include "maskclean/png.h"
 
-/* What a piece of text is, for the layout checks. */
-typedef enum mc_text_kind {
-	MC_TEXT_TITLE,
-	MC_TEXT_AXIS_LABEL,   /* "Iteration", "True label" */
-	MC_TEXT_XTICK,        /* tick and class labels along x */
-	MC_TEXT_YTICK,        /* tick and class labels along y */
-	MC_TEXT_CELL,         /* values inside heatmap cells, above bars */
-	MC_TEXT_LEGEND,
-	MC_TEXT_NOTE,         /* annotations (the plateau) */
-	MC_TEXT_COLORBAR,     /* colour-bar tick labels */
-	MC_TEXT_CAPTION       /* captions under grid cells and panels */
-} mc_text_kind;
-
-/* The axis-aligned box of one piece of text, in logical pixels. */
-typedef struct mc_text_box {
-	double x, y, w, h;
-	mc_text_kind kind;
-} mc_text_box;
-
-/* A finished picture: PNG file bytes plus its sizes and text layout. */
-typedef struct mc_png {
-	unsigned char *data;     /* the PNG file, owned */
-	size_t len;
-	int width, height;       /* logical size: the width/height display metadata */
-	int px_width, px_height; /* size of the PNG in device pixels */
-	double scale;            /* px_width / width */
-	mc_text_box *text;       /* every text drawn, owned; n_text entries */
-	size_t n_text;
-} mc_png;
-
-/* Frees p, its bytes and its text boxes. p may be NULL. */
-void mc_png_free(mc_png *p);
+/* Cairo's context, opaque here: files that draw with Cairo directly include
+ * <cairo.h> themselves (the same type as its cairo_t). */
+struct _cairo;
 
 /* Text placement relative to the anchor point, in the text's own
  * (possibly rotated) frame. */
@@ -81,13 +52,13 @@ int mc_canvas_new_fit(mc_canvas **out, const mc_canvas *measure, double pad,
 /* Frees c. c may be NULL. */
 void mc_canvas_free(mc_canvas *c);
 
-/* The Cairo context, in logical coordinates. Borrowed; valid while c lives.
- * Callers that draw shapes directly should also call mc_canvas_extend. */
-cairo_t *mc_canvas_cairo(mc_canvas *c);
+/* The Cairo context (a cairo_t *), in logical coordinates. Borrowed; valid
+ * while c lives. Callers that draw shapes directly should also call
+ * mc_canvas_extend. */
+struct _cairo *mc_canvas_cairo(mc_canvas *c);
 
-/* Logical size (0 for a measuring canvas). */
+/* Logical width (0 for a measuring canvas). */
 int mc_canvas_width(const mc_canvas *c);
-int mc_canvas_height(const mc_canvas *c);
 
 /* The shift a fitted canvas adds to drawing coordinates (0, 0 otherwise):
  * drawing point (x, y) lands at logical (x + *ox, y + *oy). */
@@ -120,11 +91,6 @@ char *mc_text_fit(const char *s, double size, int bold, double max_w);
 /* Finishes c into a PNG. Caller owns *out; free with mc_png_free. Fails with
  * MC_ERR_NOMEM, or MC_ERR_INVALID with Cairo's message if drawing failed. */
 int mc_canvas_png(mc_png **out, mc_canvas *c, mc_error *err);
-
-/* Encodes an ARGB32 Cairo image surface as PNG in memory. Caller owns *data
- * (free()). Fails with MC_ERR_NOMEM or MC_ERR_INVALID. */
-int mc_canvas_encode_png(unsigned char **data, size_t *len, cairo_surface_t *surface,
-                         mc_error *err);
 
 /* Releases the fonts, Cairo's process-wide caches and fontconfig's memory
  * (FcFini), so leak checkers see a clean exit. It runs by itself at exit

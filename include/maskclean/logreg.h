@@ -16,8 +16,9 @@
  * traffic, twice the arithmetic rate; skipped if the copy does not fit in
  * memory), then an exact one in double precision on X from where the fast
  * one stopped, so the result is the double-precision optimum. The rows are
- * split over the threads OpenBLAS uses (openblas_set_num_threads); the
- * result agrees across thread counts to rounding. Stopping: the largest
+ * split over the workers of pool.h (MC_THREADS, else one per core, at most
+ * 8), each calling BLAS single-threaded; the result does not depend on the
+ * thread count (see mc_logreg_fit_comm). Stopping: the largest
  * gradient entry of f divided by sum_i s_i is <= tol (scikit-learn >= 1.3's
  * rule), or the relative decrease of f in one iteration is below 2.2e-9
  * (scipy's default factr, on which scikit-learn's lbfgs stops too; scaled by

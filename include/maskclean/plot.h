@@ -3,10 +3,10 @@
  * relabeled / removed) and heatmaps (confusion matrices, readable at 80
  * classes).
  *
- * Every function draws with Cairo (canvas.h) and returns an mc_png: the PNG
- * bytes, the logical width/height to put in the display metadata (the PNG
- * itself has scale times as many pixels, 2 by default), and the box of every
- * text drawn. Axes get "nice" ticks (1, 2, 2.5, 5 x 10^k), labels are never
+ * Every function draws with Cairo (canvas.h) and returns an mc_png (png.h):
+ * the PNG bytes, the logical width/height to put in the display metadata
+ * (the PNG itself has scale times as many pixels, 2 by default), and the box
+ * of every text drawn. Axes get "nice" ticks (1, 2, 2.5, 5 x 10^k), labels are never
  * clipped: margins are measured from the labels themselves.
  *
  * Typical use from a binding (kernel/bind_*.c):
@@ -34,9 +34,9 @@
 
 #include <stddef.h>
 
-#include "maskclean/canvas.h"
 #include "maskclean/error.h"
 #include "maskclean/matrix.h"
+#include "maskclean/png.h"
 
 /* Options shared by line and bar plots. Initialise with mc_plot_opts_init. */
 typedef struct mc_plot_opts {

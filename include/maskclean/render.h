@@ -14,7 +14,7 @@
  * solid outline 2 logical pixels wide just outside it, so an object of a
  * single pixel still shows as a ring; objects smaller than 12 logical pixels
  * on screen also get a circle around them. Pictures come back as mc_png
- * (canvas.h) at 2 device pixels per logical pixel.
+ * (png.h) at 2 device pixels per logical pixel.
  *
  * In a kernel binding, wrap the picture as a language value with
  * mc_figure_value(png, title) (kernel/bind_render.h).
@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "maskclean/canvas.h"
 #include "maskclean/error.h"
 #include "maskclean/image.h"
+#include "maskclean/png.h"
 #include "maskclean/rle.h"
 
 /* The i-th of 12 distinct, saturated instance colours (0xRRGGBB), cycling. */

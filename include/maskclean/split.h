@@ -1,6 +1,6 @@
 /* Seeded, stratified splits of labelled samples: a train/test split and
- * K-fold assignment, driven by maskclean's own PRNG (splitmix64), so a seed
- * gives the same split on every machine.
+ * K-fold assignment, driven by maskclean's PRNG (rng.h), so a seed gives
+ * the same split on every machine.
  *
  * Labels are class indices 0..n_classes-1. A sample whose weight is 0 is
  * "removed": it takes part in no split (weights may be NULL: all kept). */
@@ -11,24 +11,6 @@
 #include <stdint.h>
 
 #include "maskclean/error.h"
-
-/* splitmix64 state. */
-typedef struct mc_rng {
-	uint64_t state;
-} mc_rng;
-
-/* Seeds rng. */
-void mc_rng_seed(mc_rng *rng, uint64_t seed);
-/* Next 64 random bits. */
-uint64_t mc_rng_next(mc_rng *rng);
-/* Uniform double in [0, 1) (53 bits). */
-double mc_rng_uniform(mc_rng *rng);
-/* Standard normal deviate (Box-Muller). */
-double mc_rng_normal(mc_rng *rng);
-/* Uniform integer in [0, n), n > 0, without modulo bias. */
-size_t mc_rng_below(mc_rng *rng, size_t n);
-/* Shuffles idx[0..n) in place (Fisher-Yates). */
-void mc_rng_shuffle(mc_rng *rng, size_t *idx, size_t n);
 
 /* Stratified train/test split of the n samples labelled y (each in
  * [0, n_classes)). The test set holds ceil(test_size * kept) samples when

@@ -1,0 +1,89 @@
+/* Helpers the test programs share: the test data (test_data.h: td_path,
+ * td_shared_path, td_add_optional), scratch directories and scratch files.
+ * One copy here, instead of one per test file. */
+#ifndef MC_TESTUTIL_H
+#define MC_TESTUTIL_H
+
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_data.h"
+
+/* MC_TEST_DATA/rel, in a buffer that the next call reuses; fails the test
+ * when the file is missing. */
+static inline const char *tu_data(const char *rel)
+{
+	static char path[4096];
+
+	return td_path(path, sizeof path, rel);
+}
+
+/* The directory scratch files go to: MC_BUILDDIR/tests under make check,
+ * else $TMPDIR or /tmp. */
+static inline const char *tu_scratch(char *buf, size_t cap)
+{
+	const char *b = getenv("MC_BUILDDIR"), *t = getenv("TMPDIR");
+
+	if (b != NULL && *b != '\0') {
+		snprintf(buf, cap, "%s/tests", b);
+		ck_assert_msg(mkdir(buf, 0777) == 0 || errno == EEXIST, "cannot create %s: %s", buf,
+		              strerror(errno));
+	} else {
+		snprintf(buf, cap, "%s", t != NULL && *t != '\0' ? t : "/tmp");
+	}
+	return buf;
+}
+
+/* A fresh, empty directory <scratch>/<name>.XXXXXX; its path in buf. Remove
+ * it with tu_rmtree. */
+static inline const char *tu_tmpdir(char *buf, size_t cap, const char *name)
+{
+	char dir[4096];
+
+	tu_scratch(dir, sizeof dir);
+	ck_assert_int_lt(snprintf(buf, cap, "%s/%s.XXXXXX", dir, name), (int)cap);
+	ck_assert_msg(mkdtemp(buf) != NULL, "mkdtemp %s: %s", buf, strerror(errno));
+	return buf;
+}
+
+/* A path for one scratch file, <scratch>/mc-<pid>-<name> (name keeps its
+ * extension last), with nothing there yet; in buf. */
+static inline const char *tu_tmpfile(char *buf, size_t cap, const char *name)
+{
+	char dir[4096];
+
+	tu_scratch(dir, sizeof dir);
+	ck_assert_int_lt(snprintf(buf, cap, "%s/mc-%ld-%s", dir, (long)getpid(), name), (int)cap);
+	ck_assert_msg(unlink(buf) == 0 || errno == ENOENT, "cannot remove %s: %s", buf,
+	              strerror(errno));
+	return buf;
+}
+
+static inline int tu_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes dir and everything in it; fails the test when something stays. */
+static inline void tu_rmtree(const char *dir)
+{
+	ck_assert_msg(nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s: %s",
+	              dir, strerror(errno));
+}
+
+/* dir/name in buf. */
+static inline const char *tu_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+	ck_assert_int_lt(snprintf(buf, cap, "%s/%s", dir, name), (int)cap);
+	return buf;
+}
+
+#endif
