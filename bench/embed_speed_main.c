@@ -56,7 +56,7 @@ static int s_crops(const mc_coco *ds, const char *images, const char *path, int 
 			mc_coco_annotation(ds, anns[j], &a);
 			if (a.instance == (size_t)-1)
 				continue;
-			rc = mc_coco_annotation_rle(&rle, ds, anns[j], err);
+			rc = mc_coco_annotation_rle(&rle, ds, anns[j], NULL, err);
 			if (rc == 0) {
 				mc_rle_bbox(rle, bbox);
 				rc = mc_instance_isolate(im, rle, bbox, size, 0, &iso, err);

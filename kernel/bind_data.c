@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maskclean/coco.h"
+#include "maskclean/limits.h"
 #include "maskclean/table.h"
 
 static int s_nomem(mc_error *err)
@@ -559,6 +560,49 @@ static int s_len(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
+/* ---- limits ---- */
+
+static int s_limits(mc_call *call, mc_value **out, mc_error *err)
+{
+	mc_value *d = mc_dict_new();
+
+	(void)call;
+	*out = NULL;
+	for (int i = 0; d != NULL && i < MC_LIMIT_COUNT_; i++)
+		if (mc_dict_set_str(d, mc_limit_info_of((mc_limit_id)i)->name,
+		                    mc_int((int64_t)mc_limit((mc_limit_id)i))) != 0) {
+			mc_unref(d);
+			d = NULL;
+		}
+	if (d == NULL)
+		return s_nomem(err);
+	*out = d;
+	return 0;
+}
+
+static int s_set_limit(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *name;
+	int64_t value;
+	mc_limit_id id;
+	uint64_t old;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mc_arg_str(call, "name", &name, err)) != 0 ||
+	    (rc = mc_arg_int(call, "value", &value, err)) != 0 ||
+	    (rc = mc_limit_find(&id, name, err)) != 0)
+		return rc;
+	if (value < 0)
+		return mc_error_set(err, MC_ERR_INVALID, "set_limit(): %s must be positive, got %lld",
+		                    name, (long long)value);
+	old = mc_limit(id);
+	if ((rc = mc_limit_set(id, (uint64_t)value, err)) != 0)
+		return rc;
+	*out = mc_int((int64_t)old);
+	return *out != NULL ? 0 : s_nomem(err);
+}
+
 const mc_func_def mc_funcs_data[] = {
 	{ "load_coco", "(path, images=none, include_crowd=false)",
 	  "Loads a COCO instances file (instances_*.json) as a Dataset.",
@@ -594,5 +638,21 @@ const mc_func_def mc_funcs_data[] = {
 	  "weight 0 removes the annotation. Everything else is written exactly as the "
 	  "original file has it. Returns a dict {path, annotations, relabeled, removed}.",
 	  s_export },
+	{ "limits", "()",
+	  "The input limits in force, as a dict {name: value}.",
+	  "Files beyond a limit are refused before anything is allocated for them, with "
+	  "an error that names the limit. `image_pixels`: width x height of an image "
+	  "decoded or a mask made (default 178956970, Pillow's); `json_depth`: nesting "
+	  "of a JSON file (128); `string_bytes`: one string read from a file (64 MiB); "
+	  "`list_length`: one list read from a file, such as an annotation's RLE counts "
+	  "(2^26); `polygon_points`: points of one polygon (100000); `coordinate`: |x| "
+	  "and |y| of a polygon point (1e7). See docs/limits.md.",
+	  s_limits },
+	{ "set_limit", "(name, value)",
+	  "Sets an input limit (see limits()) for the rest of the session; returns the old value.",
+	  "`set_limit(\"image_pixels\", 400000000)` lets a 20000x20000 image be decoded, "
+	  "as `Image.MAX_IMAGE_PIXELS = ...` does in Pillow. The value must be in the "
+	  "limit's range (the error gives it).",
+	  s_set_limit },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

@@ -449,7 +449,7 @@ static int f_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = s_instance_arg(call, ds, &i, err)) < 0)
 		return rc;
-	if ((rc = mc_coco_instance_rle(&r, ds, i, err)) < 0)
+	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0)
 		return rc;
 	*out = mc_object_new(&s_mask_class, r);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
@@ -479,7 +479,7 @@ static int f_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
 		                    (long long)pad);
 	mc_coco_instance(ds, i, &a);
 	mc_coco_image(ds, a.image, &im);
-	if ((rc = mc_coco_instance_rle(&r, ds, i, err)) < 0 ||
+	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0 ||
 	    (rc = mc_coco_image_path(&path, ds, a.image, err)) < 0)
 		goto cleanup;
 	if ((rc = mc_image_load(&img, path, err)) < 0) {

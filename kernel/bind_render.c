@@ -1015,7 +1015,7 @@ static int f_show(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	mc_coco_instance(ds, i, &a);
 	mc_coco_image(ds, a.image, &im);
-	if ((rc = mc_coco_instance_rle(&r, ds, i, err)) != 0 ||
+	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) != 0 ||
 	    (rc = s_load_image(&img, ds, a.image, err)) != 0)
 		goto cleanup;
 	memset(&o, 0, sizeof o);
@@ -1071,7 +1071,7 @@ static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
 		mc_coco_annotation(ds, anns[k], &b);
 		if (b.instance == (size_t)-1)
 			continue;   /* crowd regions left out, as everywhere else */
-		if ((rc = mc_coco_annotation_rle(&r, ds, anns[k], err)) != 0)
+		if ((rc = mc_coco_annotation_rle(&r, ds, anns[k], mc_call_progress(call), err)) != 0)
 			goto cleanup;
 		masks[kept] = malloc((size_t)r->w * r->h + 1);
 		if (masks[kept] == NULL) {
@@ -1135,7 +1135,7 @@ int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
 		else if ((rc = s_load_image(&imgs[k], ds, a.image, err)) == 0)
 			cells[k].image = imgs[k];
 		if (rc == 0)
-			rc = mc_coco_instance_rle(&rles[k], ds, rows[k], err);
+			rc = mc_coco_instance_rle(&rles[k], ds, rows[k], NULL, err);
 		cells[k].rle = rles[k];
 		cells[k].id = a.id;
 		if (cells[k].label == NULL)

@@ -51,6 +51,9 @@ struct mc_coco {
 	int include_crowd;
 	off_t file_size;
 	struct timespec file_mtime;
+	ino_t file_ino;
+	dev_t file_dev;
+	unsigned char file_sha256[32];   /* the content loaded */
 
 	mc_coco_ann_rec *anns;
 	size_t n_anns, cap_anns;
@@ -80,7 +83,14 @@ struct mc_coco {
 	json_t *extra;              /* other top-level members */
 };
 
-/* Checks that ds's file still has the size and mtime it had at load. */
+/* Checks that ds's file still holds what was loaded: the same size and
+ * SHA-256 (a file that was not written since, same inode and mtime, is not
+ * read again). Fails with MC_ERR_IO "... changed since it was loaded". */
 int mc_coco_check_unchanged(const mc_coco *ds, mc_error *err);
+
+/* SHA-256 of data[0..len) into out. data must be a read-only mapping of a
+ * file: its pages are given back (MADV_DONTNEED) as they are hashed.
+ * Returns 0, or -1 when OpenSSL fails. */
+int mc_coco_hash_map(unsigned char out[32], const unsigned char *data, size_t len);
 
 #endif

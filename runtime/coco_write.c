@@ -1,7 +1,9 @@
 /* This module implements mc_coco_write (coco.h): export of a COCO dataset
  * with corrected labels, streamed from the original file so that every
- * byte outside the changed category ids and the removed annotations is kept. */
+ * byte outside the changed category ids and the removed annotations is kept,
+ * into an atomic file (maskclean/atomic_file.h). */
 #include "coco_internal.h"
+#include "maskclean/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,17 +16,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define S_BUF ((size_t)1 << 16)
+
+/* The output: the atomic file behind a buffer (an export writes each
+ * annotation in a few pieces). */
 typedef struct s_out {
-	FILE *f;
-	const char *path;
+	mc_atomic_file *f;
+	char *buf;
+	size_t len;
 	mc_error *err;
 } s_out;
 
+static int s_flush(s_out *o)
+{
+	int rc = o->len > 0 ? mc_atomic_file_write(o->f, o->buf, o->len, o->err) : 0;
+
+	o->len = 0;
+	return rc;
+}
+
 static int s_put(s_out *o, const char *p, size_t n)
 {
-	if (n > 0 && fwrite(p, 1, n, o->f) != n)
-		return mc_error_set(o->err, MC_ERR_IO, "%s: cannot write: %s", o->path,
-		                    strerror(errno));
+	if (o->len + n > S_BUF && s_flush(o) < 0)
+		return o->err->code;
+	if (n >= S_BUF)
+		return mc_atomic_file_write(o->f, p, n, o->err);
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
 	return 0;
 }
 
@@ -141,52 +159,59 @@ static int s_stream(s_out *o, const mc_coco *ds, const char *base, const int64_t
 int mc_coco_write(const mc_coco *ds, const char *path, const int64_t *labels,
                   const double *weights, const mc_progress *progress, mc_error *err)
 {
-	char *tmp = NULL;
 	void *map = MAP_FAILED;
-	int fd = -1, tfd = -1, rc = 0;
-	s_out o = { NULL, path, err };
-	size_t n;
+	unsigned char sum[32];
+	struct stat st;
+	int fd = -1, rc = 0;
+	s_out o = { NULL, NULL, 0, err };
 
-	if (s_check_args(ds, labels, weights, err) < 0 || mc_coco_check_unchanged(ds, err) < 0)
+	if (s_check_args(ds, labels, weights, err) < 0)
 		return err->code;
 	fd = open(ds->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", ds->path, strerror(errno));
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot read the original file again: %s",
+		                  ds->path, strerror(errno));
+		goto cleanup;
+	}
+	/* The export streams the original text: it must be what was loaded
+	 * (the content, whatever the file's dates). */
+	if (st.st_size != ds->file_size)
+		goto changed;
 	map = mmap(NULL, (size_t)ds->file_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot read: %s", ds->path, strerror(errno));
 		goto cleanup;
 	}
+	if (mc_coco_hash_map(sum, map, (size_t)ds->file_size) != 0) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", ds->path);
+		goto cleanup;
+	}
+	if (memcmp(sum, ds->file_sha256, sizeof sum) != 0)
+		goto changed;
 	madvise(map, (size_t)ds->file_size, MADV_SEQUENTIAL);
-
-	n = strlen(path) + 16;
-	tmp = malloc(n);
-	if (tmp == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	o.buf = malloc(S_BUF);
+	if (o.buf == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
 		goto cleanup;
 	}
-	snprintf(tmp, n, "%s.tmpXXXXXX", path);
-	tfd = mkstemp(tmp);
-	if (tfd < 0 || (o.f = fdopen(tfd, "w")) == NULL) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-		if (tfd >= 0)
-			close(tfd);
-		free(tmp);
-		tmp = NULL;
+	if ((rc = mc_atomic_file_open(&o.f, path, err)) != 0)
 		goto cleanup;
-	}
-	fchmod(tfd, 0644);
 	rc = s_stream(&o, ds, map, labels, weights, progress);
-	if (fclose(o.f) != 0 && rc == 0)
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
+	if (rc == 0)
+		rc = s_flush(&o);
+	if (rc == 0)
+		rc = mc_atomic_file_commit(o.f, err);
+	else
+		mc_atomic_file_abort(o.f);
+	goto cleanup;
+changed:
+	rc = mc_error_set(err, MC_ERR_IO, "%s: the file changed since it was loaded (its content "
+	                  "is not the same); load it again", ds->path);
 cleanup:
-	free(tmp);
+	free(o.buf);
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)ds->file_size);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -2429,12 +2430,14 @@ cleanup:
 typedef struct s_reader {
 	FILE *fp;
 	const char *path;
+	uint64_t left;   /* bytes of the file not read yet */
 } s_reader;
 
-/* Reads the next section, which must have tag; *data is malloc'd (caller
- * frees), *len its size. */
+/* Reads the next section, which must have tag and at most max_len bytes
+ * (and no more than the file still holds: nothing is allocated for a length
+ * the file cannot back); *data is malloc'd (caller frees), *len its size. */
 static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, size_t *len,
-                          size_t max_len, mc_error *err)
+                          uint64_t max_len, mc_error *err)
 {
 	unsigned char head[16];
 	uint64_t l;
@@ -2443,9 +2446,10 @@ static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, 
 
 	*data = NULL;
 	*len = 0;
-	if (fread(head, 1, sizeof head, r->fp) != sizeof head)
+	if (r->left < sizeof head || fread(head, 1, sizeof head, r->fp) != sizeof head)
 		return mc_error_set(err, MC_ERR_PARSE, "%s: truncated before section %.4s", r->path,
 		                    tag);
+	r->left -= sizeof head;
 	if (memcmp(head, tag, 4) != 0)
 		return mc_error_set(err, MC_ERR_PARSE, "%s: expected section %.4s, found \"%.4s\"",
 		                    r->path, tag, (const char *)head);
@@ -2453,8 +2457,12 @@ static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, 
 	memcpy(&crc, head + 12, 4);
 	if (l > max_len)
 		return mc_error_set(err, MC_ERR_PARSE,
-		                    "%s: section %.4s is %llu bytes, expected at most %zu", r->path, tag,
-		                    (unsigned long long)l, max_len);
+		                    "%s: section %.4s is %llu bytes, expected at most %llu", r->path,
+		                    tag, (unsigned long long)l, (unsigned long long)max_len);
+	if (l > r->left)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s is truncated: it says %llu "
+		                    "bytes, the file has %llu more", r->path, tag,
+		                    (unsigned long long)l, (unsigned long long)r->left);
 	p = malloc(l ? (size_t)l : 1);
 	if (p == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory for section %.4s", r->path,
@@ -2463,6 +2471,7 @@ static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, 
 		free(p);
 		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s is truncated", r->path, tag);
 	}
+	r->left -= l;
 	for (size_t off = 0; off < l;) {
 		uInt piece = l - off > (1u << 30) ? (1u << 30) : (uInt)(l - off);
 		got = (uint32_t)crc32(got, p + off, piece);
@@ -2505,7 +2514,7 @@ static int s_parse_names(mc_coreset *cs, const unsigned char *sec, size_t len,
 		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
 	for (size_t k = 0; k < count && rc == 0; k++) {
 		size_t l;
-		if (pos + 8 > len) {
+		if (len - pos < 8) {
 			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME is truncated", path);
 			break;
 		}
@@ -2535,27 +2544,115 @@ static int s_parse_names(mc_coreset *cs, const unsigned char *sec, size_t len,
 		mc_error_clear(&e);
 		rc = mc_coreset_set_class_names(cs, (const char *const *)names, count, &e);
 		if (rc)
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %s", path, e.text);
+			rc = mc_error_set(err, e.code == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE,
+			                  "%s: section NAME: %s", path, e.text);
 	}
 	s_names_free(names, count);
 	return rc;
 }
 
+/* The TREE section: levels, then for each level its node count and each
+ * node's size, sample indices and weights. The shape must be the one the
+ * service builds for nch chunks (each level pairs the nodes of the one
+ * below), and node j of level k may only hold samples of its chunks,
+ * ascending, with finite weights >= 0: what the updates rely on. */
+static int s_parse_tree(mc_coreset *cs, const unsigned char *sec, size_t len, size_t nch,
+                        const char *path, mc_error *err)
+{
+	mc_cs_tree *t = &cs->tree;
+	size_t levels, want_levels = 1, tp = 0, expect = nch;
+
+	for (size_t l = nch; l > 1; l = (l + 1) / 2)
+		want_levels++;
+	if (len < 8)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated", path);
+	levels = s_get_u64(sec, &tp);
+	if (levels != want_levels)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu levels, %zu chunks "
+		                    "need %zu", path, levels, nch, want_levels);
+	t->lv = calloc(levels, sizeof *t->lv);
+	t->len = calloc(levels, sizeof *t->len);
+	if (t->lv == NULL || t->len == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+	for (size_t k = 0; k < levels; k++, expect = (expect + 1) / 2) {
+		size_t cnt, span = (size_t)1 << k;   /* chunks under a node of level k */
+		if (len - tp < 8)
+			return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated", path);
+		cnt = s_get_u64(sec, &tp);
+		if (cnt != expect)
+			return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: level %zu has %zu "
+			                    "nodes, expected %zu", path, k, cnt, expect);
+		t->lv[k] = calloc(cnt, sizeof *t->lv[k]);
+		if (t->lv[k] == NULL)
+			return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+		t->n_levels = k + 1;
+		t->len[k] = cnt;
+		for (size_t j = 0; j < cnt; j++) {
+			size_t m, first = j * span, end = first + span > nch ? nch : first + span;
+			uint64_t lo = (uint64_t)first * cs->chunk;
+			uint64_t hi = end == nch ? cs->n : (uint64_t)end * cs->chunk;
+			mc_cs_node *nd;
+			if (len - tp < 8)
+				return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated",
+				                    path);
+			m = s_get_u64(sec, &tp);
+			/* m indices and m weights of 8 bytes, compared without multiplying */
+			if (m > (len - tp) / 16)
+				return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of level "
+				                    "%zu has %zu samples, the section holds %zu more bytes",
+				                    path, j, k, m, len - tp);
+			nd = calloc(1, sizeof *nd);
+			if (nd == NULL || (nd->idx = malloc((m ? m : 1) * sizeof *nd->idx)) == NULL ||
+			    (nd->w = malloc((m ? m : 1) * sizeof *nd->w)) == NULL) {
+				s_node_free(nd);
+				return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
+			}
+			nd->m = m;
+			t->lv[k][j] = nd;
+			for (size_t q = 0; q < m; q++) {
+				nd->idx[q] = s_get_u64(sec, &tp);
+				if (nd->idx[q] < lo || nd->idx[q] >= hi || (q > 0 && nd->idx[q] <= nd->idx[q - 1]))
+					return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of "
+					                    "level %zu: sample %zu is not one of its chunks' "
+					                    "(%llu..%llu), ascending", path, j, k, nd->idx[q],
+					                    (unsigned long long)lo, (unsigned long long)hi - 1);
+			}
+			memcpy(nd->w, sec + tp, m * sizeof *nd->w);
+			tp += m * sizeof *nd->w;
+			for (size_t q = 0; q < m; q++)
+				if (!isfinite(nd->w[q]) || nd->w[q] < 0)
+					return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of "
+					                    "level %zu: weight %g, expected a finite weight "
+					                    ">= 0", path, j, k, nd->w[q]);
+		}
+	}
+	if (tp != len)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu bytes left over", path,
+		                    len - tp);
+	return 0;
+}
+
 int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 {
-	s_reader r = { NULL, path };
+	s_reader r = { NULL, path, 0 };
 	mc_coreset *cs = NULL;
 	mc_coreset_params p;
 	unsigned char magic[8], *sec = NULL;
 	uint32_t version;
 	size_t len, pos = 0, n, d, K, chunk, csize, nch;
+	struct stat st;
 	int rc;
 
 	*out = NULL;
 	r.fp = fopen(path, "rb");
 	if (r.fp == NULL)
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	if (fread(magic, 1, 8, r.fp) != 8 || memcmp(magic, s_file_magic, 8) != 0) {
+	if (fstat(fileno(r.fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = mc_error_set(err, MC_ERR_IO, "%s: not a regular file", path);
+		goto cleanup;
+	}
+	r.left = (uint64_t)st.st_size;
+	if (r.left < 12 || fread(magic, 1, 8, r.fp) != 8 || memcmp(magic, s_file_magic, 8) != 0) {
 		rc = mc_error_set(err, MC_ERR_PARSE, "%s: not a maskclean coreset file (bad magic)",
 		                  path);
 		goto cleanup;
@@ -2565,6 +2662,7 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 		                  path, version, S_FILE_VERSION);
 		goto cleanup;
 	}
+	r.left -= 12;
 	rc = s_read_section(&r, "PARM", &sec, &len, 4096, err);
 	if (rc)
 		goto cleanup;
@@ -2590,10 +2688,19 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	csize = s_get_u64(sec, &pos);
 	free(sec);
 	sec = NULL;
+	/* Every size the sections' lengths are computed from: n * d * 8 and the
+	 * per-sample arrays must not wrap, and the file must hold them. */
 	if (n == 0 || d == 0 || d > (1u << 24) || chunk < 2 || K == 0 || K > S_MAX_LABEL + 1 ||
-	    n > ((size_t)1 << 40)) {
+	    n > ((size_t)1 << 40) || n > SIZE_MAX / 8 / d || csize == 0 || csize > n + chunk) {
 		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: implausible sizes n=%zu "
-		                  "d=%zu K=%zu chunk=%zu", path, n, d, K, chunk);
+		                  "d=%zu K=%zu chunk=%zu coreset=%zu", path, n, d, K, chunk, csize);
+		goto cleanup;
+	}
+	if ((uint64_t)n * d * sizeof(double) > r.left) {
+		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: %zu samples of %zu features "
+		                  "need %llu bytes, the file has %llu more", path, n, d,
+		                  (unsigned long long)n * d * sizeof(double),
+		                  (unsigned long long)r.left);
 		goto cleanup;
 	}
 	rc = mc_coreset_new(&cs, &p, err);
@@ -2605,7 +2712,7 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	cs->K = K;
 	cs->chunk = chunk;
 	cs->csize = csize;
-	nch = (n + chunk - 1) / chunk;
+	nch = n / chunk + (n % chunk != 0);
 	cs->chunks = calloc(nch, sizeof *cs->chunks);
 	if (cs->chunks == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
@@ -2613,23 +2720,30 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	}
 	for (size_t j = 0; j < nch; j++) {
 		size_t rows = n - j * chunk < chunk ? n - j * chunk : chunk;
-		rc = s_read_section(&r, "FEAT", &sec, &len, rows * d * sizeof(double), err);
+		rc = s_read_section(&r, "FEAT", &sec, &len, (uint64_t)rows * d * sizeof(double), err);
 		if (rc)
 			goto cleanup;
 		if (len != rows * d * sizeof(double)) {
-			free(sec);
 			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section FEAT %zu is %zu bytes, "
-			                  "expected %zu", path, j, len, rows * d * sizeof(double));
+			                  "expected %zu (%zu rows of %zu features)", path, j, len,
+			                  rows * d * sizeof(double), rows, d);
 			goto cleanup;
 		}
 		cs->chunks[j].X = (double *)sec;
 		cs->chunks[j].n = rows;
 		cs->n_chunks = j + 1;
 		sec = NULL;
+		for (size_t q = 0; q < rows * d; q++)
+			if (!isfinite(cs->chunks[j].X[q])) {
+				rc = mc_error_set(err, MC_ERR_PARSE, "%s: section FEAT %zu: sample %zu, "
+				                  "feature %zu is %g, expected a finite number", path, j,
+				                  j * chunk + q / d, q % d, cs->chunks[j].X[q]);
+				goto cleanup;
+			}
 	}
 #define S_READ_ARRAY(TAG, FIELD, ESIZE)                                                      \
 	do {                                                                                 \
-		rc = s_read_section(&r, TAG, &sec, &len, n * (ESIZE), err);                  \
+		rc = s_read_section(&r, TAG, &sec, &len, (uint64_t)n * (ESIZE), err);        \
 		if (rc)                                                                      \
 			goto cleanup;                                                        \
 		if (len != n * (ESIZE)) {                                                    \
@@ -2648,90 +2762,21 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	cs->n = n;
 	cs->cap = n;
 	for (size_t i = 0; i < n; i++) {
-		if (cs->y[i] < 0 || (size_t)cs->y[i] >= K || !(cs->w[i] >= 0)) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: sample %zu: label %lld or weight %g "
-			                  "out of range", path, i, (long long)cs->y[i], cs->w[i]);
+		if (cs->y[i] < 0 || (size_t)cs->y[i] >= K || !isfinite(cs->w[i]) || cs->w[i] < 0 ||
+		    !isfinite(cs->sens[i]) || cs->sens[i] < 0) {
+			rc = mc_error_set(err, MC_ERR_PARSE, "%s: sample %zu: label %lld, weight %g or "
+			                  "importance %g out of range (labels 0..%zu, finite weights "
+			                  "and importances >= 0)", path, i, (long long)cs->y[i],
+			                  cs->w[i], cs->sens[i], K - 1);
 			goto cleanup;
 		}
 		cs->seen[i] = cs->seen[i] ? 1 : 0;
 	}
-	rc = s_read_section(&r, "TREE", &sec, &len, (size_t)1 << 40, err);
+	rc = s_read_section(&r, "TREE", &sec, &len, (uint64_t)1 << 40, err);
+	if (rc == 0)
+		rc = s_parse_tree(cs, sec, len, nch, path, err);
 	if (rc)
 		goto cleanup;
-	{
-		size_t levels, tp = 0;
-		mc_cs_tree *t = &cs->tree;
-#define S_NEED(BYTES)                                                                        \
-	do {                                                                                 \
-		if (tp + (BYTES) > len || (BYTES) > len) {                                   \
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated",   \
-			                  path);                                             \
-			goto cleanup;                                                        \
-		}                                                                            \
-	} while (0)
-		S_NEED(8);
-		levels = s_get_u64(sec, &tp);
-		if (levels > 64) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu levels", path,
-			                  levels);
-			goto cleanup;
-		}
-		t->lv = calloc(levels ? levels : 1, sizeof *t->lv);
-		t->len = calloc(levels ? levels : 1, sizeof *t->len);
-		if (t->lv == NULL || t->len == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-			goto cleanup;
-		}
-		for (size_t k = 0; k < levels; k++) {
-			size_t cnt;
-			S_NEED(8);
-			cnt = s_get_u64(sec, &tp);
-			if (cnt > nch) {
-				rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: level %zu has %zu "
-				                  "nodes", path, k, cnt);
-				goto cleanup;
-			}
-			t->lv[k] = calloc(cnt ? cnt : 1, sizeof *t->lv[k]);
-			if (t->lv[k] == NULL) {
-				rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-				goto cleanup;
-			}
-			t->n_levels = k + 1;
-			t->len[k] = cnt;
-			for (size_t j = 0; j < cnt; j++) {
-				mc_cs_node *nd;
-				size_t m;
-				S_NEED(8);
-				m = s_get_u64(sec, &tp);
-				S_NEED(m * 16);
-				nd = calloc(1, sizeof *nd);
-				if (nd == NULL || (nd->idx = malloc((m ? m : 1) * sizeof *nd->idx)) == NULL ||
-				    (nd->w = malloc((m ? m : 1) * sizeof *nd->w)) == NULL) {
-					s_node_free(nd);
-					rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-					goto cleanup;
-				}
-				nd->m = m;
-				t->lv[k][j] = nd;
-				for (size_t q = 0; q < m; q++) {
-					nd->idx[q] = s_get_u64(sec, &tp);
-					if (nd->idx[q] >= n) {
-						rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: "
-						                  "sample %zu out of range", path, nd->idx[q]);
-						goto cleanup;
-					}
-				}
-				memcpy(nd->w, sec + tp, m * sizeof *nd->w);
-				tp += m * sizeof *nd->w;
-			}
-		}
-#undef S_NEED
-		if (levels == 0 || t->len[levels - 1] != 1 || t->len[0] != nch) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: the tree does not match "
-			                  "the %zu chunks", path, nch);
-			goto cleanup;
-		}
-	}
 	free(sec);
 	sec = NULL;
 	if (version >= 2) {

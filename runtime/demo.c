@@ -892,7 +892,7 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 			json_array_append_new(segj, part);
 			off += pg.len[j];
 		}
-		rc = mc_rle_from_polygons(&rle, parts, pg.len, pg.parts, (uint32_t)S, (uint32_t)S, err);
+		rc = mc_rle_from_polygons(&rle, parts, pg.len, pg.parts, (uint32_t)S, (uint32_t)S, NULL, err);
 		free(parts);
 		if (rc != 0)
 			goto cleanup;

@@ -343,7 +343,8 @@ typedef struct s_job {
 static void s_fail(s_job *job, size_t img, const mc_error *e)
 {
 	pthread_mutex_lock(&job->lock);
-	if (job->rc == 0 || img < job->err_img) {
+	/* A rasteriser stopped because the job stopped keeps the first reason. */
+	if (job->rc == 0 || (img < job->err_img && e->code != MC_ERR_INTERRUPTED)) {
 		job->err_img = img;
 		job->err = *e;
 		job->rc = e->code != 0 ? e->code : MC_ERR_INVALID;
@@ -364,9 +365,34 @@ static int s_keep_going(s_job *job, const mc_progress *p, mc_error *err)
 	return 0;
 }
 
+/* Polled while a mask is rasterised: stops when the job stops; the
+ * reporting thread also asks the caller's callback (p, may be NULL), with
+ * the job's own figures. */
+typedef struct s_poll {
+	s_job *job;
+	const mc_progress *p;
+} s_poll;
+
+static int s_poll_fn(void *ctx, size_t done, size_t total, const char *what)
+{
+	s_poll *q = ctx;
+
+	(void)done;
+	(void)total;
+	(void)what;
+	if (atomic_load(&q->job->stop))
+		return 1;
+	if (mc_progress_report(q->p, atomic_load(&q->job->done), mc_coco_n_instances(q->job->ds),
+	                       q->job->what) != 0)
+		return 1;
+	return 0;
+}
+
 /* Loads image img once and hands each of its kept instances to the job,
- * checking for a stop after each (p: the reporter's callback, or NULL). */
-static int s_walk_image(s_job *job, void *state, size_t img, const mc_progress *p, mc_error *err)
+ * checking for a stop after each (p: the reporter's callback, or NULL;
+ * poll: handed to the rasteriser). */
+static int s_walk_image(s_job *job, void *state, size_t img, const mc_progress *p,
+                        const mc_progress *poll, mc_error *err)
 {
 	const mc_coco *ds = job->ds;
 	mc_coco_img info;
@@ -416,7 +442,7 @@ static int s_walk_image(s_job *job, void *state, size_t img, const mc_progress *
 		mc_coco_annotation(ds, anns[j], &a);
 		if (a.instance == (size_t)-1)
 			continue;
-		rc = mc_coco_annotation_rle(&rle, ds, anns[j], err);
+		rc = mc_coco_annotation_rle(&rle, ds, anns[j], poll, err);
 		if (rc != 0)
 			break;
 		if (rle->h != (uint32_t)im->height || rle->w != (uint32_t)im->width)
@@ -444,6 +470,8 @@ static void s_work(s_job *job, const mc_progress *p, int reporter)
 {
 	size_t n_img = mc_coco_n_images(job->ds), img = 0, done = 0;
 	void *state = NULL;
+	s_poll q = { job, p };
+	mc_progress poll = { s_poll_fn, &q };
 	mc_error err;
 	int rc;
 
@@ -456,12 +484,14 @@ static void s_work(s_job *job, const mc_progress *p, int reporter)
 		img = atomic_fetch_add(&job->next_img, 1);
 		if (img >= n_img)
 			break;
-		rc = s_walk_image(job, state, img, p, &err);
+		rc = s_walk_image(job, state, img, p, &poll, &err);
 		if (rc == 0)
 			rc = s_keep_going(job, p, &err);
 		if (rc != 0) {
-			/* A worker that only saw another's stop leaves the error to it. */
-			if (err.code != MC_OK)
+			/* A worker that only saw another's stop (possibly through the
+			 * rasteriser's poll) leaves the error to it. */
+			if (err.code != MC_OK &&
+			    !(err.code == MC_ERR_INTERRUPTED && atomic_load(&job->stop)))
 				s_fail(job, err.code == MC_ERR_INTERRUPTED ? 0 : img, &err);
 			break;
 		}

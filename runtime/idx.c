@@ -156,15 +156,34 @@ int mc_idx_load(mc_idx **out, const char *path, mc_error *err)
 		idx->count *= idx->dims[i];
 	}
 	nbytes = idx->count * esize;
-	raw = malloc(nbytes ? nbytes : 1);
-	if (raw == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory for %zu bytes", path, nbytes);
-		goto cleanup;
-	}
-	got = s_read(gz, raw, nbytes, path, err);
-	if (got < 0) {
-		rc = MC_ERR_IO;
-		goto cleanup;
+	/* The buffer grows with the data that arrives, so a header that
+	 * announces terabytes costs what the file holds, not what it says. */
+	{
+		size_t cap = 0;
+		got = 0;
+		do {
+			size_t want = cap == 0 ? ((size_t)1 << 20) : 2 * cap;
+			unsigned char *g;
+			long long k;
+			if (want > nbytes)
+				want = nbytes;
+			g = realloc(raw, want ? want : 1);
+			if (g == NULL) {
+				rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory for %zu bytes", path,
+				                  want);
+				goto cleanup;
+			}
+			raw = g;
+			k = s_read(gz, raw + cap, want - cap, path, err);
+			if (k < 0) {
+				rc = MC_ERR_IO;
+				goto cleanup;
+			}
+			got += k;
+			if ((size_t)k < want - cap)
+				break;
+			cap = want;
+		} while (cap < nbytes);
 	}
 	if ((size_t)got < nbytes) {
 		s_dims_text(dims, sizeof dims, idx);

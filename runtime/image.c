@@ -2,6 +2,8 @@
  * crop, resize, gray/RGB conversion and the isolation of one masked instance
  * (see include/maskclean/image.h). */
 #include "maskclean/image.h"
+#include "maskclean/atomic_file.h"
+#include "maskclean/limits.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,20 +16,33 @@
 #include <jerror.h>
 #include <png.h>
 
-/* Images larger than this in either direction, or in pixels, are refused (a
- * corrupt header must not make us allocate gigabytes). */
+/* Images wider or taller than this are refused (JPEG's own bound is 65500);
+ * their pixels are bounded by the limit image_pixels (maskclean/limits.h). */
 #define S_MAX_SIDE 65535
-#define S_MAX_PIXELS (1L << 28)
+
+/* Fails with the limit's message when a w x h image has more pixels than
+ * image_pixels. name may be NULL. */
+static int s_check_pixels(uint64_t w, uint64_t h, const char *name, mc_error *err)
+{
+	char what[256];
+
+	snprintf(what, sizeof what, "%s%simage is %llux%llu = %llu pixels", name ? name : "",
+	         name ? ": " : "", (unsigned long long)w, (unsigned long long)h,
+	         (unsigned long long)(w * h));
+	return mc_limit_check(MC_LIMIT_IMAGE_PIXELS, w * h, what, err);
+}
 
 int mc_image_new(mc_image **out, int width, int height, int channels, mc_error *err)
 {
 	mc_image *img;
+	int rc;
 
 	*out = NULL;
-	if (width <= 0 || height <= 0 || width > S_MAX_SIDE || height > S_MAX_SIDE ||
-	    (long)width * height > S_MAX_PIXELS)
-		return mc_error_set(err, MC_ERR_INVALID, "image size %dx%d, expected 1..%d a side "
-		                    "and at most %ld pixels", width, height, S_MAX_SIDE, S_MAX_PIXELS);
+	if (width <= 0 || height <= 0 || width > S_MAX_SIDE || height > S_MAX_SIDE)
+		return mc_error_set(err, MC_ERR_INVALID, "image size %dx%d, expected 1..%d a side",
+		                    width, height, S_MAX_SIDE);
+	if ((rc = s_check_pixels((uint64_t)width, (uint64_t)height, NULL, err)) < 0)
+		return rc;
 	if (channels != 1 && channels != 3)
 		return mc_error_set(err, MC_ERR_INVALID, "image with %d channels, expected 1 or 3",
 		                    channels);
@@ -59,7 +74,8 @@ void mc_image_free(mc_image *img)
 typedef struct s_jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jump;
-	char text[JMSG_LENGTH_MAX];
+	char text[JMSG_LENGTH_MAX + 96];
+	int truncated;   /* the data ended early (else: corrupt) */
 } s_jpeg_err;
 
 static void s_jpeg_error_exit(j_common_ptr cinfo)
@@ -71,14 +87,20 @@ static void s_jpeg_error_exit(j_common_ptr cinfo)
 }
 
 /* Warnings are ignored (COCO has images with extraneous bytes that every
- * decoder accepts), except running out of data: a truncated file is an
- * error, not a picture with a grey bottom. */
+ * decoder accepts), except running out of data: a file that ends, or whose
+ * scan data stops at a marker, before the image is complete is truncated
+ * and an error, not a picture with a grey bottom. */
 static void s_jpeg_emit_message(j_common_ptr cinfo, int level)
 {
 	s_jpeg_err *e = (s_jpeg_err *)cinfo->err;
 
-	if (level == -1 && e->pub.msg_code == JWRN_JPEG_EOF) {
-		e->pub.format_message(cinfo, e->text);
+	if (level == -1 && (e->pub.msg_code == JWRN_JPEG_EOF ||
+	                    e->pub.msg_code == JWRN_HIT_MARKER)) {
+		char text[JMSG_LENGTH_MAX];
+		e->pub.format_message(cinfo, text);
+		snprintf(e->text, sizeof e->text, "truncated: the data ends before the image is "
+		         "complete (%s)", text);
+		e->truncated = 1;
 		longjmp(e->jump, 1);
 	}
 }
@@ -108,11 +130,19 @@ static int s_decode_jpeg(mc_image **out, const unsigned char *data, size_t len,
 		jpeg_destroy_decompress(&cinfo);
 		mc_image_free(img);
 		free(row);
+		if (jerr.truncated)
+			return mc_error_set(err, MC_ERR_PARSE, "%s: JPEG %s", name, jerr.text);
 		return mc_error_set(err, MC_ERR_PARSE, "%s: corrupt JPEG: %s", name, jerr.text);
 	}
 	jpeg_create_decompress(&cinfo);
 	jpeg_mem_src(&cinfo, data, (unsigned long)len);
 	jpeg_read_header(&cinfo, TRUE);
+	/* Refuse from the header, before the decoder allocates for the image (a
+	 * progressive JPEG's coefficients come to twice its pixels). */
+	if ((rc = s_check_pixels(cinfo.image_width, cinfo.image_height, name, err)) < 0) {
+		jpeg_destroy_decompress(&cinfo);
+		return rc;
+	}
 	cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
 	inverted = cmyk && cinfo.saw_Adobe_marker;
 	if (cmyk)
@@ -180,6 +210,10 @@ static int s_decode_png(mc_image **out, const unsigned char *data, size_t len,
 	pi.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_memory(&pi, data, len))
 		return mc_error_set(err, MC_ERR_PARSE, "%s: corrupt PNG: %s", name, pi.message);
+	if ((rc = s_check_pixels(pi.width, pi.height, name, err)) < 0) {
+		png_image_free(&pi);
+		return rc;
+	}
 	channels = (pi.format & PNG_FORMAT_FLAG_COLOR) ? 3 : 1;
 	pi.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
 	rc = mc_image_new(&img, (int)pi.width, (int)pi.height, channels, err);
@@ -290,28 +324,13 @@ int mc_image_write_png(const mc_image *img, const char *path, mc_error *err)
 {
 	unsigned char *png = NULL;
 	size_t len = 0;
-	FILE *f;
 	int rc;
 
 	rc = mc_png_encode(&png, &len, img->pixels, img->width, img->height, img->channels, err);
-	if (rc < 0)
-		return rc;
-	f = fopen(path, "wb");
-	if (f == NULL) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-		free(png);
-		return rc;
-	}
-	if (fwrite(png, 1, len, f) != len) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-		fclose(f);
-		free(png);
-		return rc;
-	}
+	if (rc == 0)
+		rc = mc_write_file_atomic(path, png, len, err);
 	free(png);
-	if (fclose(f) != 0)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	return 0;
+	return rc;
 }
 
 int mc_image_crop(mc_image **out, const mc_image *img, int x, int y, int w, int h,

@@ -187,12 +187,17 @@ static int s_parse_header(mc_npy *npy, const char *h, size_t len, mc_error *err)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "%s: array has %d dimensions; expected 1 or 2 (rows x features)",
 		                    npy->path, nd);
+	if (nd == 2 && dims[1] == 0)
+		return mc_error_set(err, MC_ERR_INVALID,
+		                    "%s: shape (%llu, 0): rows of 0 features; expected at least one "
+		                    "column", npy->path, (unsigned long long)dims[0]);
+	/* rows * cols * 8 must not wrap: the data size is checked against the file's. */
 	if (dims[0] > SIZE_MAX / 16 || (nd == 2 && dims[1] > SIZE_MAX / 16))
 		goto bad;
 	npy->ndim = nd;
 	npy->rows = (size_t)dims[0];
 	npy->cols = nd == 2 ? (size_t)dims[1] : 1;
-	if (npy->cols != 0 && npy->rows > SIZE_MAX / 16 / npy->cols)
+	if (npy->rows > SIZE_MAX / 16 / npy->cols)
 		goto bad;
 	return 0;
 bad:

@@ -1323,7 +1323,7 @@ int mc_review_write_instance_png(const mc_coco *ds, size_t i, int image_size,
 	if (rc == 0)
 		rc = mc_image_load(&img, ipath, err);
 	if (rc == 0)
-		rc = mc_coco_instance_rle(&rle, ds, i, err);
+		rc = mc_coco_instance_rle(&rle, ds, i, NULL, err);
 	if (rc)
 		goto cleanup;
 	memset(&ro, 0, sizeof ro);

@@ -2,15 +2,14 @@
  * semantics: encode/decode, the compressed string form, area, bbox, merge,
  * IoU and polygon/box rasterisation (see include/maskclean/rle.h). */
 #include "maskclean/rle.h"
+#include "maskclean/limits.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Polygon coordinates beyond this are rejected: rasterisation walks the
- * outline at 5x resolution, so its cost grows with the coordinates. */
-#define S_COORD_MAX 1e7
 /* COCO's upsampling factor for polygons. */
 #define S_SCALE 5
 
@@ -307,31 +306,41 @@ uint64_t mc_rle_area(const mc_rle *r)
 void mc_rle_bbox(const mc_rle *r, double bbox[4])
 {
 	/* As rleToBbox: an odd trailing run is background and is ignored; the
-	 * box spans every row when a foreground run crosses a column. */
+	 * box spans every row when a foreground run crosses a column. A
+	 * foreground run of length 0 (possible in an uncompressed RLE) holds no
+	 * pixel and is skipped, where rleToBbox would take the pixel before it. */
 	size_t m = r->m / 2 * 2, j;
-	uint32_t h = r->h, xs = r->w, ys = r->h, xe = 0, ye = 0, cc = 0, xp = 0;
+	uint32_t h = r->h, xs = r->w, ys = r->h, xe = 0, ye = 0, cc = 0;
+	int any = 0;
 
-	if (m == 0 || h == 0) {
-		bbox[0] = bbox[1] = bbox[2] = bbox[3] = 0;
-		return;
-	}
-	for (j = 0; j < m; j++) {
-		uint32_t t, x, y;
+	for (j = 0; j < m && h > 0; j += 2) {
+		uint32_t first, last, x0, y0, x1, y1;
 
 		cc += r->counts[j];
-		t = cc - (uint32_t)(j % 2);
-		y = t % h;
-		x = (t - y) / h;
-		if (j % 2 == 0)
-			xp = x;
-		else if (xp < x) {
+		if (r->counts[j + 1] == 0)
+			continue;
+		first = cc;
+		cc += r->counts[j + 1];
+		last = cc - 1;
+		y0 = first % h;
+		x0 = first / h;
+		y1 = last % h;
+		x1 = last / h;
+		if (x0 < x1) {
 			ys = 0;
 			ye = h - 1;
 		}
-		xs = x < xs ? x : xs;
-		xe = x > xe ? x : xe;
-		ys = y < ys ? y : ys;
-		ye = y > ye ? y : ye;
+		xs = x0 < xs ? x0 : xs;
+		xe = x1 > xe ? x1 : xe;
+		ys = y0 < ys ? y0 : ys;
+		ye = y1 > ye ? y1 : ye;
+		ys = y1 < ys ? y1 : ys;
+		ye = y0 > ye ? y0 : ye;
+		any = 1;
+	}
+	if (!any) {
+		bbox[0] = bbox[1] = bbox[2] = bbox[3] = 0;
+		return;
 	}
 	bbox[0] = xs;
 	bbox[1] = ys;
@@ -340,7 +349,9 @@ void mc_rle_bbox(const mc_rle *r, double bbox[4])
 }
 
 /* One step of a merge: combines a (ma runs) and b into out (capacity
- * ma + mb + 1), as rleMerge does for a pair. Returns the number of runs. */
+ * ma + mb + 1), as rleMerge does for a pair. Runs of length 0 (an
+ * uncompressed RLE may hold them) are stepped over, where rleMerge would
+ * stop early. Returns the number of runs. */
 static size_t s_merge2(uint32_t *out, const uint32_t *a, size_t ma, const uint32_t *b,
                        size_t mb, int intersect)
 {
@@ -354,12 +365,12 @@ static size_t s_merge2(uint32_t *out, const uint32_t *a, size_t ma, const uint32
 
 		acc += c;
 		ca -= c;
-		if (ca == 0 && ia < ma) {
+		while (ca == 0 && ia < ma) {
 			ca = a[ia++];
 			va = !va;
 		}
 		cb -= c;
-		if (cb == 0 && ib < mb) {
+		while (cb == 0 && ib < mb) {
 			cb = b[ib++];
 			vb = !vb;
 		}
@@ -420,32 +431,78 @@ int mc_rle_merge(mc_rle **out, const mc_rle *const *parts, size_t n, int interse
 	return s_rle_wrap(out, h, w, shrunk != NULL ? shrunk : cur, m, err);
 }
 
-/* A growing array of uint32_t. */
-typedef struct s_vec {
-	uint32_t *v;
+/* ---------------------------------------------------------------- polygons */
+
+/* The rasteriser follows COCO's frPoly (cocoapi's maskApi.c): the outline
+ * is walked at 5x resolution, one upsampled point per step along each edge's
+ * longer axis, and wherever the walk moves to another upsampled column whose
+ * boundary is the centre of a pixel column x inside the image, the first
+ * pixel of that column below the outline (clamped to 0..h) is a run boundary
+ * (a "crossing"). Sorted crossings, with the image's end, give the runs; two
+ * crossings at the same place cancel.
+ *
+ * Instead of visiting every upsampled point (5e7 per edge for coordinates
+ * around 1e7), each edge's crossings are computed directly: only the pixel
+ * columns the edge spans inside the image are visited, so the work is the
+ * number of crossings, not the outline's length. The numbers are the same as
+ * the walk's: the same expressions, in the same floating-point arithmetic,
+ * give each point (tests/fuzz/fuzz_poly.c checks this against cocoapi's code).
+ *
+ * Crossings are kept in a list while it is smaller than a bitmap of the
+ * image (one bit per boundary position, flipped by each crossing); beyond
+ * that the bitmap holds them, so memory stays below h*w/8 bytes however
+ * often the outline crosses the image. */
+
+#define S_POLL 65536   /* crossings between two progress calls */
+
+typedef struct s_cross {
+	uint32_t h, w;
+	uint64_t npos;       /* boundary positions 0 .. h*w */
+	uint32_t *v;         /* the list, while there is no bitmap */
 	size_t n, cap;
-} s_vec;
+	uint64_t *bits;      /* the bitmap (npos bits), once the list outgrew it */
+	size_t work;         /* crossings added, for progress */
+	const mc_progress *progress;
+	/* the previous point of the walk */
+	int have_prev;
+	int64_t pu, pv;
+} s_cross;
 
-static int s_vec_push(s_vec *a, uint32_t x)
+/* Adds the crossing at position pos. Returns 0, MC_ERR_NOMEM or
+ * MC_ERR_INTERRUPTED. */
+static int s_cross_add(s_cross *c, uint64_t pos)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 64;
-		uint32_t *g = realloc(a->v, cap * sizeof *g);
-
-		if (g == NULL)
-			return -1;
-		a->v = g;
-		a->cap = cap;
+	if (++c->work % S_POLL == 0 && mc_progress_report(c->progress, 0, 0, "rasterising a polygon"))
+		return MC_ERR_INTERRUPTED;
+	if (c->bits != NULL) {
+		c->bits[pos >> 6] ^= (uint64_t)1 << (pos & 63);
+		return 0;
 	}
-	a->v[a->n++] = x;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		uint32_t *g;
+
+		/* The list would outgrow the bitmap: move to the bitmap. */
+		if ((uint64_t)cap * 32 > c->npos + 64 * 64) {
+			c->bits = calloc((size_t)((c->npos + 63) / 64), sizeof *c->bits);
+			if (c->bits == NULL)
+				return MC_ERR_NOMEM;
+			for (size_t i = 0; i < c->n; i++)
+				c->bits[c->v[i] >> 6] ^= (uint64_t)1 << (c->v[i] & 63);
+			free(c->v);
+			c->v = NULL;
+			c->n = c->cap = 0;
+			c->bits[pos >> 6] ^= (uint64_t)1 << (pos & 63);
+			return 0;
+		}
+		g = realloc(c->v, cap * sizeof *g);
+		if (g == NULL)
+			return MC_ERR_NOMEM;
+		c->v = g;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (uint32_t)pos;
 	return 0;
-}
-
-static int s_cmp_u32(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return (a > b) - (a < b);
 }
 
 /* ceil(n / 5) for any integer n. */
@@ -456,91 +513,203 @@ static int64_t s_ceil_div5(int64_t n)
 	return (n % S_SCALE > 0) ? q + 1 : q;
 }
 
-/* The state of the outline walk: the previous upsampled point and the
- * column boundary crossings found so far (as pixel indices x*h + y). */
-typedef struct s_walk {
-	int have_prev;
-	int pu, pv;
-	uint32_t h, w;
-	s_vec cross;
-} s_walk;
-
-/* Visits the next upsampled outline point (u, v). Where the outline moves to
- * another upsampled column, and the boundary between them is the centre of a
- * pixel column x inside the image, the first pixel of that column below the
- * outline (clamped to 0..h) is a run boundary. This is COCO's rule, written
- * in integers: its xd = (u' + .5)/5 - .5 is a whole number exactly when
- * u' % 5 == 2, and its ceil((v' + .5)/5 - .5) equals ceil((v' - 2)/5). */
-static int s_walk_point(s_walk *wk, int u, int v)
+/* The crossing of a step of the walk to another upsampled column: uc is
+ * the upsampled column left of the boundary crossed, vc the upper of the
+ * step's two rows. COCO's xd = (uc + .5)/5 - .5 is a whole pixel column
+ * exactly when uc % 5 == 2, and its ceil((vc + .5)/5 - .5) is
+ * ceil((vc - 2)/5). */
+static int s_crossing(s_cross *c, int64_t uc, int64_t vc)
 {
-	int have = wk->have_prev, pu = wk->pu, pv = wk->pv;
+	int64_t x, y;
 
-	wk->have_prev = 1;
-	wk->pu = u;
-	wk->pv = v;
-	if (have && u != pu) {
-		int64_t uc = u < pu ? u : (int64_t)u - 1;
-		int64_t vc = v < pv ? v : pv;
-		int64_t x, y;
-
-		if (uc < 0 || uc % S_SCALE != 2)
-			return 0;
-		x = (uc - 2) / S_SCALE;
-		if (x > (int64_t)wk->w - 1)
-			return 0;
-		y = s_ceil_div5(vc - 2);
-		if (y < 0)
-			y = 0;
-		else if (y > (int64_t)wk->h)
-			y = wk->h;
-		return s_vec_push(&wk->cross, (uint32_t)(x * wk->h + y));
-	}
-	return 0;
+	if (uc < 0 || uc % S_SCALE != 2)
+		return 0;
+	x = (uc - 2) / S_SCALE;
+	if (x > (int64_t)c->w - 1)
+		return 0;
+	y = s_ceil_div5(vc - 2);
+	if (y < 0)
+		y = 0;
+	else if (y > (int64_t)c->h)
+		y = c->h;
+	return s_cross_add(c, (uint64_t)x * c->h + (uint64_t)y);
 }
 
-/* Walks the edge from (xs, ys) to (xe, ye) in upsampled coordinates one step
- * along its longer axis, rounding the other coordinate as COCO does: the
- * edge is parametrised from its lower end, whichever way it is walked. */
-static int s_walk_edge(s_walk *wk, int xs, int ys, int xe, int ye)
+/* The walk's next point (u, v): a crossing when it changes column. */
+static int s_point(s_cross *c, int64_t u, int64_t v)
 {
-	int dx = abs(xe - xs), dy = abs(ye - ys);
-	int major_x = dx >= dy;
-	int flip = major_x ? xs > xe : ys > ye;
-	int n = major_x ? dx : dy, d;
+	int have = c->have_prev;
+	int64_t pu = c->pu, pv = c->pv;
+
+	c->have_prev = 1;
+	c->pu = u;
+	c->pv = v;
+	if (!have || u == pu)
+		return 0;
+	return s_crossing(c, u < pu ? u : u - 1, v < pv ? v : pv);
+}
+
+/* The first upsampled column u >= lo with u % 5 == 2. */
+static int64_t s_next_centre(int64_t lo)
+{
+	int64_t r = ((lo - 2) % S_SCALE + S_SCALE) % S_SCALE;
+
+	return r == 0 ? lo : lo + (S_SCALE - r);
+}
+
+/* The edge from (xs, ys) to (xe, ye), upsampled, as COCO walks it: one step
+ * along the longer axis, the other coordinate rounded as (int)(a + s*t + .5)
+ * from the edge's lower end, whichever way the edge runs. */
+static int s_edge(s_cross *c, int64_t xs, int64_t ys, int64_t xe, int64_t ye)
+{
+	int64_t dx = xe > xs ? xe - xs : xs - xe, dy = ye > ys ? ye - ys : ys - ye;
+	int major_x = dx >= dy, flip = major_x ? xs > xe : ys > ye, rc;
+	int64_t n = major_x ? dx : dy, lo, hi;
 	double s;
 
 	if (flip) {
-		int t = xs;
-
+		int64_t t = xs;
 		xs = xe;
 		xe = t;
 		t = ys;
 		ys = ye;
 		ye = t;
 	}
-	if (n == 0)   /* a repeated vertex: one point, no crossing */
-		return s_walk_point(wk, xs, ys);
-	s = major_x ? (double)(ye - ys) / dx : (double)(xe - xs) / dy;
-	for (d = 0; d <= n; d++) {
-		int t = flip ? n - d : d;
-		int rc;
+	if (n == 0)   /* a repeated vertex: one point */
+		return s_point(c, xs, ys);
+	s = major_x ? (double)(ye - ys) / (double)dx : (double)(xe - xs) / (double)dy;
+#define S_V(T) ((int64_t)(int)(ys + s * (double)(T) + .5))
+#define S_U(T) ((int64_t)(int)(xs + s * (double)(T) + .5))
+	/* The first point (t = n when flipped) against the previous edge's last. */
+	if (major_x)
+		rc = s_point(c, xs + (flip ? n : 0), S_V(flip ? n : 0));
+	else
+		rc = s_point(c, S_U(flip ? n : 0), ys + (flip ? n : 0));
+	if (rc)
+		return rc;
+	if (major_x) {
+		/* u runs through xs .. xs+n, one column a step: the step between t and
+		 * t+1 crosses column uc = xs + t, at the upper of its two rows. Only
+		 * the whole pixel columns inside the image matter. */
+		lo = s_next_centre(xs > 2 ? xs : 2);
+		hi = xs + n - 1;
+		if (hi > (int64_t)S_SCALE * (c->w - 1) + 2)
+			hi = (int64_t)S_SCALE * (c->w - 1) + 2;
+		for (int64_t uc = lo; uc <= hi; uc += S_SCALE) {
+			int64_t t = uc - xs, v0 = S_V(t), v1 = S_V(t + 1);
+			if ((rc = s_crossing(c, uc, v0 < v1 ? v0 : v1)) != 0)
+				return rc;
+		}
+	} else {
+		/* v runs through ys .. ys+n and u = S_U(t) moves monotonically by at
+		 * most one column a step: for each column boundary uc | uc+1 between
+		 * u(0) and u(n), binary search the step t | t+1 that crosses it; the
+		 * upper row is ys + t. */
+		int64_t u0 = S_U(0), un = S_U(n), umin = u0 < un ? u0 : un, umax = u0 < un ? un : u0;
+		int up = un > u0;
 
-		if (major_x)
-			rc = s_walk_point(wk, xs + t, (int)(ys + s * t + .5));
-		else
-			rc = s_walk_point(wk, (int)(xs + s * t + .5), ys + t);
-		if (rc < 0)
-			return rc;
+		lo = s_next_centre(umin > 2 ? umin : 2);
+		hi = umax - 1;
+		if (hi > (int64_t)S_SCALE * (c->w - 1) + 2)
+			hi = (int64_t)S_SCALE * (c->w - 1) + 2;
+		for (int64_t uc = lo; uc <= hi; uc += S_SCALE) {
+			/* the last t on uc's side: u(t) <= uc (rising) or >= uc + 1 */
+			int64_t a = 0, b = n;   /* u(a) is on that side, u(b) is not */
+			while (b - a > 1) {
+				int64_t m = a + (b - a) / 2;
+				if (up ? S_U(m) <= uc : S_U(m) >= uc + 1)
+					a = m;
+				else
+					b = m;
+			}
+			if ((rc = s_crossing(c, uc, ys + a)) != 0)
+				return rc;
+		}
 	}
+	/* The last point (t = 0 when flipped) becomes the previous one. */
+	c->have_prev = 1;
+	if (major_x) {
+		c->pu = xs + (flip ? 0 : n);
+		c->pv = S_V(flip ? 0 : n);
+	} else {
+		c->pu = S_U(flip ? 0 : n);
+		c->pv = ys + (flip ? 0 : n);
+	}
+#undef S_U
+#undef S_V
+	return 0;
+}
+
+static int s_cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The runs of the crossings: boundaries are the positions crossed an odd
+ * number of times, and the image's end. Caller owns *counts. */
+static int s_runs(s_cross *c, uint32_t **counts, size_t *m)
+{
+	uint64_t total = c->npos - 1, prev = 0;
+	uint32_t *out;
+	size_t k = 0;
+
+	if (c->bits == NULL) {
+		/* Sorted: an empty run inside is dropped together with the next, which
+		 * joins the run before (the pairs that cancel), as COCO does. */
+		size_t j;
+		out = malloc((c->n + 1) * sizeof *out);
+		if (out == NULL)
+			return MC_ERR_NOMEM;
+		if (c->n > 1)
+			qsort(c->v, c->n, sizeof *c->v, s_cmp_u32);
+		for (j = 0; j <= c->n; j++) {
+			uint64_t at = j < c->n ? c->v[j] : total;
+			uint32_t run = (uint32_t)(at - prev);
+			prev = at;
+			if (k == 0 || run > 0) {
+				out[k++] = run;
+			} else if (j + 1 <= c->n) {
+				j++;
+				at = j < c->n ? c->v[j] : total;
+				out[k - 1] += (uint32_t)(at - prev);
+				prev = at;
+			}
+		}
+	} else {
+		size_t n = 0;
+		for (uint64_t wd = 0; wd < (c->npos + 63) / 64; wd++)
+			n += (size_t)__builtin_popcountll(c->bits[wd]);
+		out = malloc((n + 2) * sizeof *out);
+		if (out == NULL)
+			return MC_ERR_NOMEM;
+		for (uint64_t wd = 0; wd < (total + 63) / 64; wd++) {
+			uint64_t b = c->bits[wd];
+			while (b != 0) {
+				uint64_t at = wd * 64 + (uint64_t)__builtin_ctzll(b);
+				b &= b - 1;
+				if (at >= total)
+					break;
+				out[k++] = (uint32_t)(at - prev);
+				prev = at;
+			}
+		}
+		out[k++] = (uint32_t)(total - prev);
+	}
+	*counts = out;
+	*m = k;
 	return 0;
 }
 
 int mc_rle_from_poly(mc_rle **out, const double *xy, size_t k, uint32_t h, uint32_t w,
-                     mc_error *err)
+                     const mc_progress *progress, mc_error *err)
 {
-	s_walk wk = { 0, 0, 0, h, w, { NULL, 0, 0 } };
-	uint32_t *counts = NULL, prev = 0;
-	size_t j, m;
+	s_cross c;
+	uint32_t *counts = NULL;
+	uint64_t coord_max = mc_limit(MC_LIMIT_COORDINATE);
+	size_t j, m = 0;
+	char what[96];
 	int rc;
 
 	*out = NULL;
@@ -548,59 +717,59 @@ int mc_rle_from_poly(mc_rle **out, const double *xy, size_t k, uint32_t h, uint3
 		return rc;
 	if (k == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "polygon has no points, expected at least 3");
+	snprintf(what, sizeof what, "polygon has %zu points", k);
+	if ((rc = mc_limit_check(MC_LIMIT_POLYGON_POINTS, k, what, err)) < 0)
+		return rc;
+	snprintf(what, sizeof what, "mask is %ux%u = %llu pixels", (unsigned)w, (unsigned)h,
+	         (unsigned long long)h * w);
+	if ((rc = mc_limit_check(MC_LIMIT_IMAGE_PIXELS, (uint64_t)h * w, what, err)) < 0)
+		return rc;
 	for (j = 0; j < 2 * k; j++)
-		if (!isfinite(xy[j]) || fabs(xy[j]) > S_COORD_MAX)
-			return mc_error_set(err, MC_ERR_INVALID,
-			                    "polygon point %zu has %s %g, expected a finite number "
-			                    "within +-%g", j / 2, j % 2 ? "y" : "x", xy[j], S_COORD_MAX);
-	for (j = 0; j < k; j++) {
-		size_t e = (j + 1) % k;   /* the outline closes on the first point */
-		int xs = (int)(S_SCALE * xy[2 * j] + .5), ys = (int)(S_SCALE * xy[2 * j + 1] + .5);
-		int xe = (int)(S_SCALE * xy[2 * e] + .5), ye = (int)(S_SCALE * xy[2 * e + 1] + .5);
-
-		if (s_walk_edge(&wk, xs, ys, xe, ye) < 0)
-			goto nomem;
-	}
-	if (s_vec_push(&wk.cross, h * w) < 0)
-		goto nomem;
-	qsort(wk.cross.v, wk.cross.n, sizeof *wk.cross.v, s_cmp_u32);
-	/* Differences of the sorted boundaries are the runs; an empty run inside
-	 * is dropped together with the next, which joins the run before. */
-	counts = malloc(wk.cross.n * sizeof *counts);
-	if (counts == NULL)
-		goto nomem;
-	m = 0;
-	for (j = 0; j < wk.cross.n; j++) {
-		uint32_t run = wk.cross.v[j] - prev;
-
-		prev = wk.cross.v[j];
-		if (j == 0 || run > 0) {
-			counts[m++] = run;
-		} else if (j + 1 < wk.cross.n) {
-			j++;
-			counts[m - 1] += wk.cross.v[j] - prev;
-			prev = wk.cross.v[j];
+		if (!isfinite(xy[j]) || fabs(xy[j]) > (double)coord_max) {
+			if (!isfinite(xy[j]))
+				return mc_error_set(err, MC_ERR_INVALID, "polygon point %zu has %s %g, "
+				                    "expected a finite number", j / 2, j % 2 ? "y" : "x",
+				                    xy[j]);
+			snprintf(what, sizeof what, "polygon point %zu has %s %g", j / 2,
+			         j % 2 ? "y" : "x", xy[j]);
+			return mc_limit_check(MC_LIMIT_COORDINATE, UINT64_MAX, what, err);
 		}
+	memset(&c, 0, sizeof c);
+	c.h = h;
+	c.w = w;
+	c.npos = (uint64_t)h * w + 1;
+	c.progress = progress;
+	for (j = 0; j < k && rc == 0; j++) {
+		size_t e = (j + 1) % k;   /* the outline closes on the first point */
+		int64_t xs = (int)(S_SCALE * xy[2 * j] + .5), ys = (int)(S_SCALE * xy[2 * j + 1] + .5);
+		int64_t xe = (int)(S_SCALE * xy[2 * e] + .5), ye = (int)(S_SCALE * xy[2 * e + 1] + .5);
+
+		rc = s_edge(&c, xs, ys, xe, ye);
 	}
-	free(wk.cross.v);
+	if (rc == 0)
+		rc = s_runs(&c, &counts, &m);
+	free(c.v);
+	free(c.bits);
+	if (rc == MC_ERR_INTERRUPTED)
+		return mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+	if (rc != 0)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 	return s_rle_wrap(out, h, w, counts, m, err);
-nomem:
-	free(wk.cross.v);
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
 int mc_rle_from_bbox(mc_rle **out, const double bbox[4], uint32_t h, uint32_t w,
-                     mc_error *err)
+                     const mc_progress *progress, mc_error *err)
 {
 	double xs = bbox[0], xe = bbox[0] + bbox[2];
 	double ys = bbox[1], ye = bbox[1] + bbox[3];
 	double xy[8] = { xs, ys, xs, ye, xe, ye, xe, ys };
 
-	return mc_rle_from_poly(out, xy, 4, h, w, err);
+	return mc_rle_from_poly(out, xy, 4, h, w, progress, err);
 }
 
 int mc_rle_from_polygons(mc_rle **out, const double *const *parts, const size_t *lens,
-                         size_t n, uint32_t h, uint32_t w, mc_error *err)
+                         size_t n, uint32_t h, uint32_t w, const mc_progress *progress,
+                         mc_error *err)
 {
 	mc_rle **rles = NULL;
 	int boxes, rc = 0;
@@ -628,8 +797,8 @@ int mc_rle_from_polygons(mc_rle **out, const double *const *parts, const size_t 
 	if (rles == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n && rc == 0; i++, made++) {
-		rc = boxes ? mc_rle_from_bbox(&rles[i], parts[i], h, w, err)
-		           : mc_rle_from_poly(&rles[i], parts[i], lens[i] / 2, h, w, err);
+		rc = boxes ? mc_rle_from_bbox(&rles[i], parts[i], h, w, progress, err)
+		           : mc_rle_from_poly(&rles[i], parts[i], lens[i] / 2, h, w, progress, err);
 		if (rc < 0)
 			mc_error_prefix(err, "polygon %zu", i);
 	}
@@ -664,12 +833,12 @@ int mc_rle_iou(double *iou, const mc_rle *dt, const mc_rle *gt, int iscrowd, mc_
 				inter += c;
 		}
 		ca -= c;
-		if (ca == 0 && ia < dt->m) {
+		while (ca == 0 && ia < dt->m) {
 			ca = dt->counts[ia++];
 			va = !va;
 		}
 		cb -= c;
-		if (cb == 0 && ib < gt->m) {
+		while (cb == 0 && ib < gt->m) {
 			cb = gt->counts[ib++];
 			vb = !vb;
 		}

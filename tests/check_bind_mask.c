@@ -127,7 +127,7 @@ static unsigned long long first_instance_area(const char *path, int *w, int *h)
 		}
 		mc_error_clear(&err);
 		ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, n, (uint32_t)*h, (uint32_t)*w,
-		                                      &err), 0);
+		                                      NULL, &err), 0);
 		area = mc_rle_area(r);
 		mc_rle_free(r);
 		for (p = 0; p < n; p++)

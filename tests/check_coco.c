@@ -240,7 +240,7 @@ START_TEST(test_labelme)
 		mc_coco_instance(ds, i, &a);
 		mc_coco_image(ds, a.image, &im);
 		multi += a.n_parts > 1;
-		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, NULL, &err) == 0, "%s", err.text);
 		ck_assert_uint_eq(r->h, im.height);
 		ck_assert_uint_eq(r->w, im.width);
 		ck_assert(mc_rle_area(r) > 0);
@@ -267,7 +267,7 @@ START_TEST(test_stuff_compressed_rle)
 		mc_error_clear(&err);
 		mc_coco_instance(ds, i, &a);
 		ck_assert_int_eq(a.kind, MC_SEG_RLE_STRING);
-		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, NULL, &err) == 0, "%s", err.text);
 		ck_assert(fabs((double)mc_rle_area(r) - a.area) < 0.5);
 		mc_rle_free(r);
 	}
@@ -289,7 +289,7 @@ START_TEST(test_sample_crowd_rle)
 		mc_error err;
 		mc_error_clear(&err);
 		mc_coco_instance(ds, i, &a);
-		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_coco_instance_rle(&r, ds, i, NULL, &err) == 0, "%s", err.text);
 		ck_assert_uint_eq(r->h, 240);
 		ck_assert_uint_eq(r->w, 320);
 		if (a.iscrowd) {
@@ -353,7 +353,7 @@ START_TEST(test_good_file)
 	mc_coco_instance(ds, 2, &a);
 	ck_assert_uint_eq(a.part_len[0], 4);
 	mc_error_clear(&err);
-	ck_assert_msg(mc_coco_instance_rle(&r, ds, 2, &err) == 0, "%s", err.text);
+	ck_assert_msg(mc_coco_instance_rle(&r, ds, 2, NULL, &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(mc_rle_area(r), 9);
 	mc_rle_free(r);
 	/* Compressed RLE: instance 3 is annotation 5 (annotation 4 is crowd). */
@@ -361,7 +361,7 @@ START_TEST(test_good_file)
 	ck_assert_int_eq(a.id, 5);
 	ck_assert_int_eq(a.kind, MC_SEG_RLE_STRING);
 	ck_assert_str_eq(a.rle_string, "34=");
-	ck_assert_int_eq(mc_coco_instance_rle(&r, ds, 3, &err), 0);
+	ck_assert_int_eq(mc_coco_instance_rle(&r, ds, 3, NULL, &err), 0);
 	ck_assert_uint_eq(mc_rle_area(r), 4);
 	mc_rle_free(r);
 	/* area null, exponent notation. */

@@ -176,7 +176,7 @@ static uint8_t *ann_mask(json_t *a, uint32_t h, uint32_t w, uint64_t *area, int 
 						exact[y * w + x] = 1;
 				}
 		}
-		ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, np, h, w, &err), 0);
+		ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, np, h, w, NULL, &err), 0);
 		mc_rle_decode_rowmajor(r, m);
 		/* The outline runs along pixel edges, so COCO's rasteriser gives
 		 * back exactly the pixels inside it. */
@@ -432,7 +432,7 @@ START_TEST(test_coco_loader_reads_it)
 		mc_rle *m = NULL;
 
 		mc_coco_instance(ds, i, &a);
-		ck_assert_msg(mc_coco_instance_rle(&m, ds, i, &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_coco_instance_rle(&m, ds, i, NULL, &err) == 0, "%s", err.text);
 		bad += (double)mc_rle_area(m) != a.area;
 		mc_rle_free(m);
 	}

@@ -460,7 +460,7 @@ START_TEST(test_cnn_mask_is_applied)
 
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_image_load(&img, cnn_path("images/wide.png"), &err), 0);
-	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 0, &err), 0);
+	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 0, NULL, &err), 0);
 	ck_assert_int_eq(mc_cnn_load(&net, cnn_path("tiny_resnet.onnx"), 64, NULL, &err), 0);
 	npix = (size_t)img->width * (size_t)img->height;
 	mask = malloc(npix);
@@ -505,7 +505,7 @@ START_TEST(test_cnn_input)
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_image_load(&img, cnn_path("images/gray.png"), &err), 0);
 	ck_assert_int_eq(img->channels, 1);
-	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 4, &err), 0);
+	ck_assert_int_eq(mc_coco_instance_rle(&rle, ds, 4, NULL, &err), 0);
 	ck_assert_int_eq(mc_embed_cnn_input(in, img, rle, 64, 3, mean, std, &err), 0);
 	/* The corner is letterbox black: (0 - mean) / std in each channel. */
 	ck_assert_float_eq(in[0], -1.0f);

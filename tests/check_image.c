@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "maskclean/image.h"
+#include "maskclean/limits.h"
 #include "maskclean/rle.h"
 #include "test_data.h"
 
@@ -137,16 +140,23 @@ START_TEST(test_corrupt_files_name_the_file)
 	/* JPEG cut in the middle of the scan data */
 	write_all(tmp_file("half.jpg"), data, len / 2);
 	ck_assert_ptr_nonnull(strstr(load_fails(tmp_file("half.jpg"), MC_ERR_PARSE, &err),
-	                             ": corrupt JPEG: "));
+	                             ": JPEG truncated: the data ends before the image is "
+	                             "complete"));
 	/* JPEG cut inside its headers */
 	write_all(tmp_file("head.jpg"), data, 200);
 	ck_assert_ptr_nonnull(strstr(load_fails(tmp_file("head.jpg"), MC_ERR_PARSE, &err),
-	                             ": corrupt JPEG: "));
+	                             ": JPEG truncated: "));
+
 	/* the same from memory names the given name */
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_image_decode(&img, data, len / 3, "cut.jpg", &err), MC_ERR_PARSE);
 	ck_assert_ptr_null(img);
-	ck_assert_ptr_nonnull(strstr(err.text, "cut.jpg: corrupt JPEG"));
+	ck_assert_ptr_nonnull(strstr(err.text, "cut.jpg: JPEG truncated"));
+	/* JPEG with a frame the decoder does not support: corrupt */
+	data[2] = 0xff, data[3] = 0xc3;   /* a lossless frame */
+	write_all(tmp_file("marker.jpg"), data, len);
+	ck_assert_ptr_nonnull(strstr(load_fails(tmp_file("marker.jpg"), MC_ERR_PARSE, &err),
+	                             ": corrupt JPEG: "));
 	free(data);
 
 	/* PNG: truncated, and with a broken chunk CRC */
@@ -170,6 +180,90 @@ START_TEST(test_corrupt_files_name_the_file)
 	/* missing */
 	ck_assert_str_eq(load_fails(tmp_file("missing.jpg"), MC_ERR_IO, &err),
 	                 ": cannot open: No such file or directory");
+}
+END_TEST
+
+/* Peak resident memory of the process in MiB. */
+static long peak_rss_mib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+/* A copy of fixture name (tests/data/image) whose JPEG frame header says
+ * w x h. */
+static unsigned char *jpeg_claiming(const char *name, unsigned w, unsigned h, size_t *len)
+{
+	char rel[256];
+	unsigned char *d;
+	size_t i;
+
+	snprintf(rel, sizeof rel, "image/%s", name);
+	d = read_all(td_path(s_path, sizeof s_path, rel), len);
+	for (i = 2; i + 9 < *len; i++)
+		if (d[i] == 0xff && (d[i + 1] == 0xc0 || d[i + 1] == 0xc2)) {
+			d[i + 5] = (unsigned char)(h >> 8);
+			d[i + 6] = (unsigned char)h;
+			d[i + 7] = (unsigned char)(w >> 8);
+			d[i + 8] = (unsigned char)w;
+			return d;
+		}
+	ck_abort_msg("%s: no frame header", name);
+	return NULL;
+}
+
+/* Decompression bombs (issue 13): a 541-byte progressive JPEG that says
+ * 60000x60000 is refused from its header, with the limit's name, before any
+ * memory is spent on it; with the limit raised, a baseline JPEG that says
+ * 16000x16000 with 16x16 pixels of data is reported as truncated. The memory
+ * is asserted on the peak resident size. */
+START_TEST(test_decompression_bombs)
+{
+	unsigned char *d, *png = NULL;
+	size_t len, png_len = 0;
+	uint8_t px[16] = { 0 };
+	long before = peak_rss_mib();
+	mc_image *img = NULL;
+	mc_error err;
+
+	mc_limit_reset();
+	d = jpeg_claiming("progressive.jpg", 60000, 60000, &len);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_image_decode(&img, d, len, "bomb.jpg", &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(img);
+	ck_assert_str_eq(err.text, "bomb.jpg: image is 60000x60000 = 3600000000 pixels, above the "
+	                 "limit of 178956970 (image_pixels; raise it with "
+	                 "set_limit(\"image_pixels\", n))");
+	free(d);
+	/* the same size as a PNG */
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_png_encode(&png, &png_len, px, 4, 4, 1, &err), 0);
+	png[16] = 0, png[17] = 0, png[18] = 0xea, png[19] = 0x60;   /* IHDR width 60000 */
+	png[20] = 0, png[21] = 0, png[22] = 0xea, png[23] = 0x60;   /* height */
+	{
+		uLong crc = crc32(0, png + 12, 17);
+		png[29] = (unsigned char)(crc >> 24), png[30] = (unsigned char)(crc >> 16);
+		png[31] = (unsigned char)(crc >> 8), png[32] = (unsigned char)crc;
+	}
+	ck_assert_int_eq(mc_image_decode(&img, png, png_len, "bomb.png", &err), MC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.text, "bomb.png: image is 60000x60000 = 3600000000 "
+	                                       "pixels, above the limit"));
+	free(png);
+
+	/* Raised, as a user would: what is missing is the data. */
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_limit_set(MC_LIMIT_IMAGE_PIXELS, (uint64_t)1 << 28, &err), 0);
+	d = jpeg_claiming("baseline.jpg", 16000, 16000, &len);
+	ck_assert_int_eq(mc_image_decode(&img, d, len, "short.jpg", &err), MC_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.text, "short.jpg: JPEG truncated: the data ends before "
+	                                       "the image is complete"));
+	free(d);
+	mc_limit_reset();
+	if (getenv("MC_VALGRIND") == NULL)
+		ck_assert_msg(peak_rss_mib() - before < 64, "peak resident memory grew by %ld MiB",
+		              peak_rss_mib() - before);
 }
 END_TEST
 
@@ -371,8 +465,8 @@ START_TEST(test_isolate_synthetic)
 	int y;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_rle_from_bbox(&full, box, 10, 20, &err), 0);
-	ck_assert_int_eq(mc_rle_from_bbox(&half, left, 10, 20, &err), 0);
+	ck_assert_int_eq(mc_rle_from_bbox(&full, box, 10, 20, NULL, &err), 0);
+	ck_assert_int_eq(mc_rle_from_bbox(&half, left, 10, 20, NULL, &err), 0);
 	/* The 6x4 box scaled by 2 to 12x8, centred in 12x12: two black rows
 	 * above and below, and in between exactly the resized crop. */
 	ck_assert_int_eq(mc_instance_isolate(img, full, box, 12, 0, &out, &err), 0);
@@ -406,7 +500,7 @@ START_TEST(test_isolate_synthetic)
 			ck_assert(row_is_black(out, y, 0, 8));
 		mc_image_free(out);
 	}
-	ck_assert_int_eq(mc_rle_from_bbox(&small, box, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_bbox(&small, box, 5, 5, NULL, &err), 0);
 	ck_assert_int_eq(mc_instance_isolate(img, small, box, 8, 0, &out, &err), MC_ERR_SHAPE);
 	ck_assert_ptr_null(out);
 	ck_assert_str_eq(err.text, "mask is 5x5, image is 20x10");
@@ -468,7 +562,7 @@ START_TEST(test_isolate_coco_oranges)
 		for (k = 0; k < 4; k++)
 			bb[k] = json_number_value(json_array_get(jb, k));
 		ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, n, (uint32_t)img->height,
-		                                      (uint32_t)img->width, &err), 0);
+		                                      (uint32_t)img->width, NULL, &err), 0);
 		ck_assert_int_eq(mc_instance_isolate(img, r, bb, 32, 0, &out, &err), 0);
 		ck_assert(out->width == 32 && out->height == 32 && out->channels == 3);
 		for (k = 0; k < 32 * 32 * 3; k++)
@@ -499,6 +593,7 @@ static Suite *image_suite(void)
 	tcase_add_test(io, test_jpeg_dimensions_match_json);
 	tcase_add_test(io, test_corrupt_files_name_the_file);
 	tcase_add_test(io, test_png_round_trip);
+	tcase_add_test(io, test_decompression_bombs);
 	tcase_add_test(io, test_png_alpha_and_bad_args);
 	suite_add_tcase(s, io);
 	tcase_set_timeout(ops, 60);

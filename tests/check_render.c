@@ -205,7 +205,7 @@ static void s_coco_load(s_coco *c, int64_t image_id)
 		}
 		ck_assert_int_eq(mc_rle_from_polygons(&c->rle[c->n], parts, lens, np,
 		                                      (uint32_t)c->img->height, (uint32_t)c->img->width,
-		                                      &err), 0);
+		                                      NULL, &err), 0);
 		for (j = 0; j < np; j++)
 			free(buf[j]);
 		c->mask[c->n] = malloc((size_t)c->img->width * (size_t)c->img->height);

@@ -280,22 +280,22 @@ START_TEST(test_poly_and_bbox_hand)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_rle_from_bbox(&r, box, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_bbox(&r, box, 5, 5, NULL, &err), 0);
 	assert_counts(r, want, 5);
 	mc_rle_bbox(r, bb);
 	ck_assert(bb[0] == 1 && bb[1] == 1 && bb[2] == 2 && bb[3] == 3);
-	ck_assert_int_eq(mc_rle_from_poly(&q, square, 4, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_poly(&q, square, 4, 5, 5, NULL, &err), 0);
 	ck_assert(same_counts(q, r));
 	mc_rle_free(q);
 	/* A polygon of exactly 4 numbers is a box, as the COCO API reads it. */
 	parts[0] = box;
 	lens[0] = 4;
-	ck_assert_int_eq(mc_rle_from_polygons(&q, parts, lens, 1, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_polygons(&q, parts, lens, 1, 5, 5, NULL, &err), 0);
 	ck_assert(same_counts(q, r));
 	mc_rle_free(q);
 	/* Right triangle with legs 4: the pixels whose centre is strictly below
 	 * the hypotenuse, x+.5 + y+.5 < 4: columns of 3, 2 and 1 pixels. */
-	ck_assert_int_eq(mc_rle_from_poly(&q, tri, 3, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_poly(&q, tri, 3, 5, 5, NULL, &err), 0);
 	{
 		uint8_t m[25];
 		int x, y, n = 0;
@@ -318,7 +318,7 @@ START_TEST(test_poly_and_bbox_hand)
 	lens[0] = 8;
 	parts[1] = tri;
 	lens[1] = 6;
-	ck_assert_int_eq(mc_rle_from_polygons(&q, parts, lens, 2, 5, 5, &err), 0);
+	ck_assert_int_eq(mc_rle_from_polygons(&q, parts, lens, 2, 5, 5, NULL, &err), 0);
 	ck_assert_uint_eq(mc_rle_area(q), 6 + 6 - 1);   /* (1,1) is in both */
 	mc_rle_free(q);
 	mc_rle_free(r);
@@ -335,13 +335,13 @@ START_TEST(test_poly_bad)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, NULL, &err), MC_ERR_INVALID);
 	ck_assert_ptr_null(r);
 	ck_assert_str_eq(err.text, "polygon 1 has 4 numbers, expected an even number of at "
 	                           "least 6 (3 x, y points)");
 	mc_error_clear(&err);
 	lens[1] = 5;
-	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, NULL, &err), MC_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.text, "polygon 1 has 5 numbers"));
 	/* Box mode: every part must be a box. */
 	mc_error_clear(&err);
@@ -349,14 +349,14 @@ START_TEST(test_poly_bad)
 	lens[0] = 4;
 	parts[1] = six;
 	lens[1] = 6;
-	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 2, 5, 5, NULL, &err), MC_ERR_INVALID);
 	ck_assert_str_eq(err.text, "polygon 1 has 6 numbers, expected 4 (a box, as polygon 0)");
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 0, 5, 5, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 0, 5, 5, NULL, &err), MC_ERR_INVALID);
 	mc_error_clear(&err);
 	parts[0] = nan_xy;
 	lens[0] = 6;
-	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 1, 5, 5, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, 1, 5, 5, NULL, &err), MC_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.text, "polygon 0: polygon point 1 has x nan"));
 	ck_assert_ptr_null(r);
 }
@@ -551,7 +551,7 @@ START_TEST(test_labelme_polygons_match_instance_maps)
 					store[p][k] = json_number_value(json_array_get(poly, k));
 				parts[p] = store[p];
 			}
-			ck_assert_msg(mc_rle_from_polygons(&r, parts, lens, n_parts, h, w, &err) == 0,
+			ck_assert_msg(mc_rle_from_polygons(&r, parts, lens, n_parts, h, w, NULL, &err) == 0,
 			              "%s", err.text);
 			mc_rle_decode_rowmajor(r, ours);
 			voc_colour(id, rgb);

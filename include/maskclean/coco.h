@@ -168,12 +168,16 @@ int mc_coco_annotation_json(json_t **out, const mc_coco *ds, size_t a, mc_error 
 const json_t *mc_coco_extra(const mc_coco *ds);
 
 /* The mask of instance i as an RLE of its image's size (polygons rasterised
- * and merged as pycocotools' annToRLE). Caller owns *out (mc_rle_free).
- * Fails with MC_ERR_INVALID naming the annotation. */
-int mc_coco_instance_rle(struct mc_rle **out, const mc_coco *ds, size_t i, mc_error *err);
+ * and merged as pycocotools' annToRLE). progress (may be NULL) is polled
+ * while a polygon is rasterised. Caller owns *out (mc_rle_free). Fails with
+ * MC_ERR_INVALID naming the annotation (a polygon beyond the limits of
+ * maskclean/limits.h too), MC_ERR_INTERRUPTED. */
+int mc_coco_instance_rle(struct mc_rle **out, const mc_coco *ds, size_t i,
+                         const mc_progress *progress, mc_error *err);
 
 /* The same for annotation index a (crowd annotations too). */
-int mc_coco_annotation_rle(struct mc_rle **out, const mc_coco *ds, size_t a, mc_error *err);
+int mc_coco_annotation_rle(struct mc_rle **out, const mc_coco *ds, size_t a,
+                           const mc_progress *progress, mc_error *err);
 
 /* Writes the dataset to path as COCO JSON with corrected labels.
  * labels: NULL, or the class index of every instance (n_instances entries):
@@ -181,11 +185,14 @@ int mc_coco_annotation_rle(struct mc_rle **out, const mc_coco *ds, size_t a, mc_
  *   category_id;
  * weights: NULL, or one weight per instance: weight 0 removes it.
  * Everything else is the original file's text, byte for byte: the file is
- * re-read and streamed, so it must not have changed since load (else
- * MC_ERR_IO). Annotations that are not instances (crowd) are kept as they
- * are. Writes to a temporary file and renames it, so a failure leaves no
- * partial output. Fails with MC_ERR_INVALID for a label outside 0..K-1 or a
- * negative or non-finite weight, MC_ERR_IO, MC_ERR_INTERRUPTED. */
+ * re-read and streamed, so its content must be what was loaded (the same
+ * size and SHA-256; its dates do not matter), else MC_ERR_IO. Annotations
+ * that are not instances (crowd) are kept as they are; with every annotation
+ * removed the file has an empty "annotations" list. The write is atomic
+ * (maskclean/atomic_file.h): the old path holds the old file or the new one,
+ * never part of one, also when the process is killed or the disk fills up.
+ * Fails with MC_ERR_INVALID for a label outside 0..K-1 or a negative or
+ * non-finite weight, MC_ERR_IO, MC_ERR_INTERRUPTED. */
 int mc_coco_write(const mc_coco *ds, const char *path, const int64_t *labels,
                   const double *weights, const mc_progress *progress, mc_error *err);
 

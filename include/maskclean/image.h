@@ -23,8 +23,9 @@ typedef struct mc_image {
 } mc_image;
 
 /* A new zero-filled (black) image. channels is 1 or 3, width and height in
- * 1..65535 and at most 2^28 pixels (else MC_ERR_INVALID). Caller owns *out;
- * free with mc_image_free. */
+ * 1..65535 and at most image_pixels pixels (maskclean/limits.h; else
+ * MC_ERR_INVALID with the limit's message). Caller owns *out; free with
+ * mc_image_free. */
 int mc_image_new(mc_image **out, int width, int height, int channels, mc_error *err);
 
 /* Frees img and its pixels. img may be NULL. */
@@ -32,9 +33,15 @@ void mc_image_free(mc_image *img);
 
 /* Reads and decodes the JPEG or PNG file at path, telling them apart by their
  * magic bytes. Gray images give 1 channel, colour ones 3 (alpha is dropped,
- * CMYK and 16-bit are converted). Fails with MC_ERR_IO when the file cannot
- * be read, MC_ERR_PARSE when it is neither format or is corrupt or truncated;
- * the message starts with path. Caller owns *out. */
+ * CMYK and 16-bit are converted). An image with more pixels than the limit
+ * image_pixels (maskclean/limits.h, Pillow's MAX_IMAGE_PIXELS) is refused
+ * from its header, before anything is allocated for it: MC_ERR_INVALID
+ * "big.jpg: image is 60000x60000 = 3600000000 pixels, above the limit of
+ * 178956970 (image_pixels; raise it with set_limit("image_pixels", n))".
+ * Fails with MC_ERR_IO when the file cannot be read, MC_ERR_PARSE when it is
+ * neither format, corrupt, or truncated ("JPEG truncated: the data ends
+ * before the image is complete"); the message starts with path. Caller owns
+ * *out. */
 int mc_image_load(mc_image **out, const char *path, mc_error *err);
 
 /* The same for an in-memory file; name is used in messages. */
@@ -47,7 +54,8 @@ int mc_image_decode(mc_image **out, const unsigned char *data, size_t len, const
 int mc_png_encode(unsigned char **out, size_t *len, const uint8_t *px, int w, int h,
                   int channels, mc_error *err);
 
-/* Writes img as a PNG file at path. Fails with MC_ERR_IO naming path. */
+/* Writes img as a PNG file at path, atomically (maskclean/atomic_file.h).
+ * Fails with MC_ERR_IO naming path. */
 int mc_image_write_png(const mc_image *img, const char *path, mc_error *err);
 
 /* The rectangle x, y, width, height of img (w, h > 0). Parts outside img are

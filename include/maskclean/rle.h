@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "maskclean/error.h"
+#include "maskclean/progress.h"
 
 typedef struct mc_rle {
 	uint32_t h, w;      /* image size; COCO's "size" is [h, w] */
@@ -82,18 +83,22 @@ int mc_rle_merge(mc_rle **out, const mc_rle *const *parts, size_t n, int interse
                  mc_error *err);
 
 /* Rasterises the polygon of k points xy = {x0, y0, x1, y1, ...} for an image
- * of h x w, giving the same pixels as COCO's frPoly (5x upsampling, the same
+ * of h x w, giving the same runs as COCO's frPoly (5x upsampling, the same
  * rounding and edge walking). k >= 1 (else MC_ERR_INVALID); like the COCO API
  * it accepts k < 3 (giving an empty or thin mask): loaders that reject such
- * polygons check first. Non-finite coordinates are MC_ERR_INVALID. Caller
- * owns *out. */
+ * polygons check first. The work is the number of pixel columns the edges
+ * cross inside the image, whatever the coordinates; memory stays below
+ * h*w/8 bytes. progress (may be NULL) is polled; a stop gives
+ * MC_ERR_INTERRUPTED. Fails with MC_ERR_INVALID for a non-finite coordinate
+ * and for k, |x|, |y| or h*w above the limits polygon_points, coordinate and
+ * image_pixels (maskclean/limits.h). Caller owns *out. */
 int mc_rle_from_poly(mc_rle **out, const double *xy, size_t k, uint32_t h, uint32_t w,
-                     mc_error *err);
+                     const mc_progress *progress, mc_error *err);
 
 /* COCO's frBbox: the box {x, y, width, height} rasterised as a 4-point
  * polygon. Caller owns *out. */
 int mc_rle_from_bbox(mc_rle **out, const double bbox[4], uint32_t h, uint32_t w,
-                     mc_error *err);
+                     const mc_progress *progress, mc_error *err);
 
 /* The mask of a COCO polygon segmentation with n parts: parts[i] holds lens[i]
  * numbers. As pycocotools' annToRLE (frPyObjects + merge): when the first
@@ -104,7 +109,8 @@ int mc_rle_from_bbox(mc_rle **out, const double bbox[4], uint32_t h, uint32_t w,
  * has 4 numbers, expected an even number of at least 6"), where the COCO API
  * would rasterise such a polygon to nothing. Caller owns *out. */
 int mc_rle_from_polygons(mc_rle **out, const double *const *parts, const size_t *lens,
-                         size_t n, uint32_t h, uint32_t w, mc_error *err);
+                         size_t n, uint32_t h, uint32_t w, const mc_progress *progress,
+                         mc_error *err);
 
 /* COCO's IoU of a detection dt and a ground truth gt of the same size (else
  * MC_ERR_SHAPE). With iscrowd (a crowd ground truth), the denominator is
