@@ -228,6 +228,44 @@ int mc_atomic_file_commit(mc_atomic_file *f, mc_error *err)
 	return 0;
 }
 
+/* 1 when the file at path holds exactly the len bytes of fd. */
+static int s_same_content(int fd, const char *path)
+{
+	char a[1 << 15], b[1 << 15];
+	struct stat sa, sb;
+	off_t off = 0;
+	int tfd = open(path, O_RDONLY | O_CLOEXEC), same = 0;
+
+	if (tfd < 0)
+		return 0;
+	if (fstat(fd, &sa) != 0 || fstat(tfd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sa.st_size != sb.st_size)
+		goto done;
+	while (off < sa.st_size) {
+		ssize_t na = pread(fd, a, sizeof a, off), nb = pread(tfd, b, sizeof b, off);
+		if (na <= 0 || na != nb || memcmp(a, b, (size_t)na) != 0)
+			goto done;
+		off += na;
+	}
+	same = 1;
+done:
+	close(tfd);
+	return same;
+}
+
+int mc_atomic_file_commit_if_changed(mc_atomic_file *f, int *changed, mc_error *err)
+{
+	if (changed != NULL)
+		*changed = 1;
+	if (f->sink_err.code == MC_OK && s_same_content(f->fd, f->path)) {
+		if (changed != NULL)
+			*changed = 0;
+		mc_atomic_file_abort(f);
+		return 0;
+	}
+	return mc_atomic_file_commit(f, err);
+}
+
 void mc_atomic_file_abort(mc_atomic_file *f)
 {
 	if (f == NULL)

@@ -158,6 +158,10 @@ static int s_jansson_error(s_scan *sc, const char *start, const json_error_t *je
 	size_t line, col, off = (size_t)(start - sc->base) + (size_t)je->position;
 	char where[160];
 
+	/* Jansson says nothing when it could not even start (out of memory). */
+	if (je->text[0] == '\0' || json_error_code(je) == json_error_out_of_memory)
+		return mc_error_set(sc->err, MC_ERR_NOMEM, "%s: out of memory", sc->name);
+
 	if (off > (size_t)(sc->end - sc->base))
 		off = (size_t)(sc->end - sc->base);
 	s_line_col(sc->base, off, &line, &col);
@@ -1844,7 +1848,15 @@ int mc_coco_annotation_json(json_t **out, const mc_coco *ds, size_t a, mc_error 
 		                  (long long)r->id);
 		goto cleanup;
 	}
+	/* The bytes are the ones loaded (checked above), which parsed then: a
+	 * failure now is Jansson running out of memory, which its lexer may
+	 * word as a syntax error. */
 	v = json_loadb(buf, r->file_len, 0, &je);
+	if (v == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory reading annotation %lld",
+		                  ds->path, (long long)r->id);
+		goto cleanup;
+	}
 	if (!json_is_object(v)) {
 		rc = mc_error_set(err, MC_ERR_IO, "%s: annotation %lld is no longer where it was: "
 		                  "the file changed", ds->path, (long long)r->id);

@@ -79,12 +79,21 @@ static int s_put_relabeled(s_out *o, const mc_coco *ds, const char *elem,
 		return s_put(o, elem + r->cat_off + r->cat_len,
 		             r->file_len - r->cat_off - r->cat_len);
 	}
-	/* An element read by Jansson: patch the value and write it out again. */
+	/* An element read by Jansson: patch the value and write it out again.
+	 * The file's content was checked (it parsed at load): a failure here is
+	 * Jansson running out of memory, which its lexer may word as a syntax
+	 * error. */
 	v = json_loadb(elem, r->file_len, 0, NULL);
-	if (!json_is_object(v) || json_object_set_new(v, "category_id", json_integer(cat_id)) < 0) {
+	if (v == NULL)
+		return mc_error_set(o->err, MC_ERR_NOMEM, "%s: out of memory", ds->path);
+	if (!json_is_object(v)) {
 		json_decref(v);
 		return mc_error_set(o->err, MC_ERR_IO, "%s: annotation %lld is no longer where it "
 		                    "was: the file changed", ds->path, (long long)r->id);
+	}
+	if (json_object_set_new(v, "category_id", json_integer(cat_id)) < 0) {
+		json_decref(v);
+		return mc_error_set(o->err, MC_ERR_NOMEM, "%s: out of memory", ds->path);
 	}
 	text = json_dumps(v, JSON_REAL_PRECISION(17));
 	json_decref(v);

@@ -1660,7 +1660,7 @@ static int s_partial_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y,
 	}
 cleanup:
 	if (chunks) {
-		for (size_t j = 0; j < new_chunks; j++)
+		for (size_t j = 0; all != NULL && j < new_chunks; j++)
 			if (all[j])
 				free(chunks[j].X);
 		free(chunks);

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "maskclean/atomic_file.h"
 #include "maskclean/idx.h"
+#include "maskclean/image.h"
 #include "maskclean/rle.h"
 
 const char *const mc_demo_class_names[10] = {
@@ -772,41 +774,41 @@ static int s_trace(s_poly *pg, const uint8_t *m, int W, int H, uint8_t *out)
 
 /* ---- output */
 
+/* Files are written atomically (maskclean/atomic_file.h) and left alone
+ * when they already hold the same bytes: a second make_demo with the same
+ * options changes nothing another kernel may have loaded. */
 static int s_write_png(const char *path, const uint8_t *rgb, int w, int h, mc_error *err)
 {
-	FILE *f;
-	png_structp png = NULL;
-	png_infop info = NULL;
-	int y;
+	unsigned char *png = NULL;
+	size_t len = 0;
+	mc_atomic_file *f = NULL;
+	int rc = mc_png_encode(&png, &len, rgb, w, h, 3, err);
 
-	f = fopen(path, "wb");
-	if (f == NULL)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (png != NULL)
-		info = png_create_info_struct(png);
-	if (png == NULL || info == NULL) {
-		png_destroy_write_struct(&png, &info);
-		fclose(f);
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		png_destroy_write_struct(&png, &info);
-		fclose(f);
-		unlink(path);
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write the PNG", path);
-	}
-	png_init_io(png, f);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
-	             PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_write_info(png, info);
-	for (y = 0; y < h; y++)
-		png_write_row(png, (png_const_bytep)(rgb + (size_t)y * (size_t)w * 3));
-	png_write_end(png, NULL);
-	png_destroy_write_struct(&png, &info);
-	if (fclose(f) != 0)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	return 0;
+	if (rc == 0)
+		rc = mc_atomic_file_open(&f, path, err);
+	if (rc == 0)
+		rc = mc_atomic_file_write(f, png, len, err);
+	if (rc == 0)
+		rc = mc_atomic_file_commit_if_changed(f, NULL, err);
+	else
+		mc_atomic_file_abort(f);
+	free(png);
+	return rc;
+}
+
+/* A stdio stream over an atomic file, so that the JSON writers below can
+ * use fprintf and json_dumpf; errors stay in the atomic file, whose commit
+ * reports them. */
+static ssize_t s_stream_write(void *cookie, const char *buf, size_t len)
+{
+	return mc_atomic_file_sink(buf, len, cookie) == 0 ? (ssize_t)len : -1;
+}
+
+static FILE *s_stream(mc_atomic_file *f)
+{
+	cookie_io_functions_t io = { NULL, s_stream_write, NULL, NULL };
+
+	return fopencookie(f, "w", io);
 }
 
 /* Writes v compactly followed by nothing; steals v. */
@@ -1167,7 +1169,8 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 	s_out so;
 	mc_idx *images = NULL, *labels = NULL;
 	mc_demo_result *res = NULL;
-	char *ann_tmp = NULL, *gt_tmp = NULL, *png = NULL;
+	char *png = NULL;
+	mc_atomic_file *ann_f = NULL, *gt_f = NULL;
 	uint8_t *rgb = NULL, *inten = NULL, *sil = NULL;
 	int16_t *owner = NULL;
 	int *stack = NULL, rc;
@@ -1192,8 +1195,6 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 	    (res->annotations = s_join(dir, "annotations.json")) == NULL ||
 	    (res->images = s_join(dir, "images")) == NULL ||
 	    (res->ground_truth = s_join(dir, "ground_truth.json")) == NULL ||
-	    (ann_tmp = s_join(dir, "annotations.json.tmp")) == NULL ||
-	    (gt_tmp = s_join(dir, "ground_truth.json.tmp")) == NULL ||
 	    (png = malloc(strlen(dir) + 64)) == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
@@ -1225,15 +1226,17 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
 	}
-	so.ann = fopen(ann_tmp, "wb");
-	so.gt = fopen(gt_tmp, "wb");
+	if ((rc = mc_atomic_file_open(&ann_f, res->annotations, err)) != 0 ||
+	    (rc = mc_atomic_file_open(&gt_f, res->ground_truth, err)) != 0)
+		goto cleanup;
+	so.ann = s_stream(ann_f);
+	so.gt = s_stream(gt_f);
 	if (so.ann == NULL || so.gt == NULL) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s",
-		                  so.ann == NULL ? ann_tmp : gt_tmp, strerror(errno));
+		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
 	}
 	if (s_header(&g, &so, n_class, n_mask) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", ann_tmp, strerror(errno));
+		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write", res->annotations);
 		goto cleanup;
 	}
 	for (img = 0; img < g.n_plans; img++) {
@@ -1267,10 +1270,15 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 			goto cleanup;
 		}
 	}
-	if (rename(ann_tmp, res->annotations) != 0 || rename(gt_tmp, res->ground_truth) != 0) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot rename: %s", dir, strerror(errno));
+	/* The ground truth first: annotations.json, what users load, completes
+	 * the set. */
+	rc = mc_atomic_file_commit_if_changed(gt_f, NULL, err);
+	gt_f = NULL;
+	if (rc == 0)
+		rc = mc_atomic_file_commit_if_changed(ann_f, NULL, err);
+	ann_f = NULL;
+	if (rc != 0)
 		goto cleanup;
-	}
 	res->n_images = g.n_plans;
 	res->n_instances = g.n_items;
 	res->n_class_errors = n_class;
@@ -1283,17 +1291,13 @@ cleanup:
 		fclose(so.ann);
 	if (so.gt != NULL)
 		fclose(so.gt);
-	if (rc != 0 && ann_tmp != NULL)
-		unlink(ann_tmp);
-	if (rc != 0 && gt_tmp != NULL)
-		unlink(gt_tmp);
+	mc_atomic_file_abort(ann_f);
+	mc_atomic_file_abort(gt_f);
 	mc_demo_result_free(res);
 	mc_idx_free(images);
 	mc_idx_free(labels);
 	free(g.items);
 	free(g.plans);
-	free(ann_tmp);
-	free(gt_tmp);
 	free(png);
 	free(rgb);
 	free(owner);

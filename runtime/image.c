@@ -143,6 +143,21 @@ static int s_decode_jpeg(mc_image **out, const unsigned char *data, size_t len,
 		jpeg_destroy_decompress(&cinfo);
 		return rc;
 	}
+	/* Huffman coding spends at least one bit on every 8x8 block of the
+	 * first component (its DC coefficient): fewer bytes left than that is a
+	 * truncated file, said before anything is allocated for the image. */
+	if (!cinfo.arith_code) {
+		uint64_t blocks = (uint64_t)cinfo.comp_info[0].width_in_blocks *
+		                  cinfo.comp_info[0].height_in_blocks;
+		size_t left = cinfo.src->bytes_in_buffer;
+		if (left < blocks / 8) {
+			jpeg_destroy_decompress(&cinfo);
+			return mc_error_set(err, MC_ERR_PARSE, "%s: JPEG truncated: a %ux%u image needs "
+			                    "at least %llu bytes of data, the file has %zu after its "
+			                    "headers", name, cinfo.image_width, cinfo.image_height,
+			                    (unsigned long long)(blocks / 8), left);
+		}
+	}
 	cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
 	inverted = cmyk && cinfo.saw_Adobe_marker;
 	if (cmyk)
@@ -366,6 +381,8 @@ static void s_axis_free(s_axis *a)
 {
 	free(a->first);
 	free(a->weight);
+	a->first = NULL;
+	a->weight = NULL;
 }
 
 /* Area averaging when n_out < n_in (each output averages the input interval

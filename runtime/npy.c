@@ -1,7 +1,7 @@
 /* This module implements .npy reading by memory map (mc_npy_open, views,
- * row streaming) and atomic .npy writing (mc_npy_save). */
+ * row streaming) and atomic .npy writing (mc_npy_save, through
+ * maskclean/atomic_file.h). */
 #include "maskclean/npy.h"
-
 #include "maskclean/atomic_file.h"
 
 #include <errno.h>
@@ -511,54 +511,37 @@ static size_t s_header(unsigned char *h, const char *descr, const char *shape)
 }
 
 /* Writes the 1.0 header for a '<f8' array of the given shape text. */
-static int s_write_header(FILE *f, const char *shape)
+static int s_write_header(mc_atomic_file *f, const char *shape, mc_error *err)
 {
 	unsigned char h[S_HEADER_MAX];
 	size_t len = s_header(h, "<f8", shape);
 
-	return fwrite(h, 1, len, f) == len ? 0 : -1;
+	return mc_atomic_file_write(f, h, len, err);
 }
 
+/* Writes rows of cols doubles (a row every stride) atomically. */
 static int s_save(const char *path, const char *shape, const double *rows_data, size_t rows,
                   size_t cols, size_t stride, mc_error *err)
 {
-	char *tmp = NULL;
-	FILE *f = NULL;
-	size_t i, need;
-	int rc = 0, e;
+	mc_atomic_file *f = NULL;
+	size_t i;
+	int rc;
 
-	need = strlen(path) + 32;
-	tmp = malloc(need);
-	if (tmp == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-	snprintf(tmp, need, "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	if (f == NULL) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-		goto cleanup;
+	if ((rc = mc_atomic_file_open(&f, path, err)) != 0)
+		return rc;
+	rc = s_write_header(f, shape, err);
+	if (stride == cols && rc == 0 && rows * cols > 0)
+		rc = mc_atomic_file_write(f, rows_data, rows * cols * sizeof(double), err);
+	else
+		for (i = 0; i < rows && rc == 0; i++)
+			if (cols > 0)
+				rc = mc_atomic_file_write(f, rows_data + i * stride, cols * sizeof(double),
+				                          err);
+	if (rc != 0) {
+		mc_atomic_file_abort(f);
+		return rc;
 	}
-	if (s_write_header(f, shape) != 0)
-		goto io_error;
-	for (i = 0; i < rows; i++)
-		if (cols > 0 && fwrite(rows_data + i * stride, sizeof(double), cols, f) != cols)
-			goto io_error;
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		goto io_error;
-	e = fclose(f);
-	f = NULL;
-	if (e != 0)
-		goto io_error;
-	if (rename(tmp, path) != 0)
-		goto io_error;
-	goto cleanup;
-io_error:
-	rc = mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-	if (f != NULL)
-		fclose(f);
-	unlink(tmp);
-cleanup:
-	free(tmp);
-	return rc;
+	return mc_atomic_file_commit(f, err);
 }
 
 int mc_npy_save(const char *path, const mc_matrix *m, mc_error *err)

@@ -12,6 +12,7 @@
 
 #include "maskclean/coco.h"
 #include "maskclean/rle.h"
+#include "durability_fixture.h"
 #include "test_data.h"
 
 static char s_path[4096];
@@ -679,6 +680,197 @@ START_TEST(test_export_bad_args)
 }
 END_TEST
 
+/* Writes text to tmpdir/name; returns the path (a static buffer). */
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir(), name);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* Issue 13: load_coco("") wrote past a 1-byte copy of the path; a file with
+ * no categories sorted a NULL array. (Both fail under the sanitizers and
+ * valgrind without the fixes.) */
+START_TEST(test_empty_path_and_no_categories)
+{
+	mc_coco *ds = (mc_coco *)1;
+	mc_error err;
+	const char *path;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coco_load(&ds, "", NULL, &err), MC_ERR_IO);
+	ck_assert_ptr_null(ds);
+	ck_assert_ptr_nonnull(strstr(err.text, ": cannot open: No such file or directory"));
+	path = write_tmp("nocat.json", "{\"images\": [], \"annotations\": [], \"categories\": []}");
+	ds = load_ok(path, 0);
+	ck_assert_uint_eq(mc_coco_n_classes(ds), 0);
+	ck_assert_uint_eq(mc_coco_n_instances(ds), 0);
+	mc_coco_free(ds);
+	unlink(path);
+}
+END_TEST
+
+/* Issue 13: an export that removes every instance wrote only the text after
+ * the annotations list. It is a valid COCO file with an empty list (the crowd
+ * annotation, not an instance, stays). */
+START_TEST(test_export_everything_removed)
+{
+	mc_coco *ds = load_ok(fixture("good.json"), 0), *back;
+	double *w = calloc(mc_coco_n_instances(ds), sizeof *w);
+	char out[4200], cmd[8800];
+	mc_error err;
+
+	snprintf(out, sizeof out, "%s/none.json", tmpdir());
+	mc_error_clear(&err);
+	ck_assert_msg(mc_coco_write(ds, out, NULL, w, NULL, &err) == 0, "%s", err.text);
+	back = load_ok(out, 1);
+	ck_assert_uint_eq(mc_coco_n_instances(back), mc_coco_n_annotations(ds) -
+	                  mc_coco_n_instances(ds));
+	ck_assert_uint_eq(mc_coco_n_images(back), mc_coco_n_images(ds));
+	ck_assert_uint_eq(mc_coco_n_classes(back), mc_coco_n_classes(ds));
+	mc_coco_free(back);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import json,sys; "
+	         "d=json.load(open(sys.argv[1])); assert len(d['annotations'])==%zu\" '%s'",
+	         mc_coco_n_annotations(ds) - mc_coco_n_instances(ds), out);
+	ck_assert_int_eq(system(cmd), 0);
+	/* with no crowd annotation either: "annotations": [] */
+	mc_coco_free(ds);
+	ds = load_ok(data_file("coco/labelme_style/annotations.json"), 0);
+	free(w);
+	w = calloc(mc_coco_n_instances(ds), sizeof *w);
+	ck_assert_int_eq(mc_coco_write(ds, out, NULL, w, NULL, &err), 0);
+	back = load_ok(out, 1);
+	ck_assert_uint_eq(mc_coco_n_annotations(back), 0);
+	mc_coco_free(back);
+	mc_coco_free(ds);
+	free(w);
+	unlink(out);
+}
+END_TEST
+
+/* Issue 13: a second kernel's make_demo rewrote annotations.json with
+ * identical bytes, and export refused it as "changed". What counts is the
+ * content: the same bytes in a new file (new inode, new dates) export; one
+ * byte changed (same size) does not, and neither does the annotation view. */
+START_TEST(test_export_checks_content_not_dates)
+{
+	size_t len;
+	unsigned char *text = df_read(fixture("good.json"), &len);
+	char src[4200], tmp[4300], out[4200];
+	struct timespec later = { 0, 20 * 1000 * 1000 };
+	json_t *v = NULL;
+	mc_coco *ds;
+	mc_error err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(text);
+	snprintf(src, sizeof src, "%s/src.json", tmpdir());
+	snprintf(tmp, sizeof tmp, "%s.new", src);
+	snprintf(out, sizeof out, "%s/out.json", tmpdir());
+	f = fopen(src, "wb");
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	ds = load_ok(src, 0);
+	nanosleep(&later, NULL);
+	f = fopen(tmp, "wb");
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, src), 0);
+	mc_error_clear(&err);
+	ck_assert_msg(mc_coco_write(ds, out, NULL, NULL, NULL, &err) == 0, "%s", err.text);
+	ck_assert_msg(mc_coco_annotation_json(&v, ds, 0, &err) == 0, "%s", err.text);
+	json_decref(v);
+	/* the same size, one byte different (a category id 1 -> 2) */
+	for (size_t i = 0; i + 15 < len; i++)
+		if (memcmp(text + i, "\"category_id\": 1", 16) == 0) {
+			text[i + 15] = '2';
+			break;
+		}
+	f = fopen(tmp, "wb");
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, src), 0);
+	ck_assert_int_eq(mc_coco_write(ds, out, NULL, NULL, NULL, &err), MC_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.text, "changed since it was loaded"));
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coco_annotation_json(&v, ds, 0, &err), MC_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.text, "changed since it was loaded"));
+	mc_coco_free(ds);
+	free(text);
+	unlink(src);
+	unlink(out);
+}
+END_TEST
+
+/* A COCO file large enough that its export takes a while to write. */
+static const char *big_coco(size_t n)
+{
+	static char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/big.json", tmpdir());
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"images\": [{\"id\": 1, \"width\": 640, \"height\": 480, "
+	      "\"file_name\": \"a.jpg\"}],\n\"categories\": [{\"id\": 1, \"name\": \"a\"}, "
+	      "{\"id\": 2, \"name\": \"b\"}],\n\"annotations\": [", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n{\"id\": %zu, \"image_id\": 1, \"category_id\": %zu, \"iscrowd\": 0, "
+		        "\"area\": 1200.5, \"bbox\": [10.25, 20.5, 40.0, 30.0], \"segmentation\": "
+		        "[[10.25, 20.5, 50.25, 20.5, 50.25, 50.5, 30.125, 60.75, 10.25, 50.5]]}",
+		        i ? "," : "", i + 1, i % 2 + 1);
+	fputs("]}\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+typedef struct s_export_job {
+	mc_coco *ds;
+	const char *out;
+	int64_t *labels;
+} s_export_job;
+
+static int s_export(void *ctx, mc_error *err)
+{
+	s_export_job *j = ctx;
+	return mc_coco_write(j->ds, j->out, j->labels, NULL, NULL, err);
+}
+
+/* Issue 13: the export is atomic: killed in the middle, or on a full disk,
+ * the previous export stays whole, the error names the file, and no
+ * temporary is left behind (a killed writer's goes at the next export). */
+START_TEST(test_export_killed_and_full_disk)
+{
+	char out[4200], src[4200];
+	s_export_job j;
+	mc_error err;
+	size_t n;
+
+	snprintf(src, sizeof src, "%s", big_coco(60000));
+	snprintf(out, sizeof out, "%s/export.json", tmpdir());
+	j.ds = load_ok(src, 0);
+	j.out = out;
+	n = mc_coco_n_instances(j.ds);
+	j.labels = malloc(n * sizeof *j.labels);
+	mc_coco_labels(j.ds, j.labels);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coco_write(j.ds, out, NULL, NULL, NULL, &err), 0);   /* the old one */
+	for (size_t i = 0; i < n; i++)
+		j.labels[i] = 1 - j.labels[i];
+	df_check_writer(out, s_export, &j, 1 << 20);
+	mc_coco_free(j.ds);
+	free(j.labels);
+	unlink(out);
+	unlink(src);
+}
+END_TEST
+
 static Suite *coco_suite(void)
 {
 	Suite *s = suite_create("coco");
@@ -698,6 +890,10 @@ static Suite *coco_suite(void)
 	tcase_add_test(tc, test_export_round_trip);
 	tcase_add_test(tc, test_export_unchanged_bytes);
 	tcase_add_test(tc, test_export_bad_args);
+	tcase_add_test(tc, test_empty_path_and_no_categories);
+	tcase_add_test(tc, test_export_everything_removed);
+	tcase_add_test(tc, test_export_checks_content_not_dates);
+	tcase_add_test(tc, test_export_killed_and_full_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "maskclean/coreset.h"
+#include "durability_fixture.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -1089,6 +1090,41 @@ START_TEST(test_load_detects_corruption)
 }
 END_TEST
 
+typedef struct s_save_job {
+	mc_coreset *cs;
+	const char *path;
+} s_save_job;
+
+static int s_save(void *ctx, mc_error *err)
+{
+	s_save_job *j = ctx;
+	return mc_coreset_save(j->cs, j->path, err);
+}
+
+/* Issue 13: svc.save is atomic: on a full disk and when killed in the
+ * middle, the previous file stays whole and no temporary is left. */
+START_TEST(test_save_killed_and_full_disk)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(60000, 24, 3, &y, 24);
+	mc_coreset *cs = s_built(X, y, NULL, 0, 0);
+	char *path = s_tmpfile("durable.mcc");
+	s_save_job j = { cs, path };
+	size_t seen = 5;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_int_eq(mc_coreset_set_seen(cs, &seen, 1, 1, &err), 0);
+	df_check_writer(path, s_save, &j, 1 << 20);
+	unlink(path);
+	free(path);
+	mc_coreset_free(cs);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
 /* Class names: looked up by name, refused when empty or repeated (leaving
  * the old ones), saved and loaded; a version-1 file (no NAME section)
  * still loads. */
@@ -1277,6 +1313,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_save_load_round_trip);
 	tcase_add_test(tc, test_load_detects_corruption);
 	tcase_add_loop_test(tc, test_build_in_parts_is_the_build, 0, 2);
+	tcase_add_test(tc, test_save_killed_and_full_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

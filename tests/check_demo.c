@@ -13,6 +13,7 @@
 
 #include "maskclean/coco.h"
 #include "maskclean/demo.h"
+#include "durability_fixture.h"
 #include "maskclean/idx.h"
 #include "maskclean/rle.h"
 
@@ -592,8 +593,58 @@ START_TEST(test_interrupt)
 	ck_assert_int_eq(calls, 4);
 	snprintf(path, sizeof path, "%s/annotations.json", dir);
 	ck_assert_int_ne(access(path, F_OK), 0);
-	snprintf(path, sizeof path, "%s/annotations.json.tmp", dir);
-	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(df_temporaries(path, NULL), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+typedef struct s_demo_job {
+	const char *dir;
+	mc_demo_opts o;
+} s_demo_job;
+
+static int s_demo(void *ctx, mc_error *err)
+{
+	s_demo_job *j = ctx;
+	mc_demo_result *r = NULL;
+	int rc = mc_demo_make(&r, j->dir, &j->o, NULL, err);
+
+	mc_demo_result_free(r);
+	return rc;
+}
+
+/* Issue 13: make_demo again with the same options (a second kernel) leaves
+ * its files alone, so an export of them in the first kernel still finds the
+ * file it loaded; killed in the middle, the previous annotations.json stays
+ * whole, and the next run removes the dead writer's temporaries. */
+START_TEST(test_rerun_and_kill)
+{
+	s_demo_job j;
+	char dir[4096], png[4200];
+	struct stat a1, a2, p1, p2;
+	mc_error err;
+
+	small_opts(&j.o);
+	tmp_dir(dir, sizeof dir, "rerun");
+	j.dir = dir;
+	mc_error_clear(&err);
+	ck_assert_msg(s_demo(&j, &err) == 0, "%s", err.text);
+	{
+		char ann[4200];
+		snprintf(ann, sizeof ann, "%s/annotations.json", dir);
+		snprintf(png, sizeof png, "%s/images/000001.png", dir);
+		ck_assert_int_eq(stat(ann, &a1), 0);
+		ck_assert_int_eq(stat(png, &p1), 0);
+		ck_assert_msg(s_demo(&j, &err) == 0, "%s", err.text);
+		ck_assert_int_eq(stat(ann, &a2), 0);
+		ck_assert_int_eq(stat(png, &p2), 0);
+		ck_assert(a1.st_ino == a2.st_ino && a1.st_mtim.tv_nsec == a2.st_mtim.tv_nsec &&
+		          a1.st_mtim.tv_sec == a2.st_mtim.tv_sec);
+		ck_assert(p1.st_ino == p2.st_ino && p1.st_mtim.tv_nsec == p2.st_mtim.tv_nsec);
+		j.o.seed = 8;
+		df_check_killed(ann, s_demo, &j, 2048);
+		ck_assert_int_eq(df_temporaries(png, NULL), 0);
+	}
 	rm_tree(dir);
 }
 END_TEST
@@ -656,6 +707,7 @@ static Suite *demo_suite(void)
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_shapes_of_real_data);
+	tcase_add_test(tc, test_rerun_and_kill);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;

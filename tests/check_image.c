@@ -14,6 +14,7 @@
 #include "maskclean/image.h"
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
+#include "durability_fixture.h"
 #include "test_data.h"
 
 static char s_path[4096];
@@ -252,10 +253,19 @@ START_TEST(test_decompression_bombs)
 	                                       "pixels, above the limit"));
 	free(png);
 
-	/* Raised, as a user would: what is missing is the data. */
+	/* Raised, as a user would: what is missing is the data, which is said
+	 * before anything is allocated when the file is too short for any image
+	 * of that size (Huffman coding spends a bit or more on every block)... */
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_limit_set(MC_LIMIT_IMAGE_PIXELS, (uint64_t)1 << 28, &err), 0);
 	d = jpeg_claiming("baseline.jpg", 16000, 16000, &len);
+	ck_assert_int_eq(mc_image_decode(&img, d, len, "short.jpg", &err), MC_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.text, "short.jpg: JPEG truncated: a 16000x16000 image "
+	                                       "needs at least 500000 bytes of data, the file has "));
+	free(d);
+	/* ... and when the decoder runs out of it. */
+	mc_error_clear(&err);
+	d = jpeg_claiming("baseline.jpg", 64, 64, &len);
 	ck_assert_int_eq(mc_image_decode(&img, d, len, "short.jpg", &err), MC_ERR_PARSE);
 	ck_assert_ptr_nonnull(strstr(err.text, "short.jpg: JPEG truncated: the data ends before "
 	                                       "the image is complete"));
@@ -264,6 +274,41 @@ START_TEST(test_decompression_bombs)
 	if (getenv("MC_VALGRIND") == NULL)
 		ck_assert_msg(peak_rss_mib() - before < 64, "peak resident memory grew by %ld MiB",
 		              peak_rss_mib() - before);
+}
+END_TEST
+
+typedef struct s_png_job {
+	const mc_image *img;
+	const char *path;
+} s_png_job;
+
+static int s_write(void *ctx, mc_error *err)
+{
+	s_png_job *j = ctx;
+	return mc_image_write_png(j->img, j->path, err);
+}
+
+/* Issue 13: PNG files are written atomically: on a full disk and when
+ * killed in the middle the previous file stays whole, with no temporary. */
+START_TEST(test_png_write_killed_and_full_disk)
+{
+	mc_image *img = NULL;
+	uint32_t state = 7;
+	s_png_job j;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_image_new(&img, 3000, 2000, 3, &err), 0);   /* ~18 MB of noise */
+	for (size_t i = 0; i < (size_t)3000 * 2000 * 3; i++) {
+		state = state * 1103515245u + 12345u;
+		img->pixels[i] = (uint8_t)(state >> 24);
+	}
+	j.img = img;
+	j.path = tmp_file("durable.png");
+	ck_assert_int_eq(mc_image_write_png(img, j.path, &err), 0);
+	img->pixels[0] ^= 1;
+	df_check_writer(j.path, s_write, &j, 1 << 20);
+	mc_image_free(img);
 }
 END_TEST
 
@@ -594,6 +639,7 @@ static Suite *image_suite(void)
 	tcase_add_test(io, test_corrupt_files_name_the_file);
 	tcase_add_test(io, test_png_round_trip);
 	tcase_add_test(io, test_decompression_bombs);
+	tcase_add_test(io, test_png_write_killed_and_full_disk);
 	tcase_add_test(io, test_png_alpha_and_bad_args);
 	suite_add_tcase(s, io);
 	tcase_set_timeout(ops, 60);

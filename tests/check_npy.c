@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "maskclean/npy.h"
+#include "durability_fixture.h"
 
 static char s_path[4096];
 
@@ -296,8 +297,8 @@ START_TEST(test_save_round_trip)
 			MC_AT(m, i, j) = (double)(i * 4 + j) / 7.0 - 1.0;
 	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
 	/* No temporary file left next to it. */
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	ck_assert_int_ne(access(tmp, F_OK), 0);
+	ck_assert_int_eq(df_temporaries(path, NULL), 0);
+	(void)tmp;
 	ck_assert_int_eq(mc_npy_load(&npy, path, NULL, &err), 0);
 	ck_assert_int_eq(mc_npy_view(npy, &view, &err), 0);
 	ck_assert_uint_eq(view.rows, 3);
@@ -330,6 +331,69 @@ START_TEST(test_save_round_trip)
 }
 END_TEST
 
+/* Issue 13: a header with shape (2^60-1, 0) was accepted (rows of no
+ * features, which take no bytes). */
+START_TEST(test_shape_without_columns)
+{
+	static const char head[] = "{'descr': '<f8', 'fortran_order': False, "
+	                           "'shape': (1152921504606846975, 0), }";
+	unsigned char buf[128] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0 };
+	char path[4096];
+	mc_npy *npy = (mc_npy *)1;
+	mc_error err;
+	FILE *f;
+
+	buf[8] = (unsigned char)(sizeof head - 1);
+	memcpy(buf + 10, head, sizeof head - 1);
+	tmp_path(path, sizeof path, "nocols.npy");
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, 10 + sizeof head - 1, f), 10 + sizeof head - 1);
+	fclose(f);
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_npy_open(&npy, path, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(npy);
+	ck_assert_ptr_nonnull(strstr(err.text, "shape (1152921504606846975, 0): rows of 0 features"));
+	unlink(path);
+}
+END_TEST
+
+typedef struct s_save_job {
+	const char *path;
+	const mc_matrix *m;
+} s_save_job;
+
+static int s_save_big(void *ctx, mc_error *err)
+{
+	const s_save_job *j = ctx;
+
+	return mc_npy_save(j->path, j->m, err);
+}
+
+/* Issue 13: save_npy is atomic: on a full disk and when killed in the
+ * middle the previous file stays whole, and no temporary is left. */
+START_TEST(test_save_killed_and_full_disk)
+{
+	char path[4096];
+	mc_matrix *m = NULL;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_matrix_new(&m, 4000, 1000, &err), 0);   /* 32 MB */
+	for (size_t i = 0; i < m->rows * m->cols; i++)
+		m->data[i] = (double)i;
+	tmp_path(path, sizeof path, "durable.npy");
+	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
+	m->data[0] = -1;
+	{
+		s_save_job j = { path, m };
+		df_check_writer(path, s_save_big, &j, 1 << 20);
+	}
+	unlink(path);
+	mc_matrix_free(m);
+}
+END_TEST
+
 static Suite *npy_suite(void)
 {
 	Suite *s = suite_create("npy");
@@ -344,6 +408,8 @@ static Suite *npy_suite(void)
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_save_round_trip);
 	tcase_add_test(tc, test_release_rows);
+	tcase_add_test(tc, test_shape_without_columns);
+	tcase_add_test(tc, test_save_killed_and_full_disk);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maskclean/image.h"
+#include "maskclean/limits.h"
 #include "maskclean/rle.h"
 #include "test_data.h"
 
@@ -362,6 +363,155 @@ START_TEST(test_poly_bad)
 }
 END_TEST
 
+/* Issue 13: runs of length 0 (an uncompressed RLE may hold them) made merge
+ * stop early (a 1x10 mask whose counts summed to 5), and IoU and bbox take
+ * pixels that are not there. */
+START_TEST(test_zero_length_runs)
+{
+	const uint32_t a[] = { 2, 0, 3, 5 };   /* foreground 5..9 */
+	const uint32_t b[] = { 6, 0, 0, 4 };   /* empty: 0-length runs only */
+	const uint32_t z[] = { 3, 0, 7 };      /* empty, a 0-length foreground run */
+	const uint32_t u[] = { 5, 5 };
+	mc_rle *ra = NULL, *rb = NULL, *rz = NULL, *m = NULL;
+	const mc_rle *parts[2];
+	double iou, bb[4];
+	uint64_t sum = 0;
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_rle_new(&ra, 1, 10, a, 4, &err), 0);
+	ck_assert_int_eq(mc_rle_new(&rb, 1, 10, b, 4, &err), 0);
+	ck_assert_int_eq(mc_rle_new(&rz, 1, 10, z, 3, &err), 0);
+	parts[0] = ra;
+	parts[1] = rb;
+	ck_assert_int_eq(mc_rle_merge(&m, parts, 2, 0, &err), 0);
+	for (size_t i = 0; i < m->m; i++)
+		sum += m->counts[i];
+	ck_assert_uint_eq(sum, 10);
+	assert_counts(m, u, 2);
+	mc_rle_free(m);
+	parts[0] = rb;
+	parts[1] = ra;
+	ck_assert_int_eq(mc_rle_merge(&m, parts, 2, 0, &err), 0);
+	assert_counts(m, u, 2);
+	mc_rle_free(m);
+	ck_assert_int_eq(mc_rle_iou(&iou, ra, ra, 0, &err), 0);
+	ck_assert(iou == 1.0);
+	ck_assert_int_eq(mc_rle_iou(&iou, rz, ra, 0, &err), 0);
+	ck_assert(iou == 0.0);
+	mc_rle_bbox(rz, bb);
+	ck_assert(bb[0] == 0 && bb[1] == 0 && bb[2] == 0 && bb[3] == 0);
+	mc_rle_bbox(ra, bb);
+	ck_assert(bb[0] == 5 && bb[1] == 0 && bb[2] == 5 && bb[3] == 1);
+	mc_rle_free(ra);
+	mc_rle_free(rb);
+	mc_rle_free(rz);
+}
+END_TEST
+
+typedef struct s_polls {
+	int calls, stop_at;
+} s_polls;
+
+static int s_poll(void *ctx, size_t done, size_t total, const char *what)
+{
+	s_polls *p = ctx;
+
+	(void)done;
+	(void)total;
+	(void)what;
+	return ++p->calls >= p->stop_at;
+}
+
+/* Peak resident memory of the process in MiB. */
+static long s_peak_rss_mib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb / 1024;
+}
+
+/* Issue 13: a 2,000-point outline with coordinates around +-1e7 was walked
+ * point by point (5e7 upsampled steps an edge). Clipped to the image, the
+ * work is the pixel columns the edges cross inside it: the progress
+ * callback, polled every 65,536 crossings, is called at most a few times,
+ * and memory stays flat. A polygon that does cross the image often is
+ * interrupted when the callback says so. */
+START_TEST(test_poly_far_outside_is_cheap_and_interruptible)
+{
+	const size_t k = 2000;
+	double *xy = malloc(2 * k * sizeof *xy);
+	uint32_t state = 99;
+	s_polls polls = { 0, 1 << 30 };
+	mc_progress p = { s_poll, &polls };
+	long before = s_peak_rss_mib();
+	mc_rle *r = NULL;
+	mc_error err;
+
+	for (size_t i = 0; i < k; i++) {
+		double t = 2 * M_PI * (double)i / (double)k, rad = 9e6;
+		state = state * 1103515245u + 12345u;
+		rad += (double)(state >> 16) * 10;   /* a ragged outline around the image */
+		xy[2 * i] = 320 + rad * cos(t);
+		xy[2 * i + 1] = 240 + rad * sin(t);
+	}
+	mc_error_clear(&err);
+	ck_assert_msg(mc_rle_from_poly(&r, xy, k, 480, 640, &p, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_rle_area(r), 480 * 640);   /* the image is inside the outline */
+	ck_assert_int_le(polls.calls, 2);
+	mc_rle_free(r);
+	if (getenv("MC_VALGRIND") == NULL)
+		ck_assert_int_lt(s_peak_rss_mib() - before, 32);
+	/* A zigzag across a wide image: 2,000 edges x 4,000 columns. */
+	for (size_t i = 0; i < k; i++) {
+		xy[2 * i] = i % 2 ? 4100.0 : -100.0;
+		xy[2 * i + 1] = (double)i;
+	}
+	polls.calls = 0;
+	polls.stop_at = 3;
+	ck_assert_int_eq(mc_rle_from_poly(&r, xy, k, 2000, 4000, &p, &err), MC_ERR_INTERRUPTED);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(err.text, "interrupted");
+	ck_assert_int_eq(polls.calls, 3);
+	free(xy);
+}
+END_TEST
+
+/* The limits polygon_points and coordinate refuse with their names. */
+START_TEST(test_poly_limits)
+{
+	const double far[6] = { 0, 0, 2e7, 0, 0, 3 };
+	mc_rle *r = (mc_rle *)1;
+	mc_error err;
+
+	mc_limit_reset();
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_rle_from_poly(&r, far, 3, 5, 5, NULL, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(strstr(err.text, "polygon point 1 has x 2e+07"));
+	ck_assert_ptr_nonnull(strstr(err.text, "(coordinate; raise it with set_limit(\"coordinate\""));
+	ck_assert_int_eq(mc_limit_set(MC_LIMIT_COORDINATE, 30000000, &err), 0);
+	ck_assert_int_eq(mc_rle_from_poly(&r, far, 3, 5, 5, NULL, &err), 0);
+	mc_rle_free(r);
+	ck_assert_int_eq(mc_limit_set(MC_LIMIT_POLYGON_POINTS, 3, &err), 0);
+	{
+		const double four[8] = { 0, 0, 4, 0, 4, 4, 0, 4 };
+		mc_error_clear(&err);
+		ck_assert_int_eq(mc_rle_from_poly(&r, four, 4, 5, 5, NULL, &err), MC_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(err.text, "polygon has 4 points, above the limit of 3 "
+		                                       "(polygon_points;"));
+	}
+	mc_limit_reset();
+}
+END_TEST
+
 START_TEST(test_fakesegm_results_round_trip)
 {
 	json_t *root = load_json("coco/cocoapi/results/instances_val2014_fakesegm100_results.json");
@@ -617,6 +767,9 @@ static Suite *rle_suite(void)
 	tcase_add_test(hand, test_area_bbox_merge_hand);
 	tcase_add_test(hand, test_poly_and_bbox_hand);
 	tcase_add_test(hand, test_poly_bad);
+	tcase_add_test(hand, test_zero_length_runs);
+	tcase_add_test(hand, test_poly_far_outside_is_cheap_and_interruptible);
+	tcase_add_test(hand, test_poly_limits);
 	suite_add_tcase(s, hand);
 	tcase_set_timeout(data, 120);
 	tcase_add_test(data, test_fakesegm_results_round_trip);

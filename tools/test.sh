@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (called by ./run test after set-up):
 #   unit tests (Check) under make check, then again built with AddressSanitizer
-#   and UBSan, then under valgrind; protocol tests against the installed kernel,
+#   and UBSan, then under valgrind (make check also replays every fuzz corpus,
+#   tests/fuzz/replay.sh; valgrind replays them too); protocol tests against
+#   the installed kernel,
 #   the sanitizer kernel and the kernel under valgrind (jupyter_client); every
 #   notebook executed through the installed kernel (nbconvert); the MPI jobs
 #   on this machine (mpirun -np 1, 2, 3) against one-process results.
@@ -58,6 +60,22 @@ mpi_jobs() {
 }
 
 unit_asan() { ASAN_OPTIONS=detect_leaks=1 unit "$top/build-asan"; }
+# The fuzz harnesses (plain builds) over their corpora, under valgrind.
+fuzz_valgrind() {
+	MC_BUILDDIR="$top/build" MC_SRCDIR="$top" \
+		MC_FUZZ_HARNESSES="$(make -s -C "$top/build" print-fuzz-harnesses)" \
+		MC_FUZZ_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite --suppressions=$top/tools/valgrind.supp" \
+		"$top/tests/fuzz/replay.sh" >"$top/build/fuzz-valgrind.log" 2>&1
+	local rc=$?
+	[ $rc -eq 0 ] && grep -c 'inputs replayed' "$top/build/fuzz-valgrind.log" |
+		sed 's/^/valgrind: fuzz corpora of /; s/$/ harnesses clean/' || tail -40 "$top/build/fuzz-valgrind.log"
+	return $rc
+}
+# Tests that need data we do not ship (../shared/data) say so.
+skipped() {
+	grep -h '^SKIP ' "$top"/build/tests/*.log 2>/dev/null | sort -u
+}
 protocol_asan() { MC_KERNEL_CMD="$top/build-asan/maskclean-kernel" protocol; }
 protocol_valgrind() {
 	MC_KERNEL_CMD="$top/build/maskclean-kernel" MC_KERNEL_VALGRIND=1 protocol
@@ -67,6 +85,7 @@ step "unit tests" unit "$top/build"
 step "sanitizer build" asan_build
 step "unit tests with AddressSanitizer and UBSan" unit_asan
 step "unit tests under valgrind" "$top/tools/valgrind.sh" "$top/build"
+step "fuzz corpora under valgrind" fuzz_valgrind
 step "protocol tests" protocol
 step "protocol tests against the sanitizer kernel" protocol_asan
 step "protocol tests with the kernel under valgrind" protocol_valgrind
@@ -74,6 +93,7 @@ step "MPI jobs on this machine (mpirun -np 1, 2, 3)" mpi_jobs
 step "notebooks" /usr/bin/python3 "$top/tools/notebooks.py" "$top/build/notebooks"
 
 echo
+skipped
 [ $failed -eq 0 ] || echo "failed: ${names[*]}"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

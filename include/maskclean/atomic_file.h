@@ -44,6 +44,13 @@ int mc_atomic_file_reserve(mc_atomic_file *f, uint64_t len, mc_error *err);
  * failure, after removing the temporary file). */
 int mc_atomic_file_commit(mc_atomic_file *f, mc_error *err);
 
+/* As mc_atomic_file_commit, except that when the target already holds
+ * exactly the bytes written, the target is left alone (its inode and dates
+ * unchanged: a reader that loaded it sees no change) and the temporary file
+ * is removed. *changed (may be NULL) is 1 when the target was replaced.
+ * For writers that regenerate files others may have loaded (make_demo). */
+int mc_atomic_file_commit_if_changed(mc_atomic_file *f, int *changed, mc_error *err);
+
 /* Removes the temporary file and frees f; f may be NULL. */
 void mc_atomic_file_abort(mc_atomic_file *f);
 

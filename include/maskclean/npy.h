@@ -93,8 +93,9 @@ int mc_npy_to_matrix(mc_matrix **out, const mc_npy *npy, const mc_progress *p,
  * annotation, in annotation order)". */
 int mc_npy_check_rows(const mc_npy *npy, size_t expected, mc_error *err);
 
-/* Writes m as a 2-D '<f8' C-order .npy (format 1.0) atomically: to
- * "<path>.tmp.<pid>" then rename(2), so readers never see half a file.
+/* Writes m as a 2-D '<f8' C-order .npy (format 1.0) atomically
+ * (maskclean/atomic_file.h): the path holds the old file or the new one,
+ * never half of one, also when the process is killed or the disk fills up.
  * Fails with MC_ERR_IO (the message names path and errno). */
 int mc_npy_save(const char *path, const mc_matrix *m, mc_error *err);
 
