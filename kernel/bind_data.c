@@ -636,17 +636,18 @@ const mc_func_def mc_funcs_data[] = {
 	  "after corrections, or a list of indices or class names); an instance whose "
 	  "label changed gets that class's category_id. `weights`: one per instance; "
 	  "weight 0 removes the annotation. Everything else is written exactly as the "
-	  "original file has it. Returns a dict {path, annotations, relabeled, removed}.",
+	  "original file has it, so the original must still hold what was loaded (its "
+	  "content is compared, not its date). The file is replaced atomically: killed "
+	  "or out of disk space, the old one stays whole. Returns a dict {path, "
+	  "annotations, relabeled, removed}.",
 	  s_export },
 	{ "limits", "()",
 	  "The input limits in force, as a dict {name: value}.",
 	  "Files beyond a limit are refused before anything is allocated for them, with "
-	  "an error that names the limit. `image_pixels`: width x height of an image "
-	  "decoded or a mask made (default 178956970, Pillow's); `json_depth`: nesting "
-	  "of a JSON file (128); `string_bytes`: one string read from a file (64 MiB); "
-	  "`list_length`: one list read from a file, such as an annotation's RLE counts "
-	  "(2^26); `polygon_points`: points of one polygon (100000); `coordinate`: |x| "
-	  "and |y| of a polygon point (1e7). See docs/limits.md.",
+	  "an error that names the limit and how to raise it: `image_pixels` (an image "
+	  "decoded or a mask made), `json_depth`, `string_bytes` and `list_length` (what "
+	  "a file may hold), `polygon_points` and `coordinate` (a polygon). Their "
+	  "defaults and what each bounds: docs/limits.md.",
 	  s_limits },
 	{ "set_limit", "(name, value)",
 	  "Sets an input limit (see limits()) for the rest of the session; returns the old value.",

@@ -12,7 +12,7 @@ static const mc_limit_info s_limits[MC_LIMIT_COUNT_] = {
 		"it; the default is Pillow's (2 x MAX_IMAGE_PIXELS), about 512 MB as RGB" },
 	[MC_LIMIT_JSON_DEPTH] = {
 		"json_depth", 128, 1, 2048,
-		"nesting of lists and objects in a JSON file (COCO annotations nest 3 deep); "
+		"nesting of lists and objects in a JSON file (a COCO polygon sits 5 deep); "
 		"at most 2048, Jansson's own limit" },
 	[MC_LIMIT_STRING_BYTES] = {
 		"string_bytes", (uint64_t)64 << 20, 1, (uint64_t)1 << 40,

@@ -168,6 +168,34 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+/* limits() and set_limit(): a file beyond a limit is refused with the
+ * limit's name and how to raise it; raised, it loads. */
+START_TEST(test_limits)
+{
+	char code[4400];
+
+	assert_run("limits()[\"image_pixels\"]", "178956970");
+	assert_run("set_limit(\"json_depth\", 3)", "128");
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("good.json"));
+	assert_contains(code, "ValueError: good.json: annotations[0]: lists and objects nest 4 "
+	                      "deep, above the limit of 3 (json_depth; raise it with "
+	                      "set_limit(\"json_depth\", n))");
+	assert_run("set_limit(\"json_depth\", 5)", "3");
+	snprintf(code, sizeof code, "len(load_coco(\"%s\").classes)", fixture("good.json"));
+	assert_run(code, "3");
+	assert_run("set_limit(\"string_bytes\", 4)", "67108864");
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("good.json"));
+	assert_contains(code, "good.json: a member name: a string of 10 bytes, above the limit of 4 "
+	                      "(string_bytes;");
+	assert_contains("set_limit(\"pixels\", 1)", "KeyError: unknown limit 'pixels'; limits "
+	                                              "are: image_pixels, json_depth");
+	assert_contains("set_limit(\"json_depth\", 5000)", "ValueError: set_limit(): json_depth "
+	                                                     "must be 1..2048, got 5000");
+	assert_run("set_limit(\"json_depth\", 128)", "5");
+	assert_run("set_limit(\"string_bytes\", 67108864)", "4");
+}
+END_TEST
+
 static Suite *bind_data_suite(void)
 {
 	Suite *s = suite_create("bind_data");
@@ -180,6 +208,7 @@ static Suite *bind_data_suite(void)
 	tcase_add_test(tc, test_summary_display);
 	tcase_add_test(tc, test_export);
 	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }
