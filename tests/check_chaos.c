@@ -33,6 +33,7 @@
 #include "maskclean/image.h"
 #include "maskclean/npy.h"
 #include "maskclean/rle.h"
+#include "check_run.h"
 #include "test_data.h"
 
 /* ------------------------------------------------------------ the hook */
@@ -171,50 +172,24 @@ int __wrap_posix_memalign(void **p, size_t align, size_t n)
 	return rc;
 }
 
-json_t *__real_json_loadb(const char *b, size_t n, size_t flags, json_error_t *e);
-json_t *__real_json_loads(const char *s, size_t flags, json_error_t *e);
-json_t *__real_json_load_file(const char *path, size_t flags, json_error_t *e);
-json_t *__real_json_loadf(FILE *f, size_t flags, json_error_t *e);
-
-json_t *__wrap_json_loadb(const char *b, size_t n, size_t flags, json_error_t *e)
-{
-	json_t *v;
-
-	s_in_parse = 1;
-	v = __real_json_loadb(b, n, flags, e);
-	s_in_parse = 0;
-	return v;
-}
-
-json_t *__wrap_json_loads(const char *s, size_t flags, json_error_t *e)
-{
-	json_t *v;
-
-	s_in_parse = 1;
-	v = __real_json_loads(s, flags, e);
-	s_in_parse = 0;
-	return v;
-}
-
-json_t *__wrap_json_load_file(const char *path, size_t flags, json_error_t *e)
-{
-	json_t *v;
-
-	s_in_parse = 1;
-	v = __real_json_load_file(path, flags, e);
-	s_in_parse = 0;
-	return v;
-}
-
-json_t *__wrap_json_loadf(FILE *f, size_t flags, json_error_t *e)
-{
-	json_t *v;
-
-	s_in_parse = 1;
-	v = __real_json_loadf(f, flags, e);
-	s_in_parse = 0;
-	return v;
-}
+/* Jansson's parsers, wrapped so that their allocations never fail. */
+#define S_WRAP_PARSER(NAME, PARAMS, ARGS)                                                  \
+	json_t *__real_##NAME PARAMS;                                                      \
+	json_t *__wrap_##NAME PARAMS;                                                      \
+	json_t *__wrap_##NAME PARAMS                                                       \
+	{                                                                                  \
+		json_t *v;                                                                 \
+		s_in_parse = 1;                                                            \
+		v = __real_##NAME ARGS;                                                    \
+		s_in_parse = 0;                                                            \
+		return v;                                                                  \
+	}
+S_WRAP_PARSER(json_loadb, (const char *b, size_t n, size_t flags, json_error_t *e),
+              (b, n, flags, e))
+S_WRAP_PARSER(json_loads, (const char *s, size_t flags, json_error_t *e), (s, flags, e))
+S_WRAP_PARSER(json_load_file, (const char *path, size_t flags, json_error_t *e),
+              (path, flags, e))
+S_WRAP_PARSER(json_loadf, (FILE *f, size_t flags, json_error_t *e), (f, flags, e))
 
 static void *s_json_malloc(size_t n)
 {
@@ -603,8 +578,6 @@ int main(void)
 {
 	Suite *s = suite_create("chaos");
 	TCase *tc = tcase_create("chaos");
-	SRunner *sr;
-	int failed;
 
 	json_set_alloc_funcs(s_json_malloc, s_json_free);
 	tcase_set_timeout(tc, 600);
@@ -613,9 +586,5 @@ int main(void)
 	tcase_add_test(tc, test_rle);
 	tcase_add_test(tc, test_service);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -1090,15 +1090,10 @@ START_TEST(test_load_detects_corruption)
 }
 END_TEST
 
-typedef struct s_save_job {
-	mc_coreset *cs;
-	const char *path;
-} s_save_job;
-
 static int s_save(void *ctx, mc_error *err)
 {
-	s_save_job *j = ctx;
-	return mc_coreset_save(j->cs, j->path, err);
+	df_job *j = ctx;
+	return mc_coreset_save(j->obj, j->path, err);
 }
 
 /* Issue 13: svc.save is atomic: on a full disk and when killed in the
@@ -1109,7 +1104,7 @@ START_TEST(test_save_killed_and_full_disk)
 	mc_matrix *X = s_data(60000, 24, 3, &y, 24);
 	mc_coreset *cs = s_built(X, y, NULL, 0, 0);
 	char *path = s_tmpfile("durable.mcc");
-	s_save_job j = { cs, path };
+	df_job j = { path, cs };
 	size_t seen = 5;
 	mc_error err;
 
@@ -1117,11 +1112,11 @@ START_TEST(test_save_killed_and_full_disk)
 	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
 	ck_assert_int_eq(mc_coreset_set_seen(cs, &seen, 1, 1, &err), 0);
 	df_check_writer(path, s_save, &j, 1 << 20);
+	mc_coreset_free(cs);
+	mc_matrix_free(X);
+	free(y);
 	unlink(path);
 	free(path);
-	mc_coreset_free(cs);
-	free(y);
-	mc_matrix_free(X);
 }
 END_TEST
 

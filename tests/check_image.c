@@ -277,15 +277,10 @@ START_TEST(test_decompression_bombs)
 }
 END_TEST
 
-typedef struct s_png_job {
-	const mc_image *img;
-	const char *path;
-} s_png_job;
-
 static int s_write(void *ctx, mc_error *err)
 {
-	s_png_job *j = ctx;
-	return mc_image_write_png(j->img, j->path, err);
+	df_job *j = ctx;
+	return mc_image_write_png(j->obj, j->path, err);
 }
 
 /* Issue 13: PNG files are written atomically: on a full disk and when
@@ -294,7 +289,7 @@ START_TEST(test_png_write_killed_and_full_disk)
 {
 	mc_image *img = NULL;
 	uint32_t state = 7;
-	s_png_job j;
+	df_job j;
 	mc_error err;
 
 	mc_error_clear(&err);
@@ -303,7 +298,7 @@ START_TEST(test_png_write_killed_and_full_disk)
 		state = state * 1103515245u + 12345u;
 		img->pixels[i] = (uint8_t)(state >> 24);
 	}
-	j.img = img;
+	j.obj = img;
 	j.path = tmp_file("durable.png");
 	ck_assert_int_eq(mc_image_write_png(img, j.path, &err), 0);
 	img->pixels[0] ^= 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "maskclean/limits.h"
+#include "check_run.h"
 
 START_TEST(test_defaults_and_set)
 {
@@ -85,16 +86,10 @@ int main(void)
 {
 	Suite *s = suite_create("limits");
 	TCase *tc = tcase_create("limits");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_defaults_and_set);
 	tcase_add_test(tc, test_find_and_check);
 	tcase_add_test(tc, test_documented);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -358,16 +358,11 @@ START_TEST(test_shape_without_columns)
 }
 END_TEST
 
-typedef struct s_save_job {
-	const char *path;
-	const mc_matrix *m;
-} s_save_job;
-
 static int s_save_big(void *ctx, mc_error *err)
 {
-	const s_save_job *j = ctx;
+	const df_job *j = ctx;
 
-	return mc_npy_save(j->path, j->m, err);
+	return mc_npy_save(j->path, j->obj, err);
 }
 
 /* Issue 13: save_npy is atomic: on a full disk and when killed in the
@@ -386,7 +381,7 @@ START_TEST(test_save_killed_and_full_disk)
 	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
 	m->data[0] = -1;
 	{
-		s_save_job j = { path, m };
+		df_job j = { path, m };
 		df_check_writer(path, s_save_big, &j, 1 << 20);
 	}
 	unlink(path);

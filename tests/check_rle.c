@@ -413,14 +413,12 @@ typedef struct s_polls {
 	int calls, stop_at;
 } s_polls;
 
+/* Counts the calls; asks to stop at the stop_at-th. */
 static int s_poll(void *ctx, size_t done, size_t total, const char *what)
 {
 	s_polls *p = ctx;
 
-	(void)done;
-	(void)total;
-	(void)what;
-	return ++p->calls >= p->stop_at;
+	return (void)done, (void)total, (void)what, ++p->calls >= p->stop_at;
 }
 
 /* Peak resident memory of the process in MiB. */

@@ -24,6 +24,12 @@
 /* A write of the target under test: 0 or a negative code with err set. */
 typedef int (*df_write_fn)(void *ctx, mc_error *err);
 
+/* What most writers need: the target and the object written. */
+typedef struct df_job {
+	const char *path;
+	void *obj;
+} df_job;
+
 /* The whole file at path (NULL when it cannot be read); caller frees. */
 static inline unsigned char *df_read(const char *path, size_t *len)
 {
