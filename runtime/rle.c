@@ -622,6 +622,11 @@ static int s_edge(s_cross *c, int64_t xs, int64_t ys, int64_t xe, int64_t ye)
 				else
 					b = m;
 			}
+			/* The walk takes the column next to the point it steps to; when
+			 * rounding makes a step of two columns (coordinates near the
+			 * limit), the farther boundary is not crossed. */
+			if (S_U(b) != (up ? uc + 1 : uc))
+				continue;
 			if ((rc = s_crossing(c, uc, ys + a)) != 0)
 				return rc;
 		}

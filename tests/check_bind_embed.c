@@ -149,6 +149,8 @@ START_TEST(test_demo_and_embed)
 	want(runf("embed(ds, size=30)"),
 	     "ValueError: embed(): size is 30; expected a multiple of 4 in 8..256");
 	want(runf("embed(3)"), "TypeError: embed(): ds must be a Dataset or the path of a COCO file, got int");
+	/* issue 13: an empty path was copied into 1 byte and written 2 */
+	want(runf("embed(\"\")"), "IOError: : cannot open: No such file or directory");
 	want(runf("make_demo(\"%s\", n_images=0)", s_tmp),
 	     "ValueError: make_demo: n_images is 0; expected 1..1000000");
 }
