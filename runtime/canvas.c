@@ -2,7 +2,6 @@
  * surface at a device scale, text with recorded boxes, auto-sizing by a
  * measuring pass, and PNG encoding in memory. */
 #include "maskclean/canvas.h"
-#include "maskclean/atomic_file.h"
 
 #include <cairo.h>
 #include <dlfcn.h>
@@ -485,11 +484,6 @@ int mc_canvas_png(mc_png **out, mc_canvas *c, mc_error *err)
 	p->scale = c->scale;
 	*out = p;
 	return MC_OK;
-}
-
-int mc_png_write(const mc_png *p, const char *path, mc_error *err)
-{
-	return mc_write_file_atomic(path, p->data, p->len, err);
 }
 
 void mc_canvas_shutdown(void)

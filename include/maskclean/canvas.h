@@ -25,11 +25,6 @@
  * <cairo.h> themselves (the same type as its cairo_t). */
 struct _cairo;
 
-/* Writes p's PNG file to path atomically (maskclean/atomic_file.h): the
- * path holds the old file or the new one, also when the process is killed
- * or the disk fills up. Fails with MC_ERR_IO naming path. */
-int mc_png_write(const mc_png *p, const char *path, mc_error *err);
-
 /* Text placement relative to the anchor point, in the text's own
  * (possibly rotated) frame. */
 typedef enum mc_halign { MC_LEFT, MC_CENTER, MC_RIGHT } mc_halign;

@@ -1,8 +1,9 @@
 /* Fuzz harness: the review CSV a user edits (mc_review_load_csv,
- * runtime/review.c), read into a session over a small dataset made here.
- * Properties: a load fails with a message naming the file and its line, or
- * records as many pending actions as it says (at most one per instance).
- * The session is made again every 4096 inputs, so that its journal stays
+ * runtime/review.c), read into a session over a small dataset made here,
+ * with a batch of 6 annotations open. Properties: a load fails with a
+ * message naming the file and its line, or records a decision for at most
+ * each sample of the batch, as many as its counts say. The session is made
+ * again, in a new folder, every 4096 inputs so that its journal stays
  * small. */
 #include "fuzz.h"
 
@@ -16,7 +17,7 @@
 static mc_coco *s_ds;
 static mc_matrix *s_X;
 static mc_review *s_rv;
-static size_t s_uses;
+static size_t s_uses, s_sessions;
 
 static void s_dataset(void)
 {
@@ -44,19 +45,29 @@ static void s_dataset(void)
 
 static void s_session(void)
 {
+	const int64_t *ids;
+	char dir[64], cmd[4300];
 	mc_review_opts o;
+	size_t n;
 	mc_error err;
 
 	mc_review_free(s_rv);
 	s_rv = NULL;
+	if (s_sessions > 0) {
+		snprintf(dir, sizeof dir, "session-%zu", s_sessions - 1);
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", fz_scratch(dir));
+		if (system(cmd) != 0)
+			abort();
+	}
+	snprintf(dir, sizeof dir, "session-%zu", s_sessions++);
 	mc_review_opts_default(&o);
-	o.dir = fz_scratch("session");
+	o.dir = fz_scratch(dir);
 	o.n = 6;
 	o.folds = 2;
 	o.export_images = 0;
-	o.restart = 1;
 	mc_error_clear(&err);
-	if (mc_review_new(&s_rv, s_ds, s_X, NULL, NULL, &o, NULL, &err) != 0) {
+	if (mc_review_new(&s_rv, s_ds, s_X, NULL, NULL, &o, NULL, &err) != 0 ||
+	    mc_review_next(s_rv, &ids, &n, NULL, &err) != 0) {
 		fprintf(stderr, "fuzz_review_csv: cannot start a session: %s\n", err.text);
 		abort();
 	}
@@ -82,7 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path;
-	size_t n = 0;
+	mc_review_csv_counts n;
 	FILE *f;
 	mc_error err;
 
@@ -98,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(strncmp(err.text, path, strlen(path)) == 0 || err.code == MC_ERR_NOMEM);
 		return 0;
 	}
-	FZ_ASSERT(n <= S_N);
-	FZ_ASSERT(mc_review_n_pending(s_rv) <= S_N);
+	FZ_ASSERT(n.keep + n.relabel + n.remove <= 6);
+	FZ_ASSERT(mc_review_n_pending(s_rv) <= 6);
 	return 0;
 }

@@ -54,8 +54,6 @@ def coco():
                  {"id": 4, "image_id": 1, "category_id": 2,
                   "segmentation": [[1, 1, 3, 3]]}]}
     put("coco", "small.json", json.dumps(small))
-    put("coco", "no_categories.json",
-        '{"images": [], "annotations": [], "categories": []}')
     put("coco", "nested_extra.json",
         '{"info": {"a": [[[[{"b": [1, 2, {"c": null}]}]]]]}, "images": [], '
         '"annotations": [], "categories": [{"id": 1, "name": "x"}]}')
@@ -119,7 +117,6 @@ def npy():
         head = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
         head += " " * ((64 - (10 + len(head) + 1) % 64) % 64) + "\n"
         return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode() + payload
-    put("npy", "zero_cols.npy", npy_bytes("<f8", "(1152921504606846975, 0)", b""))
     put("npy", "empty.npy", npy_bytes("<f4", "(0, 3)", b""))
 
 
@@ -129,7 +126,8 @@ def idx():
     put("idx", "images_u8", idx_bytes(8, [2, 3, 3], bytes(range(18))))
     put("idx", "labels_u8", idx_bytes(8, [4], bytes([1, 9, 0, 3])))
     put("idx", "float32", idx_bytes(0x0D, [2, 2], struct.pack(">4f", 1.5, -2, 0, 3.25)))
-    put("idx", "int16_gz", gzip.compress(idx_bytes(0x0B, [3], struct.pack(">3h", -1, 2, 300))))
+    put("idx", "int16_gz", gzip.compress(idx_bytes(0x0B, [3], struct.pack(">3h", -1, 2, 300)),
+                                     mtime=0))
     put("idx", "huge_dims", idx_bytes(8, [65536, 65536, 255], b"\x01\x02"))
 
 
@@ -146,13 +144,19 @@ def journal():
 
 
 def review_csv():
+    # the harness's dataset: annotation ids 1..24, classes apple, pear, fig;
+    # its open batch holds 6 of them
     put("review_csv", "actions.csv",
-        "index,annotation_id,image_id,label,score,action,new_label\n"
-        "0,1,1,apple,0.9,keep,\n3,4,1,apple,0.8,remove,\n"
-        "4,5,1,pear,0.7,relabel,fig\n5,6,1,fig,0.6,\"relabel:apple\",\n7,8,1,pear,0.5,,\n")
+        "annotation_id,image_id,label,score,action,new_label\n"
+        + "".join("%d,1,apple,0.9,%s,%s\n" % (i, a, c) for i, a, c in
+                  [(1, "keep", ""), (4, "remove", ""), (5, "relabel", "fig"),
+                   (7, "relabel:pear", ""), (8, "", "")]))
     put("review_csv", "bom_quotes.csv",
-        "\ufeff\"index\",\"action\",\"new_label\"\r\n\"2\",\"Relabel\",\"1\"\r\n\"1\",\"delete\",\"\"\r\n")
-    put("review_csv", "bad_index.csv", "index,action\n99,keep\n")
+        "\ufeff\"annotation_id\",\"action\",\"new_label\"\r\n\"2\",\"Relabel\",\"apple\"\r\n"
+        "\"3\",\"delete\",\"\"\r\n")
+    put("review_csv", "every_id.csv", "annotation_id,action\n" +
+        "".join("%d,keep\n" % i for i in range(1, 25)))
+    put("review_csv", "bad_id.csv", "annotation_id,action\n99,keep\n")
 
 
 def wire():
