@@ -14,7 +14,7 @@
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
 
-#define S_COORD 4096   /* the harness's coordinate limit: the reference walks them all */
+#define S_COORD 1024   /* the harness's coordinate limit: the reference walks them all */
 
 static int s_cmp_uint(const void *a, const void *b)
 {
@@ -157,8 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t k = 3 + fz_u8(&r) % 14;
 		for (size_t i = 0; i < 2 * k; i++) {
 			int16_t c = (int16_t)fz_u16(&r);
-			/* fractions of a pixel, in and around the image */
-			xy[q][i] = (flags & 1) ? c / 8.0 : c / 256.0 + (i % 2 ? h : w) / 2.0;
+			/* fractions of a pixel, in and around the image, up to ten
+			 * image sizes away (the reference walks every upsampled step) */
+			xy[q][i] = (flags & 1) ? c / 64.0 : c / 256.0 + (i % 2 ? h : w) / 2.0;
 			if ((flags & 2) && i == 0)
 				xy[q][i] = c * 1000.0;   /* beyond the harness's coordinate limit */
 			big |= fabs(xy[q][i]) > S_COORD;

@@ -77,7 +77,7 @@ def poly():
         return b"".join(struct.pack("<h", v) for v in values)
     # h, w, parts, flags; per part: k-3, then 2k int16
     put("poly", "triangle_in_image", bytes([20, 30, 0, 1, 0]) + pts([16, 16, 200, 24, 80, 140]))
-    put("poly", "around_image", bytes([10, 10, 1, 1, 1]) + pts([-400, -300, 900, -20, 700, 500, -100, 800]) +
+    put("poly", "around_image", bytes([10, 10, 1, 1, 1]) + pts([-3200, -2400, 7200, -160, 5600, 4000, -800, 6400]) +
         bytes([0]) + pts([0, 0, 0, 0, 8, 8]))
     put("poly", "centred", bytes([40, 40, 0, 0, 5]) + pts([-3000, -3000, 3000, -2500, 2900, 2800,
                                                             0, 3000, -2000, 1000, -100, -100, 40, 50]))
