@@ -33,7 +33,7 @@
 #include "maskclean/image.h"
 #include "maskclean/npy.h"
 #include "maskclean/rle.h"
-#include "check_run.h"
+#include "suite_run.h"
 #include "test_data.h"
 
 /* ------------------------------------------------------------ the hook */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "maskclean/limits.h"
-#include "check_run.h"
+#include "suite_run.h"
 
 START_TEST(test_defaults_and_set)
 {
