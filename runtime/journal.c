@@ -276,7 +276,8 @@ int mc_journal_open(mc_journal **out, const char *path, mc_journal_replay_fn fn,
 			if (rc)
 				goto cleanup;
 		}
-		if (r.damaged > 0 || r.torn_bytes > 0) {
+		/* An empty file too gets its magic back, or appends would follow none. */
+		if (r.damaged > 0 || r.torn_bytes > 0 || len < sizeof s_magic) {
 			if (len > sizeof s_magic)
 				rc = s_keep_aside(path, buf, len, r.aside, sizeof r.aside, err);
 			if (rc == 0)
