@@ -294,9 +294,11 @@ void mc_rank_clear(mc_rank *rk)
 	if (rk == NULL)
 		return;
 	for (size_t m = 0; m < rk->n_methods; m++) {
-		free(rk->scores[m]);
-		free(rk->keys[m]);
-		rk->scores[m] = rk->keys[m] = NULL;
+		/* either array may be missing when mc_rank_new ran out of memory */
+		if (rk->scores != NULL)
+			free(rk->scores[m]), rk->scores[m] = NULL;
+		if (rk->keys != NULL)
+			free(rk->keys[m]), rk->keys[m] = NULL;
 	}
 	mc_matrix_free(rk->proba);
 	rk->proba = NULL;
