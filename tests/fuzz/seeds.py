@@ -183,8 +183,38 @@ def connection():
     put("connection", "bad_port.json", '{"shell_port": 70000, "key": "k"}')
 
 
+def shards():
+    # fuzz_shards makes a.npy (3 x 2), b.npy (2 x 2 float32), c.npy (4 x 2),
+    # d.npy (2 x 3), y3/y2/y4 labels, w3/w2/w4 weights, bad.npy, nan.npy.
+    def m(*shards):
+        return json.dumps({"shards": list(shards)})
+    put("shards", "one.json", m({"features": "a.npy", "rows": 3}))
+    put("shards", "three.json", m({"features": "a.npy", "rows": 3, "labels": "y3.npy"},
+                                  {"features": "b.npy", "rows": 2, "labels": "y2.npy"},
+                                  {"features": "c.npy", "rows": 4, "labels": "y4.npy"}))
+    put("shards", "weights.json", m({"features": "c.npy", "rows": 4, "labels": "y4.npy",
+                                     "weights": "w4.npy"},
+                                    {"features": "a.npy", "rows": 3, "labels": "y3.npy",
+                                     "weights": "w3.npy"}))
+    put("shards", "empty_shard.json", m({"features": "a.npy", "rows": 0},
+                                        {"features": "b.npy", "rows": 2}))
+    put("shards", "wrong_rows.json", m({"features": "a.npy", "rows": 5}))
+    put("shards", "wrong_cols.json", m({"features": "a.npy", "rows": 3},
+                                       {"features": "d.npy", "rows": 2}))
+    put("shards", "bad_labels.json", m({"features": "a.npy", "rows": 3, "labels": "bad.npy"}))
+    put("shards", "nan_weights.json", m({"features": "b.npy", "rows": 2, "labels": "y2.npy",
+                                         "weights": "nan.npy"}))
+    put("shards", "labels_differ.json", m({"features": "a.npy", "rows": 3, "labels": "y3.npy"},
+                                          {"features": "b.npy", "rows": 2}))
+    put("shards", "missing.json", m({"features": "nothere.npy", "rows": 1}))
+    put("shards", "huge_rows.json", m({"features": "a.npy", "rows": 9007199254740991},
+                                      {"features": "b.npy", "rows": 9007199254740991}))
+    put("shards", "not_object.json", '{"shards": [3, "a.npy"]}')
+    put("shards", "no_shards.json", '{"shards": []}')
+
+
 def main():
-    for fn in (coco, rle, poly, image, npy, idx, journal, review_csv, wire, connection):
+    for fn in (coco, rle, poly, image, npy, idx, journal, review_csv, wire, connection, shards):
         fn()
 
 
