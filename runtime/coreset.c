@@ -2689,9 +2689,11 @@ int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
 	free(sec);
 	sec = NULL;
 	/* Every size the sections' lengths are computed from: n * d * 8 and the
-	 * per-sample arrays must not wrap, and the file must hold them. */
+	 * per-sample arrays must not wrap, and the file must hold them. The node
+	 * size only sets a sampling ratio (it may exceed n: a small service). */
 	if (n == 0 || d == 0 || d > (1u << 24) || chunk < 2 || K == 0 || K > S_MAX_LABEL + 1 ||
-	    n > ((size_t)1 << 40) || n > SIZE_MAX / 8 / d || csize == 0 || csize > n + chunk) {
+	    n > ((size_t)1 << 40) || n > SIZE_MAX / 8 / d || csize == 0 ||
+	    csize > ((size_t)1 << 40)) {
 		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: implausible sizes n=%zu "
 		                  "d=%zu K=%zu chunk=%zu coreset=%zu", path, n, d, K, chunk, csize);
 		goto cleanup;

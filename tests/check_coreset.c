@@ -1044,6 +1044,32 @@ START_TEST(test_save_load_round_trip)
 }
 END_TEST
 
+/* A service smaller than its node size (12 rows, chunks of 4, the default
+ * 64 samples per node) loads back: the load's size checks refused it. */
+START_TEST(test_save_load_small_service)
+{
+	int64_t *y;
+	mc_matrix *X = s_data(12, 2, 3, &y, 23);
+	mc_coreset *cs = s_built(X, y, NULL, 4, 0), *back = NULL;
+	char *path = s_tmpfile("small.mcc");
+	mc_error err;
+
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_coreset_save(cs, path, &err), 0);
+	ck_assert_msg(mc_coreset_load(&back, path, &err) == 0, "%s", err.text);
+	ck_assert_uint_eq(mc_coreset_n(back), 12);
+	ck_assert_uint_eq(mc_coreset_n_chunks(back), mc_coreset_n_chunks(cs));
+	ck_assert_mem_eq(mc_coreset_importance(back), mc_coreset_importance(cs),
+	                 12 * sizeof(double));
+	mc_coreset_free(back);
+	mc_coreset_free(cs);
+	unlink(path);
+	free(path);
+	free(y);
+	mc_matrix_free(X);
+}
+END_TEST
+
 START_TEST(test_load_detects_corruption)
 {
 	int64_t *y;
@@ -1306,6 +1332,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_model_scores);
 	tcase_add_test(tc, test_build_errors);
 	tcase_add_test(tc, test_save_load_round_trip);
+	tcase_add_test(tc, test_save_load_small_service);
 	tcase_add_test(tc, test_load_detects_corruption);
 	tcase_add_loop_test(tc, test_build_in_parts_is_the_build, 0, 2);
 	tcase_add_test(tc, test_save_killed_and_full_disk);
