@@ -775,6 +775,8 @@ cleanup:
 /* Checks the shape n x d against n_components k and allocates f. */
 static int s_fit_alloc(s_fit *f, size_t k, size_t n, size_t d, mc_error *err)
 {
+	int rc;
+
 	memset(f, 0, sizeof *f);
 	if (n < 2)
 		return mc_error_set(err, MC_ERR_INVALID, "PCA: the data has %zu row; need at least 2",
@@ -793,7 +795,10 @@ static int s_fit_alloc(s_fit *f, size_t k, size_t n, size_t d, mc_error *err)
 		s_fit_clear(f);
 		return s_nomem(err, "the model");
 	}
-	return mc_matrix_new(&f->components, k, d, err);
+	rc = mc_matrix_new(&f->components, k, d, err);
+	if (rc != 0)
+		s_fit_clear(f);
+	return rc;
 }
 
 /* Moves f into pca, replacing its model. */

@@ -25,14 +25,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "maskclean/coco.h"
 #include "maskclean/coreset.h"
 #include "maskclean/idx.h"
 #include "maskclean/image.h"
+#include "maskclean/logreg.h"
 #include "maskclean/npy.h"
+#include "maskclean/pca.h"
 #include "maskclean/rle.h"
+#include "shards.h"
 #include "suite_run.h"
 #include "test_data.h"
 
@@ -574,6 +578,154 @@ START_TEST(test_service)
 }
 END_TEST
 
+/* ------------------------------------------------- models and shards */
+
+/* Folders of a saved PCA and logistic regression (fitted once), and the
+ * folder each scenario saves them to again. */
+typedef struct s_models {
+	char saved[4096], again[4200];
+} s_models;
+
+/* Loads the saved models into fresh ones, loads them again over what they
+ * hold (a load that fails leaves the model as it was), saves them. */
+static int s_models_run(void *ctx, mc_error *err)
+{
+	s_models *m = ctx;
+	mc_pca_params pp;
+	mc_logreg_params lp;
+	mc_pca *pca = NULL;
+	mc_logreg *lr = NULL;
+	int rc;
+
+	mc_pca_params_init(&pp);
+	pp.n_components = 2;
+	mc_logreg_params_init(&lp);
+	rc = mc_pca_new(&pca, &pp, err);
+	if (rc == 0)
+		rc = mc_logreg_new(&lr, &lp, err);
+	if (rc == 0)
+		rc = mc_pca_load(pca, m->saved, err);
+	if (rc == 0)
+		rc = mc_logreg_load(lr, m->saved, err);
+	if (rc == 0)
+		rc = mc_pca_load(pca, m->saved, err);
+	if (rc == 0)
+		rc = mc_logreg_load(lr, m->saved, err);
+	if (rc == 0)
+		rc = mc_pca_save(pca, m->again, err);
+	if (rc == 0)
+		rc = mc_logreg_save(lr, m->again, err);
+	mc_pca_free(pca);
+	mc_logreg_free(lr);
+	return rc;
+}
+
+static size_t s_unit_one(const void *ctx, size_t n, size_t d)
+{
+	(void)ctx;
+	(void)n;
+	(void)d;
+	return 1;
+}
+
+/* maskclean-mpi's rows from a manifest of two shards, as rank 1 of 2 and
+ * rank 0 of 1: rows, labels and weights read. */
+static int s_shards_run(void *ctx, mc_error *err)
+{
+	const char *manifest = ctx;
+	int rc = 0;
+
+	for (size_t size = 1; size <= 2 && rc == 0; size++) {
+		mc_shards sh;
+		mc_matrix *X = NULL;
+		int64_t *y = NULL;
+		double *w = NULL;
+
+		rc = mc_shards_open(&sh, manifest, NULL, NULL, NULL, size - 1, size, s_unit_one, NULL,
+		                    err);
+		if (rc != 0)
+			break;
+		rc = mc_shards_matrix(&X, &sh, err);
+		if (rc == 0)
+			rc = mc_shards_labels(&y, &sh, err);
+		if (rc == 0)
+			rc = mc_shards_weights(&w, &sh, err);
+		mc_matrix_free(X);
+		free(y);
+		free(w);
+		mc_shards_free(&sh);
+	}
+	return rc;
+}
+
+START_TEST(test_models_and_shards)
+{
+	s_models m;
+	mc_pca_params pp;
+	mc_logreg_params lp;
+	mc_pca *pca = NULL;
+	mc_logreg *lr = NULL;
+	mc_matrix *X = NULL;
+	int64_t y[20];
+	double w[20];
+	char path[4300], manifest[4300], cmd[8500];
+	FILE *f;
+	mc_error err;
+
+	mc_error_clear(&err);
+	snprintf(m.saved, sizeof m.saved, "%s/tests/chaos-%d-models", getenv("MC_BUILDDIR"),
+	         (int)getpid());
+	snprintf(m.again, sizeof m.again, "%s-again", m.saved);
+	ck_assert_int_eq(mkdir(m.saved, 0700), 0);
+	ck_assert_int_eq(mkdir(m.again, 0700), 0);
+	ck_assert_int_eq(mc_matrix_new(&X, 20, 4, &err), 0);
+	for (size_t i = 0; i < 20; i++) {
+		y[i] = (int64_t)(i % 3);
+		w[i] = 1.0 + (double)(i % 2);
+		for (size_t j = 0; j < 4; j++)
+			MC_AT(X, i, j) = (double)((i * 13 + j * 7) % 17) / 5.0 + (j == i % 3 ? 3.0 : 0.0);
+	}
+	mc_pca_params_init(&pp);
+	pp.n_components = 2;
+	mc_logreg_params_init(&lp);
+	ck_assert_int_eq(mc_pca_new(&pca, &pp, &err), 0);
+	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
+	ck_assert_int_eq(mc_pca_save(pca, m.saved, &err), 0);
+	ck_assert_int_eq(mc_logreg_new(&lr, &lp, &err), 0);
+	ck_assert_int_eq(mc_logreg_fit(lr, X, y, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_logreg_save(lr, m.saved, &err), 0);
+	mc_pca_free(pca);
+	mc_logreg_free(lr);
+	s_chaos("PCA and LogisticRegression load and save (model files)", s_models_run, &m);
+
+	/* two shards of 12 and 8 rows, with labels and weights */
+	for (int k = 0; k < 2; k++) {
+		mc_matrix part = { .rows = k == 0 ? 12 : 8, .cols = 4, .stride = 4,
+		                   .data = X->data + (k == 0 ? 0 : 12 * 4) };
+		double lab[12];
+		for (size_t i = 0; i < part.rows; i++)
+			lab[i] = (double)y[(k == 0 ? 0 : 12) + i];
+		snprintf(path, sizeof path, "%s/x%d.npy", m.saved, k);
+		ck_assert_int_eq(mc_npy_save(path, &part, &err), 0);
+		snprintf(path, sizeof path, "%s/y%d.npy", m.saved, k);
+		ck_assert_int_eq(mc_npy_save_vector(path, lab, part.rows, &err), 0);
+		snprintf(path, sizeof path, "%s/w%d.npy", m.saved, k);
+		ck_assert_int_eq(mc_npy_save_vector(path, w + (k == 0 ? 0 : 12), part.rows, &err), 0);
+	}
+	snprintf(manifest, sizeof manifest, "%s/manifest.json", m.saved);
+	f = fopen(manifest, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"shards\": [{\"features\": \"x0.npy\", \"rows\": 12, \"labels\": \"y0.npy\", "
+	      "\"weights\": \"w0.npy\"}, {\"features\": \"x1.npy\", \"rows\": 8, "
+	      "\"labels\": \"y1.npy\", \"weights\": \"w1.npy\"}]}\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	s_chaos("maskclean-mpi shard manifest and rows", s_shards_run, manifest);
+	mc_matrix_free(X);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", m.saved, m.again);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("chaos");
@@ -585,6 +737,7 @@ int main(void)
 	tcase_add_test(tc, test_npy_idx_image);
 	tcase_add_test(tc, test_rle);
 	tcase_add_test(tc, test_service);
+	tcase_add_test(tc, test_models_and_shards);
 	suite_add_tcase(s, tc);
 	return mc_check_run(s);
 }
