@@ -28,9 +28,17 @@ if [ -z "$cc" ]; then
 	say "clang is missing (Debian: clang-14 libclang-rt-14-dev)"
 	exit 1
 fi
+# runtime/cnn.cpp (OpenCV) takes the same -fsanitize=fuzzer-no-link flags: clang++
+# (C++17, which g++ 12 has by default and clang++ 14 does not).
+cxx=$(command -v clang++-14 || command -v clang++ || true)
+if [ -z "$cxx" ]; then
+	say "clang++ is missing (Debian: clang-14)"
+	exit 1
+fi
 mkdir -p "$build"
-if [ ! -f "$build/config.status" ]; then
-	(cd "$build" && "$top/configure" -q --enable-fuzzing CC="$cc" CFLAGS="-g -O1") || exit 1
+if [ ! -f "$build/config.status" ] || ! grep -q "CXX=$cxx" "$build/config.status"; then
+	(cd "$build" && "$top/configure" -q --enable-fuzzing CC="$cc" CXX="$cxx" \
+		CFLAGS="-g -O1" CXXFLAGS="-g -O1 -std=gnu++17") || exit 1
 fi
 nice -n 19 make -s -C "$build" -j"$(nproc)" fuzz-harnesses >/dev/null || exit 1
 if [ ${#harnesses[@]} -eq 0 ]; then
