@@ -25,9 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 class TestInterrupt(KernelTestCase):
     def start_long_cell(self):
-        """Starts sleep(30) and returns once it is running (its progress
-        bar is shown)."""
-        msg_id = self.kc.execute("sleep(30)", allow_stdin=False)
+        """Starts a cell that only an interrupt ends (sleep's longest) and
+        returns once it is running (its progress bar is shown)."""
+        msg_id = self.kc.execute("sleep(86400)", allow_stdin=False)
         while True:
             m = self.kc.get_iopub_msg(timeout=TIMEOUT)
             if (m["parent_header"].get("msg_id") == msg_id and

@@ -10,6 +10,7 @@ has read, and dropped or answered, everything sent before.
 
 See kernel_harness.py for MC_KERNEL_CMD (sanitizer builds)."""
 import json
+import os
 import unittest
 
 import zmq
@@ -26,7 +27,7 @@ class TestWireSecurity(KernelTestCase):
         self.sock.linger = 0
         self.sock.connect("%s://%s:%d" % (km.transport, km.ip, km.shell_port))
         self.session = self.kc.session
-        self.log_start = len(self.kernel.stderr_text())
+        self.log_start = os.path.getsize(self.kernel.stderr_path)
 
     def tearDown(self):
         self.sock.close()
@@ -77,7 +78,9 @@ class TestWireSecurity(KernelTestCase):
 
     def log_lines(self):
         """The kernel's stderr lines written since the test began."""
-        return self.kernel.stderr_text()[self.log_start:].splitlines()
+        with open(self.kernel.stderr_path, "rb") as f:
+            f.seek(self.log_start)
+            return f.read().decode("utf-8", "replace").splitlines()
 
     def drops(self):
         """The reasons of the messages the kernel dropped on shell since
