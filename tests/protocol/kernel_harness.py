@@ -96,7 +96,11 @@ class Kernel:
 
     def start(self):
         self.launch()
-        self.kc.wait_for_ready(timeout=TIMEOUT)
+        try:
+            self.kc.wait_for_ready(timeout=TIMEOUT)
+        except RuntimeError as e:
+            # say why the kernel did not start (its log goes with its data home)
+            raise RuntimeError("%s; kernel stderr:\n%s" % (e, self.stderr_text()[-4000:])) from e
         return self
 
     def restart(self):
