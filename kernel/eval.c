@@ -265,7 +265,7 @@ static void s_code_name(mc_text *t, const mc_code *code)
 /* The source line and a caret under column col. */
 static void s_tb_source(mc_text *t, const mc_code *code, int line, int col, const char *arrow)
 {
-	size_t len, cp, i;
+	size_t len, cp, i, b = 0;
 	const char *src = mc_code_line(code, line, &len);
 	char num[32];
 	int w;
@@ -277,10 +277,16 @@ static void s_tb_source(mc_text *t, const mc_code *code, int line, int col, cons
 	for (i = 0; i < (size_t)w; i++)
 		mc_text_puts(t, " ");
 	cp = col > 1 ? (size_t)col - 1 : 0;
+	/* b walks the line one code point at a time (as mc_utf8_offset counts
+	 * them): linear in the column, not quadratic. */
+	while (b < len && ((unsigned char)src[b] & 0xC0) == 0x80)
+		b++;
 	for (i = 0; i < cp; i++) {
-		size_t b = mc_utf8_offset(src, len, i);
-
 		mc_text_puts(t, (b < len && src[b] == '\t') ? "\t" : " ");
+		if (b < len)
+			b++;
+		while (b < len && ((unsigned char)src[b] & 0xC0) == 0x80)
+			b++;
 	}
 	mc_text_printf(t, "%s^%s", S_RED, S_RESET);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every harness of tests/fuzz for real (called by ./run fuzz after
 # set-up):
-#   tools/fuzz.sh [SECONDS] [HARNESS...]      (MC_FUZZ_RUNS=N: stop after N runs)
+#   tools/fuzz.sh [SECONDS] [HARNESS...]      (MC_FUZZ_RUNS=N: stop after N runs;
+#                                               MC_FUZZ_TIMEOUT=S: seconds per input, 10)
 # Builds build-fuzz/ with clang and libFuzzer (--enable-fuzzing: ASan, UBSan),
 # then runs each harness, one at a time and at the lowest priority (the
 # machine is shared), for SECONDS (default 600) or MC_FUZZ_RUNS executions
@@ -15,6 +16,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build-fuzz
 seconds=600
 runs=${MC_FUZZ_RUNS:-1000000}
+# Wall-clock seconds an input may take (MC_FUZZ_TIMEOUT): at nice 19 on a busy
+# machine a harness may get a small share of a core.
+timeout=${MC_FUZZ_TIMEOUT:-10}
 case "${1:-}" in
 '' | *[!0-9]*) ;;
 *) seconds=$1; shift ;;
@@ -59,7 +63,7 @@ for name in "${harnesses[@]}"; do
 	# Distinct option values per harness: none so far. rss_limit: a harness
 	# may not use more than 2 GB; malloc_limit: no single allocation above 1 GB.
 	(cd "$build" && TMPDIR=/dev/shm ASAN_OPTIONS=detect_leaks=1 nice -n 19 "$bin" \
-		-max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+		-max_total_time="$seconds" -runs="$runs" -timeout="$timeout" -rss_limit_mb=2048 \
 		-malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$art/" \
 		"$work" "$seeds") >"$log" 2>&1
 	rc=$?
