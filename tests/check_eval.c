@@ -381,9 +381,15 @@ START_TEST(test_help_and_dir)
 	r.out[0] = '\0';
 	/* the attributes of arrays, from their table: name and doc */
 	free(s_run(in, &io, "help(array([[1, 2]]))"));
-	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  shape  [rows] or [rows, cols]\n"));
-	ck_assert_ptr_nonnull(strstr(r.out, "\n  T      the transpose"));
-	s_run_is(in, &io, "dir(array([1]))[:5]", "['shape', 'ndim', 'size', 'dtype', 'T']");
+	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  shape   [rows] or [rows, cols]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  T       the transpose"));
+	s_run_is(in, &io, "dir(array([1]))[:6]", "['shape', 'ndim', 'size', 'dtype', 'nbytes', 'T']");
+	/* nbytes: what an embedding matrix costs in memory */
+	s_run_is(in, &io, "array([[1.5, 2], [3, 4], [5, 6]]).nbytes, array([1, 2]).nbytes, array([]).nbytes",
+	         "[48, 16, 0]");
+	/* hasattr: methods and attributes, as dir() lists them */
+	s_run_is(in, &io, "hasattr([], \"append\"), hasattr(array([1]), \"T\"), hasattr(1, \"T\"), "
+	         "hasattr(d, \"get\"), hasattr(d, \"a\")", "[True, True, False, True, False]");
 	s = s_run(in, &io, "dir([])");
 	ck_assert_ptr_nonnull(strstr(s, "'append'"));
 	free(s);
