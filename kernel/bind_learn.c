@@ -644,11 +644,8 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 			fresh = NULL;
 		}
 	}
-	if (rc == 0) {
-		*out = mc_ref(mc_call_self(call));
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_ref(mc_call_self(call)), err);
 cleanup:
 	mc_logreg_free(fresh);
 	mc_matrix_free(owned);
@@ -686,11 +683,8 @@ static int s_lr_apply(mc_call *call, mc_value **out, int what, mc_error *err)
 		else
 			rc = mc_logreg_decision(&res, l->lr, &X, err);
 	}
-	if (rc == 0) {
-		*out = what == 0 ? s_int_array_from(pred, X.rows) : mc_array_from_matrix(res);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, what == 0 ? s_int_array_from(pred, X.rows) : mc_array_from_matrix(res), err);
 	mc_matrix_free(owned);
 	mc_matrix_free(res);
 	free(pred);
@@ -726,11 +720,8 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = mc_logreg_score(&acc, l->lr, &X, y, w, err);
-	if (rc == 0) {
-		*out = mc_float(acc);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_float(acc), err);
 	mc_matrix_free(owned);
 	free(y);
 	free(w);
@@ -1534,11 +1525,8 @@ static int s_accuracy_score(mc_call *call, mc_value **out, mc_error *err)
 			rc = mc_error_set(err, MC_ERR_INVALID,
 			                  "accuracy_score(): no sample (or every weight is 0)");
 	}
-	if (rc == 0) {
-		*out = mc_float(hit / tot);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_float(hit / tot), err);
 	free(yt);
 	free(yp);
 	free(w);
