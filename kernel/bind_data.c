@@ -604,56 +604,54 @@ static int s_set_limit(mc_call *call, mc_value **out, mc_error *err)
 }
 
 const mc_func_def mc_funcs_data[] = {
-	{ "load_coco", "(path, images=none, include_crowd=false)",
-	  "Loads a COCO instances file (instances_*.json) as a Dataset.",
-	  "Reads images, annotations and categories; segmentations may be polygons "
+	{ .name = "load_coco", .signature = "(path, images=None, include_crowd=False)",
+	  .doc = "Loads a COCO instances file (instances_*.json) as a Dataset.",
+	  .long_doc = "Reads images, annotations and categories; segmentations may be polygons "
 	  "(multi-part too), uncompressed or compressed RLE. Crowd annotations "
-	  "(`iscrowd=1`) are left out unless `include_crowd=true`. The kept annotations, "
+	  "(`iscrowd=1`) are left out unless `include_crowd=True`. The kept annotations, "
 	  "in file order, are the dataset's *instances*: the row order of labels and "
 	  "embeddings. Classes are the categories in category-id order (index 0..K-1). "
 	  "`images` is the image directory (default: guessed from the file's place, "
 	  "e.g. `../images/train2017` for `annotations/instances_train2017.json`); "
 	  "images are only opened when needed.\n\n"
-	  "Errors name the file, the annotation or image id and what is wrong.",
-	  s_load_coco },
-	{ "Dataset.labels", "()",
-	  "The class index (0..K-1) of every instance, as an int64 array.", NULL, s_labels },
-	{ "Dataset.__len__", "()", "len(ds): the number of instances (the rows of labels and embeddings).",
-	  NULL, s_len },
-	{ "Dataset.class_index", "(name)", "The class index of a class name (KeyError if unknown).",
-	  NULL, s_class_index },
-	{ "Dataset.class_name", "(i)", "The name of class index i.", NULL, s_class_name },
-	{ "Dataset.count", "(name)", "The number of instances of a class (name or index).", NULL,
-	  s_count },
-	{ "Dataset.annotation", "(i)",
-	  "Instance i's annotation as a dict: every field of the file, plus instance, "
-	  "class and file_name.", NULL, s_annotation },
-	{ "Dataset.summary", "()", "A table of the instances and images of every class.", NULL,
-	  s_summary },
-	{ "Dataset.export", "(path, labels=none, weights=none)",
-	  "Writes the dataset as COCO JSON with corrected labels.",
-	  "`labels`: the class of every instance (an int array such as `ds.labels()` "
+	  "Errors name the file, the annotation or image id and what is wrong.", .fn = s_load_coco },
+	{ .name = "Dataset.labels", .signature = "()",
+	  .doc = "The class index (0..K-1) of every instance, as an int64 array.", .fn = s_labels },
+	{ .name = "Dataset.__len__", .signature = "()",
+	  .doc = "len(ds): the number of instances (the rows of labels and embeddings).",
+	  .fn = s_len },
+	{ .name = "Dataset.class_index", .signature = "(name)",
+	  .doc = "The class index of a class name (KeyError if unknown).", .fn = s_class_index },
+	{ .name = "Dataset.class_name", .signature = "(i)",
+	  .doc = "The name of class index i.", .fn = s_class_name },
+	{ .name = "Dataset.count", .signature = "(name)",
+	  .doc = "The number of instances of a class (name or index).", .fn = s_count },
+	{ .name = "Dataset.annotation", .signature = "(i)",
+	  .doc = "Instance i's annotation as a dict: every field of the file, plus instance, "
+	  "class and file_name.", .fn = s_annotation },
+	{ .name = "Dataset.summary", .signature = "()",
+	  .doc = "A table of the instances and images of every class.", .fn = s_summary },
+	{ .name = "Dataset.export", .signature = "(path, labels=None, weights=None)",
+	  .doc = "Writes the dataset as COCO JSON with corrected labels.",
+	  .long_doc = "`labels`: the class of every instance (an int array such as `ds.labels()` "
 	  "after corrections, or a list of indices or class names); an instance whose "
 	  "label changed gets that class's category_id. `weights`: one per instance; "
 	  "weight 0 removes the annotation. Everything else is written exactly as the "
 	  "original file has it, so the original must still hold what was loaded (its "
 	  "content is compared, not its date). The file is replaced atomically: killed "
 	  "or out of disk space, the old one stays whole. Returns a dict {path, "
-	  "annotations, relabeled, removed}.",
-	  s_export },
-	{ "limits", "()",
-	  "The input limits in force, as a dict {name: value}.",
-	  "Files beyond a limit are refused before anything is allocated for them, with "
+	  "annotations, relabeled, removed}.", .fn = s_export },
+	{ .name = "limits", .signature = "()",
+	  .doc = "The input limits in force, as a dict {name: value}.",
+	  .long_doc = "Files beyond a limit are refused before anything is allocated for them, with "
 	  "an error that names the limit and how to raise it: `image_pixels` (an image "
 	  "decoded or a mask made), `json_depth`, `string_bytes` and `list_length` (what "
 	  "a file may hold), `polygon_points` and `coordinate` (a polygon). Their "
-	  "defaults and what each bounds: docs/limits.md.",
-	  s_limits },
-	{ "set_limit", "(name, value)",
-	  "Sets an input limit (see limits()) for the rest of the session; returns the old value.",
-	  "`set_limit(\"image_pixels\", 400000000)` lets a 20000x20000 image be decoded, "
+	  "defaults and what each bounds: docs/limits.md.", .fn = s_limits },
+	{ .name = "set_limit", .signature = "(name, value)",
+	  .doc = "Sets an input limit (see limits()) for the rest of the session; returns the old value.",
+	  .long_doc = "`set_limit(\"image_pixels\", 400000000)` lets a 20000x20000 image be decoded, "
 	  "as `Image.MAX_IMAGE_PIXELS = ...` does in Pillow. The value must be in the "
-	  "limit's range (the error gives it).",
-	  s_set_limit },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "limit's range (the error gives it).", .fn = s_set_limit },
+	{ .name = NULL }
 };

@@ -263,7 +263,7 @@ static int s_rle_dict(mc_value **out, const mc_rle *r, mc_error *err)
 
 /* ---- the functions ---- */
 
-static int f_rle_encode(mc_call *call, mc_value **out, mc_error *err)
+static int s_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *m = mc_arg(call, "mask");
 	mc_rle *r = NULL;
@@ -304,7 +304,7 @@ static int f_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_rle_decode(mc_call *call, mc_value **out, mc_error *err)
+static int s_rle_decode(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	mc_value *arr;
@@ -335,7 +335,7 @@ static int f_rle_decode(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int f_mask_area(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask_area(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -348,7 +348,7 @@ static int f_mask_area(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -361,7 +361,7 @@ static int f_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_mask(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -373,7 +373,7 @@ static int f_mask(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_load_image(mc_call *call, mc_value **out, mc_error *err)
+static int s_load_image(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_image *img = NULL;
@@ -387,7 +387,7 @@ static int f_load_image(mc_call *call, mc_value **out, mc_error *err)
 	return s_image_value(out, img, err);
 }
 
-static int f_image_save(mc_call *call, mc_value **out, mc_error *err)
+static int s_image_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	int rc;
@@ -401,7 +401,7 @@ static int f_image_save(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_image_resize(mc_call *call, mc_value **out, mc_error *err)
+static int s_image_resize(mc_call *call, mc_value **out, mc_error *err)
 {
 	int64_t w, h;
 	mc_image *img = NULL;
@@ -439,7 +439,7 @@ static int s_instance_arg(mc_call *call, const mc_coco *ds, size_t *out, mc_erro
 	return 0;
 }
 
-static int f_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
+static int s_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_coco *ds = mc_call_self_ptr(call);
 	mc_rle *r = NULL;
@@ -455,7 +455,7 @@ static int f_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
+static int s_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_coco *ds = mc_call_self_ptr(call);
 	mc_image *img = NULL, *iso = NULL;
@@ -505,46 +505,51 @@ cleanup:
 }
 
 const mc_func_def mc_funcs_mask[] = {
-	{ "rle_encode", "(mask)",
-	  "COCO RLE of a binary mask: {\"size\": [h, w], \"counts\": compressed string}.",
-	  "`mask` is a 2-D array of h rows and w columns; non-zero entries are the "
+	{ .name = "rle_encode", .signature = "(mask)",
+	  .doc = "COCO RLE of a binary mask: {\"size\": [h, w], \"counts\": compressed string}.",
+	  .long_doc = "`mask` is a 2-D array of h rows and w columns; non-zero entries are the "
 	  "object. The result is what pycocotools' `mask.encode` gives (column-major "
 	  "runs, compressed string), so it can go straight into a COCO JSON file.\n\n"
-	  "    r = rle_encode(m)\n    mask_area(r)",
-	  f_rle_encode },
-	{ "rle_decode", "(rle)",
-	  "The h x w int64 array (1 = object, 0 = background) of a COCO RLE or Mask.",
-	  "`rle` is a dict `{\"size\": [h, w], \"counts\": ...}` with compressed (str) "
+	  "    r = rle_encode(m)\n    mask_area(r)", .fn = s_rle_encode },
+	{ .name = "rle_decode", .signature = "(rle)",
+	  .doc = "The h x w int64 array (1 = object, 0 = background) of a COCO RLE or Mask.",
+	  .long_doc = "`rle` is a dict `{\"size\": [h, w], \"counts\": ...}` with compressed (str) "
 	  "or uncompressed (list of ints) counts, or a Mask. Counts that do not sum "
 	  "to h*w, or a malformed string, are a ParseError saying what was expected.",
-	  f_rle_decode },
-	{ "mask_area", "(rle)", "Number of object pixels of a COCO RLE or Mask.",
-	  "The same as pycocotools' `mask.area`.", f_mask_area },
-	{ "mask_bbox", "(rle)", "Bounding box [x, y, width, height] of a COCO RLE or Mask.",
-	  "The same as pycocotools' `mask.toBbox`; an empty mask gives [0, 0, 0, 0].",
-	  f_mask_bbox },
-	{ "Mask", "(rle)", "A Mask object (shown as a black and white image) from a COCO RLE.",
-	  "Attributes: `size` ([h, w]), `area`, `bbox`, `counts` (compressed string).",
-	  f_mask },
-	{ "load_image", "(path)", "Loads a JPEG or PNG file as an Image.",
-	  "The format is told by the file's first bytes. Gray images have 1 channel, "
+	  .fn = s_rle_decode },
+	{ .name = "mask_area", .signature = "(rle)",
+	  .doc = "Number of object pixels of a COCO RLE or Mask.",
+	  .long_doc = "The same as pycocotools' `mask.area`.", .fn = s_mask_area },
+	{ .name = "mask_bbox", .signature = "(rle)",
+	  .doc = "Bounding box [x, y, width, height] of a COCO RLE or Mask.",
+	  .long_doc = "The same as pycocotools' `mask.toBbox`; an empty mask gives [0, 0, 0, 0].",
+	  .fn = s_mask_bbox },
+	{ .name = "Mask", .signature = "(rle)",
+	  .doc = "A Mask object (shown as a black and white image) from a COCO RLE.",
+	  .long_doc = "Attributes: `size` ([h, w]), `area`, `bbox`, `counts` (compressed string).",
+	  .fn = s_mask },
+	{ .name = "load_image", .signature = "(path)",
+	  .doc = "Loads a JPEG or PNG file as an Image.",
+	  .long_doc = "The format is told by the file's first bytes. Gray images have 1 channel, "
 	  "colour ones 3 (alpha is dropped). Attributes: `width`, `height`, "
 	  "`channels`. A missing, truncated or corrupt file is an error naming the file.",
-	  f_load_image },
-	{ "Image.save", "(path)", "Writes the image as a PNG file.", NULL, f_image_save },
-	{ "Image.resize", "(width, height)",
-	  "A resized copy (area averaging when shrinking, bilinear when growing).", NULL,
-	  f_image_resize },
-	{ "Dataset.mask", "(i)", "The mask of instance i, as a Mask (shown as an image).",
-	  "Polygons are rasterised and their parts merged as pycocotools' `annToRLE` "
+	  .fn = s_load_image },
+	{ .name = "Image.save", .signature = "(path)",
+	  .doc = "Writes the image as a PNG file.", .fn = s_image_save },
+	{ .name = "Image.resize", .signature = "(width, height)",
+	  .doc = "A resized copy (area averaging when shrinking, bilinear when growing).",
+	  .fn = s_image_resize },
+	{ .name = "Dataset.mask", .signature = "(i)",
+	  .doc = "The mask of instance i, as a Mask (shown as an image).",
+	  .long_doc = "Polygons are rasterised and their parts merged as pycocotools' `annToRLE` "
 	  "does; RLE segmentations are decoded. Attributes: `size`, `area`, `bbox`, "
-	  "`counts`. Negative i counts from the end.", f_dataset_mask },
-	{ "Dataset.instance", "(i, size=64, pad=2)",
-	  "Instance i isolated as in the article: cropped, background zeroed, resized.",
-	  "The image is read from disk (one image per call, nothing is cached), "
+	  "`counts`. Negative i counts from the end.", .fn = s_dataset_mask },
+	{ .name = "Dataset.instance", .signature = "(i, size=64, pad=2)",
+	  .doc = "Instance i isolated as in the article: cropped, background zeroed, resized.",
+	  .long_doc = "The image is read from disk (one image per call, nothing is cached), "
 	  "cropped to the box of the instance's mask grown by `pad` pixels, the "
 	  "pixels outside the mask are set to black, and the crop is scaled to fit "
 	  "a `size` x `size` square keeping its aspect ratio, centred on black. "
-	  "Returns an Image.", f_dataset_instance },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "Returns an Image.", .fn = s_dataset_instance },
+	{ .name = NULL }
 };

@@ -96,7 +96,7 @@ mc_value *mc_figure_value(mc_png *png, const char *what)
 	return mc_object_new(&mc_figure_class, f);
 }
 
-static int f_figure_save(mc_call *call, mc_value **out, mc_error *err)
+static int s_figure_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const s_figure *f = mc_call_self_ptr(call);
 	const char *path;
@@ -170,14 +170,14 @@ static mc_value *s_cell_value(const mc_table_cell *c)
 
 /* t[k]: row k (negative from the end) as a dict; t["name"]: a column as a
  * list. */
-static int f_table_len(mc_call *call, mc_value **out, mc_error *err)
+static int s_table_len(mc_call *call, mc_value **out, mc_error *err)
 {
 	(void)err;
 	*out = mc_int((int64_t)mc_table_rows(mc_call_self_ptr(call)));
 	return 0;
 }
 
-static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
+static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_table *t = mc_call_self_ptr(call);
 	mc_value *key = mc_arg(call, "key"), *v = NULL;
@@ -431,7 +431,7 @@ static int s_opt_str(mc_call *call, const char *name, const char **out, mc_error
 
 /* ---- plot ---- */
 
-static int f_plot(mc_call *call, mc_value **out, mc_error *err)
+static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *xv = mc_arg(call, "x"), *yv = mc_arg(call, "y"), *lv = mc_arg(call, "label");
 	double *x = NULL, **ys = NULL;
@@ -541,7 +541,7 @@ cleanup:
 
 /* ---- bar ---- */
 
-static int f_bar(mc_call *call, mc_value **out, mc_error *err)
+static int s_bar(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *lv = mc_arg(call, "labels"), *vv = mc_arg(call, "values"),
 	         *sv = mc_arg(call, "stack_labels");
@@ -630,7 +630,7 @@ static int s_class_arg(long *out, mc_value *v, char **names, size_t n, size_t li
 	                    mc_call_name(call), arg, mc_type_name(v));
 }
 
-static int f_heatmap(mc_call *call, mc_value **out, mc_error *err)
+static int s_heatmap(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *lv = mc_arg(call, "labels"), *hv = mc_arg(call, "highlight"),
 	         *mv = mc_arg(call, "mark");
@@ -906,7 +906,7 @@ cleanup:
 	return rc;
 }
 
-static int f_table(mc_call *call, mc_value **out, mc_error *err)
+static int s_table(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *data = mc_arg(call, "data"), *cols = mc_arg(call, "columns");
 	const char *caption = NULL;
@@ -992,7 +992,7 @@ static int s_load_image(mc_image **out, const mc_coco *ds, size_t img, mc_error 
 	return rc;
 }
 
-static int f_show(mc_call *call, mc_value **out, mc_error *err)
+static int s_show(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1032,7 +1032,7 @@ cleanup:
 	return rc;
 }
 
-static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
+static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1158,7 +1158,7 @@ cleanup:
 	return rc;
 }
 
-static int f_grid(mc_call *call, mc_value **out, mc_error *err)
+static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1245,73 +1245,75 @@ cleanup:
 }
 
 const mc_func_def mc_funcs_render[] = {
-	{ "plot", "(x, y=none, title=none, xlabel=none, ylabel=none, label=none, mark=none, "
-	          "mark_text=none)",
-	  "A line plot (PNG) of y against x, with an optional marked point.",
-	  "`plot(y)` draws y against 0, 1, 2, ...; `plot(x, y)` against x. y may also "
+	{ .name = "plot",
+	  .signature = "(x, y=None, title=None, xlabel=None, ylabel=None, label=None, mark=None, "
+	  "mark_text=None)",
+	  .doc = "A line plot (PNG) of y against x, with an optional marked point.",
+	  .long_doc = "`plot(y)` draws y against 0, 1, 2, ...; `plot(x, y)` against x. y may also "
 	  "be a list of lines (or a 2-D array, one line per row), named by a list "
 	  "`label` in a legend; one `label` string names a single line. `mark` is the "
 	  "index of a point of the (first) line to call out, e.g. where the AUC "
 	  "reaches its plateau, with `mark_text` written beside it:\n\n"
 	  "    plot(auc, title=\"AUC across iterations\", xlabel=\"Iteration\",\n"
 	  "         ylabel=\"AUC\", mark=4, mark_text=\"plateau\")\n\n"
-	  "Returns a Figure (640x400, shown as image/png).",
-	  f_plot },
-	{ "bar", "(labels, values, title=none, xlabel=none, ylabel=none, stack_labels=none)",
-	  "A bar chart (PNG), optionally stacked, with each bar's total above it.",
-	  "`labels` names the bars (none: 0, 1, ...). `values` is a list of numbers, "
+	  "Returns a Figure (640x400, shown as image/png).", .fn = s_plot },
+	{ .name = "bar",
+	  .signature = "(labels, values, title=None, xlabel=None, ylabel=None, stack_labels=None)",
+	  .doc = "A bar chart (PNG), optionally stacked, with each bar's total above it.",
+	  .long_doc = "`labels` names the bars (None: 0, 1, ...). `values` is a list of numbers, "
 	  "or a list of lists (a 2-D array) to stack: each inner list is one series "
 	  "across all bars, named by `stack_labels` in the legend:\n\n"
 	  "    bar([0, 1, 2], [[5, 3, 1], [2, 1, 0]], stack_labels=[\"relabeled\", \"removed\"],\n"
 	  "        title=\"Samples fixed per iteration\")\n\n"
-	  "Long labels are turned by 45 or 90 degrees. Returns a Figure.",
-	  f_bar },
-	{ "heatmap", "(matrix, labels=none, title=none, xlabel=\"Predicted label\", "
-	             "ylabel=\"True label\", highlight=none, mark=none, fmt=none)",
-	  "A heatmap (PNG) of a matrix such as a confusion matrix, with a colour bar.",
-	  "`labels` names the classes on both axes. `highlight` (index or name) "
+	  "Long labels are turned by 45 or 90 degrees. Returns a Figure.", .fn = s_bar },
+	{ .name = "heatmap",
+	  .signature = "(matrix, labels=None, title=None, xlabel=\"Predicted label\", "
+	  "ylabel=\"True label\", highlight=None, mark=None, fmt=None)",
+	  .doc = "A heatmap (PNG) of a matrix such as a confusion matrix, with a colour bar.",
+	  .long_doc = "`labels` names the classes on both axes. `highlight` (index or name) "
 	  "marks the class of interest in red; `mark` outlines one cell, given as "
 	  "[row, column] or as the dict `ConfusionMatrix.pick_class()` returns. "
 	  "Values are written in the cells when they fit (`fmt` like \"%.2f\"); with "
 	  "many classes the picture grows and the labels turn, so none is cut off. "
-	  "Returns a Figure.",
-	  f_heatmap },
-	{ "table", "(data, columns=none, caption=none, max_rows=0, digits=none)",
-	  "A table shown as HTML (with a plain-text twin) from columns or rows.",
-	  "`data` is a dict of columns (`{\"class\": names, \"AUC\": aucs}`), a list of "
+	  "Returns a Figure.", .fn = s_heatmap },
+	{ .name = "table",
+	  .signature = "(data, columns=None, caption=None, max_rows=0, digits=None)",
+	  .doc = "A table shown as HTML (with a plain-text twin) from columns or rows.",
+	  .long_doc = "`data` is a dict of columns (`{\"class\": names, \"AUC\": aucs}`), a list of "
 	  "dicts (one per row; the columns are their keys) or a list of lists (named "
 	  "by `columns`). Numbers are right-aligned; `digits` fixes the decimals of "
 	  "floats (default: 4 significant digits). With `max_rows` > 0 only the first "
 	  "and last rows are shown. Returns a Table (attributes `n_rows`, `n_cols`).",
-	  f_table },
-	{ "show", "(ds, i, crop=false)",
-	  "The three views of instance i: the image, the attention mask, the mask overlay.",
-	  "As in the article: the unprocessed image; the attention mask, which dims "
+	  .fn = s_table },
+	{ .name = "show", .signature = "(ds, i, crop=False)",
+	  .doc = "The three views of instance i: the image, the attention mask, the mask overlay.",
+	  .long_doc = "As in the article: the unprocessed image; the attention mask, which dims "
 	  "everything outside the labeled object; and the mask drawn over the image "
-	  "with an outline (small objects also get a circle). `crop=true` zooms in "
+	  "with an outline (small objects also get a circle). `crop=True` zooms in "
 	  "on the object. The heading gives the instance, annotation id, class and "
-	  "image id. Returns a Figure.",
-	  f_show },
-	{ "grid", "(ds, idx, importance=none, cols=5, title=none, notes=none)",
-	  "A captioned grid of instances: the reviewer's view of the top N.",
-	  "`idx` lists instance indices (a list or an int64 array), or is the dict "
+	  "image id. Returns a Figure.", .fn = s_show },
+	{ .name = "grid", .signature = "(ds, idx, importance=None, cols=5, title=None, notes=None)",
+	  .doc = "A captioned grid of instances: the reviewer's view of the top N.",
+	  .long_doc = "`idx` lists instance indices (a list or an int64 array), or is the dict "
 	  "`get_cleaning_samples()` returns, whose importance is then shown too:\n\n"
 	  "    grid(ds, service.get_cleaning_samples(class_size={\"orange\": 60}))\n\n"
 	  "Each cell shows the object with some "
 	  "context, the rest dimmed, and under it `#annotation-id class`, the "
 	  "importance (when given, one per instance) and a note (e.g. the fix). At "
-	  "most 300 at once. Each image is read once. Returns a Figure.",
-	  f_grid },
-	{ "overlay", "(ds, i)",
-	  "Every instance on the image of instance i, each in its own colour and named.",
-	  "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
-	  f_overlay },
-	{ "Table.__len__", "()", "len(t): the number of rows; `for row in t:` walks them as dicts.", NULL,
-	  f_table_len },
-	{ "Table.__getitem__", "(key)",
-	  "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
-	  "list.", NULL, f_table_getitem },
-	{ "Figure.save", "(path)", "Writes the figure as a PNG file.",
-	  "The file has twice the figure's width and height in pixels.", f_figure_save },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "most 300 at once. Each image is read once. Returns a Figure.", .fn = s_grid },
+	{ .name = "overlay", .signature = "(ds, i)",
+	  .doc = "Every instance on the image of instance i, each in its own colour and named.",
+	  .long_doc = "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
+	  .fn = s_overlay },
+	{ .name = "Table.__len__", .signature = "()",
+	  .doc = "len(t): the number of rows; `for row in t:` walks them as dicts.",
+	  .fn = s_table_len },
+	{ .name = "Table.__getitem__", .signature = "(key)",
+	  .doc = "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
+	  "list.", .fn = s_table_getitem },
+	{ .name = "Figure.save", .signature = "(path)",
+	  .doc = "Writes the figure as a PNG file.",
+	  .long_doc = "The file has twice the figure's width and height in pixels.",
+	  .fn = s_figure_save },
+	{ .name = NULL }
 };
