@@ -1,14 +1,13 @@
 /* Command-language functions of the mask area (entries of the function table):
- * COCO RLE encode/decode, mask area and box, the Mask and Image objects, and
- * a Dataset's masks and isolated instances (Dataset.mask, Dataset.instance). */
+ * COCO RLE encode/decode, mask area and box, and the Mask and Image objects
+ * (a Dataset's masks and instances are Dataset methods, in bind_data.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "maskclean/coco.h"
 #include "maskclean/image.h"
 #include "maskclean/rle.h"
-#include "bind_data.h"
+#include "bind_mask.h"
 #include "registry.h"
 
 /* ---- Mask: an mc_rle shown as a black and white PNG ---- */
@@ -115,7 +114,7 @@ static mc_value *s_mask_getattr(const void *ptr, const char *name, mc_error *err
 
 static const char *const s_mask_attrs[] = { "size", "area", "bbox", "counts", NULL };
 
-static const mc_class s_mask_class = {
+const mc_class mc_mask_class = {
 	"Mask", s_mask_free, s_mask_repr, s_mask_display, s_mask_getattr, s_mask_attrs, NULL
 };
 
@@ -171,14 +170,14 @@ static mc_value *s_image_getattr(const void *ptr, const char *name, mc_error *er
 
 static const char *const s_image_attrs[] = { "width", "height", "channels", NULL };
 
-static const mc_class s_image_class = {
+const mc_class mc_image_class = {
 	"Image", s_image_free, s_image_repr, s_image_display, s_image_getattr, s_image_attrs, NULL
 };
 
 /* Wraps img (stolen) as an Image value. */
 static int s_image_value(mc_value **out, mc_image *img, mc_error *err)
 {
-	*out = mc_object_new(&s_image_class, img);
+	*out = mc_object_new(&mc_image_class, img);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
@@ -193,7 +192,7 @@ static int s_rle_of(mc_rle **out, const mc_value *v, const char *fn, mc_error *e
 	int rc;
 
 	*out = NULL;
-	if (mc_object_class(v) == &s_mask_class)
+	if (mc_object_class(v) == &mc_mask_class)
 		return mc_rle_copy(out, mc_object_ptr(v), err);
 	if (mc_type(v) != MC_T_DICT)
 		return mc_error_set(err, MC_ERR_TYPE,
@@ -272,7 +271,7 @@ static int s_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	*out = NULL;
-	if (mc_object_class(m) == &s_mask_class)
+	if (mc_object_class(m) == &mc_mask_class)
 		return s_rle_dict(out, mc_object_ptr(m), err);
 	if (mc_type(m) != MC_T_ARRAY || mc_array_cols(m) == 0)
 		return mc_error_set(err, MC_ERR_TYPE, "rle_encode(): mask must be a 2-D array "
@@ -369,7 +368,7 @@ static int s_mask(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = s_rle_of(&r, mc_arg(call, "rle"), "Mask", err)) < 0)
 		return rc;
-	*out = mc_object_new(&s_mask_class, r);
+	*out = mc_object_new(&mc_mask_class, r);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
@@ -419,91 +418,6 @@ static int s_image_resize(mc_call *call, mc_value **out, mc_error *err)
 	return s_image_value(out, img, err);
 }
 
-/* ---- a Dataset's instances ---- */
-
-/* Argument name as an instance index in -n .. n-1 (negative from the end). */
-static int s_instance_arg(mc_call *call, const mc_coco *ds, size_t *out, mc_error *err)
-{
-	size_t n = mc_coco_n_instances(ds);
-	int64_t i;
-	int rc;
-
-	if ((rc = mc_arg_int(call, "i", &i, err)) < 0)
-		return rc;
-	if (i < 0)
-		i += (int64_t)n;
-	if (i < 0 || (uint64_t)i >= n)
-		return mc_error_set(err, MC_ERR_INVALID, "%s(): instance %lld is out of range: the "
-		                    "dataset has %zu instances", mc_call_name(call), (long long)i, n);
-	*out = (size_t)i;
-	return 0;
-}
-
-static int s_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
-{
-	const mc_coco *ds = mc_call_self_ptr(call);
-	mc_rle *r = NULL;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((rc = s_instance_arg(call, ds, &i, err)) < 0)
-		return rc;
-	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0)
-		return rc;
-	*out = mc_object_new(&s_mask_class, r);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
-static int s_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
-{
-	const mc_coco *ds = mc_call_self_ptr(call);
-	mc_image *img = NULL, *iso = NULL;
-	mc_rle *r = NULL;
-	char *path = NULL;
-	mc_coco_ann a;
-	mc_coco_img im;
-	int64_t size, pad;
-	double bb[4];
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((rc = s_instance_arg(call, ds, &i, err)) < 0 ||
-	    (rc = mc_arg_int(call, "size", &size, err)) < 0 ||
-	    (rc = mc_arg_int(call, "pad", &pad, err)) < 0)
-		return rc;
-	if (size < 1 || size > 4096 || pad < 0 || pad > 4096)
-		return mc_error_set(err, MC_ERR_INVALID, "Dataset.instance(): size %lld, pad %lld: "
-		                    "expected size 1..4096 and pad 0..4096", (long long)size,
-		                    (long long)pad);
-	mc_coco_instance(ds, i, &a);
-	mc_coco_image(ds, a.image, &im);
-	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0 ||
-	    (rc = mc_coco_image_path(&path, ds, a.image, err)) < 0)
-		goto cleanup;
-	if ((rc = mc_image_load(&img, path, err)) < 0) {
-		mc_error_prefix(err, "%s: image %lld", mc_coco_file_name(ds), (long long)im.id);
-		goto cleanup;
-	}
-	/* the box of the mask itself, as the built-in embedding crops */
-	mc_rle_bbox(r, bb);
-	rc = mc_instance_isolate(img, r, bb, (int)size, (int)pad, &iso, err);
-	if (rc < 0) {
-		mc_error_prefix(err, "%s: annotation %lld: image %s", mc_coco_file_name(ds),
-		                (long long)a.id, path);
-		goto cleanup;
-	}
-	rc = s_image_value(out, iso, err);
-	iso = NULL;
-cleanup:
-	mc_rle_free(r);
-	mc_image_free(img);
-	mc_image_free(iso);
-	free(path);
-	return rc;
-}
-
 const mc_func_def mc_funcs_mask[] = {
 	{ .name = "rle_encode", .signature = "(mask)",
 	  .doc = "COCO RLE of a binary mask: {\"size\": [h, w], \"counts\": compressed string}.",
@@ -539,17 +453,5 @@ const mc_func_def mc_funcs_mask[] = {
 	{ .name = "Image.resize", .signature = "(width, height)",
 	  .doc = "A resized copy (area averaging when shrinking, bilinear when growing).",
 	  .fn = s_image_resize },
-	{ .name = "Dataset.mask", .signature = "(i)",
-	  .doc = "The mask of instance i, as a Mask (shown as an image).",
-	  .long_doc = "Polygons are rasterised and their parts merged as pycocotools' `annToRLE` "
-	  "does; RLE segmentations are decoded. Attributes: `size`, `area`, `bbox`, "
-	  "`counts`. Negative i counts from the end.", .fn = s_dataset_mask },
-	{ .name = "Dataset.instance", .signature = "(i, size=64, pad=2)",
-	  .doc = "Instance i isolated as in the article: cropped, background zeroed, resized.",
-	  .long_doc = "The image is read from disk (one image per call, nothing is cached), "
-	  "cropped to the box of the instance's mask grown by `pad` pixels, the "
-	  "pixels outside the mask are set to black, and the crop is scaled to fit "
-	  "a `size` x `size` square keeping its aspect ratio, centred on black. "
-	  "Returns an Image.", .fn = s_dataset_instance },
 	{ .name = NULL }
 };

@@ -21,11 +21,6 @@
 
 #define S_MAX_GRID 300
 
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
 /* ---- Figure ---- */
 
 typedef struct s_figure {
@@ -108,7 +103,7 @@ static int s_figure_save(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = mc_write_file_atomic(path, f->png->data, f->png->len, err)) != 0)
 		return rc;
 	*out = mc_none();
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- Table ---- */
@@ -136,7 +131,7 @@ static int s_table_display(const void *p, json_t *data, json_t *metadata, mc_err
 
 	(void)metadata;
 	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	free(html);
 	return rc;
 }
@@ -196,7 +191,7 @@ static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		for (size_t c = 0; v != NULL && rc == 0 && c < cols; c++) {
 			rc = mc_table_get(t, r, c, &cell, err);
 			if (rc == 0 && mc_dict_set_str(v, mc_table_col_name(t, c), s_cell_value(&cell)))
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 		}
 	} else if (mc_type(key) == MC_T_STR) {
 		for (size_t c = 0; c < cols && col == cols; c++)
@@ -215,14 +210,14 @@ static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		for (r = 0; v != NULL && rc == 0 && r < rows; r++) {
 			rc = mc_table_get(t, r, col, &cell, err);
 			if (rc == 0 && mc_list_append(v, s_cell_value(&cell)) != 0)
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 		}
 	} else {
 		return mc_error_set(err, MC_ERR_TYPE, "Table indices are a row number or a column "
 		                    "name, got %s", mc_type_name(key));
 	}
 	if (v == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	if (rc) {
 		mc_unref(v);
 		return rc;
@@ -275,7 +270,7 @@ static int s_doubles(double **out, size_t *n, mc_value *v, mc_call *call, const 
 		k = mc_array_size(v);
 		*out = malloc((k + 1) * sizeof **out);
 		if (*out == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		for (i = 0; i < k; i++)
 			(*out)[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
 			                                        : (double)mc_array_i64(v)[i];
@@ -288,7 +283,7 @@ static int s_doubles(double **out, size_t *n, mc_value *v, mc_call *call, const 
 	k = mc_list_len(v);
 	*out = malloc((k + 1) * sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < k; i++) {
 		mc_value *it = mc_list_get(v, i);
 		if (!s_is_number(it)) {
@@ -394,7 +389,7 @@ static int s_strings(char ***out, size_t *n, mc_value *v, mc_call *call, const c
 		if (*out == NULL || i < k) {
 			s_free_strings(*out, k);
 			*out = NULL;
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		}
 		*n = k;
 		return 0;
@@ -405,14 +400,14 @@ static int s_strings(char ***out, size_t *n, mc_value *v, mc_call *call, const c
 	k = mc_list_len(v);
 	*out = calloc(k + 1, sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < k; i++) {
 		mc_value *it = mc_list_get(v, i);
 		(*out)[i] = mc_type(it) == MC_T_STR ? strdup(mc_as_str(it)) : mc_value_repr(it);
 		if ((*out)[i] == NULL) {
 			s_free_strings(*out, k);
 			*out = NULL;
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		}
 	}
 	*n = k;
@@ -468,7 +463,7 @@ static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 	ny = calloc(ns, sizeof *ny);
 	ser = calloc(ns, sizeof *ser);
 	if (ys == NULL || ny == NULL || ser == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	if (xv != NULL && (rc = s_doubles(&x, &nx, xv, call, "x", err)) != 0)
@@ -487,7 +482,7 @@ static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 		for (i = 0; rc == 0 && i < ns; i++) {
 			ys[i] = malloc(m->cols * sizeof **ys);
 			if (ys[i] == NULL) {
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 				break;
 			}
 			memcpy(ys[i], m->data + i * m->stride, m->cols * sizeof **ys);
@@ -527,7 +522,7 @@ static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 	}
 	rc = mc_plot_line(&png, ser, ns, has_mark ? &mark : NULL, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "line plot")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (i = 0; ys != NULL && i < ns; i++)
 		free(ys[i]);
@@ -593,7 +588,7 @@ static int s_bar(mc_call *call, mc_value **out, mc_error *err)
 	rc = mc_plot_bar(&png, (const char *const *)labels, n, m->data, k,
 	                 (const char *const *)stacks, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "bar chart")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	s_free_strings(labels, nl);
 	s_free_strings(stacks, nst);
@@ -692,7 +687,7 @@ static int s_heatmap(mc_call *call, mc_value **out, mc_error *err)
 	}
 	rc = mc_plot_heatmap(&png, NULL, m, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "heatmap")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	s_free_strings(labels, nl);
 	mc_matrix_free(m);
@@ -721,7 +716,7 @@ static int s_table_cell(mc_table *t, size_t r, size_t j, mc_value *v, mc_error *
 	default:
 		s = mc_value_repr(v);
 		if (s == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		rc = mc_table_set_str(t, r, j, s, err);
 		free(s);
 		return rc;
@@ -753,14 +748,14 @@ static int s_table_from_columns(mc_table **out, mc_value *d, mc_call *call, mc_e
 
 	*out = NULL;
 	if (names == NULL || owned == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (j = 0; j < nc; j++) {
 		mc_value *k = mc_dict_key(d, j), *col = mc_dict_value(d, j);
 		owned[j] = mc_type(k) == MC_T_STR ? strdup(mc_as_str(k)) : mc_value_repr(k);
 		if (owned[j] == NULL) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		names[j] = owned[j];
@@ -790,7 +785,7 @@ static int s_table_from_columns(mc_table **out, mc_value *d, mc_call *call, mc_e
 		rc = mc_table_add_row(t, &r, err);
 		for (j = 0; rc == 0 && j < nc; j++) {
 			mc_value *v = s_column_item(mc_dict_value(d, j), i);
-			rc = v == NULL ? s_nomem(err) : s_table_cell(t, r, j, v, err);
+			rc = v == NULL ? mc_error_nomem(err) : s_table_cell(t, r, j, v, err);
 			mc_unref(v);
 		}
 	}
@@ -831,7 +826,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 				char *s = mc_type(k) == MC_T_STR ? strdup(mc_as_str(k)) : mc_value_repr(k);
 				size_t q;
 				if (s == NULL) {
-					rc = s_nomem(err);
+					rc = mc_error_nomem(err);
 					goto cleanup;
 				}
 				for (q = 0; q < nc && strcmp(names[q], s) != 0; q++)
@@ -844,7 +839,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 					char **p = realloc(names, (cap ? 2 * cap : 8) * sizeof *p);
 					if (p == NULL) {
 						free(s);
-						rc = s_nomem(err);
+						rc = mc_error_nomem(err);
 						goto cleanup;
 					}
 					names = p;
@@ -864,7 +859,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 				break;
 		}
 		if (names == NULL || j < nc) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 	}
@@ -944,7 +939,7 @@ static int s_table(mc_call *call, mc_value **out, mc_error *err)
 			mc_table_set_digits(t, j, (int)(digits > 17 ? 17 : digits));
 	}
 	*out = mc_table_value(t);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- instance views ---- */
@@ -1025,7 +1020,7 @@ static int s_show(mc_call *call, mc_value **out, mc_error *err)
 	o.crop = crop;
 	rc = mc_render_views_rle(&png, img, r, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	mc_rle_free(r);
 	mc_image_free(img);
@@ -1062,7 +1057,7 @@ static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 	masks = calloc(n + 1, sizeof *masks);
 	labels = calloc(n + 1, sizeof *labels);
 	if (masks == NULL || labels == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n; k++) {
@@ -1076,7 +1071,7 @@ static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 		masks[kept] = malloc((size_t)r->w * r->h + 1);
 		if (masks[kept] == NULL) {
 			mc_rle_free(r);
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		if (r->w != (uint32_t)img->width || r->h != (uint32_t)img->height) {
@@ -1097,7 +1092,7 @@ static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 	o.title = title;
 	rc = mc_render_overlay(&png, img, (const uint8_t *const *)masks, kept, NULL, labels, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (k = 0; masks != NULL && k < kept; k++)
 		free(masks[k]);
@@ -1120,7 +1115,7 @@ int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
 
 	*out = NULL;
 	if (imgs == NULL || rles == NULL || img_of == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n && rc == 0; k++) {
@@ -1144,7 +1139,7 @@ int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
 	if (rc == 0)
 		rc = mc_render_grid(&png, cells, n, o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, what)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (k = 0; k < n; k++) {
 		if (imgs != NULL)
@@ -1219,7 +1214,7 @@ static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 	cells = calloc(n, sizeof *cells);
 	rows = calloc(n, sizeof *rows);
 	if (cells == NULL || rows == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n; k++) {
