@@ -112,7 +112,7 @@ static int s_summary_display(const void *p, json_t *data, json_t *metadata, mc_e
 }
 
 static const mc_class s_summary_class = {
-	"DatasetSummary", s_summary_free, s_summary_repr, s_summary_display, NULL, NULL, NULL
+	.name = "DatasetSummary", .free = s_summary_free, .repr = s_summary_repr, .display = s_summary_display
 };
 
 /* ---- Dataset ---- */
@@ -162,30 +162,46 @@ static mc_value *s_classes_value(const mc_coco *ds)
 	return list;
 }
 
-static mc_value *s_dataset_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_dataset_n_images(mc_value *self, mc_error *err)
 {
-	const mc_coco *ds = p;
-	mc_value *v;
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_images(mc_object_ptr(self)));
+}
 
-	if (strcmp(name, "n_images") == 0)
-		v = mc_int((int64_t)mc_coco_n_images(ds));
-	else if (strcmp(name, "n_annotations") == 0)
-		v = mc_int((int64_t)mc_coco_n_annotations(ds));
-	else if (strcmp(name, "n_instances") == 0)
-		v = mc_int((int64_t)mc_coco_n_instances(ds));
-	else if (strcmp(name, "n_classes") == 0)
-		v = mc_int((int64_t)mc_coco_n_classes(ds));
-	else if (strcmp(name, "classes") == 0)
-		v = s_classes_value(ds);
-	else if (strcmp(name, "path") == 0)
-		v = mc_str(mc_coco_path(ds));
-	else if (strcmp(name, "images_dir") == 0)
-		v = mc_str(mc_coco_images_dir(ds));
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Dataset has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		mc_error_nomem(err);
-	return v;
+static mc_value *s_dataset_n_annotations(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_annotations(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_n_instances(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_instances(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_n_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_classes(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_classes_value(mc_object_ptr(self));
+}
+
+static mc_value *s_dataset_path(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_coco_path(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_images_dir(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_coco_images_dir(mc_object_ptr(self)));
 }
 
 static size_t s_dataset_strings(const void *p, const char **out, size_t max)
@@ -198,14 +214,20 @@ static size_t s_dataset_strings(const void *p, const char **out, size_t max)
 	return k;
 }
 
-static const char *const s_dataset_attrs[] = {
-	"n_images", "n_annotations", "n_instances", "n_classes", "classes", "path", "images_dir",
-	NULL
+static const mc_attr_def s_dataset_attrs[] = {
+	{ .name = "n_images", .doc = "images in the file", .get = s_dataset_n_images },
+	{ .name = "n_annotations", .doc = "annotations in the file (crowd ones too)", .get = s_dataset_n_annotations },
+	{ .name = "n_instances", .doc = "the annotations kept: the rows of labels and embeddings", .get = s_dataset_n_instances },
+	{ .name = "n_classes", .doc = "categories (index 0..K-1)", .get = s_dataset_n_classes },
+	{ .name = "classes", .doc = "the category names, in category-id order", .get = s_dataset_classes },
+	{ .name = "path", .doc = "the annotation file", .get = s_dataset_path },
+	{ .name = "images_dir", .doc = "where the images are read from", .get = s_dataset_images_dir },
+	{ .name = NULL }
 };
 
 const mc_class mc_dataset_class = {
-	"Dataset", s_dataset_free, s_dataset_repr, s_dataset_display, s_dataset_getattr,
-	s_dataset_attrs, s_dataset_strings
+	.name = "Dataset", .free = s_dataset_free, .repr = s_dataset_repr, .display = s_dataset_display,
+	.attributes = s_dataset_attrs, .strings = s_dataset_strings
 };
 
 /* ---- functions ---- */

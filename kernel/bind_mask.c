@@ -92,30 +92,40 @@ static mc_value *s_counts_value(const mc_rle *r, mc_error *err)
 	return v;
 }
 
-static mc_value *s_mask_getattr(const void *ptr, const char *name, mc_error *err)
+static mc_value *s_mask_size(mc_value *self, mc_error *err)
 {
-	const mc_rle *r = ptr;
-	mc_value *v = NULL;
-
-	if (strcmp(name, "size") == 0)
-		v = s_size_value(r);
-	else if (strcmp(name, "area") == 0)
-		v = mc_int((int64_t)mc_rle_area(r));
-	else if (strcmp(name, "bbox") == 0)
-		v = s_bbox_value(r);
-	else if (strcmp(name, "counts") == 0)
-		v = s_counts_value(r, err);
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Mask has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	return v;
+	(void)err;
+	return s_size_value(mc_object_ptr(self));
 }
 
-static const char *const s_mask_attrs[] = { "size", "area", "bbox", "counts", NULL };
+static mc_value *s_mask_bbox_attr(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_bbox_value(mc_object_ptr(self));
+}
+
+static mc_value *s_mask_counts(mc_value *self, mc_error *err)
+{
+	return s_counts_value(mc_object_ptr(self), err);
+}
+
+static mc_value *s_mask_area_attr(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_rle_area(mc_object_ptr(self)));
+}
+
+static const mc_attr_def s_mask_attrs[] = {
+	{ .name = "size", .doc = "[height, width]", .get = s_mask_size },
+	{ .name = "area", .doc = "pixels set", .get = s_mask_area_attr },
+	{ .name = "bbox", .doc = "[x, y, width, height] of the pixels set", .get = s_mask_bbox_attr },
+	{ .name = "counts", .doc = "the compressed COCO RLE string", .get = s_mask_counts },
+	{ .name = NULL }
+};
 
 const mc_class mc_mask_class = {
-	"Mask", s_mask_free, s_mask_repr, s_mask_display, s_mask_getattr, s_mask_attrs, NULL
+	.name = "Mask", .free = s_mask_free, .repr = s_mask_repr, .display = s_mask_display,
+	.attributes = s_mask_attrs
 };
 
 /* ---- Image ---- */
@@ -150,28 +160,34 @@ static int s_image_display(const void *ptr, json_t *data, json_t *metadata, mc_e
 	return rc;
 }
 
-static mc_value *s_image_getattr(const void *ptr, const char *name, mc_error *err)
+static mc_value *s_image_width(mc_value *self, mc_error *err)
 {
-	const mc_image *img = ptr;
-	mc_value *v;
-
-	if (strcmp(name, "width") == 0)
-		v = mc_int(img->width);
-	else if (strcmp(name, "height") == 0)
-		v = mc_int(img->height);
-	else if (strcmp(name, "channels") == 0)
-		v = mc_int(img->channels);
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Image has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	return v;
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->width);
 }
 
-static const char *const s_image_attrs[] = { "width", "height", "channels", NULL };
+static mc_value *s_image_height(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->height);
+}
+
+static mc_value *s_image_channels(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->channels);
+}
+
+static const mc_attr_def s_image_attrs[] = {
+	{ .name = "width", .doc = "pixels across", .get = s_image_width },
+	{ .name = "height", .doc = "pixels down", .get = s_image_height },
+	{ .name = "channels", .doc = "1 (grey) or 3 (RGB)", .get = s_image_channels },
+	{ .name = NULL }
+};
 
 const mc_class mc_image_class = {
-	"Image", s_image_free, s_image_repr, s_image_display, s_image_getattr, s_image_attrs, NULL
+	.name = "Image", .free = s_image_free, .repr = s_image_repr, .display = s_image_display,
+	.attributes = s_image_attrs
 };
 
 /* Wraps img (stolen) as an Image value. */

@@ -54,23 +54,27 @@ static int s_figure_display(const void *p, json_t *data, json_t *metadata, mc_er
 	                         f->png->height, err);
 }
 
-static mc_value *s_figure_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_figure_width(mc_value *self, mc_error *err)
 {
-	const s_figure *f = p;
-
-	if (strcmp(name, "width") == 0)
-		return mc_int(f->png->width);
-	if (strcmp(name, "height") == 0)
-		return mc_int(f->png->height);
-	mc_error_set(err, MC_ERR_NOTFOUND, "Figure has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_int(((const s_figure *)mc_object_ptr(self))->png->width);
 }
 
-static const char *const s_figure_attrs[] = { "width", "height", NULL };
+static mc_value *s_figure_height(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const s_figure *)mc_object_ptr(self))->png->height);
+}
+
+static const mc_attr_def s_figure_attrs[] = {
+	{ .name = "width", .doc = "pixels across", .get = s_figure_width },
+	{ .name = "height", .doc = "pixels down", .get = s_figure_height },
+	{ .name = NULL }
+};
 
 const mc_class mc_figure_class = {
-	"Figure", s_figure_free, s_figure_repr, s_figure_display, s_figure_getattr,
-	s_figure_attrs, NULL
+	.name = "Figure", .free = s_figure_free, .repr = s_figure_repr, .display = s_figure_display,
+	.attributes = s_figure_attrs
 };
 
 mc_value *mc_figure_value(mc_png *png, const char *what)
@@ -136,17 +140,23 @@ static int s_table_display(const void *p, json_t *data, json_t *metadata, mc_err
 	return rc;
 }
 
-static mc_value *s_table_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_table_n_rows(mc_value *self, mc_error *err)
 {
-	if (strcmp(name, "n_rows") == 0)
-		return mc_int((int64_t)mc_table_rows(p));
-	if (strcmp(name, "n_cols") == 0)
-		return mc_int((int64_t)mc_table_cols(p));
-	mc_error_set(err, MC_ERR_NOTFOUND, "Table has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_int((int64_t)mc_table_rows(mc_object_ptr(self)));
 }
 
-static const char *const s_table_attrs[] = { "n_rows", "n_cols", NULL };
+static mc_value *s_table_n_cols(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_table_cols(mc_object_ptr(self)));
+}
+
+static const mc_attr_def s_table_attrs[] = {
+	{ .name = "n_rows", .doc = "rows, without the header", .get = s_table_n_rows },
+	{ .name = "n_cols", .doc = "columns", .get = s_table_n_cols },
+	{ .name = NULL }
+};
 
 /* A table cell as a language value (none for an empty cell). */
 static mc_value *s_cell_value(const mc_table_cell *c)
@@ -227,7 +237,8 @@ static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 }
 
 const mc_class mc_table_class = {
-	"Table", s_table_free, s_table_repr, s_table_display, s_table_getattr, s_table_attrs, NULL
+	.name = "Table", .free = s_table_free, .repr = s_table_repr, .display = s_table_display,
+	.attributes = s_table_attrs
 };
 
 mc_value *mc_table_value(mc_table *t)
