@@ -152,9 +152,24 @@ static mc_value *s_table_n_cols(mc_value *self, mc_error *err)
 	return mc_int((int64_t)mc_table_cols(mc_object_ptr(self)));
 }
 
+static mc_value *s_table_columns(mc_value *self, mc_error *err)
+{
+	const mc_table *t = mc_object_ptr(self);
+	mc_value *l = mc_list_new();
+
+	(void)err;
+	for (size_t c = 0; l != NULL && c < mc_table_cols(t); c++)
+		if (mc_list_append(l, mc_str(mc_table_col_name(t, c))) != 0) {
+			mc_unref(l);
+			l = NULL;
+		}
+	return l;
+}
+
 static const mc_attr_def s_table_attrs[] = {
 	{ .name = "n_rows", .doc = "rows, without the header", .get = s_table_n_rows },
 	{ .name = "n_cols", .doc = "columns", .get = s_table_n_cols },
+	{ .name = "columns", .doc = "the column names, as t[name] takes them", .get = s_table_columns },
 	{ .name = NULL }
 };
 
