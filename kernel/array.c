@@ -489,6 +489,12 @@ static mc_value *s_attr_dtype(mc_value *a, mc_error *err)
 	return mc_str(mc_array_is_mask(a) ? "bool" : mc_array_dtype(a) == MC_F64 ? "float64" : "int64");
 }
 
+static mc_value *s_attr_nbytes(mc_value *a, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)(mc_array_size(a) * sizeof(double)));
+}
+
 static mc_value *s_attr_T(mc_value *a, mc_error *err)
 {
 	size_t r = mc_array_rows(a), cols = mc_array_cols(a), i, j;
@@ -516,6 +522,7 @@ const mc_attr_def mc_array_attrs[] = {
 	{ .name = "ndim", .doc = "1 or 2", .get = s_attr_ndim },
 	{ .name = "size", .doc = "number of elements", .get = s_attr_size },
 	{ .name = "dtype", .doc = "\"float64\", \"int64\" or \"bool\" (a mask)", .get = s_attr_dtype },
+	{ .name = "nbytes", .doc = "bytes the elements take (8 each)", .get = s_attr_nbytes },
 	{ .name = "T", .doc = "the transpose (a 1-D array is its own)", .get = s_attr_T },
 	{ .name = NULL }
 };

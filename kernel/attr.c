@@ -7,6 +7,10 @@
 
 const mc_attr_def *mc_value_attrs(const mc_value *v)
 {
+	const mc_class *cls = mc_object_class(v);
+
+	if (cls != NULL)
+		return cls->attributes;
 	if (mc_type(v) == MC_T_ARRAY)
 		return mc_array_attrs;
 	return NULL;
@@ -15,7 +19,6 @@ const mc_attr_def *mc_value_attrs(const mc_value *v)
 int mc_value_getattr(mc_value **out, mc_value *v, const char *name, mc_error *err)
 {
 	const mc_attr_def *a = mc_value_attrs(v);
-	const mc_class *cls = mc_object_class(v);
 
 	*out = NULL;
 	for (; a != NULL && a->name != NULL; a++)
@@ -26,28 +29,15 @@ int mc_value_getattr(mc_value **out, mc_value *v, const char *name, mc_error *er
 			return err->code != MC_OK ? err->code
 			       : mc_error_set(err, MC_ERR_NOMEM, "%s.%s: out of memory", mc_type_name(v), name);
 		}
-	if (cls != NULL && cls->getattr != NULL) {
-		/* a class not yet described by a table */
-		*out = cls->getattr(mc_object_ptr(v), name, err);
-		if (*out != NULL)
-			return 0;
-		if (err->code != MC_OK)
-			return err->code;
-	}
 	return mc_error_set(err, MC_ERR_NOTFOUND, "%s has no attribute '%s'", mc_type_name(v), name);
 }
 
 int mc_value_attr_names(const mc_value *v, mc_value *list)
 {
 	const mc_attr_def *a = mc_value_attrs(v);
-	const mc_class *cls = mc_object_class(v);
-	const char *const *old;
 
 	for (; a != NULL && a->name != NULL; a++)
 		if (mc_list_append(list, mc_str(a->name)) != 0)
-			return MC_ERR_NOMEM;
-	for (old = cls != NULL ? cls->attrs : NULL; old != NULL && *old != NULL; old++)
-		if (mc_list_append(list, mc_str(*old)) != 0)
 			return MC_ERR_NOMEM;
 	return 0;
 }

@@ -848,6 +848,26 @@ static int s_dir(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
+/* hasattr(x, name): name is among what dir(x) lists. */
+static int s_hasattr(mc_call *call, mc_value **out, mc_error *err)
+{
+	const char *name;
+	mc_value *names;
+	size_t i;
+	int found = 0;
+
+	if (mc_arg_str(call, "name", &name, err) != 0)
+		return err->code;
+	names = mc_value_dir(mc_arg(call, "x"));
+	if (names == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "hasattr(): out of memory");
+	for (i = 0; i < mc_list_len(names) && !found; i++)
+		found = strcmp(mc_as_str(mc_list_get(names, i)), name) == 0;
+	mc_unref(names);
+	*out = mc_bool(found);
+	return *out != NULL ? 0 : mc_error_nomem(err);
+}
+
 static int s_sleep(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_progress *p = mc_call_progress(call);
@@ -1797,6 +1817,9 @@ const mc_func_def mc_funcs_core[] = {
 	{ .name = "dir", .signature = "(x=None)",
 	  .doc = "The methods and attributes of x, or the session's variables when x is left out.",
 	  .fn = s_dir },
+	{ .name = "hasattr", .signature = "(x, name)",
+	  .doc = "True if x has the method or attribute called name (as dir(x) lists it).",
+	  .fn = s_hasattr },
 	{ .name = "clear_output", .signature = "(wait=False)",
 	  .doc = "Clears the cell's output; with wait=True, when the next output arrives.",
 	  .fn = s_clear_output },

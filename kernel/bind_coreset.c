@@ -85,20 +85,28 @@ static char *s_model_repr(const void *p)
 	return strdup(buf);
 }
 
-static mc_value *s_model_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_model_coef(mc_value *self, mc_error *err)
 {
-	if (strcmp(name, "coef_") == 0)
-		return mc_array_from_matrix(mc_logreg_coef(p));
-	if (strcmp(name, "intercept_") == 0)
-		return s_f64_array(mc_logreg_intercept(p), mc_logreg_n_classes(p));
-	mc_error_set(err, MC_ERR_NOTFOUND, "CoresetLR has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_array_from_matrix(mc_logreg_coef(mc_object_ptr(self)));
 }
 
-static const char *const s_model_attrs[] = { "coef_", "intercept_", NULL };
+static mc_value *s_model_intercept(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = mc_object_ptr(self);
+
+	(void)err;
+	return s_f64_array(mc_logreg_intercept(lr), mc_logreg_n_classes(lr));
+}
+
+static const mc_attr_def s_model_attrs[] = {
+	{ .name = "coef_", .doc = "weights, one row per class", .get = s_model_coef },
+	{ .name = "intercept_", .doc = "the bias of each class", .get = s_model_intercept },
+	{ .name = NULL }
+};
 
 static const mc_class s_model_class = {
-	"CoresetLR", s_model_free, s_model_repr, NULL, s_model_getattr, s_model_attrs, NULL
+	.name = "CoresetLR", .free = s_model_free, .repr = s_model_repr, .attributes = s_model_attrs
 };
 
 static int s_model_apply(mc_call *call, mc_value **out, mc_error *err, int proba)
@@ -160,69 +168,109 @@ static char *s_service_repr(const void *p)
 	return strdup(buf);
 }
 
-static mc_value *s_service_getattr(const void *p, const char *name, mc_error *err)
-{
-	const mc_coreset *cs = p;
-	size_t n = mc_coreset_n(cs);
+#define S_SIZE_ATTR(fn, expr) \
+	static mc_value *fn(mc_value *self, mc_error *err) \
+	{ \
+		const mc_coreset *cs = mc_object_ptr(self); \
+		(void)err; \
+		return mc_int((int64_t)(expr)); \
+	}
 
-	if (strcmp(name, "n_samples") == 0)
-		return mc_int((int64_t)n);
-	if (strcmp(name, "n_features") == 0)
-		return mc_int((int64_t)mc_coreset_dim(cs));
-	if (strcmp(name, "n_classes") == 0)
-		return mc_int((int64_t)mc_coreset_n_classes(cs));
-	if (strcmp(name, "n_chunks") == 0)
-		return mc_int((int64_t)mc_coreset_n_chunks(cs));
-	if (strcmp(name, "n_levels") == 0)
-		return mc_int((int64_t)mc_coreset_n_levels(cs));
-	if (strcmp(name, "chunk_size") == 0)
-		return mc_int((int64_t)mc_coreset_chunk_size(cs));
-	if (strcmp(name, "optimized_for") == 0)
-		return mc_str(mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING
-		              ? "training" : "cleaning");
-	if (strcmp(name, "importance") == 0)
-		return s_f64_array(n ? mc_coreset_importance(cs) : NULL, n);
-	if (strcmp(name, "weights") == 0)
-		return s_f64_array(n ? mc_coreset_weights(cs) : NULL, n);
-	if (strcmp(name, "labels") == 0) {
-		mc_value *a = mc_array_new(MC_I64, n, 0);
-		if (a && n)
-			memcpy(mc_array_i64(a), mc_coreset_labels(cs), n * sizeof(int64_t));
-		return a;
-	}
-	if (strcmp(name, "classes") == 0) {
-		mc_value *l = mc_list_new();
-		for (size_t k = 0; l != NULL && k < mc_coreset_n_class_names(cs); k++)
-			if (mc_list_append(l, mc_str(mc_coreset_class_name(cs, k))) != 0) {
-				mc_unref(l);
-				l = NULL;
-			}
-		return l;
-	}
-	if (strcmp(name, "seen") == 0) {
-		size_t *s = malloc((n ? n : 1) * sizeof *s), m = 0;
-		mc_value *a;
-		if (s == NULL)
-			return NULL;
-		for (size_t i = 0; i < n; i++)
-			if (mc_coreset_is_seen(cs, i))
-				s[m++] = i;
-		a = s_i64_array(s, m);
-		free(s);
-		return a;
-	}
-	mc_error_set(err, MC_ERR_NOTFOUND, "CoresetTreeServiceLG has no attribute '%s'", name);
-	return NULL;
+S_SIZE_ATTR(s_service_n_samples, mc_coreset_n(cs))
+S_SIZE_ATTR(s_service_n_features, mc_coreset_dim(cs))
+S_SIZE_ATTR(s_service_n_classes, mc_coreset_n_classes(cs))
+S_SIZE_ATTR(s_service_n_chunks, mc_coreset_n_chunks(cs))
+S_SIZE_ATTR(s_service_n_levels, mc_coreset_n_levels(cs))
+S_SIZE_ATTR(s_service_chunk_size, mc_coreset_chunk_size(cs))
+
+static mc_value *s_service_optimized_for(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_coreset_get_params(mc_object_ptr(self))->optimized_for == MC_CORESET_TRAINING
+	              ? "training" : "cleaning");
 }
 
-static const char *const s_service_attrs[] = {
-	"n_samples", "n_features", "n_classes", "n_chunks", "n_levels", "chunk_size",
-	"optimized_for", "classes", "importance", "weights", "labels", "seen", NULL
+static mc_value *s_service_importance(mc_value *self, mc_error *err)
+{
+	const mc_coreset *cs = mc_object_ptr(self);
+	size_t n = mc_coreset_n(cs);
+
+	(void)err;
+	return s_f64_array(n ? mc_coreset_importance(cs) : NULL, n);
+}
+
+static mc_value *s_service_weights(mc_value *self, mc_error *err)
+{
+	const mc_coreset *cs = mc_object_ptr(self);
+	size_t n = mc_coreset_n(cs);
+
+	(void)err;
+	return s_f64_array(n ? mc_coreset_weights(cs) : NULL, n);
+}
+
+static mc_value *s_service_labels(mc_value *self, mc_error *err)
+{
+	const mc_coreset *cs = mc_object_ptr(self);
+	size_t n = mc_coreset_n(cs);
+	mc_value *a = mc_array_new(MC_I64, n, 0);
+
+	(void)err;
+	if (a && n)
+		memcpy(mc_array_i64(a), mc_coreset_labels(cs), n * sizeof(int64_t));
+	return a;
+}
+
+static mc_value *s_service_classes(mc_value *self, mc_error *err)
+{
+	const mc_coreset *cs = mc_object_ptr(self);
+	mc_value *l = mc_list_new();
+
+	(void)err;
+	for (size_t k = 0; l != NULL && k < mc_coreset_n_class_names(cs); k++)
+		if (mc_list_append(l, mc_str(mc_coreset_class_name(cs, k))) != 0) {
+			mc_unref(l);
+			l = NULL;
+		}
+	return l;
+}
+
+static mc_value *s_service_seen_indices(mc_value *self, mc_error *err)
+{
+	const mc_coreset *cs = mc_object_ptr(self);
+	size_t n = mc_coreset_n(cs);
+	size_t *s = malloc((n ? n : 1) * sizeof *s), m = 0;
+	mc_value *a;
+
+	(void)err;
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (mc_coreset_is_seen(cs, i))
+			s[m++] = i;
+	a = s_i64_array(s, m);
+	free(s);
+	return a;
+}
+
+static const mc_attr_def s_service_attrs[] = {
+	{ .name = "n_samples", .doc = "samples built into the service", .get = s_service_n_samples },
+	{ .name = "n_features", .doc = "features per sample", .get = s_service_n_features },
+	{ .name = "n_classes", .doc = "classes of the labels", .get = s_service_n_classes },
+	{ .name = "n_chunks", .doc = "chunks the samples are split into", .get = s_service_n_chunks },
+	{ .name = "n_levels", .doc = "levels of the coreset tree", .get = s_service_n_levels },
+	{ .name = "chunk_size", .doc = "samples per chunk", .get = s_service_chunk_size },
+	{ .name = "optimized_for", .doc = "\"cleaning\" or \"training\"", .get = s_service_optimized_for },
+	{ .name = "classes", .doc = "the class names given to build (may be empty)", .get = s_service_classes },
+	{ .name = "importance", .doc = "each sample's importance score", .get = s_service_importance },
+	{ .name = "weights", .doc = "each sample's weight (0: removed)", .get = s_service_weights },
+	{ .name = "labels", .doc = "each sample's label (class index)", .get = s_service_labels },
+	{ .name = "seen", .doc = "indices of the samples marked seen", .get = s_service_seen_indices },
+	{ .name = NULL }
 };
 
 static const mc_class s_service_class = {
-	"CoresetTreeServiceLG", s_service_free, s_service_repr, NULL, s_service_getattr,
-	s_service_attrs, NULL
+	.name = "CoresetTreeServiceLG", .free = s_service_free, .repr = s_service_repr,
+	.attributes = s_service_attrs
 };
 
 /* classes=[names] (e.g. ds.classes): names for class_size keys. */

@@ -1,8 +1,10 @@
 /* Command-language functions of the data area (entries of the function
- * table): load_coco and the Dataset object (sizes, classes, labels, counts,
- * annotations, a per-class summary table and export of corrected labels). */
+ * table): load_coco and every method of the Dataset object (sizes, classes,
+ * labels, counts, annotations, a per-class summary table, export of
+ * corrected labels, and an instance's mask and isolated image). */
 #include "registry.h"
 #include "bind_data.h"
+#include "bind_mask.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,13 +12,10 @@
 #include <string.h>
 
 #include "maskclean/coco.h"
+#include "maskclean/image.h"
 #include "maskclean/limits.h"
+#include "maskclean/rle.h"
 #include "maskclean/table.h"
-
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
 
 /* ---- the per-class summary table ---- */
 
@@ -41,7 +40,7 @@ static int s_summary_table(mc_table **out, const mc_coco *ds, size_t max_rows, m
 	rc = mc_table_set_caption(t, caption, err);
 	seen = malloc((mc_coco_n_images(ds) + 1) * sizeof *seen);
 	if (rc == 0 && seen == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	if (seen != NULL)
 		for (i = 0; i < mc_coco_n_images(ds); i++)
 			seen[i] = (size_t)-1;
@@ -84,7 +83,7 @@ static int s_add_html(json_t *data, const mc_table *t, mc_error *err)
 	int rc = mc_table_html(&html, t, err);
 
 	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	free(html);
 	return rc;
 }
@@ -113,7 +112,7 @@ static int s_summary_display(const void *p, json_t *data, json_t *metadata, mc_e
 }
 
 static const mc_class s_summary_class = {
-	"DatasetSummary", s_summary_free, s_summary_repr, s_summary_display, NULL, NULL, NULL
+	.name = "DatasetSummary", .free = s_summary_free, .repr = s_summary_repr, .display = s_summary_display
 };
 
 /* ---- Dataset ---- */
@@ -163,30 +162,46 @@ static mc_value *s_classes_value(const mc_coco *ds)
 	return list;
 }
 
-static mc_value *s_dataset_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_dataset_n_images(mc_value *self, mc_error *err)
 {
-	const mc_coco *ds = p;
-	mc_value *v;
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_images(mc_object_ptr(self)));
+}
 
-	if (strcmp(name, "n_images") == 0)
-		v = mc_int((int64_t)mc_coco_n_images(ds));
-	else if (strcmp(name, "n_annotations") == 0)
-		v = mc_int((int64_t)mc_coco_n_annotations(ds));
-	else if (strcmp(name, "n_instances") == 0)
-		v = mc_int((int64_t)mc_coco_n_instances(ds));
-	else if (strcmp(name, "n_classes") == 0)
-		v = mc_int((int64_t)mc_coco_n_classes(ds));
-	else if (strcmp(name, "classes") == 0)
-		v = s_classes_value(ds);
-	else if (strcmp(name, "path") == 0)
-		v = mc_str(mc_coco_path(ds));
-	else if (strcmp(name, "images_dir") == 0)
-		v = mc_str(mc_coco_images_dir(ds));
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Dataset has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		s_nomem(err);
-	return v;
+static mc_value *s_dataset_n_annotations(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_annotations(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_n_instances(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_instances(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_n_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_coco_n_classes(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_classes_value(mc_object_ptr(self));
+}
+
+static mc_value *s_dataset_path(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_coco_path(mc_object_ptr(self)));
+}
+
+static mc_value *s_dataset_images_dir(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_coco_images_dir(mc_object_ptr(self)));
 }
 
 static size_t s_dataset_strings(const void *p, const char **out, size_t max)
@@ -199,14 +214,20 @@ static size_t s_dataset_strings(const void *p, const char **out, size_t max)
 	return k;
 }
 
-static const char *const s_dataset_attrs[] = {
-	"n_images", "n_annotations", "n_instances", "n_classes", "classes", "path", "images_dir",
-	NULL
+static const mc_attr_def s_dataset_attrs[] = {
+	{ .name = "n_images", .doc = "images in the file", .get = s_dataset_n_images },
+	{ .name = "n_annotations", .doc = "annotations in the file (crowd ones too)", .get = s_dataset_n_annotations },
+	{ .name = "n_instances", .doc = "the annotations kept: the rows of labels and embeddings", .get = s_dataset_n_instances },
+	{ .name = "n_classes", .doc = "categories (index 0..K-1)", .get = s_dataset_n_classes },
+	{ .name = "classes", .doc = "the category names, in category-id order", .get = s_dataset_classes },
+	{ .name = "path", .doc = "the annotation file", .get = s_dataset_path },
+	{ .name = "images_dir", .doc = "where the images are read from", .get = s_dataset_images_dir },
+	{ .name = NULL }
 };
 
 const mc_class mc_dataset_class = {
-	"Dataset", s_dataset_free, s_dataset_repr, s_dataset_display, s_dataset_getattr,
-	s_dataset_attrs, s_dataset_strings
+	.name = "Dataset", .free = s_dataset_free, .repr = s_dataset_repr, .display = s_dataset_display,
+	.attributes = s_dataset_attrs, .strings = s_dataset_strings
 };
 
 /* ---- functions ---- */
@@ -237,7 +258,7 @@ static int s_load_coco(mc_call *call, mc_value **out, mc_error *err)
 		free(warning);
 	}
 	*out = mc_object_new(&mc_dataset_class, ds);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* An index argument in -n .. n-1 (negative counts from the end). */
@@ -265,7 +286,7 @@ static int s_labels(mc_call *call, mc_value **out, mc_error *err)
 
 	*out = NULL;
 	if (v == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	mc_coco_labels(ds, mc_array_i64(v));
 	*out = v;
 	return 0;
@@ -283,7 +304,7 @@ static int s_class_index(mc_call *call, mc_value **out, mc_error *err)
 	    (rc = mc_coco_class_index(&k, ds, name, err)) != 0)
 		return rc;
 	*out = mc_int((int64_t)k);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_class_name(mc_call *call, mc_value **out, mc_error *err)
@@ -296,7 +317,7 @@ static int s_class_name(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = s_index_arg(call, "i", mc_coco_n_classes(ds), "classes", &k, err)) != 0)
 		return rc;
 	*out = mc_str(mc_coco_class_name(ds, k));
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 static int s_count(mc_call *call, mc_value **out, mc_error *err)
@@ -317,7 +338,7 @@ static int s_count(mc_call *call, mc_value **out, mc_error *err)
 			return rc;
 	}
 	*out = mc_int((int64_t)mc_coco_class_count(ds, k));
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* A language value holding a copy of j. */
@@ -390,7 +411,7 @@ static int s_annotation(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(v, "class", mc_str(mc_coco_class_name(ds, a.class_index))) != 0 ||
 	    mc_dict_set_str(v, "file_name", mc_str(im.file_name)) != 0) {
 		mc_unref(v);
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	}
 	*out = v;
 	return 0;
@@ -405,7 +426,7 @@ static int s_summary(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = s_summary_table(&t, mc_call_self_ptr(call), 0, err)) != 0)
 		return rc;
 	*out = mc_object_new(&s_summary_class, t);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* labels for export: an int array or list of class indices or class names. */
@@ -430,7 +451,7 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 		                    "dataset has %zu instances", m, n);
 	l = malloc((n ? n : 1) * sizeof *l);
 	if (l == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < n; i++) {
 		if (mc_type(v) == MC_T_ARRAY) {
 			double d = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
@@ -485,7 +506,7 @@ static int s_weights_arg(mc_call *call, const mc_coco *ds, double **out, mc_erro
 		                    "dataset has %zu instances", m, n);
 	w = malloc((n ? n : 1) * sizeof *w);
 	if (w == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < n; i++) {
 		if (mc_type(v) == MC_T_ARRAY) {
 			w[i] = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
@@ -525,7 +546,7 @@ static int s_export(mc_call *call, mc_value **out, mc_error *err)
 		goto cleanup;
 	orig = malloc((n ? n : 1) * sizeof *orig);
 	if (orig == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	mc_coco_labels(ds, orig);
@@ -542,7 +563,7 @@ static int s_export(mc_call *call, mc_value **out, mc_error *err)
 	    mc_dict_set_str(v, "relabeled", mc_int((int64_t)relabeled)) != 0 ||
 	    mc_dict_set_str(v, "removed", mc_int((int64_t)removed)) != 0) {
 		mc_unref(v);
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	*out = v;
@@ -575,7 +596,7 @@ static int s_limits(mc_call *call, mc_value **out, mc_error *err)
 			d = NULL;
 		}
 	if (d == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	*out = d;
 	return 0;
 }
@@ -600,60 +621,154 @@ static int s_set_limit(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = mc_limit_set(id, (uint64_t)value, err)) != 0)
 		return rc;
 	*out = mc_int((int64_t)old);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
+}
+
+/* ---- a Dataset's instances ---- */
+
+/* Argument name as an instance index in -n .. n-1 (negative from the end). */
+static int s_instance_arg(mc_call *call, const mc_coco *ds, size_t *out, mc_error *err)
+{
+	size_t n = mc_coco_n_instances(ds);
+	int64_t i;
+	int rc;
+
+	if ((rc = mc_arg_int(call, "i", &i, err)) < 0)
+		return rc;
+	if (i < 0)
+		i += (int64_t)n;
+	if (i < 0 || (uint64_t)i >= n)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): instance %lld is out of range: the "
+		                    "dataset has %zu instances", mc_call_name(call), (long long)i, n);
+	*out = (size_t)i;
+	return 0;
+}
+
+static int s_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	mc_rle *r = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = s_instance_arg(call, ds, &i, err)) < 0)
+		return rc;
+	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0)
+		return rc;
+	return mc_call_return(out, mc_object_new(&mc_mask_class, r), err);
+}
+
+static int s_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
+{
+	const mc_coco *ds = mc_call_self_ptr(call);
+	mc_image *img = NULL, *iso = NULL;
+	mc_rle *r = NULL;
+	char *path = NULL;
+	mc_coco_ann a;
+	mc_coco_img im;
+	int64_t size, pad;
+	double bb[4];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = s_instance_arg(call, ds, &i, err)) < 0 ||
+	    (rc = mc_arg_int(call, "size", &size, err)) < 0 ||
+	    (rc = mc_arg_int(call, "pad", &pad, err)) < 0)
+		return rc;
+	if (size < 1 || size > 4096 || pad < 0 || pad > 4096)
+		return mc_error_set(err, MC_ERR_INVALID, "Dataset.instance(): size %lld, pad %lld: "
+		                    "expected size 1..4096 and pad 0..4096", (long long)size,
+		                    (long long)pad);
+	mc_coco_instance(ds, i, &a);
+	mc_coco_image(ds, a.image, &im);
+	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0 ||
+	    (rc = mc_coco_image_path(&path, ds, a.image, err)) < 0)
+		goto cleanup;
+	if ((rc = mc_image_load(&img, path, err)) < 0) {
+		mc_error_prefix(err, "%s: image %lld", mc_coco_file_name(ds), (long long)im.id);
+		goto cleanup;
+	}
+	/* the box of the mask itself, as the built-in embedding crops */
+	mc_rle_bbox(r, bb);
+	rc = mc_instance_isolate(img, r, bb, (int)size, (int)pad, &iso, err);
+	if (rc < 0) {
+		mc_error_prefix(err, "%s: annotation %lld: image %s", mc_coco_file_name(ds),
+		                (long long)a.id, path);
+		goto cleanup;
+	}
+	rc = mc_call_return(out, mc_object_new(&mc_image_class, iso), err);
+	iso = NULL;
+cleanup:
+	mc_rle_free(r);
+	mc_image_free(img);
+	mc_image_free(iso);
+	free(path);
+	return rc;
 }
 
 const mc_func_def mc_funcs_data[] = {
-	{ "load_coco", "(path, images=none, include_crowd=false)",
-	  "Loads a COCO instances file (instances_*.json) as a Dataset.",
-	  "Reads images, annotations and categories; segmentations may be polygons "
+	{ .name = "load_coco", .signature = "(path, images=None, include_crowd=False)",
+	  .doc = "Loads a COCO instances file (instances_*.json) as a Dataset.",
+	  .long_doc = "Reads images, annotations and categories; segmentations may be polygons "
 	  "(multi-part too), uncompressed or compressed RLE. Crowd annotations "
-	  "(`iscrowd=1`) are left out unless `include_crowd=true`. The kept annotations, "
+	  "(`iscrowd=1`) are left out unless `include_crowd=True`. The kept annotations, "
 	  "in file order, are the dataset's *instances*: the row order of labels and "
 	  "embeddings. Classes are the categories in category-id order (index 0..K-1). "
 	  "`images` is the image directory (default: guessed from the file's place, "
 	  "e.g. `../images/train2017` for `annotations/instances_train2017.json`); "
 	  "images are only opened when needed.\n\n"
-	  "Errors name the file, the annotation or image id and what is wrong.",
-	  s_load_coco },
-	{ "Dataset.labels", "()",
-	  "The class index (0..K-1) of every instance, as an int64 array.", NULL, s_labels },
-	{ "Dataset.__len__", "()", "len(ds): the number of instances (the rows of labels and embeddings).",
-	  NULL, s_len },
-	{ "Dataset.class_index", "(name)", "The class index of a class name (KeyError if unknown).",
-	  NULL, s_class_index },
-	{ "Dataset.class_name", "(i)", "The name of class index i.", NULL, s_class_name },
-	{ "Dataset.count", "(name)", "The number of instances of a class (name or index).", NULL,
-	  s_count },
-	{ "Dataset.annotation", "(i)",
-	  "Instance i's annotation as a dict: every field of the file, plus instance, "
-	  "class and file_name.", NULL, s_annotation },
-	{ "Dataset.summary", "()", "A table of the instances and images of every class.", NULL,
-	  s_summary },
-	{ "Dataset.export", "(path, labels=none, weights=none)",
-	  "Writes the dataset as COCO JSON with corrected labels.",
-	  "`labels`: the class of every instance (an int array such as `ds.labels()` "
+	  "Errors name the file, the annotation or image id and what is wrong.", .fn = s_load_coco },
+	{ .name = "Dataset.labels", .signature = "()",
+	  .doc = "The class index (0..K-1) of every instance, as an int64 array.", .fn = s_labels },
+	{ .name = "Dataset.__len__", .signature = "()",
+	  .doc = "len(ds): the number of instances (the rows of labels and embeddings).",
+	  .fn = s_len },
+	{ .name = "Dataset.class_index", .signature = "(name)",
+	  .doc = "The class index of a class name (KeyError if unknown).", .fn = s_class_index },
+	{ .name = "Dataset.class_name", .signature = "(i)",
+	  .doc = "The name of class index i.", .fn = s_class_name },
+	{ .name = "Dataset.count", .signature = "(name)",
+	  .doc = "The number of instances of a class (name or index).", .fn = s_count },
+	{ .name = "Dataset.annotation", .signature = "(i)",
+	  .doc = "Instance i's annotation as a dict: every field of the file, plus instance, "
+	  "class and file_name.", .fn = s_annotation },
+	{ .name = "Dataset.summary", .signature = "()",
+	  .doc = "A table of the instances and images of every class.", .fn = s_summary },
+	{ .name = "Dataset.export", .signature = "(path, labels=None, weights=None)",
+	  .doc = "Writes the dataset as COCO JSON with corrected labels.",
+	  .long_doc = "`labels`: the class of every instance (an int array such as `ds.labels()` "
 	  "after corrections, or a list of indices or class names); an instance whose "
 	  "label changed gets that class's category_id. `weights`: one per instance; "
 	  "weight 0 removes the annotation. Everything else is written exactly as the "
 	  "original file has it, so the original must still hold what was loaded (its "
 	  "content is compared, not its date). The file is replaced atomically: killed "
 	  "or out of disk space, the old one stays whole. Returns a dict {path, "
-	  "annotations, relabeled, removed}.",
-	  s_export },
-	{ "limits", "()",
-	  "The input limits in force, as a dict {name: value}.",
-	  "Files beyond a limit are refused before anything is allocated for them, with "
+	  "annotations, relabeled, removed}.", .fn = s_export },
+	{ .name = "Dataset.mask", .signature = "(i)",
+	  .doc = "The mask of instance i, as a Mask (shown as an image).",
+	  .long_doc = "Polygons are rasterised and their parts merged as pycocotools' `annToRLE` "
+	  "does; RLE segmentations are decoded. Attributes: `size`, `area`, `bbox`, "
+	  "`counts`. Negative i counts from the end.", .fn = s_dataset_mask },
+	{ .name = "Dataset.instance", .signature = "(i, size=64, pad=2)",
+	  .doc = "Instance i isolated as in the article: cropped, background zeroed, resized.",
+	  .long_doc = "The image is read from disk (one image per call, nothing is cached), "
+	  "cropped to the box of the instance's mask grown by `pad` pixels, the "
+	  "pixels outside the mask are set to black, and the crop is scaled to fit "
+	  "a `size` x `size` square keeping its aspect ratio, centred on black. "
+	  "Returns an Image.", .fn = s_dataset_instance },
+	{ .name = "limits", .signature = "()",
+	  .doc = "The input limits in force, as a dict {name: value}.",
+	  .long_doc = "Files beyond a limit are refused before anything is allocated for them, with "
 	  "an error that names the limit and how to raise it: `image_pixels` (an image "
 	  "decoded or a mask made), `json_depth`, `string_bytes` and `list_length` (what "
 	  "a file may hold), `polygon_points` and `coordinate` (a polygon). Their "
-	  "defaults and what each bounds: docs/limits.md.",
-	  s_limits },
-	{ "set_limit", "(name, value)",
-	  "Sets an input limit (see limits()) for the rest of the session; returns the old value.",
-	  "`set_limit(\"image_pixels\", 400000000)` lets a 20000x20000 image be decoded, "
+	  "defaults and what each bounds: docs/limits.md.", .fn = s_limits },
+	{ .name = "set_limit", .signature = "(name, value)",
+	  .doc = "Sets an input limit (see limits()) for the rest of the session; returns the old value.",
+	  .long_doc = "`set_limit(\"image_pixels\", 400000000)` lets a 20000x20000 image be decoded, "
 	  "as `Image.MAX_IMAGE_PIXELS = ...` does in Pillow. The value must be in the "
-	  "limit's range (the error gives it).",
-	  s_set_limit },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "limit's range (the error gives it).", .fn = s_set_limit },
+	{ .name = NULL }
 };

@@ -41,40 +41,62 @@ static char *s_emb_repr(const void *ptr)
 	return s;
 }
 
-static mc_value *s_emb_getattr(const void *ptr, const char *name, mc_error *err)
+static mc_value *s_emb_shape(mc_value *self, mc_error *err)
 {
-	const mc_npy *npy = ptr;
+	const mc_npy *npy = mc_object_ptr(self);
+	mc_value *l = mc_list_new();
 
-	if (strcmp(name, "shape") == 0) {
-		mc_value *l = mc_list_new();
-		if (l == NULL || mc_list_append(l, mc_int((int64_t)mc_npy_rows(npy))) != 0 ||
-		    (mc_npy_ndim(npy) == 2 &&
-		     mc_list_append(l, mc_int((int64_t)mc_npy_cols(npy))) != 0)) {
-			mc_unref(l);
-			mc_error_nomem(err);
-			return NULL;
-		}
-		return l;
+	(void)err;
+	if (l == NULL || mc_list_append(l, mc_int((int64_t)mc_npy_rows(npy))) != 0 ||
+	    (mc_npy_ndim(npy) == 2 && mc_list_append(l, mc_int((int64_t)mc_npy_cols(npy))) != 0)) {
+		mc_unref(l);
+		return NULL;
 	}
-	if (strcmp(name, "dtype") == 0)
-		return mc_str(mc_npy_dtype_of(npy) == MC_NPY_F4 ? "float32" : "float64");
-	if (strcmp(name, "rows") == 0)
-		return mc_int((int64_t)mc_npy_rows(npy));
-	if (strcmp(name, "cols") == 0)
-		return mc_int((int64_t)mc_npy_cols(npy));
-	if (strcmp(name, "ndim") == 0)
-		return mc_int(mc_npy_ndim(npy));
-	if (strcmp(name, "path") == 0)
-		return mc_str(mc_npy_path(npy));
-	mc_error_set(err, MC_ERR_NOTFOUND, "Embeddings has no attribute '%s'", name);
-	return NULL;
+	return l;
 }
 
-static const char *const s_emb_attrs[] = { "shape", "dtype", "rows", "cols", "ndim", "path",
-	                                   NULL };
+static mc_value *s_emb_dtype(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_npy_dtype_of(mc_object_ptr(self)) == MC_NPY_F4 ? "float32" : "float64");
+}
+
+static mc_value *s_emb_rows(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_npy_rows(mc_object_ptr(self)));
+}
+
+static mc_value *s_emb_cols(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_npy_cols(mc_object_ptr(self)));
+}
+
+static mc_value *s_emb_ndim(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(mc_npy_ndim(mc_object_ptr(self)));
+}
+
+static mc_value *s_emb_path(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_npy_path(mc_object_ptr(self)));
+}
+
+static const mc_attr_def s_emb_attrs[] = {
+	{ .name = "shape", .doc = "[rows] or [rows, cols]", .get = s_emb_shape },
+	{ .name = "dtype", .doc = "\"float32\" or \"float64\", as in the file", .get = s_emb_dtype },
+	{ .name = "rows", .doc = "one per instance", .get = s_emb_rows },
+	{ .name = "cols", .doc = "features per row", .get = s_emb_cols },
+	{ .name = "ndim", .doc = "1 or 2", .get = s_emb_ndim },
+	{ .name = "path", .doc = "the .npy file (read in place)", .get = s_emb_path },
+	{ .name = NULL }
+};
 
 const mc_class mc_embeddings_class = {
-	"Embeddings", s_emb_free, s_emb_repr, NULL, s_emb_getattr, s_emb_attrs, NULL
+	.name = "Embeddings", .free = s_emb_free, .repr = s_emb_repr, .attributes = s_emb_attrs
 };
 
 const mc_npy *mc_embeddings_npy(const mc_value *v)

@@ -164,44 +164,82 @@ static char *s_pca_repr(const void *p)
 	return s_strdup(buf);
 }
 
-static mc_value *s_pca_getattr(const void *p, const char *name, mc_error *err)
+/* The fitted PCA behind self, or NULL with "PCA is not fitted yet". */
+static const mc_pca *s_pca_model(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = p;
-	size_t k = mc_pca_n_components(pca);
+	const mc_pca *pca = mc_object_ptr(self);
 
-	if (strcmp(name, "n_components") == 0)
-		return mc_int((int64_t)mc_pca_params_of(pca)->n_components);
-	if (strcmp(name, "components_") != 0 && strcmp(name, "mean_") != 0 &&
-	    strcmp(name, "explained_variance_") != 0 &&
-	    strcmp(name, "explained_variance_ratio_") != 0 &&
-	    strcmp(name, "n_features_in_") != 0 && strcmp(name, "n_samples_") != 0) {
-		mc_error_set(err, MC_ERR_NOTFOUND, "PCA has no attribute '%s'", name);
-		return NULL;
-	}
 	if (!mc_pca_fitted(pca)) {
 		mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
 		return NULL;
 	}
-	if (strcmp(name, "components_") == 0)
-		return mc_array_from_matrix(mc_pca_components(pca));
-	if (strcmp(name, "mean_") == 0)
-		return s_array_from(mc_pca_mean(pca), mc_pca_n_features(pca));
-	if (strcmp(name, "explained_variance_") == 0)
-		return s_array_from(mc_pca_explained_variance(pca), k);
-	if (strcmp(name, "explained_variance_ratio_") == 0)
-		return s_array_from(mc_pca_explained_variance_ratio(pca), k);
-	if (strcmp(name, "n_features_in_") == 0)
-		return mc_int((int64_t)mc_pca_n_features(pca));
-	return mc_int((int64_t)mc_pca_n_samples(pca));
+	return pca;
 }
 
-static const char *const s_pca_attrs[] = {
-	"n_components", "components_", "mean_", "explained_variance_",
-	"explained_variance_ratio_", "n_features_in_", "n_samples_", NULL
+static mc_value *s_pca_n_components(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_pca_params_of(mc_object_ptr(self))->n_components);
+}
+
+static mc_value *s_pca_components(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? mc_array_from_matrix(mc_pca_components(pca)) : NULL;
+}
+
+static mc_value *s_pca_mean(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? s_array_from(mc_pca_mean(pca), mc_pca_n_features(pca)) : NULL;
+}
+
+static mc_value *s_pca_explained_variance(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? s_array_from(mc_pca_explained_variance(pca), mc_pca_n_components(pca)) : NULL;
+}
+
+static mc_value *s_pca_explained_variance_ratio(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? s_array_from(mc_pca_explained_variance_ratio(pca), mc_pca_n_components(pca))
+	                   : NULL;
+}
+
+static mc_value *s_pca_n_features_in(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? mc_int((int64_t)mc_pca_n_features(pca)) : NULL;
+}
+
+static mc_value *s_pca_n_samples(mc_value *self, mc_error *err)
+{
+	const mc_pca *pca = s_pca_model(self, err);
+
+	return pca != NULL ? mc_int((int64_t)mc_pca_n_samples(pca)) : NULL;
+}
+
+static const mc_attr_def s_pca_attrs[] = {
+	{ .name = "n_components", .doc = "components asked for", .get = s_pca_n_components },
+	{ .name = "components_", .doc = "the principal axes, one row each (after fit)", .get = s_pca_components },
+	{ .name = "mean_", .doc = "the mean of each feature (after fit)", .get = s_pca_mean },
+	{ .name = "explained_variance_", .doc = "the variance along each component (after fit)",
+	  .get = s_pca_explained_variance },
+	{ .name = "explained_variance_ratio_", .doc = "each component's share of the total variance (after fit)",
+	  .get = s_pca_explained_variance_ratio },
+	{ .name = "n_features_in_", .doc = "features of the data fitted", .get = s_pca_n_features_in },
+	{ .name = "n_samples_", .doc = "samples of the data fitted", .get = s_pca_n_samples },
+	{ .name = NULL }
 };
 
 static const mc_class s_pca_class = {
-	"PCA", s_pca_free, s_pca_repr, NULL, s_pca_getattr, s_pca_attrs, NULL
+	.name = "PCA", .free = s_pca_free, .repr = s_pca_repr, .attributes = s_pca_attrs
 };
 
 static int s_pca_new(mc_call *call, mc_value **out, mc_error *err)
@@ -440,55 +478,104 @@ static char *s_lr_repr(const void *p)
 	return s_strdup(buf);
 }
 
-static mc_value *s_lr_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_lr_C(mc_value *self, mc_error *err)
 {
-	const s_lr *l = p;
-	const mc_logreg *lr = l->lr;
-
-	if (strcmp(name, "C") == 0)
-		return mc_float(l->p.C);
-	if (strcmp(name, "max_iter") == 0)
-		return mc_int((int64_t)l->p.max_iter);
-	if (strcmp(name, "tol") == 0)
-		return mc_float(l->p.tol);
-	if (strcmp(name, "coef_") != 0 && strcmp(name, "intercept_") != 0 &&
-	    strcmp(name, "classes_") != 0 && strcmp(name, "n_iter_") != 0 &&
-	    strcmp(name, "n_features_in_") != 0 && strcmp(name, "objective_") != 0 &&
-	    strcmp(name, "converged_") != 0) {
-		mc_error_set(err, MC_ERR_NOTFOUND, "LogisticRegression has no attribute '%s'", name);
-		return NULL;
-	}
-	if (lr == NULL || !mc_logreg_fitted(lr)) {
-		mc_error_set(err, MC_ERR_STATE,
-		             "LogisticRegression is not fitted yet; call fit(X, y) first");
-		return NULL;
-	}
-	if (strcmp(name, "coef_") == 0)
-		return mc_array_from_matrix(mc_logreg_coef(lr));
-	if (strcmp(name, "intercept_") == 0)
-		return s_array_from(mc_logreg_intercept(lr), mc_logreg_n_classes(lr));
-	if (strcmp(name, "classes_") == 0) {
-		mc_value *a = mc_array_new(MC_I64, mc_logreg_n_classes(lr), 0);
-		for (size_t c = 0; a != NULL && c < mc_logreg_n_classes(lr); c++)
-			mc_array_i64(a)[c] = (int64_t)c;
-		return a;
-	}
-	if (strcmp(name, "n_iter_") == 0)
-		return mc_int((int64_t)mc_logreg_n_iter(lr));
-	if (strcmp(name, "n_features_in_") == 0)
-		return mc_int((int64_t)mc_logreg_n_features(lr));
-	if (strcmp(name, "objective_") == 0)
-		return mc_float(mc_logreg_final_objective(lr));
-	return mc_bool(mc_logreg_converged(lr));
+	(void)err;
+	return mc_float(((const s_lr *)mc_object_ptr(self))->p.C);
 }
 
-static const char *const s_lr_attrs[] = {
-	"C", "max_iter", "tol", "coef_", "intercept_", "classes_", "n_iter_", "n_features_in_",
-	"objective_", "converged_", NULL
+static mc_value *s_lr_max_iter(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)((const s_lr *)mc_object_ptr(self))->p.max_iter);
+}
+
+static mc_value *s_lr_tol(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_float(((const s_lr *)mc_object_ptr(self))->p.tol);
+}
+
+/* The fitted model behind self, or NULL with "not fitted yet". */
+static const mc_logreg *s_lr_model(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = ((const s_lr *)mc_object_ptr(self))->lr;
+
+	if (lr == NULL || !mc_logreg_fitted(lr)) {
+		mc_error_set(err, MC_ERR_STATE, "LogisticRegression is not fitted yet; call fit(X, y) first");
+		return NULL;
+	}
+	return lr;
+}
+
+static mc_value *s_lr_coef(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? mc_array_from_matrix(mc_logreg_coef(lr)) : NULL;
+}
+
+static mc_value *s_lr_intercept(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? s_array_from(mc_logreg_intercept(lr), mc_logreg_n_classes(lr)) : NULL;
+}
+
+static mc_value *s_lr_classes(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+	mc_value *a = lr != NULL ? mc_array_new(MC_I64, mc_logreg_n_classes(lr), 0) : NULL;
+
+	for (size_t c = 0; a != NULL && c < mc_logreg_n_classes(lr); c++)
+		mc_array_i64(a)[c] = (int64_t)c;
+	return a;
+}
+
+static mc_value *s_lr_n_iter(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? mc_int((int64_t)mc_logreg_n_iter(lr)) : NULL;
+}
+
+static mc_value *s_lr_n_features_in(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? mc_int((int64_t)mc_logreg_n_features(lr)) : NULL;
+}
+
+static mc_value *s_lr_objective(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? mc_float(mc_logreg_final_objective(lr)) : NULL;
+}
+
+static mc_value *s_lr_converged(mc_value *self, mc_error *err)
+{
+	const mc_logreg *lr = s_lr_model(self, err);
+
+	return lr != NULL ? mc_bool(mc_logreg_converged(lr)) : NULL;
+}
+
+static const mc_attr_def s_lr_attrs[] = {
+	{ .name = "C", .doc = "inverse regularisation strength", .get = s_lr_C },
+	{ .name = "max_iter", .doc = "iterations at most", .get = s_lr_max_iter },
+	{ .name = "tol", .doc = "the gradient tolerance that stops the fit", .get = s_lr_tol },
+	{ .name = "coef_", .doc = "weights, one row per class (after fit)", .get = s_lr_coef },
+	{ .name = "intercept_", .doc = "the bias of each class (after fit)", .get = s_lr_intercept },
+	{ .name = "classes_", .doc = "the class indices 0..K-1 (after fit)", .get = s_lr_classes },
+	{ .name = "n_iter_", .doc = "iterations the fit took", .get = s_lr_n_iter },
+	{ .name = "n_features_in_", .doc = "features of the data fitted", .get = s_lr_n_features_in },
+	{ .name = "objective_", .doc = "the final value of the objective", .get = s_lr_objective },
+	{ .name = "converged_", .doc = "True if the fit met tol before max_iter", .get = s_lr_converged },
+	{ .name = NULL }
 };
 
 static const mc_class s_lr_class = {
-	"LogisticRegression", s_lr_free, s_lr_repr, NULL, s_lr_getattr, s_lr_attrs, NULL
+	.name = "LogisticRegression", .free = s_lr_free, .repr = s_lr_repr, .attributes = s_lr_attrs
 };
 
 /* Reads C, class_weight, max_iter, tol (and warm_start if asked) into p;
@@ -644,11 +731,8 @@ static int s_lr_fit(mc_call *call, mc_value **out, mc_error *err)
 			fresh = NULL;
 		}
 	}
-	if (rc == 0) {
-		*out = mc_ref(mc_call_self(call));
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_ref(mc_call_self(call)), err);
 cleanup:
 	mc_logreg_free(fresh);
 	mc_matrix_free(owned);
@@ -686,11 +770,8 @@ static int s_lr_apply(mc_call *call, mc_value **out, int what, mc_error *err)
 		else
 			rc = mc_logreg_decision(&res, l->lr, &X, err);
 	}
-	if (rc == 0) {
-		*out = what == 0 ? s_int_array_from(pred, X.rows) : mc_array_from_matrix(res);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, what == 0 ? s_int_array_from(pred, X.rows) : mc_array_from_matrix(res), err);
 	mc_matrix_free(owned);
 	mc_matrix_free(res);
 	free(pred);
@@ -726,11 +807,8 @@ static int s_lr_score(mc_call *call, mc_value **out, mc_error *err)
 		rc = s_xyw_args(call, &X, &owned, &y, &n, &w, err);
 	if (rc == 0)
 		rc = mc_logreg_score(&acc, l->lr, &X, y, w, err);
-	if (rc == 0) {
-		*out = mc_float(acc);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_float(acc), err);
 	mc_matrix_free(owned);
 	free(y);
 	free(w);
@@ -1015,30 +1093,63 @@ static mc_value *s_cm_matrix_value(const double *x, size_t k, int integer)
 	return a;
 }
 
-static mc_value *s_cm_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_cm_counts(mc_value *self, mc_error *err)
 {
-	const s_cm *c = p;
+	const s_cm *c = mc_object_ptr(self);
 
-	if (strcmp(name, "counts") == 0)
-		return s_cm_matrix_value(c->cm->counts, c->cm->k, 1);
-	if (strcmp(name, "normalized") == 0)
-		return s_cm_matrix_value(c->cm->norm, c->cm->k, 0);
-	if (strcmp(name, "expected") == 0)
-		return c->cm->expected != NULL ? s_cm_matrix_value(c->cm->expected, c->cm->k, 0)
-		                               : mc_none();
-	if (strcmp(name, "support") == 0) {
-		mc_value *a = mc_array_new(MC_I64, c->cm->k, 0);
-		for (size_t i = 0; a != NULL && i < c->cm->k; i++)
-			mc_array_i64(a)[i] = (int64_t)llround(s_cm_row(c->cm, i));
-		return a;
-	}
-	if (strcmp(name, "classes") == 0)
-		return s_names_list(c);
-	if (strcmp(name, "n_classes") == 0)
-		return mc_int((int64_t)c->cm->k);
-	mc_error_set(err, MC_ERR_NOTFOUND, "ConfusionMatrix has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return s_cm_matrix_value(c->cm->counts, c->cm->k, 1);
 }
+
+static mc_value *s_cm_normalized(mc_value *self, mc_error *err)
+{
+	const s_cm *c = mc_object_ptr(self);
+
+	(void)err;
+	return s_cm_matrix_value(c->cm->norm, c->cm->k, 0);
+}
+
+static mc_value *s_cm_expected(mc_value *self, mc_error *err)
+{
+	const s_cm *c = mc_object_ptr(self);
+
+	(void)err;
+	return c->cm->expected != NULL ? s_cm_matrix_value(c->cm->expected, c->cm->k, 0) : mc_none();
+}
+
+static mc_value *s_cm_support(mc_value *self, mc_error *err)
+{
+	const s_cm *c = mc_object_ptr(self);
+	mc_value *a = mc_array_new(MC_I64, c->cm->k, 0);
+
+	(void)err;
+	for (size_t i = 0; a != NULL && i < c->cm->k; i++)
+		mc_array_i64(a)[i] = (int64_t)llround(s_cm_row(c->cm, i));
+	return a;
+}
+
+static mc_value *s_cm_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_names_list(mc_object_ptr(self));
+}
+
+static mc_value *s_cm_n_classes(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)((const s_cm *)mc_object_ptr(self))->cm->k);
+}
+
+static const mc_attr_def s_cm_attrs[] = {
+	{ .name = "counts", .doc = "samples per (label, prediction)", .get = s_cm_counts },
+	{ .name = "normalized", .doc = "counts divided by each row's support", .get = s_cm_normalized },
+	{ .name = "expected", .doc = "expected wrong labels per cell (from probabilities; else None)",
+	  .get = s_cm_expected },
+	{ .name = "support", .doc = "samples per label", .get = s_cm_support },
+	{ .name = "classes", .doc = "the class names of the rows and columns", .get = s_cm_classes },
+	{ .name = "n_classes", .doc = "rows (and columns)", .get = s_cm_n_classes },
+	{ .name = NULL }
+};
 
 static size_t s_cm_strings(const void *p, const char **out, size_t max)
 {
@@ -1050,13 +1161,9 @@ static size_t s_cm_strings(const void *p, const char **out, size_t max)
 	return n;
 }
 
-static const char *const s_cm_attrs[] = {
-	"counts", "normalized", "expected", "support", "classes", "n_classes", NULL
-};
-
 static const mc_class s_cm_class = {
-	"ConfusionMatrix", s_cm_free, s_cm_repr, s_cm_display, s_cm_getattr, s_cm_attrs,
-	s_cm_strings
+	.name = "ConfusionMatrix", .free = s_cm_free, .repr = s_cm_repr, .display = s_cm_display,
+	.attributes = s_cm_attrs, .strings = s_cm_strings
 };
 
 /* Class names: the classes argument (list of str) or "0", "1", ... */
@@ -1442,33 +1549,44 @@ static int s_report_display(const void *p, json_t *data, json_t *metadata, mc_er
 	return rc;
 }
 
-static mc_value *s_report_getattr(const void *p, const char *name, mc_error *err)
-{
-	const mc_class_report *r = ((const s_report *)p)->r;
+#define S_REPORT_ARRAY(fn, field) \
+	static mc_value *fn(mc_value *self, mc_error *err) \
+	{ \
+		const mc_class_report *r = ((const s_report *)mc_object_ptr(self))->r; \
+		(void)err; \
+		return s_array_from(r->field, r->k); \
+	}
 
-	if (strcmp(name, "precision") == 0)
-		return s_array_from(r->precision, r->k);
-	if (strcmp(name, "recall") == 0)
-		return s_array_from(r->recall, r->k);
-	if (strcmp(name, "f1") == 0)
-		return s_array_from(r->f1, r->k);
-	if (strcmp(name, "support") == 0)
-		return s_array_from(r->support, r->k);
-	if (strcmp(name, "accuracy") == 0)
-		return mc_float(r->accuracy);
-	if (strcmp(name, "macro_f1") == 0)
-		return mc_float(r->macro_f1);
-	mc_error_set(err, MC_ERR_NOTFOUND, "ClassificationReport has no attribute '%s'", name);
-	return NULL;
+S_REPORT_ARRAY(s_report_precision, precision)
+S_REPORT_ARRAY(s_report_recall, recall)
+S_REPORT_ARRAY(s_report_f1, f1)
+S_REPORT_ARRAY(s_report_support, support)
+
+static mc_value *s_report_accuracy(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_float(((const s_report *)mc_object_ptr(self))->r->accuracy);
 }
 
-static const char *const s_report_attrs[] = {
-	"precision", "recall", "f1", "support", "accuracy", "macro_f1", NULL
+static mc_value *s_report_macro_f1(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_float(((const s_report *)mc_object_ptr(self))->r->macro_f1);
+}
+
+static const mc_attr_def s_report_attrs[] = {
+	{ .name = "precision", .doc = "per class: right among those predicted as it", .get = s_report_precision },
+	{ .name = "recall", .doc = "per class: found among those labelled as it", .get = s_report_recall },
+	{ .name = "f1", .doc = "per class: the harmonic mean of precision and recall", .get = s_report_f1 },
+	{ .name = "support", .doc = "per class: samples labelled as it (weights summed)", .get = s_report_support },
+	{ .name = "accuracy", .doc = "the share of right predictions", .get = s_report_accuracy },
+	{ .name = "macro_f1", .doc = "the mean of the classes' f1", .get = s_report_macro_f1 },
+	{ .name = NULL }
 };
 
 static const mc_class s_report_class = {
-	"ClassificationReport", s_report_free, s_report_repr, s_report_display,
-	s_report_getattr, s_report_attrs, NULL
+	.name = "ClassificationReport", .free = s_report_free, .repr = s_report_repr,
+	.display = s_report_display, .attributes = s_report_attrs
 };
 
 static int s_classification_report(mc_call *call, mc_value **out, mc_error *err)
@@ -1534,11 +1652,8 @@ static int s_accuracy_score(mc_call *call, mc_value **out, mc_error *err)
 			rc = mc_error_set(err, MC_ERR_INVALID,
 			                  "accuracy_score(): no sample (or every weight is 0)");
 	}
-	if (rc == 0) {
-		*out = mc_float(hit / tot);
-		if (*out == NULL)
-			rc = mc_error_nomem(err);
-	}
+	if (rc == 0)
+		rc = mc_call_return(out, mc_float(hit / tot), err);
 	free(yt);
 	free(yp);
 	free(w);

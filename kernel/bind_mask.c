@@ -1,14 +1,13 @@
 /* Command-language functions of the mask area (entries of the function table):
- * COCO RLE encode/decode, mask area and box, the Mask and Image objects, and
- * a Dataset's masks and isolated instances (Dataset.mask, Dataset.instance). */
+ * COCO RLE encode/decode, mask area and box, and the Mask and Image objects
+ * (a Dataset's masks and instances are Dataset methods, in bind_data.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "maskclean/coco.h"
 #include "maskclean/image.h"
 #include "maskclean/rle.h"
-#include "bind_data.h"
+#include "bind_mask.h"
 #include "registry.h"
 
 /* ---- Mask: an mc_rle shown as a black and white PNG ---- */
@@ -93,30 +92,40 @@ static mc_value *s_counts_value(const mc_rle *r, mc_error *err)
 	return v;
 }
 
-static mc_value *s_mask_getattr(const void *ptr, const char *name, mc_error *err)
+static mc_value *s_mask_size(mc_value *self, mc_error *err)
 {
-	const mc_rle *r = ptr;
-	mc_value *v = NULL;
-
-	if (strcmp(name, "size") == 0)
-		v = s_size_value(r);
-	else if (strcmp(name, "area") == 0)
-		v = mc_int((int64_t)mc_rle_area(r));
-	else if (strcmp(name, "bbox") == 0)
-		v = s_bbox_value(r);
-	else if (strcmp(name, "counts") == 0)
-		v = s_counts_value(r, err);
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Mask has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	return v;
+	(void)err;
+	return s_size_value(mc_object_ptr(self));
 }
 
-static const char *const s_mask_attrs[] = { "size", "area", "bbox", "counts", NULL };
+static mc_value *s_mask_bbox_attr(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_bbox_value(mc_object_ptr(self));
+}
 
-static const mc_class s_mask_class = {
-	"Mask", s_mask_free, s_mask_repr, s_mask_display, s_mask_getattr, s_mask_attrs, NULL
+static mc_value *s_mask_counts(mc_value *self, mc_error *err)
+{
+	return s_counts_value(mc_object_ptr(self), err);
+}
+
+static mc_value *s_mask_area_attr(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_rle_area(mc_object_ptr(self)));
+}
+
+static const mc_attr_def s_mask_attrs[] = {
+	{ .name = "size", .doc = "[height, width]", .get = s_mask_size },
+	{ .name = "area", .doc = "pixels set", .get = s_mask_area_attr },
+	{ .name = "bbox", .doc = "[x, y, width, height] of the pixels set", .get = s_mask_bbox_attr },
+	{ .name = "counts", .doc = "the compressed COCO RLE string", .get = s_mask_counts },
+	{ .name = NULL }
+};
+
+const mc_class mc_mask_class = {
+	.name = "Mask", .free = s_mask_free, .repr = s_mask_repr, .display = s_mask_display,
+	.attributes = s_mask_attrs
 };
 
 /* ---- Image ---- */
@@ -151,34 +160,40 @@ static int s_image_display(const void *ptr, json_t *data, json_t *metadata, mc_e
 	return rc;
 }
 
-static mc_value *s_image_getattr(const void *ptr, const char *name, mc_error *err)
+static mc_value *s_image_width(mc_value *self, mc_error *err)
 {
-	const mc_image *img = ptr;
-	mc_value *v;
-
-	if (strcmp(name, "width") == 0)
-		v = mc_int(img->width);
-	else if (strcmp(name, "height") == 0)
-		v = mc_int(img->height);
-	else if (strcmp(name, "channels") == 0)
-		v = mc_int(img->channels);
-	else
-		return mc_error_set(err, MC_ERR_NOTFOUND, "Image has no attribute '%s'", name), NULL;
-	if (v == NULL)
-		mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-	return v;
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->width);
 }
 
-static const char *const s_image_attrs[] = { "width", "height", "channels", NULL };
+static mc_value *s_image_height(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->height);
+}
 
-static const mc_class s_image_class = {
-	"Image", s_image_free, s_image_repr, s_image_display, s_image_getattr, s_image_attrs, NULL
+static mc_value *s_image_channels(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const mc_image *)mc_object_ptr(self))->channels);
+}
+
+static const mc_attr_def s_image_attrs[] = {
+	{ .name = "width", .doc = "pixels across", .get = s_image_width },
+	{ .name = "height", .doc = "pixels down", .get = s_image_height },
+	{ .name = "channels", .doc = "1 (grey) or 3 (RGB)", .get = s_image_channels },
+	{ .name = NULL }
+};
+
+const mc_class mc_image_class = {
+	.name = "Image", .free = s_image_free, .repr = s_image_repr, .display = s_image_display,
+	.attributes = s_image_attrs
 };
 
 /* Wraps img (stolen) as an Image value. */
 static int s_image_value(mc_value **out, mc_image *img, mc_error *err)
 {
-	*out = mc_object_new(&s_image_class, img);
+	*out = mc_object_new(&mc_image_class, img);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
@@ -193,7 +208,7 @@ static int s_rle_of(mc_rle **out, const mc_value *v, const char *fn, mc_error *e
 	int rc;
 
 	*out = NULL;
-	if (mc_object_class(v) == &s_mask_class)
+	if (mc_object_class(v) == &mc_mask_class)
 		return mc_rle_copy(out, mc_object_ptr(v), err);
 	if (mc_type(v) != MC_T_DICT)
 		return mc_error_set(err, MC_ERR_TYPE,
@@ -263,7 +278,7 @@ static int s_rle_dict(mc_value **out, const mc_rle *r, mc_error *err)
 
 /* ---- the functions ---- */
 
-static int f_rle_encode(mc_call *call, mc_value **out, mc_error *err)
+static int s_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *m = mc_arg(call, "mask");
 	mc_rle *r = NULL;
@@ -272,7 +287,7 @@ static int f_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	*out = NULL;
-	if (mc_object_class(m) == &s_mask_class)
+	if (mc_object_class(m) == &mc_mask_class)
 		return s_rle_dict(out, mc_object_ptr(m), err);
 	if (mc_type(m) != MC_T_ARRAY || mc_array_cols(m) == 0)
 		return mc_error_set(err, MC_ERR_TYPE, "rle_encode(): mask must be a 2-D array "
@@ -304,7 +319,7 @@ static int f_rle_encode(mc_call *call, mc_value **out, mc_error *err)
 	return rc;
 }
 
-static int f_rle_decode(mc_call *call, mc_value **out, mc_error *err)
+static int s_rle_decode(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	mc_value *arr;
@@ -335,7 +350,7 @@ static int f_rle_decode(mc_call *call, mc_value **out, mc_error *err)
 	return 0;
 }
 
-static int f_mask_area(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask_area(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -348,7 +363,7 @@ static int f_mask_area(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -361,7 +376,7 @@ static int f_mask_bbox(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_mask(mc_call *call, mc_value **out, mc_error *err)
+static int s_mask(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_rle *r = NULL;
 	int rc;
@@ -369,11 +384,11 @@ static int f_mask(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = s_rle_of(&r, mc_arg(call, "rle"), "Mask", err)) < 0)
 		return rc;
-	*out = mc_object_new(&s_mask_class, r);
+	*out = mc_object_new(&mc_mask_class, r);
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_load_image(mc_call *call, mc_value **out, mc_error *err)
+static int s_load_image(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	mc_image *img = NULL;
@@ -387,7 +402,7 @@ static int f_load_image(mc_call *call, mc_value **out, mc_error *err)
 	return s_image_value(out, img, err);
 }
 
-static int f_image_save(mc_call *call, mc_value **out, mc_error *err)
+static int s_image_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const char *path;
 	int rc;
@@ -401,7 +416,7 @@ static int f_image_save(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
 }
 
-static int f_image_resize(mc_call *call, mc_value **out, mc_error *err)
+static int s_image_resize(mc_call *call, mc_value **out, mc_error *err)
 {
 	int64_t w, h;
 	mc_image *img = NULL;
@@ -419,132 +434,40 @@ static int f_image_resize(mc_call *call, mc_value **out, mc_error *err)
 	return s_image_value(out, img, err);
 }
 
-/* ---- a Dataset's instances ---- */
-
-/* Argument name as an instance index in -n .. n-1 (negative from the end). */
-static int s_instance_arg(mc_call *call, const mc_coco *ds, size_t *out, mc_error *err)
-{
-	size_t n = mc_coco_n_instances(ds);
-	int64_t i;
-	int rc;
-
-	if ((rc = mc_arg_int(call, "i", &i, err)) < 0)
-		return rc;
-	if (i < 0)
-		i += (int64_t)n;
-	if (i < 0 || (uint64_t)i >= n)
-		return mc_error_set(err, MC_ERR_INVALID, "%s(): instance %lld is out of range: the "
-		                    "dataset has %zu instances", mc_call_name(call), (long long)i, n);
-	*out = (size_t)i;
-	return 0;
-}
-
-static int f_dataset_mask(mc_call *call, mc_value **out, mc_error *err)
-{
-	const mc_coco *ds = mc_call_self_ptr(call);
-	mc_rle *r = NULL;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((rc = s_instance_arg(call, ds, &i, err)) < 0)
-		return rc;
-	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0)
-		return rc;
-	*out = mc_object_new(&s_mask_class, r);
-	return *out != NULL ? 0 : mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
-static int f_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
-{
-	const mc_coco *ds = mc_call_self_ptr(call);
-	mc_image *img = NULL, *iso = NULL;
-	mc_rle *r = NULL;
-	char *path = NULL;
-	mc_coco_ann a;
-	mc_coco_img im;
-	int64_t size, pad;
-	double bb[4];
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if ((rc = s_instance_arg(call, ds, &i, err)) < 0 ||
-	    (rc = mc_arg_int(call, "size", &size, err)) < 0 ||
-	    (rc = mc_arg_int(call, "pad", &pad, err)) < 0)
-		return rc;
-	if (size < 1 || size > 4096 || pad < 0 || pad > 4096)
-		return mc_error_set(err, MC_ERR_INVALID, "Dataset.instance(): size %lld, pad %lld: "
-		                    "expected size 1..4096 and pad 0..4096", (long long)size,
-		                    (long long)pad);
-	mc_coco_instance(ds, i, &a);
-	mc_coco_image(ds, a.image, &im);
-	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) < 0 ||
-	    (rc = mc_coco_image_path(&path, ds, a.image, err)) < 0)
-		goto cleanup;
-	if ((rc = mc_image_load(&img, path, err)) < 0) {
-		mc_error_prefix(err, "%s: image %lld", mc_coco_file_name(ds), (long long)im.id);
-		goto cleanup;
-	}
-	/* the box of the mask itself, as the built-in embedding crops */
-	mc_rle_bbox(r, bb);
-	rc = mc_instance_isolate(img, r, bb, (int)size, (int)pad, &iso, err);
-	if (rc < 0) {
-		mc_error_prefix(err, "%s: annotation %lld: image %s", mc_coco_file_name(ds),
-		                (long long)a.id, path);
-		goto cleanup;
-	}
-	rc = s_image_value(out, iso, err);
-	iso = NULL;
-cleanup:
-	mc_rle_free(r);
-	mc_image_free(img);
-	mc_image_free(iso);
-	free(path);
-	return rc;
-}
-
 const mc_func_def mc_funcs_mask[] = {
-	{ "rle_encode", "(mask)",
-	  "COCO RLE of a binary mask: {\"size\": [h, w], \"counts\": compressed string}.",
-	  "`mask` is a 2-D array of h rows and w columns; non-zero entries are the "
+	{ .name = "rle_encode", .signature = "(mask)",
+	  .doc = "COCO RLE of a binary mask: {\"size\": [h, w], \"counts\": compressed string}.",
+	  .long_doc = "`mask` is a 2-D array of h rows and w columns; non-zero entries are the "
 	  "object. The result is what pycocotools' `mask.encode` gives (column-major "
 	  "runs, compressed string), so it can go straight into a COCO JSON file.\n\n"
-	  "    r = rle_encode(m)\n    mask_area(r)",
-	  f_rle_encode },
-	{ "rle_decode", "(rle)",
-	  "The h x w int64 array (1 = object, 0 = background) of a COCO RLE or Mask.",
-	  "`rle` is a dict `{\"size\": [h, w], \"counts\": ...}` with compressed (str) "
+	  "    r = rle_encode(m)\n    mask_area(r)", .fn = s_rle_encode },
+	{ .name = "rle_decode", .signature = "(rle)",
+	  .doc = "The h x w int64 array (1 = object, 0 = background) of a COCO RLE or Mask.",
+	  .long_doc = "`rle` is a dict `{\"size\": [h, w], \"counts\": ...}` with compressed (str) "
 	  "or uncompressed (list of ints) counts, or a Mask. Counts that do not sum "
 	  "to h*w, or a malformed string, are a ParseError saying what was expected.",
-	  f_rle_decode },
-	{ "mask_area", "(rle)", "Number of object pixels of a COCO RLE or Mask.",
-	  "The same as pycocotools' `mask.area`.", f_mask_area },
-	{ "mask_bbox", "(rle)", "Bounding box [x, y, width, height] of a COCO RLE or Mask.",
-	  "The same as pycocotools' `mask.toBbox`; an empty mask gives [0, 0, 0, 0].",
-	  f_mask_bbox },
-	{ "Mask", "(rle)", "A Mask object (shown as a black and white image) from a COCO RLE.",
-	  "Attributes: `size` ([h, w]), `area`, `bbox`, `counts` (compressed string).",
-	  f_mask },
-	{ "load_image", "(path)", "Loads a JPEG or PNG file as an Image.",
-	  "The format is told by the file's first bytes. Gray images have 1 channel, "
+	  .fn = s_rle_decode },
+	{ .name = "mask_area", .signature = "(rle)",
+	  .doc = "Number of object pixels of a COCO RLE or Mask.",
+	  .long_doc = "The same as pycocotools' `mask.area`.", .fn = s_mask_area },
+	{ .name = "mask_bbox", .signature = "(rle)",
+	  .doc = "Bounding box [x, y, width, height] of a COCO RLE or Mask.",
+	  .long_doc = "The same as pycocotools' `mask.toBbox`; an empty mask gives [0, 0, 0, 0].",
+	  .fn = s_mask_bbox },
+	{ .name = "Mask", .signature = "(rle)",
+	  .doc = "A Mask object (shown as a black and white image) from a COCO RLE.",
+	  .long_doc = "Attributes: `size` ([h, w]), `area`, `bbox`, `counts` (compressed string).",
+	  .fn = s_mask },
+	{ .name = "load_image", .signature = "(path)",
+	  .doc = "Loads a JPEG or PNG file as an Image.",
+	  .long_doc = "The format is told by the file's first bytes. Gray images have 1 channel, "
 	  "colour ones 3 (alpha is dropped). Attributes: `width`, `height`, "
 	  "`channels`. A missing, truncated or corrupt file is an error naming the file.",
-	  f_load_image },
-	{ "Image.save", "(path)", "Writes the image as a PNG file.", NULL, f_image_save },
-	{ "Image.resize", "(width, height)",
-	  "A resized copy (area averaging when shrinking, bilinear when growing).", NULL,
-	  f_image_resize },
-	{ "Dataset.mask", "(i)", "The mask of instance i, as a Mask (shown as an image).",
-	  "Polygons are rasterised and their parts merged as pycocotools' `annToRLE` "
-	  "does; RLE segmentations are decoded. Attributes: `size`, `area`, `bbox`, "
-	  "`counts`. Negative i counts from the end.", f_dataset_mask },
-	{ "Dataset.instance", "(i, size=64, pad=2)",
-	  "Instance i isolated as in the article: cropped, background zeroed, resized.",
-	  "The image is read from disk (one image per call, nothing is cached), "
-	  "cropped to the box of the instance's mask grown by `pad` pixels, the "
-	  "pixels outside the mask are set to black, and the crop is scaled to fit "
-	  "a `size` x `size` square keeping its aspect ratio, centred on black. "
-	  "Returns an Image.", f_dataset_instance },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  .fn = s_load_image },
+	{ .name = "Image.save", .signature = "(path)",
+	  .doc = "Writes the image as a PNG file.", .fn = s_image_save },
+	{ .name = "Image.resize", .signature = "(width, height)",
+	  .doc = "A resized copy (area averaging when shrinking, bilinear when growing).",
+	  .fn = s_image_resize },
+	{ .name = NULL }
 };

@@ -89,32 +89,54 @@ static mc_value *s_str_or_none(const char *s)
 	return s != NULL ? mc_str(s) : mc_none();
 }
 
-static mc_value *s_cluster_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_cluster_np(mc_value *self, mc_error *err)
 {
-	const mc_cluster *c = p;
-
-	if (strcmp(name, "np") == 0)
-		return mc_int((int64_t)c->np);
-	if (strcmp(name, "threads") == 0)
-		return mc_int((int64_t)c->threads);
-	if (strcmp(name, "hosts") == 0)
-		return s_str_or_none(c->hosts);
-	if (strcmp(name, "tmpdir") == 0)
-		return mc_str(c->tmpdir);
-	if (strcmp(name, "program") == 0)
-		return mc_str(c->program);
-	if (strcmp(name, "mpirun") == 0)
-		return mc_str(c->mpirun);
-	mc_error_set(err, MC_ERR_NOTFOUND, "Cluster has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_int((int64_t)((const mc_cluster *)mc_object_ptr(self))->np);
 }
 
-static const char *const s_cluster_attrs[] = {
-	"np", "hosts", "threads", "tmpdir", "program", "mpirun", NULL
+static mc_value *s_cluster_hosts(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return s_str_or_none(((const mc_cluster *)mc_object_ptr(self))->hosts);
+}
+
+static mc_value *s_cluster_threads(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)((const mc_cluster *)mc_object_ptr(self))->threads);
+}
+
+static mc_value *s_cluster_tmpdir(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(((const mc_cluster *)mc_object_ptr(self))->tmpdir);
+}
+
+static mc_value *s_cluster_program(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(((const mc_cluster *)mc_object_ptr(self))->program);
+}
+
+static mc_value *s_cluster_mpirun(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(((const mc_cluster *)mc_object_ptr(self))->mpirun);
+}
+
+static const mc_attr_def s_cluster_attrs[] = {
+	{ .name = "np", .doc = "ranks a job runs on", .get = s_cluster_np },
+	{ .name = "hosts", .doc = "the Open MPI hostfile, or None (this machine)", .get = s_cluster_hosts },
+	{ .name = "threads", .doc = "BLAS and worker threads of each rank", .get = s_cluster_threads },
+	{ .name = "tmpdir", .doc = "where jobs write their files", .get = s_cluster_tmpdir },
+	{ .name = "program", .doc = "the maskclean-mpi the ranks run", .get = s_cluster_program },
+	{ .name = "mpirun", .doc = "the mpirun that starts them", .get = s_cluster_mpirun },
+	{ .name = NULL }
 };
 
 const mc_class mc_cluster_class = {
-	"Cluster", s_cluster_free, s_cluster_repr, NULL, s_cluster_getattr, s_cluster_attrs, NULL
+	.name = "Cluster", .free = s_cluster_free, .repr = s_cluster_repr, .attributes = s_cluster_attrs
 };
 
 int mc_arg_cluster(mc_call *call, const char *name, const mc_cluster **out, mc_error *err)

@@ -21,11 +21,6 @@
 
 #define S_MAX_GRID 300
 
-static int s_nomem(mc_error *err)
-{
-	return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
-}
-
 /* ---- Figure ---- */
 
 typedef struct s_figure {
@@ -59,23 +54,27 @@ static int s_figure_display(const void *p, json_t *data, json_t *metadata, mc_er
 	                         f->png->height, err);
 }
 
-static mc_value *s_figure_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_figure_width(mc_value *self, mc_error *err)
 {
-	const s_figure *f = p;
-
-	if (strcmp(name, "width") == 0)
-		return mc_int(f->png->width);
-	if (strcmp(name, "height") == 0)
-		return mc_int(f->png->height);
-	mc_error_set(err, MC_ERR_NOTFOUND, "Figure has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_int(((const s_figure *)mc_object_ptr(self))->png->width);
 }
 
-static const char *const s_figure_attrs[] = { "width", "height", NULL };
+static mc_value *s_figure_height(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int(((const s_figure *)mc_object_ptr(self))->png->height);
+}
+
+static const mc_attr_def s_figure_attrs[] = {
+	{ .name = "width", .doc = "pixels across", .get = s_figure_width },
+	{ .name = "height", .doc = "pixels down", .get = s_figure_height },
+	{ .name = NULL }
+};
 
 const mc_class mc_figure_class = {
-	"Figure", s_figure_free, s_figure_repr, s_figure_display, s_figure_getattr,
-	s_figure_attrs, NULL
+	.name = "Figure", .free = s_figure_free, .repr = s_figure_repr, .display = s_figure_display,
+	.attributes = s_figure_attrs
 };
 
 mc_value *mc_figure_value(mc_png *png, const char *what)
@@ -96,7 +95,7 @@ mc_value *mc_figure_value(mc_png *png, const char *what)
 	return mc_object_new(&mc_figure_class, f);
 }
 
-static int f_figure_save(mc_call *call, mc_value **out, mc_error *err)
+static int s_figure_save(mc_call *call, mc_value **out, mc_error *err)
 {
 	const s_figure *f = mc_call_self_ptr(call);
 	const char *path;
@@ -108,7 +107,7 @@ static int f_figure_save(mc_call *call, mc_value **out, mc_error *err)
 	if ((rc = mc_write_file_atomic(path, f->png->data, f->png->len, err)) != 0)
 		return rc;
 	*out = mc_none();
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- Table ---- */
@@ -136,22 +135,43 @@ static int s_table_display(const void *p, json_t *data, json_t *metadata, mc_err
 
 	(void)metadata;
 	if (rc == 0 && json_object_set_new(data, "text/html", json_string(html)) != 0)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	free(html);
 	return rc;
 }
 
-static mc_value *s_table_getattr(const void *p, const char *name, mc_error *err)
+static mc_value *s_table_n_rows(mc_value *self, mc_error *err)
 {
-	if (strcmp(name, "n_rows") == 0)
-		return mc_int((int64_t)mc_table_rows(p));
-	if (strcmp(name, "n_cols") == 0)
-		return mc_int((int64_t)mc_table_cols(p));
-	mc_error_set(err, MC_ERR_NOTFOUND, "Table has no attribute '%s'", name);
-	return NULL;
+	(void)err;
+	return mc_int((int64_t)mc_table_rows(mc_object_ptr(self)));
 }
 
-static const char *const s_table_attrs[] = { "n_rows", "n_cols", NULL };
+static mc_value *s_table_n_cols(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_table_cols(mc_object_ptr(self)));
+}
+
+static mc_value *s_table_columns(mc_value *self, mc_error *err)
+{
+	const mc_table *t = mc_object_ptr(self);
+	mc_value *l = mc_list_new();
+
+	(void)err;
+	for (size_t c = 0; l != NULL && c < mc_table_cols(t); c++)
+		if (mc_list_append(l, mc_str(mc_table_col_name(t, c))) != 0) {
+			mc_unref(l);
+			l = NULL;
+		}
+	return l;
+}
+
+static const mc_attr_def s_table_attrs[] = {
+	{ .name = "n_rows", .doc = "rows, without the header", .get = s_table_n_rows },
+	{ .name = "n_cols", .doc = "columns", .get = s_table_n_cols },
+	{ .name = "columns", .doc = "the column names, as t[name] takes them", .get = s_table_columns },
+	{ .name = NULL }
+};
 
 /* A table cell as a language value (none for an empty cell). */
 static mc_value *s_cell_value(const mc_table_cell *c)
@@ -170,14 +190,14 @@ static mc_value *s_cell_value(const mc_table_cell *c)
 
 /* t[k]: row k (negative from the end) as a dict; t["name"]: a column as a
  * list. */
-static int f_table_len(mc_call *call, mc_value **out, mc_error *err)
+static int s_table_len(mc_call *call, mc_value **out, mc_error *err)
 {
 	(void)err;
 	*out = mc_int((int64_t)mc_table_rows(mc_call_self_ptr(call)));
 	return 0;
 }
 
-static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
+static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 {
 	const mc_table *t = mc_call_self_ptr(call);
 	mc_value *key = mc_arg(call, "key"), *v = NULL;
@@ -196,7 +216,7 @@ static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		for (size_t c = 0; v != NULL && rc == 0 && c < cols; c++) {
 			rc = mc_table_get(t, r, c, &cell, err);
 			if (rc == 0 && mc_dict_set_str(v, mc_table_col_name(t, c), s_cell_value(&cell)))
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 		}
 	} else if (mc_type(key) == MC_T_STR) {
 		for (size_t c = 0; c < cols && col == cols; c++)
@@ -215,14 +235,14 @@ static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		for (r = 0; v != NULL && rc == 0 && r < rows; r++) {
 			rc = mc_table_get(t, r, col, &cell, err);
 			if (rc == 0 && mc_list_append(v, s_cell_value(&cell)) != 0)
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 		}
 	} else {
 		return mc_error_set(err, MC_ERR_TYPE, "Table indices are a row number or a column "
 		                    "name, got %s", mc_type_name(key));
 	}
 	if (v == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 	if (rc) {
 		mc_unref(v);
 		return rc;
@@ -232,7 +252,8 @@ static int f_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 }
 
 const mc_class mc_table_class = {
-	"Table", s_table_free, s_table_repr, s_table_display, s_table_getattr, s_table_attrs, NULL
+	.name = "Table", .free = s_table_free, .repr = s_table_repr, .display = s_table_display,
+	.attributes = s_table_attrs
 };
 
 mc_value *mc_table_value(mc_table *t)
@@ -275,7 +296,7 @@ static int s_doubles(double **out, size_t *n, mc_value *v, mc_call *call, const 
 		k = mc_array_size(v);
 		*out = malloc((k + 1) * sizeof **out);
 		if (*out == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		for (i = 0; i < k; i++)
 			(*out)[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
 			                                        : (double)mc_array_i64(v)[i];
@@ -288,7 +309,7 @@ static int s_doubles(double **out, size_t *n, mc_value *v, mc_call *call, const 
 	k = mc_list_len(v);
 	*out = malloc((k + 1) * sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < k; i++) {
 		mc_value *it = mc_list_get(v, i);
 		if (!s_is_number(it)) {
@@ -394,7 +415,7 @@ static int s_strings(char ***out, size_t *n, mc_value *v, mc_call *call, const c
 		if (*out == NULL || i < k) {
 			s_free_strings(*out, k);
 			*out = NULL;
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		}
 		*n = k;
 		return 0;
@@ -405,14 +426,14 @@ static int s_strings(char ***out, size_t *n, mc_value *v, mc_call *call, const c
 	k = mc_list_len(v);
 	*out = calloc(k + 1, sizeof **out);
 	if (*out == NULL)
-		return s_nomem(err);
+		return mc_error_nomem(err);
 	for (i = 0; i < k; i++) {
 		mc_value *it = mc_list_get(v, i);
 		(*out)[i] = mc_type(it) == MC_T_STR ? strdup(mc_as_str(it)) : mc_value_repr(it);
 		if ((*out)[i] == NULL) {
 			s_free_strings(*out, k);
 			*out = NULL;
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		}
 	}
 	*n = k;
@@ -431,7 +452,7 @@ static int s_opt_str(mc_call *call, const char *name, const char **out, mc_error
 
 /* ---- plot ---- */
 
-static int f_plot(mc_call *call, mc_value **out, mc_error *err)
+static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *xv = mc_arg(call, "x"), *yv = mc_arg(call, "y"), *lv = mc_arg(call, "label");
 	double *x = NULL, **ys = NULL;
@@ -468,7 +489,7 @@ static int f_plot(mc_call *call, mc_value **out, mc_error *err)
 	ny = calloc(ns, sizeof *ny);
 	ser = calloc(ns, sizeof *ser);
 	if (ys == NULL || ny == NULL || ser == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	if (xv != NULL && (rc = s_doubles(&x, &nx, xv, call, "x", err)) != 0)
@@ -487,7 +508,7 @@ static int f_plot(mc_call *call, mc_value **out, mc_error *err)
 		for (i = 0; rc == 0 && i < ns; i++) {
 			ys[i] = malloc(m->cols * sizeof **ys);
 			if (ys[i] == NULL) {
-				rc = s_nomem(err);
+				rc = mc_error_nomem(err);
 				break;
 			}
 			memcpy(ys[i], m->data + i * m->stride, m->cols * sizeof **ys);
@@ -527,7 +548,7 @@ static int f_plot(mc_call *call, mc_value **out, mc_error *err)
 	}
 	rc = mc_plot_line(&png, ser, ns, has_mark ? &mark : NULL, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "line plot")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (i = 0; ys != NULL && i < ns; i++)
 		free(ys[i]);
@@ -541,7 +562,7 @@ cleanup:
 
 /* ---- bar ---- */
 
-static int f_bar(mc_call *call, mc_value **out, mc_error *err)
+static int s_bar(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *lv = mc_arg(call, "labels"), *vv = mc_arg(call, "values"),
 	         *sv = mc_arg(call, "stack_labels");
@@ -593,7 +614,7 @@ static int f_bar(mc_call *call, mc_value **out, mc_error *err)
 	rc = mc_plot_bar(&png, (const char *const *)labels, n, m->data, k,
 	                 (const char *const *)stacks, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "bar chart")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	s_free_strings(labels, nl);
 	s_free_strings(stacks, nst);
@@ -630,7 +651,7 @@ static int s_class_arg(long *out, mc_value *v, char **names, size_t n, size_t li
 	                    mc_call_name(call), arg, mc_type_name(v));
 }
 
-static int f_heatmap(mc_call *call, mc_value **out, mc_error *err)
+static int s_heatmap(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *lv = mc_arg(call, "labels"), *hv = mc_arg(call, "highlight"),
 	         *mv = mc_arg(call, "mark");
@@ -692,7 +713,7 @@ static int f_heatmap(mc_call *call, mc_value **out, mc_error *err)
 	}
 	rc = mc_plot_heatmap(&png, NULL, m, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "heatmap")) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	s_free_strings(labels, nl);
 	mc_matrix_free(m);
@@ -721,7 +742,7 @@ static int s_table_cell(mc_table *t, size_t r, size_t j, mc_value *v, mc_error *
 	default:
 		s = mc_value_repr(v);
 		if (s == NULL)
-			return s_nomem(err);
+			return mc_error_nomem(err);
 		rc = mc_table_set_str(t, r, j, s, err);
 		free(s);
 		return rc;
@@ -753,14 +774,14 @@ static int s_table_from_columns(mc_table **out, mc_value *d, mc_call *call, mc_e
 
 	*out = NULL;
 	if (names == NULL || owned == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (j = 0; j < nc; j++) {
 		mc_value *k = mc_dict_key(d, j), *col = mc_dict_value(d, j);
 		owned[j] = mc_type(k) == MC_T_STR ? strdup(mc_as_str(k)) : mc_value_repr(k);
 		if (owned[j] == NULL) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		names[j] = owned[j];
@@ -790,7 +811,7 @@ static int s_table_from_columns(mc_table **out, mc_value *d, mc_call *call, mc_e
 		rc = mc_table_add_row(t, &r, err);
 		for (j = 0; rc == 0 && j < nc; j++) {
 			mc_value *v = s_column_item(mc_dict_value(d, j), i);
-			rc = v == NULL ? s_nomem(err) : s_table_cell(t, r, j, v, err);
+			rc = v == NULL ? mc_error_nomem(err) : s_table_cell(t, r, j, v, err);
 			mc_unref(v);
 		}
 	}
@@ -831,7 +852,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 				char *s = mc_type(k) == MC_T_STR ? strdup(mc_as_str(k)) : mc_value_repr(k);
 				size_t q;
 				if (s == NULL) {
-					rc = s_nomem(err);
+					rc = mc_error_nomem(err);
 					goto cleanup;
 				}
 				for (q = 0; q < nc && strcmp(names[q], s) != 0; q++)
@@ -844,7 +865,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 					char **p = realloc(names, (cap ? 2 * cap : 8) * sizeof *p);
 					if (p == NULL) {
 						free(s);
-						rc = s_nomem(err);
+						rc = mc_error_nomem(err);
 						goto cleanup;
 					}
 					names = p;
@@ -864,7 +885,7 @@ static int s_table_from_rows(mc_table **out, mc_value *rows, mc_value *cols_v, m
 				break;
 		}
 		if (names == NULL || j < nc) {
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 	}
@@ -906,7 +927,7 @@ cleanup:
 	return rc;
 }
 
-static int f_table(mc_call *call, mc_value **out, mc_error *err)
+static int s_table(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *data = mc_arg(call, "data"), *cols = mc_arg(call, "columns");
 	const char *caption = NULL;
@@ -944,7 +965,7 @@ static int f_table(mc_call *call, mc_value **out, mc_error *err)
 			mc_table_set_digits(t, j, (int)(digits > 17 ? 17 : digits));
 	}
 	*out = mc_table_value(t);
-	return *out != NULL ? 0 : s_nomem(err);
+	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
 /* ---- instance views ---- */
@@ -992,7 +1013,7 @@ static int s_load_image(mc_image **out, const mc_coco *ds, size_t img, mc_error 
 	return rc;
 }
 
-static int f_show(mc_call *call, mc_value **out, mc_error *err)
+static int s_show(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1025,14 +1046,14 @@ static int f_show(mc_call *call, mc_value **out, mc_error *err)
 	o.crop = crop;
 	rc = mc_render_views_rle(&png, img, r, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	mc_rle_free(r);
 	mc_image_free(img);
 	return rc;
 }
 
-static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
+static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1062,7 +1083,7 @@ static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
 	masks = calloc(n + 1, sizeof *masks);
 	labels = calloc(n + 1, sizeof *labels);
 	if (masks == NULL || labels == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n; k++) {
@@ -1076,7 +1097,7 @@ static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
 		masks[kept] = malloc((size_t)r->w * r->h + 1);
 		if (masks[kept] == NULL) {
 			mc_rle_free(r);
-			rc = s_nomem(err);
+			rc = mc_error_nomem(err);
 			goto cleanup;
 		}
 		if (r->w != (uint32_t)img->width || r->h != (uint32_t)img->height) {
@@ -1097,7 +1118,7 @@ static int f_overlay(mc_call *call, mc_value **out, mc_error *err)
 	o.title = title;
 	rc = mc_render_overlay(&png, img, (const uint8_t *const *)masks, kept, NULL, labels, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (k = 0; masks != NULL && k < kept; k++)
 		free(masks[k]);
@@ -1120,7 +1141,7 @@ int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
 
 	*out = NULL;
 	if (imgs == NULL || rles == NULL || img_of == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n && rc == 0; k++) {
@@ -1144,7 +1165,7 @@ int mc_grid_figure(mc_value **out, const mc_coco *ds, const size_t *rows,
 	if (rc == 0)
 		rc = mc_render_grid(&png, cells, n, o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, what)) == NULL)
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 cleanup:
 	for (k = 0; k < n; k++) {
 		if (imgs != NULL)
@@ -1158,7 +1179,7 @@ cleanup:
 	return rc;
 }
 
-static int f_grid(mc_call *call, mc_value **out, mc_error *err)
+static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 {
 	void *p;
 	const mc_coco *ds;
@@ -1219,7 +1240,7 @@ static int f_grid(mc_call *call, mc_value **out, mc_error *err)
 	cells = calloc(n, sizeof *cells);
 	rows = calloc(n, sizeof *rows);
 	if (cells == NULL || rows == NULL) {
-		rc = s_nomem(err);
+		rc = mc_error_nomem(err);
 		goto cleanup;
 	}
 	for (k = 0; k < n; k++) {
@@ -1245,73 +1266,75 @@ cleanup:
 }
 
 const mc_func_def mc_funcs_render[] = {
-	{ "plot", "(x, y=none, title=none, xlabel=none, ylabel=none, label=none, mark=none, "
-	          "mark_text=none)",
-	  "A line plot (PNG) of y against x, with an optional marked point.",
-	  "`plot(y)` draws y against 0, 1, 2, ...; `plot(x, y)` against x. y may also "
+	{ .name = "plot",
+	  .signature = "(x, y=None, title=None, xlabel=None, ylabel=None, label=None, mark=None, "
+	  "mark_text=None)",
+	  .doc = "A line plot (PNG) of y against x, with an optional marked point.",
+	  .long_doc = "`plot(y)` draws y against 0, 1, 2, ...; `plot(x, y)` against x. y may also "
 	  "be a list of lines (or a 2-D array, one line per row), named by a list "
 	  "`label` in a legend; one `label` string names a single line. `mark` is the "
 	  "index of a point of the (first) line to call out, e.g. where the AUC "
 	  "reaches its plateau, with `mark_text` written beside it:\n\n"
 	  "    plot(auc, title=\"AUC across iterations\", xlabel=\"Iteration\",\n"
 	  "         ylabel=\"AUC\", mark=4, mark_text=\"plateau\")\n\n"
-	  "Returns a Figure (640x400, shown as image/png).",
-	  f_plot },
-	{ "bar", "(labels, values, title=none, xlabel=none, ylabel=none, stack_labels=none)",
-	  "A bar chart (PNG), optionally stacked, with each bar's total above it.",
-	  "`labels` names the bars (none: 0, 1, ...). `values` is a list of numbers, "
+	  "Returns a Figure (640x400, shown as image/png).", .fn = s_plot },
+	{ .name = "bar",
+	  .signature = "(labels, values, title=None, xlabel=None, ylabel=None, stack_labels=None)",
+	  .doc = "A bar chart (PNG), optionally stacked, with each bar's total above it.",
+	  .long_doc = "`labels` names the bars (None: 0, 1, ...). `values` is a list of numbers, "
 	  "or a list of lists (a 2-D array) to stack: each inner list is one series "
 	  "across all bars, named by `stack_labels` in the legend:\n\n"
 	  "    bar([0, 1, 2], [[5, 3, 1], [2, 1, 0]], stack_labels=[\"relabeled\", \"removed\"],\n"
 	  "        title=\"Samples fixed per iteration\")\n\n"
-	  "Long labels are turned by 45 or 90 degrees. Returns a Figure.",
-	  f_bar },
-	{ "heatmap", "(matrix, labels=none, title=none, xlabel=\"Predicted label\", "
-	             "ylabel=\"True label\", highlight=none, mark=none, fmt=none)",
-	  "A heatmap (PNG) of a matrix such as a confusion matrix, with a colour bar.",
-	  "`labels` names the classes on both axes. `highlight` (index or name) "
+	  "Long labels are turned by 45 or 90 degrees. Returns a Figure.", .fn = s_bar },
+	{ .name = "heatmap",
+	  .signature = "(matrix, labels=None, title=None, xlabel=\"Predicted label\", "
+	  "ylabel=\"True label\", highlight=None, mark=None, fmt=None)",
+	  .doc = "A heatmap (PNG) of a matrix such as a confusion matrix, with a colour bar.",
+	  .long_doc = "`labels` names the classes on both axes. `highlight` (index or name) "
 	  "marks the class of interest in red; `mark` outlines one cell, given as "
 	  "[row, column] or as the dict `ConfusionMatrix.pick_class()` returns. "
 	  "Values are written in the cells when they fit (`fmt` like \"%.2f\"); with "
 	  "many classes the picture grows and the labels turn, so none is cut off. "
-	  "Returns a Figure.",
-	  f_heatmap },
-	{ "table", "(data, columns=none, caption=none, max_rows=0, digits=none)",
-	  "A table shown as HTML (with a plain-text twin) from columns or rows.",
-	  "`data` is a dict of columns (`{\"class\": names, \"AUC\": aucs}`), a list of "
+	  "Returns a Figure.", .fn = s_heatmap },
+	{ .name = "table",
+	  .signature = "(data, columns=None, caption=None, max_rows=0, digits=None)",
+	  .doc = "A table shown as HTML (with a plain-text twin) from columns or rows.",
+	  .long_doc = "`data` is a dict of columns (`{\"class\": names, \"AUC\": aucs}`), a list of "
 	  "dicts (one per row; the columns are their keys) or a list of lists (named "
 	  "by `columns`). Numbers are right-aligned; `digits` fixes the decimals of "
 	  "floats (default: 4 significant digits). With `max_rows` > 0 only the first "
 	  "and last rows are shown. Returns a Table (attributes `n_rows`, `n_cols`).",
-	  f_table },
-	{ "show", "(ds, i, crop=false)",
-	  "The three views of instance i: the image, the attention mask, the mask overlay.",
-	  "As in the article: the unprocessed image; the attention mask, which dims "
+	  .fn = s_table },
+	{ .name = "show", .signature = "(ds, i, crop=False)",
+	  .doc = "The three views of instance i: the image, the attention mask, the mask overlay.",
+	  .long_doc = "As in the article: the unprocessed image; the attention mask, which dims "
 	  "everything outside the labeled object; and the mask drawn over the image "
-	  "with an outline (small objects also get a circle). `crop=true` zooms in "
+	  "with an outline (small objects also get a circle). `crop=True` zooms in "
 	  "on the object. The heading gives the instance, annotation id, class and "
-	  "image id. Returns a Figure.",
-	  f_show },
-	{ "grid", "(ds, idx, importance=none, cols=5, title=none, notes=none)",
-	  "A captioned grid of instances: the reviewer's view of the top N.",
-	  "`idx` lists instance indices (a list or an int64 array), or is the dict "
+	  "image id. Returns a Figure.", .fn = s_show },
+	{ .name = "grid", .signature = "(ds, idx, importance=None, cols=5, title=None, notes=None)",
+	  .doc = "A captioned grid of instances: the reviewer's view of the top N.",
+	  .long_doc = "`idx` lists instance indices (a list or an int64 array), or is the dict "
 	  "`get_cleaning_samples()` returns, whose importance is then shown too:\n\n"
 	  "    grid(ds, service.get_cleaning_samples(class_size={\"orange\": 60}))\n\n"
 	  "Each cell shows the object with some "
 	  "context, the rest dimmed, and under it `#annotation-id class`, the "
 	  "importance (when given, one per instance) and a note (e.g. the fix). At "
-	  "most 300 at once. Each image is read once. Returns a Figure.",
-	  f_grid },
-	{ "overlay", "(ds, i)",
-	  "Every instance on the image of instance i, each in its own colour and named.",
-	  "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
-	  f_overlay },
-	{ "Table.__len__", "()", "len(t): the number of rows; `for row in t:` walks them as dicts.", NULL,
-	  f_table_len },
-	{ "Table.__getitem__", "(key)",
-	  "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
-	  "list.", NULL, f_table_getitem },
-	{ "Figure.save", "(path)", "Writes the figure as a PNG file.",
-	  "The file has twice the figure's width and height in pixels.", f_figure_save },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "most 300 at once. Each image is read once. Returns a Figure.", .fn = s_grid },
+	{ .name = "overlay", .signature = "(ds, i)",
+	  .doc = "Every instance on the image of instance i, each in its own colour and named.",
+	  .long_doc = "Crowd regions are left out, as in the rest of the dataset. Returns a Figure.",
+	  .fn = s_overlay },
+	{ .name = "Table.__len__", .signature = "()",
+	  .doc = "len(t): the number of rows; `for row in t:` walks them as dicts.",
+	  .fn = s_table_len },
+	{ .name = "Table.__getitem__", .signature = "(key)",
+	  .doc = "t[k] is row k as a dict {column: value} (t[-1]: the last); t[\"name\"] a column as a "
+	  "list.", .fn = s_table_getitem },
+	{ .name = "Figure.save", .signature = "(path)",
+	  .doc = "Writes the figure as a PNG file.",
+	  .long_doc = "The file has twice the figure's width and height in pixels.",
+	  .fn = s_figure_save },
+	{ .name = NULL }
 };

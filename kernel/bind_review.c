@@ -133,77 +133,142 @@ static int s_history_table(mc_table **out, const mc_review *rv, mc_error *err)
 	return 0;
 }
 
-static mc_value *s_session_getattr(const void *p, const char *name, mc_error *err)
+static mc_review *s_rv(mc_value *self)
 {
-	const s_session *s = p;
-	mc_review *rv = s->rv;
-	const mc_coco *ds = mc_review_dataset(rv);
-	size_t n = mc_review_n_instances(rv), nh;
-
-	if (strcmp(name, "history") == 0) {
-		mc_table *t = NULL;
-		if (s_history_table(&t, rv, err) != 0)
-			return NULL;
-		return mc_table_value(t);
-	}
-	if (strcmp(name, "labels") == 0) {
-		mc_value *a = mc_array_new(MC_I64, n, 0);
-		if (a && n)
-			memcpy(mc_array_i64(a), mc_review_labels(rv), n * sizeof(int64_t));
-		return a;
-	}
-	if (strcmp(name, "weights") == 0) {
-		mc_value *a = mc_array_new(MC_F64, n, 0);
-		if (a && n)
-			memcpy(mc_array_f64(a), mc_review_weights(rv), n * sizeof(double));
-		return a;
-	}
-	if (strcmp(name, "iteration") == 0) {
-		mc_review_history(rv, &nh);
-		return mc_int((int64_t)(nh ? nh - 1 : 0));
-	}
-	if (strcmp(name, "batch") == 0) {
-		size_t nb;
-		const int64_t *b = mc_review_batch(rv, &nb);
-		mc_value *a = mc_array_new(MC_I64, nb, 0);
-		if (a && nb)
-			memcpy(mc_array_i64(a), b, nb * sizeof *b);
-		return a;
-	}
-	if (strcmp(name, "classes") == 0) {
-		mc_value *l = mc_list_new();
-		for (size_t k = 0; l && k < mc_coco_n_classes(ds); k++)
-			if (mc_review_reviews_class(rv, k) &&
-			    mc_list_append(l, mc_str(mc_coco_class_name(ds, k))) != 0) {
-				mc_unref(l);
-				l = NULL;
-			}
-		return l;
-	}
-	if (strcmp(name, "n_seen") == 0)
-		return mc_int((int64_t)mc_review_n_seen(rv));
-	if (strcmp(name, "n_pending") == 0)
-		return mc_int((int64_t)mc_review_n_pending(rv));
-	if (strcmp(name, "dir") == 0)
-		return mc_str(mc_review_dir(rv));
-	if (strcmp(name, "batch_dir") == 0)
-		return mc_review_batch_dir(rv) ? mc_str(mc_review_batch_dir(rv)) : mc_none();
-	if (strcmp(name, "notice") == 0)
-		return mc_review_notice(rv) ? mc_str(mc_review_notice(rv)) : mc_none();
-	if (strcmp(name, "auc") == 0) {
-		const mc_review_record *h = mc_review_history(rv, &nh);
-		mc_value *a = mc_array_new(MC_F64, nh, 0);
-		for (size_t k = 0; a && k < nh; k++)
-			mc_array_f64(a)[k] = h[k].auc;
-		return a;
-	}
-	mc_error_set(err, MC_ERR_NOTFOUND, "ReviewSession has no attribute '%s'", name);
-	return NULL;
+	return ((s_session *)mc_object_ptr(self))->rv;
 }
 
-static const char *const s_session_attrs[] = {
-	"history", "labels", "weights", "iteration", "batch", "classes", "n_seen", "n_pending",
-	"dir", "batch_dir", "notice", "auc", NULL
+static mc_value *s_session_history(mc_value *self, mc_error *err)
+{
+	mc_table *t = NULL;
+
+	if (s_history_table(&t, s_rv(self), err) != 0)
+		return NULL;
+	return mc_table_value(t);
+}
+
+static mc_value *s_session_labels(mc_value *self, mc_error *err)
+{
+	mc_review *rv = s_rv(self);
+	size_t n = mc_review_n_instances(rv);
+	mc_value *a = mc_array_new(MC_I64, n, 0);
+
+	(void)err;
+	if (a && n)
+		memcpy(mc_array_i64(a), mc_review_labels(rv), n * sizeof(int64_t));
+	return a;
+}
+
+static mc_value *s_session_weights(mc_value *self, mc_error *err)
+{
+	mc_review *rv = s_rv(self);
+	size_t n = mc_review_n_instances(rv);
+	mc_value *a = mc_array_new(MC_F64, n, 0);
+
+	(void)err;
+	if (a && n)
+		memcpy(mc_array_f64(a), mc_review_weights(rv), n * sizeof(double));
+	return a;
+}
+
+static mc_value *s_session_iteration(mc_value *self, mc_error *err)
+{
+	size_t nh;
+
+	(void)err;
+	mc_review_history(s_rv(self), &nh);
+	return mc_int((int64_t)(nh ? nh - 1 : 0));
+}
+
+static mc_value *s_session_batch(mc_value *self, mc_error *err)
+{
+	size_t nb;
+	const int64_t *b = mc_review_batch(s_rv(self), &nb);
+	mc_value *a = mc_array_new(MC_I64, nb, 0);
+
+	(void)err;
+	if (a && nb)
+		memcpy(mc_array_i64(a), b, nb * sizeof *b);
+	return a;
+}
+
+static mc_value *s_session_classes(mc_value *self, mc_error *err)
+{
+	mc_review *rv = s_rv(self);
+	const mc_coco *ds = mc_review_dataset(rv);
+	mc_value *l = mc_list_new();
+
+	(void)err;
+	for (size_t k = 0; l && k < mc_coco_n_classes(ds); k++)
+		if (mc_review_reviews_class(rv, k) && mc_list_append(l, mc_str(mc_coco_class_name(ds, k))) != 0) {
+			mc_unref(l);
+			l = NULL;
+		}
+	return l;
+}
+
+static mc_value *s_session_n_seen(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_review_n_seen(s_rv(self)));
+}
+
+static mc_value *s_session_n_pending(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_int((int64_t)mc_review_n_pending(s_rv(self)));
+}
+
+static mc_value *s_session_dir(mc_value *self, mc_error *err)
+{
+	(void)err;
+	return mc_str(mc_review_dir(s_rv(self)));
+}
+
+static mc_value *s_session_batch_dir(mc_value *self, mc_error *err)
+{
+	const char *d = mc_review_batch_dir(s_rv(self));
+
+	(void)err;
+	return d != NULL ? mc_str(d) : mc_none();
+}
+
+static mc_value *s_session_notice(mc_value *self, mc_error *err)
+{
+	const char *t = mc_review_notice(s_rv(self));
+
+	(void)err;
+	return t != NULL ? mc_str(t) : mc_none();
+}
+
+static mc_value *s_session_auc(mc_value *self, mc_error *err)
+{
+	size_t nh;
+	const mc_review_record *h = mc_review_history(s_rv(self), &nh);
+	mc_value *a = mc_array_new(MC_F64, nh, 0);
+
+	(void)err;
+	for (size_t k = 0; a && k < nh; k++)
+		mc_array_f64(a)[k] = h[k].auc;
+	return a;
+}
+
+static const mc_attr_def s_session_attrs[] = {
+	{ .name = "history", .doc = "one row per iteration: AUC, fixes, samples seen (a table)",
+	  .get = s_session_history },
+	{ .name = "labels", .doc = "every instance's label after the decisions applied", .get = s_session_labels },
+	{ .name = "weights", .doc = "every instance's weight (0: removed)", .get = s_session_weights },
+	{ .name = "iteration", .doc = "iterations applied", .get = s_session_iteration },
+	{ .name = "batch", .doc = "the annotation ids of the open batch", .get = s_session_batch },
+	{ .name = "classes", .doc = "the classes under review", .get = s_session_classes },
+	{ .name = "n_seen", .doc = "samples reviewed so far", .get = s_session_n_seen },
+	{ .name = "n_pending", .doc = "samples of the open batch not decided yet", .get = s_session_n_pending },
+	{ .name = "dir", .doc = "the session's folder (journal, batches)", .get = s_session_dir },
+	{ .name = "batch_dir", .doc = "the open batch's folder, or None", .get = s_session_batch_dir },
+	{ .name = "notice", .doc = "what resuming found (a damaged journal kept aside), or None",
+	  .get = s_session_notice },
+	{ .name = "auc", .doc = "the K-fold AUC after each iteration", .get = s_session_auc },
+	{ .name = NULL }
 };
 
 static size_t s_session_strings(const void *p, const char **out, size_t max)
@@ -217,8 +282,8 @@ static size_t s_session_strings(const void *p, const char **out, size_t max)
 }
 
 static const mc_class s_session_class = {
-	"ReviewSession", s_session_free, s_session_repr, NULL, s_session_getattr,
-	s_session_attrs, s_session_strings
+	.name = "ReviewSession", .free = s_session_free, .repr = s_session_repr,
+	.attributes = s_session_attrs, .strings = s_session_strings
 };
 
 /* ---- arguments ---- */

@@ -68,6 +68,10 @@ int mc_arg_numbers(mc_call *call, const char *name, double **out, size_t *n, int
  * class indices 0, 1, 2, ...". */
 int mc_arg_labels(mc_call *call, const char *name, int64_t **out, size_t *n, mc_error *err);
 
+/* The usual end of a table function: *out = v (a new value, stolen) and 0,
+ * or MC_ERR_NOMEM "out of memory" when v is NULL. */
+int mc_call_return(mc_value **out, mc_value *v, mc_error *err);
+
 /* For methods: the object the method was called on (borrowed). */
 mc_value *mc_call_self(mc_call *call);
 void *mc_call_self_ptr(mc_call *call);

@@ -152,6 +152,12 @@ void mc_call_finish_progress(mc_call *call, int status)
 
 /* ---- output ---- */
 
+int mc_call_return(mc_value **out, mc_value *v, mc_error *err)
+{
+	*out = v;
+	return v != NULL ? 0 : mc_error_nomem(err);
+}
+
 void mc_call_payload(mc_call *call, json_t *payload)
 {
 	if (payload != NULL && call->io != NULL && call->io->payload != NULL)

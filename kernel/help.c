@@ -138,16 +138,6 @@ char *mc_help_for_value(const mc_value *v)
 		free(r);
 	}
 	s_add_attributes(&t, mc_value_attrs(v));
-	if (cls != NULL && cls->attrs != NULL && cls->attrs[0] != NULL) {
-		const char *const *a;
-
-		s_add(&t, "\nAttributes:\n ");
-		for (a = cls->attrs; *a != NULL; a++) {
-			s_add(&t, " ");
-			s_add(&t, *a);
-		}
-		s_add(&t, "\n");
-	}
 	s_add_methods(&t, mc_value_method_prefix(v));
 	return s_done(&t);
 }

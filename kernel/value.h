@@ -53,11 +53,9 @@ struct mc_class {
 	/* Optional: adds richer MIME types (text/html, image/png, ...) to data and
 	 * their metadata (width/height) to metadata. Returns 0 or a negative code. */
 	int (*display)(const void *ptr, json_t *data, json_t *metadata, mc_error *err);
-	/* Optional: attribute lookup. Returns a new reference, or NULL with err set
-	 * (MC_ERR_NOTFOUND "PCA has no attribute 'x'"). */
-	mc_value *(*getattr)(const void *ptr, const char *name, mc_error *err);
-	/* NULL-terminated attribute names, for completion and help. May be NULL. */
-	const char *const *attrs;
+	/* The attributes (obj.name), ended by a row whose name is NULL; may be
+	 * NULL. Lookup, dir(), completion and help() walk this table. */
+	const mc_attr_def *attributes;
 	/* Optional: strings this object knows (class names, ...), offered when
 	 * completing a string literal. Borrowed; returns how many were written. */
 	size_t (*strings)(const void *ptr, const char **out, size_t max);

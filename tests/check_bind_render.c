@@ -128,6 +128,9 @@ START_TEST(test_table)
 	assert_run("t", "per class\nclass    n     auc\n------  --  ------\na<b      1     0.5\n"
 	                "orange  20  0.8561\n");
 	assert_run("[t.n_rows, t.n_cols]", "[2, 3]");
+	/* the column names, in order, and each one indexes the table */
+	assert_run("t.columns", "['class', 'n', 'auc']");
+	assert_run("[t[c][1] for c in t.columns]", "['orange', 20, 0.8561]");
 	bundle("t", &data, &meta);
 	html = json_string_value(json_object_get(data, "text/html"));
 	ck_assert_ptr_nonnull(html);

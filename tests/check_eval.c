@@ -381,9 +381,15 @@ START_TEST(test_help_and_dir)
 	r.out[0] = '\0';
 	/* the attributes of arrays, from their table: name and doc */
 	free(s_run(in, &io, "help(array([[1, 2]]))"));
-	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  shape  [rows] or [rows, cols]\n"));
-	ck_assert_ptr_nonnull(strstr(r.out, "\n  T      the transpose"));
-	s_run_is(in, &io, "dir(array([1]))[:5]", "['shape', 'ndim', 'size', 'dtype', 'T']");
+	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  shape   [rows] or [rows, cols]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n  T       the transpose"));
+	s_run_is(in, &io, "dir(array([1]))[:6]", "['shape', 'ndim', 'size', 'dtype', 'nbytes', 'T']");
+	/* nbytes: what an embedding matrix costs in memory */
+	s_run_is(in, &io, "array([[1.5, 2], [3, 4], [5, 6]]).nbytes, array([1, 2]).nbytes, array([]).nbytes",
+	         "[48, 16, 0]");
+	/* hasattr: methods and attributes, as dir() lists them */
+	s_run_is(in, &io, "hasattr([], \"append\"), hasattr(array([1]), \"T\"), hasattr(1, \"T\"), "
+	         "hasattr(d, \"get\"), hasattr(d, \"a\")", "[True, True, False, True, False]");
 	s = s_run(in, &io, "dir([])");
 	ck_assert_ptr_nonnull(strstr(s, "'append'"));
 	free(s);
@@ -1105,7 +1111,31 @@ END_TEST
 
 /* ---- completion, inspection, is_complete ---- */
 
-static const char *const s_fruit_attrs[] = { "classes", "n_images", NULL };
+static mc_value *s_fruit_classes(mc_value *self, mc_error *err)
+{
+	mc_value *l = mc_list_new();
+
+	(void)self;
+	(void)err;
+	if (l != NULL && (mc_list_append(l, mc_str("orange")) != 0 || mc_list_append(l, mc_str("apple")) != 0)) {
+		mc_unref(l);
+		return NULL;
+	}
+	return l;
+}
+
+static mc_value *s_fruit_n_images(mc_value *self, mc_error *err)
+{
+	(void)self;
+	(void)err;
+	return mc_int(3);
+}
+
+static const mc_attr_def s_fruit_attrs[] = {
+	{ .name = "classes", .doc = "the class names", .get = s_fruit_classes },
+	{ .name = "n_images", .doc = "how many images", .get = s_fruit_n_images },
+	{ .name = NULL }
+};
 
 static size_t s_fruit_strings(const void *p, const char **out, size_t max)
 {
@@ -1118,7 +1148,9 @@ static size_t s_fruit_strings(const void *p, const char **out, size_t max)
 	return i;
 }
 
-static const mc_class s_fruit = { "FruitSet", free, NULL, NULL, NULL, s_fruit_attrs, s_fruit_strings };
+static const mc_class s_fruit = {
+	.name = "FruitSet", .free = free, .attributes = s_fruit_attrs, .strings = s_fruit_strings
+};
 
 static int s_has(json_t *arr, const char *s)
 {
@@ -1144,6 +1176,19 @@ START_TEST(test_complete)
 	free(s_run(in, &io, "counts = [1]; count_max = 2; d = {\"k\": 1}"));
 	ck_assert_int_eq(mc_interp_set_var(in, "fruits", fs), 0);
 	mc_unref(fs);
+	/* a class's attributes are its table's rows: lookup, dir(), help() */
+	s_run_is(in, &io, "fruits.n_images, fruits.classes, hasattr(fruits, \"classes\")",
+	         "[3, ['orange', 'apple'], True]");
+	s_run_is(in, &io, "dir(fruits)", "['classes', 'n_images']");
+	r.out[0] = '\0';
+	free(s_run(in, &io, "help(fruits)"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\nAttributes:\n  classes   the class names\n  n_images  how many images\n"));
+	{
+		mc_exec_error x = s_run_fail(in, &io, "fruits.n_image", "AttributeError");
+
+		ck_assert_str_eq(x.evalue, "FruitSet has no attribute 'n_image'; did you mean 'n_images'?");
+		mc_exec_error_clear(&x);
+	}
 
 	m = mc_interp_complete(in, "x = cou", 7, &start, &end);
 	ck_assert(s_has(m, "counts") && s_has(m, "count_max"));

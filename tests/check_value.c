@@ -35,7 +35,9 @@ static int s_thing_display(const void *p, json_t *data, json_t *meta, mc_error *
 	return 0;
 }
 
-static const mc_class s_thing = { "Thing", s_thing_free, s_thing_repr, s_thing_display, NULL, NULL, NULL };
+static const mc_class s_thing = {
+	.name = "Thing", .free = s_thing_free, .repr = s_thing_repr, .display = s_thing_display
+};
 
 static mc_value *s_new_thing(int k)
 {
