@@ -355,7 +355,7 @@ static int s_session_new(mc_call *call, mc_value **out, mc_error *err)
 	mc_matrix view, *owned = NULL;
 	mc_review_opts o;
 	mc_review *rv = NULL;
-	const char *dir = NULL, *method = "importance";
+	const char *dir = NULL, *method = "hybrid";
 	char defdir[128];
 	size_t *classes = NULL, n_classes = 0;
 	int64_t n = 60, folds = 5, seed = 0;
@@ -1021,13 +1021,16 @@ static int s_session_export(mc_call *call, mc_value **out, mc_error *err)
 
 const mc_func_def mc_funcs_review[] = {
 	{ .name = "ReviewSession",
-	  .signature = "(ds, X, class_of_interest=None, dir=None, n=60, method=\"importance\", folds=5, "
+	  .signature = "(ds, X, class_of_interest=None, dir=None, n=60, method=\"hybrid\", folds=5, "
 	  "seed=0, restart=False, export_images=True)",
 	  .doc = "The article's cleaning loop over one class, several classes or the whole dataset.",
-	  .long_doc = "class_of_interest: a class (\"orange\", as in the article), a list of classes, or "
-	  "None / \"all\" for every class; with several classes each batch is the top n across "
-	  "them. Each iteration: rv.next() shows the top n unseen samples (one tile each: the "
-	  "annotation id, the label, the model's suggested label with its out-of-fold "
+	  .long_doc = "By default it reviews every class, ranked by method=\"hybrid\" (a score "
+	  "comparable across classes): the confusion matrix's pick_class() is a hint of where "
+	  "errors are, not a filter. class_of_interest: a class (\"orange\", as in the article), "
+	  "a list of classes, or None / \"all\" for every class; with several classes each batch "
+	  "is the top n across them. method: any name of ranking_methods() (\"importance\" is "
+	  "the article's coreset score). Each iteration: rv.next() shows the top n unseen "
+	  "samples (one tile each: the annotation id, the label, the model's suggested label with its out-of-fold "
 	  "probability, and the score) and writes a PNG per sample (<annotation id>.png) plus "
 	  "review.csv to dir/iter_NNN. Decide each sample by its annotation id: "
 	  "rv.keep(id), rv.relabel(id, \"apple\"), rv.remove(id) (an id or a list), or fill in "
