@@ -474,16 +474,19 @@ static void s_tie_warning(mc_call *call, mc_review *rv)
 {
 	size_t n, tied;
 	double value;
+	const char *method = mc_coreset_method_name(mc_review_options(rv)->method);
 	char msg[768];
 
 	mc_review_batch(rv, &n);
 	if (!mc_review_ties(mc_review_batch_scores(rv), n, &tied, &value))
 		return;
+	/* hybrid is the default: suggest it, or a model-only score when it ties. */
 	snprintf(msg, sizeof msg, "warning: %zu of the %zu samples of this batch share the score "
 	         "%.6g (%s): the ranking does not order them, so they are shown in dataset order. "
 	         "This happens when a class has too few samples for its scores to differ; another "
-	         "method (e.g. method=\"hybrid\") ranks them by the model's evidence.\n", tied, n,
-	         value, mc_coreset_method_name(mc_review_options(rv)->method));
+	         "method (e.g. method=\"%s\"; ranking_methods() lists them) ranks them by the "
+	         "model's evidence.\n", tied, n, value, method,
+	         strcmp(method, "hybrid") == 0 ? "self_confidence" : "hybrid");
 	mc_call_print(call, msg);
 }
 

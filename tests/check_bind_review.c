@@ -243,6 +243,9 @@ START_TEST(test_tie_warning_is_shown)
 	s_printed(in, "rv.next()");
 	ck_assert_msg(strstr(g_out, "warning: 4 of the 4 samples of this batch share the score") !=
 	              NULL, "%s", g_out);
+	/* The default method ties here: the warning suggests another one. */
+	ck_assert_msg(strstr(g_out, "(hybrid)") != NULL &&
+	              strstr(g_out, "method=\"self_confidence\"") != NULL, "%s", g_out);
 	s_do(in, "rv.keep_rest()\nrv.apply()");
 	ck_assert(s_true(in, "rv.history[1][\"note\"] == \"warning: 4 of 4 scores tied\""));
 	mc_interp_free(in);
