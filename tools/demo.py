@@ -34,11 +34,11 @@ def main():
     reviewed = sum(r[1] for r in rows)
     fixed = sum(r[4] for r in rows)
     random = float(re.search(r"random order: ([0-9.]+) expected", found).group(1))
-    stop = ("the AUC plateaued" if "The AUC has plateaued" in
-            notebooks.stream_text(notebooks.tagged(nb, "loop")) else "the 10-iteration limit")
+    stop = ("because the AUC plateaued" if "The AUC has plateaued" in
+            notebooks.stream_text(notebooks.tagged(nb, "loop")) else "at the 10-iteration limit")
     print(f"suspected class: {pick['class']} ({pick['count']} of its {pick['support']} samples "
           f"predicted as {pick['predicted']}); the review ranked every class")
-    print(f"iterations: {iterations} of at most {notebooks.MAX_ITERATIONS}, stopped by {stop}")
+    print(f"iterations: {iterations} of at most {notebooks.MAX_ITERATIONS}, stopped {stop}")
     print("iteration  reviewed  errors found  (relabeled + removed)     AUC")
     for r in rows:
         split = f"({r[2]:.0f} + {r[3]:.0f})"

@@ -354,7 +354,6 @@ the order of the article that maskclean comes from:
     code('''demo = make_demo("demo-data", n_images=1500, error_rate=0.1, seed=0)
 ds = load_coco(demo["annotations"], images=demo["images"])
 ds'''),
-    code("ds.summary()"),
     md("""
 One instance three ways: the image, the attention view (everything outside the
 labelled object dimmed) and the mask drawn over the image.

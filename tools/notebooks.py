@@ -5,7 +5,8 @@ checks what a reader relies on in the saved outputs.
     tools/notebooks.py [WORKDIR [NAME...]]
 
 Each notebook runs in its own folder under WORKDIR (default build/notebooks),
-without the review sessions ("runs/") of an earlier run; NAMEs run only those.
+without the review sessions ("runs/") of an earlier run; NAMEs run only those
+(README.md: the README's "your own data" snippet, run on tinycoco).
 real_coco.ipynb runs on tests/data/coco/tinycoco three times, once per branch
 of its embedding (built-in, a .npy, an ONNX model: real_coco.ipynb,
 real_coco.npy, real_coco.onnx): its "parameters" cell is replaced, as
@@ -300,6 +301,60 @@ def parameterise(workdir, variant):
     return out
 
 
+def readme_snippet(workdir):
+    """README.md's "your own data" snippet, run through the kernel on
+    tinycoco's train split as a user would: input() is answered after
+    marking, in the batch's review.csv, the first sample removed and the
+    second relabeled. It must finish with those decisions applied."""
+    import csv
+    from jupyter_client.manager import start_new_kernel
+
+    readme = open(os.path.join(TOP, "README.md")).read()
+    m = re.search(r"On your own data.*?```python\n(.*?)```", readme, re.S)
+    assert m, "README.md: no \"your own data\" snippet"
+    tiny = os.path.realpath(os.path.join(TEST_DATA, "coco", "tinycoco"))
+    code = m.group(1).replace('"coco/', f'"{tiny}/') + "\nrv.history[-1]"
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    km, kc = start_new_kernel(kernel_name="maskclean", cwd=workdir)
+    answered, out = [], []
+
+    def decide(msg):
+        path = re.search(r"in (\S+/review\.csv)", msg["content"]["prompt"])
+        assert path, f"README.md: input() does not name the CSV: {msg['content']['prompt']}"
+        path = os.path.join(workdir, path.group(1))
+        rows = list(csv.DictReader(open(path)))
+        rows[0]["action"] = "remove"
+        if len(rows) > 1:
+            rows[1]["action"] = "relabel"
+            rows[1]["new_label"] = "orange" if rows[1]["label"] == "person" else "person"
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        answered.append(path)
+        kc.input("")
+
+    def keep(msg):
+        c = msg["content"]
+        if msg["msg_type"] == "error":
+            out.append(f"{c['ename']}: {c['evalue']}")
+        elif msg["msg_type"] == "execute_result":
+            out.append(c["data"]["text/plain"])
+
+    try:
+        reply = kc.execute_interactive(code, timeout=600, output_hook=keep, stdin_hook=decide,
+                                       allow_stdin=True)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", f"README.md: the snippet failed: {out}"
+    assert answered, "README.md: the snippet never asked for decisions"
+    last = out[-1] if out else ""
+    assert "'removed': 1" in last and "'relabeled': 1" in last, \
+        f"README.md: the decisions were not applied: {last}"
+
+
 def main():
     work = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, "build", "notebooks")
     only = sys.argv[2:]
@@ -324,6 +379,14 @@ def main():
             passed += 1
         except AssertionError as e:
             print(f"notebook {name}: FAILED: {e}")
+            failed += 1
+    if not only or "README.md" in only:
+        try:
+            readme_snippet(os.path.join(work, "readme"))
+            print("README.md snippet: ok")
+            passed += 1
+        except AssertionError as e:
+            print(f"README.md snippet: FAILED: {e}")
             failed += 1
     print(f"notebooks: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
