@@ -16,29 +16,10 @@ LANGINFO = {"name": "maskclean", "codemirror_mode": "python", "pygments_lexer": 
 SETUP_DEMO = '''demo = make_demo("demo-data", n_images=1500, error_rate=0.1, seed=0)
 ds = load_coco(demo["annotations"], images=demo["images"])
 X = embed(ds, size=32)
-Z = PCA(n_components=256).fit_transform(X)
+pca = PCA(n_components=256)
+Z = pca.fit_transform(X)
 y = ds.labels()
 ds'''
-
-PICK = '''Ztr, Zte, ytr, yte = train_test_split(Z, y, test_size=0.25, seed=0)
-clf = LogisticRegression(class_weight="balanced", max_iter=500)
-clf.fit(Ztr, ytr)
-cm = confusion_matrix(yte, clf.predict(Zte), classes=ds.classes)
-pick = cm.pick_class()
-pick'''
-
-ITERATE = '''display(rv.next())
-rv.simulate(demo["ground_truth"])
-rv.apply()'''
-
-
-def session(name, restart=True):
-    """The cell that opens the review session of notebook name, in a folder
-    of its own (runs/<name>/review), so that no notebook touches another's
-    session."""
-    return f'''rv = ReviewSession(ds, Z, class_of_interest=pick["predicted"], dir="runs/{name}/review",
-                   n=60{", restart=true" if restart else ""})
-rv'''
 
 
 DECIDE = """
@@ -57,7 +38,7 @@ rv.keep_rest()                   # every other sample of the batch is right
 or fills in the `action` column of the batch's `review.csv` and calls
 `rv.load_csv()`, which says how many rows it read per action. A decision on a
 sample outside the open batch is refused; `rv.fix(id, "Shirt")` (or
-`rv.fix(id, remove=true)`) corrects any other sample and is recorded as a fix
+`rv.fix(id, remove=True)`) corrects any other sample and is recorded as a fix
 outside the batch. `rv.apply()` refuses while a sample of the batch is
 undecided, and says how many.
 
@@ -151,26 +132,39 @@ with balanced class weights so that small classes count as much as large ones.
 The confusion matrix then tells us where the model and the labels disagree most.
 """),
     code(SETUP_DEMO),
-    code('''pca = PCA(n_components=256)
-Z = pca.fit_transform(X)
-pca.explained_variance_ratio_.sum()'''),
-    code('''Ztr, Zte, ytr, yte = train_test_split(Z, y, test_size=0.25, seed=0)
-clf = LogisticRegression(class_weight="balanced", max_iter=500)
-clf.fit(Ztr, ytr)
-clf.score(Zte, yte)'''),
+    md("The share of the embedding's variance the 256 components keep:"),
+    code("pca.explained_variance_ratio_.sum()"),
+    md("""
+## Out-of-fold predictions
+
+Every sample is predicted by a model trained on the other four fifths of the
+data (5-fold cross-validation), so no sample is judged by a model that saw its
+label, and every sample counts, not only a test split.
+"""),
+    code('''clf = LogisticRegression(class_weight="balanced", max_iter=500)
+P = cross_val_predict(clf, Z, y, method="predict_proba")
+classification_report(y, P.argmax(axis=1), classes=ds.classes)'''),
     md("""
 ## The confusion matrix
 
-Rows are the true (labelled) classes, columns the predicted ones, each row
-normalised to sum to one. The rule: find the largest value off the diagonal. If it
-sits at true class A and predicted class C, many A-labelled samples look like C,
-so C is where inconsistent labels are most likely. C becomes our class of interest.
+Rows are the labelled classes (with their number of samples), columns the
+predicted ones, each row normalised to sum to one. `pick_class()` ranks every
+(label, prediction) pair by its expected number of wrong labels (from the
+out-of-fold probabilities), skipping pairs whose labelled class has fewer than 10
+samples, and names the labelled class of the top pair.
 """),
-    code('''cm = confusion_matrix(yte, clf.predict(Zte), classes=ds.classes)
+    code('''cm = confusion_matrix(y, P, classes=ds.classes)
 cm'''),
     code('''pick = cm.pick_class()
 pick'''),
-    code("classification_report(yte, clf.predict(Zte), classes=ds.classes)"),
+    code("cm.pairs(5)"),
+    md("""
+The article's rule is kept as `rule="article"`: the largest off-diagonal rate.
+If it sits at labelled class A and predicted class C, the article reviews C.
+The two rules can disagree; `pick["rule"]` says which one picked.
+"""),
+    code('''article = cm.pick_class(rule="article")
+f"expected errors: {pick['class']}; the article's rule: {article['class']}"'''),
 ]
 
 STEP3 = [
@@ -179,24 +173,43 @@ STEP3 = [
 
 The coreset service gives every sample an **importance**: how much it matters to a
 logistic regression fitted on its class. Mislabelled, odd or badly masked samples
-tend to score high, because the rest of the class does not explain them.
+tend to score high, because the rest of the class does not explain them. Beside
+it, the service ranks samples by other methods (`ranking_methods()`), among them
+`hybrid`, the default of the review.
 """),
     code(SETUP_DEMO),
-    code(PICK),
+    code('''clf = LogisticRegression(class_weight="balanced", max_iter=500)
+cm = confusion_matrix(y, cross_val_predict(clf, Z, y, method="predict_proba"),
+                      classes=ds.classes)
+pick = cm.pick_class()
+pick["class"]'''),
     code('''svc = CoresetTreeServiceLG(optimized_for="cleaning", classes=ds.classes)
 svc.build(Z, y)
 svc'''),
-    md("The most important samples of the class of interest: the first ones to review."),
-    code('''top = svc.get_cleaning_samples(class_size={pick["predicted"]: 24})
-grid(ds, top, title="Most important")'''),
+    md("""
+The article's step: the most important samples of the suspected class, the
+first ones to review.
+"""),
+    code('''top = svc.get_cleaning_samples(class_size={pick["class"]: 24})
+grid(ds, top, title=f"Most important samples of {pick['class']}")'''),
     md("""
 For contrast, the least important ones: they should look like textbook members of
-the class. `set_seen_indication(false)` forgets that the first batch was shown.
+the class. `set_seen_indication(False)` forgets that the first batch was shown.
 """),
-    code('''svc.set_seen_indication(false)
-everything = svc.get_cleaning_samples(class_size={pick["predicted"]: "all"})
+    code('''svc.set_seen_indication(False)
+everything = svc.get_cleaning_samples(class_size={pick["class"]: "all"})
 n = len(everything["idx"])
-grid(ds, everything["idx"][n - 12:], importance=everything["importance"][n - 12:], title="Least important")'''),
+grid(ds, everything["idx"][n - 12:], importance=everything["importance"][n - 12:],
+     title=f"Least important samples of {pick['class']}")'''),
+    md("""
+The review's default looks at every class at once: the top samples across all
+classes by `hybrid`, a score that compares samples of different classes, so
+errors are found wherever they are, not only in the suspected class.
+"""),
+    code('''svc.set_seen_indication(False)
+grid(ds, svc.get_cleaning_samples(size=24, method="hybrid"),
+     title="Top samples of all classes by hybrid")'''),
+    code("ranking_methods()"),
 ]
 
 STEP4 = [
@@ -205,31 +218,41 @@ STEP4 = [
 
 A review session keeps the whole loop in one place. Each iteration:
 
-1. `rv.next()` takes the 60 most important samples not reviewed yet, writes a PNG
+1. `rv.next()` takes the 60 highest-ranked samples not reviewed yet, writes a PNG
    per sample and a `review.csv`, and shows them as tiles;
 2. you decide for each one: keep it, relabel it, or remove it;
 3. `rv.apply()` applies the decisions, updates the coreset service and recomputes
    the 5-fold cross-validated AUC.
 
-The session reviews the class the confusion matrix picked; `class_of_interest`
-also takes a list of classes, or `"all"` for the whole dataset (each batch is
-then the top 60 across them). It writes everything under its own folder,
+By default the session ranks every class by `hybrid` (`class_of_interest=None`);
+`class_of_interest` also takes the suspected class (`pick["class"]`, as the
+article does) or a list of classes. It writes everything under its own folder,
 `runs/04_clean/review`, which one kernel at a time may write. Every decision
 goes to an on-disk journal before the command returns, so nothing is lost if the
 kernel dies.
 """),
     code(SETUP_DEMO),
-    code(PICK),
-    code(session("04_clean")),
+    code('''rv = ReviewSession(ds, Z, dir="runs/04_clean/review", n=60, restart=True)
+rv'''),
+    md("## The first iteration, step by step"),
     code("rv.next()"),
     md(DECIDE),
     code('''rv.simulate(demo["ground_truth"])
 rv.apply()'''),
-    code(ITERATE),
-    code(ITERATE),
-    code(ITERATE),
+    md("""
+## Two more iterations
+
+The same three steps in a loop; `rv.plateau()` says whether the AUC has stopped
+improving (it gained less than 0.002 over the last 2 iterations).
+"""),
+    code('''for iteration in range(2):
+    display(rv.next())
+    rv.simulate(demo["ground_truth"])
+    rec = rv.apply()
+    print(f"iteration {rec['iteration']}: {rec['fixed']} of {rec['reviewed']} fixed, "
+          f"AUC {rec['auc']:.4f}")
+rv.plateau()'''),
     code("rv.history"),
-    code("rv.plateau()"),
     md("""
 ## After a restart
 
@@ -239,47 +262,6 @@ pending decisions included. Here it replaces `rv` in the same kernel.
 """),
     code('''rv = resume_review("runs/04_clean/review", ds)
 rv'''),
-]
-
-STEP5 = [
-    md("""
-# 5. The final results
-
-After a few iterations we look at what cleaning bought: AUC across iterations,
-the number of samples fixed in each, and the corrected annotation file.
-"""),
-    code(SETUP_DEMO),
-    code(PICK),
-    code(session("05_results")),
-    code(ITERATE),
-    code(ITERATE),
-    code(ITERATE),
-    code(ITERATE),
-    code("rv.plot_auc()"),
-    code("rv.plot_fixes()"),
-    code("rv.history"),
-    md("""
-## What the review fixed
-
-The share of reviewed samples that needed a fix (the article reports 11.83%),
-the errors found per iteration beside what reviewing in a random order finds on
-average over the same candidates, and every fixed sample with its old and new
-label.
-"""),
-    code("rv.plot_fix_rate()"),
-    code("rv.plot_found()"),
-    code("rv.gallery()"),
-    md("""
-## Export
-
-The corrected dataset is written back as COCO JSON: relabelled annotations get
-their new `category_id`, removed ones are left out, every other field is kept.
-Beside it, `corrected.corrections.csv` lists every change by annotation id and
-names the JSON it belongs to by its SHA-256.
-"""),
-    code('''rv.export("runs/05_results/corrected.json")'''),
-    code('''fixed = load_coco("runs/05_results/corrected.json", images=demo["images"])
-fixed'''),
 ]
 
 # The article's loop: up to 10 iterations of 60, each batch shown, stopped at
@@ -480,6 +462,47 @@ rv.plot_fix_rate()'''),
     code("rv.plot_auc()"),
     code('''#tag:gallery
 rv.gallery()'''),
+]
+
+STEP5 = [
+    md("""
+# 5. The final results
+
+The cleaning loop until the AUC plateaus, then what cleaning bought: AUC across
+iterations, the number of samples fixed in each, and the corrected annotation
+file.
+"""),
+    code(SETUP_DEMO),
+    md(LOOP_MD),
+    code('''rv = ReviewSession(ds, Z, dir="runs/05_results/review", n=60, restart=True)
+rv'''),
+    code(loop('rv.simulate(demo["ground_truth"])    # the simulated reviewer')),
+    code("rv.plot_auc()"),
+    code("rv.plot_fixes()"),
+    code('''#tag:summary
+rv.history'''),
+    md("""
+## What the review fixed
+
+The share of reviewed samples that needed a fix (the article reports 11.83%),
+the errors found per iteration beside what reviewing in a random order finds on
+average over the same candidates, and every fixed sample with its old and new
+label.
+"""),
+    code("rv.plot_fix_rate()"),
+    code("rv.plot_found()"),
+    code("rv.gallery()"),
+    md("""
+## Export
+
+The corrected dataset is written back as COCO JSON: relabelled annotations get
+their new `category_id`, removed ones are left out, every other field is kept.
+Beside it, `corrected.corrections.csv` lists every change by annotation id and
+names the JSON it belongs to by its SHA-256.
+"""),
+    code('''rv.export("runs/05_results/corrected.json")'''),
+    code('''fixed = load_coco("runs/05_results/corrected.json", images=demo["images"])
+fixed'''),
 ]
 
 REAL = [
