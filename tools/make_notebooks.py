@@ -13,12 +13,10 @@ KERNELSPEC = {"name": "maskclean", "display_name": "maskclean", "language": "mas
 LANGINFO = {"name": "maskclean", "codemirror_mode": "python", "pygments_lexer": "python",
             "file_extension": ".mc", "mimetype": "text/x-maskclean"}
 
-SETUP_DEMO = '''demo = make_demo("demo-data", n_images=1500, error_rate=0.1, seed=0)
-ds = load_coco(demo["annotations"], images=demo["images"])
-X = embed(ds, size=32)
-pca = PCA(n_components=256)
-Z = pca.fit_transform(X)
-y = ds.labels()
+# The set-up of 02-05: notebooks/setup.mc defines demo_setup(), which builds
+# what 01_load builds step by step.
+SETUP_DEMO = '''run("setup.mc")
+demo, ds, X, pca, Z, y = demo_setup()
 ds'''
 
 
