@@ -205,7 +205,8 @@ classes by `hybrid`, a score that compares samples of different classes, so
 errors are found wherever they are, not only in the suspected class.
 """),
     code('''svc.set_seen_indication(False)
-grid(ds, svc.get_cleaning_samples(size=24, method="hybrid"),
+top = svc.get_cleaning_samples(size=24, method="hybrid")
+grid(ds, top["idx"], notes=[f"hybrid score {s:.3f}" for s in top["importance"]],
      title="Top samples of all classes by hybrid")'''),
     code("ranking_methods()"),
 ]
