@@ -420,7 +420,7 @@ static int s_session_new(mc_call *call, mc_value **out, mc_error *err)
 	mc_matrix view, *owned = NULL;
 	mc_review_opts o;
 	mc_review *rv = NULL;
-	const char *dir = NULL, *method = "importance";
+	const char *dir = NULL, *method = "hybrid";
 	char defdir[128];
 	size_t *classes = NULL, n_classes = 0;
 	int64_t n = 60, folds = 5, seed = 0;
@@ -539,16 +539,19 @@ static void s_tie_warning(mc_call *call, mc_review *rv)
 {
 	size_t n, tied;
 	double value;
+	const char *method = mc_coreset_method_name(mc_review_options(rv)->method);
 	char msg[768];
 
 	mc_review_batch(rv, &n);
 	if (!mc_review_ties(mc_review_batch_scores(rv), n, &tied, &value))
 		return;
+	/* hybrid is the default: suggest it, or a model-only score when it ties. */
 	snprintf(msg, sizeof msg, "warning: %zu of the %zu samples of this batch share the score "
 	         "%.6g (%s): the ranking does not order them, so they are shown in dataset order. "
 	         "This happens when a class has too few samples for its scores to differ; another "
-	         "method (e.g. method=\"hybrid\") ranks them by the model's evidence.\n", tied, n,
-	         value, mc_coreset_method_name(mc_review_options(rv)->method));
+	         "method (e.g. method=\"%s\"; ranking_methods() lists them) ranks them by the "
+	         "model's evidence.\n", tied, n, value, method,
+	         strcmp(method, "hybrid") == 0 ? "self_confidence" : "hybrid");
 	mc_call_print(call, msg);
 }
 
@@ -1086,13 +1089,16 @@ static int s_session_export(mc_call *call, mc_value **out, mc_error *err)
 
 const mc_func_def mc_funcs_review[] = {
 	{ .name = "ReviewSession",
-	  .signature = "(ds, X, class_of_interest=None, dir=None, n=60, method=\"importance\", folds=5, "
+	  .signature = "(ds, X, class_of_interest=None, dir=None, n=60, method=\"hybrid\", folds=5, "
 	  "seed=0, restart=False, export_images=True)",
 	  .doc = "The article's cleaning loop over one class, several classes or the whole dataset.",
-	  .long_doc = "class_of_interest: a class (\"orange\", as in the article), a list of classes, or "
-	  "None / \"all\" for every class; with several classes each batch is the top n across "
-	  "them. Each iteration: rv.next() shows the top n unseen samples (one tile each: the "
-	  "annotation id, the label, the model's suggested label with its out-of-fold "
+	  .long_doc = "By default it reviews every class, ranked by method=\"hybrid\" (a score "
+	  "comparable across classes): the confusion matrix's pick_class() is a hint of where "
+	  "errors are, not a filter. class_of_interest: a class (\"orange\", as in the article), "
+	  "a list of classes, or None / \"all\" for every class; with several classes each batch "
+	  "is the top n across them. method: any name of ranking_methods() (\"importance\" is "
+	  "the article's coreset score). Each iteration: rv.next() shows the top n unseen "
+	  "samples (one tile each: the annotation id, the label, the model's suggested label with its out-of-fold "
 	  "probability, and the score) and writes a PNG per sample (<annotation id>.png) plus "
 	  "review.csv to dir/iter_NNN. Decide each sample by its annotation id: "
 	  "rv.keep(id), rv.relabel(id, \"apple\"), rv.remove(id) (an id or a list), or fill in "

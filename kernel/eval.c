@@ -253,8 +253,19 @@ static void s_tb_add(json_t *tb, const char *s, size_t n)
 	}
 }
 
+/* 1 for code read from a file by run(): each run parses the file again. */
+static int s_from_file(const mc_code *code)
+{
+	return code != NULL && strncmp(code->label, "File ", 5) == 0;
+}
+
 static void s_code_name(mc_text *t, const mc_code *code)
 {
+	/* code read from a file (run()) is labelled "File <path>" */
+	if (s_from_file(code)) {
+		mc_text_puts(t, code->label);
+		return;
+	}
 	mc_text_puts(t, "Cell");
 	if (code != NULL && code->label[0] != '\0') {
 		mc_text_puts(t, " ");
@@ -299,7 +310,10 @@ typedef struct s_tbframe {
 
 static int s_same_frame(const s_tbframe *a, const s_tbframe *b)
 {
-	return a->code == b->code && a->line == b->line && a->col == b->col &&
+	int same_code = a->code == b->code || (s_from_file(a->code) && s_from_file(b->code) &&
+	                                       strcmp(a->code->label, b->code->label) == 0);
+
+	return same_code && a->line == b->line && a->col == b->col &&
 	       ((a->name == NULL && b->name == NULL) ||
 	        (a->name != NULL && b->name != NULL && strcmp(a->name, b->name) == 0));
 }
@@ -344,7 +358,8 @@ static __attribute__((noinline)) void s_fill_error(mc_exec_error *xerr, const s_
 			/* a recursion: once, then how often it repeats */
 			t.n = 0;
 			mc_text_printf(&t, "    [... skipping similar frames: %s at line %d (%zu times)]",
-			          fr[i].name != NULL ? fr[i].name : "cell", fr[i].line, same);
+			          fr[i].name != NULL ? fr[i].name : s_from_file(fr[i].code) ?
+			          fr[i].code->label + 5 : "cell", fr[i].line, same);
 			s_tb_add(tb, t.s, t.n);
 			i += same;
 		}
@@ -2984,6 +2999,58 @@ static s_flow s_exec_block(s_ctx *c, const mc_node *block)
 			return f;
 	}
 	return S_NEXT;
+}
+
+int mc_call_run_code(mc_call *call, const char *src, const char *label, mc_error *err)
+{
+	s_ctx *c = call->ctx;
+	mc_code *cd = NULL;
+	mc_syntax_error serr;
+	s_frame frame;
+	size_t i;
+	int rc;
+
+	if (c == NULL)
+		return mc_error_set(err, MC_ERR_STATE, "%s(): cannot run code here", call->def->name);
+	memset(&frame, 0, sizeof frame);
+	frame.back = c->frame;
+	if (c->depth >= mc_lang_depth_limit() || !mc_stack_ok()) {
+		s_fail_at(c, c->frame->line, c->frame->col, "RecursionError", "maximum recursion depth "
+		          "exceeded: %d calls deep (setrecursionlimit(n) raises the limit)", c->depth);
+		return mc_error_set(err, MC_ERR_INVALID, "%s", c->xerr->evalue);
+	}
+	rc = mc_code_parse(&cd, src, label, &serr);
+	if (rc == MC_ERR_NOMEM)
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory");
+	if (rc != 0) {
+		/* a frame of the file's text alone, to show the line and a caret */
+		mc_code tmp;
+
+		memset(&tmp, 0, sizeof tmp);
+		tmp.src = (char *)src;
+		snprintf(tmp.label, sizeof tmp.label, "%s", label);
+		frame.code = &tmp;
+		c->frame = &frame;
+		s_fail_at(c, serr.line, serr.col, serr.ename[0] != '\0' ? serr.ename : "SyntaxError", "%s",
+		          serr.msg);
+		c->frame = frame.back;
+		return mc_error_set(err, MC_ERR_PARSE, "%s", c->xerr->evalue);
+	}
+	/* the file's statements run at the session's top level, in a frame of
+	 * their own: a traceback shows the call, then the file's line */
+	frame.code = cd;
+	c->frame = &frame;
+	c->depth++;
+	for (i = 0; i < cd->prog.n; i++)
+		if (s_poll(c, cd->prog.stmts[i]) != 0 || s_exec(c, cd->prog.stmts[i]) == S_ERROR)
+			break;
+	c->depth--;
+	c->frame = frame.back;
+	mc_code_unref(cd);
+	if (c->failed)
+		return mc_error_set(err, strcmp(c->xerr->ename, "KeyboardInterrupt") == 0 ?
+		                    MC_ERR_INTERRUPTED : MC_ERR_INVALID, "%s", c->xerr->evalue);
+	return 0;
 }
 
 /* ---- the entry points ---- */

@@ -224,6 +224,15 @@ void mc_call_payload(mc_call *call, json_t *payload);
 int mc_call_value(mc_call *call, mc_value *fn, mc_value *const *args, size_t nargs,
                   mc_value **out, mc_error *err);
 
+/* Runs src, the text of a file of code, inside the call's evaluation: its
+ * statements run at the session's top level (what they assign are the
+ * session's variables), in a frame of their own that tracebacks name by
+ * label ("File setup.mc"). Statements before a failing one keep their
+ * effect. Fails with the error of the failing statement (its traceback in
+ * the evaluation's), a syntax error of src, or a RecursionError when runs
+ * nest deeper than the recursion limit. */
+int mc_call_run_code(mc_call *call, const char *src, const char *label, mc_error *err);
+
 /* The special method "<Class>.<name>" of v's type in the table ("__len__",
  * "__iter__"), or NULL. */
 const mc_func_def *mc_special_method(const mc_value *v, const char *name);

@@ -9,6 +9,7 @@
 const mc_area mc_registry[] = {
 	{ .title = "Core", .funcs = mc_funcs_core, .keeps_ranges = 1 },
 	{ .title = "Core", .funcs = mc_funcs_array, .keeps_ranges = 1 },
+	{ .title = "Core", .funcs = mc_funcs_run },
 	{ .title = "Data", .funcs = mc_funcs_data },
 	{ .title = "Masks and images", .funcs = mc_funcs_mask },
 	{ .title = "Embeddings", .funcs = mc_funcs_embed },

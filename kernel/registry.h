@@ -8,6 +8,7 @@
 
 extern const mc_func_def mc_funcs_core[];     /* kernel/bind_core.c: print, help, len, ... */
 extern const mc_func_def mc_funcs_array[];    /* kernel/bind_array.c: array() and its methods */
+extern const mc_func_def mc_funcs_run[];      /* kernel/bind_run.c: run(path) */
 extern const mc_func_def mc_funcs_data[];     /* kernel/bind_data.c: COCO datasets, export */
 extern const mc_func_def mc_funcs_mask[];     /* kernel/bind_mask.c: RLE, polygons, images */
 extern const mc_func_def mc_funcs_embed[];    /* kernel/bind_embed.c: .npy, IDX, embeddings, demo data */

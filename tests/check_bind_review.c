@@ -181,7 +181,7 @@ START_TEST(test_classes_and_empty_batches)
 	s_do(in, "rv = ReviewSession(ds, X, class_of_interest=[\"Bag\", \"T-shirt/top\"], n=5, "
 	         "folds=2, export_images=false)");
 	ck_assert(s_true(in, "rv.classes == [\"T-shirt/top\", \"Bag\"]"));
-	ck_assert(s_true(in, "rv.dir == \"review-Bag+T-shirt_top-importance\""));
+	ck_assert(s_true(in, "rv.dir == \"review-Bag+T-shirt_top-hybrid\""));
 	s = s_repr(in, "rv");
 	ck_assert_ptr_nonnull(strstr(s, "classes=\"Bag\", \"T-shirt/top\""));
 	free(s);
@@ -189,10 +189,21 @@ START_TEST(test_classes_and_empty_batches)
 	ck_assert(s_true(in, "rv.labels[0] >= 0"));
 	s_do(in, "rv = none");
 	s_do(in, "rv = ReviewSession(ds, X, class_of_interest=\"all\", n=5, folds=2, "
-	         "export_images=false)");
+	         "export_images=false, method=\"importance\")");
 	ck_assert_int_eq(s_int(in, "len(rv.classes)"), 10);
 	ck_assert(s_true(in, "rv.dir == \"review-all-importance\""));
 	s_do(in, "rv = none");
+	/* The defaults: every class (the pick is a hint, not a filter), ranked
+	 * by "hybrid", whose scores compare across classes. */
+	s_do(in, "rv = ReviewSession(ds, X, n=5, folds=2, export_images=false)");
+	ck_assert_int_eq(s_int(in, "len(rv.classes)"), 10);
+	ck_assert(s_true(in, "rv.dir == \"review-all-hybrid\""));
+	s = s_repr(in, "rv");
+	ck_assert_msg(strstr(s, "method=\"hybrid\"") != NULL, "%s", s);
+	free(s);
+	s_has_png(in, "rv.next()");
+	ck_assert_int_eq(s_int(in, "len(rv.batch)"), 5);
+	s_do(in, "rv = None");
 	/* An exhausted class: next() says so and returns none; simulate,
 	 * apply and the plots accept the empty batch. */
 	snprintf(code, sizeof code,
@@ -232,6 +243,9 @@ START_TEST(test_tie_warning_is_shown)
 	s_printed(in, "rv.next()");
 	ck_assert_msg(strstr(g_out, "warning: 4 of the 4 samples of this batch share the score") !=
 	              NULL, "%s", g_out);
+	/* The default method ties here: the warning suggests another one. */
+	ck_assert_msg(strstr(g_out, "(hybrid)") != NULL &&
+	              strstr(g_out, "method=\"self_confidence\"") != NULL, "%s", g_out);
 	s_do(in, "rv.keep_rest()\nrv.apply()");
 	ck_assert(s_true(in, "rv.history[1][\"note\"] == \"warning: 4 of 4 scores tied\""));
 	mc_interp_free(in);

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Execute a notebook through the installed maskclean kernel.
 
-Used by ./run demo and ./run test. The notebook is copied into a work
-directory, so files it writes (demo data, review folders, exports) land there,
-then executed with `jupyter nbconvert --execute` and converted to a
+Used by ./run demo and ./run test. The notebook (with the .mc files beside
+it, which it may run()) is copied into a work directory, so files it writes
+(demo data, review folders, exports) land there, then executed with `jupyter nbconvert --execute` and converted to a
 self-contained HTML report with the images embedded.
 
     tools/nbrun.py NOTEBOOK WORKDIR [--html NAME] [--timeout S]
@@ -25,6 +25,11 @@ def execute(notebook, workdir, html=None, timeout=900, kernel="maskclean"):
     base = os.path.splitext(os.path.basename(notebook))[0]
     src = os.path.join(workdir, base + ".ipynb")
     shutil.copyfile(notebook, src)
+    # the files of code the notebook may run("...") beside it (setup.mc)
+    folder = os.path.dirname(os.path.abspath(notebook))
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".mc"):
+            shutil.copyfile(os.path.join(folder, name), os.path.join(workdir, name))
     out = base + ".executed.ipynb"
     cmd = [JUPYTER, "nbconvert", "--to", "notebook", "--execute",
            f"--ExecutePreprocessor.kernel_name={kernel}",
