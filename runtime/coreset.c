@@ -7,66 +7,22 @@
 #include "maskclean/coreset.h"
 
 #include <assert.h>
-#include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "maskclean/leverage.h"
 #include "maskclean/logreg.h"
+#include "maskclean/pool.h"
+#include "maskclean/rng.h"
 #include "maskclean/split.h"
 #include "coreset_internal.h"
 
 static void s_invalidate_scores(mc_coreset *cs);
-
-/* ---------------------------------------------------------------- random */
-
-static uint64_t s_splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-typedef struct s_rng {
-	uint64_t s[4];
-} s_rng;
-
-static void s_rng_seed(s_rng *r, uint64_t seed, uint64_t a, uint64_t b)
-{
-	uint64_t x = seed ^ (a * 0xd1b54a32d192ed03ULL) ^ (b * 0x8cb92ba72f3d8dd7ULL);
-	for (int i = 0; i < 4; i++)
-		r->s[i] = s_splitmix(&x);
-}
-
-static uint64_t s_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_rng_next(s_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = s_rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, 1). */
-static double s_rng_uniform(s_rng *r)
-{
-	return (double)(s_rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 /* ---------------------------------------------------------------- params */
 
@@ -425,16 +381,18 @@ static int s_sample(s_item *it, size_t n, double ratio, uint64_t seed, size_t le
 			}
 		} else {
 			double acc = 0;
-			s_rng rng;
+			mc_rng rng;
 			/* One stream per (node, class). */
-			s_rng_seed(&rng, seed ^ ((uint64_t)it[a].cls * 0x9e3779b97f4a7c15ULL), level, j);
+			/* stream (level, j) of the class's seed */
+			mc_rng_seed(&rng, seed ^ ((uint64_t)it[a].cls * 0x9e3779b97f4a7c15ULL) ^
+			                      ((uint64_t)j * 0x8cb92ba72f3d8dd7ULL), level);
 			for (size_t i = a; i < b; i++) {
 				acc += it[i].s;
 				cum[i] = acc;
 				cnt[i] = 0;
 			}
 			for (size_t t = 0; t < mc; t++) {
-				double u = s_rng_uniform(&rng) * acc;
+				double u = mc_rng_uniform(&rng) * acc;
 				size_t lo = a, hi = b - 1;
 				while (lo < hi) {
 					size_t mid = lo + (hi - lo) / 2;
@@ -494,11 +452,12 @@ typedef struct s_blockjob {
 	int rc;               /* first failure */
 	mc_error err;
 	pthread_mutex_t lock;
+	const mc_progress *progress;  /* the caller's, for worker 0 */
 } s_blockjob;
 
 /* Computes blocks until none is left. The calling thread (progress != NULL)
  * also reports progress after each block and raises stop on request. */
-static void *s_block_work(s_blockjob *job, const mc_progress *progress)
+static void s_block_work(s_blockjob *job, const mc_progress *progress)
 {
 	mc_leverage_work ws = { NULL, 0 };
 	mc_error e;
@@ -537,22 +496,15 @@ static void *s_block_work(s_blockjob *job, const mc_progress *progress)
 		}
 	}
 	mc_leverage_work_free(&ws);
-	return NULL;
 }
 
-static void *s_block_worker(void *arg)
+/* A pool worker (pool.h): worker 0 runs on the calling thread and reports. */
+static void s_block_worker(void *ctx, size_t worker, size_t workers)
 {
-	return s_block_work(arg, NULL);
-}
+	s_blockjob *job = ctx;
 
-/* Worker threads for block work: one per online CPU, at most 8. */
-static size_t s_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *env = getenv("MC_THREADS");
-	if (env != NULL && atoi(env) > 0)
-		n = atoi(env);
-	return n < 1 ? 1 : (n > 8 ? 8 : (size_t)n);
+	(void)workers;
+	s_block_work(job, worker == 0 ? job->progress : NULL);
 }
 
 /* Per-class importance of one group of rows: ids[0..n) (global indices)
@@ -569,9 +521,7 @@ static int s_group_sensitivity(const mc_coreset *cs, const size_t *ids, const in
 	double *bw = NULL, *bs = NULL;
 	size_t *start = NULL, nb = 0, nt;
 	s_blockjob job;
-	pthread_t th[8];
-	size_t started = 0;
-	int rc = 0, blas_threads;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
@@ -605,24 +555,13 @@ static int s_group_sensitivity(const mc_coreset *cs, const size_t *ids, const in
 	job.start = start;
 	job.n_blocks = nb;
 	mc_error_clear(&job.err);
+	job.progress = progress;
 	pthread_mutex_init(&job.lock, NULL);
-	blas_threads = openblas_get_num_threads();
-	openblas_set_num_threads(1);
-	nt = s_threads();
 	/* Threads pay off only for enough work. */
-	if (nb < 2 || n * cs->d < 65536)
-		nt = 1;
+	nt = nb < 2 || n * cs->d < 65536 ? 1 : mc_pool_threads();
 	if (nt > nb)
 		nt = nb;
-	for (size_t t = 1; t < nt; t++) {
-		if (pthread_create(&th[t], NULL, s_block_worker, &job) != 0)
-			break;
-		started++;
-	}
-	s_block_work(&job, progress);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t + 1], NULL);
-	openblas_set_num_threads(blas_threads);
+	mc_pool_run(nt, s_block_worker, &job);
 	pthread_mutex_destroy(&job.lock);
 	if (job.rc) {
 		rc = mc_error_set(err, job.rc, "%s", job.err.text);
@@ -1189,45 +1128,41 @@ static double *s_chunk_alloc(size_t count)
 	return p;
 }
 
-/* Copies the rows of X into the chunks from row n_old on, split over the
- * worker threads: the copy first touches the new pages, and the kernel's
- * zeroing of them is the larger part of its cost. */
+/* Copies the rows of X into the chunks from row n_old on, in parts taken
+ * by the pool's workers: the copy first touches the new pages, and the
+ * kernel's zeroing of them is the larger part of its cost. */
 typedef struct s_copyjob {
 	mc_cs_chunk *chunks;
-	size_t chunk, n_old, r0, r1;
+	size_t chunk, n_old, parts;
 	const mc_matrix *X;
+	atomic_size_t next;   /* the next part to copy */
 } s_copyjob;
 
-static void *s_copy_part(void *arg)
+static void s_copy_part(void *ctx, size_t worker, size_t workers)
 {
-	s_copyjob *cj = arg;
-	size_t d = cj->X->cols;
+	s_copyjob *cj = ctx;
+	size_t d = cj->X->cols, t;
 
-	for (size_t r = cj->r0; r < cj->r1; r++) {
-		size_t i = cj->n_old + r, j = i / cj->chunk;
-		memcpy(cj->chunks[j].X + (i % cj->chunk) * d, cj->X->data + r * cj->X->stride,
-		       d * sizeof(double));
+	(void)worker;
+	(void)workers;
+	while ((t = atomic_fetch_add(&cj->next, 1)) < cj->parts) {
+		size_t r0 = cj->X->rows * t / cj->parts, r1 = cj->X->rows * (t + 1) / cj->parts;
+		for (size_t r = r0; r < r1; r++) {
+			size_t i = cj->n_old + r, j = i / cj->chunk;
+			memcpy(cj->chunks[j].X + (i % cj->chunk) * d, cj->X->data + r * cj->X->stride,
+			       d * sizeof(double));
+		}
 	}
-	return NULL;
 }
 
 static void s_copy_rows(mc_cs_chunk *chunks, size_t chunk, size_t n_old, const mc_matrix *X)
 {
-	s_copyjob job[8];
-	pthread_t th[8];
-	size_t nt = X->rows * X->cols < ((size_t)1 << 20) ? 1 : s_threads(), started = 1;
+	s_copyjob job = { chunks, chunk, n_old, 1, X, 0 };
 
-	for (size_t t = 0; t < nt; t++)
-		job[t] = (s_copyjob){ chunks, chunk, n_old, X->rows * t / nt, X->rows * (t + 1) / nt,
-		                      X };
-	for (size_t t = 1; t < nt; t++, started++)
-		if (pthread_create(&th[t], NULL, s_copy_part, &job[t]) != 0)
-			break;
-	for (size_t t = started; t < nt; t++)
-		s_copy_part(&job[t]);
-	s_copy_part(&job[0]);
-	for (size_t t = 1; t < started; t++)
-		pthread_join(th[t], NULL);
+	if (X->rows * X->cols >= ((size_t)1 << 20))
+		job.parts = mc_pool_threads();
+	atomic_init(&job.next, 0);
+	mc_pool_run(job.parts, s_copy_part, &job);
 }
 
 /* partial_build, with the leaf importances given (a first build only) or
