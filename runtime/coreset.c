@@ -251,6 +251,12 @@ int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out
 const double *mc_coreset_weights(const mc_coreset *cs) { return cs->w; }
 const double *mc_coreset_importance(const mc_coreset *cs) { return cs->sens; }
 
+/* Row i, writable: the service's own updates change features in place. */
+static double *s_row(mc_coreset *cs, size_t i)
+{
+	return cs->chunks[i / cs->chunk].X + (i % cs->chunk) * cs->d;
+}
+
 const double *mc_coreset_row(const mc_coreset *cs, size_t i)
 {
 	return cs->chunks[i / cs->chunk].X + (i % cs->chunk) * cs->d;
@@ -612,7 +618,69 @@ static int s_leaf(const mc_coreset *cs, size_t j, size_t nrows, const double *se
 	return rc;
 }
 
-/* Merge two nodes and reduce the union back to a node. */
+/* Whether the old union holds class it[x].cls with the same rows it[x..y)
+ * (ids and weights): then their importances are old's from *ox on. *q walks
+ * old's classes in order across calls (start it at 0). */
+static int s_same_block(const mc_cs_node *old, size_t *q, const s_item *it, size_t x,
+                        size_t y, size_t *ox)
+{
+	size_t oy;
+
+	if (old == NULL)
+		return 0;
+	while (*q < old->un && old->u_cls[*q] < it[x].cls)
+		(*q)++;
+	*ox = *q;
+	oy = *ox;
+	while (oy < old->un && old->u_cls[oy] == it[x].cls)
+		oy++;
+	if (oy - *ox != y - x)
+		return 0;
+	for (size_t k = 0; k < y - x; k++)
+		if (old->u_id[*ox + k] != it[x + k].id ||
+		    memcmp(&old->u_w[*ox + k], &it[x + k].w, sizeof(double)) != 0)
+			return 0;
+	return 1;
+}
+
+/* A node holding only a union's cache: it[0..n) in (class, index) order. */
+static int s_union_node(mc_cs_node **out, const s_item *it, size_t n, mc_error *err)
+{
+	mc_cs_node *nd = calloc(1, sizeof *nd);
+
+	*out = NULL;
+	if (nd == NULL || (nd->u_id = malloc((n ? n : 1) * sizeof *nd->u_id)) == NULL ||
+	    (nd->u_cls = malloc((n ? n : 1) * sizeof *nd->u_cls)) == NULL ||
+	    (nd->u_w = malloc((n ? n : 1) * sizeof *nd->u_w)) == NULL ||
+	    (nd->u_s = malloc((n ? n : 1) * sizeof *nd->u_s)) == NULL) {
+		mc_cs_node_free(nd);
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	}
+	nd->un = n;
+	for (size_t k = 0; k < n; k++) {
+		nd->u_id[k] = it[k].id;
+		nd->u_cls[k] = it[k].cls;
+		nd->u_w[k] = it[k].w;
+		nd->u_s[k] = it[k].s;
+	}
+	*out = nd;
+	return 0;
+}
+
+/* Moves the union cache of from into to. */
+static void s_union_move(mc_cs_node *to, mc_cs_node *from)
+{
+	to->un = from->un;
+	to->u_id = from->u_id;
+	to->u_cls = from->u_cls;
+	to->u_w = from->u_w;
+	to->u_s = from->u_s;
+	from->u_id = NULL;
+	from->u_cls = NULL;
+	from->u_w = NULL;
+	from->u_s = NULL;
+}
+
 /* Merge two nodes and reduce the union back to a node. old (may be NULL) is
  * the node this one replaces: the blocks of classes whose rows, labels and
  * weights are unchanged take their importances from it instead of being
@@ -647,22 +715,13 @@ static int s_reduce(const mc_coreset *cs, const mc_cs_node *a, const mc_cs_node 
 	}
 	/* Children are sorted by index and a's indices precede b's. */
 	s_sort_items(it, n);
+	/* each class's block: reused from old, or queued for recomputing */
 	for (size_t x = 0; x < n;) {
-		size_t y = x, ox, oy;
+		size_t y = x, ox = 0;
 		int same;
 		while (y < n && it[y].cls == it[x].cls)
 			y++;
-		/* The same class's range in the old union (sorted the same way). */
-		while (old != NULL && q < old->un && old->u_cls[q] < it[x].cls)
-			q++;
-		ox = q;
-		oy = ox;
-		while (old != NULL && oy < old->un && old->u_cls[oy] == it[x].cls)
-			oy++;
-		same = old != NULL && oy - ox == y - x;
-		for (size_t k = 0; same && k < y - x; k++)
-			same = old->u_id[ox + k] == it[x + k].id &&
-			       memcmp(&old->u_w[ox + k], &it[x + k].w, sizeof(double)) == 0;
+		same = s_same_block(old, &q, it, x, y, &ox);
 		for (size_t k = x; k < y; k++) {
 			if (same) {
 				it[k].s = old->u_s[ox + (k - x)];
@@ -680,35 +739,13 @@ static int s_reduce(const mc_coreset *cs, const mc_cs_node *a, const mc_cs_node 
 		goto cleanup;
 	for (size_t k = 0; k < nc; k++)
 		it[where[k]].s = s[k];
-	nd = calloc(1, sizeof *nd);
-	if (nd == NULL || (nd->u_id = malloc((n ? n : 1) * sizeof *nd->u_id)) == NULL ||
-	    (nd->u_cls = malloc((n ? n : 1) * sizeof *nd->u_cls)) == NULL ||
-	    (nd->u_w = malloc((n ? n : 1) * sizeof *nd->u_w)) == NULL ||
-	    (nd->u_s = malloc((n ? n : 1) * sizeof *nd->u_s)) == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	rc = s_union_node(&nd, it, n, err);
+	if (rc)
 		goto cleanup;
-	}
-	nd->un = n;
-	for (size_t k = 0; k < n; k++) {
-		nd->u_id[k] = it[k].id;
-		nd->u_cls[k] = it[k].cls;
-		nd->u_w[k] = it[k].w;
-		nd->u_s[k] = it[k].s;
-	}
 	/* Each level halves: the union of two nodes goes back to one node's size. */
 	rc = s_sample(it, n, 0.5, cs->p.seed, level, j, out, err);
-	if (rc == 0) {
-		/* Move the union cache into the sampled node. */
-		(*out)->un = nd->un;
-		(*out)->u_id = nd->u_id;
-		(*out)->u_cls = nd->u_cls;
-		(*out)->u_w = nd->u_w;
-		(*out)->u_s = nd->u_s;
-		nd->u_id = NULL;
-		nd->u_cls = NULL;
-		nd->u_w = NULL;
-		nd->u_s = NULL;
-	}
+	if (rc == 0)
+		s_union_move(*out, nd);
 cleanup:
 	mc_cs_node_free(nd);
 	free(ids);
@@ -1556,21 +1593,9 @@ static int s_cmp_ranked(const void *a, const void *b)
 	return x->id < y->id ? -1 : (x->id > y->id);
 }
 
-int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
-                                    double **score, size_t *count,
-                                    const mc_progress *progress, mc_error *err)
+/* The query's indices are in range and every class_size class has rows. */
+static int s_check_query(const mc_coreset *cs, const mc_cleaning_query *q, mc_error *err)
 {
-	unsigned char *cand = NULL, *taken = NULL;
-	s_ranked *rk = NULL, *out = NULL;
-	const double *sc = NULL, *key = NULL;
-	size_t nrk = 0, nout = 0;
-	int rc;
-
-	*idx = NULL;
-	*score = NULL;
-	*count = 0;
-	if (cs->n == 0)
-		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
 	for (size_t k = 0; k < q->n_ignore; k++)
 		if (q->ignore[k] >= cs->n)
 			return mc_error_set(err, MC_ERR_INVALID,
@@ -1590,23 +1615,17 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 			return mc_error_set(err, MC_ERR_NOTFOUND,
 			                    "class_size: class %lld has no samples", (long long)cl);
 	}
-	rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
-	if (rc == 0) {
-		mc_rank_data d;
-		mc_row_source X;
-		s_rank_data(cs, &d, &X);
-		rc = mc_rank_keys(&key, cs->rank, q->method, &d, progress, err);
-	}
-	if (rc)
-		return rc;
-	cand = malloc(cs->n);
-	taken = calloc(cs->n, 1);
-	rk = malloc(cs->n * sizeof *rk);
-	out = malloc(cs->n * sizeof *out);
-	if (cand == NULL || taken == NULL || rk == NULL || out == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-		goto cleanup;
-	}
+	return 0;
+}
+
+/* The candidates (selected, not ignored, weight > 0, unseen unless asked)
+ * with their ranking keys, into rk, best first; returns how many. cand is
+ * n bytes of scratch. */
+static size_t s_candidates(const mc_coreset *cs, const mc_cleaning_query *q, const double *key,
+                           unsigned char *cand, s_ranked *rk)
+{
+	size_t nrk = 0;
+
 	if (q->has_select_from) {
 		memset(cand, 0, cs->n);
 		for (size_t k = 0; k < q->n_select_from; k++)
@@ -1626,44 +1645,96 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 		}
 	}
 	qsort(rk, nrk, sizeof *rk, s_cmp_ranked);
+	return nrk;
+}
+
+/* Whether class_size gives class c "any" (it shares the remaining size). */
+static int s_class_any(const mc_cleaning_query *q, int64_t c)
+{
+	for (size_t k = 0; k < q->n_class_size; k++)
+		if (q->class_size[k].kind == MC_CLASS_SIZE_ANY && q->class_size[k].cls == c)
+			return 1;
+	return 0;
+}
+
+/* The query's samples among the nrk ranked candidates rk, into out (best
+ * first); returns how many. Without class_size the best size; with it,
+ * each class's count (or all its candidates) first, then the best of the
+ * "any" classes up to size. taken is n bytes of zeroed scratch. */
+static size_t s_select(const mc_coreset *cs, const mc_cleaning_query *q, const s_ranked *rk,
+                       size_t nrk, unsigned char *taken, s_ranked *out)
+{
+	size_t nout = 0, fixed = 0, rest;
+
 	if (q->n_class_size == 0) {
-		size_t lim = q->has_size && q->size < nrk ? q->size : nrk;
-		memcpy(out, rk, lim * sizeof *out);
-		nout = lim;
-	} else {
-		size_t fixed = 0, rest;
-		for (size_t c = 0; c < q->n_class_size; c++) {
-			const mc_class_size *e = &q->class_size[c];
-			size_t got = 0;
-			if (e->kind == MC_CLASS_SIZE_ANY)
+		nout = q->has_size && q->size < nrk ? q->size : nrk;
+		memcpy(out, rk, nout * sizeof *out);
+		return nout;
+	}
+	for (size_t c = 0; c < q->n_class_size; c++) {
+		const mc_class_size *e = &q->class_size[c];
+		size_t got = 0;
+		if (e->kind == MC_CLASS_SIZE_ANY)
+			continue;
+		for (size_t k = 0; k < nrk; k++) {
+			if (cs->y[rk[k].id] != e->cls || taken[rk[k].id])
 				continue;
-			for (size_t k = 0; k < nrk; k++) {
-				if (cs->y[rk[k].id] != e->cls || taken[rk[k].id])
-					continue;
-				if (e->kind == MC_CLASS_SIZE_COUNT && got >= e->count)
-					break;
-				taken[rk[k].id] = 1;
-				out[nout++] = rk[k];
-				got++;
-			}
-			fixed += got;
-		}
-		rest = q->has_size && q->size > fixed ? q->size - fixed : 0;
-		for (size_t k = 0; k < nrk && rest > 0; k++) {
-			int any = 0;
-			if (taken[rk[k].id])
-				continue;
-			for (size_t c = 0; c < q->n_class_size && !any; c++)
-				any = q->class_size[c].kind == MC_CLASS_SIZE_ANY &&
-				      q->class_size[c].cls == cs->y[rk[k].id];
-			if (!any)
-				continue;
+			if (e->kind == MC_CLASS_SIZE_COUNT && got >= e->count)
+				break;
 			taken[rk[k].id] = 1;
 			out[nout++] = rk[k];
-			rest--;
+			got++;
 		}
-		qsort(out, nout, sizeof *out, s_cmp_ranked);
+		fixed += got;
 	}
+	rest = q->has_size && q->size > fixed ? q->size - fixed : 0;
+	for (size_t k = 0; k < nrk && rest > 0; k++) {
+		if (taken[rk[k].id] || !s_class_any(q, cs->y[rk[k].id]))
+			continue;
+		taken[rk[k].id] = 1;
+		out[nout++] = rk[k];
+		rest--;
+	}
+	qsort(out, nout, sizeof *out, s_cmp_ranked);
+	return nout;
+}
+
+int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
+                                    double **score, size_t *count,
+                                    const mc_progress *progress, mc_error *err)
+{
+	unsigned char *cand = NULL, *taken = NULL;
+	s_ranked *rk = NULL, *out = NULL;
+	const double *sc = NULL, *key = NULL;
+	size_t nrk, nout;
+	int rc;
+
+	*idx = NULL;
+	*score = NULL;
+	*count = 0;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	rc = s_check_query(cs, q, err);
+	if (rc == 0)
+		rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
+	if (rc == 0) {
+		mc_rank_data d;
+		mc_row_source X;
+		s_rank_data(cs, &d, &X);
+		rc = mc_rank_keys(&key, cs->rank, q->method, &d, progress, err);
+	}
+	if (rc)
+		return rc;
+	cand = malloc(cs->n);
+	taken = calloc(cs->n, 1);
+	rk = malloc(cs->n * sizeof *rk);
+	out = malloc(cs->n * sizeof *out);
+	if (cand == NULL || taken == NULL || rk == NULL || out == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	nrk = s_candidates(cs, q, key, cand, rk);
+	nout = s_select(cs, q, rk, nrk, taken, out);
 	*idx = malloc((nout ? nout : 1) * sizeof **idx);
 	*score = malloc((nout ? nout : 1) * sizeof **score);
 	if (*idx == NULL || *score == NULL) {
@@ -1674,6 +1745,7 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 		goto cleanup;
 	}
+	/* the samples returned are seen from now on */
 	for (size_t k = 0; k < nout; k++) {
 		(*idx)[k] = out[k].id;
 		(*score)[k] = sc[out[k].id];
@@ -1891,7 +1963,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 	if (old == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 	for (size_t k = 0; k < n; k++) {
-		double *row = (double *)mc_coreset_row(cs, idx[k]);
+		double *row = s_row(cs, idx[k]);
 		memcpy(old + k * d, row, d * sizeof *old);
 		memcpy(row, X->data + k * X->stride, d * sizeof *row);
 	}
@@ -1900,7 +1972,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
-			memcpy((double *)mc_coreset_row(cs, idx[k]), old + k * d, d * sizeof *old);
+			memcpy(s_row(cs, idx[k]), old + k * d, d * sizeof *old);
 	}
 	s_marks_free(marks, cs->n_chunks);
 	free(old);
