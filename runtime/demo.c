@@ -784,22 +784,19 @@ typedef struct s_out {
 	uint8_t *edges;   /* (S+1)^2 tracing scratch */
 } s_out;
 
-/* The annotation and ground-truth lines of instance k (local index li in
- * its image), given the image's owner map. */
-static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_t first,
-                      mc_error *err)
+/* Instance k's mask into so->fm (its item's pixels; with a mask error the
+ * neighbour's too, or their whole box) and its pixel extent into box
+ * {minx, miny, maxx, maxy}. */
+static int s_instance_mask(const s_gen *g, s_out *so, size_t k, const int16_t *owner,
+                           size_t first, int box[4], mc_error *err)
 {
 	const int S = g->S;
-	s_item *it = &g->items[k];
-	int li = (int)(k - first), nb = -1, minx = S, miny = S, maxx = -1, maxy = -1, x, y;
-	int seg = it->seg, rc = 0;
-	s_poly pg;
-	mc_rle *rle = NULL;
-	json_t *a = NULL, *t = NULL, *segj = NULL;
-	double area = 0;
+	const s_item *it = &g->items[k];
+	int li = (int)(k - first), nb = -1, x, y;
 	size_t i;
 
-	memset(&pg, 0, sizeof pg);
+	box[0] = box[1] = S;
+	box[2] = box[3] = -1;
 	if (it->error == S_ERR_MASK)
 		nb = (int)(it->neighbour - first);
 	for (i = 0; i < (size_t)S * S; i++) {
@@ -807,76 +804,91 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 		if (so->fm[i]) {
 			x = (int)(i % (size_t)S);
 			y = (int)(i / (size_t)S);
-			if (x < minx) minx = x;
-			if (x > maxx) maxx = x;
-			if (y < miny) miny = y;
-			if (y > maxy) maxy = y;
+			if (x < box[0]) box[0] = x;
+			if (x > box[2]) box[2] = x;
+			if (y < box[1]) box[1] = y;
+			if (y > box[3]) box[3] = y;
 		}
 	}
-	if (maxx < 0)
+	if (box[2] < 0)
 		return mc_error_set(err, MC_ERR_INVALID, "demo: instance %zu has an empty mask", k);
 	if (it->error == S_ERR_MASK && it->box)
-		for (y = miny; y <= maxy; y++)
-			for (x = minx; x <= maxx; x++)
+		for (y = box[1]; y <= box[3]; y++)
+			for (x = box[0]; x <= box[2]; x++)
 				so->fm[y * S + x] = 1;
-	if (seg == S_SEG_POLY) {
-		int trc = s_trace(&pg, so->fm, S, S, so->edges);
-		if (trc == -1) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
-			goto cleanup;
-		}
-		if (trc != 0 || pg.holes || pg.parts == 0)
-			seg = S_SEG_RLE_STRING;   /* a polygon cannot say it */
-	}
-	if (seg == S_SEG_POLY) {
-		const double **parts = malloc(pg.parts * sizeof *parts);
-		size_t off = 0, j;
+	return 0;
+}
 
-		if (parts == NULL) {
+/* The mask so->fm as polygons: *segj the COCO segmentation, *rle the mask
+ * they rasterise to. */
+static int s_polygon_json(json_t **segj, mc_rle **rle, const s_poly *pg, int S, mc_error *err)
+{
+	const double **parts = malloc(pg->parts * sizeof *parts);
+	size_t off = 0, j;
+	int rc;
+
+	if (parts == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+	*segj = json_array();
+	for (j = 0; j < pg->parts; j++) {
+		json_t *part = json_array();
+		size_t q;
+		parts[j] = pg->xy + off;
+		for (q = 0; q < pg->len[j]; q++)
+			json_array_append_new(part, json_real(pg->xy[off + q]));
+		json_array_append_new(*segj, part);
+		off += pg->len[j];
+	}
+	rc = mc_rle_from_polygons(rle, parts, pg->len, pg->parts, (uint32_t)S, (uint32_t)S, NULL,
+	                          err);
+	free(parts);
+	return rc;
+}
+
+/* The mask so->fm in the segmentation form *seg (polygons fall back to an
+ * RLE string when the mask has holes or is not one traceable outline):
+ * *segj the COCO segmentation, *rle the mask. */
+static int s_segmentation(json_t **segj, mc_rle **rle, int *seg, s_out *so, int S,
+                          mc_error *err)
+{
+	s_poly pg;
+	int rc = 0;
+
+	memset(&pg, 0, sizeof pg);
+	if (*seg == S_SEG_POLY) {
+		int trc = s_trace(&pg, so->fm, S, S, so->edges);
+		if (trc == -1)
 			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
-			goto cleanup;
-		}
-		segj = json_array();
-		for (j = 0; j < pg.parts; j++) {
-			json_t *part = json_array();
-			size_t q;
-			parts[j] = pg.xy + off;
-			for (q = 0; q < pg.len[j]; q++)
-				json_array_append_new(part, json_real(pg.xy[off + q]));
-			json_array_append_new(segj, part);
-			off += pg.len[j];
-		}
-		rc = mc_rle_from_polygons(&rle, parts, pg.len, pg.parts, (uint32_t)S, (uint32_t)S, NULL, err);
-		free(parts);
-		if (rc != 0)
-			goto cleanup;
-		area = (double)mc_rle_area(rle);
-	} else {
-		rc = mc_rle_encode_rowmajor(&rle, so->fm, (uint32_t)S, (uint32_t)S, err);
-		if (rc != 0)
-			goto cleanup;
-		area = (double)mc_rle_area(rle);
-		if (seg == S_SEG_RLE) {
+		else if (trc != 0 || pg.holes || pg.parts == 0)
+			*seg = S_SEG_RLE_STRING;   /* a polygon cannot say it */
+	}
+	if (rc == 0 && *seg == S_SEG_POLY) {
+		rc = s_polygon_json(segj, rle, &pg, S, err);
+	} else if (rc == 0) {
+		rc = mc_rle_encode_rowmajor(rle, so->fm, (uint32_t)S, (uint32_t)S, err);
+		if (rc == 0 && *seg == S_SEG_RLE) {
 			json_t *counts = json_array();
-			for (i = 0; i < rle->m; i++)
-				json_array_append_new(counts, json_integer(rle->counts[i]));
-			segj = json_pack("{s:o, s:[i,i]}", "counts", counts, "size", S, S);
-		} else {
+			for (size_t i = 0; i < (*rle)->m; i++)
+				json_array_append_new(counts, json_integer((*rle)->counts[i]));
+			*segj = json_pack("{s:o, s:[i,i]}", "counts", counts, "size", S, S);
+		} else if (rc == 0) {
 			char *str = NULL;
-			rc = mc_rle_to_string(&str, rle, err);
-			if (rc != 0)
-				goto cleanup;
-			segj = json_pack("{s:s, s:[i,i]}", "counts", str, "size", S, S);
+			rc = mc_rle_to_string(&str, *rle, err);
+			if (rc == 0)
+				*segj = json_pack("{s:s, s:[i,i]}", "counts", str, "size", S, S);
 			free(str);
 		}
 	}
-	/* COCO's bbox of a mask: its pixel extent. */
-	a = json_pack("{s:I, s:I, s:I, s:o, s:f, s:[f,f,f,f], s:i}",
-	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
-	              "category_id", (json_int_t)(it->label + 1), "segmentation", segj,
-	              "area", area, "bbox", (double)minx, (double)miny,
-	              (double)(maxx - minx + 1), (double)(maxy - miny + 1), "iscrowd", 0);
-	segj = NULL;
+	s_poly_free(&pg);
+	return rc;
+}
+
+/* Instance k's ground-truth record (NULL when out of memory). */
+static json_t *s_truth_json(const s_gen *g, size_t k, int seg)
+{
+	const s_item *it = &g->items[k];
+	json_t *t;
+
 	t = json_pack("{s:I, s:I, s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:s, s:I, s:s}",
 	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
 	              "index", (json_int_t)k,
@@ -890,6 +902,36 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 	              "source", (json_int_t)it->src, "segmentation", s_seg_names[seg]);
 	if (t != NULL && g->o->copies > 1)
 		json_object_set_new(t, "scene", json_integer((json_int_t)g->plans[it->image].scene + 1));
+	return t;
+}
+
+/* The annotation and ground-truth lines of instance k (local index li in
+ * its image), given the image's owner map. */
+static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_t first,
+                      mc_error *err)
+{
+	const int S = g->S;
+	s_item *it = &g->items[k];
+	int box[4], seg = it->seg, rc;
+	mc_rle *rle = NULL;
+	json_t *a = NULL, *t = NULL, *segj = NULL;
+	double area = 0;
+
+	rc = s_instance_mask(g, so, k, owner, first, box, err);
+	if (rc != 0)
+		return rc;
+	rc = s_segmentation(&segj, &rle, &seg, so, S, err);
+	if (rc != 0)
+		goto cleanup;
+	area = (double)mc_rle_area(rle);
+	/* COCO's bbox of a mask: its pixel extent. */
+	a = json_pack("{s:I, s:I, s:I, s:o, s:f, s:[f,f,f,f], s:i}",
+	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
+	              "category_id", (json_int_t)(it->label + 1), "segmentation", segj,
+	              "area", area, "bbox", (double)box[0], (double)box[1],
+	              (double)(box[2] - box[0] + 1), (double)(box[3] - box[1] + 1), "iscrowd", 0);
+	segj = NULL;
+	t = s_truth_json(g, k, seg);
 	if (a == NULL || t == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
@@ -914,7 +956,6 @@ cleanup:
 	json_decref(t);
 	json_decref(segj);
 	mc_rle_free(rle);
-	s_poly_free(&pg);
 	return rc;
 }
 
