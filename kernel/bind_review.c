@@ -42,7 +42,7 @@ static void s_session_free(void *p)
  * or "all classes". */
 static void s_what(const mc_review *rv, char *buf, size_t size)
 {
-	const mc_review_opts *o = mc_review_options(rv);
+	const mc_review_opts *o = mc_review_opts_of(rv);
 	size_t k = 0;
 
 	if (o->n_classes == 0) {
@@ -68,7 +68,7 @@ static char *s_session_repr(const void *p)
 {
 	const s_session *s = p;
 	const mc_review *rv = s->rv;
-	const mc_review_opts *o = mc_review_options(rv);
+	const mc_review_opts *o = mc_review_opts_of(rv);
 	size_t nh;
 	const mc_review_record *h = mc_review_history(rv, &nh);
 	char buf[2048], what[1024];
@@ -427,7 +427,7 @@ static int s_session_new(mc_call *call, mc_value **out, mc_error *err)
 	int restart = 0, images = 1, rc;
 
 	*out = NULL;
-	mc_review_opts_default(&o);
+	mc_review_opts_init(&o);
 	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &dsp, err)) != 0 ||
 	    (rc = mc_arg_str_opt(call, "dir", &dir, err)) < 0 ||
 	    (rc = mc_arg_int(call, "n", &n, err)) != 0 ||
@@ -496,7 +496,7 @@ static int s_resume_review(mc_call *call, mc_value **out, mc_error *err)
 static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call *call,
                         mc_error *err)
 {
-	const mc_review_opts *o = mc_review_options(rv);
+	const mc_review_opts *o = mc_review_opts_of(rv);
 	const mc_coco *ds = mc_review_dataset(rv);
 	const size_t *rows = mc_review_batch_rows(rv), *sug;
 	const double *sc = mc_review_batch_scores(rv), *sp;
@@ -539,7 +539,7 @@ static void s_tie_warning(mc_call *call, mc_review *rv)
 {
 	size_t n, tied;
 	double value;
-	const char *method = mc_coreset_method_name(mc_review_options(rv)->method);
+	const char *method = mc_coreset_method_name(mc_review_opts_of(rv)->method);
 	char msg[768];
 
 	mc_review_batch(rv, &n);
@@ -769,7 +769,7 @@ static int s_session_plot_auc(mc_call *call, mc_value **out, mc_error *err)
 	s_session *s = mc_call_self_ptr(call);
 	size_t nh, m = 0, plateau_at = (size_t)-1;
 	const mc_review_record *h = mc_review_history(s->rv, &nh);
-	const mc_review_opts *o = mc_review_options(s->rv);
+	const mc_review_opts *o = mc_review_opts_of(s->rv);
 	double *x = malloc((nh + 1) * sizeof *x), *y = malloc((nh + 1) * sizeof *y);
 	char title[1400], what[1024], mark_text[64];
 	mc_plot_series ser = { x, y, 0, NULL };
@@ -966,7 +966,7 @@ static int s_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 		reviewed += h[k].reviewed;
 	}
 	snprintf(label, sizeof label, "review by %s",
-	         mc_coreset_method_name(mc_review_options(s->rv)->method));
+	         mc_coreset_method_name(mc_review_opts_of(s->rv)->method));
 	ser[0] = (mc_plot_series){ x, y, nh, label };
 	ser[1] = (mc_plot_series){ x, yr, nh, "random order (expected)" };
 	if (simulated)

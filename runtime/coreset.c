@@ -1,131 +1,28 @@
 /* This module implements the coreset tree service for logistic regression
- * (maskclean/coreset.h): per-(chunk, class) sensitivities, the
+ * (maskclean/coreset.h): per-(chunk, class) sensitivities (each block's by
+ * maskclean/leverage.h, blocks spread over worker threads), the
  * merge-and-reduce tree, cleaning queries, model-based scores from
- * out-of-fold logistic regression, local updates and the binary save
- * format. */
+ * out-of-fold logistic regression and local updates. The binary file is
+ * coreset_io.c's. */
 #include "maskclean/coreset.h"
 
 #include <assert.h>
-#include <cblas.h>
-#include <errno.h>
-#include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
 
-#include "maskclean/atomic_file.h"
+#include "maskclean/leverage.h"
 #include "maskclean/logreg.h"
+#include "maskclean/pool.h"
+#include "maskclean/rng.h"
 #include "maskclean/split.h"
-
-#define S_MAX_LABEL 10000000
-
-/* A node of the tree: a weighted coreset, sorted by sample index. */
-typedef struct mc_cs_node {
-	size_t m;
-	size_t *idx;
-	double *w;
-	/* Internal nodes remember the union they were reduced from, sorted by
-	 * (class, index), with its importances: a later reduce reuses the
-	 * blocks of classes whose rows and weights did not change. Not saved. */
-	size_t un;
-	size_t *u_id;
-	int64_t *u_cls;
-	double *u_w, *u_s;
-} mc_cs_node;
-
-/* Levels of nodes: lv[0] are the leaves (one per chunk), lv[n_levels-1]
- * holds the root. Node j of level k merges nodes 2j and 2j+1 of level k-1
- * (or copies 2j when it has no partner). */
-typedef struct mc_cs_tree {
-	size_t n_levels;
-	size_t *len;
-	mc_cs_node ***lv;
-} mc_cs_tree;
-
-/* Chunk j holds the feature rows [j*chunk, j*chunk + n). */
-typedef struct mc_cs_chunk {
-	size_t n;
-	double *X;
-} mc_cs_chunk;
-
-struct mc_coreset {
-	mc_coreset_params p;
-	size_t n, cap, d, K;
-	size_t chunk;            /* rows per chunk in use */
-	size_t csize;            /* samples per node in use */
-	mc_cs_chunk *chunks;
-	size_t n_chunks;
-	int64_t *y;
-	double *w;
-	double *sens;            /* leaf-level importance */
-	unsigned char *seen;
-	mc_cs_tree tree;
-	/* Updates recompute leaf importances at once but leave the tree to the
-	 * next reader (s_ensure_tree): stale[j] marks the leaves whose
-	 * importances changed since the tree was built. */
-	unsigned char *stale;
-	size_t stale_len;
-	mc_rank *rank;           /* cached scores of the ranking methods */
-	int64_t *groups;         /* optional fold groups of the model scores (n) */
-	size_t n_groups;
-	size_t work_blocks, work_nodes;
-	char **names;            /* optional class names, by class index */
-	size_t n_names;
-};
+#include "coreset_internal.h"
 
 static void s_invalidate_scores(mc_coreset *cs);
-
-/* ---------------------------------------------------------------- random */
-
-static uint64_t s_splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-typedef struct s_rng {
-	uint64_t s[4];
-} s_rng;
-
-static void s_rng_seed(s_rng *r, uint64_t seed, uint64_t a, uint64_t b)
-{
-	uint64_t x = seed ^ (a * 0xd1b54a32d192ed03ULL) ^ (b * 0x8cb92ba72f3d8dd7ULL);
-	for (int i = 0; i < 4; i++)
-		r->s[i] = s_splitmix(&x);
-}
-
-static uint64_t s_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_rng_next(s_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = s_rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, 1). */
-static double s_rng_uniform(s_rng *r)
-{
-	return (double)(s_rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 /* ---------------------------------------------------------------- params */
 
@@ -202,7 +99,7 @@ int mc_coreset_new(mc_coreset **out, const mc_coreset_params *params, mc_error *
 	return 0;
 }
 
-static void s_node_free(mc_cs_node *nd)
+void mc_cs_node_free(mc_cs_node *nd)
 {
 	if (nd == NULL)
 		return;
@@ -219,7 +116,7 @@ static void s_tree_free(mc_cs_tree *t)
 {
 	for (size_t k = 0; k < t->n_levels; k++) {
 		for (size_t j = 0; j < t->len[k]; j++)
-			s_node_free(t->lv[k][j]);
+			mc_cs_node_free(t->lv[k][j]);
 		free(t->lv[k]);
 	}
 	free(t->lv);
@@ -232,7 +129,7 @@ static void s_invalidate_scores(mc_coreset *cs)
 	mc_rank_clear(cs->rank);
 }
 
-static void s_names_free(char **names, size_t n)
+void mc_cs_names_free(char **names, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
 		free(names[k]);
@@ -254,7 +151,7 @@ void mc_coreset_free(mc_coreset *cs)
 	free(cs->stale);
 	mc_rank_free(cs->rank);
 	free(cs->groups);
-	s_names_free(cs->names, cs->n_names);
+	mc_cs_names_free(cs->names, cs->n_names);
 	free(cs);
 }
 
@@ -301,22 +198,22 @@ int mc_coreset_set_class_names(mc_coreset *cs, const char *const *names, size_t 
 		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 	for (size_t k = 0; k < n; k++) {
 		if (names[k] == NULL || names[k][0] == '\0') {
-			s_names_free(copy, k);
+			mc_cs_names_free(copy, k);
 			return mc_error_set(err, MC_ERR_INVALID, "coreset: class name %zu is empty", k);
 		}
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(names[j], names[k]) == 0) {
-				s_names_free(copy, k);
+				mc_cs_names_free(copy, k);
 				return mc_error_set(err, MC_ERR_INVALID, "coreset: class name \"%s\" is "
 				                    "given twice (classes %zu and %zu)", names[k], j, k);
 			}
 		copy[k] = strdup(names[k]);
 		if (copy[k] == NULL) {
-			s_names_free(copy, k);
+			mc_cs_names_free(copy, k);
 			return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 		}
 	}
-	s_names_free(cs->names, cs->n_names);
+	mc_cs_names_free(cs->names, cs->n_names);
 	cs->names = copy;
 	cs->n_names = n;
 	return 0;
@@ -354,6 +251,12 @@ int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out
 const double *mc_coreset_weights(const mc_coreset *cs) { return cs->w; }
 const double *mc_coreset_importance(const mc_coreset *cs) { return cs->sens; }
 
+/* Row i, writable: the service's own updates change features in place. */
+static double *s_row(mc_coreset *cs, size_t i)
+{
+	return cs->chunks[i / cs->chunk].X + (i % cs->chunk) * cs->d;
+}
+
 const double *mc_coreset_row(const mc_coreset *cs, size_t i)
 {
 	return cs->chunks[i / cs->chunk].X + (i % cs->chunk) * cs->d;
@@ -370,252 +273,6 @@ void mc_coreset_last_work(const mc_coreset *cs, size_t *blocks, size_t *nodes)
 		*blocks = cs->work_blocks;
 	if (nodes)
 		*nodes = cs->work_nodes;
-}
-
-/* ---------------------------------------------------------------- leverage */
-
-/* The scalar loops of a block, written so that the compiler vectorizes
- * them (no aliasing, independent partial sums): in plain form they took a
- * fifth of a block's time next to its BLAS calls. */
-static void s_scale_row(double *restrict dst, const double *restrict src, double sc,
-                        size_t d)
-{
-	for (size_t j = 0; j < d; j++)
-		dst[j] = sc * src[j];
-}
-
-/* Squared norm of a float vector, summed in double by four interleaved
- * partial sums (a single sum is one long chain of dependent additions). */
-static double s_sumsq_f(const float *x, size_t p)
-{
-	double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-	size_t j = 0;
-
-	for (; j + 4 <= p; j += 4) {
-		a0 += (double)x[j] * (double)x[j];
-		a1 += (double)x[j + 1] * (double)x[j + 1];
-		a2 += (double)x[j + 2] * (double)x[j + 2];
-		a3 += (double)x[j + 3] * (double)x[j + 3];
-	}
-	for (; j < p; j++)
-		a0 += (double)x[j] * (double)x[j];
-	return (a0 + a1) + (a2 + a3);
-}
-
-/* The ridge lambda >= 0 at which the r eigenvalues ev (ascending, > 0) give
- * sum_k ev_k / (ev_k + lambda) = target; 0 when r <= target (the plain
- * leverages already sum to no more). Bisection: f falls from r at 0 to at
- * most target at ev_max (r / target - 1). */
-static double s_ridge_lambda(const double *ev, size_t r, double target)
-{
-	double lo = 0, hi;
-
-	if (r == 0 || (double)r <= target)
-		return 0;
-	hi = ev[r - 1] * ((double)r / target - 1.0);
-	for (int it = 0; it < 200 && hi - lo > hi * 1e-15; it++) {
-		double mid = (lo + hi) / 2, f = 0;
-		for (size_t k = 0; k < r; k++)
-			f += ev[k] / (ev[k] + mid);
-		if (f > target)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
-}
-
-/* Leverage of the rows of the eigenbasis path: A is n x p; keeps the
- * eigen-directions of the Gram matrix above the tolerance (ridge leverages
- * when n <= p). */
-static int s_leverage_eig(double *A, size_t n, size_t p, double *lev, double *tmp,
-                          mc_error *err)
-{
-	size_t q = n <= p ? n : p;
-	double *G = tmp, *ev = tmp + q * q, *B = tmp + q * q + q;
-	double tol, lmax;
-	size_t r = 0;
-	int rc = 0;
-
-	if (n <= p)
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)p, 1.0, A,
-		            (int)p, 0.0, G, (int)n);
-	else
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, A,
-		            (int)p, 0.0, G, (int)p);
-	if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)q, G, (lapack_int)q, ev) != 0) {
-		rc = mc_error_set(err, MC_ERR_INVALID,
-		                  "coreset: eigendecomposition of a %zux%zu block failed", n, p);
-		goto cleanup;
-	}
-	lmax = ev[q - 1] > 0 ? ev[q - 1] : 0;
-	tol = lmax * (double)(n > p ? n : p) * DBL_EPSILON * 16;
-	while (r < q && ev[q - 1 - r] > tol && ev[q - 1 - r] > 0)
-		r++;
-	if (n <= p) {
-		/* A A' = V L V'. With n <= d + 1 rows every plain leverage is 1
-		 * and says nothing, so the block takes ridge leverages
-		 * x_i' (A'A + lambda I)^-1 x_i = sum_k V_ik^2 l_k / (l_k + lambda),
-		 * lambda chosen so that they sum to n / 4: the effective dimension
-		 * of a block of four rows per column, as the chunk size gives the
-		 * large classes. */
-		double lambda = s_ridge_lambda(ev + (q - r), r, (double)n / 4.0);
-		for (size_t i = 0; i < n; i++) {
-			double s = 0;
-			for (size_t k = q - r; k < q; k++)
-				s += G[i * q + k] * G[i * q + k] * (ev[k] / (ev[k] + lambda));
-			lev[i] = s;
-		}
-	} else {
-		/* U = A V_r L_r^-1/2. */
-		for (size_t k = q - r; k < q; k++) {
-			double sc = 1.0 / sqrt(ev[k]);
-			for (size_t j = 0; j < p; j++)
-				G[j * q + k] *= sc;
-		}
-		if (r > 0)
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)r, (int)p,
-			            1.0, A, (int)p, G + (q - r), (int)q, 0.0, B, (int)r);
-		for (size_t i = 0; i < n; i++) {
-			double s = 0;
-			for (size_t k = 0; k < r; k++)
-				s += B[i * r + k] * B[i * r + k];
-			lev[i] = s;
-		}
-	}
-cleanup:
-	return rc;
-}
-
-/* Householder QR: Q from dgeqrf + dorgqr, A overwritten (n >= p). */
-static int s_leverage_qr(double *A, size_t n, size_t p, double *lev, double *tau,
-                         mc_error *err)
-{
-	if (LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)p, A, (lapack_int)p,
-	                   tau) != 0 ||
-	    LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)n, (lapack_int)p, (lapack_int)p, A,
-	                   (lapack_int)p, tau) != 0)
-		return mc_error_set(err, MC_ERR_INVALID, "coreset: QR of a %zux%zu block failed", n,
-		                    p);
-	for (size_t i = 0; i < n; i++)
-		lev[i] = cblas_ddot((int)p, A + i * p, 1, A + i * p, 1);
-	return 0;
-}
-
-/* CholeskyQR: R = chol(A'A), U = A R^-1. Returns 1, with A untouched, when
- * A is (numerically) rank deficient, so the caller can use the eigenbasis;
- * otherwise A is overwritten by U. */
-static int s_leverage_cholqr(double *A, size_t n, size_t p, double *lev, double *G,
-                             float *fw)
-{
-	double dmin = INFINITY, dmax = 0, rcond = 0;
-	int ok;
-
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, A, (int)p, 0.0,
-	            G, (int)p);
-	/* the row-major upper triangle is the column-major lower one: factor it
-	 * in place as such, without LAPACKE's transposed copy (G = L L' there is
-	 * G = R' R here, R = L') */
-	ok = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)p, G, (lapack_int)p) == 0;
-	if (ok) {
-		for (size_t j = 0; j < p; j++) {
-			double r = fabs(G[j * p + j]);
-			dmin = r < dmin ? r : dmin;
-			dmax = r > dmax ? r : dmax;
-		}
-		/* cond(A) above ~1e5 loses too many digits in A'A. */
-		ok = dmax > 0 && dmin > dmax * 1e-5;
-	}
-	if (!ok)
-		return 1; /* ask the caller for the eigen path */
-	/* U = A R^-1. When R is well conditioned (1-norm estimate <= 100), the
-	 * solve runs in single precision, twice as fast: the leverages keep
-	 * about five significant digits, far more than sampling needs. */
-	if (LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'L', 'N', (lapack_int)p, G, (lapack_int)p,
-	                   &rcond) == 0 && rcond >= 1e-4) {
-		float *Af = fw, *Rf = fw + n * p;
-		mc_to_float(Af, A, n * p);
-		mc_to_float(Rf, G, p * p);
-		cblas_strsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
-		            (int)n, (int)p, 1.0f, Rf, (int)p, Af, (int)p);
-		for (size_t i = 0; i < n; i++)
-			lev[i] = s_sumsq_f(Af + i * p, p);
-		return 0;
-	}
-	cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)n,
-	            (int)p, 1.0, G, (int)p, A, (int)p);
-	for (size_t i = 0; i < n; i++)
-		lev[i] = cblas_ddot((int)p, A + i * p, 1, A + i * p, 1);
-	return 0;
-}
-
-/* Scratch memory of one worker, kept across its blocks: allocating and
- * freeing megabytes per block made the kernel zero fresh pages for about a
- * fifth of a build. */
-typedef struct s_work {
-	double *mem;
-	size_t cap;
-} s_work;
-
-static double *s_work_reserve(s_work *ws, size_t count)
-{
-	if (count > ws->cap) {
-		free(ws->mem);
-		ws->mem = malloc(count * sizeof *ws->mem);
-		ws->cap = ws->mem != NULL ? count : 0;
-	}
-	return ws->mem;
-}
-
-static int s_block_sensitivity(const double *const *rows, const double *w, size_t n,
-                               size_t d, mc_coreset_basis basis, double *s, s_work *ws,
-                               mc_error *err)
-{
-	size_t p = d + 1, q = n <= p ? n : p;
-	double *A, *lev, *tmp, W = 0;
-	int unit = 1, rc = 0;
-
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		W += w[i];
-		if (w[i] != 1.0)
-			unit = 0;
-	}
-	/* A (n x p), lev (n), then the largest scratch of the leverage paths:
-	 * eigen q*q + q + n*q, QR p, CholeskyQR p*p + (n*p + p*p) floats */
-	A = s_work_reserve(ws, n * p + n + q * q + q + n * q + p * p + p + (n * p + p * p) / 2 + 1);
-	if (A == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory (%zux%zu block)", n, p);
-	lev = A + n * p;
-	tmp = lev + n;
-	for (size_t i = 0; i < n; i++) {
-		double sc = unit ? 1.0 : sqrt(w[i]);
-		double *a = A + i * p;
-		if (unit)
-			memcpy(a, rows[i], d * sizeof *a);
-		else
-			s_scale_row(a, rows[i], sc, d);
-		a[d] = sc;
-	}
-	if (n <= p) {
-		rc = s_leverage_eig(A, n, p, lev, tmp, err);
-	} else if (basis == MC_BASIS_QR) {
-		rc = s_leverage_qr(A, n, p, lev, tmp, err);
-	} else {
-		/* A is only overwritten once the Cholesky factor is accepted. */
-		rc = s_leverage_cholqr(A, n, p, lev, tmp, (float *)(tmp + p * p));
-		if (rc == 1)
-			rc = s_leverage_eig(A, n, p, lev, tmp, err);
-	}
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		double l = lev[i];
-		l = l < 0 ? 0 : (l > 1 ? 1 : l);
-		s[i] = (2.0 * w[i] / W + l) * W;
-	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------- sampling */
@@ -730,16 +387,18 @@ static int s_sample(s_item *it, size_t n, double ratio, uint64_t seed, size_t le
 			}
 		} else {
 			double acc = 0;
-			s_rng rng;
+			mc_rng rng;
 			/* One stream per (node, class). */
-			s_rng_seed(&rng, seed ^ ((uint64_t)it[a].cls * 0x9e3779b97f4a7c15ULL), level, j);
+			/* stream (level, j) of the class's seed */
+			mc_rng_seed(&rng, seed ^ ((uint64_t)it[a].cls * 0x9e3779b97f4a7c15ULL) ^
+			                      ((uint64_t)j * 0x8cb92ba72f3d8dd7ULL), level);
 			for (size_t i = a; i < b; i++) {
 				acc += it[i].s;
 				cum[i] = acc;
 				cnt[i] = 0;
 			}
 			for (size_t t = 0; t < mc; t++) {
-				double u = s_rng_uniform(&rng) * acc;
+				double u = mc_rng_uniform(&rng) * acc;
 				size_t lo = a, hi = b - 1;
 				while (lo < hi) {
 					size_t mid = lo + (hi - lo) / 2;
@@ -776,7 +435,7 @@ static int s_sample(s_item *it, size_t n, double ratio, uint64_t seed, size_t le
 	*out = nd;
 	nd = NULL;
 cleanup:
-	s_node_free(nd);
+	mc_cs_node_free(nd);
 	free(sel);
 	free(cum);
 	free(cnt);
@@ -799,13 +458,14 @@ typedef struct s_blockjob {
 	int rc;               /* first failure */
 	mc_error err;
 	pthread_mutex_t lock;
+	const mc_progress *progress;  /* the caller's, for worker 0 */
 } s_blockjob;
 
 /* Computes blocks until none is left. The calling thread (progress != NULL)
  * also reports progress after each block and raises stop on request. */
-static void *s_block_work(s_blockjob *job, const mc_progress *progress)
+static void s_block_work(s_blockjob *job, const mc_progress *progress)
 {
-	s_work ws = { NULL, 0 };
+	mc_leverage_work ws = { NULL, 0 };
 	mc_error e;
 
 	mc_error_clear(&e);
@@ -819,8 +479,8 @@ static void *s_block_work(s_blockjob *job, const mc_progress *progress)
 			break;
 		a = job->start[k];
 		b = job->start[k + 1];
-		rc = s_block_sensitivity(job->rows + a, job->bw + a, b - a, job->cs->d,
-		                         job->cs->p.basis, job->bs + a, &ws, &e);
+		rc = mc_leverage_block(job->bs + a, job->rows + a, job->bw + a, b - a,
+		                       job->cs->d, job->cs->p.basis, &ws, &e);
 		if (rc) {
 			pthread_mutex_lock(&job->lock);
 			if (job->rc == 0) {
@@ -841,23 +501,16 @@ static void *s_block_work(s_blockjob *job, const mc_progress *progress)
 			pthread_mutex_unlock(&job->lock);
 		}
 	}
-	free(ws.mem);
-	return NULL;
+	mc_leverage_work_free(&ws);
 }
 
-static void *s_block_worker(void *arg)
+/* A pool worker (pool.h): worker 0 runs on the calling thread and reports. */
+static void s_block_worker(void *ctx, size_t worker, size_t workers)
 {
-	return s_block_work(arg, NULL);
-}
+	s_blockjob *job = ctx;
 
-/* Worker threads for block work: one per online CPU, at most 8. */
-static size_t s_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *env = getenv("MC_THREADS");
-	if (env != NULL && atoi(env) > 0)
-		n = atoi(env);
-	return n < 1 ? 1 : (n > 8 ? 8 : (size_t)n);
+	(void)workers;
+	s_block_work(job, worker == 0 ? job->progress : NULL);
 }
 
 /* Per-class importance of one group of rows: ids[0..n) (global indices)
@@ -874,9 +527,7 @@ static int s_group_sensitivity(const mc_coreset *cs, const size_t *ids, const in
 	double *bw = NULL, *bs = NULL;
 	size_t *start = NULL, nb = 0, nt;
 	s_blockjob job;
-	pthread_t th[8];
-	size_t started = 0;
-	int rc = 0, blas_threads;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
@@ -910,24 +561,13 @@ static int s_group_sensitivity(const mc_coreset *cs, const size_t *ids, const in
 	job.start = start;
 	job.n_blocks = nb;
 	mc_error_clear(&job.err);
+	job.progress = progress;
 	pthread_mutex_init(&job.lock, NULL);
-	blas_threads = openblas_get_num_threads();
-	openblas_set_num_threads(1);
-	nt = s_threads();
 	/* Threads pay off only for enough work. */
-	if (nb < 2 || n * cs->d < 65536)
-		nt = 1;
+	nt = nb < 2 || n * cs->d < 65536 ? 1 : mc_pool_threads();
 	if (nt > nb)
 		nt = nb;
-	for (size_t t = 1; t < nt; t++) {
-		if (pthread_create(&th[t], NULL, s_block_worker, &job) != 0)
-			break;
-		started++;
-	}
-	s_block_work(&job, progress);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t + 1], NULL);
-	openblas_set_num_threads(blas_threads);
+	mc_pool_run(nt, s_block_worker, &job);
 	pthread_mutex_destroy(&job.lock);
 	if (job.rc) {
 		rc = mc_error_set(err, job.rc, "%s", job.err.text);
@@ -978,7 +618,69 @@ static int s_leaf(const mc_coreset *cs, size_t j, size_t nrows, const double *se
 	return rc;
 }
 
-/* Merge two nodes and reduce the union back to a node. */
+/* Whether the old union holds class it[x].cls with the same rows it[x..y)
+ * (ids and weights): then their importances are old's from *ox on. *q walks
+ * old's classes in order across calls (start it at 0). */
+static int s_same_block(const mc_cs_node *old, size_t *q, const s_item *it, size_t x,
+                        size_t y, size_t *ox)
+{
+	size_t oy;
+
+	if (old == NULL)
+		return 0;
+	while (*q < old->un && old->u_cls[*q] < it[x].cls)
+		(*q)++;
+	*ox = *q;
+	oy = *ox;
+	while (oy < old->un && old->u_cls[oy] == it[x].cls)
+		oy++;
+	if (oy - *ox != y - x)
+		return 0;
+	for (size_t k = 0; k < y - x; k++)
+		if (old->u_id[*ox + k] != it[x + k].id ||
+		    memcmp(&old->u_w[*ox + k], &it[x + k].w, sizeof(double)) != 0)
+			return 0;
+	return 1;
+}
+
+/* A node holding only a union's cache: it[0..n) in (class, index) order. */
+static int s_union_node(mc_cs_node **out, const s_item *it, size_t n, mc_error *err)
+{
+	mc_cs_node *nd = calloc(1, sizeof *nd);
+
+	*out = NULL;
+	if (nd == NULL || (nd->u_id = malloc((n ? n : 1) * sizeof *nd->u_id)) == NULL ||
+	    (nd->u_cls = malloc((n ? n : 1) * sizeof *nd->u_cls)) == NULL ||
+	    (nd->u_w = malloc((n ? n : 1) * sizeof *nd->u_w)) == NULL ||
+	    (nd->u_s = malloc((n ? n : 1) * sizeof *nd->u_s)) == NULL) {
+		mc_cs_node_free(nd);
+		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	}
+	nd->un = n;
+	for (size_t k = 0; k < n; k++) {
+		nd->u_id[k] = it[k].id;
+		nd->u_cls[k] = it[k].cls;
+		nd->u_w[k] = it[k].w;
+		nd->u_s[k] = it[k].s;
+	}
+	*out = nd;
+	return 0;
+}
+
+/* Moves the union cache of from into to. */
+static void s_union_move(mc_cs_node *to, mc_cs_node *from)
+{
+	to->un = from->un;
+	to->u_id = from->u_id;
+	to->u_cls = from->u_cls;
+	to->u_w = from->u_w;
+	to->u_s = from->u_s;
+	from->u_id = NULL;
+	from->u_cls = NULL;
+	from->u_w = NULL;
+	from->u_s = NULL;
+}
+
 /* Merge two nodes and reduce the union back to a node. old (may be NULL) is
  * the node this one replaces: the blocks of classes whose rows, labels and
  * weights are unchanged take their importances from it instead of being
@@ -1013,22 +715,13 @@ static int s_reduce(const mc_coreset *cs, const mc_cs_node *a, const mc_cs_node 
 	}
 	/* Children are sorted by index and a's indices precede b's. */
 	s_sort_items(it, n);
+	/* each class's block: reused from old, or queued for recomputing */
 	for (size_t x = 0; x < n;) {
-		size_t y = x, ox, oy;
+		size_t y = x, ox = 0;
 		int same;
 		while (y < n && it[y].cls == it[x].cls)
 			y++;
-		/* The same class's range in the old union (sorted the same way). */
-		while (old != NULL && q < old->un && old->u_cls[q] < it[x].cls)
-			q++;
-		ox = q;
-		oy = ox;
-		while (old != NULL && oy < old->un && old->u_cls[oy] == it[x].cls)
-			oy++;
-		same = old != NULL && oy - ox == y - x;
-		for (size_t k = 0; same && k < y - x; k++)
-			same = old->u_id[ox + k] == it[x + k].id &&
-			       memcmp(&old->u_w[ox + k], &it[x + k].w, sizeof(double)) == 0;
+		same = s_same_block(old, &q, it, x, y, &ox);
 		for (size_t k = x; k < y; k++) {
 			if (same) {
 				it[k].s = old->u_s[ox + (k - x)];
@@ -1046,37 +739,15 @@ static int s_reduce(const mc_coreset *cs, const mc_cs_node *a, const mc_cs_node 
 		goto cleanup;
 	for (size_t k = 0; k < nc; k++)
 		it[where[k]].s = s[k];
-	nd = calloc(1, sizeof *nd);
-	if (nd == NULL || (nd->u_id = malloc((n ? n : 1) * sizeof *nd->u_id)) == NULL ||
-	    (nd->u_cls = malloc((n ? n : 1) * sizeof *nd->u_cls)) == NULL ||
-	    (nd->u_w = malloc((n ? n : 1) * sizeof *nd->u_w)) == NULL ||
-	    (nd->u_s = malloc((n ? n : 1) * sizeof *nd->u_s)) == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+	rc = s_union_node(&nd, it, n, err);
+	if (rc)
 		goto cleanup;
-	}
-	nd->un = n;
-	for (size_t k = 0; k < n; k++) {
-		nd->u_id[k] = it[k].id;
-		nd->u_cls[k] = it[k].cls;
-		nd->u_w[k] = it[k].w;
-		nd->u_s[k] = it[k].s;
-	}
 	/* Each level halves: the union of two nodes goes back to one node's size. */
 	rc = s_sample(it, n, 0.5, cs->p.seed, level, j, out, err);
-	if (rc == 0) {
-		/* Move the union cache into the sampled node. */
-		(*out)->un = nd->un;
-		(*out)->u_id = nd->u_id;
-		(*out)->u_cls = nd->u_cls;
-		(*out)->u_w = nd->u_w;
-		(*out)->u_s = nd->u_s;
-		nd->u_id = NULL;
-		nd->u_cls = NULL;
-		nd->u_w = NULL;
-		nd->u_s = NULL;
-	}
+	if (rc == 0)
+		s_union_move(*out, nd);
 cleanup:
-	s_node_free(nd);
+	mc_cs_node_free(nd);
 	free(ids);
 	free(cl);
 	free(wt);
@@ -1097,7 +768,7 @@ static int s_node_copy(const mc_cs_node *a, mc_cs_node **out, mc_error *err)
 	nd->idx = malloc((a->m ? a->m : 1) * sizeof *nd->idx);
 	nd->w = malloc((a->m ? a->m : 1) * sizeof *nd->w);
 	if (nd->idx == NULL || nd->w == NULL) {
-		s_node_free(nd);
+		mc_cs_node_free(nd);
 		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 	}
 	memcpy(nd->idx, a->idx, a->m * sizeof *nd->idx);
@@ -1129,7 +800,7 @@ static void s_pending_free(s_pending *pd)
 	for (size_t k = 0; k < pd->tree.n_levels; k++) {
 		for (size_t j = 0; j < pd->tree.len[k]; j++)
 			if (pd->owned && pd->owned[k] && pd->owned[k][j])
-				s_node_free(pd->tree.lv[k][j]);
+				mc_cs_node_free(pd->tree.lv[k][j]);
 		free(pd->tree.lv[k]);
 		if (pd->owned)
 			free(pd->owned[k]);
@@ -1246,7 +917,7 @@ static void s_pending_commit(mc_coreset *cs, s_pending *pd)
 			int kept = k < pd->tree.n_levels && j < pd->tree.len[k] &&
 			           pd->tree.lv[k][j] == old->lv[k][j];
 			if (!kept)
-				s_node_free(old->lv[k][j]);
+				mc_cs_node_free(old->lv[k][j]);
 		}
 		free(old->lv[k]);
 	}
@@ -1339,7 +1010,7 @@ cleanup:
 
 /* Recomputes, for each chunk j with marks[j] != NULL, the blocks of the
  * marked classes (all_dirty[j]: every block of chunk j); commits on success.
- * n_total rows exist. With defer_tree the tree is left to s_ensure_tree:
+ * n_total rows exist. With defer_tree the tree is left to mc_cs_ensure_tree:
  * the cleaning loop reads only importances between updates, and the tree is
  * rebuilt once for any number of updates, when something reads it. */
 static int s_recompute(mc_coreset *cs, size_t n_total, size_t n_chunks,
@@ -1419,7 +1090,7 @@ cleanup:
 /* Rebuilds the tree nodes above the leaves that updates left stale. On
  * failure (out of memory, interrupted) the old tree and the stale marks
  * stay, so a later call can try again. */
-static int s_ensure_tree(mc_coreset *cs, const mc_progress *progress, mc_error *err)
+int mc_cs_ensure_tree(mc_coreset *cs, const mc_progress *progress, mc_error *err)
 {
 	s_pending pd;
 	int rc;
@@ -1452,10 +1123,10 @@ static int s_check_rows(const mc_matrix *X, const int64_t *y, const double *w, s
 		return mc_error_set(err, MC_ERR_SHAPE,
 		                    "coreset: X has %zu columns, the service holds %zu", X->cols, d);
 	for (size_t i = 0; i < X->rows; i++) {
-		if (y[i] < 0 || y[i] > S_MAX_LABEL)
+		if (y[i] < 0 || y[i] > MC_CS_MAX_LABEL)
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "coreset: y[%zu] = %lld, expected a class id in [0, %d]", i,
-			                    (long long)y[i], S_MAX_LABEL);
+			                    (long long)y[i], MC_CS_MAX_LABEL);
 		if (w != NULL && (!(w[i] >= 0) || !isfinite(w[i])))
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "coreset: sample_weight[%zu] = %g, expected a finite "
@@ -1494,45 +1165,41 @@ static double *s_chunk_alloc(size_t count)
 	return p;
 }
 
-/* Copies the rows of X into the chunks from row n_old on, split over the
- * worker threads: the copy first touches the new pages, and the kernel's
- * zeroing of them is the larger part of its cost. */
+/* Copies the rows of X into the chunks from row n_old on, in parts taken
+ * by the pool's workers: the copy first touches the new pages, and the
+ * kernel's zeroing of them is the larger part of its cost. */
 typedef struct s_copyjob {
 	mc_cs_chunk *chunks;
-	size_t chunk, n_old, r0, r1;
+	size_t chunk, n_old, parts;
 	const mc_matrix *X;
+	atomic_size_t next;   /* the next part to copy */
 } s_copyjob;
 
-static void *s_copy_part(void *arg)
+static void s_copy_part(void *ctx, size_t worker, size_t workers)
 {
-	s_copyjob *cj = arg;
-	size_t d = cj->X->cols;
+	s_copyjob *cj = ctx;
+	size_t d = cj->X->cols, t;
 
-	for (size_t r = cj->r0; r < cj->r1; r++) {
-		size_t i = cj->n_old + r, j = i / cj->chunk;
-		memcpy(cj->chunks[j].X + (i % cj->chunk) * d, cj->X->data + r * cj->X->stride,
-		       d * sizeof(double));
+	(void)worker;
+	(void)workers;
+	while ((t = atomic_fetch_add(&cj->next, 1)) < cj->parts) {
+		size_t r0 = cj->X->rows * t / cj->parts, r1 = cj->X->rows * (t + 1) / cj->parts;
+		for (size_t r = r0; r < r1; r++) {
+			size_t i = cj->n_old + r, j = i / cj->chunk;
+			memcpy(cj->chunks[j].X + (i % cj->chunk) * d, cj->X->data + r * cj->X->stride,
+			       d * sizeof(double));
+		}
 	}
-	return NULL;
 }
 
 static void s_copy_rows(mc_cs_chunk *chunks, size_t chunk, size_t n_old, const mc_matrix *X)
 {
-	s_copyjob job[8];
-	pthread_t th[8];
-	size_t nt = X->rows * X->cols < ((size_t)1 << 20) ? 1 : s_threads(), started = 1;
+	s_copyjob job = { chunks, chunk, n_old, 1, X, 0 };
 
-	for (size_t t = 0; t < nt; t++)
-		job[t] = (s_copyjob){ chunks, chunk, n_old, X->rows * t / nt, X->rows * (t + 1) / nt,
-		                      X };
-	for (size_t t = 1; t < nt; t++, started++)
-		if (pthread_create(&th[t], NULL, s_copy_part, &job[t]) != 0)
-			break;
-	for (size_t t = started; t < nt; t++)
-		s_copy_part(&job[t]);
-	s_copy_part(&job[0]);
-	for (size_t t = 1; t < started; t++)
-		pthread_join(th[t], NULL);
+	if (X->rows * X->cols >= ((size_t)1 << 20))
+		job.parts = mc_pool_threads();
+	atomic_init(&job.next, 0);
+	mc_pool_run(job.parts, s_copy_part, &job);
 }
 
 /* partial_build, with the leaf importances given (a first build only) or
@@ -1755,7 +1422,7 @@ int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **
 	*m = 0;
 	if (cs->n == 0)
 		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
-	rc = s_ensure_tree(cs, NULL, err);
+	rc = mc_cs_ensure_tree(cs, NULL, err);
 	if (rc)
 		return rc;
 	k = level >= t->n_levels ? 0 : t->n_levels - 1 - level;
@@ -1926,21 +1593,9 @@ static int s_cmp_ranked(const void *a, const void *b)
 	return x->id < y->id ? -1 : (x->id > y->id);
 }
 
-int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
-                                    double **score, size_t *count,
-                                    const mc_progress *progress, mc_error *err)
+/* The query's indices are in range and every class_size class has rows. */
+static int s_check_query(const mc_coreset *cs, const mc_cleaning_query *q, mc_error *err)
 {
-	unsigned char *cand = NULL, *taken = NULL;
-	s_ranked *rk = NULL, *out = NULL;
-	const double *sc = NULL, *key = NULL;
-	size_t nrk = 0, nout = 0;
-	int rc;
-
-	*idx = NULL;
-	*score = NULL;
-	*count = 0;
-	if (cs->n == 0)
-		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
 	for (size_t k = 0; k < q->n_ignore; k++)
 		if (q->ignore[k] >= cs->n)
 			return mc_error_set(err, MC_ERR_INVALID,
@@ -1960,23 +1615,17 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 			return mc_error_set(err, MC_ERR_NOTFOUND,
 			                    "class_size: class %lld has no samples", (long long)cl);
 	}
-	rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
-	if (rc == 0) {
-		mc_rank_data d;
-		mc_row_source X;
-		s_rank_data(cs, &d, &X);
-		rc = mc_rank_keys(&key, cs->rank, q->method, &d, progress, err);
-	}
-	if (rc)
-		return rc;
-	cand = malloc(cs->n);
-	taken = calloc(cs->n, 1);
-	rk = malloc(cs->n * sizeof *rk);
-	out = malloc(cs->n * sizeof *out);
-	if (cand == NULL || taken == NULL || rk == NULL || out == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
-		goto cleanup;
-	}
+	return 0;
+}
+
+/* The candidates (selected, not ignored, weight > 0, unseen unless asked)
+ * with their ranking keys, into rk, best first; returns how many. cand is
+ * n bytes of scratch. */
+static size_t s_candidates(const mc_coreset *cs, const mc_cleaning_query *q, const double *key,
+                           unsigned char *cand, s_ranked *rk)
+{
+	size_t nrk = 0;
+
 	if (q->has_select_from) {
 		memset(cand, 0, cs->n);
 		for (size_t k = 0; k < q->n_select_from; k++)
@@ -1996,44 +1645,96 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 		}
 	}
 	qsort(rk, nrk, sizeof *rk, s_cmp_ranked);
+	return nrk;
+}
+
+/* Whether class_size gives class c "any" (it shares the remaining size). */
+static int s_class_any(const mc_cleaning_query *q, int64_t c)
+{
+	for (size_t k = 0; k < q->n_class_size; k++)
+		if (q->class_size[k].kind == MC_CLASS_SIZE_ANY && q->class_size[k].cls == c)
+			return 1;
+	return 0;
+}
+
+/* The query's samples among the nrk ranked candidates rk, into out (best
+ * first); returns how many. Without class_size the best size; with it,
+ * each class's count (or all its candidates) first, then the best of the
+ * "any" classes up to size. taken is n bytes of zeroed scratch. */
+static size_t s_select(const mc_coreset *cs, const mc_cleaning_query *q, const s_ranked *rk,
+                       size_t nrk, unsigned char *taken, s_ranked *out)
+{
+	size_t nout = 0, fixed = 0, rest;
+
 	if (q->n_class_size == 0) {
-		size_t lim = q->has_size && q->size < nrk ? q->size : nrk;
-		memcpy(out, rk, lim * sizeof *out);
-		nout = lim;
-	} else {
-		size_t fixed = 0, rest;
-		for (size_t c = 0; c < q->n_class_size; c++) {
-			const mc_class_size *e = &q->class_size[c];
-			size_t got = 0;
-			if (e->kind == MC_CLASS_SIZE_ANY)
+		nout = q->has_size && q->size < nrk ? q->size : nrk;
+		memcpy(out, rk, nout * sizeof *out);
+		return nout;
+	}
+	for (size_t c = 0; c < q->n_class_size; c++) {
+		const mc_class_size *e = &q->class_size[c];
+		size_t got = 0;
+		if (e->kind == MC_CLASS_SIZE_ANY)
+			continue;
+		for (size_t k = 0; k < nrk; k++) {
+			if (cs->y[rk[k].id] != e->cls || taken[rk[k].id])
 				continue;
-			for (size_t k = 0; k < nrk; k++) {
-				if (cs->y[rk[k].id] != e->cls || taken[rk[k].id])
-					continue;
-				if (e->kind == MC_CLASS_SIZE_COUNT && got >= e->count)
-					break;
-				taken[rk[k].id] = 1;
-				out[nout++] = rk[k];
-				got++;
-			}
-			fixed += got;
-		}
-		rest = q->has_size && q->size > fixed ? q->size - fixed : 0;
-		for (size_t k = 0; k < nrk && rest > 0; k++) {
-			int any = 0;
-			if (taken[rk[k].id])
-				continue;
-			for (size_t c = 0; c < q->n_class_size && !any; c++)
-				any = q->class_size[c].kind == MC_CLASS_SIZE_ANY &&
-				      q->class_size[c].cls == cs->y[rk[k].id];
-			if (!any)
-				continue;
+			if (e->kind == MC_CLASS_SIZE_COUNT && got >= e->count)
+				break;
 			taken[rk[k].id] = 1;
 			out[nout++] = rk[k];
-			rest--;
+			got++;
 		}
-		qsort(out, nout, sizeof *out, s_cmp_ranked);
+		fixed += got;
 	}
+	rest = q->has_size && q->size > fixed ? q->size - fixed : 0;
+	for (size_t k = 0; k < nrk && rest > 0; k++) {
+		if (taken[rk[k].id] || !s_class_any(q, cs->y[rk[k].id]))
+			continue;
+		taken[rk[k].id] = 1;
+		out[nout++] = rk[k];
+		rest--;
+	}
+	qsort(out, nout, sizeof *out, s_cmp_ranked);
+	return nout;
+}
+
+int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
+                                    double **score, size_t *count,
+                                    const mc_progress *progress, mc_error *err)
+{
+	unsigned char *cand = NULL, *taken = NULL;
+	s_ranked *rk = NULL, *out = NULL;
+	const double *sc = NULL, *key = NULL;
+	size_t nrk, nout;
+	int rc;
+
+	*idx = NULL;
+	*score = NULL;
+	*count = 0;
+	if (cs->n == 0)
+		return mc_error_set(err, MC_ERR_STATE, "coreset: the service is not built yet");
+	rc = s_check_query(cs, q, err);
+	if (rc == 0)
+		rc = mc_coreset_scores(cs, q->method, &sc, progress, err);
+	if (rc == 0) {
+		mc_rank_data d;
+		mc_row_source X;
+		s_rank_data(cs, &d, &X);
+		rc = mc_rank_keys(&key, cs->rank, q->method, &d, progress, err);
+	}
+	if (rc)
+		return rc;
+	cand = malloc(cs->n);
+	taken = calloc(cs->n, 1);
+	rk = malloc(cs->n * sizeof *rk);
+	out = malloc(cs->n * sizeof *out);
+	if (cand == NULL || taken == NULL || rk == NULL || out == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
+		goto cleanup;
+	}
+	nrk = s_candidates(cs, q, key, cand, rk);
+	nout = s_select(cs, q, rk, nrk, taken, out);
 	*idx = malloc((nout ? nout : 1) * sizeof **idx);
 	*score = malloc((nout ? nout : 1) * sizeof **score);
 	if (*idx == NULL || *score == NULL) {
@@ -2044,6 +1745,7 @@ int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, 
 		rc = mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 		goto cleanup;
 	}
+	/* the samples returned are seen from now on */
 	for (size_t k = 0; k < nout; k++) {
 		(*idx)[k] = out[k].id;
 		(*score)[k] = sc[out[k].id];
@@ -2138,10 +1840,10 @@ int mc_coreset_update_targets(mc_coreset *cs, const size_t *idx, size_t n, const
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < n; k++) {
-		if (y[k] < 0 || y[k] > S_MAX_LABEL)
+		if (y[k] < 0 || y[k] > MC_CS_MAX_LABEL)
 			return mc_error_set(err, MC_ERR_INVALID,
 			                    "update_targets: y[%zu] = %lld, expected a class id in [0, %d]",
-			                    k, (long long)y[k], S_MAX_LABEL);
+			                    k, (long long)y[k], MC_CS_MAX_LABEL);
 		if ((size_t)y[k] + 1 > K)
 			K = (size_t)y[k] + 1;
 	}
@@ -2261,7 +1963,7 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 	if (old == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "coreset: out of memory");
 	for (size_t k = 0; k < n; k++) {
-		double *row = (double *)mc_coreset_row(cs, idx[k]);
+		double *row = s_row(cs, idx[k]);
 		memcpy(old + k * d, row, d * sizeof *old);
 		memcpy(row, X->data + k * X->stride, d * sizeof *row);
 	}
@@ -2270,539 +1972,10 @@ int mc_coreset_update_features(mc_coreset *cs, const size_t *idx, size_t n,
 		rc = s_recompute(cs, cs->n, cs->n_chunks, marks, NULL, NULL, 1, progress, err);
 	if (rc) {
 		for (size_t k = n; k-- > 0;)
-			memcpy((double *)mc_coreset_row(cs, idx[k]), old + k * d, d * sizeof *old);
+			memcpy(s_row(cs, idx[k]), old + k * d, d * sizeof *old);
 	}
 	s_marks_free(marks, cs->n_chunks);
 	free(old);
-	return rc;
-}
-
-/* ---------------------------------------------------------------- save/load */
-
-static const char s_file_magic[8] = { 'M', 'C', 'C', 'O', 'R', 'E', 'S', 'T' };
-#define S_FILE_VERSION 2u /* 2: adds the NAME section */
-
-typedef struct s_buf {
-	unsigned char *p;
-	size_t len, cap;
-	int failed;
-} s_buf;
-
-static void s_put(s_buf *b, const void *data, size_t len)
-{
-	if (b->failed)
-		return;
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		unsigned char *np;
-		while (cap < b->len + len)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
-static void s_put_u64(s_buf *b, uint64_t v)
-{
-	s_put(b, &v, sizeof v);
-}
-
-static void s_put_f64(s_buf *b, double v)
-{
-	s_put(b, &v, sizeof v);
-}
-
-/* Writes one section: tag, length, CRC-32, data. */
-static int s_section(mc_atomic_file *f, const char tag[4], const void *data, size_t len,
-                     mc_error *err)
-{
-	unsigned char head[16];
-	uint64_t l = len;
-	uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	const unsigned char *p = data;
-	size_t left = len;
-	int rc;
-
-	/* crc32 takes a uInt length: feed large sections in pieces. */
-	while (left > 0) {
-		uInt piece = left > (1u << 30) ? (1u << 30) : (uInt)left;
-		crc = (uint32_t)crc32(crc, p, piece);
-		p += piece;
-		left -= piece;
-	}
-	memcpy(head, tag, 4);
-	memcpy(head + 4, &l, 8);
-	memcpy(head + 12, &crc, 4);
-	rc = mc_atomic_file_write(f, head, sizeof head, err);
-	if (rc == 0 && len > 0)
-		rc = mc_atomic_file_write(f, data, len, err);
-	return rc;
-}
-
-int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
-{
-	mc_atomic_file *f = NULL;
-	s_buf parm = { 0 }, tree = { 0 }, names = { 0 };
-	uint32_t version = S_FILE_VERSION;
-	int rc;
-
-	rc = s_ensure_tree(cs, NULL, err);
-	if (rc)
-		return rc;
-	s_put_u64(&parm, (uint64_t)cs->p.optimized_for);
-	s_put_u64(&parm, cs->p.chunk_size);
-	s_put_u64(&parm, cs->p.coreset_size);
-	s_put_u64(&parm, (uint64_t)cs->p.basis);
-	s_put_u64(&parm, cs->p.seed);
-	s_put_u64(&parm, (uint64_t)cs->p.folds);
-	s_put_f64(&parm, cs->p.C);
-	s_put_u64(&parm, (uint64_t)cs->p.max_iter);
-	s_put_u64(&parm, cs->n);
-	s_put_u64(&parm, cs->d);
-	s_put_u64(&parm, cs->K);
-	s_put_u64(&parm, cs->chunk);
-	s_put_u64(&parm, cs->csize);
-	s_put_u64(&tree, cs->tree.n_levels);
-	for (size_t k = 0; k < cs->tree.n_levels; k++) {
-		s_put_u64(&tree, cs->tree.len[k]);
-		for (size_t j = 0; j < cs->tree.len[k]; j++) {
-			const mc_cs_node *nd = cs->tree.lv[k][j];
-			s_put_u64(&tree, nd->m);
-			for (size_t q = 0; q < nd->m; q++)
-				s_put_u64(&tree, nd->idx[q]);
-			s_put(&tree, nd->w, nd->m * sizeof *nd->w);
-		}
-	}
-	s_put_u64(&names, cs->n_names);
-	for (size_t k = 0; k < cs->n_names; k++) {
-		size_t l = strlen(cs->names[k]);
-		s_put_u64(&names, l);
-		s_put(&names, cs->names[k], l);
-	}
-	if (parm.failed || tree.failed || names.failed) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-		goto cleanup;
-	}
-	rc = mc_atomic_file_open(&f, path, err);
-	if (rc)
-		goto cleanup;
-	rc = mc_atomic_file_write(f, s_file_magic, sizeof s_file_magic, err);
-	if (rc == 0)
-		rc = mc_atomic_file_write(f, &version, sizeof version, err);
-	if (rc == 0)
-		rc = s_section(f, "PARM", parm.p, parm.len, err);
-	for (size_t j = 0; rc == 0 && j < cs->n_chunks; j++)
-		rc = s_section(f, "FEAT", cs->chunks[j].X, cs->chunks[j].n * cs->d * sizeof(double),
-		               err);
-	if (rc == 0)
-		rc = s_section(f, "LABL", cs->y, cs->n * sizeof *cs->y, err);
-	if (rc == 0)
-		rc = s_section(f, "WGHT", cs->w, cs->n * sizeof *cs->w, err);
-	if (rc == 0)
-		rc = s_section(f, "SEEN", cs->seen, cs->n, err);
-	if (rc == 0)
-		rc = s_section(f, "SENS", cs->sens, cs->n * sizeof *cs->sens, err);
-	if (rc == 0)
-		rc = s_section(f, "TREE", tree.p, tree.len, err);
-	if (rc == 0)
-		rc = s_section(f, "NAME", names.p, names.len, err);
-	if (rc == 0)
-		rc = s_section(f, "END.", NULL, 0, err);
-	if (rc) {
-		mc_atomic_file_abort(f);
-		goto cleanup;
-	}
-	rc = mc_atomic_file_commit(f, err);
-cleanup:
-	free(parm.p);
-	free(tree.p);
-	free(names.p);
-	return rc;
-}
-
-typedef struct s_reader {
-	FILE *fp;
-	const char *path;
-	uint64_t left;   /* bytes of the file not read yet */
-} s_reader;
-
-/* Reads the next section, which must have tag and at most max_len bytes
- * (and no more than the file still holds: nothing is allocated for a length
- * the file cannot back); *data is malloc'd (caller frees), *len its size. */
-static int s_read_section(s_reader *r, const char tag[4], unsigned char **data, size_t *len,
-                          uint64_t max_len, mc_error *err)
-{
-	unsigned char head[16];
-	uint64_t l;
-	uint32_t crc, got = (uint32_t)crc32(0L, Z_NULL, 0);
-	unsigned char *p;
-
-	*data = NULL;
-	*len = 0;
-	if (r->left < sizeof head || fread(head, 1, sizeof head, r->fp) != sizeof head)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: truncated before section %.4s", r->path,
-		                    tag);
-	r->left -= sizeof head;
-	if (memcmp(head, tag, 4) != 0)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: expected section %.4s, found \"%.4s\"",
-		                    r->path, tag, (const char *)head);
-	memcpy(&l, head + 4, 8);
-	memcpy(&crc, head + 12, 4);
-	if (l > max_len)
-		return mc_error_set(err, MC_ERR_PARSE,
-		                    "%s: section %.4s is %llu bytes, expected at most %llu", r->path,
-		                    tag, (unsigned long long)l, (unsigned long long)max_len);
-	if (l > r->left)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s is truncated: it says %llu "
-		                    "bytes, the file has %llu more", r->path, tag,
-		                    (unsigned long long)l, (unsigned long long)r->left);
-	p = malloc(l ? (size_t)l : 1);
-	if (p == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory for section %.4s", r->path,
-		                    tag);
-	if (l && fread(p, 1, (size_t)l, r->fp) != (size_t)l) {
-		free(p);
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s is truncated", r->path, tag);
-	}
-	r->left -= l;
-	for (size_t off = 0; off < l;) {
-		uInt piece = l - off > (1u << 30) ? (1u << 30) : (uInt)(l - off);
-		got = (uint32_t)crc32(got, p + off, piece);
-		off += piece;
-	}
-	if (got != crc) {
-		free(p);
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section %.4s: checksum mismatch "
-		                    "(file is corrupt)", r->path, tag);
-	}
-	*data = p;
-	*len = (size_t)l;
-	return 0;
-}
-
-static uint64_t s_get_u64(const unsigned char *p, size_t *pos)
-{
-	uint64_t v;
-	memcpy(&v, p + *pos, 8);
-	*pos += 8;
-	return v;
-}
-
-/* The NAME section: a count, then each name as a length and its bytes. */
-static int s_parse_names(mc_coreset *cs, const unsigned char *sec, size_t len,
-                         const char *path, mc_error *err)
-{
-	size_t pos = 0, count;
-	char **names;
-	int rc = 0;
-
-	if (len < 8)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section NAME is truncated", path);
-	count = s_get_u64(sec, &pos);
-	if (count > (len - 8) / 8)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %zu names in %zu bytes",
-		                    path, count, len);
-	names = calloc(count ? count : 1, sizeof *names);
-	if (names == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-	for (size_t k = 0; k < count && rc == 0; k++) {
-		size_t l;
-		if (len - pos < 8) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME is truncated", path);
-			break;
-		}
-		l = s_get_u64(sec, &pos);
-		if (l > len - pos) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: name %zu is truncated",
-			                  path, k);
-			break;
-		}
-		names[k] = strndup((const char *)sec + pos, l);
-		if (names[k] == NULL) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-			break;
-		}
-		if (strlen(names[k]) != l) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: name %zu holds a NUL "
-			                  "byte", path, k);
-			break;
-		}
-		pos += l;
-	}
-	if (rc == 0 && pos != len)
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section NAME: %zu bytes left over", path,
-		                  len - pos);
-	if (rc == 0) {
-		mc_error e;
-		mc_error_clear(&e);
-		rc = mc_coreset_set_class_names(cs, (const char *const *)names, count, &e);
-		if (rc)
-			rc = mc_error_set(err, e.code == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE,
-			                  "%s: section NAME: %s", path, e.text);
-	}
-	s_names_free(names, count);
-	return rc;
-}
-
-/* The TREE section: levels, then for each level its node count and each
- * node's size, sample indices and weights. The shape must be the one the
- * service builds for nch chunks (each level pairs the nodes of the one
- * below), and node j of level k may only hold samples of its chunks,
- * ascending, with finite weights >= 0: what the updates rely on. */
-static int s_parse_tree(mc_coreset *cs, const unsigned char *sec, size_t len, size_t nch,
-                        const char *path, mc_error *err)
-{
-	mc_cs_tree *t = &cs->tree;
-	size_t levels, want_levels = 1, tp = 0, expect = nch;
-
-	for (size_t l = nch; l > 1; l = (l + 1) / 2)
-		want_levels++;
-	if (len < 8)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated", path);
-	levels = s_get_u64(sec, &tp);
-	if (levels != want_levels)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu levels, %zu chunks "
-		                    "need %zu", path, levels, nch, want_levels);
-	t->lv = calloc(levels, sizeof *t->lv);
-	t->len = calloc(levels, sizeof *t->len);
-	if (t->lv == NULL || t->len == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-	for (size_t k = 0; k < levels; k++, expect = (expect + 1) / 2) {
-		size_t cnt, span = (size_t)1 << k;   /* chunks under a node of level k */
-		if (len - tp < 8)
-			return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated", path);
-		cnt = s_get_u64(sec, &tp);
-		if (cnt != expect)
-			return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: level %zu has %zu "
-			                    "nodes, expected %zu", path, k, cnt, expect);
-		t->lv[k] = calloc(cnt, sizeof *t->lv[k]);
-		if (t->lv[k] == NULL)
-			return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-		t->n_levels = k + 1;
-		t->len[k] = cnt;
-		for (size_t j = 0; j < cnt; j++) {
-			size_t m, first = j * span, end = first + span > nch ? nch : first + span;
-			uint64_t lo = (uint64_t)first * cs->chunk;
-			uint64_t hi = end == nch ? cs->n : (uint64_t)end * cs->chunk;
-			mc_cs_node *nd;
-			if (len - tp < 8)
-				return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE is truncated",
-				                    path);
-			m = s_get_u64(sec, &tp);
-			/* m indices and m weights of 8 bytes, compared without multiplying */
-			if (m > (len - tp) / 16)
-				return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of level "
-				                    "%zu has %zu samples, the section holds %zu more bytes",
-				                    path, j, k, m, len - tp);
-			nd = calloc(1, sizeof *nd);
-			if (nd == NULL || (nd->idx = malloc((m ? m : 1) * sizeof *nd->idx)) == NULL ||
-			    (nd->w = malloc((m ? m : 1) * sizeof *nd->w)) == NULL) {
-				s_node_free(nd);
-				return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-			}
-			nd->m = m;
-			t->lv[k][j] = nd;
-			for (size_t q = 0; q < m; q++) {
-				nd->idx[q] = s_get_u64(sec, &tp);
-				if (nd->idx[q] < lo || nd->idx[q] >= hi || (q > 0 && nd->idx[q] <= nd->idx[q - 1]))
-					return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of "
-					                    "level %zu: sample %zu is not one of its chunks' "
-					                    "(%llu..%llu), ascending", path, j, k, nd->idx[q],
-					                    (unsigned long long)lo, (unsigned long long)hi - 1);
-			}
-			memcpy(nd->w, sec + tp, m * sizeof *nd->w);
-			tp += m * sizeof *nd->w;
-			for (size_t q = 0; q < m; q++)
-				if (!isfinite(nd->w[q]) || nd->w[q] < 0)
-					return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: node %zu of "
-					                    "level %zu: weight %g, expected a finite weight "
-					                    ">= 0", path, j, k, nd->w[q]);
-		}
-	}
-	if (tp != len)
-		return mc_error_set(err, MC_ERR_PARSE, "%s: section TREE: %zu bytes left over", path,
-		                    len - tp);
-	return 0;
-}
-
-int mc_coreset_load(mc_coreset **out, const char *path, mc_error *err)
-{
-	s_reader r = { NULL, path, 0 };
-	mc_coreset *cs = NULL;
-	mc_coreset_params p;
-	unsigned char magic[8], *sec = NULL;
-	uint32_t version;
-	size_t len, pos = 0, n, d, K, chunk, csize, nch;
-	struct stat st;
-	int rc;
-
-	*out = NULL;
-	r.fp = fopen(path, "rb");
-	if (r.fp == NULL)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fileno(r.fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = mc_error_set(err, MC_ERR_IO, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	r.left = (uint64_t)st.st_size;
-	if (r.left < 12 || fread(magic, 1, 8, r.fp) != 8 || memcmp(magic, s_file_magic, 8) != 0) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: not a maskclean coreset file (bad magic)",
-		                  path);
-		goto cleanup;
-	}
-	if (fread(&version, 1, 4, r.fp) != 4 || version < 1 || version > S_FILE_VERSION) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: coreset file version %u, expected 1 to %u",
-		                  path, version, S_FILE_VERSION);
-		goto cleanup;
-	}
-	r.left -= 12;
-	rc = s_read_section(&r, "PARM", &sec, &len, 4096, err);
-	if (rc)
-		goto cleanup;
-	if (len != 13 * 8) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM is %zu bytes, expected %d",
-		                  path, len, 13 * 8);
-		goto cleanup;
-	}
-	mc_coreset_params_default(&p);
-	p.optimized_for = (mc_coreset_goal)s_get_u64(sec, &pos);
-	p.chunk_size = s_get_u64(sec, &pos);
-	p.coreset_size = s_get_u64(sec, &pos);
-	p.basis = (mc_coreset_basis)s_get_u64(sec, &pos);
-	p.seed = s_get_u64(sec, &pos);
-	p.folds = (int)s_get_u64(sec, &pos);
-	memcpy(&p.C, sec + pos, 8);
-	pos += 8;
-	p.max_iter = (int)s_get_u64(sec, &pos);
-	n = s_get_u64(sec, &pos);
-	d = s_get_u64(sec, &pos);
-	K = s_get_u64(sec, &pos);
-	chunk = s_get_u64(sec, &pos);
-	csize = s_get_u64(sec, &pos);
-	free(sec);
-	sec = NULL;
-	/* Every size the sections' lengths are computed from: n * d * 8 and the
-	 * per-sample arrays must not wrap, and the file must hold them. The node
-	 * size only sets a sampling ratio (it may exceed n: a small service). */
-	if (n == 0 || d == 0 || d > (1u << 24) || chunk < 2 || K == 0 || K > S_MAX_LABEL + 1 ||
-	    n > ((size_t)1 << 40) || n > SIZE_MAX / 8 / d || csize == 0 ||
-	    csize > ((size_t)1 << 40)) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: implausible sizes n=%zu "
-		                  "d=%zu K=%zu chunk=%zu coreset=%zu", path, n, d, K, chunk, csize);
-		goto cleanup;
-	}
-	if ((uint64_t)n * d * sizeof(double) > r.left) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: section PARM: %zu samples of %zu features "
-		                  "need %llu bytes, the file has %llu more", path, n, d,
-		                  (unsigned long long)n * d * sizeof(double),
-		                  (unsigned long long)r.left);
-		goto cleanup;
-	}
-	rc = mc_coreset_new(&cs, &p, err);
-	if (rc) {
-		mc_error_prefix(err, "%s: section PARM", path);
-		goto cleanup;
-	}
-	cs->d = d;
-	cs->K = K;
-	cs->chunk = chunk;
-	cs->csize = csize;
-	nch = n / chunk + (n % chunk != 0);
-	cs->chunks = calloc(nch, sizeof *cs->chunks);
-	if (cs->chunks == NULL) {
-		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
-		goto cleanup;
-	}
-	for (size_t j = 0; j < nch; j++) {
-		size_t rows = n - j * chunk < chunk ? n - j * chunk : chunk;
-		rc = s_read_section(&r, "FEAT", &sec, &len, (uint64_t)rows * d * sizeof(double), err);
-		if (rc)
-			goto cleanup;
-		if (len != rows * d * sizeof(double)) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section FEAT %zu is %zu bytes, "
-			                  "expected %zu (%zu rows of %zu features)", path, j, len,
-			                  rows * d * sizeof(double), rows, d);
-			goto cleanup;
-		}
-		cs->chunks[j].X = (double *)sec;
-		cs->chunks[j].n = rows;
-		cs->n_chunks = j + 1;
-		sec = NULL;
-		for (size_t q = 0; q < rows * d; q++)
-			if (!isfinite(cs->chunks[j].X[q])) {
-				rc = mc_error_set(err, MC_ERR_PARSE, "%s: section FEAT %zu: sample %zu, "
-				                  "feature %zu is %g, expected a finite number", path, j,
-				                  j * chunk + q / d, q % d, cs->chunks[j].X[q]);
-				goto cleanup;
-			}
-	}
-#define S_READ_ARRAY(TAG, FIELD, ESIZE)                                                      \
-	do {                                                                                 \
-		rc = s_read_section(&r, TAG, &sec, &len, (uint64_t)n * (ESIZE), err);        \
-		if (rc)                                                                      \
-			goto cleanup;                                                        \
-		if (len != n * (ESIZE)) {                                                    \
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: section %s is %zu bytes, "  \
-			                  "expected %zu", path, TAG, len, n * (ESIZE));      \
-			goto cleanup;                                                        \
-		}                                                                            \
-		FIELD = (void *)sec;                                                         \
-		sec = NULL;                                                                  \
-	} while (0)
-	S_READ_ARRAY("LABL", cs->y, sizeof(int64_t));
-	S_READ_ARRAY("WGHT", cs->w, sizeof(double));
-	S_READ_ARRAY("SEEN", cs->seen, 1);
-	S_READ_ARRAY("SENS", cs->sens, sizeof(double));
-#undef S_READ_ARRAY
-	cs->n = n;
-	cs->cap = n;
-	for (size_t i = 0; i < n; i++) {
-		if (cs->y[i] < 0 || (size_t)cs->y[i] >= K || !isfinite(cs->w[i]) || cs->w[i] < 0 ||
-		    !isfinite(cs->sens[i]) || cs->sens[i] < 0) {
-			rc = mc_error_set(err, MC_ERR_PARSE, "%s: sample %zu: label %lld, weight %g or "
-			                  "importance %g out of range (labels 0..%zu, finite weights "
-			                  "and importances >= 0)", path, i, (long long)cs->y[i],
-			                  cs->w[i], cs->sens[i], K - 1);
-			goto cleanup;
-		}
-		cs->seen[i] = cs->seen[i] ? 1 : 0;
-	}
-	rc = s_read_section(&r, "TREE", &sec, &len, (uint64_t)1 << 40, err);
-	if (rc == 0)
-		rc = s_parse_tree(cs, sec, len, nch, path, err);
-	if (rc)
-		goto cleanup;
-	free(sec);
-	sec = NULL;
-	if (version >= 2) {
-		rc = s_read_section(&r, "NAME", &sec, &len, (size_t)1 << 30, err);
-		if (rc == 0)
-			rc = s_parse_names(cs, sec, len, path, err);
-		if (rc)
-			goto cleanup;
-		free(sec);
-		sec = NULL;
-	}
-	rc = s_read_section(&r, "END.", &sec, &len, 0, err);
-	if (rc)
-		goto cleanup;
-	free(sec);
-	sec = NULL;
-	fclose(r.fp);
-	*out = cs;
-	return 0;
-cleanup:
-	free(sec);
-	if (r.fp)
-		fclose(r.fp);
-	mc_coreset_free(cs);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "maskclean/idx.h"
 #include "maskclean/image.h"
 #include "maskclean/rle.h"
+#include "maskclean/rng.h"
 
 const char *const mc_demo_class_names[10] = {
 	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -70,64 +71,15 @@ void mc_demo_opts_hard(mc_demo_opts *o)
 	o->away_small = 0.25;
 }
 
-/* ---- PRNG: xoshiro256** seeded through splitmix64, one stream per use */
+/* ---- random numbers: maskclean/rng.h, one stream per use */
 
-typedef struct s_rng {
-	uint64_t s[4];
-} s_rng;
-
-static uint64_t s_splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void s_rng_seed(s_rng *r, uint64_t seed, uint64_t stream)
-{
-	uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull);
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = s_splitmix(&x);
-}
-
-static uint64_t s_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_next(s_rng *r)
-{
-	uint64_t *s = r->s, result = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = s_rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform in [0, n), n > 0, without modulo bias. */
-static uint64_t s_below(s_rng *r, uint64_t n)
-{
-	uint64_t limit = UINT64_MAX - UINT64_MAX % n, v;
-
-	do
-		v = s_next(r);
-	while (v >= limit);
-	return v % n;
-}
-
-static void s_shuffle(s_rng *r, uint32_t *a, size_t n)
+/* mc_rng_shuffle for an array of uint32_t. */
+static void s_shuffle(mc_rng *r, uint32_t *a, size_t n)
 {
 	size_t i;
 
 	for (i = n; i > 1; i--) {
-		size_t j = (size_t)s_below(r, i);
+		size_t j = (size_t)mc_rng_below(r, i);
 		uint32_t t = a[i - 1];
 		a[i - 1] = a[j];
 		a[j] = t;
@@ -264,13 +216,13 @@ static int s_push_item(s_gen *g, const s_item *it)
 
 /* Whether the drawn item of class c is used: below its class's cap, and
  * with the class's keep probability (one draw from ra per call). */
-static int s_accept(const s_gen *g, int c, s_rng *ra)
+static int s_accept(const s_gen *g, int c, mc_rng *ra)
 {
 	double u;
 
 	if (g->cap[c] > 0 && g->count[c] >= g->cap[c])
 		return 0;
-	u = (double)(s_next(ra) >> 11) * 0x1.0p-53;
+	u = mc_rng_uniform(ra);
 	return u < g->keep[c];
 }
 
@@ -281,7 +233,7 @@ static void s_shape_classes(s_gen *g)
 {
 	const mc_demo_opts *o = g->o;
 	int order[10], c;
-	s_rng r;
+	mc_rng r;
 
 	for (c = 0; c < 10; c++) {
 		order[c] = c;
@@ -292,9 +244,9 @@ static void s_shape_classes(s_gen *g)
 	g->shaped = o->imbalance > 0 || o->n_tiny > 0;
 	if (!g->shaped)
 		return;
-	s_rng_seed(&r, o->seed, 0x5eed0003ull);
+	mc_rng_seed(&r, o->seed, 0x5eed0003ull);
 	for (c = 9; c > 0; c--) {
-		int j = (int)s_below(&r, (uint64_t)c + 1), t = order[c];
+		int j = (int)mc_rng_below(&r, (uint64_t)c + 1), t = order[c];
 		order[c] = order[j];
 		order[j] = t;
 	}
@@ -320,10 +272,10 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 	uint8_t *inten = NULL, *sil = NULL;
 	int *stack = NULL, rc = 0;
 	size_t *vis = NULL, *lost = NULL, *full = NULL;
-	s_rng rp, ra;
+	mc_rng rp, ra;
 
-	s_rng_seed(&rp, o->seed, 0);
-	s_rng_seed(&ra, o->seed, 0x5eed0002ull);
+	mc_rng_seed(&rp, o->seed, 0);
+	mc_rng_seed(&ra, o->seed, 0x5eed0002ull);
 	perm = malloc(n_src * sizeof *perm);
 	owner = malloc((size_t)S * S * sizeof *owner);
 	inten = malloc((size_t)maxn * maxn);
@@ -343,18 +295,18 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 	s_shuffle(&rp, perm, n_src);
 	next = 0;
 	for (img = 0; img < o->n_images; img++) {
-		s_rng r;
+		mc_rng r;
 		int want, placed = 0, t, i;
 
 		if ((img & 255) == 0 && mc_progress_report(p, img, o->n_images, "demo: layout") != 0) {
 			rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
 			goto cleanup;
 		}
-		s_rng_seed(&r, o->seed, 1 + img);
+		mc_rng_seed(&r, o->seed, 1 + img);
 		for (i = 0; i < S * S; i++)
 			owner[i] = -1;
 		g->plans[img].first = g->n_items;
-		want = o->min_items + (int)s_below(&r, (uint64_t)(o->max_items - o->min_items + 1));
+		want = o->min_items + (int)mc_rng_below(&r, (uint64_t)(o->max_items - o->min_items + 1));
 		while (placed < want) {
 			s_item it;
 			size_t area = 0;
@@ -374,11 +326,11 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 				next++;
 				continue;
 			}
-			it.n = S_SRC + 4 * (int)s_below(&r, 8);
+			it.n = S_SRC + 4 * (int)mc_rng_below(&r, 8);
 			if (it.n > S)
 				it.n = S;
 			for (i = 0; i < 3; i++)
-				it.tint[i] = (uint8_t)(110 + s_below(&r, 146));
+				it.tint[i] = (uint8_t)(110 + mc_rng_below(&r, 146));
 			s_render_item(g, it.src, it.n, inten, sil, stack);
 			for (u = 0; u < it.n * it.n; u++)
 				area += sil[u];
@@ -387,8 +339,8 @@ static int s_plan_all(s_gen *g, const mc_progress *p, mc_error *err)
 				continue;
 			}
 			for (t = 0; t < S_TRIES && !ok; t++) {
-				it.x = (int)s_below(&r, (uint64_t)(S - it.n + 1));
-				it.y = (int)s_below(&r, (uint64_t)(S - it.n + 1));
+				it.x = (int)mc_rng_below(&r, (uint64_t)(S - it.n + 1));
+				it.y = (int)mc_rng_below(&r, (uint64_t)(S - it.n + 1));
 				memset(lost, 0, 16 * sizeof *lost);
 				for (u = 0; u < it.n * it.n; u++) {
 					int o_;
@@ -446,14 +398,14 @@ cleanup:
 
 /* A class other than c to confuse it with: one of its look-alike group, or
  * any class when c has no group. */
-static int s_partner(int c, s_rng *r)
+static int s_partner(int c, mc_rng *r)
 {
 	int same[10], n = 0, k;
 
 	for (k = 0; k < 10; k++)
 		if (k != c && (s_group[c] < 0 || s_group[k] == s_group[c]))
 			same[n++] = k;
-	return same[s_below(r, (uint64_t)n)];
+	return same[mc_rng_below(r, (uint64_t)n)];
 }
 
 /* The smallest class present (the fewest originals; ties to the lower). */
@@ -476,11 +428,11 @@ static size_t s_small_errors(s_gen *g, const uint32_t *order, size_t budget)
 	const mc_demo_opts *o = g->o;
 	int small = s_smallest(g);
 	size_t N = g->n_items, away, toward, done = 0, k;
-	s_rng r;
+	mc_rng r;
 
 	if (small < 0 || (o->away_small <= 0 && o->toward_small <= 0))
 		return 0;
-	s_rng_seed(&r, o->seed, 0x5eed0004ull);
+	mc_rng_seed(&r, o->seed, 0x5eed0004ull);
 	away = (size_t)llround(o->away_small * (double)g->count[small]);
 	toward = (size_t)llround(o->toward_small * (double)g->count[small]);
 	for (k = 0; k < N && away > 0 && done < budget; k++) {
@@ -510,7 +462,7 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 	const mc_demo_opts *o = g->o;
 	size_t N = g->n_items, E, C, M, k;
 	uint32_t *order;
-	s_rng r;
+	mc_rng r;
 
 	*n_class = *n_mask = 0;
 	if (N == 0)
@@ -523,7 +475,7 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 		return mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 	for (k = 0; k < N; k++)
 		order[k] = (uint32_t)k;
-	s_rng_seed(&r, o->seed, 0x5eed0000ull);
+	mc_rng_seed(&r, o->seed, 0x5eed0000ull);
 	s_shuffle(&r, order, N);
 	for (k = 0; k < N && *n_mask < M; k++) {
 		s_item *it = &g->items[order[k]];
@@ -545,7 +497,7 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 	for (k = 0; k < N; k++) {
 		s_item *it = &g->items[k];
 
-		it->seg = (uint8_t)s_below(&r, 3);
+		it->seg = (uint8_t)mc_rng_below(&r, 3);
 		if (it->error == S_ERR_CLASS && it->target != S_ANY) {
 			it->label = it->target;
 		} else if (it->error == S_ERR_CLASS) {
@@ -553,13 +505,13 @@ static int s_assign(s_gen *g, size_t *n_class, size_t *n_mask, mc_error *err)
 			for (c = 0; c < 10; c++)
 				if (c != it->cls && s_group[c] == s_group[it->cls])
 					same[n++] = c;
-			it->label = (uint8_t)same[s_below(&r, (uint64_t)n)];
+			it->label = (uint8_t)same[mc_rng_below(&r, (uint64_t)n)];
 		} else if (it->error == S_ERR_MASK) {
 			const s_plan *pl = &g->plans[it->image];
 			double best = INFINITY;
 			size_t j;
 
-			it->box = (uint8_t)s_below(&r, 2);
+			it->box = (uint8_t)mc_rng_below(&r, 2);
 			for (j = pl->first; j < pl->first + (size_t)pl->count; j++) {
 				const s_item *o_ = &g->items[j];
 				double dx = (o_->x + o_->n / 2.0) - (it->x + it->n / 2.0);
@@ -601,7 +553,7 @@ static int s_make_copies(s_gen *g, mc_error *err)
 	for (s = 0; s < ns; s++) {
 		const s_plan *sp = &g->plans[s];
 		int minx = g->S, miny = g->S, maxx = 0, maxy = 0, i;
-		s_rng r;
+		mc_rng r;
 
 		for (i = 0; i < sp->count; i++) {
 			const s_item *it = &g->items[sp->first + (size_t)i];
@@ -610,7 +562,7 @@ static int s_make_copies(s_gen *g, mc_error *err)
 			maxx = it->x + it->n > maxx ? it->x + it->n : maxx;
 			maxy = it->y + it->n > maxy ? it->y + it->n : maxy;
 		}
-		s_rng_seed(&r, o->seed, 0x200000000ull + s);
+		mc_rng_seed(&r, o->seed, 0x200000000ull + s);
 		for (c = 0; c < copies; c++) {
 			s_plan *pl = &plans[s * copies + c];
 			size_t at = s * copies + c;
@@ -623,13 +575,13 @@ static int s_make_copies(s_gen *g, mc_error *err)
 				int lo, hi;
 				pl->flip = (c & 1) != 0;
 				for (i = 0; i < 3; i++)
-					pl->gain[i] = 205 + (int)s_below(&r, 103);
+					pl->gain[i] = 205 + (int)mc_rng_below(&r, 103);
 				lo = -minx > -6 ? -minx : -6;
 				hi = g->S - maxx < 6 ? g->S - maxx : 6;
-				pl->dx = pl->flip || hi < lo ? 0 : lo + (int)s_below(&r, (uint64_t)(hi - lo + 1));
+				pl->dx = pl->flip || hi < lo ? 0 : lo + (int)mc_rng_below(&r, (uint64_t)(hi - lo + 1));
 				lo = -miny > -6 ? -miny : -6;
 				hi = g->S - maxy < 6 ? g->S - maxy : 6;
-				pl->dy = pl->flip || hi < lo ? 0 : lo + (int)s_below(&r, (uint64_t)(hi - lo + 1));
+				pl->dy = pl->flip || hi < lo ? 0 : lo + (int)mc_rng_below(&r, (uint64_t)(hi - lo + 1));
 			}
 			for (i = 0; i < sp->count; i++) {
 				s_item *it = &items[pl->first + (size_t)i];
@@ -832,22 +784,19 @@ typedef struct s_out {
 	uint8_t *edges;   /* (S+1)^2 tracing scratch */
 } s_out;
 
-/* The annotation and ground-truth lines of instance k (local index li in
- * its image), given the image's owner map. */
-static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_t first,
-                      mc_error *err)
+/* Instance k's mask into so->fm (its item's pixels; with a mask error the
+ * neighbour's too, or their whole box) and its pixel extent into box
+ * {minx, miny, maxx, maxy}. */
+static int s_instance_mask(const s_gen *g, s_out *so, size_t k, const int16_t *owner,
+                           size_t first, int box[4], mc_error *err)
 {
 	const int S = g->S;
-	s_item *it = &g->items[k];
-	int li = (int)(k - first), nb = -1, minx = S, miny = S, maxx = -1, maxy = -1, x, y;
-	int seg = it->seg, rc = 0;
-	s_poly pg;
-	mc_rle *rle = NULL;
-	json_t *a = NULL, *t = NULL, *segj = NULL;
-	double area = 0;
+	const s_item *it = &g->items[k];
+	int li = (int)(k - first), nb = -1, x, y;
 	size_t i;
 
-	memset(&pg, 0, sizeof pg);
+	box[0] = box[1] = S;
+	box[2] = box[3] = -1;
 	if (it->error == S_ERR_MASK)
 		nb = (int)(it->neighbour - first);
 	for (i = 0; i < (size_t)S * S; i++) {
@@ -855,76 +804,91 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 		if (so->fm[i]) {
 			x = (int)(i % (size_t)S);
 			y = (int)(i / (size_t)S);
-			if (x < minx) minx = x;
-			if (x > maxx) maxx = x;
-			if (y < miny) miny = y;
-			if (y > maxy) maxy = y;
+			if (x < box[0]) box[0] = x;
+			if (x > box[2]) box[2] = x;
+			if (y < box[1]) box[1] = y;
+			if (y > box[3]) box[3] = y;
 		}
 	}
-	if (maxx < 0)
+	if (box[2] < 0)
 		return mc_error_set(err, MC_ERR_INVALID, "demo: instance %zu has an empty mask", k);
 	if (it->error == S_ERR_MASK && it->box)
-		for (y = miny; y <= maxy; y++)
-			for (x = minx; x <= maxx; x++)
+		for (y = box[1]; y <= box[3]; y++)
+			for (x = box[0]; x <= box[2]; x++)
 				so->fm[y * S + x] = 1;
-	if (seg == S_SEG_POLY) {
-		int trc = s_trace(&pg, so->fm, S, S, so->edges);
-		if (trc == -1) {
-			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
-			goto cleanup;
-		}
-		if (trc != 0 || pg.holes || pg.parts == 0)
-			seg = S_SEG_RLE_STRING;   /* a polygon cannot say it */
-	}
-	if (seg == S_SEG_POLY) {
-		const double **parts = malloc(pg.parts * sizeof *parts);
-		size_t off = 0, j;
+	return 0;
+}
 
-		if (parts == NULL) {
+/* The mask so->fm as polygons: *segj the COCO segmentation, *rle the mask
+ * they rasterise to. */
+static int s_polygon_json(json_t **segj, mc_rle **rle, const s_poly *pg, int S, mc_error *err)
+{
+	const double **parts = malloc(pg->parts * sizeof *parts);
+	size_t off = 0, j;
+	int rc;
+
+	if (parts == NULL)
+		return mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
+	*segj = json_array();
+	for (j = 0; j < pg->parts; j++) {
+		json_t *part = json_array();
+		size_t q;
+		parts[j] = pg->xy + off;
+		for (q = 0; q < pg->len[j]; q++)
+			json_array_append_new(part, json_real(pg->xy[off + q]));
+		json_array_append_new(*segj, part);
+		off += pg->len[j];
+	}
+	rc = mc_rle_from_polygons(rle, parts, pg->len, pg->parts, (uint32_t)S, (uint32_t)S, NULL,
+	                          err);
+	free(parts);
+	return rc;
+}
+
+/* The mask so->fm in the segmentation form *seg (polygons fall back to an
+ * RLE string when the mask has holes or is not one traceable outline):
+ * *segj the COCO segmentation, *rle the mask. */
+static int s_segmentation(json_t **segj, mc_rle **rle, int *seg, s_out *so, int S,
+                          mc_error *err)
+{
+	s_poly pg;
+	int rc = 0;
+
+	memset(&pg, 0, sizeof pg);
+	if (*seg == S_SEG_POLY) {
+		int trc = s_trace(&pg, so->fm, S, S, so->edges);
+		if (trc == -1)
 			rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
-			goto cleanup;
-		}
-		segj = json_array();
-		for (j = 0; j < pg.parts; j++) {
-			json_t *part = json_array();
-			size_t q;
-			parts[j] = pg.xy + off;
-			for (q = 0; q < pg.len[j]; q++)
-				json_array_append_new(part, json_real(pg.xy[off + q]));
-			json_array_append_new(segj, part);
-			off += pg.len[j];
-		}
-		rc = mc_rle_from_polygons(&rle, parts, pg.len, pg.parts, (uint32_t)S, (uint32_t)S, NULL, err);
-		free(parts);
-		if (rc != 0)
-			goto cleanup;
-		area = (double)mc_rle_area(rle);
-	} else {
-		rc = mc_rle_encode_rowmajor(&rle, so->fm, (uint32_t)S, (uint32_t)S, err);
-		if (rc != 0)
-			goto cleanup;
-		area = (double)mc_rle_area(rle);
-		if (seg == S_SEG_RLE) {
+		else if (trc != 0 || pg.holes || pg.parts == 0)
+			*seg = S_SEG_RLE_STRING;   /* a polygon cannot say it */
+	}
+	if (rc == 0 && *seg == S_SEG_POLY) {
+		rc = s_polygon_json(segj, rle, &pg, S, err);
+	} else if (rc == 0) {
+		rc = mc_rle_encode_rowmajor(rle, so->fm, (uint32_t)S, (uint32_t)S, err);
+		if (rc == 0 && *seg == S_SEG_RLE) {
 			json_t *counts = json_array();
-			for (i = 0; i < rle->m; i++)
-				json_array_append_new(counts, json_integer(rle->counts[i]));
-			segj = json_pack("{s:o, s:[i,i]}", "counts", counts, "size", S, S);
-		} else {
+			for (size_t i = 0; i < (*rle)->m; i++)
+				json_array_append_new(counts, json_integer((*rle)->counts[i]));
+			*segj = json_pack("{s:o, s:[i,i]}", "counts", counts, "size", S, S);
+		} else if (rc == 0) {
 			char *str = NULL;
-			rc = mc_rle_to_string(&str, rle, err);
-			if (rc != 0)
-				goto cleanup;
-			segj = json_pack("{s:s, s:[i,i]}", "counts", str, "size", S, S);
+			rc = mc_rle_to_string(&str, *rle, err);
+			if (rc == 0)
+				*segj = json_pack("{s:s, s:[i,i]}", "counts", str, "size", S, S);
 			free(str);
 		}
 	}
-	/* COCO's bbox of a mask: its pixel extent. */
-	a = json_pack("{s:I, s:I, s:I, s:o, s:f, s:[f,f,f,f], s:i}",
-	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
-	              "category_id", (json_int_t)(it->label + 1), "segmentation", segj,
-	              "area", area, "bbox", (double)minx, (double)miny,
-	              (double)(maxx - minx + 1), (double)(maxy - miny + 1), "iscrowd", 0);
-	segj = NULL;
+	s_poly_free(&pg);
+	return rc;
+}
+
+/* Instance k's ground-truth record (NULL when out of memory). */
+static json_t *s_truth_json(const s_gen *g, size_t k, int seg)
+{
+	const s_item *it = &g->items[k];
+	json_t *t;
+
 	t = json_pack("{s:I, s:I, s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:s, s:I, s:s}",
 	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
 	              "index", (json_int_t)k,
@@ -938,6 +902,36 @@ static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_
 	              "source", (json_int_t)it->src, "segmentation", s_seg_names[seg]);
 	if (t != NULL && g->o->copies > 1)
 		json_object_set_new(t, "scene", json_integer((json_int_t)g->plans[it->image].scene + 1));
+	return t;
+}
+
+/* The annotation and ground-truth lines of instance k (local index li in
+ * its image), given the image's owner map. */
+static int s_instance(s_gen *g, s_out *so, size_t k, const int16_t *owner, size_t first,
+                      mc_error *err)
+{
+	const int S = g->S;
+	s_item *it = &g->items[k];
+	int box[4], seg = it->seg, rc;
+	mc_rle *rle = NULL;
+	json_t *a = NULL, *t = NULL, *segj = NULL;
+	double area = 0;
+
+	rc = s_instance_mask(g, so, k, owner, first, box, err);
+	if (rc != 0)
+		return rc;
+	rc = s_segmentation(&segj, &rle, &seg, so, S, err);
+	if (rc != 0)
+		goto cleanup;
+	area = (double)mc_rle_area(rle);
+	/* COCO's bbox of a mask: its pixel extent. */
+	a = json_pack("{s:I, s:I, s:I, s:o, s:f, s:[f,f,f,f], s:i}",
+	              "id", (json_int_t)(k + 1), "image_id", (json_int_t)(it->image + 1),
+	              "category_id", (json_int_t)(it->label + 1), "segmentation", segj,
+	              "area", area, "bbox", (double)box[0], (double)box[1],
+	              (double)(box[2] - box[0] + 1), (double)(box[3] - box[1] + 1), "iscrowd", 0);
+	segj = NULL;
+	t = s_truth_json(g, k, seg);
 	if (a == NULL || t == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
@@ -962,7 +956,6 @@ cleanup:
 	json_decref(t);
 	json_decref(segj);
 	mc_rle_free(rle);
-	s_poly_free(&pg);
 	return rc;
 }
 
@@ -972,17 +965,17 @@ static void s_draw(const s_gen *g, size_t img, uint8_t *rgb, int16_t *owner, uin
 {
 	const int S = g->S;
 	const s_plan *pl = &g->plans[img];
-	s_rng r;
+	mc_rng r;
 	uint8_t bg[3];
 	int i, c, li;
 
-	s_rng_seed(&r, g->o->seed, 0x100000000ull + img);
+	mc_rng_seed(&r, g->o->seed, 0x100000000ull + img);
 	for (c = 0; c < 3; c++)
-		bg[c] = (uint8_t)(8 + s_below(&r, 40));
+		bg[c] = (uint8_t)(8 + mc_rng_below(&r, 40));
 	for (i = 0; i < S * S; i++) {
 		owner[i] = -1;
 		for (c = 0; c < 3; c++)
-			rgb[3 * i + c] = (uint8_t)(bg[c] + s_below(&r, 17) - 8);
+			rgb[3 * i + c] = (uint8_t)(bg[c] + mc_rng_below(&r, 17) - 8);
 	}
 	for (li = 0; li < pl->count; li++) {
 		const s_item *it = &g->items[pl->first + (size_t)li];

@@ -13,12 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <unistd.h>
-
 #include "maskclean/cnn.h"
 #include "maskclean/coco.h"
 #include "maskclean/image.h"
 #include "maskclean/npy.h"
+#include "maskclean/pool.h"
 #include "maskclean/rle.h"
 
 #define S_HOG_CELLS 4
@@ -299,18 +298,6 @@ cleanup:
 
 /* ---- a whole dataset, image by image, on worker threads */
 
-/* Worker threads: one per online CPU, at most 8; MC_THREADS overrides (the
- * runtime's thread policy, as the coreset service's). */
-static int s_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *env = getenv("MC_THREADS");
-
-	if (env != NULL && atoi(env) > 0)
-		n = atoi(env);
-	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
-}
-
 /* What a walk over the images does with them: start gives a worker its
  * state (reporter: the calling thread's), instance handles one kept instance
  * of a loaded image, flush ends a worker's pending work after its last
@@ -332,7 +319,8 @@ typedef struct s_job {
 	const char *what;         /* the progress label */
 	atomic_size_t next_img;
 	atomic_size_t done;       /* instances embedded */
-	atomic_int running;       /* workers other than the calling thread still at work */
+	const mc_progress *p;     /* the caller's callback, for worker 0 */
+	atomic_size_t finished;   /* workers other than worker 0 done */
 	atomic_int stop;
 	pthread_mutex_t lock;
 	size_t err_img;           /* the failing image with the lowest index */
@@ -504,22 +492,38 @@ static void s_work(s_job *job, const mc_progress *p, int reporter)
 	job->ops->finish(state);
 }
 
-static void *s_thread(void *arg)
+/* A pool worker (pool.h). Worker 0, on the calling thread, reports; its own
+ * share done, it keeps asking the progress callback while the others
+ * finish theirs, so an interrupt is still seen within a second. */
+static void s_worker(void *ctx, size_t worker, size_t workers)
 {
-	s_job *job = arg;
+	s_job *job = ctx;
 
-	s_work(job, NULL, 0);
-	atomic_fetch_sub(&job->running, 1);
-	return NULL;
+	if (worker != 0) {
+		s_work(job, NULL, 0);
+		atomic_fetch_add(&job->finished, 1);
+		return;
+	}
+	s_work(job, job->p, 1);
+	while (atomic_load(&job->finished) + 1 < workers && !atomic_load(&job->stop)) {
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+		mc_error e;
+
+		mc_error_clear(&e);
+		if (s_keep_going(job, job->p, &e) != 0) {
+			s_fail(job, 0, &e);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
 }
 
-/* Runs the job on up to threads workers, the calling thread one of them. */
+/* Runs the job on up to threads workers (pool.h), the calling thread one
+ * of them. */
 static int s_walk(const mc_coco *ds, const char *images_dir, const s_walk_ops *ops, void *ctx,
-                  int threads, const char *what, const mc_progress *p, mc_error *err)
+                  size_t threads, const char *what, const mc_progress *p, mc_error *err)
 {
 	size_t n = mc_coco_n_instances(ds), n_img = mc_coco_n_images(ds);
-	pthread_t th[8];
-	int started = 0, i;
 	s_job job;
 
 	memset(&job, 0, sizeof job);
@@ -528,44 +532,20 @@ static int s_walk(const mc_coco *ds, const char *images_dir, const s_walk_ops *o
 	job.ops = ops;
 	job.ctx = ctx;
 	job.what = what;
+	job.p = p;
 	atomic_init(&job.next_img, 0);
 	atomic_init(&job.done, 0);
-	atomic_init(&job.running, 0);
+	atomic_init(&job.finished, 0);
 	atomic_init(&job.stop, 0);
 	pthread_mutex_init(&job.lock, NULL);
 	mc_error_clear(&job.err);
-	if ((size_t)threads > n_img)
-		threads = n_img > 0 ? (int)n_img : 1;
-	if (threads > 8)
-		threads = 8;
+	if (threads > n_img)
+		threads = n_img > 0 ? n_img : 1;
 	if (mc_progress_report(p, 0, n, what) != 0) {
 		mc_error_set(&job.err, MC_ERR_INTERRUPTED, "interrupted");
 		job.rc = MC_ERR_INTERRUPTED;
 	} else {
-		for (i = 1; i < threads; i++) {
-			atomic_fetch_add(&job.running, 1);
-			if (pthread_create(&th[started], NULL, s_thread, &job) == 0)
-				started++;
-			else
-				atomic_fetch_sub(&job.running, 1);
-		}
-		s_work(&job, p, 1);
-		/* Its own share done, the calling thread keeps asking the progress
-		 * callback while the others finish theirs: an interrupt is still
-		 * seen within a second. */
-		while (atomic_load(&job.running) > 0 && !atomic_load(&job.stop)) {
-			struct timespec nap = { 0, 50 * 1000 * 1000 };
-			mc_error e;
-
-			mc_error_clear(&e);
-			if (s_keep_going(&job, p, &e) != 0) {
-				s_fail(&job, 0, &e);
-				break;
-			}
-			nanosleep(&nap, NULL);
-		}
-		for (i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
+		mc_pool_run(threads, s_worker, &job);
 	}
 	pthread_mutex_destroy(&job.lock);
 	if (job.rc != 0)
@@ -659,7 +639,7 @@ int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
 	ctx.size = size;
 	ctx.method = method;
 	ctx.out = m;
-	rc = s_walk(ds, images_dir, &s_hog_ops, &ctx, s_threads(), "embedding instances", p, err);
+	rc = s_walk(ds, images_dir, &s_hog_ops, &ctx, mc_pool_threads(), "embedding instances", p, err);
 	if (rc != 0) {
 		mc_matrix_free(m);
 		return rc;
@@ -859,7 +839,8 @@ int mc_embed_cnn_dataset(mc_matrix **out, const mc_coco *ds, const char *images_
 {
 	size_t n = mc_coco_n_instances(ds);
 	s_cnn_ctx ctx;
-	int rc, threads, prev;
+	size_t threads;
+	int rc, prev;
 
 	*out = NULL;
 	memset(&ctx, 0, sizeof ctx);
@@ -882,7 +863,7 @@ int mc_embed_cnn_dataset(mc_matrix **out, const mc_coco *ds, const char *images_
 		goto cleanup;
 	/* Each worker runs its own copy of the network in its own thread, so
 	 * OpenCV's pool is told to add none: threads stay one per core. */
-	threads = o->threads > 0 ? o->threads : s_threads();
+	threads = o->threads > 0 ? (size_t)o->threads : mc_pool_threads();
 	prev = mc_cnn_set_threads(0);
 	rc = s_walk(ds, images_dir, &s_cnn_ops, &ctx, threads, "embedding instances (CNN)", p, err);
 	mc_cnn_set_threads(prev);

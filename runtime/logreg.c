@@ -473,13 +473,14 @@ static void s_hand_in(s_parts *ps, s_problem *pb, size_t s, const double *out)
  * progress and, on the root, raises the shared stop flag on an interrupt;
  * a stopped thread still hands in (zero) sums so that no thread waits for
  * it. */
-static void s_part_run(void *ctx, size_t worker)
+static void s_part_run(void *ctx, size_t worker, size_t workers)
 {
 	s_parts *ps = ctx;
 	s_part *pt = &ps->part[worker];
 	s_problem *pb = pt->pb;
 	size_t d = pb->d, k = pb->k, kd = k * d, nblock = 0, s, s0, s1;
 
+	(void)workers;
 	while (s_take(ps, pb, &s, &s0, &s1)) {
 		double *out = pt->out, *GW = out + 1, *gb = GW + kd, f = 0.0;
 

@@ -632,9 +632,11 @@ static int s_orthonormalize(double *q, size_t rows, size_t cols, mc_error *err)
 	return rc;
 }
 
-/* Y (n x l) = A M, with A the centred data and M d x l. */
-static int s_times(double *Y, const double *M, size_t l, const s_fit *f, s_src *s,
-                   const mc_progress *prog, const char *what, mc_error *err)
+/* With A the centred data (n x d), read chunk by chunk: out (n x l) =
+ * A in, with in d x l; or, with transpose, out (d x l) = A^T in, with in
+ * n x l. */
+static int s_times(double *out, const double *in, size_t l, int transpose, const s_fit *f,
+                   s_src *s, const mc_progress *prog, const char *what, mc_error *err)
 {
 	size_t n = s->n, d = s->d;
 	double *tmp = malloc(s->chunk * d * sizeof *tmp);
@@ -642,6 +644,8 @@ static int s_times(double *Y, const double *M, size_t l, const s_fit *f, s_src *
 
 	if (tmp == NULL)
 		return s_nomem(err, "a chunk of rows");
+	if (transpose)
+		memset(out, 0, d * l * sizeof *out);
 	for (size_t r0 = 0; r0 < n && rc == 0; r0 += s->chunk) {
 		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
 		const double *rows;
@@ -652,36 +656,12 @@ static int s_times(double *Y, const double *M, size_t l, const s_fit *f, s_src *
 		if (rc != 0)
 			break;
 		s_center(tmp, rows, stride, m, d, f->mean);
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)l, (int)d, 1.0,
-		            tmp, (int)d, M, (int)l, 0.0, Y + r0 * l, (int)l);
-	}
-	free(tmp);
-	return rc;
-}
-
-/* Z (d x l) = A^T Q, with Q n x l. */
-static int s_times_t(double *Z, const double *Q, size_t l, const s_fit *f, s_src *s,
-                     const mc_progress *prog, const char *what, mc_error *err)
-{
-	size_t n = s->n, d = s->d;
-	double *tmp = malloc(s->chunk * d * sizeof *tmp);
-	int rc = 0;
-
-	if (tmp == NULL)
-		return s_nomem(err, "a chunk of rows");
-	memset(Z, 0, d * l * sizeof *Z);
-	for (size_t r0 = 0; r0 < n && rc == 0; r0 += s->chunk) {
-		size_t m = n - r0 < s->chunk ? n - r0 : s->chunk, stride;
-		const double *rows;
-
-		rc = s_interrupted(prog, r0, n, what, err);
-		if (rc == 0)
-			rc = s_src_get(s, r0, m, &rows, &stride, err);
-		if (rc != 0)
-			break;
-		s_center(tmp, rows, stride, m, d, f->mean);
-		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)l, (int)m, 1.0,
-		            tmp, (int)d, Q + r0 * l, (int)l, 1.0, Z, (int)l);
+		if (transpose)
+			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)d, (int)l, (int)m, 1.0,
+			            tmp, (int)d, in + r0 * l, (int)l, 1.0, out, (int)l);
+		else
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)l, (int)d, 1.0,
+			            tmp, (int)d, in, (int)l, 0.0, out + r0 * l, (int)l);
 	}
 	free(tmp);
 	return rc;
@@ -718,21 +698,21 @@ static int s_randomized(s_fit *f, mc_matrix *scores, s_src *s, const mc_pca_para
 	mc_rng_seed_splitmix(&rng, p->seed);
 	for (size_t i = 0; i < d * l; i++)
 		Z[i] = mc_rng_normal(&rng);
-	rc = s_times(Y, Z, l, f, s, prog, "PCA: range finder", err);
+	rc = s_times(Y, Z, l, 0, f, s, prog, "PCA: range finder", err);
 	if (rc == 0)
 		rc = s_orthonormalize(Y, n, l, err);
 	for (size_t it = 0; it < p->n_iter && rc == 0; it++) {
-		rc = s_times_t(Z, Y, l, f, s, prog, "PCA: power iteration", err);
+		rc = s_times(Z, Y, l, 1, f, s, prog, "PCA: power iteration", err);
 		if (rc == 0)
 			rc = s_orthonormalize(Z, d, l, err);
 		if (rc == 0)
-			rc = s_times(Y, Z, l, f, s, prog, "PCA: power iteration", err);
+			rc = s_times(Y, Z, l, 0, f, s, prog, "PCA: power iteration", err);
 		if (rc == 0)
 			rc = s_orthonormalize(Y, n, l, err);
 	}
 	/* B = Q^T A = (A^T Q)^T, l x d */
 	if (rc == 0)
-		rc = s_times_t(Z, Y, l, f, s, prog, "PCA: projecting", err);
+		rc = s_times(Z, Y, l, 1, f, s, prog, "PCA: projecting", err);
 	if (rc != 0)
 		goto cleanup;
 	for (size_t i = 0; i < d; i++)

@@ -71,7 +71,7 @@ struct mc_review {
 	mc_review *live_next;
 };
 
-void mc_review_opts_default(mc_review_opts *o)
+void mc_review_opts_init(mc_review_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->n = 60;
@@ -876,7 +876,7 @@ static int s_baseline(mc_review *rv, const mc_progress *progress, mc_error *err)
 /* Reads the options of session.json into o (o->classes stays NULL). */
 static void s_session_opts(const json_t *js, mc_review_opts *o)
 {
-	mc_review_opts_default(o);
+	mc_review_opts_init(o);
 	o->n = s_get_size(js, "n");
 	o->folds = s_get_size(js, "folds");
 	o->seed = (uint64_t)json_integer_value(json_object_get(js, "seed"));
@@ -2234,7 +2234,7 @@ size_t mc_review_n_seen(const mc_review *rv) { return rv->n_seen; }
 size_t mc_review_n_pending(const mc_review *rv) { return rv->n_pend; }
 const mc_coco *mc_review_dataset(const mc_review *rv) { return rv->ds; }
 mc_coreset *mc_review_service(mc_review *rv) { return rv->cs; }
-const mc_review_opts *mc_review_options(const mc_review *rv) { return &rv->o; }
+const mc_review_opts *mc_review_opts_of(const mc_review *rv) { return &rv->o; }
 const char *mc_review_dir(const mc_review *rv) { return rv->dir; }
 const char *mc_review_batch_dir(const mc_review *rv) { return rv->batch_dir; }
 size_t mc_review_batch_tied(const mc_review *rv) { return rv->batch_open ? rv->batch_tied : 0; }

@@ -387,7 +387,7 @@ static int s_read_all(int fd, void *p, size_t n)
 
 static void s_opts(mc_review_opts *o, const char *dir, const size_t *cls, size_t n)
 {
-	mc_review_opts_default(o);
+	mc_review_opts_init(o);
 	o->dir = dir;
 	o->classes = cls;
 	o->n_classes = 1;

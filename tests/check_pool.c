@@ -1,6 +1,6 @@
 /* Tests of runtime/pool.c: the thread-count policy, every worker running
- * once, and OpenBLAS single-threaded during a job and restored after it,
- * also when jobs overlap. */
+ * once and told how many run, and OpenBLAS single-threaded during a job and
+ * restored after it, also when jobs overlap. */
 #include <cblas.h>
 #include <check.h>
 #include <pthread.h>
@@ -36,17 +36,19 @@ END_TEST
 
 typedef struct s_job {
 	atomic_int ran[MC_POOL_MAX];
+	atomic_size_t seen_workers[MC_POOL_MAX];
 	atomic_int blas_not_one;
 	atomic_size_t next, done;     /* a shared queue of 1000 items */
 	pthread_t caller;
 	atomic_int worker0_on_caller;
 } s_job;
 
-static void s_work(void *ctx, size_t w)
+static void s_work(void *ctx, size_t w, size_t workers)
 {
 	s_job *job = ctx;
 
 	atomic_fetch_add(&job->ran[w], 1);
+	atomic_store(&job->seen_workers[w], workers);
 	if (w == 0 && pthread_equal(pthread_self(), job->caller))
 		atomic_store(&job->worker0_on_caller, 1);
 	if (openblas_get_num_threads() != 1)
@@ -64,8 +66,12 @@ START_TEST(test_run_every_worker_once)
 		job.caller = pthread_self();
 		ran = mc_pool_run(n, s_work, &job);
 		ck_assert_uint_eq(ran, expect);
-		for (size_t w = 0; w < MC_POOL_MAX; w++)
+		for (size_t w = 0; w < MC_POOL_MAX; w++) {
 			ck_assert_int_eq(atomic_load(&job.ran[w]), w < expect ? 1 : 0);
+			/* every worker is told the final count */
+			if (w < expect)
+				ck_assert_uint_eq(atomic_load(&job.seen_workers[w]), expect);
+		}
 		ck_assert_int_eq(atomic_load(&job.worker0_on_caller), 1);
 		ck_assert_uint_eq(atomic_load(&job.done), 1000);
 		ck_assert_int_eq(atomic_load(&job.blas_not_one), 0);
@@ -87,11 +93,12 @@ static void *s_inner_thread(void *arg)
 	return NULL;
 }
 
-static void s_outer_work(void *ctx, size_t w)
+static void s_outer_work(void *ctx, size_t w, size_t workers)
 {
 	s_outer *o = ctx;
 	pthread_t t;
 
+	(void)workers;
 	if (w != 0)
 		return;
 	o->inner.caller = pthread_self();

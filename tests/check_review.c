@@ -44,7 +44,7 @@ static mc_review *s_open(mc_coco *ds, mc_matrix *X, const char *dir, const char 
 
 	for (; names && names[m]; m++)
 		cls[m] = fx_class(ds, names[m]);
-	mc_review_opts_default(&o);
+	mc_review_opts_init(&o);
 	o.dir = dir;
 	o.classes = cls;
 	o.n_classes = m;
@@ -476,7 +476,7 @@ static void s_assert_top(mc_review *rv, const char *const *names)
 	mc_error_clear(&err);
 	mc_review_batch(rv, &n);
 	ck_assert_int_eq(mc_coreset_scores(mc_review_service(rv),
-	                                   mc_review_options(rv)->method, &sc, NULL, &err), 0);
+	                                   mc_review_opts_of(rv)->method, &sc, NULL, &err), 0);
 	for (size_t k = 0; k < n; k++)
 		ck_assert(mc_review_reviews_class(rv,
 		                                  (size_t)mc_review_labels(rv)[mc_review_batch_rows(rv)[k]]));
@@ -608,7 +608,7 @@ START_TEST(test_plateau_resume_restart)
 	h = mc_review_history(rv, &nh);
 	ck_assert_uint_eq(nh, 3);
 	ck_assert_int_eq(mc_review_plateau(rv),
-	                 h[2].auc - h[0].auc < mc_review_options(rv)->plateau_threshold);
+	                 h[2].auc - h[0].auc < mc_review_opts_of(rv)->plateau_threshold);
 	/* The same session from disk (as after a kernel restart): this process
 	 * supersedes the older handle. */
 	ck_assert_msg(mc_review_resume(&back, dir, NULL, NULL, &err) == 0, "%s", err.text);
@@ -634,7 +634,7 @@ START_TEST(test_plateau_resume_restart)
 	mc_review_free(back);
 	mc_review_free(rv);
 	/* Same class with other options is refused too. */
-	mc_review_opts_default(&o);
+	mc_review_opts_init(&o);
 	o.dir = dir;
 	o.classes = (size_t[]){ fx_class(ds, "orange") };
 	o.n_classes = 1;
@@ -709,7 +709,7 @@ START_TEST(test_simulated_reviewer_on_demo)
 			best = mc_coco_class_count(ds, k);
 			coi = k;
 		}
-	mc_review_opts_default(&o);
+	mc_review_opts_init(&o);
 	snprintf(sdir, sizeof sdir, "%s/session", dir);
 	o.dir = sdir;
 	o.classes = &coi;

@@ -36,9 +36,9 @@
  *   least 16384), so that a block's leverage still separates typical rows
  *   from outliers.
  *
- * Blocks are spread over one worker thread per core (MC_THREADS overrides,
- * at most 8), each block's BLAS calls single-threaded: results do not
- * depend on the thread count.
+ * Blocks are spread over the worker threads of maskclean/pool.h (one per
+ * core, at most 8, MC_THREADS overrides), each block's BLAS calls
+ * single-threaded: results do not depend on the thread count.
  *
  * Tree: each chunk becomes a leaf coreset drawn from its rows by importance;
  *   the nodes of one level are merged in pairs (union of the two weighted

@@ -78,7 +78,7 @@ int mc_embed_instance(double *out, const uint8_t *px, int w, int h, int channels
  * instance order (annotation order). Each image is loaded once from
  * images_dir (or ds's own image directory when NULL) and its instances are
  * isolated and described as mc_embed_instance does; work is spread over one
- * worker thread per core, at most 8 (MC_THREADS overrides). Reports progress ("embedding instances") and stops on request
+ * worker thread per core, at most 8 (MC_THREADS overrides; maskclean/pool.h). Reports progress ("embedding instances") and stops on request
  * (MC_ERR_INTERRUPTED). Caller owns *out (n_instances x mc_embed_dim);
  * free with mc_matrix_free. Fails, naming the image file, when an image
  * cannot be loaded or has the wrong size. */

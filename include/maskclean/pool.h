@@ -23,12 +23,16 @@
 /* Workers for a job under the policy above: 1..MC_POOL_MAX. */
 size_t mc_pool_threads(void);
 
-/* Runs fn(ctx, w) on workers w = 0..n-1 at once (n clamped to
- * 1..MC_POOL_MAX) and returns when all have returned. Worker 0 runs on the
- * calling thread, so it is the one to report progress. A worker whose
- * thread cannot be created does not run: fn must take its work from a
- * shared queue (a counter), so that the others do that worker's share.
- * Returns how many workers ran (at least 1). */
-size_t mc_pool_run(size_t n, void (*fn)(void *ctx, size_t worker), void *ctx);
+/* A worker's function: worker is 0..workers-1, workers how many run. */
+typedef void (*mc_pool_fn)(void *ctx, size_t worker, size_t workers);
+
+/* Runs fn(ctx, w, workers) on workers w = 0..workers-1 at once and returns
+ * when all have returned. Worker 0 runs on the calling thread, so it is the
+ * one to report progress. n (clamped to 1..MC_POOL_MAX) workers are asked
+ * for; a worker whose thread cannot be created does not run, so workers may
+ * be fewer: fn must take its work from a shared queue (a counter), so that
+ * the others do that worker's share. No worker starts before workers is
+ * known. Returns workers (at least 1). */
+size_t mc_pool_run(size_t n, mc_pool_fn fn, void *ctx);
 
 #endif

@@ -84,7 +84,7 @@ typedef struct mc_review_opts {
 } mc_review_opts;
 
 /* Fills o with the defaults above (dir NULL, every class). */
-void mc_review_opts_default(mc_review_opts *o);
+void mc_review_opts_init(mc_review_opts *o);
 
 typedef enum mc_review_action {
 	MC_ACT_KEEP = 0,
@@ -257,7 +257,7 @@ size_t mc_review_n_pending(const mc_review *rv);
 const mc_coco *mc_review_dataset(const mc_review *rv);
 mc_coreset *mc_review_service(mc_review *rv);
 /* The options (classes points at the session's copy, n_classes 0 = all). */
-const mc_review_opts *mc_review_options(const mc_review *rv);
+const mc_review_opts *mc_review_opts_of(const mc_review *rv);
 /* 1 when the session reviews class k. */
 int mc_review_reviews_class(const mc_review *rv, size_t k);
 /* "orange", "orange, apple" or "all classes", into buf. */

@@ -60,7 +60,7 @@ static void s_session(void)
 			abort();
 	}
 	snprintf(dir, sizeof dir, "session-%zu", s_sessions++);
-	mc_review_opts_default(&o);
+	mc_review_opts_init(&o);
 	o.dir = fz_scratch(dir);
 	o.n = 6;
 	o.folds = 2;
