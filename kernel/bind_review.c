@@ -922,9 +922,10 @@ static int s_session_plot_fix_rate(mc_call *call, mc_value **out, mc_error *err)
 	if (q == 0) {
 		rc = mc_error_set(err, MC_ERR_STATE, "plot_fix_rate(): no batch was reviewed yet");
 	} else {
-		snprintf(title, sizeof title, "%.1f%% of the %zu reviewed samples were fixed (%zu: "
-		         "%zu relabeled, %zu removed)", 100.0 * (double)fixed / (double)reviewed,
-		         reviewed, fixed, relabeled, removed);
+		/* Short enough for the figure's width: the title is cut beyond it. */
+		snprintf(title, sizeof title, "%.1f%% of %zu reviewed fixed (%zu relabeled, "
+		         "%zu removed)", 100.0 * (double)fixed / (double)reviewed, reviewed,
+		         relabeled, removed);
 		snprintf(what, sizeof what, "%.1f%% of %zu reviewed samples fixed",
 		         100.0 * (double)fixed / (double)reviewed, reviewed);
 		rc = s_iteration_bars(out, it, q, y, 1, NULL, title, "% of the batch fixed", what,
