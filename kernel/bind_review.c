@@ -657,6 +657,13 @@ static int s_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = mc_arg_str_opt(call, "path", &path, err)) < 0)
 		return rc;
+	if (path == NULL && mc_review_exhausted(s->rv)) {
+		/* next() found nothing left: an empty batch has no CSV and nothing to load. */
+		memset(&c, 0, sizeof c);
+		mc_call_print(call, "load_csv(): the last next() found no sample left to review; "
+		              "nothing to load\n");
+		goto counts;
+	}
 	if (path == NULL) {
 		const char *b = mc_review_batch_dir(s->rv);
 		if (b == NULL)
@@ -672,6 +679,7 @@ static int s_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 	free(def);
 	if (rc)
 		return rc;
+counts:
 	d = mc_dict_new();
 	if (d == NULL || mc_dict_set_str(d, "keep", mc_int((int64_t)c.keep)) ||
 	    mc_dict_set_str(d, "relabel", mc_int((int64_t)c.relabel)) ||
@@ -1141,7 +1149,8 @@ const mc_func_def mc_funcs_review[] = {
 	  .long_doc = "Returns the rows per action: {keep, relabel, remove, undecided}. A row with a "
 	  "new_label but no relabel action, an unknown action or class, an id that is not in "
 	  "the batch, or an id on two rows is an error naming the line; then nothing of the "
-	  "file is recorded.", .fn = s_session_load_csv },
+	  "file is recorded. After a next() that found nothing left to review, it loads "
+	  "nothing and every count is 0.", .fn = s_session_load_csv },
 	{ .name = "ReviewSession.simulate", .signature = "(ground_truth_path)",
 	  .doc = "The simulated reviewer: answers the open batch from a demo ground_truth.json.",
 	  .fn = s_session_simulate },

@@ -222,6 +222,10 @@ START_TEST(test_classes_and_empty_batches)
 	s_has_png(in, "rv.plot_auc()");
 	s_has_png(in, "rv.plot_fixes()");
 	s_has_png(in, "rv.plot_found()");
+	/* A reviewer's loop calls load_csv() after next(): nothing to load. */
+	s_printed(in, "c = rv.load_csv()");
+	ck_assert_msg(strstr(g_out, "nothing to load") != NULL, "%s", g_out);
+	ck_assert_int_eq(s_int(in, "c[\"keep\"] + c[\"relabel\"] + c[\"remove\"]"), 0);
 	s_fails(in, "ReviewSession(ds, X, class_of_interest=[], n=5)", "ValueError",
 	        "empty list");
 	mc_interp_free(in);
