@@ -508,7 +508,8 @@ static int s_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 		goto cleanup;
 	dict = mc_dict_new();
 	if (dict == NULL || mc_dict_set_str(dict, "idx", s_i64_array(idx, cnt)) != 0 ||
-	    mc_dict_set_str(dict, "importance", s_f64_array(sc, cnt)) != 0) {
+	    mc_dict_set_str(dict, "importance", s_f64_array(sc, cnt)) != 0 ||
+	    mc_dict_set_str(dict, "method", mc_str(method)) != 0) {
 		mc_unref(dict);
 		rc = mc_error_nomem(err);
 		goto cleanup;
@@ -748,8 +749,10 @@ static int s_ranking_methods(mc_call *call, mc_value **out, mc_error *err)
 	"(size=None, class_size=None, ignore_indices=None, select_from_indices=None, "        \
 	"ignore_seen_samples=True, method=\"importance\")"
 #define CLEANING_DOC                                                                         \
-	"Returns {idx, importance}: the samples most worth reviewing, in ranking order, with "   \
-	"their scores under method, and marks them seen.\n\nclass_size maps a class (its "    \
+	"Returns {idx, importance, method}: the samples most worth reviewing, in ranking "     \
+	"order, with their scores under method, and marks them seen (grid() captions name "    \
+	"the method).\n\n"                                                                      \
+	"class_size maps a class (its "                                                         \
 	"index, or its name when the service was created with classes=ds.classes) to a "      \
 	"number, \"all\" (every candidate of the class) or \"any\" (the class shares what is " \
 	"left of size); without class_size the query ranks every class. method is a row of "   \
@@ -782,7 +785,7 @@ const mc_func_def mc_funcs_coreset[] = {
 	  .doc = "Adds rows (new indices follow the existing ones) without rebuilding full chunks.",
 	  .fn = s_service_partial_build },
 	{ .name = "CoresetTreeServiceLG.get_cleaning_samples", .signature = CLEANING_SIG,
-	  .doc = "The samples most worth reviewing: dict {idx, importance}.",
+	  .doc = "The samples most worth reviewing: dict {idx, importance, method}.",
 	  .long_doc = CLEANING_DOC, .fn = s_service_cleaning },
 	{ .name = "CoresetTreeServiceLG.get_important_samples", .signature = CLEANING_SIG,
 	  .doc = "Alias of get_cleaning_samples.",

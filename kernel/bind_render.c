@@ -1188,6 +1188,7 @@ static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 	double *idx = NULL, *imp = NULL;
 	size_t n = 0, nimp = 0, nn = 0, k;
 	char **notes = NULL;
+	const char *score_name = NULL;
 	mc_render_cell *cells = NULL;
 	size_t *rows = NULL;
 	mc_render_grid_opts o;
@@ -1210,8 +1211,13 @@ static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 		iv = mc_dict_get(d, "idx");
 		if (iv == NULL)
 			return mc_error_set(err, MC_ERR_INVALID, "grid(): idx is a dict without \"idx\"");
-		if (s_is_none(impv) && mc_dict_get(d, "importance") != NULL)
+		if (s_is_none(impv) && mc_dict_get(d, "importance") != NULL) {
+			mc_value *mv = mc_dict_get(d, "method");
 			impv = mc_dict_get(d, "importance");
+			/* The captions name the ranking that gave the scores. */
+			if (mc_type(mv) == MC_T_STR)
+				score_name = mc_as_str(mv);
+		}
 	}
 	if ((rc = s_doubles(&idx, &n, iv, call, "idx", err)) != 0)
 		return rc;
@@ -1253,6 +1259,7 @@ static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 		}
 		rows[k] = (size_t)d;
 		cells[k].importance = imp != NULL ? imp[k] : NAN;
+		cells[k].score_name = score_name;
 		cells[k].note = notes != NULL && notes[k][0] != '\0' ? notes[k] : NULL;
 	}
 	rc = mc_grid_figure(out, ds, rows, cells, n, &o, o.title != NULL ? o.title : "grid", err);

@@ -60,6 +60,9 @@ START_TEST(test_service)
 	ck_assert_int_eq(s_int(in, "len(r[\"idx\"])"), 5);
 	s_do(in, "r2 = svc.get_cleaning_samples(size=4, method=\"margin\")");
 	ck_assert_int_eq(s_int(in, "len(r2[\"importance\"])"), 4);
+	/* The dict names its ranking, so that grid() captions say "margin". */
+	ck_assert_int_eq(s_int(in, "int(r2[\"method\"] == \"margin\")"), 1);
+	ck_assert_int_eq(s_int(in, "int(r[\"method\"] == \"importance\")"), 1);
 	s_do(in, "svc.set_seen_indication(false)");
 	ck_assert_int_eq(s_int(in, "len(svc.seen)"), 0);
 	s_do(in, "svc.update_targets([r[\"idx\"][0]], [2])");
