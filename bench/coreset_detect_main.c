@@ -88,7 +88,7 @@ static void s_loop(const s_ctx *c, mc_score_method m, const s_scope *sc, s_run *
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.seed = c->seed + 1;
 	if (mc_coreset_new(&cs, &p, &err) != 0 ||
 	    mc_coreset_build(cs, c->X, c->y0, NULL, NULL, &err) != 0 ||
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 		if (hard)
 			mc_demo_opts_hard(&o);
 		else
-			mc_demo_opts_default(&o);
+			mc_demo_opts_init(&o);
 		o.n_images = images;
 		o.seed = seed;
 		if (class_share >= 0)

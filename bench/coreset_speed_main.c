@@ -82,7 +82,7 @@ static mc_coreset *s_build(size_t n, size_t d, size_t K, size_t block, size_t ch
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = chunk;
 	if (mc_coreset_new(&cs, &p, &err) != 0 || mc_matrix_new(&X, bs, d, &err) != 0)
 		s_die("new", &err);

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		                "       %s COCO IMAGES --crops OUT.u8 [--size S]\n", argv[0], argv[0]);
 		return 2;
 	}
-	mc_embed_cnn_opts_default(&o);
+	mc_embed_cnn_opts_init(&o);
 	for (a = 3; a < argc; a++) {
 		if (strcmp(argv[a], "--batch") == 0 && a + 1 < argc)
 			o.batch = atoi(argv[++a]);

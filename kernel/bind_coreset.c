@@ -156,12 +156,12 @@ static char *s_service_repr(const void *p)
 	char buf[320];
 	if (mc_coreset_n(cs) == 0)
 		snprintf(buf, sizeof buf, "CoresetTreeServiceLG(optimized_for=\"%s\", not built)",
-		         mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
+		         mc_coreset_params_of(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
 		                                                                        : "cleaning");
 	else
 		snprintf(buf, sizeof buf, "CoresetTreeServiceLG(optimized_for=\"%s\", %zu samples x %zu "
 		         "features, %zu classes, %zu chunks of %zu, %zu tree levels)",
-		         mc_coreset_get_params(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
+		         mc_coreset_params_of(cs)->optimized_for == MC_CORESET_TRAINING ? "training"
 		                                                                        : "cleaning",
 		         mc_coreset_n(cs), mc_coreset_dim(cs), mc_coreset_n_classes(cs),
 		         mc_coreset_n_chunks(cs), mc_coreset_chunk_size(cs), mc_coreset_n_levels(cs));
@@ -186,7 +186,7 @@ S_SIZE_ATTR(s_service_chunk_size, mc_coreset_chunk_size(cs))
 static mc_value *s_service_optimized_for(mc_value *self, mc_error *err)
 {
 	(void)err;
-	return mc_str(mc_coreset_get_params(mc_object_ptr(self))->optimized_for == MC_CORESET_TRAINING
+	return mc_str(mc_coreset_params_of(mc_object_ptr(self))->optimized_for == MC_CORESET_TRAINING
 	              ? "training" : "cleaning");
 }
 
@@ -313,14 +313,14 @@ static int s_service_new(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	*out = NULL;
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	if ((rc = mc_arg_str(call, "optimized_for", &goal, err)) != 0 ||
 	    (rc = mc_arg_int_opt(call, "chunk_size", &chunk, err)) < 0 ||
 	    (rc = mc_arg_int_opt(call, "coreset_size", &csize, err)) < 0 ||
 	    (rc = mc_arg_int(call, "seed", &seed, err)) != 0 ||
 	    (rc = mc_arg_str(call, "basis", &basis, err)) != 0)
 		return rc;
-	if ((rc = mc_coreset_goal_parse(goal, &p.optimized_for, err)) != 0)
+	if ((rc = mc_coreset_goal_parse(&p.optimized_for, goal, err)) != 0)
 		return rc;
 	if (chunk < 0 || csize < 0)
 		return mc_error_set(err, MC_ERR_INVALID, "CoresetTreeServiceLG(): chunk_size and "
@@ -425,7 +425,7 @@ static int s_class_size_arg(mc_call *call, const mc_coreset *cs, mc_class_size *
 		if (mc_type(key) == MC_T_STR) {
 			mc_error e2;
 			mc_error_clear(&e2);
-			if (mc_coreset_class_lookup(cs, mc_as_str(key), &e->cls, &e2) != 0) {
+			if (mc_coreset_class_lookup(&e->cls, cs, mc_as_str(key), &e2) != 0) {
 				free(*out);
 				*out = NULL;
 				return mc_error_set(err, e2.code, "%s(): class_size: %s", mc_call_name(call),
@@ -482,7 +482,7 @@ static int s_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 	    (rc = mc_arg_bool(call, "ignore_seen_samples", &ignore_seen, err)) != 0 ||
 	    (rc = mc_arg_str(call, "method", &method, err)) != 0)
 		return has < 0 ? has : rc;
-	if ((rc = mc_coreset_method_parse(method, &q.method, err)) != 0)
+	if ((rc = mc_rank_parse(&q.method, method, err)) != 0)
 		return rc;
 	if (has == 0) {
 		if (size < 0)

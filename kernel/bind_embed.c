@@ -364,7 +364,7 @@ static int s_embed_cnn(mc_call *call, const mc_coco *ds, const char *images, con
 		if (mc_arg_given(call, builtin_only[i]))
 			return mc_error_set(err, MC_ERR_INVALID, "embed(): %s= is for the built-in "
 			                    "embedding; leave it out with model=", builtin_only[i]);
-	mc_embed_cnn_opts_default(&o);
+	mc_embed_cnn_opts_init(&o);
 	o.model = model;
 	if (mc_arg_int_opt(call, "size", &size, err) < 0 ||
 	    mc_arg_int_opt(call, "batch", &batch, err) < 0 ||
@@ -538,7 +538,7 @@ static int s_make_demo(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	*out = NULL;
-	mc_demo_opts_default(&o);
+	mc_demo_opts_init(&o);
 	rc = mc_arg_str(call, "dir", &dir, err);
 	if (rc == 0)
 		rc = mc_arg_int(call, "n_images", &n_images, err);

@@ -1153,7 +1153,7 @@ int mc_mpi_coreset_build(mc_coreset *cs, mc_value *X, const int64_t *y, const do
                          size_t n, const mc_cluster *c, const mc_progress *prog,
                          mc_error *err)
 {
-	const mc_coreset_params *p = mc_coreset_get_params(cs);
+	const mc_coreset_params *p = mc_coreset_params_of(cs);
 	mc_coreset *built = NULL;
 	mc_mpi_job *j = NULL;
 	unsigned char *seen = NULL;

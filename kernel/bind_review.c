@@ -76,7 +76,7 @@ static char *s_session_repr(const void *p)
 	s_what(rv, what, sizeof what);
 	snprintf(buf, sizeof buf, "ReviewSession(dir=\"%s\", classes=%s, n=%zu, method=\"%s\": "
 	         "%zu iterations applied, %zu reviewed, %zu pending decisions, AUC %.4f%s)",
-	         mc_review_dir(rv), what, o->n, mc_coreset_method_name(o->method),
+	         mc_review_dir(rv), what, o->n, mc_rank_name(o->method),
 	         nh ? nh - 1 : 0, s_total_reviewed(rv), mc_review_n_pending(rv),
 	         nh ? h[nh - 1].auc : NAN, mc_review_plateau(rv) ? ", plateau reached" : "");
 	return strdup(buf);
@@ -437,7 +437,7 @@ static int s_session_new(mc_call *call, mc_value **out, mc_error *err)
 	    (rc = mc_arg_bool(call, "restart", &restart, err)) != 0 ||
 	    (rc = mc_arg_bool(call, "export_images", &images, err)) != 0)
 		return rc;
-	if ((rc = mc_coreset_method_parse(method, &o.method, err)) != 0)
+	if ((rc = mc_rank_parse(&o.method, method, err)) != 0)
 		return rc;
 	if (n < 1 || folds < 2)
 		return mc_error_set(err, MC_ERR_INVALID, "ReviewSession(): n must be >= 1 and folds "
@@ -516,7 +516,7 @@ static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call
 	for (size_t k = 0; k < n; k++) {
 		cells[k].label = mc_coco_class_name(ds, (size_t)mc_review_labels(rv)[rows[k]]);
 		cells[k].importance = sc[k];
-		cells[k].score_name = mc_coreset_method_name(o->method);
+		cells[k].score_name = mc_rank_name(o->method);
 		cells[k].suggest = mc_coco_class_name(ds, sug[k]);
 		cells[k].suggest_p = sp[k];
 	}
@@ -524,7 +524,7 @@ static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call
 	mc_review_history(rv, &nh);
 	s_what(rv, what, sizeof what);
 	snprintf(title, sizeof title, "Iteration %zu: top %zu unseen of %s by %s", nh, n, what,
-	         mc_coreset_method_name(o->method));
+	         mc_rank_name(o->method));
 	go.title = title;
 	go.cols = 5;
 	go.thumb = 160;
@@ -539,7 +539,7 @@ static void s_tie_warning(mc_call *call, mc_review *rv)
 {
 	size_t n, tied;
 	double value;
-	const char *method = mc_coreset_method_name(mc_review_opts_of(rv)->method);
+	const char *method = mc_rank_name(mc_review_opts_of(rv)->method);
 	char msg[768];
 
 	mc_review_batch(rv, &n);
@@ -966,7 +966,7 @@ static int s_session_plot_found(mc_call *call, mc_value **out, mc_error *err)
 		reviewed += h[k].reviewed;
 	}
 	snprintf(label, sizeof label, "review by %s",
-	         mc_coreset_method_name(mc_review_opts_of(s->rv)->method));
+	         mc_rank_name(mc_review_opts_of(s->rv)->method));
 	ser[0] = (mc_plot_series){ x, y, nh, label };
 	ser[1] = (mc_plot_series){ x, yr, nh, "random order (expected)" };
 	if (simulated)

@@ -514,9 +514,9 @@ static int s_coreset_params(mc_coreset_params *p, const mc_opts *o, mc_error *er
 {
 	int rc = 0;
 
-	mc_coreset_params_default(p);
+	mc_coreset_params_init(p);
 	if (o->optimized_for != NULL)
-		rc = mc_coreset_goal_parse(o->optimized_for, &p->optimized_for, err);
+		rc = mc_coreset_goal_parse(&p->optimized_for, o->optimized_for, err);
 	if (rc == 0 && o->basis != NULL) {
 		if (strcmp(o->basis, "qr") == 0)
 			p->basis = MC_BASIS_QR;

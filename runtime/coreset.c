@@ -26,7 +26,7 @@ static void s_invalidate_scores(mc_coreset *cs);
 
 /* ---------------------------------------------------------------- params */
 
-void mc_coreset_params_default(mc_coreset_params *p)
+void mc_coreset_params_init(mc_coreset_params *p)
 {
 	memset(p, 0, sizeof *p);
 	p->optimized_for = MC_CORESET_CLEANING;
@@ -36,7 +36,7 @@ void mc_coreset_params_default(mc_coreset_params *p)
 	p->max_iter = 100;
 }
 
-int mc_coreset_goal_parse(const char *name, mc_coreset_goal *out, mc_error *err)
+int mc_coreset_goal_parse(mc_coreset_goal *out, const char *name, mc_error *err)
 {
 	if (strcmp(name, "cleaning") == 0)
 		*out = MC_CORESET_CLEANING;
@@ -82,7 +82,7 @@ int mc_coreset_new(mc_coreset **out, const mc_coreset_params *params, mc_error *
 	if (params)
 		p = *params;
 	else
-		mc_coreset_params_default(&p);
+		mc_coreset_params_init(&p);
 	rc = s_check_params(&p, err);
 	if (rc)
 		return rc;
@@ -161,7 +161,7 @@ size_t mc_coreset_n_classes(const mc_coreset *cs) { return cs->K; }
 size_t mc_coreset_n_chunks(const mc_coreset *cs) { return cs->n_chunks; }
 size_t mc_coreset_n_levels(const mc_coreset *cs) { return cs->tree.n_levels; }
 size_t mc_coreset_chunk_size(const mc_coreset *cs) { return cs->chunk; }
-const mc_coreset_params *mc_coreset_get_params(const mc_coreset *cs) { return &cs->p; }
+const mc_coreset_params *mc_coreset_params_of(const mc_coreset *cs) { return &cs->p; }
 const int64_t *mc_coreset_labels(const mc_coreset *cs) { return cs->y; }
 size_t mc_coreset_n_class_names(const mc_coreset *cs) { return cs->n_names; }
 
@@ -219,7 +219,7 @@ int mc_coreset_set_class_names(mc_coreset *cs, const char *const *names, size_t 
 	return 0;
 }
 
-int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out,
+int mc_coreset_class_lookup(int64_t *out, const mc_coreset *cs, const char *name,
                             mc_error *err)
 {
 	char known[256];

@@ -410,7 +410,7 @@ static int s_load_params(s_reader *r, mc_coreset_params *p, s_sizes *z, mc_error
 		return mc_error_set(err, MC_ERR_PARSE, "%s: section PARM is %zu bytes, expected %d",
 		                    r->path, len, 13 * 8);
 	}
-	mc_coreset_params_default(p);
+	mc_coreset_params_init(p);
 	p->optimized_for = (mc_coreset_goal)s_get_u64(sec, &pos);
 	p->chunk_size = s_get_u64(sec, &pos);
 	p->coreset_size = s_get_u64(sec, &pos);

@@ -38,7 +38,7 @@ static const int s_group[10] = { 0, -1, 0, -1, 0, 1, 0, 1, -1, 1 };
 enum { S_ERR_NONE = 0, S_ERR_CLASS = 1, S_ERR_MASK = 2 };
 enum { S_SEG_POLY = 0, S_SEG_RLE = 1, S_SEG_RLE_STRING = 2 };
 
-void mc_demo_opts_default(mc_demo_opts *o)
+void mc_demo_opts_init(mc_demo_opts *o)
 {
 	o->fmnist_dir = NULL;
 	o->test_split = 0;
@@ -60,7 +60,7 @@ void mc_demo_opts_default(mc_demo_opts *o)
 
 void mc_demo_opts_hard(mc_demo_opts *o)
 {
-	mc_demo_opts_default(o);
+	mc_demo_opts_init(o);
 	o->imbalance = 1.0;
 	o->n_tiny = 2;
 	o->tiny_size = 36;

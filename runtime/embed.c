@@ -650,7 +650,7 @@ int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
 
 /* ---- a CNN (an ONNX model run by OpenCV) */
 
-void mc_embed_cnn_opts_default(mc_embed_cnn_opts *o)
+void mc_embed_cnn_opts_init(mc_embed_cnn_opts *o)
 {
 	static const double mean[3] = { 0.485, 0.456, 0.406 }, std[3] = { 0.229, 0.224, 0.225 };
 

@@ -578,7 +578,7 @@ static int s_write_session(const mc_review *rv, mc_error *err)
 	json_object_set_new(js, "n_classes", json_integer((json_int_t)rv->K));
 	json_object_set_new(js, "classes", s_classes_json(rv));
 	json_object_set_new(js, "n", json_integer((json_int_t)rv->o.n));
-	json_object_set_new(js, "method", json_string(mc_coreset_method_name(rv->o.method)));
+	json_object_set_new(js, "method", json_string(mc_rank_name(rv->o.method)));
 	json_object_set_new(js, "folds", json_integer((json_int_t)rv->o.folds));
 	json_object_set_new(js, "seed", json_integer((json_int_t)rv->o.seed));
 	json_object_set_new(js, "export_images", json_boolean(rv->o.export_images));
@@ -930,8 +930,7 @@ static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *r
 	s_session_opts(js, &o);
 	o.dir = dir;
 	if (json_is_string(json_object_get(js, "method"))) {
-		rc = mc_coreset_method_parse(json_string_value(json_object_get(js, "method")),
-		                             &o.method, err);
+		rc = mc_rank_parse(&o.method, json_string_value(json_object_get(js, "method")), err);
 		if (rc) {
 			mc_error_prefix(err, "%s", spath);
 			goto cleanup;
@@ -1162,7 +1161,7 @@ static int s_existing(const char *dir, const mc_coco *ds, const mc_review_opts *
 		                  "or other classes; pass restart=true to put it aside and start "
 		                  "anew, or use another dir", dir);
 	else if (s_get_size(js, "n") != o->n || m == NULL ||
-	         strcmp(m, mc_coreset_method_name(o->method)) != 0)
+	         strcmp(m, mc_rank_name(o->method)) != 0)
 		rc = mc_error_set(err, MC_ERR_STATE, "%s: holds a review session with other options "
 		                  "(n, method); resume it with resume_review, pass restart=true to "
 		                  "put it aside and start anew, or use another dir", dir);
@@ -1264,7 +1263,7 @@ int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
 	rc = mc_matrix_copy(&rv->X, X, err);
 	if (rc)
 		goto cleanup;
-	mc_coreset_params_default(&cp);
+	mc_coreset_params_init(&cp);
 	cp.seed = o->seed;
 	cp.folds = (int)o->folds;
 	rc = mc_coreset_new(&rv->cs, &cp, err);
@@ -1386,7 +1385,7 @@ int mc_review_suggestions(mc_review *rv, const size_t **cls, const double **p,
 
 static int s_export_batch(mc_review *rv, const mc_progress *progress, mc_error *err)
 {
-	const char *score_name = mc_coreset_method_name(rv->o.method);
+	const char *score_name = mc_rank_name(rv->o.method);
 	const size_t *sug;
 	const double *sp;
 	char *csv = NULL, *buf = NULL, title[512];

@@ -473,7 +473,7 @@ static int s_build(void *ctx, mc_error *err)
 	mc_coreset *cs = NULL;
 	int rc;
 
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = 40;
 	rc = mc_coreset_new(&cs, &p, err);
 	if (rc == 0)

@@ -51,7 +51,7 @@ static mc_coreset *s_built(const mc_matrix *X, const int64_t *y, const double *w
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = chunk;
 	p.seed = seed;
 	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
@@ -349,7 +349,7 @@ START_TEST(test_qr_basis_agrees)
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.basis = MC_BASIS_QR;
 	ck_assert_int_eq(mc_coreset_new(&b, &p, &err), 0);
 	ck_assert_int_eq(mc_coreset_build(b, X, y, NULL, NULL, &err), 0);
@@ -418,7 +418,7 @@ START_TEST(test_coreset_weights_estimate_class_mass)
 	mc_error_clear(&err);
 	for (uint64_t seed = 0; seed < 8; seed++) {
 		mc_coreset *cs = NULL;
-		mc_coreset_params_default(&p);
+		mc_coreset_params_init(&p);
 		p.chunk_size = 1000;
 		p.coreset_size = 200;
 		p.seed = seed;
@@ -463,7 +463,7 @@ START_TEST(test_build_is_deterministic_and_partial_build_matches)
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = 150;
 	p.seed = 11;
 	ck_assert_int_eq(mc_coreset_new(&part, &p, &err), 0);
@@ -505,7 +505,7 @@ START_TEST(test_partial_build_leaves_full_chunks_alone)
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = 100;
 	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);
 	ck_assert_int_eq(mc_coreset_partial_build(cs, &a, y, NULL, NULL, &err), 0);
@@ -629,7 +629,7 @@ START_TEST(test_deferred_tree_matches_fresh_build)
 	s_assert_same_as_fresh(back, X, y, w, 100, 31);
 	s_assert_same_as_fresh(cs, X, y, w, 100, 31);
 	/* partial_build after an update rebuilds the stale leaf too */
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = 100;
 	p.seed = 31;
 	ck_assert_int_eq(mc_coreset_new(&part, &p, &err), 0);
@@ -839,7 +839,7 @@ START_TEST(test_random_method_is_a_seeded_permutation)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_coreset_method_parse("random", &m, &err), 0);
+	ck_assert_int_eq(mc_rank_parse(&m, "random", &err), 0);
 	mc_cleaning_query_init(&q);
 	q.method = m;
 	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
@@ -847,7 +847,7 @@ START_TEST(test_random_method_is_a_seeded_permutation)
 	ck_assert(idx[0] != 0 || idx[1] != 1);
 	free(idx);
 	free(sc);
-	ck_assert_int_eq(mc_coreset_method_parse("best", &m, &err), MC_ERR_INVALID);
+	ck_assert_int_eq(mc_rank_parse(&m, "best", &err), MC_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.text, "\"confident_learning\""));
 	mc_coreset_free(cs);
 	free(y);
@@ -921,7 +921,7 @@ START_TEST(test_model_scores)
 		ck_assert_uint_eq(cnt, 3);
 		for (size_t k = 0; k < 3; k++)
 			ck_assert_msg(idx[k] == 5 || idx[k] == 17 || idx[k] == 29, "%s: %zu",
-			              mc_coreset_method_name(ms[m]), idx[k]);
+			              mc_rank_name(ms[m]), idx[k]);
 		free(idx);
 		free(top);
 	}
@@ -1163,13 +1163,13 @@ START_TEST(test_class_names)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_coreset_class_lookup(cs, "orange", &k, &err), MC_ERR_NOTFOUND);
+	ck_assert_int_eq(mc_coreset_class_lookup(&k, cs, "orange", &err), MC_ERR_NOTFOUND);
 	ck_assert_msg(strstr(err.text, "has no class names") != NULL, "%s", err.text);
 	ck_assert_int_eq(mc_coreset_set_class_names(cs, names, 3, &err), 0);
-	ck_assert_int_eq(mc_coreset_class_lookup(cs, "lemon", &k, &err), 0);
+	ck_assert_int_eq(mc_coreset_class_lookup(&k, cs, "lemon", &err), 0);
 	ck_assert_int_eq(k, 2);
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_coreset_class_lookup(cs, "oranges", &k, &err), MC_ERR_NOTFOUND);
+	ck_assert_int_eq(mc_coreset_class_lookup(&k, cs, "oranges", &err), MC_ERR_NOTFOUND);
 	ck_assert_str_eq(err.text, "unknown class \"oranges\"; the service's 3 classes are "
 	                           "\"apple\", \"orange\", \"lemon\"");
 	mc_error_clear(&err);
@@ -1254,7 +1254,7 @@ START_TEST(test_build_in_parts_is_the_build)
 	for (size_t i = 0; i < n; i++)
 		w[i] = _i == 1 && i % 17 == 3 ? 0.0 : 1.0;
 	cs = s_built(X, y, w, chunk, 5);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = chunk;
 	p.seed = 5;
 	mc_coreset_sizes(&p, 4, 3, &chunk2, &csize);

@@ -73,7 +73,7 @@ static void same_file(const char *a, const char *b, int want_same)
 
 static void small_opts(mc_demo_opts *o)
 {
-	mc_demo_opts_default(o);
+	mc_demo_opts_init(o);
 	o->fmnist_dir = s_fmnist;
 	o->test_split = 1;
 	o->n_images = getenv("MC_VALGRIND") != NULL ? 10 : 30;
@@ -389,7 +389,7 @@ START_TEST(test_train_split)
 
 	/* The default split: the 60,000 training items (under valgrind, where
 	 * inflating 47 MB takes minutes, the small subset). */
-	mc_demo_opts_default(&o);
+	mc_demo_opts_init(&o);
 	o.n_images = 4;
 	if (getenv("MC_VALGRIND") != NULL) {
 		o.fmnist_dir = s_fmnist;

@@ -239,7 +239,7 @@ static mc_coco *demo_dataset(void)
 
 	snprintf(s_dir, sizeof s_dir, "%s/tests/embed-%ld",
 	         getenv("MC_BUILDDIR") != NULL ? getenv("MC_BUILDDIR") : "/tmp", (long)getpid());
-	mc_demo_opts_default(&o);
+	mc_demo_opts_init(&o);
 	o.test_split = 1;
 	o.n_images = 8;
 	mc_error_clear(&err);
@@ -363,7 +363,7 @@ static mc_coco *cnn_dataset(void)
 
 static void cnn_opts(mc_embed_cnn_opts *o)
 {
-	mc_embed_cnn_opts_default(o);
+	mc_embed_cnn_opts_init(o);
 	o->model = cnn_path("tiny_resnet.onnx");
 	o->size = 64;
 }

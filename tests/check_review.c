@@ -692,7 +692,7 @@ START_TEST(test_simulated_reviewer_on_demo)
 	mc_error err;
 
 	mc_error_clear(&err);
-	mc_demo_opts_default(&dopt);
+	mc_demo_opts_init(&dopt);
 	dopt.n_images = getenv("MC_VALGRIND") ? 10 : 24;
 	dopt.image_size = 64;
 	dopt.error_rate = 0.3;

@@ -635,7 +635,7 @@ static mc_coreset *s_service(size_t chunk)
 	mc_coreset *cs = NULL;
 	mc_error err = { 0 };
 
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = chunk;
 	p.seed = 9;
 	ck_assert_int_eq(mc_coreset_new(&cs, &p, &err), 0);

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL;
 	int quiet = 0, i;
 
-	mc_demo_opts_default(&o);
+	mc_demo_opts_init(&o);
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--hard") == 0)
 			mc_demo_opts_hard(&o);

@@ -103,22 +103,11 @@ typedef struct mc_coreset_params {
 
 /* Fills p with the defaults: cleaning, automatic sizes, CholQR, seed 0,
  * 5 folds, C = 1, 100 iterations. */
-void mc_coreset_params_default(mc_coreset_params *p);
+void mc_coreset_params_init(mc_coreset_params *p);
 
 /* "cleaning"/"training" -> goal. Fails with MC_ERR_INVALID naming the
  * accepted values. */
-int mc_coreset_goal_parse(const char *name, mc_coreset_goal *out, mc_error *err);
-/* The ranking methods by name, as mc_rank_parse and mc_rank_name (the names
- * the review session uses). */
-static inline int mc_coreset_method_parse(const char *name, mc_score_method *out,
-                                          mc_error *err)
-{
-	return mc_rank_parse(out, name, err);
-}
-static inline const char *mc_coreset_method_name(mc_score_method m)
-{
-	return mc_rank_name(m);
-}
+int mc_coreset_goal_parse(mc_coreset_goal *out, const char *name, mc_error *err);
 
 /* A new, empty service. params may be NULL (defaults). Caller owns; free
  * with mc_coreset_free. Fails with MC_ERR_INVALID on bad params. */
@@ -150,7 +139,7 @@ size_t mc_coreset_n_classes(const mc_coreset *cs);
 size_t mc_coreset_n_chunks(const mc_coreset *cs);
 size_t mc_coreset_n_levels(const mc_coreset *cs);
 size_t mc_coreset_chunk_size(const mc_coreset *cs);
-const mc_coreset_params *mc_coreset_get_params(const mc_coreset *cs);
+const mc_coreset_params *mc_coreset_params_of(const mc_coreset *cs);
 
 /* Optional class names, by class index: they let callers name classes
  * (class_size={"orange": 60}) and are saved with the service. Setting
@@ -163,7 +152,7 @@ size_t mc_coreset_n_class_names(const mc_coreset *cs);
 const char *mc_coreset_class_name(const mc_coreset *cs, size_t k);
 /* Class index of a name. Fails with MC_ERR_NOTFOUND, naming the known
  * classes, when the name is unknown or the service has no names. */
-int mc_coreset_class_lookup(const mc_coreset *cs, const char *name, int64_t *out,
+int mc_coreset_class_lookup(int64_t *out, const mc_coreset *cs, const char *name,
                             mc_error *err);
 
 /* Fold groups for the model-based scores (groups[0..n), n = the sample

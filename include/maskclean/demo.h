@@ -100,7 +100,7 @@ typedef struct mc_demo_opts {
 } mc_demo_opts;
 
 /* Fills o with the defaults above. */
-void mc_demo_opts_default(mc_demo_opts *o);
+void mc_demo_opts_init(mc_demo_opts *o);
 
 /* The hard demo: the defaults, plus imbalance 1, 2 tiny classes of 36, an
  * empty category, 3 copies per scene, error_rate 0.08, toward_small 0.5

@@ -108,7 +108,7 @@ typedef struct mc_embed_cnn_opts {
 /* Fills o with the defaults: size 224, ImageNet's mean (0.485, 0.456, 0.406)
  * and std (0.229, 0.224, 0.225), batch MC_EMBED_CNN_BATCH, threads 0; model
  * and output NULL. */
-void mc_embed_cnn_opts_default(mc_embed_cnn_opts *o);
+void mc_embed_cnn_opts_init(mc_embed_cnn_opts *o);
 
 /* The network input of one instance (steps 1 to 3 above): channels x size x
  * size floats written to out, channel by channel. mask is the instance's

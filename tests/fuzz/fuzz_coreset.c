@@ -73,7 +73,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	mc_error_clear(&err);
-	mc_coreset_params_default(&p);
+	mc_coreset_params_init(&p);
 	p.chunk_size = 4;
 	FZ_ASSERT(mc_matrix_new(&X, 12, 2, &err) == 0);
 	for (size_t i = 0; i < 12; i++) {
