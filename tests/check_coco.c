@@ -3,6 +3,7 @@
  * export and the hand-made files (good.json and one bad file per kind of
  * error). */
 #include <check.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -27,12 +27,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #include "maskclean/error.h"
 #include "maskclean/progress.h"
 
 struct mc_rle;
+/* Jansson's JSON value, opaque here: callers of mc_coco_annotation_json and
+ * mc_coco_extra include <jansson.h> to read it (the same type as its
+ * json_t). */
+struct json_t;
 
 typedef struct mc_coco mc_coco;
 
@@ -161,11 +164,11 @@ int mc_coco_image_path(char **out, const mc_coco *ds, size_t img, mc_error *err)
 /* The annotation a exactly as the file holds it, with every field: re-read
  * from the file. Caller owns *out (json_decref). Fails with MC_ERR_IO when the
  * file is gone or changed since it was loaded. */
-int mc_coco_annotation_json(json_t **out, const mc_coco *ds, size_t a, mc_error *err);
+int mc_coco_annotation_json(struct json_t **out, const mc_coco *ds, size_t a, mc_error *err);
 
 /* The top-level members other than images, annotations and categories
  * ("info", "licenses", ...) as a JSON object. Borrowed. */
-const json_t *mc_coco_extra(const mc_coco *ds);
+const struct json_t *mc_coco_extra(const mc_coco *ds);
 
 /* The mask of instance i as an RLE of its image's size (polygons rasterised
  * and merged as pycocotools' annToRLE). progress (may be NULL) is polled
