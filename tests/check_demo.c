@@ -13,6 +13,7 @@
 
 #include "maskclean/coco.h"
 #include "maskclean/demo.h"
+#include "testutil.h"
 #include "durability_fixture.h"
 #include "maskclean/idx.h"
 #include "maskclean/rle.h"
@@ -28,20 +29,6 @@ static int s_group(int cls)   /* category id 1..10 -> confusable group */
 	return g[cls - 1];
 }
 
-static void tmp_dir(char *buf, size_t cap, const char *name)
-{
-	const char *dir = getenv("MC_BUILDDIR");
-
-	snprintf(buf, cap, "%s/tests/demo-%ld-%s", dir != NULL ? dir : "/tmp", (long)getpid(), name);
-}
-
-static void rm_tree(const char *dir)
-{
-	char cmd[4200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 static unsigned char *slurp(const char *path, size_t *n)
 {
@@ -87,7 +74,7 @@ static mc_demo_result *make(const char *name, const mc_demo_opts *o)
 	mc_demo_result *r = NULL;
 	mc_error err;
 
-	tmp_dir(dir, sizeof dir, name);
+	tu_tmpfile(dir, sizeof dir, name);
 	mc_error_clear(&err);
 	ck_assert_msg(mc_demo_make(&r, dir, o, NULL, &err) == 0, "%s", err.text);
 	return r;
@@ -116,9 +103,9 @@ START_TEST(test_same_seed_same_bytes)
 	snprintf(pa, sizeof pa, "%s/000001.png", a->images);
 	snprintf(pb, sizeof pb, "%s/000001.png", c->images);
 	same_file(pa, pb, 0);
-	rm_tree(a->dir);
-	rm_tree(b->dir);
-	rm_tree(c->dir);
+	tu_rmtree(a->dir);
+	tu_rmtree(b->dir);
+	tu_rmtree(c->dir);
 	mc_demo_result_free(a);
 	mc_demo_result_free(b);
 	mc_demo_result_free(c);
@@ -344,7 +331,7 @@ START_TEST(test_annotations_and_ground_truth)
 	free(masks);
 	json_decref(ds);
 	json_decref(gt);
-	rm_tree(r->dir);
+	tu_rmtree(r->dir);
 	mc_demo_result_free(r);
 }
 END_TEST
@@ -374,7 +361,7 @@ START_TEST(test_pngs)
 	free(b);
 	snprintf(path, sizeof path, "%s/000004.png", r->images);
 	ck_assert_int_ne(access(path, F_OK), 0);
-	rm_tree(r->dir);
+	tu_rmtree(r->dir);
 	mc_demo_result_free(r);
 }
 END_TEST
@@ -404,7 +391,7 @@ START_TEST(test_train_split)
 	}
 	ck_assert_uint_eq(i, r->n_instances);
 	json_decref(gt);
-	rm_tree(r->dir);
+	tu_rmtree(r->dir);
 	mc_demo_result_free(r);
 }
 END_TEST
@@ -442,7 +429,7 @@ START_TEST(test_coco_loader_reads_it)
 	ck_assert_ptr_nonnull(strstr(path, "/images/000001.png"));
 	free(path);
 	mc_coco_free(ds);
-	rm_tree(r->dir);
+	tu_rmtree(r->dir);
 	mc_demo_result_free(r);
 }
 END_TEST
@@ -562,7 +549,7 @@ START_TEST(test_shapes_of_real_data)
 	mc_coco_free(ds);
 	json_decref(ann);
 	json_decref(gt);
-	rm_tree(r->dir);
+	tu_rmtree(r->dir);
 	mc_demo_result_free(r);
 }
 END_TEST
@@ -585,7 +572,7 @@ START_TEST(test_interrupt)
 	mc_progress p = { stop_after, &calls };
 
 	small_opts(&o);
-	tmp_dir(dir, sizeof dir, "stop");
+	tu_tmpfile(dir, sizeof dir, "demo-stop");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_demo_make(&r, dir, &o, &p, &err), MC_ERR_INTERRUPTED);
 	ck_assert_ptr_null(r);
@@ -594,7 +581,7 @@ START_TEST(test_interrupt)
 	snprintf(path, sizeof path, "%s/annotations.json", dir);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_int_eq(df_temporaries(path, NULL), 0);
-	rm_tree(dir);
+	tu_rmtree(dir);
 }
 END_TEST
 
@@ -625,7 +612,7 @@ START_TEST(test_rerun_and_kill)
 	mc_error err;
 
 	small_opts(&j.o);
-	tmp_dir(dir, sizeof dir, "rerun");
+	tu_tmpfile(dir, sizeof dir, "demo-rerun");
 	j.dir = dir;
 	mc_error_clear(&err);
 	ck_assert_msg(s_demo(&j, &err) == 0, "%s", err.text);
@@ -645,7 +632,7 @@ START_TEST(test_rerun_and_kill)
 		df_check_killed(ann, s_demo, &j, 2048);
 		ck_assert_int_eq(df_temporaries(png, NULL), 0);
 	}
-	rm_tree(dir);
+	tu_rmtree(dir);
 }
 END_TEST
 
@@ -656,7 +643,7 @@ START_TEST(test_bad_options)
 	mc_error err;
 	char dir[4096];
 
-	tmp_dir(dir, sizeof dir, "bad");
+	tu_tmpfile(dir, sizeof dir, "demo-bad");
 	small_opts(&o);
 	o.n_images = 0;
 	mc_error_clear(&err);
@@ -765,7 +752,7 @@ int main(void)
 	int failed;
 	char cmd[4200];
 
-	tmp_dir(s_fmnist, sizeof s_fmnist, "fmnist");
+	tu_scratch_path(s_fmnist, sizeof s_fmnist, "demo-fmnist");
 	if (write_subset(s_fmnist, s_n_items) != 0) {
 		fprintf(stderr, "check_demo: cannot write the Fashion-MNIST subset to %s "
 		        "(is the Debian package dataset-fashion-mnist installed?)\n", s_fmnist);

@@ -15,40 +15,26 @@
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
 #include "durability_fixture.h"
-#include "test_data.h"
+#include "testutil.h"
 
-static char s_path[4096];
 static char s_tmpdir[4096];
 
-static const char *shared(const char *rel)
-{
-	return td_path(s_path, sizeof s_path, rel);
-}
-
-/* A fresh directory under MC_BUILDDIR (or /tmp) for files the test writes. */
+/* A fresh directory for the files a test writes (tests/testutil.h). */
 static void tmp_setup(void)
 {
-	const char *dir = getenv("MC_BUILDDIR");
-
-	snprintf(s_tmpdir, sizeof s_tmpdir, "%s/check_image.XXXXXX",
-	         dir != NULL && *dir != '\0' ? dir : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(s_tmpdir));
+	tu_tmpdir(s_tmpdir, sizeof s_tmpdir, "check_image");
 }
 
 static void tmp_teardown(void)
 {
-	char cmd[4200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_tmpdir);
 }
 
-static char *tmp_file(const char *name)
+static const char *tmp_file(const char *name)
 {
 	static char path[4200];
 
-	snprintf(path, sizeof path, "%s/%s", s_tmpdir, name);
-	return path;
+	return tu_path(path, sizeof path, s_tmpdir, name);
 }
 
 static unsigned char *read_all(const char *path, size_t *len)
@@ -95,7 +81,7 @@ static const char *load_fails(const char *path, int code, mc_error *err)
 START_TEST(test_jpeg_dimensions_match_json)
 {
 	json_error_t je;
-	json_t *root = json_load_file(shared("coco/tinycoco/annotations/instances_val2017.json"),
+	json_t *root = json_load_file(tu_data("coco/tinycoco/annotations/instances_val2017.json"),
 	                              0, &je);
 	const json_t *images = json_object_get(root, "images");
 	size_t i, checked = 0;
@@ -112,7 +98,7 @@ START_TEST(test_jpeg_dimensions_match_json)
 		snprintf(rel, sizeof rel, "coco/tinycoco/images/val2017/%s",
 		         json_string_value(json_object_get(im, "file_name")));
 		mc_error_clear(&err);
-		ck_assert_msg(mc_image_load(&img, shared(rel), &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_image_load(&img, tu_data(rel), &err) == 0, "%s", err.text);
 		ck_assert_int_eq(img->width, (int)json_integer_value(json_object_get(im, "width")));
 		ck_assert_int_eq(img->height, (int)json_integer_value(json_object_get(im, "height")));
 		ck_assert(img->channels == 1 || img->channels == 3);
@@ -130,7 +116,7 @@ END_TEST
 
 START_TEST(test_corrupt_files_name_the_file)
 {
-	const char *jpg = shared("coco/tinycoco/images/train2017/000000037777.jpg");
+	const char *jpg = tu_data("coco/tinycoco/images/train2017/000000037777.jpg");
 	unsigned char *data, *png = NULL, junk[64];
 	size_t len, png_len = 0;
 	uint8_t px[12 * 10];
@@ -202,7 +188,7 @@ static unsigned char *jpeg_claiming(const char *name, unsigned w, unsigned h, si
 	size_t i;
 
 	snprintf(rel, sizeof rel, "image/%s", name);
-	d = read_all(td_path(s_path, sizeof s_path, rel), len);
+	d = read_all(tu_data(rel), len);
 	for (i = 2; i + 9 < *len; i++)
 		if (d[i] == 0xff && (d[i + 1] == 0xc0 || d[i + 1] == 0xc2)) {
 			d[i + 5] = (unsigned char)(h >> 8);
@@ -559,7 +545,7 @@ START_TEST(test_isolate_coco_oranges)
 	 * colour inside and is black in the corners: an orange is round, so the
 	 * corners of its box are background. */
 	json_error_t je;
-	json_t *root = json_load_file(shared("coco/tinycoco/annotations/instances_train2017.json"),
+	json_t *root = json_load_file(tu_data("coco/tinycoco/annotations/instances_train2017.json"),
 	                              0, &je);
 	const json_t *anns = json_object_get(root, "annotations");
 	const json_t *cats = json_object_get(root, "categories");
@@ -575,7 +561,7 @@ START_TEST(test_isolate_coco_oranges)
 			orange = json_integer_value(json_object_get(json_array_get(cats, i), "id"));
 	ck_assert_int_ge(orange, 0);
 	mc_error_clear(&err);
-	ck_assert_msg(mc_image_load(&img, shared("coco/tinycoco/images/train2017/000000037777.jpg"),
+	ck_assert_msg(mc_image_load(&img, tu_data("coco/tinycoco/images/train2017/000000037777.jpg"),
 	                            &err) == 0, "%s", err.text);
 	for (i = 0; i < json_array_size(anns); i++) {
 		const json_t *a = json_array_get(anns, i), *seg = json_object_get(a, "segmentation");

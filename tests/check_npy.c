@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "maskclean/npy.h"
+#include "testutil.h"
 #include "durability_fixture.h"
 
 static char s_path[4096];
@@ -214,12 +215,6 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
-static void tmp_path(char *buf, size_t cap, const char *name)
-{
-	const char *dir = getenv("MC_BUILDDIR");
-
-	snprintf(buf, cap, "%s/tests/npy-%ld-%s", dir != NULL ? dir : "/tmp", (long)getpid(), name);
-}
 
 /* Resident memory of this process in bytes (/proc/self/statm). */
 static long s_rss(void)
@@ -245,7 +240,7 @@ START_TEST(test_release_rows)
 	long before, read_all, released;
 	mc_error err;
 
-	tmp_path(path, sizeof path, "release.npy");
+	tu_tmpfile(path, sizeof path, "npy-release.npy");
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_matrix_new(&m, n, d, &err), 0);
 	for (size_t k = 0; k < n * d; k++)
@@ -290,7 +285,7 @@ START_TEST(test_save_round_trip)
 	size_t i, j;
 
 	mc_error_clear(&err);
-	tmp_path(path, sizeof path, "save.npy");
+	tu_tmpfile(path, sizeof path, "npy-save.npy");
 	ck_assert_int_eq(mc_matrix_new(&m, 3, 4, &err), 0);
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < 4; j++)
@@ -315,7 +310,7 @@ START_TEST(test_save_round_trip)
 	ck_assert_int_eq(system(cmd), 0);
 	unlink(path);
 
-	tmp_path(path, sizeof path, "vec.npy");
+	tu_tmpfile(path, sizeof path, "npy-vec.npy");
 	ck_assert_int_eq(mc_npy_save_vector(path, vec, 3, &err), 0);
 	ck_assert_int_eq(mc_npy_load(&npy, path, NULL, &err), 0);
 	ck_assert_int_eq(mc_npy_ndim(npy), 1);
@@ -345,7 +340,7 @@ START_TEST(test_shape_without_columns)
 
 	buf[8] = (unsigned char)(sizeof head - 1);
 	memcpy(buf + 10, head, sizeof head - 1);
-	tmp_path(path, sizeof path, "nocols.npy");
+	tu_tmpfile(path, sizeof path, "npy-nocols.npy");
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(buf, 1, 10 + sizeof head - 1, f), 10 + sizeof head - 1);
@@ -377,7 +372,7 @@ START_TEST(test_save_killed_and_full_disk)
 	ck_assert_int_eq(mc_matrix_new(&m, 4000, 1000, &err), 0);   /* 32 MB */
 	for (size_t i = 0; i < m->rows * m->cols; i++)
 		m->data[i] = (double)i;
-	tmp_path(path, sizeof path, "durable.npy");
+	tu_tmpfile(path, sizeof path, "npy-durable.npy");
 	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
 	m->data[0] = -1;
 	{

@@ -12,21 +12,15 @@
 #include "maskclean/image.h"
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
-#include "test_data.h"
+#include "testutil.h"
 
 static char s_path[4096];
-
-/* The labelme example: optional data under MC_SHARED_DATA (GPL-3.0, not copied). */
-static const char *shared(const char *rel)
-{
-	return td_shared_path(s_path, sizeof s_path, rel);
-}
 
 /* A file of tests/data, or of the optional shared data for labelme's. */
 static json_t *load_json(const char *rel)
 {
 	json_error_t je;
-	json_t *root = json_load_file(strncmp(rel, "coco/labelme/", 13) == 0 ? shared(rel) :
+	json_t *root = json_load_file(strncmp(rel, "coco/labelme/", 13) == 0 ? tu_shared(rel) :
 	                              td_path(s_path, sizeof s_path, rel), 0, &je);
 
 	ck_assert_msg(root != NULL, "%s: %s (line %d)", s_path, je.text, je.line);
@@ -663,7 +657,7 @@ START_TEST(test_labelme_polygons_match_instance_maps)
 		n_ids = labelme_instance_ids(stem, ids, labels, 16, &doc);
 		snprintf(rel, sizeof rel, "coco/labelme/voc_SegmentationObject/%s.png", stem);
 		mc_error_clear(&err);
-		ck_assert_msg(mc_image_load(&map, shared(rel), &err) == 0, "%s", err.text);
+		ck_assert_msg(mc_image_load(&map, tu_shared(rel), &err) == 0, "%s", err.text);
 		ck_assert_int_eq(map->width, (int)w);
 		ck_assert_int_eq(map->height, (int)h);
 		ck_assert_int_eq(map->channels, 3);

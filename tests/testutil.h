@@ -1,5 +1,6 @@
-/* Helpers the test programs share: the test data (test_data.h: td_path,
- * td_shared_path, td_add_optional), scratch directories and scratch files.
+/* Helpers the test programs share: the test data (tu_data, tu_shared over
+ * test_data.h's td_path, td_shared_path, td_add_optional), scratch
+ * directories and scratch files.
  * One copy here, instead of one per test file. */
 #ifndef MC_TESTUTIL_H
 #define MC_TESTUTIL_H
@@ -24,19 +25,42 @@ static inline const char *tu_data(const char *rel)
 	return td_path(path, sizeof path, rel);
 }
 
-/* The directory scratch files go to: MC_BUILDDIR/tests under make check,
- * else $TMPDIR or /tmp. */
+/* MC_SHARED_DATA/rel (the optional data beside the clone), in a buffer that
+ * the next call reuses. */
+static inline const char *tu_shared(const char *rel)
+{
+	static char path[4096];
+
+	return td_shared_path(path, sizeof path, rel);
+}
+
+/* The directory scratch files go to: MC_BUILDDIR/tests under make check
+ * (created when missing), else $TMPDIR or /tmp. No Check assertion: usable
+ * in main() too. */
 static inline const char *tu_scratch(char *buf, size_t cap)
 {
 	const char *b = getenv("MC_BUILDDIR"), *t = getenv("TMPDIR");
 
 	if (b != NULL && *b != '\0') {
 		snprintf(buf, cap, "%s/tests", b);
-		ck_assert_msg(mkdir(buf, 0777) == 0 || errno == EEXIST, "cannot create %s: %s", buf,
-		              strerror(errno));
+		(void)mkdir(buf, 0777);
 	} else {
 		snprintf(buf, cap, "%s", t != NULL && *t != '\0' ? t : "/tmp");
 	}
+	return buf;
+}
+
+/* The path <scratch>/mc-<pid>-<name> (name keeps its extension last) in
+ * buf, as tu_tmpfile but without removing what is there and without Check
+ * assertions: for main(). */
+static inline const char *tu_scratch_path(char *buf, size_t cap, const char *name)
+{
+	char dir[4096];
+
+	/* a cut path fails where it is used, naming it */
+	if (snprintf(buf, cap, "%s/mc-%ld-%s", tu_scratch(dir, sizeof dir), (long)getpid(),
+	             name) >= (int)cap)
+		buf[cap - 1] = '\0';
 	return buf;
 }
 
@@ -56,10 +80,7 @@ static inline const char *tu_tmpdir(char *buf, size_t cap, const char *name)
  * extension last), with nothing there yet; in buf. */
 static inline const char *tu_tmpfile(char *buf, size_t cap, const char *name)
 {
-	char dir[4096];
-
-	tu_scratch(dir, sizeof dir);
-	ck_assert_int_lt(snprintf(buf, cap, "%s/mc-%ld-%s", dir, (long)getpid(), name), (int)cap);
+	tu_scratch_path(buf, cap, name);
 	ck_assert_msg(unlink(buf) == 0 || errno == ENOENT, "cannot remove %s: %s", buf,
 	              strerror(errno));
 	return buf;
@@ -72,9 +93,14 @@ static inline int tu_rm_one(const char *path, const struct stat *st, int flag, s
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-/* Removes dir and everything in it; fails the test when something stays. */
+/* Removes dir and everything in it, as rm -rf (nothing there is fine);
+ * fails the test when something stays. */
 static inline void tu_rmtree(const char *dir)
 {
+	struct stat st;
+
+	if (lstat(dir, &st) != 0 && errno == ENOENT)
+		return;
 	ck_assert_msg(nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s: %s",
 	              dir, strerror(errno));
 }
