@@ -452,6 +452,40 @@ static int s_opt_str(mc_call *call, const char *name, const char **out, mc_error
 
 /* ---- plot ---- */
 
+/* plot()'s y: one line (a list or array of numbers), or ns lines (a list of
+ * them, or the rows of a 2-D array), into ys[i] (caller frees) of ny[i]
+ * values. */
+static int s_plot_ys(double **ys, size_t *ny, size_t ns, mc_value *yv, mc_call *call,
+                     mc_error *err)
+{
+	mc_matrix *m = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (ns == 1 && !s_is_nested(yv))
+		return s_doubles(&ys[0], &ny[0], yv, call, "y", err);
+	if (mc_type(yv) == MC_T_LIST) {
+		for (i = 0; rc == 0 && i < ns; i++) {
+			char name[32];
+			snprintf(name, sizeof name, "y[%zu]", i);
+			rc = s_doubles(&ys[i], &ny[i], mc_list_get(yv, i), call, name, err);
+		}
+		return rc;
+	}
+	rc = s_matrix(&m, yv, call, "y", err);
+	for (i = 0; rc == 0 && i < ns; i++) {
+		ys[i] = malloc(m->cols * sizeof **ys);
+		if (ys[i] == NULL) {
+			rc = mc_error_nomem(err);
+			break;
+		}
+		memcpy(ys[i], m->data + i * m->stride, m->cols * sizeof **ys);
+		ny[i] = m->cols;
+	}
+	mc_matrix_free(m);
+	return rc;
+}
+
 static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 {
 	mc_value *xv = mc_arg(call, "x"), *yv = mc_arg(call, "y"), *lv = mc_arg(call, "label");
@@ -494,28 +528,7 @@ static int s_plot(mc_call *call, mc_value **out, mc_error *err)
 	}
 	if (xv != NULL && (rc = s_doubles(&x, &nx, xv, call, "x", err)) != 0)
 		goto cleanup;
-	if (ns == 1 && !s_is_nested(yv)) {
-		rc = s_doubles(&ys[0], &ny[0], yv, call, "y", err);
-	} else if (mc_type(yv) == MC_T_LIST) {
-		for (i = 0; rc == 0 && i < ns; i++) {
-			char name[32];
-			snprintf(name, sizeof name, "y[%zu]", i);
-			rc = s_doubles(&ys[i], &ny[i], mc_list_get(yv, i), call, name, err);
-		}
-	} else {
-		mc_matrix *m = NULL;
-		rc = s_matrix(&m, yv, call, "y", err);
-		for (i = 0; rc == 0 && i < ns; i++) {
-			ys[i] = malloc(m->cols * sizeof **ys);
-			if (ys[i] == NULL) {
-				rc = mc_error_nomem(err);
-				break;
-			}
-			memcpy(ys[i], m->data + i * m->stride, m->cols * sizeof **ys);
-			ny[i] = m->cols;
-		}
-		mc_matrix_free(m);
-	}
+	rc = s_plot_ys(ys, ny, ns, yv, call, err);
 	if (rc != 0)
 		goto cleanup;
 	if (!s_is_none(lv)) {
