@@ -122,10 +122,27 @@ class TestMpi(KernelTestCase):
         self.assertEqual(ranks_of(self.dir), [])
         self.check_after()
 
+    def wait_computing(self, pids):
+        """Waits until every rank has used half a second of CPU: past
+        MPI_Init and inside the job ("mid-job"). Open MPI's mpirun may not
+        notice a rank killed while it is still connecting to the runtime."""
+        until = time.monotonic() + TIMEOUT
+        while time.monotonic() < until:
+            try:
+                ticks = [sum(int(x) for x in open(f"/proc/{p}/stat").read()
+                             .split(")")[-1].split()[11:13]) for p in pids]
+            except OSError:
+                return
+            if min(ticks) >= os.sysconf("SC_CLK_TCK") // 2:
+                return
+            time.sleep(0.02)
+        self.fail("the ranks of the job never computed")
+
     def test_rank_killed(self):
         msg_id, pids = self.start_long_job(
             'slow = LogisticRegression(C=10000, tol=0, max_iter=100000)\n'
             'slow.fit(Eb, yb, mpi=c)')
+        self.wait_computing(pids)
         os.kill(max(pids), signal.SIGKILL)
         reply = self.kernel.shell_reply(msg_id)
         c = reply["content"]
