@@ -580,7 +580,8 @@ int mc_call_def(const mc_func_def *def, mc_value *self, const mc_callarg *args, 
 	call.interp = in;
 	call.ctx = ctx;
 	rc = def->fn != NULL ? def->fn(&call, out, err) :
-		mc_error_set(err, MC_ERR_STATE, "%s() is not implemented", def->name);
+		mc_error_set(err, MC_ERR_STATE, "%s(): the function table gives it no C "
+		             "function (a defect of the build; please report it)", def->name);
 	mc_call_finish_progress(&call, rc);
 	mc_call_clear(&call);
 	if (rc != 0) {
