@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "maskclean/cnn.h"
+#include "suite_run.h"
 
 static char s_dir[4096];
 
@@ -274,11 +275,5 @@ static Suite *cnn_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cnn_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(cnn_suite());
 }
