@@ -36,6 +36,10 @@ extern char **environ;
 #define S_STDERR_KEEP 4096
 /* Seconds between SIGTERM and SIGKILL when a job is stopped. */
 #define S_STOP_GRACE 0.5
+/* A rank left a zombie this long: mpirun did not notice it ended (Open MPI's
+ * mpirun can miss a rank that dies while it connects), so the kernel ends
+ * the job itself. */
+#define S_ZOMBIE_GRACE 3.0
 
 struct mc_cluster {
 	size_t np, threads;       /* ranks; BLAS threads per rank (0: library default) */
@@ -621,13 +625,17 @@ static void s_stop(pid_t pgid, int sig)
 
 typedef struct s_ranks {
 	pid_t pid[S_LOCAL_RANKS_MAX];
+	double zombie_since[S_LOCAL_RANKS_MAX];   /* 0 unless a zombie now */
+	double ended_at[S_LOCAL_RANKS_MAX];       /* when seen ended; 0 while it runs */
+	int status[S_LOCAL_RANKS_MAX];            /* its wait status once seen, else -1 */
 	size_t n;
 } s_ranks;
 
-/* pid's parent and state from /proc, or -1 when it is gone. */
-static pid_t s_parent(pid_t pid, char *state)
+/* pid's parent, state and (for a zombie) wait status from /proc/PID/stat,
+ * or -1 when it is gone. */
+static pid_t s_stat(pid_t pid, char *state, int *status)
 {
-	char path[64], buf[512], *close;
+	char path[64], buf[1024], *close, *tok, *save = NULL;
 	int ppid = -1;
 	FILE *f;
 
@@ -636,10 +644,27 @@ static pid_t s_parent(pid_t pid, char *state)
 	if (f == NULL)
 		return -1;
 	if (fgets(buf, sizeof buf, f) != NULL && (close = strrchr(buf, ')')) != NULL &&
-	    sscanf(close + 1, " %c %d", state, &ppid) != 2)
+	    sscanf(close + 1, " %c %d", state, &ppid) == 2) {
+		/* the exit_code field (the 52nd, since Linux 3.5), counted from
+		 * the state, the 3rd */
+		int field = 3;
+		*status = -1;
+		for (tok = strtok_r(close + 1, " \n", &save); tok != NULL;
+		     tok = strtok_r(NULL, " \n", &save), field++)
+			if (field == 52)
+				*status = atoi(tok);
+	} else {
 		ppid = -1;
+	}
 	fclose(f);
 	return (pid_t)ppid;
+}
+
+static pid_t s_parent(pid_t pid, char *state)
+{
+	int status;
+
+	return s_stat(pid, state, &status);
 }
 
 static void s_track(s_ranks *r, pid_t mpirun)
@@ -659,8 +684,11 @@ static void s_track(s_ranks *r, pid_t mpirun)
 			continue;
 		for (i = 0; i < r->n && r->pid[i] != pid; i++)
 			;
-		if (i == r->n)
+		if (i == r->n) {
+			r->zombie_since[r->n] = r->ended_at[r->n] = 0.0;
+			r->status[r->n] = -1;
 			r->pid[r->n++] = pid;
+		}
 	}
 	if (d != NULL)
 		closedir(d);
@@ -736,6 +764,8 @@ typedef struct s_proc {
 	int status, reaped, stopping;
 	double stop_at, exited_at, deadline;
 	size_t tick;
+	pid_t lost;         /* a rank mpirun did not notice ending, or 0 */
+	int lost_status;    /* its wait status, -1 when unknown */
 } s_proc;
 
 /* Reads what poll found ready on the pipes into the watcher. */
@@ -776,6 +806,58 @@ static void s_check_stop(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progre
 	}
 }
 
+/* The watchdog: a rank of this machine left a zombie for S_ZOMBIE_GRACE
+ * seconds means mpirun missed its end and would wait for ever; the kernel
+ * stops mpirun and the job's other ranks. The rank reported is the first
+ * seen ended (the one whose end set off the rest). */
+static void s_check_zombies(s_proc *pr, s_ranks *r, double now)
+{
+	size_t first = r->n;
+	int stuck = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		char state = 0;
+		int status = -1;
+		pid_t parent = s_stat(r->pid[i], &state, &status);
+
+		if (parent == pr->pid && state == 'Z') {
+			if (r->ended_at[i] == 0.0)
+				r->ended_at[i] = now;
+			if (r->status[i] < 0)
+				r->status[i] = status;
+			if (r->zombie_since[i] == 0.0)
+				r->zombie_since[i] = now;
+			stuck |= now - r->zombie_since[i] >= S_ZOMBIE_GRACE;
+		} else if (parent != pr->pid && r->ended_at[i] == 0.0) {
+			r->ended_at[i] = now;
+		}
+		if (r->ended_at[i] > 0.0 && (first == r->n || r->ended_at[i] < r->ended_at[first]))
+			first = i;
+	}
+	if (stuck && !pr->reaped) {
+		pr->lost = r->pid[first];
+		pr->lost_status = r->status[first];
+		s_stop(pr->pid, SIGKILL);
+		s_reap_ranks(r, 0.0);
+	}
+}
+
+/* The error of a job whose rank ended unnoticed by mpirun. */
+static int s_lost(const mc_mpi_job *j, const s_proc *pr, mc_error *err)
+{
+	char how[96];
+
+	if (pr->lost_status >= 0 && WIFSIGNALED(pr->lost_status))
+		snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(pr->lost_status));
+	else if (pr->lost_status >= 0 && WIFEXITED(pr->lost_status))
+		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(pr->lost_status));
+	else
+		snprintf(how, sizeof how, "ended first");
+	return mc_error_set(err, MC_ERR_IO, "%s job on %zu ranks failed (its rank process %d %s; "
+	                    "mpirun did not end the job, so the kernel stopped it)", j->name,
+	                    j->c->np, (int)pr->lost, how);
+}
+
 /* Follows mpirun until it ended and its pipes closed: its output goes to
  * the watcher, its ranks are tracked, interrupts stop it. */
 static void s_follow(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progress *prog)
@@ -789,8 +871,10 @@ static void s_follow(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progress *
 		else
 			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 		s_drain(pr, w, fds);
-		if (!pr->reaped && pr->tick++ % 8 == 0)
+		/* every tick while the ranks start (about 2 s), then every 8th */
+		if (!pr->reaped && (pr->tick < 40 || pr->tick % 8 == 0))
 			s_track(ranks, pr->pid);
+		pr->tick++;
 		if (!pr->reaped && waitpid(pr->pid, &pr->status, WNOHANG) == pr->pid) {
 			pr->reaped = 1;
 			pr->exited_at = s_now();
@@ -802,6 +886,8 @@ static void s_follow(s_proc *pr, s_watch *w, s_ranks *ranks, const mc_progress *
 			break;
 		}
 		s_check_stop(pr, w, ranks, prog, now);
+		if (!pr->stopping && !pr->reaped && pr->lost == 0)
+			s_check_zombies(pr, ranks, now);
 	}
 }
 
@@ -840,6 +926,8 @@ int mc_mpi_job_run(mc_mpi_job *j, const mc_progress *prog, mc_error *err)
 	s_follow(&pr, w, ranks, prog);
 	if (pr.stopping)
 		rc = mc_error_set(err, MC_ERR_INTERRUPTED, "interrupted");
+	else if (pr.lost != 0)
+		rc = s_lost(j, &pr, err);
 	else if (!WIFEXITED(pr.status) || WEXITSTATUS(pr.status) != 0)
 		rc = s_failure(j, w, pr.status, err);
 cleanup:
