@@ -1379,6 +1379,30 @@ static void s_warn_skipped(mc_call *call, const s_cm *c, mc_pick_rule rule, doub
 	free(msg);
 }
 
+/* mc_confusion_choose's error when every confused pair is below
+ * min_support, with the class names (the runtime knows only indices). */
+static int s_support_error(const s_cm *c, mc_pick_rule rule, double min_support, int rc,
+                           mc_error *err)
+{
+	mc_confusion_pair *v = NULL;
+	size_t n = 0, i = 0;
+	mc_error ignore = { 0 };
+
+	if (mc_confusion_pairs(&v, &n, c->cm, rule, min_support, &ignore) != 0)
+		return rc;
+	while (i < n && v[i].skipped)
+		i++;
+	if (n > 0 && i == n) {
+		mc_error_clear(err);
+		rc = mc_error_set(err, MC_ERR_INVALID, "pick_class: every confused pair has a true "
+		                  "class with fewer than min_support=%g samples (the best, \"%s\" "
+		                  "predicted as \"%s\", has %g); lower min_support", min_support,
+		                  c->names[v[0].t], c->names[v[0].p], v[0].support);
+	}
+	free(v);
+	return rc;
+}
+
 static int s_cm_pick(mc_call *call, mc_value **out, mc_error *err)
 {
 	const s_cm *c = mc_call_self_ptr(call);
@@ -1391,6 +1415,8 @@ static int s_cm_pick(mc_call *call, mc_value **out, mc_error *err)
 	rc = s_rule_args(call, &rule, &min_support, err);
 	if (rc == 0)
 		rc = mc_confusion_choose(&pk, c->cm, rule, min_support, err);
+	if (rc == MC_ERR_INVALID)
+		rc = s_support_error(c, rule, min_support, rc, err);
 	if (rc != 0)
 		return rc;
 	if (pk.skipped > 0)

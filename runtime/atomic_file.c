@@ -134,9 +134,15 @@ int mc_atomic_file_open(mc_atomic_file **out, const char *path, mc_error *err)
 	f->fd = mkstemp(f->tmp);
 	if (f->fd < 0) {
 		int e = errno;
+		const char *slash = strrchr(path, '/');
 		free(f->tmp);
 		free(f->path);
 		free(f);
+		if (e == ENOENT)
+			return mc_error_set(err, MC_ERR_IO, "%s: cannot create: the folder %.*s does not "
+			                    "exist (make it first)", path,
+			                    slash == NULL ? 1 : slash == path ? 1 : (int)(slash - path),
+			                    slash == NULL ? "." : path);
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot create: %s", path, strerror(e));
 	}
 	/* mkstemp makes the file 0600; give it the mode a plain create would. */

@@ -321,7 +321,7 @@ START_TEST(test_save_round_trip)
 
 	/* A directory that does not exist. */
 	ck_assert_int_eq(mc_npy_save("/nonexistent-dir/x.npy", m, &err), MC_ERR_IO);
-	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent-dir/x.npy: cannot create: No such file"));
+	ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent-dir/x.npy: cannot create: the folder /nonexistent-dir does not exist"));
 	mc_matrix_free(m);
 }
 END_TEST
