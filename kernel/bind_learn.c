@@ -1056,8 +1056,8 @@ static int s_cm_display(const void *p, json_t *data, json_t *metadata, mc_error 
 		free(cols);
 	}
 	if (rc == 0)
-		rc = mc_bundle_add_png(data, metadata, png->data, png->len, png->width, png->height,
-		                       err);
+		rc = mc_bundle_add_image(data, metadata, "image/png", png->data, png->len, png->width,
+		                         png->height, err);
 cleanup:
 	mc_png_free(png);
 	mc_matrix_free(m);

@@ -47,7 +47,8 @@ static int s_mask_display(const void *ptr, json_t *data, json_t *metadata, mc_er
 		px[i] = px[i] ? 255 : 0;
 	rc = mc_png_encode(&png, &len, px, (int)r->w, (int)r->h, 1, err);
 	if (rc == 0)
-		rc = mc_bundle_add_png(data, metadata, png, len, (int)r->w, (int)r->h, err);
+		rc = mc_bundle_add_image(data, metadata, "image/png", png, len, (int)r->w, (int)r->h,
+		                         err);
 	free(px);
 	free(png);
 	return rc;
@@ -155,7 +156,8 @@ static int s_image_display(const void *ptr, json_t *data, json_t *metadata, mc_e
 
 	rc = mc_png_encode(&png, &len, img->pixels, img->width, img->height, img->channels, err);
 	if (rc == 0)
-		rc = mc_bundle_add_png(data, metadata, png, len, img->width, img->height, err);
+		rc = mc_bundle_add_image(data, metadata, "image/png", png, len, img->width, img->height,
+		                         err);
 	free(png);
 	return rc;
 }

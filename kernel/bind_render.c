@@ -50,8 +50,12 @@ static int s_figure_display(const void *p, json_t *data, json_t *metadata, mc_er
 {
 	const s_figure *f = p;
 
-	return mc_bundle_add_png(data, metadata, f->png->data, f->png->len, f->png->width,
-	                         f->png->height, err);
+	/* pictures of photos go as JPEG: several times smaller than the PNG */
+	if (f->png->jpeg != NULL)
+		return mc_bundle_add_image(data, metadata, "image/jpeg", f->png->jpeg,
+		                           f->png->jpeg_len, f->png->width, f->png->height, err);
+	return mc_bundle_add_image(data, metadata, "image/png", f->png->data, f->png->len,
+	                           f->png->width, f->png->height, err);
 }
 
 static mc_value *s_figure_width(mc_value *self, mc_error *err)

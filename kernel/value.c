@@ -1254,25 +1254,28 @@ cleanup:
 	return rc;
 }
 
-int mc_bundle_add_png(json_t *data, json_t *metadata, const unsigned char *png,
-                      size_t len, int width, int height, mc_error *err)
+int mc_bundle_add_image(json_t *data, json_t *metadata, const char *mime,
+                        const unsigned char *bytes, size_t len, int width, int height,
+                        mc_error *err)
 {
 	size_t outlen;
 	unsigned char *b64;
 	json_t *meta;
 
 	if (len > (size_t)INT32_MAX / 4 * 3)
-		return mc_error_set(err, MC_ERR_INVALID, "PNG of %zu bytes is too large to show", len);
+		return mc_error_set(err, MC_ERR_INVALID, "%s of %zu bytes is too large to show", mime,
+		                    len);
 	outlen = 4 * ((len + 2) / 3) + 1;
 	b64 = malloc(outlen);
 	if (b64 == NULL)
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory encoding a PNG of %zu bytes", len);
-	EVP_EncodeBlock(b64, png, (int)len);
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory encoding %s of %zu bytes", mime,
+		                    len);
+	EVP_EncodeBlock(b64, bytes, (int)len);
 	meta = json_pack("{s:i, s:i}", "width", width, "height", height);
-	if (meta == NULL || json_object_set_new(metadata, "image/png", meta) != 0 ||
-	    json_object_set_new(data, "image/png", json_string((const char *)b64)) != 0) {
+	if (meta == NULL || json_object_set_new(metadata, mime, meta) != 0 ||
+	    json_object_set_new(data, mime, json_string((const char *)b64)) != 0) {
 		free(b64);
-		return mc_error_set(err, MC_ERR_NOMEM, "out of memory adding a PNG to a bundle");
+		return mc_error_set(err, MC_ERR_NOMEM, "out of memory adding %s to a bundle", mime);
 	}
 	free(b64);
 	return 0;

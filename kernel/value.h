@@ -130,8 +130,10 @@ char *mc_value_repr(const mc_value *v);
  * plus what the class adds. Caller owns *data and *metadata (json_decref). */
 int mc_value_bundle(const mc_value *v, json_t **data, json_t **metadata, mc_error *err);
 
-/* Adds image/png (base64 through OpenSSL) with width/height metadata. */
-int mc_bundle_add_png(json_t *data, json_t *metadata, const unsigned char *png,
-                      size_t len, int width, int height, mc_error *err);
+/* Adds the picture bytes (a PNG or JPEG file) under mime ("image/png",
+ * "image/jpeg"), base64 through OpenSSL, with width/height metadata. */
+int mc_bundle_add_image(json_t *data, json_t *metadata, const char *mime,
+                        const unsigned char *bytes, size_t len, int width, int height,
+                        mc_error *err);
 
 #endif

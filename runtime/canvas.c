@@ -2,6 +2,7 @@
  * surface at a device scale, text with recorded boxes, auto-sizing by a
  * measuring pass, and PNG encoding in memory. */
 #include "maskclean/canvas.h"
+#include "maskclean/image.h"
 
 #include <cairo.h>
 #include <dlfcn.h>
@@ -484,6 +485,51 @@ int mc_canvas_png(mc_png **out, mc_canvas *c, mc_error *err)
 	p->scale = c->scale;
 	*out = p;
 	return MC_OK;
+}
+
+/* JPEG quality of mc_canvas_photo: captions stay crisp at 4:4:4. */
+#define S_PHOTO_QUALITY 90
+
+int mc_canvas_photo(mc_png **out, mc_canvas *c, mc_error *err)
+{
+	mc_png *p = NULL;
+	unsigned char *rgb = NULL;
+	const unsigned char *src;
+	int rc, w, h, stride;
+
+	rc = mc_canvas_png(&p, c, err);
+	if (rc != MC_OK)
+		return rc;
+	w = p->px_width;
+	h = p->px_height;
+	stride = cairo_image_surface_get_stride(c->surface);
+	src = cairo_image_surface_get_data(c->surface);
+	rgb = malloc((size_t)w * (size_t)h * 3);
+	if (rgb == NULL || src == NULL) {
+		rc = mc_error_set(err, MC_ERR_NOMEM, "canvas: out of memory");
+		goto cleanup;
+	}
+	/* ARGB32, premultiplied, native-endian words: composited over white */
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = (const uint32_t *)(const void *)(src + (size_t)y * (size_t)stride);
+		unsigned char *o = rgb + (size_t)y * (size_t)w * 3;
+		for (int x = 0; x < w; x++) {
+			uint32_t v = row[x];
+			unsigned white = 255u - (v >> 24);
+			o[3 * x] = (unsigned char)(((v >> 16) & 0xFF) + white);
+			o[3 * x + 1] = (unsigned char)(((v >> 8) & 0xFF) + white);
+			o[3 * x + 2] = (unsigned char)((v & 0xFF) + white);
+		}
+	}
+	rc = mc_jpeg_encode(&p->jpeg, &p->jpeg_len, rgb, w, h, 3, S_PHOTO_QUALITY, err);
+cleanup:
+	free(rgb);
+	if (rc != MC_OK) {
+		mc_png_free(p);
+		p = NULL;
+	}
+	*out = p;
+	return rc;
 }
 
 void mc_canvas_shutdown(void)

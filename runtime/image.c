@@ -335,6 +335,69 @@ int mc_png_encode(unsigned char **out, size_t *len, const uint8_t *px, int w, in
 	return 0;
 }
 
+/* Where libjpeg's memory destination puts the file: on the heap, so that
+ * what the library stored there is still known after a longjmp. */
+typedef struct s_jpeg_mem {
+	unsigned char *data;
+	unsigned long size;
+} s_jpeg_mem;
+
+int mc_jpeg_encode(unsigned char **out, size_t *len, const uint8_t *px, int w, int h,
+                   int channels, int quality, mc_error *err)
+{
+	struct jpeg_compress_struct cinfo;
+	s_jpeg_err jerr;
+	s_jpeg_mem *m;
+
+	*out = NULL;
+	*len = 0;
+	if (w <= 0 || h <= 0 || w > S_MAX_SIDE || h > S_MAX_SIDE)
+		return mc_error_set(err, MC_ERR_INVALID, "JPEG size %dx%d, expected 1..%d a side",
+		                    w, h, S_MAX_SIDE);
+	if (channels != 1 && channels != 3)
+		return mc_error_set(err, MC_ERR_INVALID, "JPEG with %d channels, expected 1 or 3",
+		                    channels);
+	if (quality < 1 || quality > 100)
+		return mc_error_set(err, MC_ERR_INVALID, "JPEG quality %d, expected 1..100", quality);
+	m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return mc_error_nomem(err);
+	memset(&jerr, 0, sizeof jerr);
+	cinfo.err = jpeg_std_error(&jerr.pub);
+	jerr.pub.error_exit = s_jpeg_error_exit;
+	jerr.pub.output_message = s_jpeg_output_message;
+	if (setjmp(jerr.jump)) {
+		jpeg_destroy_compress(&cinfo);
+		free(m->data);
+		free(m);
+		return mc_error_set(err, MC_ERR_NOMEM, "JPEG encoding failed: %s", jerr.text);
+	}
+	jpeg_create_compress(&cinfo);
+	jpeg_mem_dest(&cinfo, &m->data, &m->size);
+	cinfo.image_width = (JDIMENSION)w;
+	cinfo.image_height = (JDIMENSION)h;
+	cinfo.input_components = channels;
+	cinfo.in_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+	jpeg_set_defaults(&cinfo);
+	jpeg_set_quality(&cinfo, quality, TRUE);
+	/* no chroma subsampling: captions and outlines keep sharp colours */
+	for (int c = 0; c < cinfo.num_components; c++)
+		cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+	jpeg_start_compress(&cinfo, TRUE);
+	while (cinfo.next_scanline < cinfo.image_height) {
+		/* libjpeg's rows are not const; it only reads them */
+		JSAMPROW row = (JSAMPROW)(uintptr_t)(px + (size_t)cinfo.next_scanline * (size_t)w *
+		                                               (size_t)channels);
+		jpeg_write_scanlines(&cinfo, &row, 1);
+	}
+	jpeg_finish_compress(&cinfo);
+	jpeg_destroy_compress(&cinfo);
+	*out = m->data;
+	*len = (size_t)m->size;
+	free(m);
+	return 0;
+}
+
 int mc_image_write_png(const mc_image *img, const char *path, mc_error *err)
 {
 	unsigned char *png = NULL;

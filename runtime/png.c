@@ -9,5 +9,6 @@ void mc_png_free(mc_png *p)
 		return;
 	free(p->data);
 	free(p->text);
+	free(p->jpeg);
 	free(p);
 }

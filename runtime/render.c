@@ -913,7 +913,7 @@ int mc_render_grid(mc_png **out, const mc_render_cell *cells, size_t n,
 			rc = s_grid_captions(c, &g, &cells[i], x, y + g.thumb + 4, err);
 	}
 	if (rc == MC_OK)
-		rc = mc_canvas_png(out, c, err);
+		rc = mc_canvas_photo(out, c, err);
 	mc_canvas_free(c);
 	return rc;
 }

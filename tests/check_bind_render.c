@@ -28,27 +28,34 @@ static void bundle(const char *code, json_t **data, json_t **meta)
 	mc_unref(res);
 }
 
-/* Checks a figure's bundle: a PNG of twice the logical size, the size in
- * the metadata, a text/plain fallback. Saves it as name. */
-static void assert_figure(const char *var, int width, int height, const char *name)
+/* Checks a figure's bundle: a picture under mime (image/png, or image/jpeg
+ * for pictures of photos) with the logical size in the metadata, a
+ * text/plain fallback. Saves it (as PNG) as name. */
+static void assert_figure(const char *var, const char *mime, int width, int height,
+                          const char *name)
 {
 	json_t *data = NULL, *meta = NULL;
 	char code[4400];
 	const char *b64, *dir = getenv("MC_BUILDDIR");
+	int jpeg = strcmp(mime, "image/jpeg") == 0;
 	struct stat st;
 
 	bundle(var, &data, &meta);
-	b64 = json_string_value(json_object_get(data, "image/png"));
-	ck_assert_ptr_nonnull(b64);
-	ck_assert_msg(strncmp(b64, "iVBORw0KGgo", 11) == 0, "not a PNG: %.20s", b64);
+	b64 = json_string_value(json_object_get(data, mime));
+	ck_assert_msg(b64 != NULL, "%s has no %s", var, mime);
+	/* the magic numbers in base64: \x89PNG\r\n\x1a\n, or FF D8 FF */
+	ck_assert_msg(strncmp(b64, jpeg ? "/9j/" : "iVBORw0KGgo", jpeg ? 4 : 11) == 0,
+	              "not a %s: %.20s", mime, b64);
+	/* one picture, not the same twice */
+	ck_assert_ptr_null(json_object_get(data, jpeg ? "image/png" : "image/jpeg"));
 	ck_assert_ptr_nonnull(json_object_get(data, "text/plain"));
 	if (width > 0)
-		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, "image/png"),
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, mime),
 		                                                    "width")), width);
 	if (height > 0)
-		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, "image/png"),
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, mime),
 		                                                    "height")), height);
-	ck_assert_int_gt(json_integer_value(json_object_get(json_object_get(meta, "image/png"),
+	ck_assert_int_gt(json_integer_value(json_object_get(json_object_get(meta, mime),
 	                                                    "width")), 0);
 	json_decref(data);
 	json_decref(meta);
@@ -71,11 +78,11 @@ START_TEST(test_plot)
 	           "ylabel=\"AUC\", label=\"orange\", mark=4, mark_text=\"plateau\")", "");
 	assert_run("f", "<Figure 640x400: AUC across iterations>");
 	assert_run("[f.width, f.height]", "[640, 400]");
-	assert_figure("f", 640, 400, "bind_plot.png");
+	assert_figure("f", "image/png", 640, 400, "bind_plot.png");
 	/* several lines, x given */
 	assert_run("g = plot([1, 2, 3], [[0.5, 0.7, 0.8], [0.5, 0.55, 0.6]], "
 	           "label=[\"importance\", \"random\"])", "");
-	assert_figure("g", 640, 400, "bind_plot_two.png");
+	assert_figure("g", "image/png", 640, 400, "bind_plot_two.png");
 	assert_run("plot([1, 2], [1])", "ShapeError: plot(): x has 2 values, y has 1");
 	assert_run("plot([1, 2], mark=5)",
 	           "ValueError: plot(): mark=5 is not a point: the line has 2 points");
@@ -91,7 +98,7 @@ START_TEST(test_bar)
 	           "stack_labels=[\"relabeled\", \"removed\"], title=\"Samples fixed per iteration\", "
 	           "xlabel=\"Iteration\", ylabel=\"Samples\")", "");
 	assert_run("b", "<Figure 640x400: Samples fixed per iteration>");
-	assert_figure("b", 640, 400, "bind_bar.png");
+	assert_figure("b", "image/png", 640, 400, "bind_bar.png");
 	assert_run("bar(none, [1, 2, 3])", "<Figure 640x400: bar chart>");
 	assert_run("bar([\"a\"], [1, 2])", "ShapeError: bar(): 1 labels for 2 bars");
 	assert_run("bar(none, [[1, 2], [3, -1]])",
@@ -105,7 +112,7 @@ START_TEST(test_heatmap)
 	assert_run("h = heatmap(cm, labels=[\"apple\", \"banana\", \"orange\"], highlight=\"orange\", "
 	           "mark={\"true\": 0, \"predicted\": 2, \"value\": 0.3}, title=\"Confusion\")", "");
 	assert_run("h", "<Figure 340x279: Confusion>");
-	assert_figure("h", 0, 0, "bind_heatmap.png");
+	assert_figure("h", "image/png", 0, 0, "bind_heatmap.png");
 	assert_run("heatmap(cm, labels=[\"a\", \"b\"])",
 	           "ShapeError: heatmap(): 2 labels for a 3x3 matrix");
 	assert_run("heatmap(cm, labels=[\"a\", \"b\", \"c\"], highlight=\"d\")",
@@ -166,21 +173,21 @@ START_TEST(test_views_of_a_dataset)
 	snprintf(code, sizeof code, "ds = load_coco(\"%s\")", tiny());
 	assert_run(code, "");
 	assert_run("s = show(ds, 0)", "");
-	assert_figure("s", 0, 0, "bind_show.png");
+	assert_figure("s", "image/png", 0, 0, "bind_show.png");
 	assert_run("c = show(ds, -1, crop=true)", "");
-	assert_figure("c", 0, 0, "bind_show_crop.png");
+	assert_figure("c", "image/png", 0, 0, "bind_show_crop.png");
 	assert_run("g = grid(ds, [0, 1, 2, 3, 4, 5, 6, 7], importance=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, "
 	           "0.3, 0.2], cols=4, title=\"Top 8\", notes=[\"\", \"relabeled: apple\", \"\", \"\", "
 	           "\"removed\", \"\", \"\", \"\"])", "");
 	assert_run("g", "<Figure 696x463: Top 8>");
-	assert_figure("g", 696, 463, "bind_grid.png");
+	assert_figure("g", "image/jpeg", 696, 463, "bind_grid.png");
 	/* the dict get_cleaning_samples() returns, importance included */
 	assert_run("grid(ds, {\"idx\": [3, 1], \"importance\": [0.5, 0.25]}, title=\"Two\")",
 	           "<Figure 352x234: Two>");
 	/* without importance the captions have one line less */
 	assert_run("grid(ds, [3, 1], title=\"Two\")", "<Figure 352x221: Two>");
 	assert_run("o = overlay(ds, 0)", "");
-	assert_figure("o", 0, 0, "bind_overlay.png");
+	assert_figure("o", "image/png", 0, 0, "bind_overlay.png");
 	assert_run("show(ds, 100000)",
 	           "ValueError: show(): instance 100000 is out of range: the dataset has 42 instances");
 	assert_run("grid(ds, [0, 1], importance=[0.5])",

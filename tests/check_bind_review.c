@@ -104,7 +104,7 @@ START_TEST(test_review_session)
 	ck_assert_ptr_nonnull(strstr(s, "ReviewSession(dir="));
 	ck_assert_ptr_nonnull(strstr(s, "classes=\""));
 	free(s);
-	s_has_png(in, "rv.next()");
+	s_has_image(in, "rv.next()", "image/jpeg");
 	ck_assert_int_eq(s_int(in, "rv.n_seen"), 3);
 	ck_assert_int_eq(s_int(in, "rv.simulate(d[\"ground_truth\"])"), 3);
 	s_do(in, "first = rv.batch\nrec = rv.apply()");
@@ -119,7 +119,7 @@ START_TEST(test_review_session)
 	s_fails(in, "rv.history[\"found\"]", "KeyError", "its columns: \"iteration\"");
 	s_fails(in, "rv.history[7]", "ValueError", "out of range");
 	/* Decisions take the annotation ids of the batch. */
-	s_has_png(in, "rv.next()");
+	s_has_image(in, "rv.next()", "image/jpeg");
 	ck_assert_int_eq(s_int(in, "len(rv.batch)"), 3);
 	s_do(in, "b = rv.batch\nrv.relabel(b[0], \"Bag\")\nrv.remove([b[1]])");
 	ck_assert_int_eq(s_int(in, "rv.n_pending"), 2);
@@ -151,7 +151,7 @@ START_TEST(test_review_session)
 	s_has_png(in, "rv.plot_fixes()");
 	s_has_png(in, "rv.plot_fix_rate()");
 	s_has_png(in, "rv.plot_found()");
-	s_has_png(in, "rv.gallery()");
+	s_has_image(in, "rv.gallery()", "image/jpeg");
 	snprintf(code, sizeof code, "rv.export(\"%s/fixed.json\")", g_dir);
 	s_do(in, code);
 	snprintf(code, sizeof code, "%s/fixed.corrections.csv", g_dir);
@@ -185,7 +185,7 @@ START_TEST(test_classes_and_empty_batches)
 	s = s_repr(in, "rv");
 	ck_assert_ptr_nonnull(strstr(s, "classes=\"Bag\", \"T-shirt/top\""));
 	free(s);
-	s_has_png(in, "rv.next()");
+	s_has_image(in, "rv.next()", "image/jpeg");
 	ck_assert(s_true(in, "rv.labels[0] >= 0"));
 	s_do(in, "rv = none");
 	s_do(in, "rv = ReviewSession(ds, X, class_of_interest=\"all\", n=5, folds=2, "
@@ -201,7 +201,7 @@ START_TEST(test_classes_and_empty_batches)
 	s = s_repr(in, "rv");
 	ck_assert_msg(strstr(s, "method=\"hybrid\"") != NULL, "%s", s);
 	free(s);
-	s_has_png(in, "rv.next()");
+	s_has_image(in, "rv.next()", "image/jpeg");
 	ck_assert_int_eq(s_int(in, "len(rv.batch)"), 5);
 	s_do(in, "rv = None");
 	/* An exhausted class: next() says so and returns none; simulate,

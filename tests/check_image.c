@@ -331,6 +331,51 @@ START_TEST(test_png_round_trip)
 }
 END_TEST
 
+/* A JPEG of a smooth picture decodes to the same size and nearly the same
+ * pixels (quality 90, no chroma subsampling); bad arguments are refused. */
+START_TEST(test_jpeg_encode)
+{
+	for (int channels = 1; channels <= 3; channels += 2) {
+		const int w = 64, h = 48;
+		size_t n = (size_t)w * h * (size_t)channels, len = 0;
+		uint8_t *px = malloc(n);
+		unsigned char *jpeg = NULL;
+		mc_image *img = NULL;
+		double diff = 0.0;
+		mc_error err;
+
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				for (int c = 0; c < channels; c++)
+					px[((size_t)y * w + x) * channels + c] =
+						(uint8_t)(x * 3 + y * 2 + c * 40);
+		mc_error_clear(&err);
+		ck_assert_int_eq(mc_jpeg_encode(&jpeg, &len, px, w, h, channels, 90, &err), 0);
+		ck_assert_uint_gt(len, 100);
+		ck_assert(jpeg[0] == 0xFF && jpeg[1] == 0xD8);
+		ck_assert_int_eq(mc_image_decode(&img, jpeg, len, "mem.jpg", &err), 0);
+		ck_assert_int_eq(img->width, w);
+		ck_assert_int_eq(img->height, h);
+		ck_assert_int_eq(img->channels, channels);
+		for (size_t i = 0; i < n; i++)
+			diff += fabs((double)img->pixels[i] - (double)px[i]);
+		ck_assert_msg(diff / (double)n < 3.0, "mean error %g", diff / (double)n);
+		free(jpeg);
+		mc_image_free(img);
+		ck_assert_int_eq(mc_jpeg_encode(&jpeg, &len, px, w, h, channels, 0, &err),
+		                 MC_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(err.text, "JPEG quality 0, expected 1..100"));
+		mc_error_clear(&err);
+		ck_assert_int_eq(mc_jpeg_encode(&jpeg, &len, px, w, h, 2, 90, &err), MC_ERR_INVALID);
+		ck_assert_ptr_null(jpeg);
+		mc_error_clear(&err);
+		ck_assert_int_eq(mc_jpeg_encode(&jpeg, &len, px, 0, h, channels, 90, &err),
+		                 MC_ERR_INVALID);
+		free(px);
+	}
+}
+END_TEST
+
 START_TEST(test_png_alpha_and_bad_args)
 {
 	/* RGBA input loses its alpha by compositing on black */
@@ -619,6 +664,7 @@ static Suite *image_suite(void)
 	tcase_add_test(io, test_jpeg_dimensions_match_json);
 	tcase_add_test(io, test_corrupt_files_name_the_file);
 	tcase_add_test(io, test_png_round_trip);
+	tcase_add_test(io, test_jpeg_encode);
 	tcase_add_test(io, test_decompression_bombs);
 	tcase_add_test(io, test_png_write_killed_and_full_disk);
 	tcase_add_test(io, test_png_alpha_and_bad_args);

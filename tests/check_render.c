@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/image.h"
 #include "maskclean/render.h"
 #include "pictures.h"
 
@@ -353,6 +354,27 @@ START_TEST(test_grid_captions)
 	cells[1].score_name = "self_confidence";
 	ck_assert_int_eq(mc_render_grid(&p, cells, c.n, &o, &err), 0);
 	pic_save("grid_37777.png", p);
+	/* shown as JPEG: the same pixels as the PNG, much smaller */
+	{
+		mc_image *a = NULL, *b = NULL;
+		double diff = 0.0;
+		size_t m;
+
+		ck_assert_ptr_nonnull(p->jpeg);
+		ck_assert_uint_lt(p->jpeg_len, p->len);
+		ck_assert_int_eq(mc_image_decode(&a, p->data, p->len, "grid.png", &err), 0);
+		ck_assert_int_eq(mc_image_decode(&b, p->jpeg, p->jpeg_len, "grid.jpg", &err), 0);
+		ck_assert_int_eq(b->width, a->width);
+		ck_assert_int_eq(b->height, a->height);
+		ck_assert_int_eq(a->width, p->px_width);
+		ck_assert_int_eq(b->channels, a->channels);
+		m = (size_t)a->width * (size_t)a->height * (size_t)a->channels;
+		for (size_t q = 0; q < m; q++)
+			diff += fabs((double)a->pixels[q] - (double)b->pixels[q]);
+		ck_assert_msg(diff / (double)m < 3.0, "mean error %g", diff / (double)m);
+		mc_image_free(a);
+		mc_image_free(b);
+	}
 	s = pic_decode(p);
 	pic_assert_text_inside(p);
 	pic_assert_no_overlap(p, MC_TEXT_CAPTION);

@@ -219,7 +219,8 @@ START_TEST(test_png_base64)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_bundle_add_png(data, meta, png, sizeof png, 40, 30, &err), 0);
+	ck_assert_int_eq(mc_bundle_add_image(data, meta, "image/png", png, sizeof png, 40, 30, &err),
+	                 0);
 	ck_assert_str_eq(json_string_value(json_object_get(data, "image/png")), "iVBORw0=");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, "image/png"), "width")), 40);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(meta, "image/png"), "height")), 30);

@@ -131,7 +131,7 @@ static inline void s_fails(mc_interp *in, const char *code, const char *ename, c
 }
 
 /* Shorthands over s_run: run for the effect, or for an int, a bool, a repr
- * (caller frees) or a value whose bundle has image/png. */
+ * (caller frees) or a value whose bundle has a picture. */
 static inline void s_do(mc_interp *in, const char *code)
 {
 	mc_unref(s_run(in, code));
@@ -165,8 +165,9 @@ static inline char *s_repr(mc_interp *in, const char *code)
 	return s;
 }
 
-/* The bundle of code's value has image/png. */
-static inline void s_has_png(mc_interp *in, const char *code)
+/* The bundle of code's value has a picture under mime: image/png, or
+ * image/jpeg for pictures of photos (review batches, grids). */
+static inline void s_has_image(mc_interp *in, const char *code, const char *mime)
 {
 	mc_value *v = s_run(in, code);
 	json_t *data = NULL, *meta = NULL;
@@ -174,10 +175,15 @@ static inline void s_has_png(mc_interp *in, const char *code)
 
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
-	ck_assert_msg(json_is_string(json_object_get(data, "image/png")), "%s has no PNG", code);
+	ck_assert_msg(json_is_string(json_object_get(data, mime)), "%s has no %s", code, mime);
 	json_decref(data);
 	json_decref(meta);
 	mc_unref(v);
+}
+
+static inline void s_has_png(mc_interp *in, const char *code)
+{
+	s_has_image(in, code, "image/png");
 }
 
 /* What the last s_run_output printed (stdout and stderr). */

@@ -25,6 +25,8 @@ import nbrun  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_DATA = os.environ.get("MC_TEST_DATA", os.path.join(TOP, "tests", "data"))
+# what the kernel shows pictures as: JPEG for grids of photos, PNG otherwise
+PICTURE_MIMES = ("image/png", "image/jpeg")
 
 
 def outputs(nb, kind=None):
@@ -59,13 +61,15 @@ def check_common(name, nb):
         data = out.get("data", {})
         if data:
             assert "text/plain" in data, f"{name}: an output without text/plain"
-        if "image/png" in data:
-            md = out.get("metadata", {}).get("image/png", {})
-            assert md.get("width") and md.get("height"), f"{name}: PNG without width/height"
+        for mime in PICTURE_MIMES:
+            if mime in data:
+                md = out.get("metadata", {}).get(mime, {})
+                assert md.get("width") and md.get("height"), \
+                    f"{name}: {mime} without width/height"
 
 
 def check_pictures(name, nb, at_least):
-    n = mimes(nb).get("image/png", 0)
+    n = sum(mimes(nb).get(mime, 0) for mime in PICTURE_MIMES)
     assert n >= at_least, f"{name}: {n} pictures, expected at least {at_least}"
 
 
@@ -134,7 +138,8 @@ def check_loop(name, nb, rows):
         assert g is not None and g < PLATEAU_GAIN + 1e-4, \
             f"{name}: the loop stopped after {iterations} iterations without a plateau"
         assert "The AUC has plateaued" in text, f"{name}: the loop does not say why it stopped"
-    batches = [out for out in cell["outputs"] if "image/png" in out.get("data", {})]
+    # review batches are grids of photos: shown as JPEG
+    batches = [out for out in cell["outputs"] if "image/jpeg" in out.get("data", {})]
     assert len(batches) >= iterations, \
         f"{name}: {len(batches)} batches displayed in {iterations} iterations"
     return iterations
@@ -143,9 +148,10 @@ def check_loop(name, nb, rows):
 def check_figure(name, nb, tag):
     """The cell tagged tag shows a picture; returns its description."""
     cell = tagged(nb, tag)
-    pngs = [out for out in cell["outputs"] if "image/png" in out.get("data", {})]
-    assert pngs, f"{name}: cell {tag} shows no picture"
-    return "".join(pngs[-1]["data"]["text/plain"])
+    pics = [out for out in cell["outputs"]
+            if any(m in out.get("data", {}) for m in PICTURE_MIMES)]
+    assert pics, f"{name}: cell {tag} shows no picture"
+    return "".join(pics[-1]["data"]["text/plain"])
 
 
 def check_closing(name, nb):

@@ -92,6 +92,12 @@ char *mc_text_fit(const char *s, double size, int bold, double max_w);
  * MC_ERR_NOMEM, or MC_ERR_INVALID with Cairo's message if drawing failed. */
 int mc_canvas_png(mc_png **out, mc_canvas *c, mc_error *err);
 
+/* As mc_canvas_png, and the same pixels as a JPEG (quality 90, no chroma
+ * subsampling) in (*out)->jpeg, to show pictures made of photos: a grid of
+ * 60 photos is 3 to 10 times smaller so, and a notebook of review batches
+ * stays small enough to share. */
+int mc_canvas_photo(mc_png **out, mc_canvas *c, mc_error *err);
+
 /* Releases the fonts, Cairo's process-wide caches and fontconfig's memory
  * (FcFini), so leak checkers see a clean exit. It runs by itself at exit
  * (atexit, registered on first use of text); call it earlier only when no

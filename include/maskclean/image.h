@@ -54,6 +54,14 @@ int mc_image_decode(mc_image **out, const unsigned char *data, size_t len, const
 int mc_png_encode(unsigned char **out, size_t *len, const uint8_t *px, int w, int h,
                   int channels, mc_error *err);
 
+/* Encodes w x h pixels px (row-major, channels 1 or 3) as a baseline JPEG
+ * of quality 1..100, without chroma subsampling, in memory: for pictures of
+ * photos, several times smaller than their PNG. Caller owns *out (free());
+ * *len is its size. Fails with MC_ERR_INVALID for a bad size, channel count
+ * or quality, MC_ERR_NOMEM otherwise. */
+int mc_jpeg_encode(unsigned char **out, size_t *len, const uint8_t *px, int w, int h,
+                   int channels, int quality, mc_error *err);
+
 /* Writes img as a PNG file at path, atomically (maskclean/atomic_file.h).
  * Fails with MC_ERR_IO naming path. */
 int mc_image_write_png(const mc_image *img, const char *path, mc_error *err);

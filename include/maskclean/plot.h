@@ -18,8 +18,8 @@
  *     mc_plot_mark m = { 0, plateau_index, "plateau" };
  *     mc_png *png;
  *     if (mc_plot_line(&png, &s, 1, &m, &o, err) == 0) {
- *             mc_bundle_add_png(data, meta, png->data, png->len, png->width,
- *                               png->height, err);
+ *             mc_bundle_add_image(data, meta, "image/png", png->data, png->len,
+ *                                 png->width, png->height, err);
  *             mc_png_free(png);
  *     }
  *

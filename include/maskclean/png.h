@@ -1,7 +1,8 @@
 /* A finished picture: the bytes of a PNG file, the logical size to show it
  * at, and the box of every piece of text drawn on it. The plots (plot.h) and
  * the instance views (render.h) return one; a kernel binding shows it as
- * image/png with width/height metadata, a test checks its text layout.
+ * image/png (or image/jpeg when it has a JPEG) with width/height metadata,
+ * a test checks its text layout.
  *
  * Coordinates are logical pixels (CSS pixels in the notebook); the PNG holds
  * scale device pixels per logical pixel. */
@@ -38,6 +39,9 @@ typedef struct mc_png {
 	double scale;            /* px_width / width */
 	mc_text_box *text;       /* every text drawn, owned; n_text entries */
 	size_t n_text;
+	unsigned char *jpeg;     /* the same picture as a JPEG file, owned, for pictures
+	                            of photos (mc_canvas_photo); NULL for the others */
+	size_t jpeg_len;
 } mc_png;
 
 /* Frees p, its bytes and its text boxes. p may be NULL. */
