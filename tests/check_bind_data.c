@@ -157,12 +157,12 @@ START_TEST(test_load_errors)
 
 	assert_contains("load_coco(\"/nonexistent/instances_val.json\")",
 	                "IOError: /nonexistent/instances_val.json: cannot open");
-	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("missing_field.json"));
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("invalid/missing_field.json"));
 	assert_contains(code, "missing_field.json: annotation 5: missing field \"category_id\"");
-	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("truncated.json"));
+	snprintf(code, sizeof code, "load_coco(\"%s\")", fixture("invalid/truncated.json"));
 	assert_contains(code, "ParseError: truncated.json: line 17, column 45");
 	/* Nothing half-built is left behind: the name stays unbound. */
-	snprintf(code, sizeof code, "bad = load_coco(\"%s\")", fixture("bad_rle.json"));
+	snprintf(code, sizeof code, "bad = load_coco(\"%s\")", fixture("invalid/bad_rle.json"));
 	assert_contains(code, "RLE counts sum to 70");
 	assert_contains("bad", "NameError");
 }
