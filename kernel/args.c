@@ -665,14 +665,29 @@ int mc_arg_bool(mc_call *call, const char *name, int *out, mc_error *err)
 	return 0;
 }
 
+/* The C string of a str argument: paths, names and methods end at the
+ * first NUL in C, so a str holding one is refused (Python: "embedded null
+ * byte") rather than cut short. */
+static int s_c_string(mc_call *call, const char *name, const mc_value *v, const char **out,
+                      mc_error *err)
+{
+	const char *s = mc_as_str(v);
+	size_t n = mc_str_len(v), at = strlen(s);
+
+	if (at < n)
+		return mc_error_set(err, MC_ERR_INVALID, "%s(): %s holds a NUL character (\\0) at "
+		                    "byte %zu; expected text without NUL", call->def->name, name, at);
+	*out = s;
+	return 0;
+}
+
 int mc_arg_str(mc_call *call, const char *name, const char **out, mc_error *err)
 {
 	mc_value *v = mc_arg(call, name);
 
 	if (v == NULL || mc_type(v) != MC_T_STR)
 		return s_wrong(call, name, "str", v, err);
-	*out = mc_as_str(v);
-	return 0;
+	return s_c_string(call, name, v, out, err);
 }
 
 int mc_arg_int_opt(mc_call *call, const char *name, int64_t *out, mc_error *err)
@@ -695,8 +710,7 @@ int mc_arg_str_opt(mc_call *call, const char *name, const char **out, mc_error *
 		return 1;
 	if (v == NULL || mc_type(v) != MC_T_STR)
 		return s_wrong(call, name, "str or none", v, err);
-	*out = mc_as_str(v);
-	return 0;
+	return s_c_string(call, name, v, out, err);
 }
 
 int mc_arg_obj(mc_call *call, const char *name, const mc_class *cls, void **out, mc_error *err)

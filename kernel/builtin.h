@@ -46,7 +46,8 @@ int mc_arg_given(mc_call *call, const char *name);
 /* Typed access. On a type mismatch they fail with MC_ERR_TYPE and a message
  * such as "PCA(): n_components must be int, got str". A none value is
  * accepted by the _opt variants, which then leave *out untouched and
- * return 1. */
+ * return 1. A str holding a NUL character is refused (MC_ERR_INVALID): the
+ * C string a path or name gives would stop at it. */
 int mc_arg_int(mc_call *call, const char *name, int64_t *out, mc_error *err);
 int mc_arg_float(mc_call *call, const char *name, double *out, mc_error *err);
 int mc_arg_bool(mc_call *call, const char *name, int *out, mc_error *err);

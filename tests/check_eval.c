@@ -922,6 +922,11 @@ START_TEST(test_print_strange_strings)
 	x = s_run_fail(in, &io, "s = \"\\ud800\"", "SyntaxError");
 	ck_assert_ptr_nonnull(strstr(x.evalue, "lone surrogate"));
 	mc_exec_error_clear(&x);
+	/* a path with a NUL is refused, not cut short at it ("/tmp/a" read) */
+	x = s_run_fail(in, &io, "load_coco(\"/tmp/a\\0b.json\")", "ValueError");
+	ck_assert_str_eq(x.evalue, "load_coco(): path holds a NUL character (\\0) at byte 6; "
+	                 "expected text without NUL");
+	mc_exec_error_clear(&x);
 	s_rec_free(&r);
 	mc_interp_free(in);
 }
