@@ -1,8 +1,11 @@
 /* This module implements maskclean/cnn.h: ONNX models run by OpenCV's DNN
  * module behind a C interface. It is the project's one C++ file; nothing
  * thrown by OpenCV crosses the interface: every entry point catches and turns
- * the exception into an mc_error naming the model file. */
+ * the exception into an mc_error naming the model file. It is built as the
+ * loadable module maskclean-cnn.so (cnn_module.h), which exports only the
+ * table of these functions; cnn_loader.c opens it on first use. */
 #include "maskclean/cnn.h"
+#include "maskclean/cnn_module.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -438,4 +441,13 @@ extern "C" int mc_cnn_set_threads(int n)
 extern "C" const char *mc_cnn_engine_version(void)
 {
 	return CV_VERSION;
+}
+
+extern "C" __attribute__((visibility("default"))) const mc_cnn_module *mc_cnn_module_get(void)
+{
+	static const mc_cnn_module table = {
+		MC_CNN_MODULE_VERSION, mc_cnn_load, mc_cnn_free, mc_cnn_channels, mc_cnn_size,
+		mc_cnn_dim, mc_cnn_output, mc_cnn_forward, mc_cnn_set_threads, mc_cnn_engine_version
+	};
+	return &table;
 }

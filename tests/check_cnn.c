@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "maskclean/cnn.h"
+#include "maskclean/cnn_module.h"
 #include "suite_run.h"
 
 static char s_dir[4096];
@@ -211,6 +212,43 @@ START_TEST(test_bad_models)
 }
 END_TEST
 
+/* Without its engine module a model cannot load: the error names what is
+ * missing, why, and where it was looked for; a library that is not the
+ * module is refused. */
+START_TEST(test_engine_module_missing)
+{
+	static const char *const cases[][2] = {
+		{ "/nonexistent/maskclean-cnn.so", "the ONNX engine (maskclean-cnn.so, OpenCV's DNN "
+		  "module) cannot be loaded: /nonexistent/maskclean-cnn.so: cannot open shared "
+		  "object file: No such file or directory (places tried: "
+		  "/nonexistent/maskclean-cnn.so; MC_CNN_MODULE names another; reinstall maskclean "
+		  "with ./run)" },
+		{ "libz.so.1", "the ONNX engine (maskclean-cnn.so, OpenCV's DNN module) cannot be "
+		  "loaded: libz.so.1: not a maskclean ONNX module (no mc_cnn_module_get) (places "
+		  "tried: libz.so.1; MC_CNN_MODULE names another; reinstall maskclean with ./run)" },
+	};
+	const char *ours = getenv("MC_CNN_MODULE");
+	const mc_cnn_module *m = (const mc_cnn_module *)1;
+	char *saved = ours != NULL ? strdup(ours) : NULL;
+	mc_error err;
+
+	ck_assert_msg(saved != NULL, "MC_CNN_MODULE is not set (run through make check)");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		setenv("MC_CNN_MODULE", cases[i][0], 1);
+		mc_error_clear(&err);
+		ck_assert_int_eq(mc_cnn_module_load(&m, &err), MC_ERR_IO);
+		ck_assert_ptr_null(m);
+		ck_assert_str_eq(err.text, cases[i][1]);
+	}
+	setenv("MC_CNN_MODULE", saved, 1);
+	free(saved);
+	mc_error_clear(&err);
+	ck_assert_msg(mc_cnn_module_load(&m, &err) == 0, "%s", err.text);
+	ck_assert_int_eq(m->version, MC_CNN_MODULE_VERSION);
+	ck_assert_str_eq(m->engine_version(), mc_cnn_engine_version());
+}
+END_TEST
+
 START_TEST(test_bad_size)
 {
 	mc_cnn *net = (mc_cnn *)1;
@@ -266,6 +304,7 @@ static Suite *cnn_suite(void)
 	tcase_add_test(tc, test_two_handles_in_parallel);
 	tcase_add_test(tc, test_bad_models);
 	tcase_add_test(tc, test_bad_size);
+	tcase_add_test(tc, test_engine_module_missing);
 	tcase_add_test(tc, test_ambiguous_pool_picked_by_name);
 	tcase_add_test(tc, test_squeeze_excite_pool_is_passed_over);
 	tcase_set_timeout(tc, 120);

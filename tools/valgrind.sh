@@ -4,7 +4,7 @@
 set -euo pipefail
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-export MC_SRCDIR=$top MC_TEST_DATA=$top/tests/data MC_SHARED_DATA=$top/../shared/data MC_BUILDDIR=$build CK_FORK=no MC_VALGRIND=1
+export MC_SRCDIR=$top MC_TEST_DATA=$top/tests/data MC_SHARED_DATA=$top/../shared/data MC_BUILDDIR=$build MC_CNN_MODULE=$build/maskclean-cnn.so CK_FORK=no MC_VALGRIND=1
 status=0
 for t in "$build"/tests/check_*; do
 	[ -x "$t" ] || continue
