@@ -559,12 +559,21 @@ static const double s_note_oy[6] = { 14, -14, 14, -14, 18, -18 };
 static const mc_halign s_note_ha[6] = { MC_LEFT, MC_LEFT, MC_RIGHT, MC_RIGHT, MC_CENTER,
                                         MC_CENTER };
 
+/* Each candidate is tried next to the ring, then further away (extra
+ * pixels up or down), so that a mark at a corner of a rising curve finds
+ * the free space under it rather than covering the line. */
+static const double s_note_away[3] = { 0, 28, 60 };
+#define S_NOTE_CANDIDATES (6 * 3)
+
 /* Top-left corner of the text box nw x nh at candidate k around (mx, my). */
 static void s_note_at(int k, double mx, double my, double nw, double nh, double *bx, double *by)
 {
-	*bx = mx + s_note_ox[k] -
-	      (s_note_ha[k] == MC_LEFT ? 0 : s_note_ha[k] == MC_CENTER ? nw / 2 : nw);
-	*by = s_note_oy[k] > 0 ? my + s_note_oy[k] : my + s_note_oy[k] - nh;
+	int dir = k % 6;
+	double away = s_note_away[k / 6];
+
+	*bx = mx + s_note_ox[dir] -
+	      (s_note_ha[dir] == MC_LEFT ? 0 : s_note_ha[dir] == MC_CENTER ? nw / 2 : nw);
+	*by = s_note_oy[dir] > 0 ? my + s_note_oy[dir] + away : my + s_note_oy[dir] - away - nh;
 }
 
 /* The mark's text next to its ring, at the candidate inside the plot area
@@ -579,10 +588,13 @@ static void s_line_note(mc_canvas *c, s_line *l, double mx, double my)
 	double nw, nh, bx, by;
 
 	mc_text_measure(text, S_LABEL_SIZE, 1, &nw, &nh);
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < S_NOTE_CANDIDATES; k++) {
 		size_t hits;
 		s_note_at(k, mx, my, nw, nh, &bx, &by);
 		hits = s_hits(l->px, l->py, l->start, l->n_series, bx - 2, by - 2, nw + 4, nh + 4);
+		/* nor over the dashed guide under the ring */
+		if (bx - 2 <= mx && bx + nw + 2 >= mx && by + nh >= my)
+			hits += 5;
 		if (bx < a->l + 3 || bx + nw > a->r - 3 || by < a->t + 3 || by + nh > a->b - 3)
 			hits += 100000;
 		if (hits < best) {

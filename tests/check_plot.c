@@ -93,6 +93,48 @@ START_TEST(test_line_auc_with_plateau)
 }
 END_TEST
 
+/* The walkthrough's curve: rising to its last point, which is the plateau.
+ * The note finds the free space under the curve instead of covering the
+ * line (it used to sit across the segment before the mark). */
+START_TEST(test_line_note_keeps_off_a_rising_curve)
+{
+	static const double auc[10] = { 0.9596, 0.9643, 0.9676, 0.9702, 0.9729, 0.9745, 0.9759,
+	                                0.9774, 0.9785, 0.9790 };
+	mc_plot_series s = { NULL, auc, 10, "all classes" };
+	mc_plot_mark mk = { 0, 9, "plateau (iteration 9)" };
+	mc_plot_opts o;
+	mc_png *p = NULL;
+	mc_error err = { 0 };
+	cairo_surface_t *img;
+	const mc_text_box *note = NULL;
+	size_t blue = 0;
+
+	mc_plot_opts_init(&o);
+	o.title = "Macro AUC of all classes across iterations";
+	o.xlabel = "Iteration";
+	o.ylabel = "AUC";
+	ck_assert_int_eq(mc_plot_line(&p, &s, 1, &mk, &o, &err), 0);
+	pic_save("line_note_rising.png", p);
+	pic_assert_text_inside(p);
+	for (size_t i = 0; i < p->n_text; i++)
+		if (p->text[i].kind == MC_TEXT_NOTE)
+			note = &p->text[i];
+	ck_assert_ptr_nonnull(note);
+	img = pic_decode(p);
+	/* no pixel of the line inside the note's box: tab:blue, or tab:blue
+	 * paled by the note's white backing (the text is red, the grid grey) */
+	for (double y = note->y; y < note->y + note->h; y += 0.5)
+		for (double x = note->x; x < note->x + note->w; x += 0.5) {
+			uint32_t px = pic_pixel(img, p->scale, x, y);
+			blue += (int)(px & 0xff) - (int)(px >> 16 & 0xff) > 20;
+		}
+	ck_assert_msg(blue == 0, "%zu pixels of the line under the note at (%.0f, %.0f)", blue,
+	              note->x, note->y);
+	cairo_surface_destroy(img);
+	mc_png_free(p);
+}
+END_TEST
+
 START_TEST(test_line_two_series_legend_and_x)
 {
 	const double x[4] = { 1, 2, 5, 10 }, y1[4] = { 0.5, 0.7, 0.8, 0.82 },
@@ -451,6 +493,7 @@ static Suite *s_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_ticks_nice_numbers);
 	tcase_add_test(tc, test_line_auc_with_plateau);
+	tcase_add_test(tc, test_line_note_keeps_off_a_rising_curve);
 	tcase_add_test(tc, test_line_two_series_legend_and_x);
 	tcase_add_test(tc, test_line_flat_and_single_point);
 	tcase_add_test(tc, test_line_rejects_bad_input);
