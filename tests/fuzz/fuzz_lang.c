@@ -9,10 +9,19 @@
  * ends with KeyboardInterrupt; nothing crashes, hangs or leaks (ASan,
  * UBSan, the fuzzer's leak check and its timeout).
  *
- * The harness runs in a scratch folder of its own, so that a cell that
- * writes files (make_demo("d")) writes there. Built with tests/fuzz's
+ * No state outlives an input, so that each input reproduces alone: the
+ * session is freed, the recursion limit and the limits of set_limit() go
+ * back to their defaults, and the scratch folder the harness runs in (so
+ * that a cell that writes files, make_demo("d"), writes there) is emptied.
+ *
+ * Each input costs time in proportion to its length (it is lexed and parsed
+ * for execution and is_complete, and lexed for completion); tools/fuzz.sh
+ * gives libFuzzer -max_len=8192 for this harness, and make check replays
+ * the corpus's long regression cells whole. Built with tests/fuzz's
  * driver.c (or -DMC_FUZZ_STANDALONE) it replays files given as arguments. */
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +32,7 @@
 
 #include "interp.h"
 #include "lang.h"
+#include "maskclean/limits.h"
 
 #define S_CHECK(cond)                                                                    \
 	do {                                                                             \
@@ -82,6 +92,33 @@ static int s_input(void *ctx, const char *prompt, int password, char **out)
 	(void)password;
 	*out = NULL;
 	return -1;
+}
+
+static int s_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	if (ftw->level > 0 && remove(path) != 0) {
+		fprintf(stderr, "fuzz_lang: cannot remove %s: %s\n", path, strerror(errno));
+		abort();
+	}
+	return 0;
+}
+
+/* Empties the scratch folder (a cell may have written files there). */
+static void s_empty_scratch(void)
+{
+	DIR *d = opendir(s_dir);
+	struct dirent *e;
+	int any = 0;
+
+	if (d == NULL)
+		return;
+	while (!any && (e = readdir(d)) != NULL)
+		any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	if (any)
+		nftw(s_dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void s_cleanup(void)
@@ -198,8 +235,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	S_CHECK(mc_interp_is_complete(in, code, &indent) != NULL && indent != NULL);
 	mc_interp_free(in);
-	/* a cell may have changed the session-wide recursion limit */
+	/* what a cell may have changed beyond its session: the recursion limit,
+	 * the limits of set_limit(), files */
 	mc_lang_set_depth_limit(1000);
+	mc_limit_reset();
+	s_empty_scratch();
 	free(code);
 	return 0;
 }
