@@ -1,8 +1,10 @@
 /* libFuzzer harness of the command language: parses and runs the input as a
  * cell in a fresh session, then asks for completion, inspection and
- * is_complete at a few places of it. A timer sets the interrupt flag after
- * a fraction of a second, as the kernel's interrupt does, so an input that
- * would run long (while True: pass) must come back with KeyboardInterrupt.
+ * is_complete at a few places of it. Timers set the interrupt flag, as the
+ * kernel's interrupt does, after 10 ms of the process's CPU time (the same
+ * share of work whatever the machine's load) or 100 ms of wall clock (a
+ * cell that waits: sleep(60)), so an input that would run long
+ * (while True: pass) must come back with KeyboardInterrupt.
  *
  * Properties: every input gives a value or an error whose name, message
  * and traceback (JSON strings: valid UTF-8) are filled; an interrupted run
@@ -46,15 +48,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* How long an input may run before the timer interrupts it. */
-#define S_BUDGET_NS (25L * 1000 * 1000)
+/* How long an input may run before a timer interrupts it: CPU time, and
+ * wall clock for a cell that waits without computing. */
+#define S_BUDGET_CPU_NS (10L * 1000 * 1000)
+#define S_BUDGET_WALL_NS (100L * 1000 * 1000)
 /* Inputs longer than this are cut (a cell larger than this is still valid;
  * the fuzzer gains nothing from megabytes). */
 #define S_MAX_INPUT (1 << 18)
 
 static atomic_int s_flag;
-static timer_t s_timer;
-static int s_timer_ok;
+static timer_t s_timer[2];   /* CPU time, wall clock */
+static int s_timer_ok[2];
 static char s_dir[256];
 
 static void s_on_timer(union sigval sv)
@@ -148,19 +152,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_THREAD;
 	sev.sigev_notify_function = s_on_timer;
-	s_timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &s_timer) == 0;
+	s_timer_ok[0] = timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &s_timer[0]) == 0;
+	s_timer_ok[1] = timer_create(CLOCK_MONOTONIC, &sev, &s_timer[1]) == 0;
+	if (!s_timer_ok[0] || !s_timer_ok[1]) {
+		fprintf(stderr, "fuzz_lang: cannot make a timer: %s\n", strerror(errno));
+		abort();
+	}
 	return 0;
 }
 
-static void s_arm(long ns)
+/* Arms timer k to fire after ns nanoseconds of its clock (0: disarms it). */
+static void s_arm(int k, long ns)
 {
 	struct itimerspec its;
 
 	memset(&its, 0, sizeof its);
 	its.it_value.tv_sec = ns / 1000000000L;
 	its.it_value.tv_nsec = ns % 1000000000L;
-	if (s_timer_ok)
-		timer_settime(s_timer, 0, &its, NULL);
+	timer_settime(s_timer[k], 0, &its, NULL);
 }
 
 static void s_check_error(const mc_exec_error *x)
@@ -202,7 +211,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = mc_interp_new();
 	S_CHECK(in != NULL);
 	s_flag = 0;
-	s_arm(S_BUDGET_NS);
+	s_arm(0, S_BUDGET_CPU_NS);
+	s_arm(1, S_BUDGET_WALL_NS);
 	memset(&x, 0, sizeof x);
 	rc = mc_interp_execute(in, code, &io, &res, &x);
 	if (rc == 0) {
@@ -219,7 +229,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			S_CHECK(strcmp(x.ename, "KeyboardInterrupt") == 0);
 		mc_exec_error_clear(&x);
 	}
-	s_arm(0);
+	s_arm(0, 0);
+	s_arm(1, 0);
 	/* completion, inspection and is_complete on the same text */
 	cps = mc_utf8_count(code, strlen(code));
 	for (k = 1; k <= 2; k++) {
