@@ -64,6 +64,7 @@ typedef enum s_flow { S_NEXT, S_BREAK, S_CONTINUE, S_RETURN, S_ERROR } s_flow;
 /* ---- limits, interrupts, error names ---- */
 
 static int s_depth_limit = 1000;
+static size_t s_repeat_limit = (size_t)1 << 31;
 static _Thread_local atomic_int *s_intr;
 static _Thread_local const char *s_pending_ename;
 
@@ -123,6 +124,13 @@ int mc_stack_ok(void)
 void mc_lang_set_depth_limit(int n)
 {
 	s_depth_limit = n < 20 ? 20 : n;
+}
+
+size_t mc_lang_repeat_limit(void) { return s_repeat_limit; }
+
+void mc_lang_set_repeat_limit(size_t bytes)
+{
+	s_repeat_limit = bytes;
 }
 
 atomic_int *mc_lang_set_interrupt(atomic_int *flag)
@@ -847,24 +855,35 @@ static mc_value *s_repeat(s_ctx *c, int line, int col, mc_value *seq, int64_t ti
 		times = 0;
 	if (mc_type(seq) == MC_T_STR) {
 		char *buf;
+		size_t total, done;
 
 		len = mc_str_len(seq);
-		if (len > 0 && (uint64_t)times > ((size_t)1 << 31) / len) {
+		if (len > 0 && (uint64_t)times > s_repeat_limit / len) {
 			s_fail_at(c, line, col, "MemoryError", "the repeated string would be too long (%lld times %zu bytes)",
 			          (long long)times, len);
 			return NULL;
 		}
-		buf = malloc(len * (size_t)times + 1);
+		total = len * (size_t)times;
+		buf = malloc(total + 1);
 		if (buf == NULL) {
 			s_fail_at(c, line, col, "MemoryError", "out of memory");
 			return NULL;
 		}
-		for (t = 0; t < times; t++)
-			memcpy(buf + (size_t)t * len, mc_as_str(seq), len);
-		r = mc_str_take(buf, len * (size_t)times);
+		/* one copy, then the part made so far doubles: a few dozen memcpy
+		 * calls, not one per repetition ("ab" * 10**9) */
+		done = total > 0 ? len : 0;
+		if (done > 0)
+			memcpy(buf, mc_as_str(seq), len);
+		while (done < total) {
+			size_t n = done < total - done ? done : total - done;
+
+			memcpy(buf + done, buf, n);
+			done += n;
+		}
+		r = mc_str_take(buf, total);
 	} else {
 		len = mc_list_len(seq);
-		if (len > 0 && (uint64_t)times > ((size_t)1 << 28) / len) {
+		if (len > 0 && (uint64_t)times > s_repeat_limit / sizeof(mc_value *) / len) {
 			s_fail_at(c, line, col, "MemoryError", "the repeated list would be too long (%lld times %zu items)",
 			          (long long)times, len);
 			return NULL;

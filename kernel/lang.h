@@ -110,6 +110,13 @@ int mc_value_equal_checked(const mc_value *a, const mc_value *b);
 int mc_lang_depth_limit(void);
 void mc_lang_set_depth_limit(int n);
 
+/* The largest value `seq * n` builds, in bytes: a string's bytes, a list's
+ * items times 8 (default 2^31: 2^31 bytes, 2^28 items, as the language
+ * documents); beyond it a MemoryError. A fuzzing harness lowers it so that
+ * one cell's value stays within the fuzzer's memory limit. */
+size_t mc_lang_repeat_limit(void);
+void mc_lang_set_repeat_limit(size_t bytes);
+
 /* The interrupt flag of the running request (NULL: none); returns the
  * previous one, to be restored. */
 atomic_int *mc_lang_set_interrupt(atomic_int *flag);

@@ -290,6 +290,32 @@ START_TEST(test_error_cases)
 }
 END_TEST
 
+/* seq * n: every repetition in place, and the repeat limit in bytes */
+START_TEST(test_repeat_builds_and_bounds)
+{
+	mc_interp *in = mc_interp_new();
+	rec r;
+	mc_io io = s_io(&r);
+	mc_exec_error x;
+	size_t old = mc_lang_repeat_limit();
+
+	ck_assert_uint_eq(old, (size_t)1 << 31);
+	s_run_is(in, &io, "\"abc\" * 5", "'abcabcabcabcabc'");
+	s_run_is(in, &io, "\"ab\" * 0, \"ab\" * -2, \"\" * 7, \"q\" * 1", "['', '', '', 'q']");
+	s_run_is(in, &io, "s = \"xyz\" * 1000003\nlen(s), s.count(\"xyz\"), s[-4:], s[2999:3003]",
+	         "[3000009, 1000003, 'zxyz', 'zxyz']");
+	mc_lang_set_repeat_limit(32);
+	s_run_is(in, &io, "len(\"ab\" * 16), len([1, 2] * 2)", "[32, 4]");
+	x = s_run_fail(in, &io, "\"ab\" * 17", "MemoryError");
+	mc_exec_error_clear(&x);
+	x = s_run_fail(in, &io, "[1, 2] * 2 * 2", "MemoryError");
+	mc_exec_error_clear(&x);
+	mc_lang_set_repeat_limit(old);
+	mc_interp_free(in);
+	s_rec_free(&r);
+}
+END_TEST
+
 /* ---- session behaviour ---- */
 
 START_TEST(test_failing_statement_changes_nothing)
@@ -1352,6 +1378,7 @@ static Suite *s_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_eval_cases);
 	tcase_add_test(tc, test_error_cases);
+	tcase_add_test(tc, test_repeat_builds_and_bounds);
 	tcase_add_test(tc, test_failing_statement_changes_nothing);
 	tcase_add_test(tc, test_print_and_result);
 	tcase_add_test(tc, test_help_and_dir);

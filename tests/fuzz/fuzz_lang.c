@@ -52,6 +52,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * wall clock for a cell that waits without computing. */
 #define S_BUDGET_CPU_NS (10L * 1000 * 1000)
 #define S_BUDGET_WALL_NS (100L * 1000 * 1000)
+/* The largest value `seq * n` may build (the language's own limit, 2^31
+ * bytes, lowered): its repr stays far below the fuzzer's 1 GB allocation
+ * limit, and the MemoryError path is reached by short inputs. */
+#define S_REPEAT_LIMIT ((size_t)1 << 24)
 /* Inputs longer than this are cut (a cell larger than this is still valid;
  * the fuzzer gains nothing from megabytes). */
 #define S_MAX_INPUT (1 << 18)
@@ -149,6 +153,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	atexit(s_cleanup);
+	mc_lang_set_repeat_limit(S_REPEAT_LIMIT);
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_THREAD;
 	sev.sigev_notify_function = s_on_timer;
