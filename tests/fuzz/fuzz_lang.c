@@ -16,8 +16,8 @@
  * back to their defaults, and the scratch folder the harness runs in (so
  * that a cell that writes files, make_demo("d"), writes there) is emptied.
  *
- * Each input costs time in proportion to its length (it is lexed and parsed
- * for execution and is_complete, and lexed for completion); tools/fuzz.sh
+ * Each input costs time in proportion to its length (it is lexed three
+ * times and parsed twice, to run it and for is_complete); tools/fuzz.sh
  * gives libFuzzer -max_len=8192 for this harness, and make check replays
  * the corpus's long regression cells whole. Built with tests/fuzz's
  * driver.c (or -DMC_FUZZ_STANDALONE) it replays files given as arguments. */
