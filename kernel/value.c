@@ -724,10 +724,18 @@ static void s_fmt_float(double f, char *out, size_t n)
 
 /* Python's repr of a str; bytes that are not UTF-8 show as \\xHH, so the
  * text is always valid UTF-8. */
-static void s_repr_str(mc_text *b, const char *s, size_t n)
+/* The repr of s[0..n), cut to its first max bytes (at a character
+ * boundary) when max > 0 and it is longer, with a note of its length. */
+static void s_repr_str(mc_text *b, const char *s, size_t n, size_t max)
 {
 	char q = (memchr(s, '\'', n) != NULL && memchr(s, '"', n) == NULL) ? '"' : '\'';
-	size_t i = 0;
+	size_t i = 0, whole = n;
+
+	if (max > 0 && n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
 
 	mc_text_put(b, &q, 1);
 	while (i < n) {
@@ -765,6 +773,9 @@ static void s_repr_str(mc_text *b, const char *s, size_t n)
 		i++;
 	}
 	mc_text_put(b, &q, 1);
+	if (n < whole)
+		mc_text_printf(b, "  # %zu characters, the first %zu shown", mc_utf8_count(s, whole),
+		               mc_utf8_count(s, n));
 }
 
 #define S_SEQ_MAX 60    /* lists and dicts longer than this are shortened */
@@ -884,6 +895,7 @@ static void s_repr_array(mc_text *b, const mc_value *a)
 typedef struct s_seen {
 	const mc_value *v[S_REPR_DEPTH + 1];
 	int n;
+	size_t str_max;   /* strings longer than this (bytes) are cut; 0: never */
 } s_seen;
 
 static void s_repr(mc_text *b, const mc_value *v, s_seen *seen)
@@ -908,7 +920,7 @@ static void s_repr(mc_text *b, const mc_value *v, s_seen *seen)
 		mc_text_puts(b, tmp);
 		break;
 	case MC_T_STR:
-		s_repr_str(b, v->u.str.s, v->u.str.n);
+		s_repr_str(b, v->u.str.s, v->u.str.n, seen->str_max);
 		break;
 	case MC_T_RANGE:
 		if (v->u.range.step == 1)
@@ -995,14 +1007,30 @@ static void s_repr(mc_text *b, const mc_value *v, s_seen *seen)
 	}
 }
 
-char *mc_value_repr(const mc_value *v)
+static char *s_repr_of(const mc_value *v, size_t str_max)
 {
 	mc_text b = { 0 };
 	s_seen seen;
 
 	seen.n = 0;
+	seen.str_max = str_max;
 	s_repr(&b, v, &seen);
 	return mc_text_finish(&b);
+}
+
+char *mc_value_repr(const mc_value *v)
+{
+	return s_repr_of(v, 0);
+}
+
+/* A cell's result is shown with its strings cut to this many bytes: a
+ * string of a gigabyte would otherwise be copied, escaped and sent whole
+ * to the notebook (which cannot show it either). */
+#define S_SHOWN_STR_MAX 100000
+
+char *mc_value_repr_shown(const mc_value *v)
+{
+	return s_repr_of(v, S_SHOWN_STR_MAX);
 }
 
 char *mc_value_str_n(const mc_value *v, size_t *n)
@@ -1230,7 +1258,7 @@ int mc_value_bundle(const mc_value *v, json_t **data, json_t **metadata, mc_erro
 
 	*data = NULL;
 	*metadata = NULL;
-	text = mc_value_repr(v);
+	text = mc_value_repr_shown(v);
 	d = json_object();
 	m = json_object();
 	if (text == NULL || d == NULL || m == NULL ||

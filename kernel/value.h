@@ -126,6 +126,11 @@ void *mc_object_ptr(const mc_value *v);             /* borrowed */
 /* text/plain form of any value (Python-like repr). Caller owns. */
 char *mc_value_repr(const mc_value *v);
 
+/* The repr a cell's result is shown with (mc_value_bundle): strings longer
+ * than 100,000 bytes, at any depth, are cut there and followed by
+ * "  # N characters, the first M shown". Caller owns. */
+char *mc_value_repr_shown(const mc_value *v);
+
 /* The MIME bundle of v for execute_result/display_data: always text/plain,
  * plus what the class adds. Caller owns *data and *metadata (json_decref). */
 int mc_value_bundle(const mc_value *v, json_t **data, json_t **metadata, mc_error *err);

@@ -212,6 +212,49 @@ START_TEST(test_object_repr_and_bundle)
 }
 END_TEST
 
+/* A cell's result is shown with long strings cut (a gigabyte string would
+ * be copied, escaped and sent whole); repr() itself stays whole. */
+START_TEST(test_shown_repr_cuts_long_strings)
+{
+	size_t n = 300000;
+	char *big = malloc(n + 1), *whole, *shown;
+	mc_value *v, *l;
+	json_t *data = NULL, *meta = NULL;
+	const char *text;
+	mc_error err;
+
+	memset(big, 'a', n);
+	memcpy(big + 99999, "\xc3\xa9", 2);   /* an e-acute across the cut */
+	big[n] = '\0';
+	v = mc_str(big);
+	whole = mc_value_repr(v);
+	ck_assert_uint_eq(strlen(whole), n + 2);
+	shown = mc_value_repr_shown(v);
+	/* the cut falls before the character it would split */
+	ck_assert_uint_eq(strlen(shown), 99999 + 2 + strlen("  # 299999 characters, the first "
+	                                                     "99999 shown"));
+	ck_assert_str_eq(shown + 99999 + 2, "  # 299999 characters, the first 99999 shown");
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_value_bundle(v, &data, &meta, &err), 0);
+	text = json_string_value(json_object_get(data, "text/plain"));
+	ck_assert_str_eq(text, shown);
+	json_decref(data);
+	json_decref(meta);
+	/* inside a list as well */
+	l = mc_list_new();
+	ck_assert_int_eq(mc_list_append(l, mc_ref(v)), 0);
+	free(shown);
+	shown = mc_value_repr_shown(l);
+	ck_assert_uint_lt(strlen(shown), 100100);
+	ck_assert_ptr_nonnull(strstr(shown, "'  # 299999 characters, the first 99999 shown]"));
+	free(whole);
+	free(shown);
+	free(big);
+	mc_unref(l);
+	mc_unref(v);
+}
+END_TEST
+
 START_TEST(test_png_base64)
 {
 	json_t *data = json_object(), *meta = json_object();
@@ -522,6 +565,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_array_repr);
 	tcase_add_test(tc, test_object_repr_and_bundle);
 	tcase_add_test(tc, test_png_base64);
+	tcase_add_test(tc, test_shown_repr_cuts_long_strings);
 	tcase_add_test(tc, test_matrix_view);
 	tcase_add_test(tc, test_truthiness_and_equality);
 	tcase_add_test(tc, test_dict_hash_table);
