@@ -341,8 +341,9 @@ static int s_count(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
-/* A language value holding a copy of j. */
-static mc_value *s_from_json(const json_t *j)
+/* A language value holding a copy of j (not const: jansson's object
+ * iteration takes a json_t *). */
+static mc_value *s_from_json(json_t *j)
 {
 	mc_value *v = NULL;
 
@@ -351,7 +352,7 @@ static mc_value *s_from_json(const json_t *j)
 		const char *key;
 		json_t *item;
 		v = mc_dict_new();
-		json_object_foreach((json_t *)j, key, item) {
+		json_object_foreach(j, key, item) {
 			mc_value *x = s_from_json(item);
 			if (v == NULL || x == NULL || mc_dict_set_str(v, key, x) != 0) {
 				mc_unref(v);

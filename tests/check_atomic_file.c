@@ -164,7 +164,7 @@ START_TEST(test_full_disk)
 }
 END_TEST
 
-Suite *atomic_file_suite(void)
+static Suite *atomic_file_suite(void)
 {
 	Suite *s = suite_create("atomic_file");
 	TCase *tc = tcase_create("core");

@@ -397,7 +397,7 @@ END_TEST
  * Each failure names the file, the record and what was expected. */
 START_TEST(test_invalid_files)
 {
-	char dir[4200], path[4400], expected[4096], got[4096 + 64];
+	char dir[4200], path[4200 + 256 + 8], expected[4096], got[4096 + 64];   /* path: dir/d_name */
 	struct dirent *e;
 	size_t cases = 0;
 	DIR *d;

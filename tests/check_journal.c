@@ -346,12 +346,12 @@ static size_t s_state(const mc_review *rv, unsigned char **out)
 		mc_review_action a = MC_ACT_KEEP;
 		mc_coco_ann ann;
 		size_t c = 0;
-		int out = 0, has;
+		int outside = 0, has;
 		mc_coco_instance(ds, i, &ann);
-		has = mc_review_pending(rv, ann.id, &a, &c, &out);
+		has = mc_review_pending(rv, ann.id, &a, &c, &outside);
 		b[pos++] = (unsigned char)mc_review_is_seen(rv, ann.id);
 		b[pos++] = (unsigned char)(has ? 1 + a : 0);
-		b[pos++] = (unsigned char)out;
+		b[pos++] = (unsigned char)outside;
 		memcpy(b + pos, &c, sizeof c);
 		pos += 16;
 	}
