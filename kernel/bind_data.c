@@ -430,12 +430,14 @@ static int s_summary(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
-/* labels for export: an int array or list of class indices or class names. */
-static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_error *err)
+/* export()'s argument name: *out NULL when not given (or None), else a 1-D
+ * array or a list of one entry per instance of ds (borrowed); entries says
+ * what they are ("class indices or names"). */
+static int s_per_instance_arg(mc_call *call, const mc_coco *ds, const char *name,
+                              const char *entries, mc_value **out, mc_error *err)
 {
-	mc_value *v = mc_arg(call, "labels");
-	size_t n = mc_coco_n_instances(ds), m, i;
-	int64_t *l;
+	mc_value *v = mc_arg(call, name);
+	size_t n = mc_coco_n_instances(ds), m;
 
 	*out = NULL;
 	if (v == NULL || mc_type(v) == MC_T_NONE)
@@ -445,11 +447,27 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 	else if (mc_type(v) == MC_T_LIST)
 		m = mc_list_len(v);
 	else
-		return mc_error_set(err, MC_ERR_TYPE, "export(): labels must be a 1-D array or a "
-		                    "list of class indices or names, got %s", mc_type_name(v));
+		return mc_error_set(err, MC_ERR_TYPE, "export(): %s must be a 1-D array or a "
+		                    "list of %s, got %s", name, entries, mc_type_name(v));
 	if (m != n)
-		return mc_error_set(err, MC_ERR_SHAPE, "export(): labels has %zu entries, the "
-		                    "dataset has %zu instances", m, n);
+		return mc_error_set(err, MC_ERR_SHAPE, "export(): %s has %zu entries, the "
+		                    "dataset has %zu instances", name, m, n);
+	*out = v;
+	return 0;
+}
+
+/* labels for export: an int array or list of class indices or class names. */
+static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_error *err)
+{
+	size_t n = mc_coco_n_instances(ds), i;
+	mc_value *v;
+	int64_t *l;
+	int rc;
+
+	*out = NULL;
+	rc = s_per_instance_arg(call, ds, "labels", "class indices or names", &v, err);
+	if (rc != 0 || v == NULL)
+		return rc;
 	l = malloc((n ? n : 1) * sizeof *l);
 	if (l == NULL)
 		return mc_error_nomem(err);
@@ -488,23 +506,15 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 
 static int s_weights_arg(mc_call *call, const mc_coco *ds, double **out, mc_error *err)
 {
-	mc_value *v = mc_arg(call, "weights");
-	size_t n = mc_coco_n_instances(ds), m, i;
+	size_t n = mc_coco_n_instances(ds), i;
+	mc_value *v;
 	double *w;
+	int rc;
 
 	*out = NULL;
-	if (v == NULL || mc_type(v) == MC_T_NONE)
-		return 0;
-	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0)
-		m = mc_array_rows(v);
-	else if (mc_type(v) == MC_T_LIST)
-		m = mc_list_len(v);
-	else
-		return mc_error_set(err, MC_ERR_TYPE, "export(): weights must be a 1-D array or a "
-		                    "list of numbers, got %s", mc_type_name(v));
-	if (m != n)
-		return mc_error_set(err, MC_ERR_SHAPE, "export(): weights has %zu entries, the "
-		                    "dataset has %zu instances", m, n);
+	rc = s_per_instance_arg(call, ds, "weights", "numbers", &v, err);
+	if (rc != 0 || v == NULL)
+		return rc;
 	w = malloc((n ? n : 1) * sizeof *w);
 	if (w == NULL)
 		return mc_error_nomem(err);

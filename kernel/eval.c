@@ -3085,11 +3085,41 @@ static void s_begin(s_ctx *c, s_frame *top, mc_error *scratch, mc_interp *in, co
 	top->code = cd;
 }
 
+/* The start of both entries: xerr cleared, the stack entered (*entered for
+ * mc_stack_leave) and src parsed into *cd; expr_only: src must be one
+ * expression. Returns 0, or MC_ERR_PARSE or MC_ERR_NOMEM with xerr filled
+ * and the stack left. */
+static int s_enter(mc_interp *in, const char *src, int expr_only, mc_code **cd, int *entered,
+                   mc_exec_error *xerr)
+{
+	mc_syntax_error serr;
+	int rc;
+
+	memset(xerr, 0, sizeof *xerr);
+	*entered = mc_stack_enter();
+	rc = mc_code_parse(cd, src, in->label, &serr);
+	if (rc == 0 && expr_only &&
+	    ((*cd)->prog.n != 1 || (*cd)->prog.stmts[0]->kind != MC_N_EXPR)) {
+		memset(&serr, 0, sizeof serr);
+		serr.line = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->line : 1;
+		serr.col = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->col : 1;
+		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
+		mc_code_unref(*cd);
+		*cd = NULL;
+		rc = MC_ERR_PARSE;
+	}
+	if (rc != 0) {
+		s_fill_syntax(xerr, src, in->label, &serr);
+		mc_stack_leave(*entered);
+		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
+	}
+	return 0;
+}
+
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
 	mc_code *cd = NULL;
-	mc_syntax_error serr;
 	s_ctx c;
 	s_frame top;
 	size_t i;
@@ -3099,14 +3129,9 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 	mc_error scratch;
 
 	*result = NULL;
-	memset(xerr, 0, sizeof *xerr);
-	entered = mc_stack_enter();
-	rc = mc_code_parse(&cd, code, in->label, &serr);
-	if (rc != 0) {
-		s_fill_syntax(xerr, code, in->label, &serr);
-		mc_stack_leave(entered);
-		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
-	}
+	rc = s_enter(in, code, 0, &cd, &entered, xerr);
+	if (rc != 0)
+		return rc;
 	old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
 	s_begin(&c, &top, &scratch, in, io, xerr, cd);
 	for (i = 0; i < cd->prog.n; i++) {
@@ -3149,31 +3174,16 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
                    mc_exec_error *xerr)
 {
 	mc_code *cd = NULL;
-	mc_syntax_error serr;
 	mc_io quiet;
 	s_ctx c;
 	s_frame top;
 	atomic_int *old_intr;
-	int entered, rc;
+	int entered;
 	mc_error scratch;
 
 	*result = NULL;
-	memset(xerr, 0, sizeof *xerr);
-	entered = mc_stack_enter();
-	rc = mc_code_parse(&cd, expr, in->label, &serr);
-	if (rc == 0 && (cd->prog.n != 1 || cd->prog.stmts[0]->kind != MC_N_EXPR)) {
-		memset(&serr, 0, sizeof serr);
-		serr.line = cd->prog.n > 0 ? cd->prog.stmts[0]->line : 1;
-		serr.col = cd->prog.n > 0 ? cd->prog.stmts[0]->col : 1;
-		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
-		mc_code_unref(cd);
-		rc = MC_ERR_PARSE;
-	}
-	if (rc != 0) {
-		s_fill_syntax(xerr, expr, in->label, &serr);
-		mc_stack_leave(entered);
-		return MC_ERR_PARSE;
-	}
+	if (s_enter(in, expr, 1, &cd, &entered, xerr) != 0)
+		return MC_ERR_PARSE;   /* no memory to parse is reported as MC_ERR_PARSE too */
 	memset(&quiet, 0, sizeof quiet);
 	if (io != NULL)
 		quiet.interrupted = io->interrupted;

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <stdint.h>
 
+#include "maskclean/atomic_file.h"
 #include "maskclean/journal.h"
 #include "testutil.h"
 #include "review_fixture.h"
@@ -359,19 +360,6 @@ static size_t s_state(const mc_review *rv, unsigned char **out)
 	return pos;
 }
 
-static int s_write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t k = write(fd, c, n);
-		if (k <= 0)
-			return -1;
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int s_read_all(int fd, void *p, size_t n)
 {
 	char *c = p;
@@ -445,7 +433,8 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 			_exit(4);
 		/* Mid-iteration: a batch is open with two decisions and a fix. */
 		len = s_state(rv, &st);
-		if (s_write_all(fds[1], &len, sizeof len) != 0 || s_write_all(fds[1], st, len) != 0)
+		if (mc_atomic_file_write_fd(fds[1], &len, sizeof len) != 0 ||
+		    mc_atomic_file_write_fd(fds[1], st, len) != 0)
 			_exit(5);
 		for (;;)
 			pause();
