@@ -16,6 +16,7 @@
 #include "maskclean/rle.h"
 #include "durability_fixture.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char s_tmpdir[4096];
 
@@ -679,11 +680,5 @@ static Suite *image_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(image_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(image_suite());
 }

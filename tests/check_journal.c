@@ -17,6 +17,7 @@
 #include "maskclean/journal.h"
 #include "testutil.h"
 #include "review_fixture.h"
+#include "suite_run.h"
 
 typedef struct s_seen {
 	char recs[16][64];
@@ -829,11 +830,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

@@ -11,6 +11,7 @@
 #include "maskclean/npy.h"
 #include "testutil.h"
 #include "durability_fixture.h"
+#include "suite_run.h"
 
 static char s_path[4096];
 
@@ -407,11 +408,5 @@ static Suite *npy_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(npy_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(npy_suite());
 }

@@ -9,6 +9,7 @@
 #include "learn_fixture.h"
 #include "maskclean/pca.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 /* A row source over a matrix, failing at row fail_at (if set); counts its
  * reads in *calls (when not NULL: the source itself is read-only to the
@@ -355,11 +356,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

@@ -13,6 +13,7 @@
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char s_path[4096];
 
@@ -774,11 +775,5 @@ static Suite *rle_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rle_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(rle_suite());
 }
