@@ -5,6 +5,7 @@
 #include "registry.h"
 #include "bind_data.h"
 #include "bind_mask.h"
+#include "bind_render.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -87,33 +88,6 @@ static int s_add_html(json_t *data, const mc_table *t, mc_error *err)
 	free(html);
 	return rc;
 }
-
-/* A Summary value owns its table. */
-static void s_summary_free(void *p)
-{
-	mc_table_free(p);
-}
-
-static char *s_summary_repr(const void *p)
-{
-	char *text = NULL;
-	mc_error err;
-
-	mc_error_clear(&err);
-	if (mc_table_text(&text, p, &err) != 0)
-		return NULL;
-	return text;
-}
-
-static int s_summary_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
-{
-	(void)metadata;
-	return s_add_html(data, p, err);
-}
-
-static const mc_class s_summary_class = {
-	.name = "DatasetSummary", .free = s_summary_free, .repr = s_summary_repr, .display = s_summary_display
-};
 
 /* ---- Dataset ---- */
 
@@ -426,7 +400,7 @@ static int s_summary(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = s_summary_table(&t, mc_call_self_ptr(call), 0, err)) != 0)
 		return rc;
-	*out = mc_object_new(&s_summary_class, t);
+	*out = mc_table_value(t);   /* a Table: text, HTML, len, [], columns */
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 

@@ -115,6 +115,10 @@ START_TEST(test_summary_display)
 	json_decref(data);
 	json_decref(meta);
 	mc_unref(res);
+	/* It is a Table: one row per class, its columns by name. */
+	assert_run("ds.summary().n_rows", "80");
+	assert_run("ds.summary().columns", "['class', 'name', 'category_id', 'instances', 'images']");
+	assert_run("ds.summary()[\"instances\"][0] == ds.count(\"person\")", "True");
 
 	/* The dataset itself shows an HTML summary. */
 	ck_assert_int_eq(mc_interp_execute(s_in, "ds", NULL, &res, &xe), 0);
