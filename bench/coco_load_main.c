@@ -51,16 +51,16 @@ int main(int argc, char **argv)
 	t1 = s_clock(CLOCK_MONOTONIC);
 	c1 = s_clock(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < mc_coco_n_annotations(ds); i++) {
-		mc_coco_ann a;
+		mc_coco_ann ann;
 		size_t p, n = 0;
-		mc_coco_annotation(ds, i, &a);
-		if (a.kind != MC_SEG_POLYGON)
+		mc_coco_annotation(ds, i, &ann);
+		if (ann.kind != MC_SEG_POLYGON)
 			continue;
-		for (p = 0; p < a.n_parts; p++)
-			n += a.part_len[p];
+		for (p = 0; p < ann.n_parts; p++)
+			n += ann.part_len[p];
 		polygon_numbers += n;
 		if (n > 0)
-			xsum += a.xy[0];
+			xsum += ann.xy[0];
 	}
 	if (export_path != NULL) {
 		size_t n = mc_coco_n_instances(ds), K = mc_coco_n_classes(ds);

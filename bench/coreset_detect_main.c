@@ -38,7 +38,7 @@ static double s_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void s_die(const char *what, const mc_error *err)
+static _Noreturn void s_die(const char *what, const mc_error *err)
 {
 	fprintf(stderr, "coreset_detect: %s: %s\n", what, err->text);
 	exit(1);

@@ -27,7 +27,7 @@ static double s_cpu(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void s_die(const char *what, const mc_error *err)
+static _Noreturn void s_die(const char *what, const mc_error *err)
 {
 	fprintf(stderr, "coreset_speed: %s: %s\n", what, err->text);
 	exit(1);

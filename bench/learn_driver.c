@@ -41,7 +41,7 @@ static double s_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void s_die(const mc_error *err)
+static _Noreturn void s_die(const mc_error *err)
 {
 	fprintf(stderr, "learn_driver: %s\n", err->text);
 	exit(1);

@@ -49,7 +49,7 @@ static double s_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void s_die(const char *what, const mc_error *err)
+static _Noreturn void s_die(const char *what, const mc_error *err)
 {
 	fprintf(stderr, "scale_driver: %s: %s\n", what, err->text);
 	exit(1);

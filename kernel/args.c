@@ -125,7 +125,7 @@ void mc_signature_clear(mc_signature *sig)
 	if (sig == NULL)
 		return;
 	for (i = 0; i < sig->n; i++) {
-		free((char *)sig->params[i].name);
+		free(sig->params[i].name);
 		mc_unref(sig->params[i].dflt);
 	}
 	free(sig->params);

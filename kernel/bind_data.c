@@ -5,6 +5,7 @@
 #include "registry.h"
 #include "bind_data.h"
 #include "bind_mask.h"
+#include "bind_render.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -87,33 +88,6 @@ static int s_add_html(json_t *data, const mc_table *t, mc_error *err)
 	free(html);
 	return rc;
 }
-
-/* A Summary value owns its table. */
-static void s_summary_free(void *p)
-{
-	mc_table_free(p);
-}
-
-static char *s_summary_repr(const void *p)
-{
-	char *text = NULL;
-	mc_error err;
-
-	mc_error_clear(&err);
-	if (mc_table_text(&text, p, &err) != 0)
-		return NULL;
-	return text;
-}
-
-static int s_summary_display(const void *p, json_t *data, json_t *metadata, mc_error *err)
-{
-	(void)metadata;
-	return s_add_html(data, p, err);
-}
-
-static const mc_class s_summary_class = {
-	.name = "DatasetSummary", .free = s_summary_free, .repr = s_summary_repr, .display = s_summary_display
-};
 
 /* ---- Dataset ---- */
 
@@ -341,8 +315,9 @@ static int s_count(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
-/* A language value holding a copy of j. */
-static mc_value *s_from_json(const json_t *j)
+/* A language value holding a copy of j (not const: jansson's object
+ * iteration takes a json_t *). */
+static mc_value *s_from_json(json_t *j)
 {
 	mc_value *v = NULL;
 
@@ -351,7 +326,7 @@ static mc_value *s_from_json(const json_t *j)
 		const char *key;
 		json_t *item;
 		v = mc_dict_new();
-		json_object_foreach((json_t *)j, key, item) {
+		json_object_foreach(j, key, item) {
 			mc_value *x = s_from_json(item);
 			if (v == NULL || x == NULL || mc_dict_set_str(v, key, x) != 0) {
 				mc_unref(v);
@@ -425,16 +400,18 @@ static int s_summary(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = s_summary_table(&t, mc_call_self_ptr(call), 0, err)) != 0)
 		return rc;
-	*out = mc_object_new(&s_summary_class, t);
+	*out = mc_table_value(t);   /* a Table: text, HTML, len, [], columns */
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
-/* labels for export: an int array or list of class indices or class names. */
-static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_error *err)
+/* export()'s argument name: *out NULL when not given (or None), else a 1-D
+ * array or a list of one entry per instance of ds (borrowed); entries says
+ * what they are ("class indices or names"). */
+static int s_per_instance_arg(mc_call *call, const mc_coco *ds, const char *name,
+                              const char *entries, mc_value **out, mc_error *err)
 {
-	mc_value *v = mc_arg(call, "labels");
-	size_t n = mc_coco_n_instances(ds), m, i;
-	int64_t *l;
+	mc_value *v = mc_arg(call, name);
+	size_t n = mc_coco_n_instances(ds), m;
 
 	*out = NULL;
 	if (v == NULL || mc_type(v) == MC_T_NONE)
@@ -444,11 +421,27 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 	else if (mc_type(v) == MC_T_LIST)
 		m = mc_list_len(v);
 	else
-		return mc_error_set(err, MC_ERR_TYPE, "export(): labels must be a 1-D array or a "
-		                    "list of class indices or names, got %s", mc_type_name(v));
+		return mc_error_set(err, MC_ERR_TYPE, "export(): %s must be a 1-D array or a "
+		                    "list of %s, got %s", name, entries, mc_type_name(v));
 	if (m != n)
-		return mc_error_set(err, MC_ERR_SHAPE, "export(): labels has %zu entries, the "
-		                    "dataset has %zu instances", m, n);
+		return mc_error_set(err, MC_ERR_SHAPE, "export(): %s has %zu entries, the "
+		                    "dataset has %zu instances", name, m, n);
+	*out = v;
+	return 0;
+}
+
+/* labels for export: an int array or list of class indices or class names. */
+static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_error *err)
+{
+	size_t n = mc_coco_n_instances(ds), i;
+	mc_value *v;
+	int64_t *l;
+	int rc;
+
+	*out = NULL;
+	rc = s_per_instance_arg(call, ds, "labels", "class indices or names", &v, err);
+	if (rc != 0 || v == NULL)
+		return rc;
 	l = malloc((n ? n : 1) * sizeof *l);
 	if (l == NULL)
 		return mc_error_nomem(err);
@@ -487,23 +480,15 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 
 static int s_weights_arg(mc_call *call, const mc_coco *ds, double **out, mc_error *err)
 {
-	mc_value *v = mc_arg(call, "weights");
-	size_t n = mc_coco_n_instances(ds), m, i;
+	size_t n = mc_coco_n_instances(ds), i;
+	mc_value *v;
 	double *w;
+	int rc;
 
 	*out = NULL;
-	if (v == NULL || mc_type(v) == MC_T_NONE)
-		return 0;
-	if (mc_type(v) == MC_T_ARRAY && mc_array_cols(v) == 0)
-		m = mc_array_rows(v);
-	else if (mc_type(v) == MC_T_LIST)
-		m = mc_list_len(v);
-	else
-		return mc_error_set(err, MC_ERR_TYPE, "export(): weights must be a 1-D array or a "
-		                    "list of numbers, got %s", mc_type_name(v));
-	if (m != n)
-		return mc_error_set(err, MC_ERR_SHAPE, "export(): weights has %zu entries, the "
-		                    "dataset has %zu instances", m, n);
+	rc = s_per_instance_arg(call, ds, "weights", "numbers", &v, err);
+	if (rc != 0 || v == NULL)
+		return rc;
 	w = malloc((n ? n : 1) * sizeof *w);
 	if (w == NULL)
 		return mc_error_nomem(err);

@@ -286,7 +286,7 @@ static int s_stream_source(mc_call *call, const char *name, mc_rows *src)
 	src->rows = mc_npy_rows(npy);
 	src->cols = mc_npy_cols(npy);
 	src->read = mc_npy_stream_rows;
-	src->ctx = (void *)npy;
+	src->ctx = npy;
 	src->single = 1;
 	return 1;
 }
@@ -635,7 +635,7 @@ static int s_lr_params(mc_call *call, mc_logreg_params *p, mc_value **dict, int 
 }
 
 /* The class weight array of a dict for k classes (missing: 1). */
-static double *s_dict_weights(const mc_value *dict, size_t *k)
+static double *s_dict_weights(mc_value *dict, size_t *k)
 {
 	double *w;
 
@@ -654,7 +654,7 @@ static double *s_dict_weights(const mc_value *dict, size_t *k)
 
 /* The class count of labels y and, for a class_weight dict, the weights
  * (*cw, caller frees) that p points to. */
-static int s_classes_of(mc_logreg_params *p, double **cw, const mc_value *dict,
+static int s_classes_of(mc_logreg_params *p, double **cw, mc_value *dict,
                         const int64_t *y, size_t n, mc_error *err)
 {
 	*cw = NULL;
@@ -1931,9 +1931,9 @@ static int s_cross_val_predict(mc_call *call, mc_value **out, mc_error *err)
 		*out = mc_array_new(MC_I64, n, 0);
 		for (size_t i = 0; *out != NULL && i < n; i++) {
 			size_t best = 0;
-			for (size_t c = 1; c < P->cols; c++)
-				if (MC_AT(P, i, c) > MC_AT(P, i, best))
-					best = c;
+			for (size_t k = 1; k < P->cols; k++)
+				if (MC_AT(P, i, k) > MC_AT(P, i, best))
+					best = k;
 			mc_array_i64(*out)[i] = (int64_t)best;
 		}
 	}

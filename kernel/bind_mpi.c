@@ -443,7 +443,7 @@ int mc_mpi_job_features(mc_mpi_job *j, mc_value *X, size_t *rows, mc_error *err)
 /* ---- running mpirun ---- */
 
 /* The command line: mpirun [options] program job args --out OUT --progress. */
-static char **s_command(const mc_mpi_job *j, char *np, char *threads, char *workers)
+static char **s_command(mc_mpi_job *j, char *np, char *threads, char *workers)
 {
 	const mc_cluster *c = j->c;
 	size_t n = 0, cap = 24 + c->nargs + j->argc;
@@ -477,7 +477,7 @@ static char **s_command(const mc_mpi_job *j, char *np, char *threads, char *work
 	for (size_t i = 0; i < j->argc; i++)
 		argv[n++] = j->argv[i];
 	argv[n++] = "--out";
-	argv[n++] = (char *)j->out;
+	argv[n++] = j->out;
 	argv[n++] = "--progress";
 	argv[n] = NULL;
 	return argv;

@@ -557,6 +557,7 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 	size_t pos = mc_utf8_offset(code, strlen(code), cursor > 0 ? (size_t)cursor : 0), wstart;
 	long sopen;
 	s_matches m;
+	char *word;
 
 	m.arr = json_array();
 	*end = (int)mc_utf8_count(code, pos);
@@ -575,12 +576,13 @@ json_t *mc_interp_complete(mc_interp *in, const char *code, int cursor, int *sta
 	if (wstart < pos && code[wstart] >= '0' && code[wstart] <= '9')
 		return m.arr;   /* a number */
 	*start = (int)mc_utf8_count(code, wstart);
-	m.prefix = strndup(code + wstart, pos - wstart);
-	m.plen = pos - wstart;
-	if (m.prefix == NULL)
+	word = strndup(code + wstart, pos - wstart);
+	if (word == NULL)
 		return m.arr;
+	m.prefix = word;
+	m.plen = pos - wstart;
 	s_complete_word(&m, in, code, wstart);
-	free((char *)m.prefix);
+	free(word);
 	return m.arr;
 }
 

@@ -137,9 +137,18 @@ void mc_dict_release(mc_dict_impl *d)
 	d->version++;
 }
 
-/* The index slot for a key: the slot holding it, or (found = 0) the
- * first free slot on its probe sequence. */
-static size_t s_probe(const mc_dict_impl *d, const mc_value *key, uint64_t h, int *found)
+/* Whether an entry's key is key, or (key NULL) the str of bytes str[0..n). */
+static int s_entry_is(const mc_value *ekey, const mc_value *key, const char *str, size_t n)
+{
+	if (key != NULL)
+		return s_key_equal(ekey, key);
+	return ekey->type == MC_T_STR && ekey->u.str.n == n && memcmp(ekey->u.str.s, str, n) == 0;
+}
+
+/* The index slot for a key (or, key NULL, for the str str[0..n)): the slot
+ * holding it, or (found = 0) the first free slot on its probe sequence. */
+static size_t s_probe_key(const mc_dict_impl *d, const mc_value *key, const char *str, size_t n,
+                          uint64_t h, int *found)
 {
 	size_t i = (size_t)h & d->mask, free_slot = (size_t)-1;
 	uint64_t perturb = h;
@@ -156,7 +165,7 @@ static size_t s_probe(const mc_dict_impl *d, const mc_value *key, uint64_t h, in
 		} else {
 			const mc_dentry *e = &d->e[ix - 1];
 
-			if (e->hash == h && s_key_equal(e->key, key)) {
+			if (e->hash == h && s_entry_is(e->key, key, str, n)) {
 				*found = 1;
 				return i;
 			}
@@ -164,6 +173,11 @@ static size_t s_probe(const mc_dict_impl *d, const mc_value *key, uint64_t h, in
 		perturb >>= 5;
 		i = (i * 5 + (size_t)perturb + 1) & d->mask;
 	}
+}
+
+static size_t s_probe(const mc_dict_impl *d, const mc_value *key, uint64_t h, int *found)
+{
+	return s_probe_key(d, key, NULL, 0, h, found);
 }
 
 /* Rebuilds the index for at least want entries, dropping deleted ones. */
@@ -199,15 +213,15 @@ static int s_rebuild(mc_dict_impl *d, size_t want)
 }
 
 /* Entries in order again (after deletions), for positional access. */
-static void s_compact(const mc_value *v)
+static void s_compact(mc_value *v)
 {
-	mc_dict_impl *d = (mc_dict_impl *)&v->u.dict;
+	mc_dict_impl *d = &v->u.dict;
 
 	if (d->n != d->live)
 		s_rebuild(d, d->live);
 }
 
-mc_value *mc_dict_key(const mc_value *v, size_t i)
+mc_value *mc_dict_key(mc_value *v, size_t i)
 {
 	if (mc_type(v) != MC_T_DICT || i >= v->u.dict.live)
 		return NULL;
@@ -215,7 +229,7 @@ mc_value *mc_dict_key(const mc_value *v, size_t i)
 	return v->u.dict.e[i].key;
 }
 
-mc_value *mc_dict_value(const mc_value *v, size_t i)
+mc_value *mc_dict_value(mc_value *v, size_t i)
 {
 	if (mc_type(v) != MC_T_DICT || i >= v->u.dict.live)
 		return NULL;
@@ -223,7 +237,7 @@ mc_value *mc_dict_value(const mc_value *v, size_t i)
 	return v->u.dict.e[i].val;
 }
 
-mc_value *mc_dict_lookup(const mc_value *v, const mc_value *key)
+mc_value *mc_dict_lookup(const mc_value *v, mc_value *key)
 {
 	const mc_dict_impl *d;
 	size_t slot;
@@ -232,7 +246,7 @@ mc_value *mc_dict_lookup(const mc_value *v, const mc_value *key)
 	if (mc_type(v) != MC_T_DICT || key == NULL || !mc_value_hashable(key) || v->u.dict.live == 0)
 		return NULL;
 	d = &v->u.dict;
-	slot = s_probe(d, key, s_hash((mc_value *)key), &found);
+	slot = s_probe(d, key, s_hash(key), &found);
 	return found ? d->e[d->index[slot] - 1].val : NULL;
 }
 
@@ -243,22 +257,14 @@ uint64_t mc_str_hash(const char *s, size_t n)
 
 mc_value *mc_dict_get_h(const mc_value *v, const char *key, size_t n, uint64_t hash)
 {
-	mc_value k;
 	const mc_dict_impl *d;
 	size_t slot;
 	int found;
 
 	if (mc_type(v) != MC_T_DICT || v->u.dict.live == 0)
 		return NULL;
-	memset(&k, 0, sizeof k);
-	k.refs = 1;
-	k.type = MC_T_STR;
-	k.u.str.s = (char *)key;
-	k.u.str.n = n;
-	k.u.str.hash = hash;
-	k.u.str.hashed = 1;
 	d = &v->u.dict;
-	slot = s_probe(d, &k, hash, &found);
+	slot = s_probe_key(d, NULL, key, n, hash, &found);
 	return found ? d->e[d->index[slot] - 1].val : NULL;
 }
 
@@ -373,7 +379,7 @@ mc_value *mc_dict_copy(const mc_value *dict)
 	return d;
 }
 
-int mc_dict_del(mc_value *dict, const mc_value *key)
+int mc_dict_del(mc_value *dict, mc_value *key)
 {
 	mc_dict_impl *d;
 	size_t slot;
@@ -384,7 +390,7 @@ int mc_dict_del(mc_value *dict, const mc_value *key)
 	if (mc_type(dict) != MC_T_DICT || key == NULL || !mc_value_hashable(key) || dict->u.dict.live == 0)
 		return MC_ERR_NOTFOUND;
 	d = &dict->u.dict;
-	slot = s_probe(d, key, s_hash((mc_value *)key), &found);
+	slot = s_probe(d, key, s_hash(key), &found);
 	if (!found)
 		return MC_ERR_NOTFOUND;
 	e = &d->e[d->index[slot] - 1];

@@ -388,7 +388,7 @@ static void s_fill_syntax(mc_exec_error *xerr, const char *src, const char *labe
 	const char *ename = serr->ename[0] != '\0' ? serr->ename : "SyntaxError";
 
 	memset(&tmp, 0, sizeof tmp);
-	tmp.src = (char *)src;
+	tmp.src = src;
 	snprintf(tmp.label, sizeof tmp.label, "%s", label != NULL ? label : "");
 	snprintf(xerr->ename, sizeof xerr->ename, "%s", ename);
 	snprintf(xerr->evalue, sizeof xerr->evalue, "%s", serr->msg);
@@ -506,15 +506,10 @@ static int s_room(s_ctx *c, const mc_node *at)
 
 /* ---- names ---- */
 
+/* The hash of a NAME node's name (the parser computes it). */
 static uint64_t s_name_hash(const mc_node *n)
 {
-	mc_node *m = (mc_node *)n;
-
-	if (!m->hashed) {
-		m->hash = mc_str_hash(m->name, strlen(m->name));
-		m->hashed = 1;
-	}
-	return m->hash;
+	return n->hashed ? n->hash : mc_str_hash(n->name, strlen(n->name));
 }
 
 static mc_value *s_dict_name(const mc_value *d, const mc_node *n)
@@ -544,7 +539,7 @@ static const char **s_all_names(s_ctx *c, size_t *n)
 	size_t cap = 64, t, i, k;
 	const char **names = malloc(cap * sizeof *names);
 	const mc_func_def *d;
-	const mc_value *dicts[2];
+	mc_value *dicts[2];
 
 	*n = 0;
 	if (names == NULL)
@@ -630,20 +625,18 @@ static mc_value *s_store_dict(s_ctx *c, const mc_node *n)
 	return sc->locals;
 }
 
-/* The name's key as a str value, made once and kept in the node (its
- * hash is then computed once too). Borrowed. */
-static mc_value *s_name_key(s_ctx *c, const mc_node *n, const char *name)
+/* The key a NAME or DEF node's name is stored under: a str value the
+ * parser made with the node. Borrowed. */
+static mc_value *s_name_key(s_ctx *c, const mc_node *n)
 {
-	mc_node *m = (mc_node *)n;
-
-	if (m->lit == NULL && (m->lit = mc_str(name)) == NULL)
+	if (n->lit == NULL)
 		s_nomem(c, n);
-	return m->lit;
+	return n->lit;
 }
 
 static int s_set_name(s_ctx *c, const mc_node *n, mc_value *v)
 {
-	mc_value *key = s_name_key(c, n, n->name);
+	mc_value *key = s_name_key(c, n);
 
 	/* a variable may hide a function of the same name, as in Python */
 	if (key == NULL)
@@ -792,8 +785,7 @@ static int s_truth(s_ctx *c, const mc_node *at, const mc_value *v)
 			return -1;
 		}
 		if (n == 1)
-			return mc_array_dtype(v) == MC_F64 ? mc_array_f64((mc_value *)v)[0] != 0.0 :
-				mc_array_i64((mc_value *)v)[0] != 0;
+			return mc_array_at(v, 0) != 0.0;
 		return 0;
 	}
 	return mc_as_bool(v);
@@ -2924,7 +2916,7 @@ static s_flow s_exec_def(s_ctx *c, const mc_node *st)
 
 	if (v == NULL)
 		return S_ERROR;
-	key = s_name_key(c, st, st->fn->name);
+	key = s_name_key(c, st);
 	if (key != NULL) {
 		mc_node name;   /* where the name would be stored: as a NAME node would */
 
@@ -3046,7 +3038,7 @@ int mc_call_run_code(mc_call *call, const char *src, const char *label, mc_error
 		mc_code tmp;
 
 		memset(&tmp, 0, sizeof tmp);
-		tmp.src = (char *)src;
+		tmp.src = src;
 		snprintf(tmp.label, sizeof tmp.label, "%s", label);
 		frame.code = &tmp;
 		c->frame = &frame;
@@ -3093,11 +3085,41 @@ static void s_begin(s_ctx *c, s_frame *top, mc_error *scratch, mc_interp *in, co
 	top->code = cd;
 }
 
+/* The start of both entries: xerr cleared, the stack entered (*entered for
+ * mc_stack_leave) and src parsed into *cd; expr_only: src must be one
+ * expression. Returns 0, or MC_ERR_PARSE or MC_ERR_NOMEM with xerr filled
+ * and the stack left. */
+static int s_enter(mc_interp *in, const char *src, int expr_only, mc_code **cd, int *entered,
+                   mc_exec_error *xerr)
+{
+	mc_syntax_error serr;
+	int rc;
+
+	memset(xerr, 0, sizeof *xerr);
+	*entered = mc_stack_enter();
+	rc = mc_code_parse(cd, src, in->label, &serr);
+	if (rc == 0 && expr_only &&
+	    ((*cd)->prog.n != 1 || (*cd)->prog.stmts[0]->kind != MC_N_EXPR)) {
+		memset(&serr, 0, sizeof serr);
+		serr.line = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->line : 1;
+		serr.col = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->col : 1;
+		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
+		mc_code_unref(*cd);
+		*cd = NULL;
+		rc = MC_ERR_PARSE;
+	}
+	if (rc != 0) {
+		s_fill_syntax(xerr, src, in->label, &serr);
+		mc_stack_leave(*entered);
+		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
+	}
+	return 0;
+}
+
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
 	mc_code *cd = NULL;
-	mc_syntax_error serr;
 	s_ctx c;
 	s_frame top;
 	size_t i;
@@ -3107,14 +3129,9 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 	mc_error scratch;
 
 	*result = NULL;
-	memset(xerr, 0, sizeof *xerr);
-	entered = mc_stack_enter();
-	rc = mc_code_parse(&cd, code, in->label, &serr);
-	if (rc != 0) {
-		s_fill_syntax(xerr, code, in->label, &serr);
-		mc_stack_leave(entered);
-		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
-	}
+	rc = s_enter(in, code, 0, &cd, &entered, xerr);
+	if (rc != 0)
+		return rc;
 	old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
 	s_begin(&c, &top, &scratch, in, io, xerr, cd);
 	for (i = 0; i < cd->prog.n; i++) {
@@ -3157,31 +3174,16 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
                    mc_exec_error *xerr)
 {
 	mc_code *cd = NULL;
-	mc_syntax_error serr;
 	mc_io quiet;
 	s_ctx c;
 	s_frame top;
 	atomic_int *old_intr;
-	int entered, rc;
+	int entered;
 	mc_error scratch;
 
 	*result = NULL;
-	memset(xerr, 0, sizeof *xerr);
-	entered = mc_stack_enter();
-	rc = mc_code_parse(&cd, expr, in->label, &serr);
-	if (rc == 0 && (cd->prog.n != 1 || cd->prog.stmts[0]->kind != MC_N_EXPR)) {
-		memset(&serr, 0, sizeof serr);
-		serr.line = cd->prog.n > 0 ? cd->prog.stmts[0]->line : 1;
-		serr.col = cd->prog.n > 0 ? cd->prog.stmts[0]->col : 1;
-		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
-		mc_code_unref(cd);
-		rc = MC_ERR_PARSE;
-	}
-	if (rc != 0) {
-		s_fill_syntax(xerr, expr, in->label, &serr);
-		mc_stack_leave(entered);
-		return MC_ERR_PARSE;
-	}
+	if (s_enter(in, expr, 1, &cd, &entered, xerr) != 0)
+		return MC_ERR_PARSE;   /* no memory to parse is reported as MC_ERR_PARSE too */
 	memset(&quiet, 0, sizeof quiet);
 	if (io != NULL)
 		quiet.interrupted = io->interrupted;

@@ -229,9 +229,35 @@ static int s_format_int(mc_text *o, const s_spec *sp, int64_t v, mc_error *err)
 	return 0;
 }
 
+/* a (>= 0) in C's conversion t (e, E, f, F, g or G) at precision prec,
+ * with the alternate form ('#') when alt. */
+static void s_float_body(char *buf, size_t n, char t, int alt, int prec, double a)
+{
+	switch (t) {
+	case 'e':
+		alt ? snprintf(buf, n, "%#.*e", prec, a) : snprintf(buf, n, "%.*e", prec, a);
+		break;
+	case 'E':
+		alt ? snprintf(buf, n, "%#.*E", prec, a) : snprintf(buf, n, "%.*E", prec, a);
+		break;
+	case 'f':
+		alt ? snprintf(buf, n, "%#.*f", prec, a) : snprintf(buf, n, "%.*f", prec, a);
+		break;
+	case 'F':
+		alt ? snprintf(buf, n, "%#.*F", prec, a) : snprintf(buf, n, "%.*F", prec, a);
+		break;
+	case 'G':
+		alt ? snprintf(buf, n, "%#.*G", prec, a) : snprintf(buf, n, "%.*G", prec, a);
+		break;
+	default:
+		alt ? snprintf(buf, n, "%#.*g", prec, a) : snprintf(buf, n, "%.*g", prec, a);
+		break;
+	}
+}
+
 static int s_format_float(mc_text *o, const s_spec *sp, double f, mc_error *err)
 {
-	char body[512], grouped[768], sign[2] = "", fmt[16];
+	char body[512], grouped[768], sign[2] = "";
 	char type = sp->type;
 	long prec = sp->precision;
 	int neg = signbit(f) != 0 && !isnan(f);
@@ -275,8 +301,7 @@ static int s_format_float(mc_text *o, const s_spec *sp, double f, mc_error *err)
 			prec = 6;
 		if ((t == 'g' || t == 'G') && prec == 0)
 			prec = 1;
-		snprintf(fmt, sizeof fmt, "%%%s.*%c", sp->alt ? "#" : "", t);
-		snprintf(body, sizeof body, fmt, (int)prec, a);
+		s_float_body(body, sizeof body, t, sp->alt, (int)prec, a);
 		if (type == 0 && strpbrk(body, ".e") == NULL)
 			strcat(body, ".0");
 		if (type == '%')

@@ -217,7 +217,7 @@ int mc_value_items(mc_value **out, mc_value *v, const mc_io *io, mc_interp *in, 
 	return 0;
 }
 
-int mc_value_len(const mc_value *v, const mc_io *io, mc_interp *in, int64_t *out, mc_error *err)
+int mc_value_len(mc_value *v, const mc_io *io, mc_interp *in, int64_t *out, mc_error *err)
 {
 	switch (mc_type(v)) {
 	case MC_T_STR:
@@ -247,7 +247,7 @@ int mc_value_len(const mc_value *v, const mc_io *io, mc_interp *in, int64_t *out
 
 		if (def == NULL)
 			break;
-		rc = mc_call_def(def, (mc_value *)v, NULL, 0, io, in, NULL, &n, &bad, err);
+		rc = mc_call_def(def, v, NULL, 0, io, in, NULL, &n, &bad, err);
 		if (rc != 0)
 			return rc;
 		if (mc_type(n) != MC_T_INT || mc_as_int(n) < 0) {

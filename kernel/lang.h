@@ -61,12 +61,13 @@ mc_value *const *mc_list_items(const mc_value *list);
 
 /* Dicts take keys that are hashable: str, int, bool, float and None.
  * Lookup of key (borrowed result) or NULL; *unhashable set when key cannot
- * be a key (may be NULL). */
-mc_value *mc_dict_lookup(const mc_value *d, const mc_value *key);
+ * be a key (may be NULL). A str key keeps its hash, computed once. */
+mc_value *mc_dict_lookup(const mc_value *d, mc_value *key);
 /* Lookup by the bytes of a str key. */
 mc_value *mc_dict_get_n(const mc_value *d, const char *key, size_t n);
-/* Removes key; returns 0, or MC_ERR_NOTFOUND when it is not there. */
-int mc_dict_del(mc_value *d, const mc_value *key);
+/* Removes key; returns 0, or MC_ERR_NOTFOUND when it is not there (a str
+ * key keeps its hash). */
+int mc_dict_del(mc_value *d, mc_value *key);
 /* Changes whenever a key is added or removed (iteration checks it). */
 uint64_t mc_dict_version(const mc_value *d);
 /* Lookup by the bytes of a str key and its hash (mc_str_hash). */
@@ -149,7 +150,7 @@ size_t mc_gc_tracked(void);
 /* ---- signatures and calls ---- */
 
 typedef struct mc_param {
-	const char *name;  /* owned by parsed signatures, else borrowed */
+	char *name;        /* owned by parsed signatures, else borrowed */
 	mc_param_kind kind;
 	mc_value *dflt;    /* NULL when required; owned by parsed signatures */
 } mc_param;
@@ -283,7 +284,7 @@ int mc_value_items(mc_value **out, mc_value *v, const mc_io *io, mc_interp *in,
                    const char *fname, mc_error *err);
 /* len(v): lists, dicts, str (characters), arrays (rows), ranges, and
  * objects with "__len__". */
-int mc_value_len(const mc_value *v, const mc_io *io, mc_interp *in, int64_t *out,
+int mc_value_len(mc_value *v, const mc_io *io, mc_interp *in, int64_t *out,
                  mc_error *err);
 
 /* ---- arrays (array.c) ---- */

@@ -183,6 +183,39 @@ static mc_node *s_node(s_parser *p, mc_node_kind kind, const mc_token *at)
 	return n;
 }
 
+/* Gives a node the key the evaluator stores its name under, as a str value
+ * with its hash, made once here so that evaluation reads them from a const
+ * tree. 0, or -1 without memory (reported). */
+static int s_name_key(s_parser *p, mc_node *n, const char *name)
+{
+	n->hash = mc_str_hash(name, strlen(name));
+	n->hashed = 1;
+	if ((n->lit = mc_str(name)) == NULL) {
+		s_nomem(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* A NAME node for the name token t (its key made); NULL without memory. */
+static mc_node *s_name_node(s_parser *p, const mc_token *t)
+{
+	mc_node *n = s_node(p, MC_N_NAME, t);
+
+	if (n == NULL)
+		return NULL;
+	if ((n->name = strdup(t->text)) == NULL) {
+		mc_node_free(n);
+		s_nomem(p);
+		return NULL;
+	}
+	if (s_name_key(p, n, n->name) != 0) {
+		mc_node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
 static void s_fundef_free(mc_fundef *f)
 {
 	size_t i;
@@ -713,12 +746,9 @@ static mc_node *s_atom(s_parser *p)
 				s_fail_at(p, t, "expected an expression, found the keyword '%s'", t->text);
 			return NULL;
 		}
-		n = s_node(p, MC_N_NAME, t);
-		if (n != NULL && (n->name = strdup(t->text)) == NULL) {
-			mc_node_free(n);
-			s_nomem(p);
+		n = s_name_node(p, t);
+		if (n == NULL)
 			return NULL;
-		}
 		s_next(p);
 		return n;
 	case MC_TK_OP:
@@ -2250,6 +2280,10 @@ static mc_node *s_def(s_parser *p)
 		s_nomem(p);
 		return NULL;
 	}
+	if (s_name_key(p, n, n->fn->name) != 0) {
+		mc_node_free(n);
+		return NULL;
+	}
 	if (s_is_op(p, "->")) {
 		mc_node *ann;
 
@@ -2300,12 +2334,7 @@ static mc_node *s_names_stmt(s_parser *p, mc_node_kind kind)
 			mc_node_free(n);
 			return NULL;
 		}
-		nm = s_node(p, MC_N_NAME, t);
-		if (nm != NULL && (nm->name = strdup(t->text)) == NULL) {
-			mc_node_free(nm);
-			nm = NULL;
-			s_nomem(p);
-		}
+		nm = s_name_node(p, t);
 		if (nm == NULL || s_add(p, n, nm) != 0) {
 			mc_node_free(n);
 			return NULL;
@@ -2819,22 +2848,23 @@ void mc_program_free(mc_program *prog)
 
 int mc_code_parse(mc_code **out, const char *src, const char *label, mc_syntax_error *serr)
 {
-	mc_code *c = calloc(1, sizeof *c);
+	size_t n = strlen(src) + 1;
+	mc_code *c = calloc(1, sizeof *c + n);
 	int rc;
 
 	*out = NULL;
-	if (c == NULL || (c->src = strdup(src)) == NULL) {
-		free(c);
+	if (c == NULL) {
 		memset(serr, 0, sizeof *serr);
 		snprintf(serr->ename, sizeof serr->ename, "MemoryError");
 		snprintf(serr->msg, sizeof serr->msg, "out of memory");
 		return MC_ERR_NOMEM;
 	}
+	memcpy(c->text, src, n);
+	c->src = c->text;
 	c->refs = 1;
 	snprintf(c->label, sizeof c->label, "%s", label != NULL ? label : "Cell");
 	rc = mc_parse(&c->prog, c->src, serr);
 	if (rc != 0) {
-		free(c->src);
 		free(c);
 		return rc;
 	}
@@ -2854,7 +2884,6 @@ void mc_code_unref(mc_code *c)
 	if (c == NULL || --c->refs > 0)
 		return;
 	mc_program_free(&c->prog);
-	free(c->src);
 	free(c);
 }
 

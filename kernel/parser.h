@@ -141,9 +141,9 @@ struct mc_node {
 	int op;             /* mc_op (UNARY, AUGASSIGN), MC_COMP_* (COMP), conversion (FORMAT) */
 	int flags;
 	char *name;         /* owned */
-	uint64_t hash;      /* of name, set by the evaluator on first use */
+	uint64_t hash;      /* of the name (NAME, DEF), set by the parser */
 	int hashed;
-	mc_value *lit;      /* owned */
+	mc_value *lit;      /* owned; NAME, DEF: the name as a str, the key it is stored under */
 	int wide;           /* LITERAL: an int beyond 64 bits from a constant expression;
 	                       lit holds it as a float, wide_hi:wide_lo exactly */
 	int64_t wide_hi;
@@ -175,9 +175,11 @@ int mc_parse_expr(mc_node **out, const char *src, mc_syntax_error *serr);
  * by the functions it defines. Reference-counted. */
 typedef struct mc_code {
 	long refs;
-	char *src;
+	const char *src;    /* text, for a parsed cell; a frame over a source
+	                     * that did not parse borrows it */
 	mc_program prog;
 	char label[64];     /* how tracebacks name it: "Cell In[3]" */
+	char text[];        /* the source, kept with the code (mc_code_parse) */
 } mc_code;
 
 /* Parses src into a new code object (refs 1). On failure returns

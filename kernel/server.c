@@ -181,7 +181,7 @@ static void s_publish(mc_server *s, const mc_msg *parent, const char *msg_type,
 		return;
 	}
 	for (size_t i = 0; i < msg->n_idents; i++)
-		free((void *)msg->idents[i].data);
+		free(msg->idents[i].data);
 	free(msg->idents);
 	msg->idents = calloc(1, sizeof *msg->idents);
 	snprintf(topic, sizeof topic, "kernel.%s.%s", mc_wire_session(s->wire), msg_type);

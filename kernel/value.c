@@ -619,6 +619,15 @@ int64_t *mc_array_i64(mc_value *v)
 	return (mc_type(v) == MC_T_ARRAY && v->u.arr.dtype == MC_I64) ? v->u.arr.data : NULL;
 }
 
+double mc_array_at(const mc_value *v, size_t i)
+{
+	if (i >= mc_array_size(v))
+		return 0.0;
+	if (v->u.arr.dtype == MC_F64)
+		return ((const double *)v->u.arr.data)[i];
+	return (double)((const int64_t *)v->u.arr.data)[i];
+}
+
 static void s_describe(const mc_value *v, char *buf, size_t n)
 {
 	if (mc_type(v) != MC_T_ARRAY)

@@ -98,8 +98,9 @@ int mc_list_append(mc_value *list, mc_value *item);
 /* Dicts. Keys are str, int, bool, float or None values; set steals item,
  * borrows key; a key of another type fails with MC_ERR_TYPE. */
 size_t mc_dict_len(const mc_value *v);
-mc_value *mc_dict_key(const mc_value *v, size_t i);     /* borrowed, i-th in order */
-mc_value *mc_dict_value(const mc_value *v, size_t i);   /* borrowed */
+/* Positional access first compacts the entries left by deletions. */
+mc_value *mc_dict_key(mc_value *v, size_t i);     /* borrowed, i-th in order */
+mc_value *mc_dict_value(mc_value *v, size_t i);   /* borrowed */
 mc_value *mc_dict_get(const mc_value *v, const char *key);  /* borrowed or NULL */
 int mc_dict_set(mc_value *dict, mc_value *key, mc_value *item);
 int mc_dict_set_str(mc_value *dict, const char *key, mc_value *item);
@@ -111,6 +112,8 @@ size_t mc_array_cols(const mc_value *v);       /* 0 for a 1-D array */
 size_t mc_array_size(const mc_value *v);       /* number of elements */
 double *mc_array_f64(mc_value *v);             /* NULL unless MC_F64 */
 int64_t *mc_array_i64(mc_value *v);            /* NULL unless MC_I64 */
+/* Element i (row-major) as a double; 0 past the end. */
+double mc_array_at(const mc_value *v, size_t i);
 
 /* A 2-D MC_F64 array as a matrix view (owns = 0) sharing its memory; valid
  * while the value lives. Fails with MC_ERR_TYPE for anything else. */

@@ -404,7 +404,7 @@ void mc_msg_free(mc_msg *msg)
 	if (msg == NULL)
 		return;
 	for (size_t i = 0; i < msg->n_idents; i++)
-		free((void *)msg->idents[i].data);
+		free(msg->idents[i].data);
 	free(msg->idents);
 	json_decref(msg->header);
 	json_decref(msg->parent_header);

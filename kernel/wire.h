@@ -27,11 +27,17 @@ typedef struct mc_frame {
 	size_t len;
 } mc_frame;
 
+/* One routing identity of a message: owned bytes (malloc'd). */
+typedef struct mc_ident {
+	void *data;
+	size_t len;
+} mc_ident;
+
 /* A decoded or outgoing message. The json_t members are owned by the message;
  * idents are the routing frames that came before the delimiter (copies). */
 typedef struct mc_msg {
 	size_t n_idents;
-	mc_frame *idents;     /* each data owned (malloc'd) */
+	mc_ident *idents;
 	json_t *header;
 	json_t *parent_header;
 	json_t *metadata;

@@ -438,7 +438,7 @@ int mc_comm_sum(mc_comm *c, uint64_t *v, mc_error *err)
 }
 
 /* The rows of each rank and their offsets, as int counts of a row type. */
-static int s_row_layout(mc_comm *c, uint64_t *rows, int **cnt, int **displ, mc_error *err)
+static int s_row_layout(mc_comm *c, const uint64_t *rows, int **cnt, int **displ, mc_error *err)
 {
 	uint64_t at = 0;
 
@@ -512,7 +512,7 @@ int mc_comm_scatter_rows(mc_comm *c, const void *all, const uint64_t *rows, void
 	int *cnt = NULL, *displ = NULL, e, rc;
 	MPI_Datatype row;
 
-	rc = s_row_layout(c, (uint64_t *)rows, &cnt, &displ, err);
+	rc = s_row_layout(c, rows, &cnt, &displ, err);
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0) {
 		MPI_Type_contiguous((int)item, MPI_BYTE, &row);

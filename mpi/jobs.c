@@ -395,21 +395,36 @@ static int s_job_lr(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 
 /* ---- per-rank pieces (importance, oof) ---- */
 
+/* The file name of a rank's piece (MC_JOB_IMPORTANCE, MC_JOB_OOF). */
+typedef void (*s_piece_name_fn)(char *name, size_t size, size_t rank);
+
+static void s_importance_name(char *name, size_t size, size_t rank)
+{
+	snprintf(name, size, MC_JOB_IMPORTANCE, rank);
+}
+
+static void s_oof_name(char *name, size_t size, size_t rank)
+{
+	snprintf(name, size, MC_JOB_OOF, rank);
+}
+
 /* Each rank writes its rows of m (rows x cols; cols 0: a vector of rows
- * values) as piece fmt % rank; rank 0 lists the pieces in manifest. */
-static int s_pieces_write(mc_comm *c, const char *out, const char *fmt, const char *manifest,
-                          const double *m, size_t rows, size_t cols, mc_error *err)
+ * values) as piece name_of(rank); rank 0 lists the pieces in manifest. m is
+ * only read (not const: the matrix view of it holds a double *). */
+static int s_pieces_write(mc_comm *c, const char *out, s_piece_name_fn name_of,
+                          const char *manifest, double *m, size_t rows, size_t cols,
+                          mc_error *err)
 {
 	char name[64], path[PATH_MAX], *text = NULL;
 	uint64_t mine = rows, *all = calloc((size_t)c->size, sizeof *all);
 	json_t *root = NULL, *list = NULL;
 	int rc = 0;
 
-	snprintf(name, sizeof name, fmt, (size_t)c->rank);
+	name_of(name, sizeof name, (size_t)c->rank);
 	if (all == NULL)
 		rc = s_nomem(err);
 	if (rc == 0 && rows > 0) {
-		mc_matrix v = { rows, cols > 0 ? cols : 1, cols > 0 ? cols : 1, (double *)m, 0 };
+		mc_matrix v = { rows, cols > 0 ? cols : 1, cols > 0 ? cols : 1, m, 0 };
 		rc = mc_modelfile_save(out, name, cols > 0 ? &v : NULL, m, rows, err);
 	}
 	rc = mc_comm_agree(c, rc, err);
@@ -426,7 +441,7 @@ static int s_pieces_write(mc_comm *c, const char *out, const char *fmt, const ch
 				json_decref(e);
 				continue;
 			}
-			snprintf(name, sizeof name, fmt, (size_t)r);
+			name_of(name, sizeof name, (size_t)r);
 			if (e == NULL || json_array_append_new(list, e) != 0 ||
 			    json_object_set_new(e, "features", json_string(name)) != 0 ||
 			    json_object_set_new(e, "rows", json_integer((json_int_t)all[r])) != 0)
@@ -629,7 +644,7 @@ static int s_job_importance(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_erro
 	if (rc == 0)
 		rc = s_importance(&imp, &l, &p, &chunk, &csize, c, o, err);
 	if (rc == 0)
-		rc = s_pieces_write(c, o->out, MC_JOB_IMPORTANCE, MC_JOB_IMPORTANCE_MANIFEST, imp,
+		rc = s_pieces_write(c, o->out, s_importance_name, MC_JOB_IMPORTANCE_MANIFEST, imp,
 		                    l.rows, 0, err);
 	free(imp);
 	s_local_free(&l);
@@ -869,7 +884,7 @@ static int s_job_oof(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 		rc = s_fold(P, &l, fold, (int)f, o->folds, c, &p, err);
 	}
 	if (rc == 0)
-		rc = s_pieces_write(c, o->out, MC_JOB_OOF, MC_JOB_OOF_MANIFEST, P, l.rows, l.k, err);
+		rc = s_pieces_write(c, o->out, s_oof_name, MC_JOB_OOF_MANIFEST, P, l.rows, l.k, err);
 	free(fold);
 	free(P);
 	free(cw);

@@ -253,7 +253,7 @@ fail:
 }
 
 /* Local rows [r0, r0 + n) of this rank, as doubles, across its shards. */
-static int s_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
+static int s_read(const void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 {
 	const mc_shards *sh = ctx;
 	size_t g = sh->row0 + r0, i = sh->first;
@@ -283,7 +283,7 @@ static int s_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 
 mc_rows mc_shards_rows(const mc_shards *sh)
 {
-	mc_rows r = { sh->rows, sh->d, s_read, (void *)sh, sh->single };
+	mc_rows r = { sh->rows, sh->d, s_read, sh, sh->single };
 
 	return r;
 }
@@ -296,7 +296,7 @@ int mc_shards_matrix(mc_matrix **out, const mc_shards *sh, mc_error *err)
 	*out = NULL;
 	rc = mc_matrix_new(&m, sh->rows, sh->d > 0 ? sh->d : 1, err);
 	if (rc == 0 && sh->rows > 0)
-		rc = s_read((void *)sh, 0, sh->rows, m->data, err);
+		rc = s_read(sh, 0, sh->rows, m->data, err);
 	if (rc != 0) {
 		mc_matrix_free(m);
 		return rc;

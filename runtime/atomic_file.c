@@ -49,7 +49,7 @@ static int s_fsync_dir(const char *path, mc_error *err)
 	return rc;
 }
 
-static int s_write_all(int fd, const void *data, size_t len)
+int mc_atomic_file_write_fd(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -160,7 +160,7 @@ int mc_atomic_file_open(mc_atomic_file **out, const char *path, mc_error *err)
 
 int mc_atomic_file_write(mc_atomic_file *f, const void *data, size_t len, mc_error *err)
 {
-	if (s_write_all(f->fd, data, len) != 0)
+	if (mc_atomic_file_write_fd(f->fd, data, len) != 0)
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot write: %s", f->path, strerror(errno));
 	return 0;
 }

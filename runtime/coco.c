@@ -865,8 +865,9 @@ static int s_conv_category(s_scan *sc, const json_t *v, size_t idx, mc_coco_cat_
 
 /* Checks a value Jansson read against the limits json_depth (v sits at
  * depth base + 1 of the document), string_bytes and list_length. where
- * names it ("annotations[5]"). Recurses at most json_depth deep. */
-static int s_check_json(s_scan *sc, const json_t *v, uint64_t depth, const char *where)
+ * names it ("annotations[5]"). Recurses at most json_depth deep. v is not
+ * changed (not const: Jansson's object iteration takes a json_t *). */
+static int s_check_json(s_scan *sc, json_t *v, uint64_t depth, const char *where)
 {
 	char what[160];
 	int rc = 0;
@@ -897,7 +898,7 @@ static int s_check_json(s_scan *sc, const json_t *v, uint64_t depth, const char 
 	} else if (json_is_object(v)) {
 		const char *k;
 		json_t *x;
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach(v, k, x) {
 			if (strlen(k) > sc->max_string) {
 				snprintf(what, sizeof what, "%s: %s: a member name of %zu bytes", sc->name,
 				         where, strlen(k));
@@ -933,7 +934,7 @@ static int s_drop_behind(s_scan *sc)
 	done -= done % page;
 	if (s_hash_upto(sc, done) < 0)
 		return s_nomem(sc);
-	madvise((void *)(sc->base + sc->dropped), done - sc->dropped, MADV_DONTNEED);
+	mc_coco_drop_pages(sc->base + sc->dropped, done - sc->dropped);
 	sc->dropped = done;
 	return 0;
 }
@@ -1752,6 +1753,13 @@ int mc_coco_image_path(char **out, const mc_coco *ds, size_t img, mc_error *err)
 	return 0;
 }
 
+void mc_coco_drop_pages(const void *p, size_t n)
+{
+	/* madvise takes a void * but MADV_DONTNEED does not write the pages:
+	 * the one place a read-only mapping loses its const */
+	madvise((void *)(uintptr_t)p, n, MADV_DONTNEED);
+}
+
 int mc_coco_hash_map(unsigned char out[32], const unsigned char *data, size_t len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), done = 0;
@@ -1766,7 +1774,7 @@ int mc_coco_hash_map(unsigned char out[32], const unsigned char *data, size_t le
 			goto cleanup;
 		/* a mapped file: give the hashed pages back */
 		if (n == S_DROP_CHUNK && (uintptr_t)(data + done) % page == 0)
-			madvise((void *)(data + done), n, MADV_DONTNEED);
+			mc_coco_drop_pages(data + done, n);
 		done += n;
 	}
 	rc = EVP_DigestFinal_ex(sha, out, NULL) == 1 ? 0 : -1;

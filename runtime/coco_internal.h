@@ -93,4 +93,8 @@ int mc_coco_check_unchanged(const mc_coco *ds, mc_error *err);
  * Returns 0, or -1 when OpenSSL fails. */
 int mc_coco_hash_map(unsigned char out[32], const unsigned char *data, size_t len);
 
+/* Gives back the pages of [p, p + n) of a read-only file mapping (they are
+ * read again from the file if touched). */
+void mc_coco_drop_pages(const void *p, size_t n);
+
 #endif

@@ -126,7 +126,7 @@ static int s_stream(s_out *o, const mc_coco *ds, const char *base, const int64_t
 			/* Give back the pages of the input already copied. */
 			if (prev_end > dropped + ((size_t)32 << 20)) {
 				size_t upto = (size_t)prev_end - (size_t)prev_end % page;
-				madvise((void *)(base + dropped), upto - dropped, MADV_DONTNEED);
+				mc_coco_drop_pages(base + dropped, upto - dropped);
 				dropped = upto;
 			}
 		}

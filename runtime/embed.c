@@ -199,7 +199,7 @@ int mc_embed_instance(double *out, const uint8_t *px, int w, int h, int channels
 	in.planes = 4;   /* mask, R*mask, G*mask, B*mask (gray: three times gray) */
 	npix = (size_t)size * (size_t)size;
 	in.v = calloc((size_t)in.planes * (size_t)(in.cw + 1) * (size_t)(in.ch + 1), sizeof(double));
-	gray = malloc(npix * sizeof *gray);
+	gray = calloc(npix, sizeof *gray);
 	rgb = malloc(3 * npix * sizeof *rgb);
 	cov = malloc(npix * sizeof *cov);
 	if (in.v == NULL || gray == NULL || rgb == NULL || cov == NULL) {

@@ -38,23 +38,6 @@ static uint32_t s_get32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int s_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Reads the whole file into memory (caller frees). */
 static int s_slurp(const char *path, unsigned char **buf, size_t *len, mc_error *err)
 {
@@ -347,8 +330,9 @@ int mc_journal_append(mc_journal *j, const char *rec, size_t len, mc_error *err)
 		                    "1 to %u", j->path, len, S_MAX_RECORD);
 	s_put32(head, (uint32_t)len);
 	s_put32(head + 4, (uint32_t)crc32(0L, (const Bytef *)rec, (uInt)len));
-	if (lseek(j->fd, j->size, SEEK_SET) < 0 || s_write_all(j->fd, head, sizeof head) != 0 ||
-	    s_write_all(j->fd, rec, len) != 0 || fdatasync(j->fd) != 0) {
+	if (lseek(j->fd, j->size, SEEK_SET) < 0 ||
+	    mc_atomic_file_write_fd(j->fd, head, sizeof head) != 0 ||
+	    mc_atomic_file_write_fd(j->fd, rec, len) != 0 || fdatasync(j->fd) != 0) {
 		int e = errno;
 		if (ftruncate(j->fd, j->size) != 0) {
 			/* Left as a torn last record, which the next open reports. */

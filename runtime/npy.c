@@ -182,7 +182,7 @@ static int s_parse_header(mc_npy *npy, const char *h, size_t len, mc_error *err)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "%s: dtype '%s' is not supported; expected '<f4' or '<f8'", npy->path,
 		                    descr);
-	snprintf(npy->descr, sizeof npy->descr, "%s", descr);
+	snprintf(npy->descr, sizeof npy->descr, "%s", npy->dtype == MC_NPY_F4 ? "<f4" : "<f8");
 	if (nd != 1 && nd != 2)
 		return mc_error_set(err, MC_ERR_INVALID,
 		                    "%s: array has %d dimensions; expected 1 or 2 (rows x features)",
@@ -429,7 +429,7 @@ void mc_npy_release_rows(const mc_npy *npy, size_t r0, size_t n)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-int mc_npy_stream_rows(void *npy, size_t r0, size_t n, double *out, mc_error *err)
+int mc_npy_stream_rows(const void *npy, size_t r0, size_t n, double *out, mc_error *err)
 {
 	int rc = mc_npy_read_rows(npy, r0, n, out, err);
 

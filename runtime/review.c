@@ -1831,7 +1831,8 @@ static int s_csv_row(const mc_review *rv, char **f, size_t nf, const s_csv_cols 
                      const char *path, size_t lineno, size_t *row, int *a, size_t *cls,
                      mc_error *err)
 {
-	const char *act = c->action < nf ? f[c->action] : "";
+	char *act_field = c->action < nf ? f[c->action] : NULL;
+	const char *act = act_field != NULL ? act_field : "";
 	const char *label = c->label < nf ? f[c->label] : "", *target = NULL;
 	const char *id = c->id < nf ? f[c->id] : "";
 	char *end;
@@ -1876,7 +1877,7 @@ static int s_csv_row(const mc_review *rv, char **f, size_t nf, const s_csv_cols 
 			return mc_error_set(err, MC_ERR_PARSE, "%s: line %zu: action \"relabel\" needs "
 			                    "the new class in column \"new_label\"", path, lineno);
 	} else if (strncasecmp(act, "relabel:", 8) == 0) {
-		target = s_trim((char *)act + 8);
+		target = s_trim(act_field + 8);
 		if (*label != '\0' && strcmp(label, target) != 0)
 			return mc_error_set(err, MC_ERR_PARSE, "%s: line %zu: action \"%s\" and new_label "
 			                    "\"%s\" disagree", path, lineno, act, label);
@@ -1900,7 +1901,7 @@ int mc_review_load_csv(mc_review *rv, const char *path, mc_review_csv_counts *co
 	size_t cap = 0, lineno = 0, n = 0, *is = NULL, *cs = NULL, *line_of = NULL;
 	mc_review_action *as = NULL;
 	mc_review_csv_counts cnt = { 0, 0, 0, 0 };
-	s_csv_cols cols;
+	s_csv_cols cols = { (size_t)-1, (size_t)-1, (size_t)-1 };   /* set by the header */
 	int have_header = 0, rc;
 
 	if (counts)

@@ -15,6 +15,7 @@
 
 #include "maskclean/atomic_file.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static void s_expect_content(const char *path, const char *want)
 {
@@ -164,7 +165,7 @@ START_TEST(test_full_disk)
 }
 END_TEST
 
-Suite *atomic_file_suite(void)
+static Suite *atomic_file_suite(void)
 {
 	Suite *s = suite_create("atomic_file");
 	TCase *tc = tcase_create("core");
@@ -178,11 +179,5 @@ Suite *atomic_file_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(atomic_file_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(atomic_file_suite());
 }

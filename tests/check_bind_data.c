@@ -9,8 +9,8 @@
 
 #include "lang_fixture.h"
 #include "maskclean/coco.h"
-
-static char s_tmpdir[512];
+#include "suite_run.h"
+#include "testutil.h"
 
 static void assert_contains(const char *code, const char *needle)
 {
@@ -31,14 +31,13 @@ static void load_var(const char *var, const char *path, const char *extra)
 	free(got);
 }
 
+/* tests/data/coco/name (tu_data: a buffer the next call reuses). */
 static const char *fixture(const char *name)
 {
-	static char path[4096];
-	const char *src = getenv("MC_SRCDIR");
+	char rel[512];
 
-	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
-	snprintf(path, sizeof path, "%s/tests/data/coco/%s", src, name);
-	return path;
+	snprintf(rel, sizeof rel, "coco/%s", name);
+	return tu_data(rel);
 }
 
 START_TEST(test_dataset_attributes)
@@ -116,6 +115,10 @@ START_TEST(test_summary_display)
 	json_decref(data);
 	json_decref(meta);
 	mc_unref(res);
+	/* It is a Table: one row per class, its columns by name. */
+	assert_run("ds.summary().n_rows", "80");
+	assert_run("ds.summary().columns", "['class', 'name', 'category_id', 'instances', 'images']");
+	assert_run("ds.summary()[\"instances\"][0] == ds.count(\"person\")", "True");
 
 	/* The dataset itself shows an HTML summary. */
 	ck_assert_int_eq(mc_interp_execute(s_in, "ds", NULL, &res, &xe), 0);
@@ -130,9 +133,10 @@ END_TEST
 
 START_TEST(test_export)
 {
-	char code[4400], out[600];
+	char code[4400], dir[512], out[600];
 
-	snprintf(out, sizeof out, "%s/fixed.json", s_tmpdir);
+	tu_tmpdir(dir, sizeof dir, "check_bind_data");
+	tu_path(out, sizeof out, dir, "fixed.json");
 	load_var("ds", fixture("good.json"), "");
 	assert_run("ds.labels()", "array([0, 1, 2, 1, 2])");
 	snprintf(code, sizeof code, "r = ds.export(\"%s\", labels=[1, 1, \"banana\", 0, 2], "
@@ -147,7 +151,7 @@ START_TEST(test_export)
 	                "instances");
 	snprintf(code, sizeof code, "ds.export(\"%s\", labels=[0, 0, 0, \"kiwi\", 0])", out);
 	assert_contains(code, "unknown class 'kiwi'");
-	unlink(out);
+	tu_rmtree(dir);
 }
 END_TEST
 
@@ -215,17 +219,5 @@ static Suite *bind_data_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bind_data_suite());
-	int failed;
-
-	snprintf(s_tmpdir, sizeof s_tmpdir, "/tmp/check_bind_data.XXXXXX");
-	if (mkdtemp(s_tmpdir) == NULL) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(s_tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(bind_data_suite());
 }

@@ -12,6 +12,8 @@
 #include "bind_embed.h"
 #include "maskclean/cnn.h"
 #include "lang_fixture.h"
+#include "suite_run.h"
+#include "testutil.h"
 
 static char s_npy[4096];   /* tests/data/npy */
 static char s_cnn[4096];   /* tests/data/cnn */
@@ -19,26 +21,20 @@ static char s_tmp[4096];   /* scratch directory of this run */
 
 static void s_setup(void)
 {
-	const char *src = getenv("MC_SRCDIR"), *build = getenv("MC_BUILDDIR");
-
-	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
-	snprintf(s_npy, sizeof s_npy, "%s/tests/data/npy", src);
-	snprintf(s_cnn, sizeof s_cnn, "%s/tests/data/cnn", src);
-	snprintf(s_tmp, sizeof s_tmp, "%s/tests/bind-embed-%ld", build != NULL ? build : "/tmp",
-	         (long)getpid());
+	td_path(s_npy, sizeof s_npy, "npy");
+	td_path(s_cnn, sizeof s_cnn, "cnn");
+	tu_scratch_path(s_tmp, sizeof s_tmp, "bind-embed");   /* made by the tests */
 	setup();
 }
 
 static void s_teardown(void)
 {
-	char cmd[4200];
-
 	teardown();
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_tmp);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_tmp);
 }
 
 /* run() of code given printf-style. Caller frees. */
+__attribute__((format(printf, 1, 2)))
 static char *runf(const char *fmt, ...)
 {
 	char code[8192];
@@ -300,11 +296,5 @@ static Suite *bind_embed_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bind_embed_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(bind_embed_suite());
 }

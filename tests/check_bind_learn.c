@@ -11,6 +11,7 @@
 
 #include "lang_fixture.h"
 #include "maskclean/canvas.h"
+#include "suite_run.h"
 
 static double s_float(mc_interp *in, const char *code)
 {
@@ -324,11 +325,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

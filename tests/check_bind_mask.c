@@ -8,6 +8,7 @@
 
 #include "lang_fixture.h"
 #include "maskclean/rle.h"
+#include "suite_run.h"
 
 /* The MIME bundle of the value of expr: asserts it has an image/png of w x h. */
 static void assert_png_bundle(const char *expr, int w, int h)
@@ -183,11 +184,5 @@ static Suite *bind_mask_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bind_mask_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(bind_mask_suite());
 }

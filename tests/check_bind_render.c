@@ -11,6 +11,7 @@
 
 #include "lang_fixture.h"
 #include "maskclean/canvas.h"
+#include "suite_run.h"
 
 /* The MIME bundle of the value of code. Caller json_decrefs both. */
 static void bundle(const char *code, json_t **data, json_t **meta)
@@ -216,13 +217,9 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
+	int rc = mc_check_run(s_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	mc_canvas_shutdown();
 	FcFini();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -12,6 +12,7 @@
 #include "lang_fixture.h"
 #include "maskclean/canvas.h"
 #include "review_fixture.h"
+#include "suite_run.h"
 
 static char *g_dir, g_cwd[4096];
 
@@ -272,11 +273,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

@@ -49,6 +49,14 @@ void __real_free(void *p);
 char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
 int __real_posix_memalign(void **p, size_t align, size_t n);
+/* What the linker (--wrap) calls instead of them. */
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+int __wrap_posix_memalign(void **p, size_t align, size_t n);
 
 /* Allocations made while counting, by address, so that a run can be checked
  * for leaks: open addressing, deleted slots marked. */
@@ -334,9 +342,8 @@ START_TEST(test_coco)
 	snprintf(good, sizeof good, "%s/tests/data/coco/good.json", getenv("MC_SRCDIR"));
 	snprintf(s_out, sizeof s_out, "%s/tests/chaos-%d.json", getenv("MC_BUILDDIR"), (int)getpid());
 	s_chaos("load_coco good.json", s_coco, good);
-	s_chaos("load_coco tinycoco val",
-	        s_coco, (void *)td_path(s_path, sizeof s_path,
-	                                "coco/tinycoco/annotations/instances_val2017.json"));
+	td_path(s_path, sizeof s_path, "coco/tinycoco/annotations/instances_val2017.json");
+	s_chaos("load_coco tinycoco val", s_coco, s_path);
 	unlink(s_out);
 }
 END_TEST
@@ -386,7 +393,8 @@ START_TEST(test_npy_idx_image)
 	static const unsigned char head[] = { 0, 0, 0x0d, 2, 0, 0, 0, 3, 0, 0, 0, 2 };
 
 	snprintf(s_out, sizeof s_out, "%s/tests/chaos-%d.out", getenv("MC_BUILDDIR"), (int)getpid());
-	s_chaos("load_npy f4", s_npy, (void *)td_path(s_path, sizeof s_path, "npy/f4_2x3.npy"));
+	td_path(s_path, sizeof s_path, "npy/f4_2x3.npy");
+	s_chaos("load_npy f4", s_npy, s_path);
 	snprintf(idx, sizeof idx, "%s/tests/chaos-%d.idx", getenv("MC_BUILDDIR"), (int)getpid());
 	f = fopen(idx, "wb");
 	ck_assert_ptr_nonnull(f);
@@ -396,8 +404,8 @@ START_TEST(test_npy_idx_image)
 	fclose(f);
 	s_chaos("load_idx float32", s_idx, idx);
 	unlink(idx);
-	s_chaos("load_image jpeg", s_image, (void *)td_path(s_path, sizeof s_path,
-	                                                    "image/progressive.jpg"));
+	td_path(s_path, sizeof s_path, "image/progressive.jpg");
+	s_chaos("load_image jpeg", s_image, s_path);
 	unlink(s_out);
 }
 END_TEST

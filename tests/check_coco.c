@@ -15,27 +15,38 @@
 #include "maskclean/coco.h"
 #include "maskclean/rle.h"
 #include "durability_fixture.h"
-#include "test_data.h"
+#include "suite_run.h"
+#include "testutil.h"
 
-static char s_path[4096];
 static char s_tmpdir[4096];
 
+/* tests/data/coco/name (tests/testutil.h's tu_data: in a buffer the next
+ * call reuses; the test fails when it is missing). */
 static const char *fixture(const char *name)
 {
-	const char *src = getenv("MC_SRCDIR");
+	char rel[512];
 
-	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
-	snprintf(s_path, sizeof s_path, "%s/tests/data/coco/%s", src, name);
-	return s_path;
+	snprintf(rel, sizeof rel, "coco/%s", name);
+	return tu_data(rel);
 }
 
 /* A file under tests/data; the test fails when the data is missing. */
 static const char *data_file(const char *rel)
 {
-	return td_path(s_path, sizeof s_path, rel);
+	return tu_data(rel);
 }
 
-/* Made by main() before the tests fork, removed after them. */
+/* A fresh directory for the files a test writes, removed after it. */
+static void tmp_setup(void)
+{
+	tu_tmpdir(s_tmpdir, sizeof s_tmpdir, "check_coco");
+}
+
+static void tmp_teardown(void)
+{
+	tu_rmtree(s_tmpdir);
+}
+
 static const char *tmpdir(void)
 {
 	return s_tmpdir;
@@ -397,7 +408,7 @@ END_TEST
  * Each failure names the file, the record and what was expected. */
 START_TEST(test_invalid_files)
 {
-	char dir[4200], path[4400], expected[4096], got[4096 + 64];
+	char dir[4200], path[4200 + 256 + 8], expected[4096], got[4096 + 64];   /* path: dir/d_name */
 	struct dirent *e;
 	size_t cases = 0;
 	DIR *d;
@@ -869,6 +880,8 @@ static Suite *coco_suite(void)
 	Suite *s = suite_create("coco");
 	TCase *tc = tcase_create("coco");
 
+	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_tinycoco_train);
 	tcase_add_test(tc, test_values_match_jansson);
@@ -893,17 +906,5 @@ static Suite *coco_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(coco_suite());
-	int failed;
-
-	snprintf(s_tmpdir, sizeof s_tmpdir, "/tmp/check_coco.XXXXXX");
-	if (mkdtemp(s_tmpdir) == NULL) {
-		perror("mkdtemp");
-		return EXIT_FAILURE;
-	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(s_tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(coco_suite());
 }

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "connection.h"
+#include "suite_run.h"
 
 static char s_path[64];
 
@@ -231,8 +232,6 @@ int main(void)
 {
 	Suite *s = suite_create("connection");
 	TCase *tc = tcase_create("connection");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_load_good);
 	tcase_add_test(tc, test_load_ipc);
@@ -240,9 +239,5 @@ int main(void)
 	tcase_add_test(tc, test_listen_then_zeromq_takes_over);
 	tcase_add_test(tc, test_listen_declines_cleanly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "maskclean/coreset.h"
 #include "durability_fixture.h"
+#include "suite_run.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -1342,11 +1343,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

@@ -124,6 +124,7 @@ static uint8_t *ann_mask(json_t *a, uint32_t h, uint32_t w, uint64_t *area, int 
 	if (json_is_array(seg)) {
 		size_t np = json_array_size(seg), p, q, x, y, x0, y0, x1, y1;
 		const double **parts = malloc(np * sizeof *parts);
+		double **owned = malloc(np * sizeof *owned);   /* parts[p], to free */
 		size_t *lens = malloc(np * sizeof *lens);
 		uint8_t *exact = calloc((size_t)h * w, 1);
 
@@ -137,7 +138,7 @@ static uint8_t *ann_mask(json_t *a, uint32_t h, uint32_t w, uint64_t *area, int 
 			xy = malloc(lens[p] * sizeof *xy);
 			for (q = 0; q < lens[p]; q++)
 				xy[q] = json_number_value(json_array_get(pa, q));
-			parts[p] = xy;
+			parts[p] = owned[p] = xy;
 			/* Pixel-centre rasterisation (even-odd) of this part, over
 			 * its bounding box. */
 			x0 = w;
@@ -170,7 +171,8 @@ static uint8_t *ann_mask(json_t *a, uint32_t h, uint32_t w, uint64_t *area, int 
 		 * back exactly the pixels inside it. */
 		ck_assert_mem_eq(m, exact, (size_t)h * w);
 		for (p = 0; p < np; p++)
-			free((void *)parts[p]);
+			free(owned[p]);
+		free(owned);
 		free(parts);
 		free(lens);
 		free(exact);

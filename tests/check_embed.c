@@ -20,6 +20,8 @@
 #include "maskclean/image.h"
 #include "maskclean/npy.h"
 #include "maskclean/rle.h"
+#include "suite_run.h"
+#include "testutil.h"
 
 enum { W = 64, H = 48 };
 
@@ -237,8 +239,7 @@ static mc_coco *demo_dataset(void)
 	mc_coco_options co = { NULL, 0, NULL };
 	mc_error err;
 
-	snprintf(s_dir, sizeof s_dir, "%s/tests/embed-%ld",
-	         getenv("MC_BUILDDIR") != NULL ? getenv("MC_BUILDDIR") : "/tmp", (long)getpid());
+	tu_scratch_path(s_dir, sizeof s_dir, "embed");
 	mc_demo_opts_init(&o);
 	o.test_split = 1;
 	o.n_images = 8;
@@ -253,10 +254,7 @@ static mc_coco *demo_dataset(void)
 
 static void rm_demo(void)
 {
-	char cmd[4200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_dir);
 }
 
 START_TEST(test_dataset)
@@ -322,30 +320,25 @@ END_TEST
 
 /* ---- a CNN's embedding (tests/data/cnn) */
 
-static char s_cnn[4096];
-
+/* tests/data/cnn/name, in one of two buffers used in turn (two paths may
+ * be in use at once). */
 static const char *cnn_path(const char *name)
 {
 	static char path[2][4200];
 	static int k;
-	const char *src = getenv("MC_SRCDIR");
+	char rel[512];
 
-	ck_assert_msg(src != NULL, "MC_SRCDIR is not set (run through make check)");
-	snprintf(s_cnn, sizeof s_cnn, "%s/tests/data/cnn", src);
+	snprintf(rel, sizeof rel, "cnn/%s", name);
 	k = !k;
-	snprintf(path[k], sizeof path[k], "%s/%s", s_cnn, name);
-	return path[k];
+	return td_path(path[k], sizeof path[k], rel);
 }
 
-/* A scratch file name under the build's test directory. */
+/* A scratch file name (tests/testutil.h), nothing removed. */
 static const char *scratch(const char *name)
 {
 	static char path[4200];
-	const char *build = getenv("MC_BUILDDIR");
 
-	snprintf(path, sizeof path, "%s/tests/embed-%ld-%s", build != NULL ? build : "/tmp",
-	         (long)getpid(), name);
-	return path;
+	return tu_scratch_path(path, sizeof path, name);
 }
 
 static mc_coco *cnn_dataset(void)
@@ -679,11 +672,5 @@ static Suite *embed_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(embed_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(embed_suite());
 }

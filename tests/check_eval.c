@@ -15,6 +15,7 @@
 #include "interp.h"
 #include "lang.h"
 #include "registry.h"
+#include "suite_run.h"
 
 /* ---- an mc_io that records what it receives ---- */
 
@@ -1413,11 +1414,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

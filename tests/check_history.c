@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "history.h"
+#include "suite_run.h"
 
 static char s_dir[64];
 static char s_path[128];
@@ -486,8 +487,6 @@ int main(void)
 {
 	Suite *s = suite_create("history");
 	TCase *tc = tcase_create("history");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, s_setup, s_teardown);
@@ -504,9 +503,5 @@ int main(void)
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_default_path);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "maskclean/demo.h"
 #include "maskclean/idx.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 /* Writes bytes to path, gzip-compressed when gz. */
 static void write_file(const char *path, const unsigned char *b, size_t n, int gz)
@@ -202,11 +203,5 @@ static Suite *idx_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(idx_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(idx_suite());
 }

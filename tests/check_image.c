@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,6 +15,7 @@
 #include "maskclean/rle.h"
 #include "durability_fixture.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char s_tmpdir[4096];
 
@@ -170,15 +170,6 @@ START_TEST(test_corrupt_files_name_the_file)
 }
 END_TEST
 
-/* Peak resident memory of the process in MiB. */
-static long peak_rss_mib(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_maxrss / 1024;
-}
-
 /* A copy of fixture name (tests/data/image) whose JPEG frame header says
  * w x h. */
 static unsigned char *jpeg_claiming(const char *name, unsigned w, unsigned h, size_t *len)
@@ -211,7 +202,7 @@ START_TEST(test_decompression_bombs)
 	unsigned char *d, *png = NULL;
 	size_t len, png_len = 0;
 	uint8_t px[16] = { 0 };
-	long before = peak_rss_mib();
+	long before = tu_peak_rss_mib();
 	mc_image *img = NULL;
 	mc_error err;
 
@@ -258,8 +249,8 @@ START_TEST(test_decompression_bombs)
 	free(d);
 	mc_limit_reset();
 	if (getenv("MC_VALGRIND") == NULL)
-		ck_assert_msg(peak_rss_mib() - before < 64, "peak resident memory grew by %ld MiB",
-		              peak_rss_mib() - before);
+		ck_assert_msg(tu_peak_rss_mib() - before < 64, "peak resident memory grew by %ld MiB",
+		              tu_peak_rss_mib() - before);
 }
 END_TEST
 
@@ -679,11 +670,5 @@ static Suite *image_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(image_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(image_suite());
 }

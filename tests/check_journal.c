@@ -13,9 +13,11 @@
 #include <openssl/evp.h>
 #include <stdint.h>
 
+#include "maskclean/atomic_file.h"
 #include "maskclean/journal.h"
 #include "testutil.h"
 #include "review_fixture.h"
+#include "suite_run.h"
 
 typedef struct s_seen {
 	char recs[16][64];
@@ -346,30 +348,17 @@ static size_t s_state(const mc_review *rv, unsigned char **out)
 		mc_review_action a = MC_ACT_KEEP;
 		mc_coco_ann ann;
 		size_t c = 0;
-		int out = 0, has;
+		int outside = 0, has;
 		mc_coco_instance(ds, i, &ann);
-		has = mc_review_pending(rv, ann.id, &a, &c, &out);
+		has = mc_review_pending(rv, ann.id, &a, &c, &outside);
 		b[pos++] = (unsigned char)mc_review_is_seen(rv, ann.id);
 		b[pos++] = (unsigned char)(has ? 1 + a : 0);
-		b[pos++] = (unsigned char)out;
+		b[pos++] = (unsigned char)outside;
 		memcpy(b + pos, &c, sizeof c);
 		pos += 16;
 	}
 	*out = b;
 	return pos;
-}
-
-static int s_write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t k = write(fd, c, n);
-		if (k <= 0)
-			return -1;
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 static int s_read_all(int fd, void *p, size_t n)
@@ -445,7 +434,8 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 			_exit(4);
 		/* Mid-iteration: a batch is open with two decisions and a fix. */
 		len = s_state(rv, &st);
-		if (s_write_all(fds[1], &len, sizeof len) != 0 || s_write_all(fds[1], st, len) != 0)
+		if (mc_atomic_file_write_fd(fds[1], &len, sizeof len) != 0 ||
+		    mc_atomic_file_write_fd(fds[1], st, len) != 0)
 			_exit(5);
 		for (;;)
 			pause();
@@ -840,11 +830,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

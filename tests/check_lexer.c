@@ -5,6 +5,7 @@
 
 #include "lexer.h"
 #include "maskclean/error.h"
+#include "suite_run.h"
 
 static mc_tokens s_lex_ok(const char *src)
 {
@@ -183,11 +184,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

@@ -11,6 +11,7 @@
 #include "maskclean/logreg.h"
 #include "maskclean/rng.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 typedef struct lr_data {
 	json_t *root;
@@ -687,11 +688,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "maskclean/matrix.h"
+#include "suite_run.h"
 
 static mc_matrix *s_counting(size_t r, size_t c)
 {
@@ -120,11 +121,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

@@ -8,6 +8,7 @@
 #include "maskclean/metrics.h"
 #include "maskclean/rng.h"
 #include "maskclean/split.h"
+#include "suite_run.h"
 
 START_TEST(test_confusion_and_pick)
 {
@@ -488,11 +489,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

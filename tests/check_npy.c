@@ -11,6 +11,7 @@
 #include "maskclean/npy.h"
 #include "testutil.h"
 #include "durability_fixture.h"
+#include "suite_run.h"
 
 static char s_path[4096];
 
@@ -216,18 +217,6 @@ START_TEST(test_interrupt)
 END_TEST
 
 
-/* Resident memory of this process in bytes (/proc/self/statm). */
-static long s_rss(void)
-{
-	long pages = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fscanf(f, "%ld %ld", &pages, &rss), 2);
-	fclose(f);
-	return rss * sysconf(_SC_PAGESIZE);
-}
-
 /* Streaming: rows copied out and released leave the process's resident
  * memory, and read back the same. */
 START_TEST(test_release_rows)
@@ -247,14 +236,14 @@ START_TEST(test_release_rows)
 		m->data[k] = (double)k * 0.5;
 	ck_assert_int_eq(mc_npy_save(path, m, &err), 0);
 	ck_assert_int_eq(mc_npy_open(&npy, path, &err), 0);
-	before = s_rss();
+	before = tu_rss_bytes();
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(mc_npy_read_rows(npy, i, 1, row, &err), 0);
 		ck_assert(row[d - 1] == m->data[i * d + d - 1]);
 	}
-	read_all = s_rss();
+	read_all = tu_rss_bytes();
 	mc_npy_release_rows(npy, 0, n);
-	released = s_rss();
+	released = tu_rss_bytes();
 	ck_assert_msg(read_all - before > 30l << 20, "reading mapped %ld bytes", read_all - before);
 	ck_assert_msg(read_all - released > 30l << 20, "releasing unmapped %ld bytes",
 	              read_all - released);
@@ -407,11 +396,5 @@ static Suite *npy_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(npy_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(npy_suite());
 }

@@ -9,19 +9,23 @@
 #include "learn_fixture.h"
 #include "maskclean/pca.h"
 #include "testutil.h"
+#include "suite_run.h"
 
-/* A row source over a matrix, failing at row fail_at (if set). */
+/* A row source over a matrix, failing at row fail_at (if set); counts its
+ * reads in *calls (when not NULL: the source itself is read-only to the
+ * reader). */
 typedef struct src_ctx {
 	const mc_matrix *m;
 	size_t fail_at;
-	size_t calls;
+	size_t *calls;
 } src_ctx;
 
-static int s_read(void *ctx, size_t r0, size_t n, double *out, mc_error *err)
+static int s_read(const void *ctx, size_t r0, size_t n, double *out, mc_error *err)
 {
-	src_ctx *c = ctx;
+	const src_ctx *c = ctx;
 
-	c->calls++;
+	if (c->calls != NULL)
+		(*c->calls)++;
 	if (c->fail_at >= r0 && c->fail_at < r0 + n)
 		return mc_error_set(err, MC_ERR_INVALID, "feats.npy: row %zu, column 0 is NaN",
 		                    c->fail_at);
@@ -79,7 +83,8 @@ START_TEST(test_matches_sklearn)
 	mc_matrix *scores = NULL, *again = NULL;
 	mc_pca_params p;
 	mc_pca *pca = NULL;
-	src_ctx ctx = { X, (size_t)-1, 0 };
+	size_t calls = 0;
+	src_ctx ctx = { X, (size_t)-1, &calls };
 	mc_rows rows = { X->rows, X->cols, s_read, &ctx, 0 };
 	mc_error err = { 0 };
 	int streamed = _i % 2 || _i == 4, randomized = _i == 2 || _i == 3, single = _i == 4;
@@ -100,7 +105,7 @@ START_TEST(test_matches_sklearn)
 	else
 		ck_assert_msg(mc_pca_fit_transform(&scores, pca, X, NULL, &err) == 0, "%s", err.text);
 	if (streamed)
-		ck_assert_uint_ge(ctx.calls, 8);
+		ck_assert_uint_ge(calls, 8);
 	s_check_model(pca, scores, root, tol, label[_i]);
 	/* transform of the training data equals fit_transform's scores (the
 	 * matrix X is float64: transform runs in double) */
@@ -137,7 +142,8 @@ START_TEST(test_errors)
 	mc_matrix *X = fx_matrix(json_object_get(root, "X")), *out = NULL;
 	mc_pca_params p;
 	mc_pca *pca = NULL;
-	src_ctx ctx = { X, 23, 0 };
+	size_t calls = 0;
+	src_ctx ctx = { X, 23, &calls };
 	mc_rows rows = { X->rows, X->cols, s_read, &ctx, 0 };
 	mc_progress stop = { s_stop_now, NULL };
 	mc_error err = { 0 };
@@ -209,7 +215,7 @@ START_TEST(test_parts_match_fit)
 	mc_matrix view[3];
 	src_ctx ctx[3];
 	mc_rows rows[3], all;
-	src_ctx all_ctx = { X, (size_t)-1, 0 };
+	src_ctx all_ctx = { X, (size_t)-1, NULL };
 	double *best = NULL, *later = NULL;
 	mc_error err = { 0 };
 
@@ -224,7 +230,7 @@ START_TEST(test_parts_match_fit)
 	later = calloc(2 * k, sizeof *later);
 	for (int r = 0; r < 3; r++) {
 		view[r] = mc_matrix_view_rows(X, cut[r], cut[r + 1] - cut[r]);
-		ctx[r] = (src_ctx){ &view[r], (size_t)-1, 0 };
+		ctx[r] = (src_ctx){ &view[r], (size_t)-1, NULL };
 		rows[r] = (mc_rows){ view[r].rows, d, s_read, &ctx[r], _i };
 		ck_assert_int_eq(mc_pca_moments_new(&m[r], d, 1, &err), 0);
 	}
@@ -350,11 +356,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

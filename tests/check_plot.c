@@ -11,6 +11,7 @@
 
 #include "maskclean/plot.h"
 #include "pictures.h"
+#include "suite_run.h"
 
 /* ---------- ticks ---------- */
 
@@ -291,13 +292,13 @@ END_TEST
 START_TEST(test_heatmap_five_classes_marked)
 {
 	/* the article's example: true A is most often predicted as C */
-	const double v[25] = { 0.60, 0.05, 0.30, 0.03, 0.02,
+	double v[25] = { 0.60, 0.05, 0.30, 0.03, 0.02,
 	                       0.04, 0.85, 0.05, 0.03, 0.03,
 	                       0.05, 0.05, 0.80, 0.05, 0.05,
 	                       0.02, 0.03, 0.10, 0.80, 0.05,
 	                       0.01, 0.04, 0.05, 0.05, 0.85 };
 	const char *names[5] = { "A", "B", "C", "D", "E" };
-	mc_matrix m = { 5, 5, 5, (double *)v, 0 };
+	mc_matrix m = { 5, 5, 5, v, 0 };
 	mc_heatmap_opts o;
 	mc_heatmap_layout lay;
 	mc_png *p = NULL;
@@ -450,8 +451,8 @@ END_TEST
 
 START_TEST(test_heatmap_rejects_bad_mark)
 {
-	const double v[4] = { 1, 0, 0, 1 };
-	mc_matrix m = { 2, 2, 2, (double *)v, 0 };
+	double v[4] = { 1, 0, 0, 1 };
+	mc_matrix m = { 2, 2, 2, v, 0 };
 	mc_heatmap_opts o;
 	mc_png *p = NULL;
 	mc_error err = { 0 };
@@ -511,13 +512,9 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
+	int rc = mc_check_run(s_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	mc_canvas_shutdown();
 	FcFini();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

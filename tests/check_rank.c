@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "maskclean/rank.h"
+#include "suite_run.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -407,11 +408,5 @@ static Suite *rank_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rank_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(rank_suite());
 }

@@ -13,6 +13,7 @@
 #include "maskclean/image.h"
 #include "maskclean/render.h"
 #include "pictures.h"
+#include "suite_run.h"
 
 /* ---------- synthetic data ---------- */
 
@@ -497,13 +498,9 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
+	int rc = mc_check_run(s_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	mc_canvas_shutdown();
 	FcFini();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

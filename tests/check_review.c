@@ -13,6 +13,7 @@
 #include "maskclean/embed.h"
 #include "maskclean/image.h"
 #include "review_fixture.h"
+#include "suite_run.h"
 
 static void s_write(const char *path, const char *text)
 {
@@ -801,11 +802,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

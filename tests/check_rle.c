@@ -13,6 +13,7 @@
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char s_path[4096];
 
@@ -415,21 +416,6 @@ static int s_poll(void *ctx, size_t done, size_t total, const char *what)
 	return (void)done, (void)total, (void)what, ++p->calls >= p->stop_at;
 }
 
-/* Peak resident memory of the process in MiB. */
-static long s_peak_rss_mib(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0;
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb / 1024;
-}
-
 /* Issue 13: a 2,000-point outline with coordinates around +-1e7 was walked
  * point by point (5e7 upsampled steps an edge). Clipped to the image, the
  * work is the pixel columns the edges cross inside it: the progress
@@ -443,7 +429,7 @@ START_TEST(test_poly_far_outside_is_cheap_and_interruptible)
 	uint32_t state = 99;
 	s_polls polls = { 0, 1 << 30 };
 	mc_progress p = { s_poll, &polls };
-	long before = s_peak_rss_mib();
+	long before = tu_peak_rss_mib();
 	mc_rle *r = NULL;
 	mc_error err;
 
@@ -460,7 +446,7 @@ START_TEST(test_poly_far_outside_is_cheap_and_interruptible)
 	ck_assert_int_le(polls.calls, 2);
 	mc_rle_free(r);
 	if (getenv("MC_VALGRIND") == NULL)
-		ck_assert_int_lt(s_peak_rss_mib() - before, 32);
+		ck_assert_int_lt(tu_peak_rss_mib() - before, 32);
 	/* A zigzag across a wide image: 2,000 edges x 4,000 columns. */
 	for (size_t i = 0; i < k; i++) {
 		xy[2 * i] = i % 2 ? 4100.0 : -100.0;
@@ -774,11 +760,5 @@ static Suite *rle_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rle_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(rle_suite());
 }

@@ -13,6 +13,7 @@
 #include "language_doc.h"
 #include "server.h"
 #include "wire.h"
+#include "suite_run.h"
 
 #define QUEUE 64
 
@@ -593,17 +594,11 @@ int main(void)
 	};
 	Suite *suite = suite_create("server");
 	TCase *tc = tcase_create("server");
-	SRunner *runner;
-	int failures;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, s_setup, s_teardown);
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
 		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(suite, tc);
-	runner = srunner_create(suite);
-	srunner_run_all(runner, CK_NORMAL);
-	failures = srunner_ntests_failed(runner);
-	srunner_free(runner);
-	return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(suite);
 }

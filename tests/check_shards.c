@@ -10,6 +10,7 @@
 #include "maskclean/npy.h"
 #include "shards.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char s_dir[128];
 
@@ -264,11 +265,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "maskclean/split.h"
+#include "suite_run.h"
 
 static int64_t *s_labels(size_t n, const size_t *counts, size_t k)
 {
@@ -183,11 +184,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "maskclean/table.h"
+#include "suite_run.h"
 
 static mc_table *s_iterations(void)
 {
@@ -165,11 +166,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

@@ -10,6 +10,7 @@
 #include "lang.h"
 #include "value.h"
 #include "maskclean/matrix.h"
+#include "suite_run.h"
 
 static int s_freed;
 
@@ -580,11 +581,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s_suite());
 }

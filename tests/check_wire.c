@@ -8,6 +8,7 @@
 #include <uuid/uuid.h>
 
 #include "wire.h"
+#include "suite_run.h"
 
 #define KEY "a0436f6c-1916-498b-8eb9-e81ab9368e84"
 
@@ -431,8 +432,6 @@ int main(void)
 {
 	Suite *s = suite_create("wire");
 	TCase *tc = tcase_create("wire");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sign_rfc4231);
@@ -448,9 +447,5 @@ int main(void)
 	tcase_add_test(tc, test_header_format);
 	tcase_add_test(tc, test_encode_utf8);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return mc_check_run(s);
 }

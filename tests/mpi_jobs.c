@@ -26,6 +26,7 @@
 #include "maskclean/rng.h"
 #include "value.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static mc_interp *s_in;
 static char s_dir[256];
@@ -367,13 +368,13 @@ START_TEST(test_manifest)
 	{
 		const char *cs_args[] = { "--chunk-size", "2500", "--seed", "9", NULL };
 		mc_coreset *one = s_service(2500), *many = NULL;
-		char path[400];
+		char service[400];
 		mc_error e2 = { 0 };
 		ck_assert_msg(s_run_manifest(&j, s_cluster(c), "coreset", cs_args, &err) == 0, "%s",
 		              err.text);
 		ck_assert_int_eq(mc_coreset_build(one, X, y, NULL, NULL, &e2), 0);
-		snprintf(path, sizeof path, "%s/%s", mc_mpi_job_out(j), MC_JOB_SERVICE);
-		ck_assert_msg(mc_coreset_load(&many, path, &e2) == 0, "%s", e2.text);
+		snprintf(service, sizeof service, "%s/%s", mc_mpi_job_out(j), MC_JOB_SERVICE);
+		ck_assert_msg(mc_coreset_load(&many, service, &e2) == 0, "%s", e2.text);
 		s_same_service(many, one);
 		mc_coreset_free(one);
 		mc_coreset_free(many);
@@ -824,11 +825,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(s_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return mc_check_run(s_suite());
 }

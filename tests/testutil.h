@@ -1,6 +1,6 @@
 /* Helpers the test programs share: the test data (tu_data, tu_shared over
  * test_data.h's td_path, td_shared_path, td_add_optional), scratch
- * directories and scratch files.
+ * directories and scratch files, and the process's resident memory.
  * One copy here, instead of one per test file. */
 #ifndef MC_TESTUTIL_H
 #define MC_TESTUTIL_H
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,29 @@ static inline void tu_rmtree(const char *dir)
 		return;
 	ck_assert_msg(nftw(dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s: %s",
 	              dir, strerror(errno));
+}
+
+/* The peak resident memory of this process so far, in MiB (getrusage's
+ * ru_maxrss): what a test bounds the memory of an operation with. */
+static inline long tu_peak_rss_mib(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss / 1024;
+}
+
+/* The resident memory of this process now, in bytes (/proc/self/statm):
+ * for memory that must be given back. */
+static inline long tu_rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%ld %ld", &pages, &rss), 2);
+	fclose(f);
+	return rss * sysconf(_SC_PAGESIZE);
 }
 
 /* dir/name in buf. */

@@ -64,6 +64,11 @@ const char *mc_atomic_file_path(const mc_atomic_file *f);
  * that error. */
 int mc_atomic_file_sink(const char *data, size_t len, void *ctx);
 
+/* Writes all len bytes to the open file fd, retrying short writes and
+ * EINTR: 0, or -1 with errno set. For the one file written in place, the
+ * journal (an append-only log, maskclean/journal.h). */
+int mc_atomic_file_write_fd(int fd, const void *data, size_t len);
+
 /* Writes len bytes to path atomically (open + write + commit). */
 int mc_write_file_atomic(const char *path, const void *data, size_t len, mc_error *err);
 

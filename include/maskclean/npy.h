@@ -75,7 +75,7 @@ void mc_npy_release_rows(const mc_npy *npy, size_t r0, size_t n);
 /* mc_npy_read_rows then mc_npy_release_rows, with the shape of a row
  * source's read function (mc_rows in maskclean/pca.h; npy is the mc_npy):
  * a one-pass-at-a-time stream over a file that need not fit in memory. */
-int mc_npy_stream_rows(void *npy, size_t r0, size_t n, double *out, mc_error *err);
+int mc_npy_stream_rows(const void *npy, size_t r0, size_t n, double *out, mc_error *err);
 
 /* Fills *view with a zero-copy matrix over the mapped data (owns = 0,
  * stride = cols). Valid while npy lives; never write through it (the map is

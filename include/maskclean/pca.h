@@ -22,7 +22,7 @@
 /* Copies rows [r0, r0+n) of a source, as doubles, into out (n x cols,
  * compact). Returns 0 or a negative code with err set. mc_npy_read_rows
  * (maskclean/npy.h) has this shape. */
-typedef int (*mc_rows_fn)(void *ctx, size_t r0, size_t n, double *out, mc_error *err);
+typedef int (*mc_rows_fn)(const void *ctx, size_t r0, size_t n, double *out, mc_error *err);
 
 /* A row source: rows x cols values read through read(ctx, ...). single:
  * the values are float32 at the source (a float32 .npy file): the exact
@@ -32,7 +32,7 @@ typedef int (*mc_rows_fn)(void *ctx, size_t r0, size_t n, double *out, mc_error 
 typedef struct mc_rows {
 	size_t rows, cols;
 	mc_rows_fn read;
-	void *ctx;
+	const void *ctx;
 	int single;
 } mc_rows;
 

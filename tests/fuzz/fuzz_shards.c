@@ -25,9 +25,9 @@ static size_t s_unit(const void *ctx, size_t n, size_t d)
 	return 1;
 }
 
-static void s_save(const char *name, size_t rows, size_t cols, const double *v)
+static void s_save(const char *name, size_t rows, size_t cols, double *v)
 {
-	mc_matrix m = { .rows = rows, .cols = cols, .stride = cols, .data = (double *)v };
+	mc_matrix m = { .rows = rows, .cols = cols, .stride = cols, .data = v };
 	mc_error err;
 
 	mc_error_clear(&err);
@@ -47,10 +47,11 @@ static void s_save_f4(const char *name, size_t rows, size_t cols, const float *v
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const double a[6] = { 1, 2, 3, 4, 5, 6 }, c[8] = { 1, 0, 0, 1, 2, 2, 3, 1 };
-	static const double d[6] = { 1, 2, 3, 4, 5, 6 }, y[4] = { 0, 1, 2, 1 };
-	static const double w[4] = { 1, 0.5, 2, 0 }, bad[3] = { 0, -1, 0.5 };
-	static const double nan_w[2] = { 1, 0.0 / 0.0 };
+	/* not const: a matrix view holds a double * */
+	static double a[6] = { 1, 2, 3, 4, 5, 6 }, c[8] = { 1, 0, 0, 1, 2, 2, 3, 1 };
+	static double d[6] = { 1, 2, 3, 4, 5, 6 }, y[4] = { 0, 1, 2, 1 };
+	static double w[4] = { 1, 0.5, 2, 0 }, bad[3] = { 0, -1, 0.5 };
+	static double nan_w[2] = { 1, 0.0 / 0.0 };
 	static const float b[4] = { 1, 2, 3, 4 };
 
 	(void)argc;
