@@ -13,26 +13,18 @@
 #include "maskclean/canvas.h"
 #include "maskclean/rank.h"
 #include "suite_run.h"
+#include "testutil.h"
 
-static char g_dir[1024];
+static char g_dir[4096];
 
 static void s_setup(void)
 {
-	const char *b = getenv("MC_BUILDDIR");
-	char cmd[2400];
-	snprintf(g_dir, sizeof g_dir, "%s/tests/scratch-bind-coreset-%d", b ? b : ".",
-	         (int)getpid());
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_dir, g_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_tmpdir(g_dir, sizeof g_dir, "bind-coreset");
 }
 
 static void s_teardown(void)
 {
-	char cmd[2400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-	if (system(cmd) != 0) {
-		/* left behind; harmless */
-	}
+	tu_rmtree(g_dir);
 	mc_canvas_shutdown();
 	FcFini();
 }
@@ -126,7 +118,7 @@ END_TEST
 START_TEST(test_ranking_and_class_size)
 {
 	mc_interp *in = mc_interp_new();
-	char code[4096], *s;
+	char code[4400], *s;
 	size_t n;
 	const mc_rank_method *m = mc_rank_methods(&n);
 

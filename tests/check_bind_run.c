@@ -12,27 +12,24 @@
 
 #include "lang_fixture.h"
 #include "suite_run.h"
+#include "testutil.h"
 
-static char g_dir[64];
+static char g_dir[4096];
 
 static void s_setup(void)
 {
-	snprintf(g_dir, sizeof g_dir, "/tmp/mc-run-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	tu_tmpdir(g_dir, sizeof g_dir, "run");
 }
 
 static void s_teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(g_dir);
 }
 
 /* Writes n bytes of text to g_dir/name. */
 static void s_file(const char *name, const char *text, size_t n)
 {
-	char path[128];
+	char path[4200];
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/%s", g_dir, name);
@@ -46,7 +43,7 @@ static void s_file(const char *name, const char *text, size_t n)
  * (caller frees) and checks the message contains want. */
 static char *s_run_fails(mc_interp *in, const char *name, const char *ename, const char *want)
 {
-	char code[256], *all;
+	char code[4400], *all;
 	mc_value *res = NULL;
 	mc_exec_error x;
 	size_t k, n = 1;
@@ -70,7 +67,7 @@ static char *s_run_fails(mc_interp *in, const char *name, const char *ename, con
 START_TEST(test_run_defines_in_the_session)
 {
 	mc_interp *in = mc_interp_new();
-	char code[256];
+	char code[4400];
 	const char *text = "x = 40\n"
 	                   "def twice(a):\n"
 	                   "    \"\"\"Doubles a.\"\"\"\n"
@@ -121,7 +118,7 @@ START_TEST(test_run_errors_name_the_file_and_line)
 	/* more than 1 MiB */
 	memset(big, '#', sizeof big);
 	{
-		char path[128];
+		char path[4200];
 		FILE *f;
 
 		snprintf(path, sizeof path, "%s/big.mc", g_dir);
@@ -140,7 +137,7 @@ END_TEST
 START_TEST(test_run_of_itself_is_a_recursion_error)
 {
 	mc_interp *in = mc_interp_new();
-	char text[256], *tb;
+	char text[4200], *tb;
 
 	snprintf(text, sizeof text, "run(\"%s/self.mc\")\n", g_dir);
 	s_file("self.mc", text, strlen(text));

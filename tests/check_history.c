@@ -14,23 +14,20 @@
 
 #include "history.h"
 #include "suite_run.h"
+#include "testutil.h"
 
-static char s_dir[64];
-static char s_path[128];
+static char s_dir[4096];
+static char s_path[4200];
 
 static void s_setup(void)
 {
-	snprintf(s_dir, sizeof s_dir, "/tmp/mc-hist-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(s_dir));
+	tu_tmpdir(s_dir, sizeof s_dir, "hist");
 	snprintf(s_path, sizeof s_path, "%s/sub/dir/history.sqlite", s_dir);
 }
 
 static void s_teardown(void)
 {
-	char cmd[200];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(s_dir);
 }
 
 static mc_history *s_open_with(const mc_history_limits *limits)
@@ -358,7 +355,7 @@ END_TEST
 /* Writes the file of JSON lines earlier versions kept beside s_path. */
 static void s_write_legacy(const char *text)
 {
-	char path[160];
+	char path[4300];
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/sub", s_dir);
@@ -426,7 +423,7 @@ END_TEST
 START_TEST(test_damaged_database_moved_aside)
 {
 	mc_history *h = s_open();
-	char cmd[400], aside[200] = "";
+	char cmd[4400], aside[4400] = "";
 	json_t *r;
 	FILE *f, *p;
 

@@ -13,6 +13,7 @@
 #include "maskclean/coco.h"
 #include "maskclean/matrix.h"
 #include "maskclean/review.h"
+#include "testutil.h"
 
 /* Path of the tinycoco train annotations; fails the test when the test
  * data is missing. Caller frees. */
@@ -66,23 +67,21 @@ static inline mc_matrix *fx_features(const mc_coco *ds, size_t d, uint64_t seed)
 	return X;
 }
 
-/* A fresh scratch folder under the build tree. Caller frees. */
+/* A path for a fresh scratch folder under the build tree, with nothing
+ * there yet (the session makes it). Caller frees. */
 static inline char *fx_scratch(const char *name)
 {
-	const char *b = getenv("MC_BUILDDIR");
-	char *p = malloc(4096), cmd[4200];
+	char *p = malloc(4096);
 
-	snprintf(p, 4096, "%s/tests/scratch-%s-%d", b ? b : ".", name, (int)getpid());
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_ptr_nonnull(p);
+	tu_scratch_path(p, 4096, name);
+	tu_rmtree(p);
 	return p;
 }
 
 static inline void fx_rmtree(const char *p)
 {
-	char cmd[8400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(p);
 }
 
 /* Frees what a test made: its scratch folder (removed with what is in it),
