@@ -142,10 +142,10 @@ static int s_pca_fmnist(const char *dir, const char *out, size_t k)
 		s_die(&err);
 	t2 = s_now();
 	for (size_t c = 0; c < k; c++)
-		evr += mc_pca_explained_variance_ratio(pca)[c];
+		evr += mc_pca_model_of(pca)->evr[c];
 	s_save(out, "ztr.npy", Ztr);
 	s_save(out, "zte.npy", Zte);
-	s_save(out, "mc_components.npy", mc_pca_components(pca));
+	s_save(out, "mc_components.npy", mc_pca_model_of(pca)->components);
 	v = malloc(Xtr->rows * sizeof *v);
 	for (size_t i = 0; i < Xtr->rows; i++)
 		v[i] = (double)ytr[i];
@@ -216,7 +216,7 @@ static int s_pca_npy(const char *train, const char *test, size_t k)
 	t1 = s_pca_npy_one(pca, train, 1, NULL);
 	t2 = s_pca_npy_one(pca, test, 0, NULL);
 	for (size_t c = 0; c < k; c++)
-		evr += mc_pca_explained_variance_ratio(pca)[c];
+		evr += mc_pca_model_of(pca)->evr[c];
 	printf("{\"pca_fit_transform_s\": %.4f, \"pca_transform_test_s\": %.4f, "
 	       "\"explained_variance_ratio_sum\": %.17g}\n", t1, t2, evr);
 	mc_pca_free(pca);
@@ -251,7 +251,7 @@ static int s_pca_stream(const char *path, size_t k)
 		s_die(&err);
 	t = s_pca_npy_one(pca, path, 1, &bytes);
 	for (size_t c = 0; c < k; c++)
-		evr += mc_pca_explained_variance_ratio(pca)[c];
+		evr += mc_pca_model_of(pca)->evr[c];
 	printf("{\"fit_transform_s\": %.3f, \"peak_rss\": %.0f, \"scores_bytes\": %.0f, "
 	       "\"explained_variance_ratio_sum\": %.17g}\n", t, s_peak_rss(), bytes, evr);
 	mc_pca_free(pca);
@@ -440,8 +440,8 @@ static int s_compare(const char *out, const char *xpath, const char *ypath, size
 	pp.n_components = k;
 	if (mc_pca_new(&pca, &pp, &err) != 0 || mc_pca_fit_transform(&Z, pca, X, NULL, &err) != 0)
 		s_die(&err);
-	s_save(out, "mc_components.npy", mc_pca_components(pca));
-	s_save_vec(out, "mc_evr.npy", mc_pca_explained_variance_ratio(pca), k);
+	s_save(out, "mc_components.npy", mc_pca_model_of(pca)->components);
+	s_save_vec(out, "mc_evr.npy", mc_pca_model_of(pca)->evr, k);
 	s_save(out, "mc_z.npy", Z);
 	mc_logreg_params_init(&lp);
 	lp.class_weight = MC_CW_BALANCED;

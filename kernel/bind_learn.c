@@ -146,34 +146,32 @@ static char *s_pca_repr(const void *p)
 {
 	const mc_pca *pca = p;
 	const mc_pca_params *pp = mc_pca_params_of(pca);
+	const mc_pca_model *m = mc_pca_model_of(pca);
+	const char *solver = pp->solver == MC_PCA_EXACT ? "exact" : "randomized";
 	char buf[256];
 
-	if (mc_pca_fitted(pca)) {
+	if (m != NULL) {
 		double tot = 0.0;
-		for (size_t c = 0; c < mc_pca_n_components(pca); c++)
-			tot += mc_pca_explained_variance_ratio(pca)[c];
+		for (size_t c = 0; c < m->k; c++)
+			tot += m->evr[c];
 		snprintf(buf, sizeof buf,
 		         "PCA(n_components=%zu, solver=\"%s\") fitted on %zu x %zu, explains %.2f%% "
-		         "of the variance", pp->n_components,
-		         pp->solver == MC_PCA_EXACT ? "exact" : "randomized", mc_pca_n_samples(pca),
-		         mc_pca_n_features(pca), 100.0 * tot);
+		         "of the variance", pp->n_components, solver, m->n, m->d, 100.0 * tot);
 	} else {
 		snprintf(buf, sizeof buf, "PCA(n_components=%zu, solver=\"%s\") (not fitted)",
-		         pp->n_components, pp->solver == MC_PCA_EXACT ? "exact" : "randomized");
+		         pp->n_components, solver);
 	}
 	return s_strdup(buf);
 }
 
-/* The fitted PCA behind self, or NULL with "PCA is not fitted yet". */
-static const mc_pca *s_pca_model(mc_value *self, mc_error *err)
+/* The fitted model behind self, or NULL with "PCA is not fitted yet". */
+static const mc_pca_model *s_pca_model(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = mc_object_ptr(self);
+	const mc_pca_model *m = mc_pca_model_of(mc_object_ptr(self));
 
-	if (!mc_pca_fitted(pca)) {
+	if (m == NULL)
 		mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
-		return NULL;
-	}
-	return pca;
+	return m;
 }
 
 static mc_value *s_pca_n_components(mc_value *self, mc_error *err)
@@ -184,45 +182,44 @@ static mc_value *s_pca_n_components(mc_value *self, mc_error *err)
 
 static mc_value *s_pca_components(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? mc_array_from_matrix(mc_pca_components(pca)) : NULL;
+	return m != NULL ? mc_array_from_matrix(m->components) : NULL;
 }
 
 static mc_value *s_pca_mean(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? s_array_from(mc_pca_mean(pca), mc_pca_n_features(pca)) : NULL;
+	return m != NULL ? s_array_from(m->mean, m->d) : NULL;
 }
 
 static mc_value *s_pca_explained_variance(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? s_array_from(mc_pca_explained_variance(pca), mc_pca_n_components(pca)) : NULL;
+	return m != NULL ? s_array_from(m->ev, m->k) : NULL;
 }
 
 static mc_value *s_pca_explained_variance_ratio(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? s_array_from(mc_pca_explained_variance_ratio(pca), mc_pca_n_components(pca))
-	                   : NULL;
+	return m != NULL ? s_array_from(m->evr, m->k) : NULL;
 }
 
 static mc_value *s_pca_n_features_in(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? mc_int((int64_t)mc_pca_n_features(pca)) : NULL;
+	return m != NULL ? mc_int((int64_t)m->d) : NULL;
 }
 
 static mc_value *s_pca_n_samples(mc_value *self, mc_error *err)
 {
-	const mc_pca *pca = s_pca_model(self, err);
+	const mc_pca_model *m = s_pca_model(self, err);
 
-	return pca != NULL ? mc_int((int64_t)mc_pca_n_samples(pca)) : NULL;
+	return m != NULL ? mc_int((int64_t)m->n) : NULL;
 }
 
 static const mc_attr_def s_pca_attrs[] = {

@@ -1077,7 +1077,7 @@ int mc_mpi_pca_fit(mc_pca *pca, mc_value *X, const mc_cluster *c, mc_matrix **sc
 	if (rc == 0)
 		rc = mc_pca_load(fit, j->out, err);
 	if (rc == 0 && scores != NULL)
-		rc = mc_mpi_job_pieces(&sc, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_n_components(fit), err);
+		rc = mc_mpi_job_pieces(&sc, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_model_of(fit)->k, err);
 	if (rc == 0)
 		rc = mc_pca_load(pca, j->out, err);
 	if (rc == 0 && scores != NULL) {
@@ -1099,7 +1099,7 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
 	int rc;
 
 	*scores = NULL;
-	if (!mc_pca_fitted(pca))
+	if (mc_pca_model_of(pca) == NULL)
 		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
 	rc = mc_mpi_job_new(&j, c, "transform", err);
 	if (rc == 0)
@@ -1119,7 +1119,7 @@ int mc_mpi_pca_transform(mc_matrix **scores, const mc_pca *pca, mc_value *X,
 	if (rc == 0)
 		rc = mc_mpi_job_run(j, prog, err);
 	if (rc == 0)
-		rc = mc_mpi_job_pieces(scores, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_n_components(pca), err);
+		rc = mc_mpi_job_pieces(scores, j, MC_JOB_SCORES_MANIFEST, rows, mc_pca_model_of(pca)->k, err);
 	mc_mpi_job_free(j);
 	return rc;
 }

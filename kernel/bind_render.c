@@ -396,6 +396,17 @@ static void s_free_strings(char **s, size_t n)
 
 /* Texts of a list (strings as they are, other values as their repr).
  * Caller frees with s_free_strings. */
+/* A list argument's length against the count it must match:
+ * "bar(): 3 labels for 4 bars". */
+static int s_count_is(size_t got, size_t want, const char *what, const char *of, mc_call *call,
+                      mc_error *err)
+{
+	if (got == want)
+		return 0;
+	return mc_error_set(err, MC_ERR_SHAPE, "%s(): %zu %s for %zu %s", mc_call_name(call), got,
+	                    what, want, of);
+}
+
 static int s_strings(char ***out, size_t *n, mc_value *v, mc_call *call, const char *arg,
                      mc_error *err)
 {
@@ -611,23 +622,13 @@ static int s_bar(mc_call *call, mc_value **out, mc_error *err)
 		goto cleanup;
 	n = m->cols;
 	k = m->rows;
-	if (!s_is_none(lv)) {
-		if ((rc = s_strings(&labels, &nl, lv, call, "labels", err)) != 0)
-			goto cleanup;
-		if (nl != n) {
-			rc = mc_error_set(err, MC_ERR_SHAPE, "bar(): %zu labels for %zu bars", nl, n);
-			goto cleanup;
-		}
-	}
-	if (!s_is_none(sv)) {
-		if ((rc = s_strings(&stacks, &nst, sv, call, "stack_labels", err)) != 0)
-			goto cleanup;
-		if (nst != k) {
-			rc = mc_error_set(err, MC_ERR_SHAPE, "bar(): %zu stack_labels for %zu stacked series",
-			                  nst, k);
-			goto cleanup;
-		}
-	}
+	if (!s_is_none(lv) && ((rc = s_strings(&labels, &nl, lv, call, "labels", err)) != 0 ||
+	                       (rc = s_count_is(nl, n, "labels", "bars", call, err)) != 0))
+		goto cleanup;
+	if (!s_is_none(sv) &&
+	    ((rc = s_strings(&stacks, &nst, sv, call, "stack_labels", err)) != 0 ||
+	     (rc = s_count_is(nst, k, "stack_labels", "stacked series", call, err)) != 0))
+		goto cleanup;
 	rc = mc_plot_bar(&png, (const char *const *)labels, n, m->data, k,
 	                 (const char *const *)stacks, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, o.title != NULL ? o.title : "bar chart")) == NULL)
@@ -1030,73 +1031,82 @@ static int s_load_image(mc_image **out, const mc_coco *ds, size_t img, mc_error 
 	return rc;
 }
 
-static int s_show(mc_call *call, mc_value **out, mc_error *err)
-{
-	void *p;
+/* The instance a call shows: its dataset ds, instance index i (argument
+ * "i"), annotation, image record and pixels (caller frees img). */
+typedef struct s_shown {
 	const mc_coco *ds;
-	mc_image *img = NULL;
-	mc_rle *r = NULL;
-	mc_png *png = NULL;
-	mc_render_opts o;
+	size_t i;
 	mc_coco_ann a;
 	mc_coco_img im;
-	size_t i;
+	mc_image *img;
+} s_shown;
+
+static int s_shown_load(s_shown *sh, mc_call *call, mc_error *err)
+{
+	void *p;
+	int rc;
+
+	memset(sh, 0, sizeof *sh);
+	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &p, err)) != 0)
+		return rc;
+	sh->ds = p;
+	if ((rc = s_instance(&sh->i, call, sh->ds, mc_arg(call, "i"), "i", err)) != 0)
+		return rc;
+	mc_coco_instance(sh->ds, sh->i, &sh->a);
+	mc_coco_image(sh->ds, sh->a.image, &sh->im);
+	return s_load_image(&sh->img, sh->ds, sh->a.image, err);
+}
+
+static int s_show(mc_call *call, mc_value **out, mc_error *err)
+{
+	s_shown sh;
+	mc_rle *r = NULL;
+	mc_png *png = NULL;
 	char title[512];
+	mc_render_opts o = { .title = title };
 	int rc, crop;
 
 	*out = NULL;
-	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &p, err)) != 0 ||
-	    (rc = mc_arg_bool(call, "crop", &crop, err)) != 0)
+	if ((rc = mc_arg_bool(call, "crop", &crop, err)) != 0)
 		return rc;
-	ds = p;
-	if ((rc = s_instance(&i, call, ds, mc_arg(call, "i"), "i", err)) != 0)
-		return rc;
-	mc_coco_instance(ds, i, &a);
-	mc_coco_image(ds, a.image, &im);
-	if ((rc = mc_coco_instance_rle(&r, ds, i, mc_call_progress(call), err)) != 0 ||
-	    (rc = s_load_image(&img, ds, a.image, err)) != 0)
+	if ((rc = s_shown_load(&sh, call, err)) != 0 ||
+	    (rc = mc_coco_instance_rle(&r, sh.ds, sh.i, mc_call_progress(call), err)) != 0)
 		goto cleanup;
-	memset(&o, 0, sizeof o);
 	snprintf(title, sizeof title, "instance %zu \xc2\xb7 annotation %lld \xc2\xb7 %s \xc2\xb7 image %lld",
-	         i, (long long)a.id, mc_coco_class_name(ds, a.class_index), (long long)im.id);
-	o.title = title;
+	         sh.i, (long long)sh.a.id, mc_coco_class_name(sh.ds, sh.a.class_index),
+	         (long long)sh.im.id);
 	o.crop = crop;
-	rc = mc_render_views_rle(&png, img, r, &o, err);
+	rc = mc_render_views_rle(&png, sh.img, r, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
 		rc = mc_error_nomem(err);
 cleanup:
 	mc_rle_free(r);
-	mc_image_free(img);
+	mc_image_free(sh.img);
 	return rc;
 }
 
 static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 {
-	void *p;
+	s_shown sh;
 	const mc_coco *ds;
-	mc_image *img = NULL;
+	mc_image *img;
 	mc_png *png = NULL;
-	mc_render_opts o;
-	mc_coco_ann a;
-	mc_coco_img im;
 	const size_t *anns;
-	size_t i, n = 0, k, kept = 0;
+	size_t n = 0, k, kept = 0;
 	uint8_t **masks = NULL;
 	const char **labels = NULL;
 	char title[256];
+	mc_render_opts o = { .title = title };
 	int rc;
 
 	*out = NULL;
-	if ((rc = mc_arg_obj(call, "ds", &mc_dataset_class, &p, err)) != 0)
+	if ((rc = s_shown_load(&sh, call, err)) != 0) {
+		mc_image_free(sh.img);
 		return rc;
-	ds = p;
-	if ((rc = s_instance(&i, call, ds, mc_arg(call, "i"), "i", err)) != 0)
-		return rc;
-	mc_coco_instance(ds, i, &a);
-	mc_coco_image(ds, a.image, &im);
-	if ((rc = s_load_image(&img, ds, a.image, err)) != 0)
-		return rc;
-	anns = mc_coco_image_annotations(ds, a.image, &n);
+	}
+	ds = sh.ds;
+	img = sh.img;
+	anns = mc_coco_image_annotations(ds, sh.a.image, &n);
 	masks = calloc(n + 1, sizeof *masks);
 	labels = calloc(n + 1, sizeof *labels);
 	if (masks == NULL || labels == NULL) {
@@ -1130,9 +1140,7 @@ static int s_overlay(mc_call *call, mc_value **out, mc_error *err)
 		labels[kept] = mc_coco_class_name(ds, b.class_index);
 		kept++;
 	}
-	memset(&o, 0, sizeof o);
-	snprintf(title, sizeof title, "image %lld \xc2\xb7 %zu instances", (long long)im.id, kept);
-	o.title = title;
+	snprintf(title, sizeof title, "image %lld \xc2\xb7 %zu instances", (long long)sh.im.id, kept);
 	rc = mc_render_overlay(&png, img, (const uint8_t *const *)masks, kept, NULL, labels, &o, err);
 	if (rc == 0 && (*out = mc_figure_value(png, title)) == NULL)
 		rc = mc_error_nomem(err);
@@ -1243,23 +1251,13 @@ static int s_grid(mc_call *call, mc_value **out, mc_error *err)
 		                  "(slice idx)", n, S_MAX_GRID);
 		goto cleanup;
 	}
-	if (!s_is_none(impv)) {
-		if ((rc = s_doubles(&imp, &nimp, impv, call, "importance", err)) != 0)
-			goto cleanup;
-		if (nimp != n) {
-			rc = mc_error_set(err, MC_ERR_SHAPE, "grid(): %zu importance values for %zu instances",
-			                  nimp, n);
-			goto cleanup;
-		}
-	}
-	if (!s_is_none(nv)) {
-		if ((rc = s_strings(&notes, &nn, nv, call, "notes", err)) != 0)
-			goto cleanup;
-		if (nn != n) {
-			rc = mc_error_set(err, MC_ERR_SHAPE, "grid(): %zu notes for %zu instances", nn, n);
-			goto cleanup;
-		}
-	}
+	if (!s_is_none(impv) &&
+	    ((rc = s_doubles(&imp, &nimp, impv, call, "importance", err)) != 0 ||
+	     (rc = s_count_is(nimp, n, "importance values", "instances", call, err)) != 0))
+		goto cleanup;
+	if (!s_is_none(nv) && ((rc = s_strings(&notes, &nn, nv, call, "notes", err)) != 0 ||
+	                       (rc = s_count_is(nn, n, "notes", "instances", call, err)) != 0))
+		goto cleanup;
 	cells = calloc(n, sizeof *cells);
 	rows = calloc(n, sizeof *rows);
 	if (cells == NULL || rows == NULL) {

@@ -3116,49 +3116,69 @@ static int s_enter(mc_interp *in, const char *src, int expr_only, mc_code **cd, 
 	return 0;
 }
 
+/* One run of an entry point: the context, its top frame, and what to
+ * restore at the end. */
+typedef struct s_run {
+	s_ctx c;
+	s_frame top;
+	mc_error scratch;
+	mc_code *cd;
+	atomic_int *old_intr;
+	int entered;
+} s_run;
+
+/* Parses src (s_enter) and sets up r to evaluate it with io. Returns as
+ * s_enter; on 0, finish with s_run_end. */
+static int s_run_start(s_run *r, mc_interp *in, const char *src, int expr_only,
+                       const mc_io *io, mc_exec_error *xerr)
+{
+	int rc = s_enter(in, src, expr_only, &r->cd, &r->entered, xerr);
+
+	if (rc != 0)
+		return rc;
+	r->old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
+	s_begin(&r->c, &r->top, &r->scratch, in, io, xerr, r->cd);
+	return 0;
+}
+
+static void s_run_end(s_run *r)
+{
+	mc_unref(r->c.ret);
+	mc_code_unref(r->cd);
+	mc_lang_set_interrupt(r->old_intr);
+	mc_stack_leave(r->entered);
+}
+
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
-	mc_code *cd = NULL;
-	s_ctx c;
-	s_frame top;
-	size_t i;
+	s_run r = { .cd = NULL };
 	mc_value *last = NULL;
-	atomic_int *old_intr;
-	int entered, rc;
-	mc_error scratch;
+	int rc;
 
 	*result = NULL;
-	rc = s_enter(in, code, 0, &cd, &entered, xerr);
-	if (rc != 0)
+	if ((rc = s_run_start(&r, in, code, 0, io, xerr)) != 0)
 		return rc;
-	old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
-	s_begin(&c, &top, &scratch, in, io, xerr, cd);
-	for (i = 0; i < cd->prog.n; i++) {
-		const mc_node *st = cd->prog.stmts[i];
-		s_flow f;
+	for (size_t i = 0; i < r.cd->prog.n; i++) {
+		const mc_node *st = r.cd->prog.stmts[i];
 
 		mc_unref(last);
 		last = NULL;
-		if (s_poll(&c, st) != 0)
+		if (s_poll(&r.c, st) != 0)
 			break;
-		if (st->kind == MC_N_EXPR && !(st->flags & MC_F_HIDE) && i + 1 == cd->prog.n) {
-			last = s_eval(&c, st->kids[0]);
+		if (st->kind == MC_N_EXPR && !(st->flags & MC_F_HIDE) && i + 1 == r.cd->prog.n) {
+			last = s_eval(&r.c, st->kids[0]);
 			if (last == NULL)
 				break;
 			continue;
 		}
-		f = s_exec(&c, st);
-		if (f == S_ERROR)
+		if (s_exec(&r.c, st) == S_ERROR)
 			break;
 	}
-	mc_unref(c.ret);
-	mc_code_unref(cd);
-	mc_lang_set_interrupt(old_intr);
-	mc_stack_leave(entered);
+	s_run_end(&r);
 	if (mc_gc_due())
 		mc_gc_collect();
-	if (c.failed) {
+	if (r.c.failed) {
 		mc_unref(last);
 		return s_status(xerr);
 	}
@@ -3173,27 +3193,14 @@ int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value
 int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **result,
                    mc_exec_error *xerr)
 {
-	mc_code *cd = NULL;
-	mc_io quiet;
-	s_ctx c;
-	s_frame top;
-	atomic_int *old_intr;
-	int entered;
-	mc_error scratch;
+	mc_io quiet = { .interrupted = io != NULL ? io->interrupted : NULL, .silent = 1 };
+	s_run r = { .cd = NULL };
 
 	*result = NULL;
-	if (s_enter(in, expr, 1, &cd, &entered, xerr) != 0)
+	if (s_run_start(&r, in, expr, 1, &quiet, xerr) != 0)
 		return MC_ERR_PARSE;   /* no memory to parse is reported as MC_ERR_PARSE too */
-	memset(&quiet, 0, sizeof quiet);
-	if (io != NULL)
-		quiet.interrupted = io->interrupted;
-	quiet.silent = 1;
-	old_intr = mc_lang_set_interrupt(quiet.interrupted);
-	s_begin(&c, &top, &scratch, in, &quiet, xerr, cd);
-	*result = s_eval(&c, cd->prog.stmts[0]->kids[0]);
-	mc_code_unref(cd);
-	mc_lang_set_interrupt(old_intr);
-	mc_stack_leave(entered);
+	*result = s_eval(&r.c, r.cd->prog.stmts[0]->kids[0]);
+	s_run_end(&r);
 	if (*result == NULL)
 		return s_status(xerr);
 	return 0;

@@ -233,26 +233,18 @@ static int s_format_int(mc_text *o, const s_spec *sp, int64_t v, mc_error *err)
  * with the alternate form ('#') when alt. */
 static void s_float_body(char *buf, size_t n, char t, int alt, int prec, double a)
 {
+	/* the formats stay literals, so that the compiler checks them */
+#define S_FLOAT(L) \
+	(void)(alt ? snprintf(buf, n, "%#.*" #L, prec, a) : snprintf(buf, n, "%.*" #L, prec, a))
 	switch (t) {
-	case 'e':
-		alt ? snprintf(buf, n, "%#.*e", prec, a) : snprintf(buf, n, "%.*e", prec, a);
-		break;
-	case 'E':
-		alt ? snprintf(buf, n, "%#.*E", prec, a) : snprintf(buf, n, "%.*E", prec, a);
-		break;
-	case 'f':
-		alt ? snprintf(buf, n, "%#.*f", prec, a) : snprintf(buf, n, "%.*f", prec, a);
-		break;
-	case 'F':
-		alt ? snprintf(buf, n, "%#.*F", prec, a) : snprintf(buf, n, "%.*F", prec, a);
-		break;
-	case 'G':
-		alt ? snprintf(buf, n, "%#.*G", prec, a) : snprintf(buf, n, "%.*G", prec, a);
-		break;
-	default:
-		alt ? snprintf(buf, n, "%#.*g", prec, a) : snprintf(buf, n, "%.*g", prec, a);
-		break;
+	case 'e': S_FLOAT(e); break;
+	case 'E': S_FLOAT(E); break;
+	case 'f': S_FLOAT(f); break;
+	case 'F': S_FLOAT(F); break;
+	case 'G': S_FLOAT(G); break;
+	default: S_FLOAT(g); break;
 	}
+#undef S_FLOAT
 }
 
 static int s_format_float(mc_text *o, const s_spec *sp, double f, mc_error *err)

@@ -9,28 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/buf.h"
+
 void mc_text_put(mc_text *t, const char *s, size_t n)
 {
 	if (t->oom)
 		return;
-	if (t->n + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 64;
-		char *p;
-
-		while (cap < t->n + n + 1) {
-			if (cap > SIZE_MAX / 2) {
-				t->oom = 1;
-				return;
-			}
-			cap *= 2;
-		}
-		p = realloc(t->s, cap);
-		if (p == NULL) {
-			t->oom = 1;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
+	if (n > SIZE_MAX - t->n - 1 || mc_grow((void **)&t->s, &t->cap, t->n + n + 1, 1) < 0) {
+		t->oom = 1;
+		return;
 	}
 	memcpy(t->s + t->n, s, n);
 	t->n += n;

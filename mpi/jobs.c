@@ -207,8 +207,8 @@ static int s_job_pca(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error *err)
 		mc_progress_report(&c->progress, 0, 1, "PCA: eigenvectors");
 		rc = mc_pca_fit_moments(pca, m, err);
 		if (rc == 0) {
-			memcpy(model, mc_pca_components(pca)->data, k * d * sizeof *model);
-			memcpy(model + k * d, mc_pca_mean(pca), d * sizeof *model);
+			memcpy(model, mc_pca_model_of(pca)->components->data, k * d * sizeof *model);
+			memcpy(model + k * d, mc_pca_model_of(pca)->mean, d * sizeof *model);
 		}
 	}
 	rc = mc_comm_agree(c, rc, err);
@@ -262,9 +262,9 @@ static int s_job_transform(mc_comm *c, const mc_opts *o, mc_shards *sh, mc_error
 		rc = s_pca_new(&pca, o, err);
 	if (rc == 0)
 		rc = mc_pca_load(pca, o->model, err);
-	if (rc == 0 && mc_pca_n_features(pca) != sh->d)
+	if (rc == 0 && mc_pca_model_of(pca)->d != sh->d)
 		rc = mc_error_set(err, MC_ERR_SHAPE, "the model in %s has %zu features; the data "
-		                  "has %zu columns", o->model, mc_pca_n_features(pca), sh->d);
+		                  "has %zu columns", o->model, mc_pca_model_of(pca)->d, sh->d);
 	rc = mc_comm_agree(c, rc, err);
 	if (rc == 0)
 		rc = s_transform_rows(c, pca, o, sh, err);

@@ -2,6 +2,7 @@
  * surface at a device scale, text with recorded boxes, auto-sizing by a
  * measuring pass, and PNG encoding in memory. */
 #include "maskclean/canvas.h"
+#include "maskclean/buf.h"
 #include "maskclean/image.h"
 
 #include <cairo.h>
@@ -404,36 +405,17 @@ char *mc_text_fit(const char *s, double size, int bold, double max_w)
 	return buf;
 }
 
-typedef struct s_buf {
-	unsigned char *data;
-	size_t len, cap;
-} s_buf;
-
 static cairo_status_t s_png_write(void *closure, const unsigned char *data, unsigned int length)
 {
-	s_buf *b = closure;
-
-	if (b->len + length > b->cap) {
-		size_t cap = b->cap ? b->cap : 8192;
-		unsigned char *p;
-		while (cap < b->len + length)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (p == NULL)
-			return CAIRO_STATUS_NO_MEMORY;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, length);
-	b->len += length;
-	return CAIRO_STATUS_SUCCESS;
+	return mc_buf_put(closure, data, length) == 0 ? CAIRO_STATUS_SUCCESS
+	                                              : CAIRO_STATUS_NO_MEMORY;
 }
 
 /* surface (ARGB32) as a PNG file in memory. Caller owns *data (free()). */
 static int s_encode_png(unsigned char **data, size_t *len, cairo_surface_t *surface,
                         mc_error *err)
 {
-	s_buf b = { NULL, 0, 0 };
+	mc_buf b = { 0 };
 	cairo_status_t st;
 
 	*data = NULL;

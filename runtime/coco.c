@@ -2,6 +2,7 @@
  * reader that turns images, annotations and categories into compact arrays,
  * the indexes by id, image and class, and lookups on them. */
 #include "coco_internal.h"
+#include "maskclean/buf.h"
 #include "maskclean/limits.h"
 #include "maskclean/rle.h"
 
@@ -44,28 +45,9 @@ typedef struct s_scan {
 
 /* ---------------------------------------------------------------- pools */
 
-static int s_grow(void **ptr, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n += n / 2 + 64;
-	if (n > SIZE_MAX / size)
-		return -1;
-	q = realloc(*ptr, n * size);
-	if (q == NULL)
-		return -1;
-	*ptr = q;
-	*cap = n;
-	return 0;
-}
-
 static int s_push_chars(mc_coco *ds, const char *s, size_t len, uint64_t *off)
 {
-	if (s_grow((void **)&ds->chars, &ds->cap_chars, ds->n_chars + len + 1, 1) < 0)
+	if (mc_grow((void **)&ds->chars, &ds->cap_chars, ds->n_chars + len + 1, 1) < 0)
 		return -1;
 	memcpy(ds->chars + ds->n_chars, s, len);
 	ds->chars[ds->n_chars + len] = '\0';
@@ -76,20 +58,12 @@ static int s_push_chars(mc_coco *ds, const char *s, size_t len, uint64_t *off)
 
 static int s_push_xy(mc_coco *ds, double v)
 {
-	if (ds->n_xy == ds->cap_xy &&
-	    s_grow((void **)&ds->xy, &ds->cap_xy, ds->n_xy + 1, sizeof *ds->xy) < 0)
-		return -1;
-	ds->xy[ds->n_xy++] = v;
-	return 0;
+	return mc_push((void **)&ds->xy, &ds->n_xy, &ds->cap_xy, &v, sizeof v);
 }
 
 static int s_push_u32(mc_coco *ds, uint32_t v)
 {
-	if (ds->n_u32 == ds->cap_u32 &&
-	    s_grow((void **)&ds->u32, &ds->cap_u32, ds->n_u32 + 1, sizeof *ds->u32) < 0)
-		return -1;
-	ds->u32[ds->n_u32++] = v;
-	return 0;
+	return mc_push((void **)&ds->u32, &ds->n_u32, &ds->cap_u32, &v, sizeof v);
 }
 
 /* ---------------------------------------------------------------- messages */
@@ -410,6 +384,35 @@ static int s_key_is(const char *k, size_t len, const char *name)
 	return strlen(name) == len && memcmp(k, name, len) == 0;
 }
 
+/* After a list element or object member at *pp: 1 at ',' (*pp moves to
+ * the next one), 0 at close (*pp stays on it), -1 at anything else. */
+static inline int s_next(const char **pp, const char *end, char close)
+{
+	const char *p = s_ws(*pp, end);
+
+	if (p < end && *p == ',') {
+		*pp = s_ws(p + 1, end);
+		return 1;
+	}
+	*pp = p;
+	return p < end && *p == close ? 0 : -1;
+}
+
+/* A member's key at *pp ('"'): *pp moves to its value. */
+static inline int s_member_key(const char **pp, const char *end, const char **k, size_t *klen)
+{
+	const char *p = *pp;
+
+	if (p >= end || *p != '"' || (p = s_plain_string(p, end, k, klen)) == NULL)
+		return -1;
+	p = s_ws(p, end);
+	if (p >= end || *p != ':')
+		return -1;
+	p = s_ws(p + 1, end);
+	*pp = p;
+	return p < end ? 0 : -1;
+}
+
 /* Reads an annotation object at sc->p in its common shape (polygon
  * segmentation, plain values). Returns 1 and advances sc->p, 0 to leave the
  * element to Jansson (pools are restored), -1 when memory runs out. */
@@ -419,6 +422,7 @@ static int s_fast_annotation(s_scan *sc, mc_coco_ann_rec *a)
 	mc_coco *ds = sc->ds;
 	size_t klen, xy0 = ds->n_xy, u0 = ds->n_u32;
 	unsigned seen = 0;
+	int more;
 	s_num n;
 	char why[200];
 
@@ -427,13 +431,7 @@ static int s_fast_annotation(s_scan *sc, mc_coco_ann_rec *a)
 	if (p >= end || *p != '"')
 		goto bail;
 	for (;;) {
-		if (p >= end || *p != '"' || (p = s_plain_string(p, end, &k, &klen)) == NULL)
-			goto bail;
-		p = s_ws(p, end);
-		if (p >= end || *p != ':')
-			goto bail;
-		p = s_ws(p + 1, end);
-		if (p >= end)
+		if (s_member_key(&p, end, &k, &klen) < 0)
 			goto bail;
 		if (s_key_is(k, klen, "segmentation")) {
 			uint32_t parts = 0;
@@ -452,28 +450,21 @@ static int s_fast_annotation(s_scan *sc, mc_coco_ann_rec *a)
 						goto bail;
 					if (s_push_xy(ds, n.d) < 0)
 						return -1;
-					p = s_ws(p, end);
-					if (p < end && *p == ',') {
-						p = s_ws(p + 1, end);
-						continue;
-					}
-					if (p < end && *p == ']')
+					if ((more = s_next(&p, end, ']')) < 0)
+						goto bail;
+					if (!more)
 						break;
-					goto bail;
 				}
 				if (ds->n_xy - before > sc->max_list || ds->n_xy - before > UINT32_MAX ||
 				    s_push_u32(ds, (uint32_t)(ds->n_xy - before)) < 0)
 					goto bail;
 				if (++parts > sc->max_list)
 					goto bail;
-				p = s_ws(p + 1, end);
-				if (p < end && *p == ',') {
-					p = s_ws(p + 1, end);
-					continue;
-				}
-				if (p < end && *p == ']')
+				p++;
+				if ((more = s_next(&p, end, ']')) < 0)
+					goto bail;
+				if (!more)
 					break;
-				goto bail;
 			}
 			p++;
 			if (s_check_polygon(why, sizeof why, ds->u32 + a->part_off, parts) < 0)
@@ -534,14 +525,10 @@ static int s_fast_annotation(s_scan *sc, mc_coco_ann_rec *a)
 			if ((p = s_skip_value(p, end, 0, sc->skip_depth)) == NULL)
 				goto bail;
 		}
-		p = s_ws(p, end);
-		if (p < end && *p == ',') {
-			p = s_ws(p + 1, end);
-			continue;
-		}
-		if (p < end && *p == '}')
+		if ((more = s_next(&p, end, '}')) < 0)
+			goto bail;
+		if (!more)
 			break;
-		goto bail;
 	}
 	if (seen != 15 || (uint64_t)(p + 1 - start) > UINT32_MAX)
 		goto bail;
@@ -561,18 +548,13 @@ static int s_fast_image(s_scan *sc, mc_coco_img_rec *im)
 	const char *p = sc->p + 1, *end = sc->end, *k, *name = NULL;
 	size_t klen, name_len = 0;
 	unsigned seen = 0;
+	int more;
 	s_num n;
 
 	memset(im, 0, sizeof *im);
 	p = s_ws(p, end);
 	for (;;) {
-		if (p >= end || *p != '"' || (p = s_plain_string(p, end, &k, &klen)) == NULL)
-			return 0;
-		p = s_ws(p, end);
-		if (p >= end || *p != ':')
-			return 0;
-		p = s_ws(p + 1, end);
-		if (p >= end)
+		if (s_member_key(&p, end, &k, &klen) < 0)
 			return 0;
 		if (s_key_is(k, klen, "id") || s_key_is(k, klen, "width") ||
 		    s_key_is(k, klen, "height")) {
@@ -597,14 +579,10 @@ static int s_fast_image(s_scan *sc, mc_coco_img_rec *im)
 		} else if ((p = s_skip_value(p, end, 0, sc->skip_depth)) == NULL) {
 			return 0;
 		}
-		p = s_ws(p, end);
-		if (p < end && *p == ',') {
-			p = s_ws(p + 1, end);
-			continue;
-		}
-		if (p < end && *p == '}')
+		if ((more = s_next(&p, end, '}')) < 0)
+			return 0;
+		if (!more)
 			break;
-		return 0;
 	}
 	if (seen != 15 || name_len > sc->max_string)
 		return 0;
@@ -939,6 +917,16 @@ static int s_drop_behind(s_scan *sc)
 	return 0;
 }
 
+/* Room for one more record of the array which. */
+static int s_reserve(mc_coco *ds, int which)
+{
+	if (which == S_ANNOTATIONS)
+		return mc_grow((void **)&ds->anns, &ds->cap_anns, ds->n_anns + 1, sizeof *ds->anns);
+	if (which == S_IMAGES)
+		return mc_grow((void **)&ds->imgs, &ds->cap_imgs, ds->n_imgs + 1, sizeof *ds->imgs);
+	return mc_grow((void **)&ds->cats, &ds->cap_cats, ds->n_cats + 1, sizeof *ds->cats);
+}
+
 static int s_element(s_scan *sc, int which, size_t idx)
 {
 	mc_coco *ds = sc->ds;
@@ -947,32 +935,18 @@ static int s_element(s_scan *sc, int which, size_t idx)
 	json_t *v;
 	int rc = 0;
 
-	if (which == S_ANNOTATIONS) {
-		if (s_grow((void **)&ds->anns, &ds->cap_anns, ds->n_anns + 1, sizeof *ds->anns) < 0)
-			return s_nomem(sc);
-		if (*start == '{' && sc->fast) {
-			rc = s_fast_annotation(sc, &ds->anns[ds->n_anns]);
-			if (rc < 0)
-				return s_nomem(sc);
-			if (rc > 0) {
-				ds->n_anns++;
-				return 0;
-			}
-		}
-	} else if (which == S_IMAGES) {
-		if (s_grow((void **)&ds->imgs, &ds->cap_imgs, ds->n_imgs + 1, sizeof *ds->imgs) < 0)
-			return s_nomem(sc);
-		if (*start == '{' && sc->fast) {
-			rc = s_fast_image(sc, &ds->imgs[ds->n_imgs]);
-			if (rc < 0)
-				return s_nomem(sc);
-			if (rc > 0) {
-				ds->n_imgs++;
-				return 0;
-			}
-		}
-	} else if (s_grow((void **)&ds->cats, &ds->cap_cats, ds->n_cats + 1, sizeof *ds->cats) < 0) {
+	if (s_reserve(ds, which) < 0)
 		return s_nomem(sc);
+	/* the fast scanner reads plain annotations and images; Jansson the rest */
+	if (*start == '{' && sc->fast && which != S_CATEGORIES) {
+		rc = which == S_ANNOTATIONS ? s_fast_annotation(sc, &ds->anns[ds->n_anns])
+		                            : s_fast_image(sc, &ds->imgs[ds->n_imgs]);
+		if (rc < 0)
+			return s_nomem(sc);
+		if (rc > 0) {
+			*(which == S_ANNOTATIONS ? &ds->n_anns : &ds->n_imgs) += 1;
+			return 0;
+		}
 	}
 
 	v = json_loadb(start, (size_t)(sc->end - start), JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,

@@ -28,12 +28,8 @@ static void s_invalidate_scores(mc_coreset *cs);
 
 void mc_coreset_params_init(mc_coreset_params *p)
 {
-	memset(p, 0, sizeof *p);
-	p->optimized_for = MC_CORESET_CLEANING;
-	p->basis = MC_BASIS_CHOLQR;
-	p->folds = 5;
-	p->C = 1.0;
-	p->max_iter = 100;
+	*p = (mc_coreset_params){ .optimized_for = MC_CORESET_CLEANING,
+	                          .basis = MC_BASIS_CHOLQR, .folds = 5, .C = 1.0, .max_iter = 100 };
 }
 
 int mc_coreset_goal_parse(mc_coreset_goal *out, const char *name, mc_error *err)
@@ -1575,9 +1571,7 @@ int mc_coreset_proba(mc_coreset *cs, const double **proba, size_t *k,
 
 void mc_cleaning_query_init(mc_cleaning_query *q)
 {
-	memset(q, 0, sizeof *q);
-	q->ignore_seen = 1;
-	q->method = MC_SCORE_IMPORTANCE;
+	*q = (mc_cleaning_query){ .ignore_seen = 1, .method = MC_SCORE_IMPORTANCE };
 }
 
 typedef struct s_ranked {

@@ -12,44 +12,23 @@
 #include <zlib.h>
 
 #include "maskclean/atomic_file.h"
+#include "maskclean/buf.h"
 #include "coreset_internal.h"
 
 static const char s_file_magic[8] = { 'M', 'C', 'C', 'O', 'R', 'E', 'S', 'T' };
 #define S_FILE_VERSION 2u /* 2: adds the NAME section */
 
-typedef struct s_buf {
-	unsigned char *p;
-	size_t len, cap;
-	int failed;
-} s_buf;
-
-static void s_put(s_buf *b, const void *data, size_t len)
+static void s_put(mc_buf *b, const void *data, size_t len)
 {
-	if (b->failed)
-		return;
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		unsigned char *np;
-		while (cap < b->len + len)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
+	mc_buf_put(b, data, len);
 }
 
-static void s_put_u64(s_buf *b, uint64_t v)
+static void s_put_u64(mc_buf *b, uint64_t v)
 {
 	s_put(b, &v, sizeof v);
 }
 
-static void s_put_f64(s_buf *b, double v)
+static void s_put_f64(mc_buf *b, double v)
 {
 	s_put(b, &v, sizeof v);
 }
@@ -84,7 +63,7 @@ static int s_section(mc_atomic_file *f, const char tag[4], const void *data, siz
 int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 {
 	mc_atomic_file *f = NULL;
-	s_buf parm = { 0 }, tree = { 0 }, names = { 0 };
+	mc_buf parm = { 0 }, tree = { 0 }, names = { 0 };
 	uint32_t version = S_FILE_VERSION;
 	int rc;
 
@@ -132,7 +111,7 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 	if (rc == 0)
 		rc = mc_atomic_file_write(f, &version, sizeof version, err);
 	if (rc == 0)
-		rc = s_section(f, "PARM", parm.p, parm.len, err);
+		rc = s_section(f, "PARM", parm.data, parm.len, err);
 	for (size_t j = 0; rc == 0 && j < cs->n_chunks; j++)
 		rc = s_section(f, "FEAT", cs->chunks[j].X, cs->chunks[j].n * cs->d * sizeof(double),
 		               err);
@@ -145,9 +124,9 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 	if (rc == 0)
 		rc = s_section(f, "SENS", cs->sens, cs->n * sizeof *cs->sens, err);
 	if (rc == 0)
-		rc = s_section(f, "TREE", tree.p, tree.len, err);
+		rc = s_section(f, "TREE", tree.data, tree.len, err);
 	if (rc == 0)
-		rc = s_section(f, "NAME", names.p, names.len, err);
+		rc = s_section(f, "NAME", names.data, names.len, err);
 	if (rc == 0)
 		rc = s_section(f, "END.", NULL, 0, err);
 	if (rc) {
@@ -156,9 +135,9 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 	}
 	rc = mc_atomic_file_commit(f, err);
 cleanup:
-	free(parm.p);
-	free(tree.p);
-	free(names.p);
+	free(parm.data);
+	free(tree.data);
+	free(names.data);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "maskclean/atomic_file.h"
 #include "maskclean/idx.h"
 #include "maskclean/image.h"
+#include "maskclean/path.h"
 #include "maskclean/rle.h"
 #include "maskclean/rng.h"
 
@@ -40,22 +41,12 @@ enum { S_SEG_POLY = 0, S_SEG_RLE = 1, S_SEG_RLE_STRING = 2 };
 
 void mc_demo_opts_init(mc_demo_opts *o)
 {
-	o->fmnist_dir = NULL;
-	o->test_split = 0;
-	o->n_images = 600;
-	o->image_size = 128;
-	o->min_items = 2;
-	o->max_items = 5;
-	o->error_rate = 0.1;
-	o->class_error_share = 0.6;
-	o->seed = 0;
-	o->imbalance = 0.0;
-	o->n_tiny = 0;
-	o->tiny_size = 36;
-	o->empty_category = 0;
-	o->copies = 1;
-	o->toward_small = 0.0;
-	o->away_small = 0.0;
+	*o = (mc_demo_opts){ .fmnist_dir = NULL, .test_split = 0, .n_images = 600,
+	                     .image_size = 128, .min_items = 2, .max_items = 5,
+	                     .error_rate = 0.1, .class_error_share = 0.6, .seed = 0,
+	                     .imbalance = 0.0, .n_tiny = 0, .tiny_size = 36,
+	                     .empty_category = 0, .copies = 1, .toward_small = 0.0,
+	                     .away_small = 0.0 };
 }
 
 void mc_demo_opts_hard(mc_demo_opts *o)
@@ -998,24 +989,6 @@ static void s_draw(const s_gen *g, size_t img, uint8_t *rgb, int16_t *owner, uin
 	}
 }
 
-static char *s_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *s = malloc(n);
-
-	if (s != NULL)
-		snprintf(s, n, "%s/%s", a, b);
-	return s;
-}
-
-static int s_mkdir(const char *path, mc_error *err)
-{
-	if (mkdir(path, 0777) != 0 && errno != EEXIST)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot create the directory: %s", path,
-		                    strerror(errno));
-	return 0;
-}
-
 static int s_check_opts(const mc_demo_opts *o, mc_error *err)
 {
 	if (o->n_images < 1 || o->n_images > 1000000)
@@ -1185,16 +1158,16 @@ int mc_demo_make(mc_demo_result **out, const char *dir, const mc_demo_opts *o,
 	g.labels = labels;
 	res = calloc(1, sizeof *res);
 	if (res == NULL || (res->dir = strdup(dir)) == NULL ||
-	    (res->annotations = s_join(dir, "annotations.json")) == NULL ||
-	    (res->images = s_join(dir, "images")) == NULL ||
-	    (res->ground_truth = s_join(dir, "ground_truth.json")) == NULL ||
+	    (res->annotations = mc_path_join(dir, "annotations.json")) == NULL ||
+	    (res->images = mc_path_join(dir, "images")) == NULL ||
+	    (res->ground_truth = mc_path_join(dir, "ground_truth.json")) == NULL ||
 	    (png = malloc(strlen(dir) + 64)) == NULL) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "demo: out of memory");
 		goto cleanup;
 	}
-	rc = s_mkdir(dir, err);
+	rc = mc_mkdir(dir, err);
 	if (rc == 0)
-		rc = s_mkdir(res->images, err);
+		rc = mc_mkdir(res->images, err);
 	if (rc != 0)
 		goto cleanup;
 	s_shape_classes(&g);

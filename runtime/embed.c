@@ -652,13 +652,9 @@ int mc_embed_dataset(mc_matrix **out, const mc_coco *ds, const char *images_dir,
 
 void mc_embed_cnn_opts_init(mc_embed_cnn_opts *o)
 {
-	static const double mean[3] = { 0.485, 0.456, 0.406 }, std[3] = { 0.229, 0.224, 0.225 };
-
-	memset(o, 0, sizeof *o);
-	o->size = 224;
-	memcpy(o->mean, mean, sizeof mean);
-	memcpy(o->std, std, sizeof std);
-	o->batch = MC_EMBED_CNN_BATCH;
+	/* ImageNet's normalisation, which torchvision's models expect */
+	*o = (mc_embed_cnn_opts){ .size = 224, .mean = { 0.485, 0.456, 0.406 },
+	                          .std = { 0.229, 0.224, 0.225 }, .batch = MC_EMBED_CNN_BATCH };
 }
 
 static int s_check_norm(const double mean[3], const double std[3], mc_error *err)

@@ -191,11 +191,8 @@ static int s_agree(const mc_logreg_comm *comm, int rc, mc_error *err)
 
 void mc_logreg_params_init(mc_logreg_params *p)
 {
-	memset(p, 0, sizeof *p);
-	p->C = 1.0;
-	p->class_weight = MC_CW_NONE;
-	p->max_iter = 100;
-	p->tol = 1e-4;
+	*p = (mc_logreg_params){ .C = 1.0, .class_weight = MC_CW_NONE, .max_iter = 100,
+	                         .tol = 1e-4 };
 }
 
 int mc_logreg_new(mc_logreg **out, const mc_logreg_params *p, mc_error *err)

@@ -506,9 +506,7 @@ static int s_fold_report(void *ctx, size_t done, size_t total, const char *what)
 
 void mc_cv_opts_init(mc_cv_opts *o)
 {
-	memset(o, 0, sizeof *o);
-	o->folds = 5;
-	o->name = "cross-validation";
+	*o = (mc_cv_opts){ .folds = 5, .name = "cross-validation" };
 }
 
 int mc_cross_val_proba(mc_matrix **proba, int **fold_out, const mc_row_source *X,

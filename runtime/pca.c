@@ -16,9 +16,7 @@
 struct mc_pca {
 	mc_pca_params p;
 	int fitted;
-	size_t k, d, n;
-	mc_matrix *components;   /* k x d */
-	double *mean, *ev, *evr;
+	mc_pca_model m;
 };
 
 /* Rows from a matrix (no copy) or from a source (into buf). */
@@ -31,19 +29,12 @@ typedef struct s_src {
 } s_src;
 
 /* The model being built by a fit; moved into mc_pca on success. */
-typedef struct s_fit {
-	size_t k, d, n;
-	mc_matrix *components;
-	double *mean, *ev, *evr;
-} s_fit;
+typedef mc_pca_model s_fit;
 
 void mc_pca_params_init(mc_pca_params *p)
 {
-	memset(p, 0, sizeof *p);
-	p->n_components = 256;
-	p->solver = MC_PCA_EXACT;
-	p->n_oversamples = 10;
-	p->n_iter = 4;
+	*p = (mc_pca_params){ .n_components = 256, .solver = MC_PCA_EXACT, .n_oversamples = 10,
+	                      .n_iter = 4 };
 }
 
 int mc_pca_new(mc_pca **out, const mc_pca_params *p, mc_error *err)
@@ -76,10 +67,10 @@ void mc_pca_free(mc_pca *pca)
 {
 	if (pca == NULL)
 		return;
-	mc_matrix_free(pca->components);
-	free(pca->mean);
-	free(pca->ev);
-	free(pca->evr);
+	mc_matrix_free(pca->m.components);
+	free(pca->m.mean);
+	free(pca->m.ev);
+	free(pca->m.evr);
 	free(pca);
 }
 
@@ -784,17 +775,11 @@ static int s_fit_alloc(s_fit *f, size_t k, size_t n, size_t d, mc_error *err)
 /* Moves f into pca, replacing its model. */
 static void s_install(mc_pca *pca, s_fit *f)
 {
-	mc_matrix_free(pca->components);
-	free(pca->mean);
-	free(pca->ev);
-	free(pca->evr);
-	pca->components = f->components;
-	pca->mean = f->mean;
-	pca->ev = f->ev;
-	pca->evr = f->evr;
-	pca->k = f->k;
-	pca->d = f->d;
-	pca->n = f->n;
+	mc_matrix_free(pca->m.components);
+	free(pca->m.mean);
+	free(pca->m.ev);
+	free(pca->m.evr);
+	pca->m = *f;
 	pca->fitted = 1;
 	memset(f, 0, sizeof *f);
 }
@@ -877,17 +862,17 @@ static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *
 	rc = s_src_init(&s, X, rows, pca->p.chunk_rows, err);
 	if (rc != 0)
 		goto cleanup;
-	if (s.d != pca->d) {
+	if (s.d != pca->m.d) {
 		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu columns; the PCA was fitted on %zu",
-		                  s.d, pca->d);
+		                  s.d, pca->m.d);
 		goto cleanup;
 	}
 	tmp = malloc(s.chunk * s.d * sizeof *tmp);
-	if (tmp == NULL || s_proj_init(&pj, &s, pca->components) != 0) {
+	if (tmp == NULL || s_proj_init(&pj, &s, pca->m.components) != 0) {
 		rc = s_nomem(err, "a chunk of rows");
 		goto cleanup;
 	}
-	rc = mc_matrix_new(&scores, s.n, pca->k, err);
+	rc = mc_matrix_new(&scores, s.n, pca->m.k, err);
 	for (size_t r0 = 0; r0 < s.n && rc == 0; r0 += s.chunk) {
 		size_t m = s.n - r0 < s.chunk ? s.n - r0 : s.chunk, stride;
 		const double *src;
@@ -897,7 +882,7 @@ static int s_transform_any(mc_matrix **out, const mc_pca *pca, const mc_matrix *
 			rc = s_src_get(&s, r0, m, &src, &stride, err);
 		if (rc != 0)
 			break;
-		s_project(&pj, src, stride, m, pca->mean, tmp, pca->components,
+		s_project(&pj, src, stride, m, pca->m.mean, tmp, pca->m.components,
 		          scores->data + r0 * scores->stride,
 		          scores->stride);
 	}
@@ -925,44 +910,9 @@ int mc_pca_transform_rows(mc_matrix **out, const mc_pca *pca, const mc_rows *src
 	return s_transform_any(out, pca, NULL, src, prog, err);
 }
 
-int mc_pca_fitted(const mc_pca *pca)
+const mc_pca_model *mc_pca_model_of(const mc_pca *pca)
 {
-	return pca->fitted;
-}
-
-const mc_matrix *mc_pca_components(const mc_pca *pca)
-{
-	return pca->fitted ? pca->components : NULL;
-}
-
-const double *mc_pca_mean(const mc_pca *pca)
-{
-	return pca->fitted ? pca->mean : NULL;
-}
-
-const double *mc_pca_explained_variance(const mc_pca *pca)
-{
-	return pca->fitted ? pca->ev : NULL;
-}
-
-const double *mc_pca_explained_variance_ratio(const mc_pca *pca)
-{
-	return pca->fitted ? pca->evr : NULL;
-}
-
-size_t mc_pca_n_components(const mc_pca *pca)
-{
-	return pca->fitted ? pca->k : 0;
-}
-
-size_t mc_pca_n_features(const mc_pca *pca)
-{
-	return pca->fitted ? pca->d : 0;
-}
-
-size_t mc_pca_n_samples(const mc_pca *pca)
-{
-	return pca->fitted ? pca->n : 0;
+	return pca->fitted ? &pca->m : NULL;
 }
 
 const mc_pca_params *mc_pca_params_of(const mc_pca *pca)
@@ -1009,11 +959,11 @@ int mc_pca_signs_scan(double *best, const mc_pca *pca, const mc_matrix *X,
 	if (!pca->fitted)
 		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
 	rc = s_src_init(&s, X, src, pca->p.chunk_rows, err);
-	if (rc == 0 && s.d != pca->d)
+	if (rc == 0 && s.d != pca->m.d)
 		rc = mc_error_set(err, MC_ERR_SHAPE, "X has %zu columns; the PCA was fitted on %zu",
-		                  s.d, pca->d);
+		                  s.d, pca->m.d);
 	if (rc == 0)
-		rc = s_scan_signs(best, pca->components, pca->mean, NULL, &s, prog, err);
+		rc = s_scan_signs(best, pca->m.components, pca->m.mean, NULL, &s, prog, err);
 	free(s.buf);
 	return rc;
 }
@@ -1030,7 +980,7 @@ void mc_pca_signs_merge(double *best, const double *later, size_t k)
 void mc_pca_signs_apply(mc_pca *pca, const double *best)
 {
 	if (pca->fitted)
-		s_flip(pca->components, NULL, best, NULL);
+		s_flip(pca->m.components, NULL, best, NULL);
 }
 
 int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
@@ -1075,18 +1025,18 @@ int mc_pca_restore(mc_pca *pca, const mc_matrix *components, const double *mean,
 
 int mc_pca_save(const mc_pca *pca, const char *dir, mc_error *err)
 {
-	double n = (double)pca->n;
+	double n = (double)pca->m.n;
 	int rc;
 
 	if (!pca->fitted)
 		return mc_error_set(err, MC_ERR_STATE, "PCA is not fitted yet; call fit(X) first");
-	rc = mc_modelfile_save(dir, S_COMPONENTS, pca->components, NULL, 0, err);
+	rc = mc_modelfile_save(dir, S_COMPONENTS, pca->m.components, NULL, 0, err);
 	if (rc == 0)
-		rc = mc_modelfile_save(dir, S_MEAN, NULL, pca->mean, pca->d, err);
+		rc = mc_modelfile_save(dir, S_MEAN, NULL, pca->m.mean, pca->m.d, err);
 	if (rc == 0)
-		rc = mc_modelfile_save(dir, S_VARIANCE, NULL, pca->ev, pca->k, err);
+		rc = mc_modelfile_save(dir, S_VARIANCE, NULL, pca->m.ev, pca->m.k, err);
 	if (rc == 0)
-		rc = mc_modelfile_save(dir, S_RATIO, NULL, pca->evr, pca->k, err);
+		rc = mc_modelfile_save(dir, S_RATIO, NULL, pca->m.evr, pca->m.k, err);
 	if (rc == 0)
 		rc = mc_modelfile_save(dir, S_INFO, NULL, &n, 1, err);
 	return rc;

@@ -36,24 +36,14 @@ static const uint32_t s_blues[9] = {
 
 void mc_plot_opts_init(mc_plot_opts *o)
 {
-	memset(o, 0, sizeof *o);
-	o->width = 640;
-	o->height = 400;
-	o->scale = 2;
-	o->value_labels = 1;
+	*o = (mc_plot_opts){ .width = 640, .height = 400, .scale = 2, .value_labels = 1 };
 }
 
 void mc_heatmap_opts_init(mc_heatmap_opts *o)
 {
-	memset(o, 0, sizeof *o);
-	o->xlabel = "Predicted label";
-	o->ylabel = "True label";
-	o->highlight = -1;
-	o->mark_row = -1;
-	o->mark_col = -1;
-	o->show_values = 1;
-	o->scale = 2;
-	o->max_label = 150;
+	*o = (mc_heatmap_opts){ .xlabel = "Predicted label", .ylabel = "True label",
+	                        .highlight = -1, .mark_row = -1, .mark_col = -1,
+	                        .show_values = 1, .scale = 2, .max_label = 150 };
 }
 
 /* ---------- ticks ---------- */
@@ -655,17 +645,13 @@ static void s_line_legend(mc_canvas *c, const s_line *l)
 int mc_plot_line(mc_png **out, const mc_plot_series *series, size_t n_series,
                  const mc_plot_mark *mark, const mc_plot_opts *opts, mc_error *err)
 {
-	s_line l;
+	s_line l = { .series = series, .n_series = n_series, .mark = mark };
 	mc_canvas *c = NULL;
 	double xt[S_MAX_TICKS], yt[S_MAX_TICKS], xstep, ystep, wy, tw, th;
 	size_t nxt, nyt;
 	int xdec, ydec, rc;
 
 	*out = NULL;
-	memset(&l, 0, sizeof l);
-	l.series = series;
-	l.n_series = n_series;
-	l.mark = mark;
 	s_opts_resolve(&l.o, opts);
 	rc = s_line_check(&l, err);
 	if (rc != MC_OK)
@@ -958,18 +944,13 @@ int mc_plot_bar(mc_png **out, const char *const *labels, size_t n, const double 
                 size_t n_stack, const char *const *stack_labels, const mc_plot_opts *opts,
                 mc_error *err)
 {
-	s_bar b;
+	s_bar b = { .labels = labels, .n = n, .values = values, .n_stack = n_stack,
+	            .stack_labels = stack_labels };
 	mc_canvas *c = NULL;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	memset(&b, 0, sizeof b);
-	b.labels = labels;
-	b.n = n;
-	b.values = values;
-	b.n_stack = n_stack;
-	b.stack_labels = stack_labels;
 	s_opts_resolve(&b.o, opts);
 	rc = s_bar_check(&b, err);
 	if (rc != MC_OK)

@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include "maskclean/atomic_file.h"
+#include "maskclean/buf.h"
 #include "maskclean/image.h"
 #include "maskclean/journal.h"
 #include "maskclean/lock.h"
 #include "maskclean/logreg.h"
 #include "maskclean/metrics.h"
+#include "maskclean/path.h"
 #include "maskclean/render.h"
 #include "maskclean/rle.h"
 
@@ -73,14 +75,9 @@ struct mc_review {
 
 void mc_review_opts_init(mc_review_opts *o)
 {
-	memset(o, 0, sizeof *o);
-	o->n = 60;
-	o->method = MC_SCORE_IMPORTANCE;
-	o->folds = 5;
-	o->export_images = 1;
-	o->image_size = 160;
-	o->plateau_threshold = 0.002;
-	o->plateau_window = 2;
+	*o = (mc_review_opts){ .n = 60, .method = MC_SCORE_IMPORTANCE, .folds = 5,
+	                       .export_images = 1, .image_size = 160,
+	                       .plateau_threshold = 0.002, .plateau_window = 2 };
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -90,64 +87,17 @@ static int s_nomem(mc_error *err)
 	return mc_error_set(err, MC_ERR_NOMEM, "review: out of memory");
 }
 
-static char *s_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
-
 static int s_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
 }
 
-static int s_mkdir(const char *path, mc_error *err)
-{
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return mc_error_set(err, MC_ERR_IO, "%s: cannot create folder: %s", path,
-		                    strerror(errno));
-	return 0;
-}
-
-/* Creates path and the folders above it that are missing. */
-static int s_mkdirs(const char *path, mc_error *err)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (p == NULL)
-		return s_nomem(err);
-	for (char *q = p + 1; rc == 0 && *q; q++)
-		if (*q == '/') {
-			*q = '\0';
-			rc = s_mkdir(p, err);
-			*q = '/';
-		}
-	if (rc == 0)
-		rc = s_mkdir(p, err);
-	free(p);
-	return rc;
-}
-
 /* Appends one element to a growing array (*a of *n, capacity *cap). */
 static int s_push(void **a, size_t *n, size_t *cap, size_t size, const void *elem,
                   mc_error *err)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-		void *p = realloc(*a, c * size);
-		if (p == NULL)
-			return s_nomem(err);
-		*a = p;
-		*cap = c;
-	}
-	memcpy((char *)*a + *n * size, elem, size);
-	(*n)++;
-	return 0;
+	return mc_push(a, n, cap, elem, size) < 0 ? s_nomem(err) : 0;
 }
 
 static const char *s_action_name(mc_review_action a)
@@ -558,7 +508,7 @@ static json_t *s_classes_json(const mc_review *rv)
 static int s_write_session(const mc_review *rv, mc_error *err)
 {
 	json_t *js = json_object();
-	char *path = s_join(rv->dir, "session.json"), *text = NULL, *real = NULL;
+	char *path = mc_path_join(rv->dir, "session.json"), *text = NULL, *real = NULL;
 	const char *dpath = mc_coco_path(rv->ds), *idir = mc_coco_images_dir(rv->ds);
 	char *ireal = NULL;
 	int rc = 0;
@@ -704,7 +654,7 @@ static int s_take_folder(const char *dir, char **real, mc_lock **lock, mc_error 
 	if (*real == NULL)
 		return mc_error_set(err, MC_ERR_IO, "%s: %s", dir, strerror(errno));
 	s_supersede(*real);
-	lpath = s_join(*real, "session.lock");
+	lpath = mc_path_join(*real, "session.lock");
 	if (lpath == NULL) {
 		free(*real);
 		*real = NULL;
@@ -891,8 +841,8 @@ static void s_session_opts(const json_t *js, mc_review_opts *o)
 static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *real,
                     mc_lock *lock, const mc_progress *progress, mc_error *err)
 {
-	char *spath = s_join(dir, "session.json"), *ipath = s_join(dir, "initial.mcc");
-	char *jpath = s_join(dir, "journal.mcj");
+	char *spath = mc_path_join(dir, "session.json"), *ipath = mc_path_join(dir, "initial.mcc");
+	char *jpath = mc_path_join(dir, "journal.mcj");
 	json_t *js = NULL;
 	json_error_t jerr;
 	mc_review *rv = NULL;
@@ -1013,7 +963,7 @@ static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *r
 	if (rv->batch_open || rv->n_hist > 1) {
 		char name[32];
 		snprintf(name, sizeof name, "iter_%03zu", rv->n_hist - (rv->batch_open ? 0 : 1));
-		rv->batch_dir = s_join(rv->dir, name);
+		rv->batch_dir = mc_path_join(rv->dir, name);
 	}
 	s_live_add(rv);
 	*out = rv;
@@ -1035,7 +985,7 @@ cleanup:
 int mc_review_resume(mc_review **out, const char *dir, const mc_coco *ds,
                      const mc_progress *progress, mc_error *err)
 {
-	char *spath = s_join(dir, "session.json"), *real = NULL;
+	char *spath = mc_path_join(dir, "session.json"), *real = NULL;
 	mc_lock *lock = NULL;
 	int rc;
 
@@ -1068,7 +1018,7 @@ static int s_discard(const char *dir, mc_error *err)
 
 	for (int k = 1; aside == NULL && k < 100000; k++) {
 		snprintf(name, sizeof name, "discarded-%d", k);
-		aside = s_join(dir, name);
+		aside = mc_path_join(dir, name);
 		if (aside == NULL)
 			return s_nomem(err);
 		if (mkdir(aside, 0755) != 0) {
@@ -1093,8 +1043,8 @@ static int s_discard(const char *dir, mc_error *err)
 		    strcmp(e->d_name, "session.lock") == 0 ||
 		    strncmp(e->d_name, "discarded-", 10) == 0)
 			continue;
-		from = s_join(dir, e->d_name);
-		to = s_join(aside, e->d_name);
+		from = mc_path_join(dir, e->d_name);
+		to = mc_path_join(aside, e->d_name);
 		if (from == NULL || to == NULL)
 			rc = s_nomem(err);
 		else if (rename(from, to) != 0)
@@ -1137,7 +1087,7 @@ static int s_same_session(const json_t *js, const mc_coco *ds, const mc_review_o
 static int s_existing(const char *dir, const mc_coco *ds, const mc_review_opts *o,
                       mc_error *err)
 {
-	char *spath = s_join(dir, "session.json");
+	char *spath = mc_path_join(dir, "session.json");
 	json_error_t jerr;
 	json_t *js;
 	const char *m;
@@ -1152,7 +1102,7 @@ static int s_existing(const char *dir, const mc_coco *ds, const mc_review_opts *
 	free(spath);
 	if (o->restart)
 		return 2;
-	spath = s_join(dir, "session.json");
+	spath = mc_path_join(dir, "session.json");
 	js = spath ? json_load_file(spath, 0, &jerr) : NULL;
 	free(spath);
 	m = js ? json_string_value(json_object_get(js, "method")) : NULL;
@@ -1217,7 +1167,7 @@ int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
 	*out = NULL;
 	rc = s_check_opts(ds, X, labels, o, err);
 	if (rc == 0)
-		rc = s_mkdirs(o->dir, err);
+		rc = mc_mkdirs(o->dir, err);
 	if (rc == 0)
 		rc = s_existing(o->dir, ds, o, err);
 	if (rc < 0)
@@ -1234,8 +1184,8 @@ int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
 		goto cleanup;
 	n = mc_coco_n_instances(ds);
 	K = mc_coco_n_classes(ds);
-	ipath = s_join(o->dir, "initial.mcc");
-	jpath = s_join(o->dir, "journal.mcj");
+	ipath = mc_path_join(o->dir, "initial.mcc");
+	jpath = mc_path_join(o->dir, "journal.mcj");
 	if (!ipath || !jpath) {
 		rc = s_nomem(err);
 		goto cleanup;
@@ -1351,7 +1301,7 @@ char *mc_review_png_path(const mc_review *rv, size_t k)
 	if (rv->batch_dir == NULL || !rv->batch_open || k >= rv->batch_n)
 		return NULL;
 	snprintf(name, sizeof name, "%lld.png", (long long)rv->batch_ids[k]);
-	return s_join(rv->batch_dir, name);
+	return mc_path_join(rv->batch_dir, name);
 }
 
 int mc_review_suggestions(mc_review *rv, const size_t **cls, const double **p,
@@ -1393,7 +1343,7 @@ static int s_export_batch(mc_review *rv, const mc_progress *progress, mc_error *
 	FILE *fp = NULL;
 	int rc;
 
-	rc = s_mkdir(rv->batch_dir, err);
+	rc = mc_mkdir(rv->batch_dir, err);
 	if (rc == 0)
 		rc = mc_review_suggestions(rv, &sug, &sp, progress, err);
 	if (rc)
@@ -1433,7 +1383,7 @@ static int s_export_batch(mc_review *rv, const mc_progress *progress, mc_error *
 	}
 	fclose(fp);
 	if (rc == 0) {
-		csv = s_join(rv->batch_dir, "review.csv");
+		csv = mc_path_join(rv->batch_dir, "review.csv");
 		rc = csv ? mc_write_file_atomic(csv, buf, len, err) : s_nomem(err);
 	}
 	free(csv);
@@ -1538,14 +1488,14 @@ int mc_review_next(mc_review *rv, const int64_t **ids, size_t *n, const mc_progr
 		s_open_batch(rv, sel, sc, cnt);
 		snprintf(name, sizeof name, "iter_%03zu", rv->n_hist);
 		free(rv->batch_dir);
-		rv->batch_dir = s_join(rv->dir, name);
+		rv->batch_dir = mc_path_join(rv->dir, name);
 		if (rv->batch_dir == NULL) {
 			rc = s_nomem(err);
 			goto cleanup;
 		}
 		rc = s_export_batch(rv, progress, err);
 	} else {
-		char *csv = rv->batch_dir ? s_join(rv->batch_dir, "review.csv") : NULL;
+		char *csv = rv->batch_dir ? mc_path_join(rv->batch_dir, "review.csv") : NULL;
 		rc = 0;
 		if (csv == NULL || !s_exists(csv))
 			rc = s_export_batch(rv, progress, err);

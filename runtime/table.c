@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maskclean/buf.h"
+
 typedef enum s_kind { S_EMPTY, S_STR, S_INT, S_FLOAT } s_kind;
 
 typedef struct s_cell {
@@ -170,68 +172,41 @@ int mc_table_set_str(mc_table *t, size_t row, size_t col, const char *s, mc_erro
 	return MC_OK;
 }
 
-int mc_table_set_int(mc_table *t, size_t row, size_t col, int64_t v, mc_error *err)
+/* Replaces the cell at (row, col) by a number of the given kind. */
+static int s_set_number(mc_table *t, size_t row, size_t col, s_cell v, mc_error *err)
 {
 	s_cell *c = s_cell_at(t, row, col, err);
 
 	if (c == NULL)
 		return MC_ERR_INVALID;
 	free(c->s);
-	c->s = NULL;
-	c->kind = S_INT;
-	c->i = v;
+	*c = v;
 	return MC_OK;
+}
+
+int mc_table_set_int(mc_table *t, size_t row, size_t col, int64_t v, mc_error *err)
+{
+	return s_set_number(t, row, col, (s_cell){ .kind = S_INT, .i = v }, err);
 }
 
 int mc_table_set_float(mc_table *t, size_t row, size_t col, double v, mc_error *err)
 {
-	s_cell *c = s_cell_at(t, row, col, err);
-
-	if (c == NULL)
-		return MC_ERR_INVALID;
-	free(c->s);
-	c->s = NULL;
-	c->kind = S_FLOAT;
-	c->f = v;
-	return MC_OK;
+	return s_set_number(t, row, col, (s_cell){ .kind = S_FLOAT, .f = v }, err);
 }
 
 /* ---------- rendering ---------- */
 
-typedef struct s_out {
-	char *data;
-	size_t len, cap;
-	int nomem;
-} s_out;
-
-static void s_put(s_out *o, const char *s, size_t n)
+static void s_put(mc_buf *o, const char *s, size_t n)
 {
-	if (o->nomem)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-		char *p;
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		p = realloc(o->data, cap);
-		if (p == NULL) {
-			o->nomem = 1;
-			return;
-		}
-		o->data = p;
-		o->cap = cap;
-	}
-	memcpy(o->data + o->len, s, n);
-	o->len += n;
-	o->data[o->len] = '\0';
+	mc_buf_put(o, s, n);
 }
 
-static void s_puts(s_out *o, const char *s)
+static void s_puts(mc_buf *o, const char *s)
 {
 	s_put(o, s, strlen(s));
 }
 
-static void s_escape(s_out *o, const char *s)
+static void s_escape(mc_buf *o, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
@@ -245,13 +220,13 @@ static void s_escape(s_out *o, const char *s)
 	}
 }
 
-static int s_finish(char **out, s_out *o, mc_error *err)
+static int s_finish(char **out, mc_buf *o, mc_error *err)
 {
-	if (o->nomem || o->data == NULL) {
+	if (o->failed || o->data == NULL) {
 		free(o->data);
 		return mc_error_set(err, MC_ERR_NOMEM, "table: out of memory");
 	}
-	*out = o->data;
+	*out = (char *)o->data;
 	return MC_OK;
 }
 
@@ -309,7 +284,7 @@ static void s_shown(const mc_table *t, size_t *head, size_t *tail)
 
 int mc_table_html(char **out, const mc_table *t, mc_error *err)
 {
-	s_out o = { NULL, 0, 0, 0 };
+	mc_buf o = { 0 };
 	size_t r, j, head, tail;
 	char buf[64];
 	int *num = calloc(t->n_cols, sizeof *num);
@@ -378,20 +353,20 @@ static size_t s_width(const char *s)
 	return n;
 }
 
-static void s_pad(s_out *o, size_t n)
+static void s_pad(mc_buf *o, size_t n)
 {
 	while (n-- > 0)
 		s_put(o, " ", 1);
 }
 
 /* Writes s with newlines, tabs and carriage returns as spaces. */
-static void s_put_flat(s_out *o, const char *s)
+static void s_put_flat(mc_buf *o, const char *s)
 {
 	for (; *s != '\0'; s++)
 		s_put(o, (*s == '\n' || *s == '\r' || *s == '\t') ? " " : s, 1);
 }
 
-static void s_text_cell(s_out *o, const char *s, size_t w, int right, int last)
+static void s_text_cell(mc_buf *o, const char *s, size_t w, int right, int last)
 {
 	size_t n = s_width(s);
 
@@ -404,7 +379,7 @@ static void s_text_cell(s_out *o, const char *s, size_t w, int right, int last)
 
 int mc_table_text(char **out, const mc_table *t, mc_error *err)
 {
-	s_out o = { NULL, 0, 0, 0 };
+	mc_buf o = { 0 };
 	size_t r, j, head, tail;
 	char buf[64];
 	int *num = calloc(t->n_cols, sizeof *num);

@@ -45,21 +45,21 @@ static void s_check_model(const mc_pca *pca, const mc_matrix *scores, json_t *ro
 	double *evr = fx_doubles(json_object_get(root, "explained_variance_ratio"));
 	char what[128];
 
-	ck_assert_uint_eq(mc_pca_n_components(pca), comp->rows);
-	ck_assert_uint_eq(mc_pca_n_features(pca), comp->cols);
+	ck_assert_uint_eq(mc_pca_model_of(pca)->k, comp->rows);
+	ck_assert_uint_eq(mc_pca_model_of(pca)->d, comp->cols);
 	for (size_t c = 0; c < comp->rows; c++) {
 		for (size_t j = 0; j < comp->cols; j++) {
 			snprintf(what, sizeof what, "%s components[%zu][%zu]", label, c, j);
-			fx_assert_close(MC_AT(mc_pca_components(pca), c, j), MC_AT(comp, c, j), tol,
+			fx_assert_close(MC_AT(mc_pca_model_of(pca)->components, c, j), MC_AT(comp, c, j), tol,
 			                what);
 		}
 		snprintf(what, sizeof what, "%s explained_variance[%zu]", label, c);
-		fx_assert_close(mc_pca_explained_variance(pca)[c], ev[c], tol, what);
+		fx_assert_close(mc_pca_model_of(pca)->ev[c], ev[c], tol, what);
 		snprintf(what, sizeof what, "%s explained_variance_ratio[%zu]", label, c);
-		fx_assert_close(mc_pca_explained_variance_ratio(pca)[c], evr[c], tol, what);
+		fx_assert_close(mc_pca_model_of(pca)->evr[c], evr[c], tol, what);
 	}
 	for (size_t j = 0; j < comp->cols; j++)
-		fx_assert_close(mc_pca_mean(pca)[j], mean[j], 1e-12, "mean");
+		fx_assert_close(mc_pca_model_of(pca)->mean[j], mean[j], 1e-12, "mean");
 	ck_assert_uint_eq(scores->rows, tr->rows);
 	ck_assert_uint_eq(scores->cols, tr->cols);
 	for (size_t i = 0; i < tr->rows; i++)
@@ -171,7 +171,7 @@ START_TEST(test_errors)
 	ck_assert_int_eq(mc_pca_new(&pca, &p, &err), 0);
 	ck_assert_int_eq(mc_pca_fit_rows(pca, &rows, NULL, &err), MC_ERR_INVALID);
 	ck_assert_str_eq(err.text, "feats.npy: row 23, column 0 is NaN");
-	ck_assert(!mc_pca_fitted(pca));
+	ck_assert(mc_pca_model_of(pca) == NULL);
 	mc_error_clear(&err);
 
 	keep = MC_AT(X, 12, 5);
@@ -183,7 +183,7 @@ START_TEST(test_errors)
 
 	ck_assert_int_eq(mc_pca_fit(pca, X, &stop, &err), MC_ERR_INTERRUPTED);
 	ck_assert_str_eq(err.text, "interrupted");
-	ck_assert(!mc_pca_fitted(pca));
+	ck_assert(mc_pca_model_of(pca) == NULL);
 	mc_error_clear(&err);
 
 	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
@@ -250,22 +250,22 @@ START_TEST(test_parts_match_fit)
 		mc_pca_signs_merge(best, later, k);
 	}
 	mc_pca_signs_apply(parts, best);
-	ck_assert_uint_eq(mc_pca_n_samples(parts), X->rows);
+	ck_assert_uint_eq(mc_pca_model_of(parts)->n, X->rows);
 	for (size_t c = 0; c < k; c++) {
 		for (size_t j = 0; j < d; j++)
-			fx_assert_close(MC_AT(mc_pca_components(parts), c, j),
-			                MC_AT(mc_pca_components(whole), c, j), 1e-10, "components");
-		fx_assert_close(mc_pca_explained_variance(parts)[c],
-		                mc_pca_explained_variance(whole)[c], 1e-12, "explained_variance");
-		fx_assert_close(mc_pca_explained_variance_ratio(parts)[c],
-		                mc_pca_explained_variance_ratio(whole)[c], 1e-12, "ratio");
+			fx_assert_close(MC_AT(mc_pca_model_of(parts)->components, c, j),
+			                MC_AT(mc_pca_model_of(whole)->components, c, j), 1e-10, "components");
+		fx_assert_close(mc_pca_model_of(parts)->ev[c],
+		                mc_pca_model_of(whole)->ev[c], 1e-12, "explained_variance");
+		fx_assert_close(mc_pca_model_of(parts)->evr[c],
+		                mc_pca_model_of(whole)->evr[c], 1e-12, "ratio");
 	}
 	for (size_t j = 0; j < d; j++)
-		fx_assert_close(mc_pca_mean(parts)[j], mc_pca_mean(whole)[j], 1e-14, "mean");
+		fx_assert_close(mc_pca_model_of(parts)->mean[j], mc_pca_model_of(whole)->mean[j], 1e-14, "mean");
 	/* a model restored from those arrays transforms as the fitted one */
-	ck_assert_int_eq(mc_pca_restore(parts, mc_pca_components(whole), mc_pca_mean(whole),
-	                                mc_pca_explained_variance(whole),
-	                                mc_pca_explained_variance_ratio(whole), X->rows, &err), 0);
+	ck_assert_int_eq(mc_pca_restore(parts, mc_pca_model_of(whole)->components, mc_pca_model_of(whole)->mean,
+	                                mc_pca_model_of(whole)->ev,
+	                                mc_pca_model_of(whole)->evr, X->rows, &err), 0);
 	ck_assert_int_eq(mc_pca_transform(&s1, whole, X, NULL, &err), 0);
 	ck_assert_int_eq(mc_pca_transform(&s2, parts, X, NULL, &err), 0);
 	ck_assert(memcmp(s1->data, s2->data, X->rows * k * sizeof(double)) == 0);
@@ -306,18 +306,18 @@ START_TEST(test_save_load)
 	ck_assert_int_eq(mc_pca_fit(pca, X, NULL, &err), 0);
 	ck_assert_int_eq(mc_pca_save(pca, dir, &err), 0);
 	ck_assert_msg(mc_pca_load(back, dir, &err) == 0, "%s", err.text);
-	ck_assert_uint_eq(mc_pca_n_samples(back), X->rows);
+	ck_assert_uint_eq(mc_pca_model_of(back)->n, X->rows);
 	ck_assert_int_eq(mc_pca_transform(&s1, pca, X, NULL, &err), 0);
 	ck_assert_int_eq(mc_pca_transform(&s2, back, X, NULL, &err), 0);
 	ck_assert(memcmp(s1->data, s2->data, X->rows * 2 * sizeof(double)) == 0);
-	ck_assert(mc_pca_explained_variance_ratio(back)[1] ==
-	          mc_pca_explained_variance_ratio(pca)[1]);
+	ck_assert(mc_pca_model_of(back)->evr[1] ==
+	          mc_pca_model_of(pca)->evr[1]);
 	/* a model of another size: the components' rows are refused */
 	p.n_components = 3;
 	ck_assert_int_eq(mc_pca_new(&three, &p, &err), 0);
 	ck_assert_int_eq(mc_pca_load(three, dir, &err), MC_ERR_SHAPE);
 	ck_assert_msg(strstr(err.text, "components.npy: 2 x 7") != NULL, "%s", err.text);
-	ck_assert(!mc_pca_fitted(three));
+	ck_assert(mc_pca_model_of(three) == NULL);
 	/* a file gone */
 	ck_assert_int_eq(unlink(tu_path(path, sizeof path, dir, "mean.npy")), 0);
 	mc_error_clear(&err);
@@ -328,7 +328,7 @@ START_TEST(test_save_load)
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_pca_load(back, dir, &err), MC_ERR_IO);
 	ck_assert_msg(strstr(err.text, "mean.npy") != NULL, "%s", err.text);
-	ck_assert(!mc_pca_fitted(back));
+	ck_assert(mc_pca_model_of(back) == NULL);
 	tu_rmtree(dir);
 	mc_matrix_free(s1);
 	mc_matrix_free(s2);

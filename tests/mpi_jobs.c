@@ -111,22 +111,22 @@ static void s_close(double a, double b, double tol, const char *what, size_t i)
 
 static void s_same_pca(const mc_pca *a, const mc_pca *b, double tol)
 {
-	size_t k = mc_pca_n_components(b), d = mc_pca_n_features(b);
+	size_t k = mc_pca_model_of(b)->k, d = mc_pca_model_of(b)->d;
 
-	ck_assert_uint_eq(mc_pca_n_components(a), k);
-	ck_assert_uint_eq(mc_pca_n_features(a), d);
-	ck_assert_uint_eq(mc_pca_n_samples(a), mc_pca_n_samples(b));
+	ck_assert_uint_eq(mc_pca_model_of(a)->k, k);
+	ck_assert_uint_eq(mc_pca_model_of(a)->d, d);
+	ck_assert_uint_eq(mc_pca_model_of(a)->n, mc_pca_model_of(b)->n);
 	for (size_t i = 0; i < k * d; i++)
-		s_close(mc_pca_components(a)->data[i], mc_pca_components(b)->data[i], tol,
+		s_close(mc_pca_model_of(a)->components->data[i], mc_pca_model_of(b)->components->data[i], tol,
 		        "components", i);
 	for (size_t c = 0; c < k; c++) {
-		s_close(mc_pca_explained_variance(a)[c], mc_pca_explained_variance(b)[c], tol,
+		s_close(mc_pca_model_of(a)->ev[c], mc_pca_model_of(b)->ev[c], tol,
 		        "explained_variance", c);
-		s_close(mc_pca_explained_variance_ratio(a)[c],
-		        mc_pca_explained_variance_ratio(b)[c], tol, "ratio", c);
+		s_close(mc_pca_model_of(a)->evr[c],
+		        mc_pca_model_of(b)->evr[c], tol, "ratio", c);
 	}
 	for (size_t j = 0; j < d; j++)
-		s_close(mc_pca_mean(a)[j], mc_pca_mean(b)[j], tol, "mean", j);
+		s_close(mc_pca_model_of(a)->mean[j], mc_pca_model_of(b)->mean[j], tol, "mean", j);
 }
 
 static mc_pca *s_pca(size_t k, size_t chunk)
@@ -418,7 +418,7 @@ START_TEST(test_errors)
 	ck_assert_int_eq(mc_mpi_pca_fit(pca, a, s_cluster(c), NULL, NULL, &err), MC_ERR_INVALID);
 	ck_assert_msg(strstr(err.text, "pca job on 3 ranks: rank 2: ") != NULL &&
 	              strstr(err.text, "row 2500, column 1 is NaN") != NULL, "%s", err.text);
-	ck_assert(!mc_pca_fitted(pca));
+	ck_assert(mc_pca_model_of(pca) == NULL);
 	mc_unref(a);
 	MC_AT(X, 2500, 1) = 1.0;
 	a = s_array(X);

@@ -77,17 +77,19 @@ int mc_pca_fit_transform(mc_matrix **out, mc_pca *pca, const mc_matrix *X,
 int mc_pca_fit_transform_rows(mc_matrix **out, mc_pca *pca, const mc_rows *src,
                               const mc_progress *prog, mc_error *err);
 
-/* Accessors, valid after fit (NULL / 0 before). Borrowed; valid while pca
- * lives and until the next fit. components: k x d; mean: d;
- * explained_variance and explained_variance_ratio: k. */
-int mc_pca_fitted(const mc_pca *pca);
-const mc_matrix *mc_pca_components(const mc_pca *pca);
-const double *mc_pca_mean(const mc_pca *pca);
-const double *mc_pca_explained_variance(const mc_pca *pca);
-const double *mc_pca_explained_variance_ratio(const mc_pca *pca);
-size_t mc_pca_n_components(const mc_pca *pca);
-size_t mc_pca_n_features(const mc_pca *pca);
-size_t mc_pca_n_samples(const mc_pca *pca);
+/* What a fit learned (scikit-learn's fitted attributes). */
+typedef struct mc_pca_model {
+	size_t k;                 /* n_components */
+	size_t d;                 /* n_features_in_ */
+	size_t n;                 /* samples fitted */
+	mc_matrix *components;    /* components_: k x d, one principal axis a row */
+	double *mean;             /* mean_: d */
+	double *ev, *evr;         /* explained_variance_ and its ratio: k */
+} mc_pca_model;
+
+/* The fitted model, or NULL before fit. Borrowed and read-only; valid while
+ * pca lives and until the next fit. */
+const mc_pca_model *mc_pca_model_of(const mc_pca *pca);
 const mc_pca_params *mc_pca_params_of(const mc_pca *pca);
 
 /* ---- The exact fit in parts, for data split over processes (maskclean-mpi).
