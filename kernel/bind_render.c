@@ -687,15 +687,9 @@ static int s_heatmap(mc_call *call, mc_value **out, mc_error *err)
 	    (rc = s_opt_str(call, "ylabel", &o.ylabel, err)) != 0 ||
 	    (rc = s_opt_str(call, "fmt", &o.fmt, err)) != 0)
 		return rc;
-	if (o.fmt != NULL) {
-		/* one conversion for a double, nothing else */
-		const char *p = strchr(o.fmt, '%');
-		if (p == NULL || strchr(p + 1, '%') != NULL ||
-		    strspn(p + 1, "0123456789.-+ #") + 1 + (size_t)(p - o.fmt) >= strlen(o.fmt) ||
-		    strchr("fgeFGE", p[1 + strspn(p + 1, "0123456789.-+ #")]) == NULL)
-			return mc_error_set(err, MC_ERR_INVALID, "heatmap(): fmt=\"%s\" must hold one %%f, "
-			                    "%%g or %%e conversion, like \"%%.2f\"", o.fmt);
-	}
+	if (o.fmt != NULL && !mc_plot_format_ok(o.fmt))
+		return mc_error_set(err, MC_ERR_INVALID, "heatmap(): fmt=\"%s\" must hold one %%f, "
+		                    "%%g or %%e conversion, like \"%%.2f\"", o.fmt);
 	if ((rc = s_matrix(&m, mc_arg(call, "matrix"), call, "matrix", err)) != 0)
 		return rc;
 	if (!s_is_none(lv)) {

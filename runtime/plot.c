@@ -1189,8 +1189,24 @@ static void s_heat_draw(mc_canvas *c, const s_heat *h)
 	s_heat_colorbar(c, h, W + 18, H);
 }
 
+int mc_plot_format_ok(const char *fmt)
+{
+	static const char flags[] = "0123456789.-+ #";
+	const char *p = strchr(fmt, '%');
+	size_t k;
+
+	if (p == NULL)
+		return 0;
+	k = strspn(p + 1, flags);
+	return p[1 + k] != '\0' && strchr("fgeFGE", p[1 + k]) != NULL &&
+	       strchr(p + 2 + k, '%') == NULL;
+}
+
 static int s_heat_check(const mc_matrix *m, const mc_heatmap_opts *o, mc_error *err)
 {
+	if (o->fmt != NULL && !mc_plot_format_ok(o->fmt))
+		return mc_error_set(err, MC_ERR_INVALID, "heatmap: fmt \"%s\" must hold one %%f, %%g "
+		                    "or %%e conversion, like \"%%.2f\"", o->fmt);
 	if (m == NULL || m->rows == 0 || m->cols == 0)
 		return mc_error_set(err, MC_ERR_INVALID, "heatmap: the matrix is empty");
 	if (m->rows > 1000 || m->cols > 1000)

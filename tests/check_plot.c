@@ -466,6 +466,36 @@ START_TEST(test_heatmap_rejects_bad_mark)
 }
 END_TEST
 
+/* The value format is a caller's string: anything but one conversion of a
+ * double (a %s, a %n, two conversions) is refused before it reaches printf. */
+START_TEST(test_heatmap_rejects_a_format_that_is_not_one_double)
+{
+	static const char *const bad[] = { "%s", "%n", "%.2f %.2f", "%d", "100%", "%.2f%%",
+	                                   "%*f", "%lf", "no conversion", "%+.3g %" };
+	static const char *const good[] = { "%.2f", "%5.1e", "%G", "%+.3g", "p=%#.0f" };
+	double v[4] = { 1, 0, 0, 1 };
+	mc_matrix m = { 2, 2, 2, v, 0 };
+	mc_heatmap_opts o;
+	mc_png *p = NULL;
+	mc_error err = { 0 };
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(!mc_plot_format_ok(bad[i]), "%s was accepted", bad[i]);
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		ck_assert_msg(mc_plot_format_ok(good[i]), "%s was refused", good[i]);
+	mc_heatmap_opts_init(&o);
+	o.fmt = "%s";
+	ck_assert_int_eq(mc_plot_heatmap(&p, NULL, &m, &o, &err), MC_ERR_INVALID);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(err.text, "heatmap: fmt \"%s\" must hold one %f, %g or %e conversion, "
+	                 "like \"%.2f\"");
+	o.fmt = "p=%#.0f";
+	mc_error_clear(&err);
+	ck_assert_int_eq(mc_plot_heatmap(&p, NULL, &m, &o, &err), 0);
+	mc_png_free(p);
+}
+END_TEST
+
 START_TEST(test_text_fit_ellipsis)
 {
 	char *s = mc_text_fit("a rather long class name", 11, 0, 60);
@@ -505,6 +535,7 @@ static Suite *s_suite(void)
 	tcase_add_test(tc, test_heatmap_80_long_names_fit);
 	tcase_add_test(tc, test_heatmap_counts_and_rotation);
 	tcase_add_test(tc, test_heatmap_rejects_bad_mark);
+	tcase_add_test(tc, test_heatmap_rejects_a_format_that_is_not_one_double);
 	tcase_add_test(tc, test_text_fit_ellipsis);
 	suite_add_tcase(s, tc);
 	return s;

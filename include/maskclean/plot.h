@@ -133,9 +133,15 @@ typedef struct mc_heatmap_layout {
  * give about 1000 x 1000 logical pixels, and no label is clipped. layout
  * (may be NULL) receives where the cells are. Caller owns *out; free with
  * mc_png_free. Fails with MC_ERR_INVALID for an empty
- * matrix, more than 1000 rows or columns, or highlight / mark outside it. */
+ * matrix, more than 1000 rows or columns, highlight / mark outside it, or a
+ * fmt that mc_plot_format_ok refuses. */
 int mc_plot_heatmap(mc_png **out, mc_heatmap_layout *layout, const mc_matrix *m,
                     const mc_heatmap_opts *opts, mc_error *err);
+
+/* 1 when fmt is a printf format of one double: any text around a single
+ * %f, %e or %g conversion (upper case too) with flags, width and precision,
+ * and no other '%'; 0 otherwise (mc_heatmap_opts.fmt must pass). */
+int mc_plot_format_ok(const char *fmt);
 
 /* Nice tick positions for the range [lo, hi] with about target ticks (as
  * matplotlib's MaxNLocator): writes up to max ticks inside [lo, hi] to
