@@ -112,7 +112,7 @@ static void s_loop(const s_ctx *c, mc_score_method m, const s_scope *sc, s_run *
 			q.n_select_from = sc->n_sel;
 			q.has_select_from = 1;
 		}
-		if (mc_coreset_get_cleaning_samples(cs, &q, &idx, &score, &cnt, NULL, &err) != 0)
+		if (mc_coreset_get_cleaning_samples(&idx, &score, &cnt, cs, &q, NULL, &err) != 0)
 			s_die(run->name, &err);
 		for (size_t k = 0; k < cnt; k++) {
 			const s_truth *g = &c->gt[idx[k]];

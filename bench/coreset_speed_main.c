@@ -156,7 +156,7 @@ static double s_update(mc_coreset *cs, size_t count, size_t chunks, size_t targe
 		size_t *ci, cm;
 		double *cw;
 		t0 = s_now();
-		if (mc_coreset_get_coreset(cs, 0, &ci, &cw, &cm, &err) != 0)
+		if (mc_coreset_get_coreset(&ci, &cw, &cm, cs, 0, &err) != 0)
 			s_die("get_coreset", &err);
 		tree->secs = s_now() - t0;
 		mc_coreset_last_work(cs, &tree->blocks, &tree->nodes);

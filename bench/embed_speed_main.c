@@ -59,7 +59,7 @@ static int s_crops(const mc_coco *ds, const char *images, const char *path, int 
 			rc = mc_coco_annotation_rle(&rle, ds, anns[j], NULL, err);
 			if (rc == 0) {
 				mc_rle_bbox(rle, bbox);
-				rc = mc_instance_isolate(im, rle, bbox, size, 0, &iso, err);
+				rc = mc_instance_isolate(&iso, im, rle, bbox, size, 0, err);
 			}
 			if (rc == 0)
 				rc = mc_image_convert(&rgb, iso, 3, err);

@@ -382,7 +382,7 @@ int main(int argc, char **argv)
 		mc_cleaning_query_init(&q);
 		q.class_size = &cls;
 		q.n_class_size = 1;
-		if (mc_coreset_get_cleaning_samples(cs, &q, &idx, &score, &count, NULL, &err) != 0)
+		if (mc_coreset_get_cleaning_samples(&idx, &score, &count, cs, &q, NULL, &err) != 0)
 			s_die("query", &err);
 		tq = s_now() - t;
 		/* the simulated reviewer */

@@ -503,7 +503,7 @@ static int s_service_cleaning(mc_call *call, mc_value **out, mc_error *err)
 	q.ignore = ign;
 	q.select_from = sel;
 	q.has_select_from = sel != NULL;
-	rc = mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, mc_call_progress(call), err);
+	rc = mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, mc_call_progress(call), err);
 	if (rc)
 		goto cleanup;
 	dict = mc_dict_new();
@@ -673,7 +673,7 @@ static int s_service_get_coreset(mc_call *call, mc_value **out, mc_error *err)
 		return rc;
 	if (level < 0)
 		return mc_error_set(err, MC_ERR_INVALID, "get_coreset(): level must be >= 0");
-	rc = mc_coreset_get_coreset(mc_call_self_ptr(call), (size_t)level, &idx, &w, &m, err);
+	rc = mc_coreset_get_coreset(&idx, &w, &m, mc_call_self_ptr(call), (size_t)level, err);
 	if (rc)
 		return rc;
 	dict = mc_dict_new();

@@ -677,7 +677,7 @@ static int s_dataset_instance(mc_call *call, mc_value **out, mc_error *err)
 	}
 	/* the box of the mask itself, as the built-in embedding crops */
 	mc_rle_bbox(r, bb);
-	rc = mc_instance_isolate(img, r, bb, (int)size, (int)pad, &iso, err);
+	rc = mc_instance_isolate(&iso, img, r, bb, (int)size, (int)pad, err);
 	if (rc < 0) {
 		mc_error_prefix(err, "%s: annotation %lld: image %s", mc_coco_file_name(ds),
 		                (long long)a.id, path);

@@ -218,7 +218,7 @@ static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		r = (size_t)(k < 0 ? k + (int64_t)rows : k);
 		v = mc_dict_new();
 		for (size_t c = 0; v != NULL && rc == 0 && c < cols; c++) {
-			rc = mc_table_get(t, r, c, &cell, err);
+			rc = mc_table_get(&cell, t, r, c, err);
 			if (rc == 0 && mc_dict_set_str(v, mc_table_col_name(t, c), s_cell_value(&cell)))
 				rc = mc_error_nomem(err);
 		}
@@ -237,7 +237,7 @@ static int s_table_getitem(mc_call *call, mc_value **out, mc_error *err)
 		}
 		v = mc_list_new();
 		for (r = 0; v != NULL && rc == 0 && r < rows; r++) {
-			rc = mc_table_get(t, r, col, &cell, err);
+			rc = mc_table_get(&cell, t, r, col, err);
 			if (rc == 0 && mc_list_append(v, s_cell_value(&cell)) != 0)
 				rc = mc_error_nomem(err);
 		}

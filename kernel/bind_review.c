@@ -507,7 +507,7 @@ static int s_batch_grid(mc_value **out, mc_review *rv, const char *text, mc_call
 	int rc;
 
 	mc_review_batch(rv, &n);
-	rc = mc_review_suggestions(rv, &sug, &sp, mc_call_progress(call), err);
+	rc = mc_review_suggestions(&sug, &sp, rv, mc_call_progress(call), err);
 	if (rc)
 		return rc;
 	cells = calloc(n ? n : 1, sizeof *cells);
@@ -564,7 +564,7 @@ static int s_session_next(mc_call *call, mc_value **out, mc_error *err)
 	int rc;
 
 	*out = NULL;
-	rc = mc_review_next(s->rv, &ids, &n, mc_call_progress(call), err);
+	rc = mc_review_next(&ids, &n, s->rv, mc_call_progress(call), err);
 	if (rc)
 		return rc;
 	mc_review_history(s->rv, &nh);
@@ -639,7 +639,7 @@ static int s_session_keep_rest(mc_call *call, mc_value **out, mc_error *err)
 {
 	s_session *s = mc_call_self_ptr(call);
 	size_t n;
-	int rc = mc_review_keep_rest(s->rv, &n, err);
+	int rc = mc_review_keep_rest(&n, s->rv, err);
 
 	*out = rc ? NULL : mc_int((int64_t)n);
 	return rc ? rc : *out ? 0 : mc_error_nomem(err);
@@ -675,7 +675,7 @@ static int s_session_load_csv(mc_call *call, mc_value **out, mc_error *err)
 		sprintf(def, "%s/review.csv", b);
 		path = def;
 	}
-	rc = mc_review_load_csv(s->rv, path, &c, err);
+	rc = mc_review_load_csv(&c, s->rv, path, err);
 	free(def);
 	if (rc)
 		return rc;
@@ -702,7 +702,7 @@ static int s_session_simulate(mc_call *call, mc_value **out, mc_error *err)
 	*out = NULL;
 	if ((rc = mc_arg_str(call, "ground_truth_path", &path, err)) != 0)
 		return rc;
-	rc = mc_review_simulate(s->rv, path, &n, err);
+	rc = mc_review_simulate(&n, s->rv, path, err);
 	if (rc == 0)
 		*out = mc_int((int64_t)n);
 	return rc;
@@ -726,7 +726,7 @@ static int s_session_apply(mc_call *call, mc_value **out, mc_error *err)
 		                    rs);
 	if (rs != NULL)
 		rest = MC_REST_KEEP;
-	rc = mc_review_apply(s->rv, rest, &r, mc_call_progress(call), err);
+	rc = mc_review_apply(&r, s->rv, rest, mc_call_progress(call), err);
 	if (rc)
 		return rc;
 	if (exhausted)
@@ -1044,7 +1044,7 @@ static int s_session_gallery(mc_call *call, mc_value **out, mc_error *err)
 	for (size_t k = 0; k < shown && rc == 0; k++) {
 		const char *old = mc_coco_class_name(ds, c[k].old_class);
 		size_t len = strlen(old) + 256;
-		rc = mc_review_row(s->rv, c[k].ann_id, &rows[k], err);
+		rc = mc_review_row(&rows[k], s->rv, c[k].ann_id, err);
 		texts[2 * k] = malloc(len + strlen(mc_coco_class_name(ds, c[k].new_class)));
 		texts[2 * k + 1] = malloc(64);
 		if (rc == 0 && (texts[2 * k] == NULL || texts[2 * k + 1] == NULL))

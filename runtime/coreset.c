@@ -1405,8 +1405,8 @@ int mc_coreset_build(mc_coreset *cs, const mc_matrix *X, const int64_t *y, const
 
 /* ---------------------------------------------------------------- coreset */
 
-int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **w,
-                           size_t *m, mc_error *err)
+int mc_coreset_get_coreset(size_t **idx, double **w, size_t *m, mc_coreset *cs, size_t level,
+                           mc_error *err)
 {
 	const mc_cs_tree *t = &cs->tree;
 	size_t k, total = 0, pos = 0;
@@ -1453,8 +1453,8 @@ int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **
 	return 0;
 }
 
-int mc_coreset_coreset_data(mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
-                            double **wc, size_t **idx_out, mc_error *err)
+int mc_coreset_coreset_data(mc_matrix **Xc, int64_t **yc, double **wc, size_t **idx_out,
+                            mc_coreset *cs, size_t level, mc_error *err)
 {
 	size_t *idx = NULL, m = 0;
 	double *w = NULL;
@@ -1467,7 +1467,7 @@ int mc_coreset_coreset_data(mc_coreset *cs, size_t level, mc_matrix **Xc, int64_
 	*wc = NULL;
 	if (idx_out)
 		*idx_out = NULL;
-	rc = mc_coreset_get_coreset(cs, level, &idx, &w, &m, err);
+	rc = mc_coreset_get_coreset(&idx, &w, &m, cs, level, err);
 	if (rc)
 		return rc;
 	rc = mc_matrix_new(&X, m, cs->d, err);
@@ -1693,9 +1693,9 @@ static size_t s_select(const mc_coreset *cs, const mc_cleaning_query *q, const s
 	return nout;
 }
 
-int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
-                                    double **score, size_t *count,
-                                    const mc_progress *progress, mc_error *err)
+int mc_coreset_get_cleaning_samples(size_t **idx, double **score, size_t *count, mc_coreset *cs,
+                                    const mc_cleaning_query *q, const mc_progress *progress,
+                                    mc_error *err)
 {
 	unsigned char *cand = NULL, *taken = NULL;
 	s_ranked *rk = NULL, *out = NULL;
@@ -1986,7 +1986,7 @@ int mc_coreset_fit(mc_logreg **out, mc_coreset *cs, size_t level,
 	int rc;
 
 	*out = NULL;
-	rc = mc_coreset_coreset_data(cs, level, &X, &y, &w, NULL, err);
+	rc = mc_coreset_coreset_data(&X, &y, &w, NULL, cs, level, err);
 	if (rc)
 		return rc;
 	if (params)

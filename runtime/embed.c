@@ -692,7 +692,7 @@ static int s_cnn_input(float *out, const mc_image *img, const mc_rle *mask, int 
 		return mc_error_set(err, MC_ERR_INVALID, "embed: %d channels; expected 1 or 3",
 		                    channels);
 	mc_rle_bbox(mask, bbox);
-	rc = mc_instance_isolate(img, mask, bbox, size, 0, &iso, err);
+	rc = mc_instance_isolate(&iso, img, mask, bbox, size, 0, err);
 	if (rc == 0 && iso->channels != channels)
 		rc = mc_image_convert(&conv, iso, channels, err);
 	if (rc != 0)

@@ -614,8 +614,8 @@ static void s_apply_mask(mc_image *crop, const mc_rle *mask, int x0, int y0)
 	}
 }
 
-int mc_instance_isolate(const mc_image *img, const mc_rle *mask, const double bbox[4],
-                        int out_size, int pad, mc_image **out, mc_error *err)
+int mc_instance_isolate(mc_image **out, const mc_image *img, const mc_rle *mask,
+                        const double bbox[4], int out_size, int pad, mc_error *err)
 {
 	mc_image *sq = NULL, *crop = NULL, *scaled = NULL;
 	double x0d, y0d, x1d, y1d, scale;

@@ -162,7 +162,7 @@ static int64_t s_ann_id(const mc_review *rv, size_t row)
 	return ann.id;
 }
 
-int mc_review_row(const mc_review *rv, int64_t ann_id, size_t *row, mc_error *err)
+int mc_review_row(size_t *row, const mc_review *rv, int64_t ann_id, mc_error *err)
 {
 	mc_coco_ann ann;
 	size_t a;
@@ -350,7 +350,7 @@ static int s_journal_row(const mc_review *rv, const json_t *v, int rows, size_t 
 		*row = (size_t)x;
 		return 0;
 	}
-	return mc_review_row(rv, (int64_t)x, row, err);
+	return mc_review_row(row, rv, (int64_t)x, err);
 }
 
 static int s_replay_acts(mc_review *rv, const json_t *rec, int outside, mc_error *err)
@@ -1304,7 +1304,7 @@ char *mc_review_png_path(const mc_review *rv, size_t k)
 	return mc_path_join(rv->batch_dir, name);
 }
 
-int mc_review_suggestions(mc_review *rv, const size_t **cls, const double **p,
+int mc_review_suggestions(const size_t **cls, const double **p, mc_review *rv,
                           const mc_progress *progress, mc_error *err)
 {
 	const double *P;
@@ -1345,7 +1345,7 @@ static int s_export_batch(mc_review *rv, const mc_progress *progress, mc_error *
 
 	rc = mc_mkdir(rv->batch_dir, err);
 	if (rc == 0)
-		rc = mc_review_suggestions(rv, &sug, &sp, progress, err);
+		rc = mc_review_suggestions(&sug, &sp, rv, progress, err);
 	if (rc)
 		return rc;
 	fp = open_memstream(&buf, &len);
@@ -1436,13 +1436,13 @@ static int s_draw(mc_review *rv, size_t **sel, double **sc, size_t *cnt,
 		q.n_class_size = m;
 	}
 	rc = rv->o.n_classes > 0 && m == 0 ? 0 :
-	     mc_coreset_get_cleaning_samples(rv->cs, &q, sel, sc, cnt, progress, err);
+	     mc_coreset_get_cleaning_samples(sel, sc, cnt, rv->cs, &q, progress, err);
 	free(cls);
 	free(present);
 	return rc;
 }
 
-int mc_review_next(mc_review *rv, const int64_t **ids, size_t *n, const mc_progress *progress,
+int mc_review_next(const int64_t **ids, size_t *n, mc_review *rv, const mc_progress *progress,
                    mc_error *err)
 {
 	size_t *sel = NULL, cnt = 0;
@@ -1581,7 +1581,7 @@ static int s_check_act(mc_review *rv, const char *what, int64_t ann_id, mc_revie
 	int rc = s_writable(rv, what, err);
 
 	if (rc == 0)
-		rc = mc_review_row(rv, ann_id, row, err);
+		rc = mc_review_row(row, rv, ann_id, err);
 	if (rc)
 		return rc;
 	if (a != MC_ACT_KEEP && a != MC_ACT_RELABEL && a != MC_ACT_REMOVE)
@@ -1646,7 +1646,7 @@ static size_t s_undecided(const mc_review *rv)
 	return u;
 }
 
-int mc_review_keep_rest(mc_review *rv, size_t *n, mc_error *err)
+int mc_review_keep_rest(size_t *n, mc_review *rv, mc_error *err)
 {
 	size_t *is = NULL, *cs = NULL, m = 0;
 	mc_review_action *as = NULL;
@@ -1794,7 +1794,7 @@ static int s_csv_row(const mc_review *rv, char **f, size_t nf, const s_csv_cols 
 	if (*id == '\0' || *end != '\0' || errno != 0)
 		return mc_error_set(err, MC_ERR_PARSE, "%s: line %zu: annotation_id \"%s\": expected "
 		                    "the annotation id of a sample of the batch", path, lineno, id);
-	if (mc_review_row(rv, (int64_t)v, row, NULL) != 0)
+	if (mc_review_row(row, rv, (int64_t)v, NULL) != 0)
 		return mc_error_set(err, MC_ERR_PARSE, "%s: line %zu: annotation %lld is not an "
 		                    "instance of %s", path, lineno, v, mc_coco_file_name(rv->ds));
 	if (!s_in_batch(rv, *row)) {
@@ -1843,7 +1843,7 @@ static int s_csv_row(const mc_review *rv, char **f, size_t nf, const s_csv_cols 
 	return 0;
 }
 
-int mc_review_load_csv(mc_review *rv, const char *path, mc_review_csv_counts *counts,
+int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *path,
                        mc_error *err)
 {
 	FILE *fp = NULL;
@@ -1960,7 +1960,7 @@ static int s_ground_truth(const mc_review *rv, const char *gt_path, signed char 
 		const char *f = json_string_value(json_object_get(g, "fix"));
 		json_int_t id = json_integer_value(json_object_get(g, "id"));
 		size_t i;
-		if (mc_review_row(rv, (int64_t)id, &i, NULL) != 0)
+		if (mc_review_row(&i, rv, (int64_t)id, NULL) != 0)
 			continue;
 		if (f != NULL && strcmp(f, "relabel") == 0) {
 			json_int_t cat = json_integer_value(json_object_get(g, "true_category_id"));
@@ -1985,7 +1985,7 @@ cleanup:
 	return rc;
 }
 
-int mc_review_simulate(mc_review *rv, const char *gt_path, size_t *n_actions, mc_error *err)
+int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *gt_path, mc_error *err)
 {
 	signed char *fix = NULL;
 	size_t *cls = NULL, *is = NULL, *cs = NULL, pool = 0, errors = 0;
@@ -2049,7 +2049,7 @@ cleanup:
 	return rc;
 }
 
-int mc_review_apply(mc_review *rv, mc_review_rest rest, mc_review_record *out,
+int mc_review_apply(mc_review_record *out, mc_review *rv, mc_review_rest rest,
                     const mc_progress *progress, mc_error *err)
 {
 	s_effect e;
@@ -2079,7 +2079,7 @@ int mc_review_apply(mc_review *rv, mc_review_rest rest, mc_review_record *out,
 		                    "batch (iteration %zu) have no decision yet; decide them (keep, "
 		                    "relabel, remove, load_csv), or keep them all with keep_rest() or "
 		                    "apply(rest=\"keep\")", undecided, rv->batch_n, rv->n_hist);
-	if (undecided > 0 && (rc = mc_review_keep_rest(rv, NULL, err)) != 0)
+	if (undecided > 0 && (rc = mc_review_keep_rest(NULL, rv, err)) != 0)
 		return rc;
 	e.ci = malloc((rv->n_pend + 1) * sizeof *e.ci);
 	e.cy = malloc((rv->n_pend + 1) * sizeof *e.cy);
@@ -2192,7 +2192,7 @@ size_t mc_review_batch_tied(const mc_review *rv) { return rv->batch_open ? rv->b
 int mc_review_is_seen(const mc_review *rv, int64_t ann_id)
 {
 	size_t i;
-	return mc_review_row(rv, ann_id, &i, NULL) == 0 && rv->seen[i];
+	return mc_review_row(&i, rv, ann_id, NULL) == 0 && rv->seen[i];
 }
 
 int mc_review_reviews_class(const mc_review *rv, size_t k)
@@ -2237,7 +2237,7 @@ int mc_review_pending(const mc_review *rv, int64_t ann_id, mc_review_action *a, 
 {
 	size_t i;
 
-	if (mc_review_row(rv, ann_id, &i, NULL) != 0 || rv->act[i] < 0)
+	if (mc_review_row(&i, rv, ann_id, NULL) != 0 || rv->act[i] < 0)
 		return 0;
 	if (a)
 		*a = (mc_review_action)rv->act[i];
@@ -2316,7 +2316,7 @@ int mc_review_export(mc_review *rv, const char *path, const mc_progress *progres
 		const mc_review_change *c = &rv->chg[k];
 		mc_coco_ann ann;
 		size_t i;
-		if (mc_review_row(rv, c->ann_id, &i, NULL) != 0)
+		if (mc_review_row(&i, rv, c->ann_id, NULL) != 0)
 			continue;
 		mc_coco_instance(rv->ds, i, &ann);
 		fprintf(fp, "%zu,%lld,%lld,%s,", c->iteration, (long long)ann.id,

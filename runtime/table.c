@@ -140,8 +140,7 @@ const char *mc_table_col_name(const mc_table *t, size_t col)
 	return col < t->n_cols ? t->names[col] : NULL;
 }
 
-int mc_table_get(const mc_table *t, size_t row, size_t col, mc_table_cell *out,
-                 mc_error *err)
+int mc_table_get(mc_table_cell *out, const mc_table *t, size_t row, size_t col, mc_error *err)
 {
 	const s_cell *c;
 

@@ -531,10 +531,10 @@ static int s_update(void *ctx, mc_error *err)
 		mc_cleaning_query_init(&q);
 		q.size = 5;
 		q.has_size = 1;
-		rc = mc_coreset_get_cleaning_samples(cs, &q, &got, &score, &n, NULL, err);
+		rc = mc_coreset_get_cleaning_samples(&got, &score, &n, cs, &q, NULL, err);
 	}
 	if (rc == 0)
-		rc = mc_coreset_get_coreset(cs, 0, &cidx, &w, &m, err);
+		rc = mc_coreset_get_coreset(&cidx, &w, &m, cs, 0, err);
 	free(got);
 	free(score);
 	free(cidx);

@@ -225,7 +225,7 @@ START_TEST(test_small_class_scores_not_tied)
 	mc_cleaning_query_init(&q);
 	q.class_size = &one;
 	q.n_class_size = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 30);
 	ck_assert_uint_eq(idx[0], 417);
 	for (size_t k = 1; k < cnt; k++)
@@ -277,7 +277,7 @@ START_TEST(test_cross_class_not_by_size)
 		q.size = n_err;
 		q.has_size = 1;
 		ck_assert_int_eq(mc_rank_parse(&q.method, methods[m], &err), 0);
-		ck_assert_msg(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err) ==
+		ck_assert_msg(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err) ==
 		              0, "%s", err.text);
 		ck_assert_uint_eq(cnt, n_err);
 		for (size_t k = 0; k < cnt; k++) {
@@ -389,7 +389,7 @@ START_TEST(test_mislabeled_rank_first)
 	mc_cleaning_query_init(&q);
 	q.class_size = &c0;
 	q.n_class_size = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 3);
 	for (size_t k = 0; k < 3; k++)
 		found += idx[k] == 10 || idx[k] == 20 || idx[k] == 30;
@@ -427,7 +427,7 @@ START_TEST(test_coreset_weights_estimate_class_mass)
 		ck_assert_int_eq(mc_coreset_build(cs, X, y, NULL, NULL, &err), 0);
 		ck_assert_uint_eq(mc_coreset_n_levels(cs), 3);
 		for (size_t level = 0; level < 3; level++) {
-			ck_assert_int_eq(mc_coreset_get_coreset(cs, level, &idx, &w, &m, &err), 0);
+			ck_assert_int_eq(mc_coreset_get_coreset(&idx, &w, &m, cs, level, &err), 0);
 			/* about 200 samples per node (fewer once duplicates merge) */
 			ck_assert_uint_le(m, (size_t)(210 << level));
 			ck_assert_uint_ge(m, (size_t)(50 << level));
@@ -479,8 +479,8 @@ START_TEST(test_build_is_deterministic_and_partial_build_matches)
 	ck_assert_uint_eq(mc_coreset_n_chunks(part), 7);
 	ck_assert_mem_eq(mc_coreset_importance(full), mc_coreset_importance(part),
 	                 1000 * sizeof(double));
-	ck_assert_int_eq(mc_coreset_get_coreset(full, 0, &i1, &w1, &m1, &err), 0);
-	ck_assert_int_eq(mc_coreset_get_coreset(part, 0, &i2, &w2, &m2, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i1, &w1, &m1, full, 0, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i2, &w2, &m2, part, 0, &err), 0);
 	ck_assert_uint_eq(m1, m2);
 	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
 	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);
@@ -539,8 +539,8 @@ static void s_assert_same_as_fresh(mc_coreset *cs, const mc_matrix *X, const int
 	mc_error_clear(&err);
 	ck_assert_mem_eq(mc_coreset_importance(cs), mc_coreset_importance(fresh),
 	                 mc_coreset_n(cs) * sizeof(double));
-	ck_assert_int_eq(mc_coreset_get_coreset(cs, 0, &i1, &w1, &m1, &err), 0);
-	ck_assert_int_eq(mc_coreset_get_coreset(fresh, 0, &i2, &w2, &m2, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i1, &w1, &m1, cs, 0, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i2, &w2, &m2, fresh, 0, &err), 0);
 	ck_assert_uint_eq(m1, m2);
 	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
 	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);
@@ -573,7 +573,7 @@ START_TEST(test_update_targets_is_local_and_exact)
 	{
 		size_t *ci, cm;
 		double *cw;
-		ck_assert_int_eq(mc_coreset_get_coreset(cs, 0, &ci, &cw, &cm, &err), 0);
+		ck_assert_int_eq(mc_coreset_get_coreset(&ci, &cw, &cm, cs, 0, &err), 0);
 		free(ci);
 		free(cw);
 	}
@@ -682,7 +682,7 @@ START_TEST(test_remove_and_update_features_match_fresh_build)
 	s_assert_same_as_fresh(cs, X, y, w, 128, 15);
 	/* Removed samples are never offered for review. */
 	mc_cleaning_query_init(&q);
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 497);
 	ck_assert_uint_eq(idx[0], moved);
 	for (size_t k = 0; k < cnt; k++)
@@ -746,7 +746,7 @@ START_TEST(test_cleaning_queries)
 	mc_cleaning_query_init(&q);
 	q.size = 10;
 	q.has_size = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 10);
 	for (size_t k = 0; k < 10; k++) {
 		ck_assert(sc[k] == imp[idx[k]]);
@@ -761,7 +761,7 @@ START_TEST(test_cleaning_queries)
 	free(idx);
 	free(sc);
 	/* Seen samples are skipped by default, returned when asked. */
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	for (size_t k = 0; k < cnt; k++)
 		ck_assert(key[idx[k]] <= key[ign[0]] && idx[k] != ign[0]);
 	free(idx);
@@ -769,7 +769,7 @@ START_TEST(test_cleaning_queries)
 	q.ignore_seen = 0;
 	q.ignore = ign;
 	q.n_ignore = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	for (size_t k = 0; k < cnt; k++)
 		ck_assert(idx[k] != ign[0]);
 	free(idx);
@@ -780,7 +780,7 @@ START_TEST(test_cleaning_queries)
 	q.select_from = sel;
 	q.n_select_from = 5;
 	q.has_select_from = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 5);
 	for (size_t k = 0; k < cnt; k++)
 		ck_assert(idx[k] >= 5 && idx[k] <= 9);
@@ -793,7 +793,7 @@ START_TEST(test_cleaning_queries)
 	q.has_size = 1;
 	q.class_size = cls;
 	q.n_class_size = 3;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 10);
 	for (size_t k = 0; k < cnt; k++)
 		per[y[idx[k]]]++;
@@ -805,13 +805,13 @@ START_TEST(test_cleaning_queries)
 	ck_assert_int_eq(mc_coreset_set_seen(cs, NULL, 0, 0, &err), 0);
 	cls[1].kind = MC_CLASS_SIZE_ALL;
 	q.n_class_size = 2;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 104);
 	free(idx);
 	free(sc);
 	/* Errors name the argument. */
 	cls[0].cls = 9;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err),
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err),
 	                 MC_ERR_NOTFOUND);
 	ck_assert_str_eq(err.text, "class_size: class 9 has no samples");
 	mc_error_clear(&err);
@@ -819,7 +819,7 @@ START_TEST(test_cleaning_queries)
 	mc_cleaning_query_init(&q);
 	q.ignore = ign;
 	q.n_ignore = 1;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err),
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err),
 	                 MC_ERR_INVALID);
 	ck_assert_str_eq(err.text, "ignore_indices[0] = 300, expected an index below 300");
 	mc_coreset_free(cs);
@@ -843,7 +843,7 @@ START_TEST(test_random_method_is_a_seeded_permutation)
 	ck_assert_int_eq(mc_rank_parse(&m, "random", &err), 0);
 	mc_cleaning_query_init(&q);
 	q.method = m;
-	ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &sc, &cnt, NULL, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &sc, &cnt, cs, &q, NULL, &err), 0);
 	ck_assert_uint_eq(cnt, 100);
 	ck_assert(idx[0] != 0 || idx[1] != 1);
 	free(idx);
@@ -917,7 +917,8 @@ START_TEST(test_model_scores)
 		q.class_size = &c0;
 		q.n_class_size = 1;
 		q.ignore_seen = 0;
-		ck_assert_int_eq(mc_coreset_get_cleaning_samples(cs, &q, &idx, &top, &cnt, NULL, &err),
+		ck_assert_int_eq(mc_coreset_get_cleaning_samples(&idx, &top, &cnt, cs, &q, NULL,
+		                                                 &err),
 		                 0);
 		ck_assert_uint_eq(cnt, 3);
 		for (size_t k = 0; k < 3; k++)
@@ -1020,8 +1021,8 @@ START_TEST(test_save_load_round_trip)
 	ck_assert_mem_eq(mc_coreset_weights(back), mc_coreset_weights(cs), 700 * sizeof(double));
 	ck_assert_mem_eq(mc_coreset_importance(back), mc_coreset_importance(cs),
 	                 700 * sizeof(double));
-	ck_assert_int_eq(mc_coreset_get_coreset(cs, 1, &i1, &w1, &m1, &err), 0);
-	ck_assert_int_eq(mc_coreset_get_coreset(back, 1, &i2, &w2, &m2, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i1, &w1, &m1, cs, 1, &err), 0);
+	ck_assert_int_eq(mc_coreset_get_coreset(&i2, &w2, &m2, back, 1, &err), 0);
 	ck_assert_uint_eq(m1, m2);
 	ck_assert_mem_eq(i1, i2, m1 * sizeof *i1);
 	ck_assert_mem_eq(w1, w2, m1 * sizeof *w1);

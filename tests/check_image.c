@@ -531,7 +531,7 @@ START_TEST(test_isolate_synthetic)
 	ck_assert_int_eq(mc_rle_from_bbox(&half, left, 10, 20, NULL, &err), 0);
 	/* The 6x4 box scaled by 2 to 12x8, centred in 12x12: two black rows
 	 * above and below, and in between exactly the resized crop. */
-	ck_assert_int_eq(mc_instance_isolate(img, full, box, 12, 0, &out, &err), 0);
+	ck_assert_int_eq(mc_instance_isolate(&out, img, full, box, 12, 0, &err), 0);
 	ck_assert(out->width == 12 && out->height == 12 && out->channels == 3);
 	ck_assert_int_eq(mc_image_crop(&crop, img, 4, 2, 6, 4, &err), 0);
 	ck_assert_int_eq(mc_image_resize(&scaled, crop, 12, 8, &err), 0);
@@ -541,14 +541,14 @@ START_TEST(test_isolate_synthetic)
 	mc_image_free(out);
 	/* Only the left half of the box is the instance: the right half is
 	 * background and zeroed (interpolation blurs one column between). */
-	ck_assert_int_eq(mc_instance_isolate(img, half, box, 12, 0, &out, &err), 0);
+	ck_assert_int_eq(mc_instance_isolate(&out, img, half, box, 12, 0, &err), 0);
 	for (y = 2; y < 10; y++) {
 		ck_assert(row_is_black(out, y, 7, 12));
 		ck_assert(!row_is_black(out, y, 0, 1) && !row_is_black(out, y, 5, 6));
 	}
 	mc_image_free(out);
 	/* Padding: the 8x6 crop has a zeroed ring; 12/8 gives 12x9 at row 1. */
-	ck_assert_int_eq(mc_instance_isolate(img, full, box, 12, 1, &out, &err), 0);
+	ck_assert_int_eq(mc_instance_isolate(&out, img, full, box, 12, 1, &err), 0);
 	ck_assert(row_is_black(out, 0, 0, 12) && row_is_black(out, 10, 0, 12) &&
 	          row_is_black(out, 11, 0, 12));
 	ck_assert(!row_is_black(out, 5, 0, 12));
@@ -557,13 +557,13 @@ START_TEST(test_isolate_synthetic)
 	{
 		const double empty[4] = { 5, 5, 0, 0 };
 
-		ck_assert_int_eq(mc_instance_isolate(img, full, empty, 8, 0, &out, &err), 0);
+		ck_assert_int_eq(mc_instance_isolate(&out, img, full, empty, 8, 0, &err), 0);
 		for (y = 0; y < 8; y++)
 			ck_assert(row_is_black(out, y, 0, 8));
 		mc_image_free(out);
 	}
 	ck_assert_int_eq(mc_rle_from_bbox(&small, box, 5, 5, NULL, &err), 0);
-	ck_assert_int_eq(mc_instance_isolate(img, small, box, 8, 0, &out, &err), MC_ERR_SHAPE);
+	ck_assert_int_eq(mc_instance_isolate(&out, img, small, box, 8, 0, &err), MC_ERR_SHAPE);
 	ck_assert_ptr_null(out);
 	ck_assert_str_eq(err.text, "mask is 5x5, image is 20x10");
 	mc_rle_free(full);
@@ -625,7 +625,7 @@ START_TEST(test_isolate_coco_oranges)
 			bb[k] = json_number_value(json_array_get(jb, k));
 		ck_assert_int_eq(mc_rle_from_polygons(&r, parts, lens, n, (uint32_t)img->height,
 		                                      (uint32_t)img->width, NULL, &err), 0);
-		ck_assert_int_eq(mc_instance_isolate(img, r, bb, 32, 0, &out, &err), 0);
+		ck_assert_int_eq(mc_instance_isolate(&out, img, r, bb, 32, 0, &err), 0);
 		ck_assert(out->width == 32 && out->height == 32 && out->channels == 3);
 		for (k = 0; k < 32 * 32 * 3; k++)
 			lit += out->pixels[k] != 0;

@@ -420,17 +420,17 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 				car = ann.id;
 		}
 		if (mc_review_resume(&rv, dir, ds, NULL, &err) != 0 ||
-		    mc_review_next(rv, &ids, &n, NULL, &err) != 0 || n != 4 ||
+		    mc_review_next(&ids, &n, rv, NULL, &err) != 0 || n != 4 ||
 		    mc_review_act(rv, &ids[0], 1, MC_ACT_RELABEL, apple, &err) != 0 ||
 		    mc_review_act(rv, &ids[1], 1, MC_ACT_REMOVE, 0, &err) != 0 ||
-		    mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err) != 0 ||
-		    mc_review_next(rv, &ids, &n, NULL, &err) != 0 || n != 4)
+		    mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err) != 0 ||
+		    mc_review_next(&ids, &n, rv, NULL, &err) != 0 || n != 4)
 			_exit(3);
 		memcpy(b, ids, sizeof b);
 		if (mc_review_act(rv, &b[2], 1, MC_ACT_REMOVE, 0, &err) != 0 ||
 		    mc_review_act(rv, &b[3], 1, MC_ACT_RELABEL, apple, &err) != 0 ||
 		    mc_review_fix(rv, &car, 1, MC_ACT_REMOVE, 0, &err) != 0 ||
-		    mc_review_row(rv, car, &row, &err) != 0)
+		    mc_review_row(&row, rv, car, &err) != 0)
 			_exit(4);
 		/* Mid-iteration: a batch is open with two decisions and a fix. */
 		len = s_state(rv, &st);
@@ -464,7 +464,7 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 		ck_assert_uint_eq(mc_review_n_seen(rv), 9);
 		/* The open batch comes back instead of a new one, and the service
 		 * knows the first iteration's fixes. */
-		ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 		ck_assert_uint_eq(n, 4);
 		for (size_t k = 0; k < n; k++)
 			ck_assert(mc_review_is_seen(rv, ids[k]));
@@ -477,7 +477,7 @@ START_TEST(test_kill9_mid_iteration_then_resume)
 			                 mc_review_n_instances(rv) * sizeof(double));
 		}
 		/* Finishing the iteration after the restart works as before. */
-		ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err), 0);
 		{
 			size_t nh;
 			const mc_review_record *h = mc_review_history(rv, &nh);
@@ -513,7 +513,7 @@ START_TEST(test_torn_journal_record_after_kill)
 	mc_error_clear(&err);
 	s_opts(&o, dir, &orange, 3);
 	ck_assert_int_eq(mc_review_new(&rv, ds, X, NULL, NULL, &o, NULL, &err), 0);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_int_eq(mc_review_act(rv, &ids[0], 1, MC_ACT_REMOVE, 0, &err), 0);
 	len = s_state(rv, &want);
 	mc_review_free(rv);
@@ -572,7 +572,7 @@ START_TEST(test_flipped_bit_in_a_review_journal)
 	ck_assert_int_eq(mc_review_new(&rv, ds, X, NULL, NULL, &o, NULL, &err), 0);
 	/* Three iterations, each: begin, a relabel, a removal, apply. */
 	for (int it = 0; it < 3; it++) {
-		ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 		ck_assert_uint_eq(n, 2);
 		if (it == 0)
 			lost = ids[0];
@@ -580,7 +580,7 @@ START_TEST(test_flipped_bit_in_a_review_journal)
 			later = ids[0];
 		ck_assert_int_eq(mc_review_act(rv, &ids[0], 1, MC_ACT_RELABEL, apple, &err), 0);
 		ck_assert_int_eq(mc_review_act(rv, &ids[1], 1, MC_ACT_REMOVE, 0, &err), 0);
-		ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, NULL, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_REFUSE, NULL, &err), 0);
 	}
 	mc_review_changes(rv, &before);
 	ck_assert_uint_eq(before, 6);
@@ -609,9 +609,9 @@ START_TEST(test_flipped_bit_in_a_review_journal)
 	ck_assert_uint_eq(nc, 5);
 	{
 		size_t row;
-		ck_assert_int_eq(mc_review_row(rv, later, &row, &err), 0);
+		ck_assert_int_eq(mc_review_row(&row, rv, later, &err), 0);
 		ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)apple);
-		ck_assert_int_eq(mc_review_row(rv, lost, &row, &err), 0);
+		ck_assert_int_eq(mc_review_row(&row, rv, lost, &err), 0);
 		ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)orange);
 		row_lost_id = lost;
 		ck_assert(mc_review_is_seen(rv, row_lost_id));
@@ -665,8 +665,8 @@ START_TEST(test_one_writer_per_folder)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the second process was "
 	              "not refused with the holder named");
 	/* The holder keeps working. */
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
-	ck_assert_int_eq(mc_review_keep_rest(rv, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_keep_rest(NULL, rv, &err), 0);
 	mc_review_free(rv);
 	/* A holder that dies (kill -9) does not block. */
 	ck_assert_int_eq(pipe(fds), 0);
@@ -699,10 +699,10 @@ START_TEST(test_one_writer_per_folder)
 	 * session, whose changes are in the newer one. */
 	ck_assert_msg(mc_review_new(&rv2, ds, X, NULL, NULL, &o, NULL, &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(mc_review_n_pending(rv2), 2);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err), MC_ERR_STATE);
 	ck_assert_ptr_nonnull(strstr(err.text, "superseded"));
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_review_apply(rv2, MC_REST_KEEP, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(NULL, rv2, MC_REST_KEEP, NULL, &err), 0);
 	mc_review_free(rv);
 	mc_review_free(rv2);
 	fx_done(dir, X, ds);
@@ -765,17 +765,17 @@ START_TEST(test_kill_between_the_two_renames)
 	snprintf(json, sizeof json, "%s/fixed.json", dir);
 	snprintf(csv, sizeof csv, "%s/fixed.corrections.csv", dir);
 	ck_assert_int_eq(mc_review_new(&rv, ds, X, NULL, NULL, &o, NULL, &err), 0);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_int_eq(mc_review_act(rv, &ids[0], 1, MC_ACT_REMOVE, 0, &err), 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err), 0);
 	ck_assert_msg(mc_review_export(rv, json, NULL, &err) == 0, "%s", err.text);
 	/* A complete export: the log names its JSON. */
 	s_named_hash(csv, named);
 	s_sha256(json, h1);
 	ck_assert_str_eq(named, h1);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_int_eq(mc_review_act(rv, &ids[0], 1, MC_ACT_RELABEL, apple, &err), 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err), 0);
 	mc_review_free(rv);
 	/* Killed after the JSON was replaced, before the log was. */
 	pid = fork();

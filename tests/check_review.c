@@ -114,12 +114,12 @@ START_TEST(test_ids_shown_are_ids_accepted)
 	ck_assert_uint_eq(nh, 1);
 	ck_assert_uint_eq(h[0].reviewed, 0);
 	ck_assert(h[0].auc > 0 && h[0].auc <= 1);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 5);
 	for (size_t k = 0; k < n; k++) {
 		mc_image *png = NULL;
 		char *p = mc_review_png_path(rv, k), want[64];
-		ck_assert_int_eq(mc_review_row(rv, ids[k], &row, &err), 0);
+		ck_assert_int_eq(mc_review_row(&row, rv, ids[k], &err), 0);
 		ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)orange);
 		ck_assert_int_eq(mc_review_batch_rows(rv)[k], row);
 		ck_assert(mc_review_is_seen(rv, ids[k]));
@@ -145,7 +145,7 @@ START_TEST(test_ids_shown_are_ids_accepted)
 		mc_coco_ann ann;
 		char want[128];
 		ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
-		mc_review_row(rv, ids[k], &row, &err);
+		mc_review_row(&row, rv, ids[k], &err);
 		mc_coco_instance(ds, row, &ann);
 		snprintf(want, sizeof want, "%lld,%lld,orange,", (long long)ids[k],
 		         (long long)ann.image_id);
@@ -172,7 +172,7 @@ START_TEST(test_ids_shown_are_ids_accepted)
 		const int64_t *again;
 		size_t n2;
 		int64_t first = ids[0];
-		ck_assert_int_eq(mc_review_next(rv, &again, &n2, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_next(&again, &n2, rv, NULL, &err), 0);
 		ck_assert_uint_eq(n2, 5);
 		ck_assert_int_eq(again[0], first);
 	}
@@ -202,7 +202,7 @@ START_TEST(test_actions_outside_the_batch)
 	ck_assert_msg(strstr(err.text, "no batch is open") && strstr(err.text, "fix("), "%s",
 	              err.text);
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 3);
 	batch0 = ids[0];
 	/* A sample outside the batch is refused, naming the batch. */
@@ -219,7 +219,7 @@ START_TEST(test_actions_outside_the_batch)
 		mc_error_clear(&err);
 	}
 	/* An unknown id is not found. */
-	while (mc_review_row(rv, missing, &row, NULL) == 0)
+	while (mc_review_row(&row, rv, missing, NULL) == 0)
 		missing++;
 	ck_assert_int_eq(mc_review_act(rv, &missing, 1, MC_ACT_KEEP, 0, &err), MC_ERR_NOTFOUND);
 	mc_error_clear(&err);
@@ -234,20 +234,20 @@ START_TEST(test_actions_outside_the_batch)
 	/* apply: refused while the batch is undecided, saying how many and how
 	 * to settle them. */
 	ck_assert_int_eq(mc_review_act(rv, &ids[1], 1, MC_ACT_REMOVE, 0, &err), 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), MC_ERR_STATE);
 	ck_assert_msg(strstr(err.text, "2 of the 3 samples of the open batch (iteration 1) have no "
 	                     "decision") && strstr(err.text, "keep_rest()") &&
 	              strstr(err.text, "apply(rest=\"keep\")"), "%s", err.text);
 	mc_error_clear(&err);
 	ck_assert_uint_eq(mc_review_history(rv, &nc)[0].iteration, 0);
 	ck_assert_uint_eq(nc, 1);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, &rec, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_KEEP, NULL, &err), 0);
 	ck_assert_uint_eq(rec.reviewed, 3);
 	ck_assert_uint_eq(rec.removed, 1);
 	ck_assert_uint_eq(rec.relabeled, 0);
 	ck_assert_uint_eq(rec.fixed, 1);
 	ck_assert_uint_eq(rec.outside, 1);
-	mc_review_row(rv, car, &row, &err);
+	mc_review_row(&row, rv, car, &err);
 	ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)apple);
 	/* The changes log says which was a fix outside the batch. */
 	ch = mc_review_changes(rv, &nc);
@@ -260,7 +260,7 @@ START_TEST(test_actions_outside_the_batch)
 	{
 		int64_t other = s_outside(rv, "chair");
 		ck_assert_int_eq(mc_review_fix(rv, &other, 1, MC_ACT_REMOVE, 0, &err), 0);
-		ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), 0);
 		ck_assert_uint_eq(rec.reviewed, 0);
 		ck_assert_uint_eq(rec.outside, 1);
 	}
@@ -277,7 +277,7 @@ static void s_bad_csv(mc_review *rv, const char *csv, const char *text, const ch
 
 	mc_error_clear(&err);
 	s_write(csv, text);
-	ck_assert_int_eq(mc_review_load_csv(rv, csv, &c, &err), MC_ERR_PARSE);
+	ck_assert_int_eq(mc_review_load_csv(&c, rv, csv, &err), MC_ERR_PARSE);
 	ck_assert_msg(strstr(err.text, want) != NULL, "%s\n  lacks: %s", err.text, want);
 	ck_assert_ptr_nonnull(strstr(err.text, "edited.csv: line "));
 	ck_assert_uint_eq(mc_review_n_pending(rv), 0);
@@ -299,11 +299,11 @@ START_TEST(test_csv_rows_apply_and_export)
 	mc_error err;
 
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 4);
 	memcpy(b, ids, sizeof b);
 	car = s_outside(rv, "person");
-	while (mc_review_row(rv, unknown, &row, NULL) == 0)
+	while (mc_review_row(&row, rv, unknown, NULL) == 0)
 		unknown++;
 	snprintf(csv, sizeof csv, "%s/edited.csv", dir);
 	/* Each bad row names its line, and nothing of the file is recorded. */
@@ -346,7 +346,7 @@ START_TEST(test_csv_rows_apply_and_export)
 	         "%lld,1,orange,x,0.5,0.2,\"relabel:banana\",\n", (long long)b[0], (long long)b[1],
 	         (long long)b[2], (long long)b[3]);
 	s_write(csv, text);
-	ck_assert_msg(mc_review_load_csv(rv, csv, &cnt, &err) == 0, "%s", err.text);
+	ck_assert_msg(mc_review_load_csv(&cnt, rv, csv, &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(cnt.relabel, 2);
 	ck_assert_uint_eq(cnt.remove, 1);
 	ck_assert_uint_eq(cnt.keep, 0);
@@ -355,7 +355,7 @@ START_TEST(test_csv_rows_apply_and_export)
 	/* A command replaces the CSV's decision for b[3]. */
 	ck_assert_int_eq(mc_review_act(rv, &b[3], 1, MC_ACT_KEEP, 0, &err), 0);
 	/* One sample is still undecided. */
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), MC_ERR_STATE);
 	ck_assert_ptr_nonnull(strstr(err.text, "1 of the 4 samples"));
 	mc_error_clear(&err);
 	ck_assert_int_eq(mc_review_export(rv, csv, NULL, &err), MC_ERR_STATE);
@@ -363,10 +363,10 @@ START_TEST(test_csv_rows_apply_and_export)
 	mc_error_clear(&err);
 	{
 		size_t kept;
-		ck_assert_int_eq(mc_review_keep_rest(rv, &kept, &err), 0);
+		ck_assert_int_eq(mc_review_keep_rest(&kept, rv, &err), 0);
 		ck_assert_uint_eq(kept, 1);
 	}
-	ck_assert_msg(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err) == 0, "%s", err.text);
+	ck_assert_msg(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err) == 0, "%s", err.text);
 	ck_assert_uint_eq(rec.iteration, 1);
 	ck_assert_uint_eq(rec.reviewed, 4);
 	ck_assert_uint_eq(rec.relabeled, 1);
@@ -374,24 +374,24 @@ START_TEST(test_csv_rows_apply_and_export)
 	ck_assert_uint_eq(rec.fixed, 2);
 	ck_assert(rec.auc > 0 && rec.auc <= 1);
 	ck_assert(isnan(rec.random_found));
-	mc_review_row(rv, b[0], &row, &err);
+	mc_review_row(&row, rv, b[0], &err);
 	ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)apple);
 	ck_assert_int_eq(mc_coreset_labels(mc_review_service(rv))[row], (int64_t)apple);
-	mc_review_row(rv, b[1], &row, &err);
+	mc_review_row(&row, rv, b[1], &err);
 	ck_assert(mc_review_weights(rv)[row] == 0);
 	ck_assert(mc_coreset_importance(mc_review_service(rv))[row] == 0);
-	mc_review_row(rv, b[3], &row, &err);
+	mc_review_row(&row, rv, b[3], &err);
 	ck_assert_int_eq(mc_review_labels(rv)[row], (int64_t)orange);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), MC_ERR_STATE);
 	mc_error_clear(&err);
 	/* Next batch: the other unseen oranges only. */
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 4);
 	for (size_t k = 0; k < n; k++)
 		for (size_t q = 0; q < 4; q++)
 			ck_assert(ids[k] != b[q]);
-	ck_assert_int_eq(mc_review_keep_rest(rv, NULL, &err), 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_keep_rest(NULL, rv, &err), 0);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), 0);
 	/* Export: corrected COCO JSON and the corrections log naming it. */
 	snprintf(out, sizeof out, "%s/corrected.json", dir);
 	ck_assert_msg(mc_review_export(rv, out, NULL, &err) == 0, "%s", err.text);
@@ -443,21 +443,21 @@ START_TEST(test_exhausted_class)
 	snprintf(sub, sizeof sub, "%s/runs/bowl", dir);
 	rv = s_open(ds, X, sub, bowl, 100, 0, &err);
 	ck_assert_msg(rv != NULL, "%s", err.text);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, count);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, &rec, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_KEEP, NULL, &err), 0);
 	/* Nothing is left: an empty batch, which simulate and apply accept. */
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert(mc_review_exhausted(rv));
-	ck_assert_int_eq(mc_review_keep_rest(rv, &n, &err), 0);
+	ck_assert_int_eq(mc_review_keep_rest(&n, rv, &err), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), 0);
 	ck_assert_uint_eq(rec.reviewed, 0);
 	ck_assert_uint_eq(rec.iteration, 1);
 	mc_review_history(rv, &nh);
 	ck_assert_uint_eq(nh, 2);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 0);
 	mc_review_free(rv);
 	fx_done(dir, X, ds);
@@ -513,7 +513,7 @@ START_TEST(test_several_classes_and_all)
 	ck_assert_msg(rv != NULL, "%s", err.text);
 	mc_review_classes_text(rv, text, sizeof text);
 	ck_assert_str_eq(text, "person, orange");
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 20);
 	s_assert_top(rv, two);
 	ck_assert(!mc_review_reviews_class(rv, fx_class(ds, "chair")));
@@ -524,7 +524,7 @@ START_TEST(test_several_classes_and_all)
 	ck_assert_msg(rv != NULL, "%s", err.text);
 	mc_review_classes_text(rv, text, sizeof text);
 	ck_assert_str_eq(text, "all classes");
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, 30);
 	s_assert_top(rv, NULL);
 	ck_assert(isfinite(mc_review_history(rv, &n)[0].auc));
@@ -571,12 +571,12 @@ START_TEST(test_tied_scores_warn)
 	}
 	rv = s_open(ds, X, dir, bowl, 4, 0, &err);
 	ck_assert_msg(rv != NULL, "%s", err.text);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, mc_coco_class_count(ds, k));
 	ck_assert_uint_ge(n, 2);
 	ck_assert_uint_eq(mc_review_batch_tied(rv), n);
 	ck_assert_int_eq(mc_review_ties(mc_review_batch_scores(rv), n, NULL, NULL), 1);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_KEEP, NULL, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_KEEP, NULL, &err), 0);
 	h = mc_review_history(rv, &nh);
 	ck_assert_uint_eq(h[1].tied, n);
 	mc_review_free(rv);
@@ -601,10 +601,10 @@ START_TEST(test_plateau_resume_restart)
 	/* Needs window + 1 = 3 records before it can hold. */
 	ck_assert_int_eq(mc_review_plateau(rv), 0);
 	for (int it = 0; it < 2; it++) {
-		ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 		ck_assert_int_eq(mc_review_act(rv, &ids[0], 1, MC_ACT_REMOVE, 0, &err), 0);
 		ck_assert_int_eq(mc_review_act(rv, &ids[1], 1, MC_ACT_RELABEL, apple, &err), 0);
-		ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, NULL, NULL, &err), 0);
+		ck_assert_int_eq(mc_review_apply(NULL, rv, MC_REST_REFUSE, NULL, &err), 0);
 	}
 	h = mc_review_history(rv, &nh);
 	ck_assert_uint_eq(nh, 3);
@@ -629,7 +629,7 @@ START_TEST(test_plateau_resume_restart)
 		ck_assert_uint_eq(nc2, nc);
 		ck_assert_mem_eq(c, c2, nc * sizeof *c);
 	}
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), MC_ERR_STATE);
 	ck_assert_ptr_nonnull(strstr(err.text, "superseded"));
 	mc_error_clear(&err);
 	mc_review_free(back);
@@ -719,11 +719,11 @@ START_TEST(test_simulated_reviewer_on_demo)
 	o.folds = 2;
 	o.export_images = 0;
 	ck_assert_msg(mc_review_new(&rv, ds, X, NULL, NULL, &o, NULL, &err) == 0, "%s", err.text);
-	ck_assert_int_eq(mc_review_simulate(rv, demo->ground_truth, &nact, &err), MC_ERR_STATE);
+	ck_assert_int_eq(mc_review_simulate(&nact, rv, demo->ground_truth, &err), MC_ERR_STATE);
 	mc_error_clear(&err);
-	ck_assert_int_eq(mc_review_next(rv, &ids, &n, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_next(&ids, &n, rv, NULL, &err), 0);
 	ck_assert_uint_eq(n, best / 2);
-	ck_assert_msg(mc_review_simulate(rv, demo->ground_truth, &nact, &err) == 0, "%s",
+	ck_assert_msg(mc_review_simulate(&nact, rv, demo->ground_truth, &err) == 0, "%s",
 	              err.text);
 	ck_assert_uint_eq(nact, n);
 	/* What the ground truth says about the batch, and about the class it
@@ -737,7 +737,7 @@ START_TEST(test_simulated_reviewer_on_demo)
 		int64_t id = json_integer_value(json_object_get(a, "id"));
 		size_t row;
 		int in = 0;
-		if (mc_review_row(rv, id, &row, NULL) != 0 || (size_t)mc_review_labels(rv)[row] != coi)
+		if (mc_review_row(&row, rv, id, NULL) != 0 || (size_t)mc_review_labels(rv)[row] != coi)
 			continue;
 		pool++;
 		errors += strcmp(fix, "keep") != 0;
@@ -759,7 +759,7 @@ START_TEST(test_simulated_reviewer_on_demo)
 	json_decref(gt);
 	ck_assert_uint_eq(pool, best);
 	ck_assert_uint_gt(want_fix + want_rm, 0);
-	ck_assert_int_eq(mc_review_apply(rv, MC_REST_REFUSE, &rec, NULL, &err), 0);
+	ck_assert_int_eq(mc_review_apply(&rec, rv, MC_REST_REFUSE, NULL, &err), 0);
 	ck_assert_uint_eq(rec.relabeled, want_fix);
 	ck_assert_uint_eq(rec.removed, want_rm);
 	ck_assert_uint_eq(rec.fixed, want_fix + want_rm);

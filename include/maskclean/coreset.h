@@ -182,13 +182,13 @@ void mc_coreset_last_work(const mc_coreset *cs, size_t *blocks, size_t *nodes);
  * leaves): the union of that level's nodes. *idx and *w are new arrays of *m
  * entries (caller frees both with free()), sorted by index. Fails with
  * MC_ERR_STATE before a build. */
-int mc_coreset_get_coreset(mc_coreset *cs, size_t level, size_t **idx, double **w,
-                           size_t *m, mc_error *err);
+int mc_coreset_get_coreset(size_t **idx, double **w, size_t *m, mc_coreset *cs, size_t level,
+                           mc_error *err);
 
 /* A gathered copy of the coreset at a level: rows of X in *Xc (caller owns,
  * mc_matrix_free), labels in *yc and weights in *wc (caller frees). */
-int mc_coreset_coreset_data(mc_coreset *cs, size_t level, mc_matrix **Xc, int64_t **yc,
-                            double **wc, size_t **idx, mc_error *err);
+int mc_coreset_coreset_data(mc_matrix **Xc, int64_t **yc, double **wc, size_t **idx,
+                            mc_coreset *cs, size_t level, mc_error *err);
 
 /* Trains logistic regression (params, NULL = defaults; n_classes 0 = the
  * service's) on the coreset at level, with its weights. Caller owns *out;
@@ -256,9 +256,9 @@ void mc_cleaning_query_init(mc_cleaning_query *q);
  * q->method. The returned samples are marked seen. Fails
  * with MC_ERR_STATE before a build, MC_ERR_INVALID on an index out of range,
  * MC_ERR_NOTFOUND on a class_size class with no samples. */
-int mc_coreset_get_cleaning_samples(mc_coreset *cs, const mc_cleaning_query *q, size_t **idx,
-                                    double **score, size_t *count,
-                                    const mc_progress *progress, mc_error *err);
+int mc_coreset_get_cleaning_samples(size_t **idx, double **score, size_t *count, mc_coreset *cs,
+                                    const mc_cleaning_query *q, const mc_progress *progress,
+                                    mc_error *err);
 
 /* Marks idx[0..n) seen (seen = 1) or unseen; idx NULL means every sample. */
 int mc_coreset_set_seen(mc_coreset *cs, const size_t *idx, size_t n, int seen, mc_error *err);

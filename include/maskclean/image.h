@@ -87,7 +87,7 @@ int mc_image_convert(mc_image **out, const mc_image *img, int channels, mc_error
  * centred on black (letterboxing). mask must have img's size (else
  * MC_ERR_SHAPE); out_size > 0, pad >= 0. An empty box gives a black image.
  * Caller owns *out. */
-int mc_instance_isolate(const mc_image *img, const mc_rle *mask, const double bbox[4],
-                        int out_size, int pad, mc_image **out, mc_error *err);
+int mc_instance_isolate(mc_image **out, const mc_image *img, const mc_rle *mask,
+                        const double bbox[4], int out_size, int pad, mc_error *err);
 
 #endif

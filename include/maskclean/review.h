@@ -150,8 +150,8 @@ void mc_review_free(mc_review *rv);
  * first, *n their number. When every sample of the reviewed classes has
  * been seen, *n is 0 and the batch is empty: mc_review_exhausted is then 1,
  * and simulate and apply accept it (they do nothing). */
-int mc_review_next(mc_review *rv, const int64_t **ids, size_t *n,
-                   const mc_progress *progress, mc_error *err);
+int mc_review_next(const int64_t **ids, size_t *n, mc_review *rv, const mc_progress *progress,
+                   mc_error *err);
 
 /* 1 when the last next() found nothing left to review. */
 int mc_review_exhausted(const mc_review *rv);
@@ -177,7 +177,7 @@ int mc_review_fix(mc_review *rv, const int64_t *ids, size_t n, mc_review_action 
 
 /* Records "keep" for every undecided sample of the open batch; *n (may be
  * NULL) gets how many. Fails with MC_ERR_STATE when no batch is open. */
-int mc_review_keep_rest(mc_review *rv, size_t *n, mc_error *err);
+int mc_review_keep_rest(size_t *n, mc_review *rv, mc_error *err);
 
 /* Counts of a loaded CSV: rows per action, and rows left undecided. */
 typedef struct mc_review_csv_counts {
@@ -191,7 +191,7 @@ typedef struct mc_review_csv_counts {
  * the action relabel, an unknown action or class, an id that is not an
  * instance of the dataset, an id outside the open batch, an id on two rows.
  * counts (may be NULL) gets the rows per action. */
-int mc_review_load_csv(mc_review *rv, const char *path, mc_review_csv_counts *counts,
+int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *path,
                        mc_error *err);
 
 /* The simulated reviewer: for every sample of the open batch records the
@@ -199,7 +199,7 @@ int mc_review_load_csv(mc_review *rv, const char *path, mc_review_csv_counts *co
  * true_class, "remove"), matched by annotation id, and notes how many
  * errors the candidates the batch was drawn from held (for random's
  * expectation in the record). An empty batch gives 0 decisions. */
-int mc_review_simulate(mc_review *rv, const char *ground_truth_path, size_t *n_actions,
+int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *ground_truth_path,
                        mc_error *err);
 
 /* What apply does with undecided samples of the batch. */
@@ -215,7 +215,7 @@ typedef enum mc_review_rest {
  * the last record with every count 0. Fails with MC_ERR_STATE when samples
  * are undecided (with MC_REST_REFUSE) or there is nothing to apply (no open
  * batch and nothing recorded). */
-int mc_review_apply(mc_review *rv, mc_review_rest rest, mc_review_record *rec,
+int mc_review_apply(mc_review_record *rec, mc_review *rv, mc_review_rest rest,
                     const mc_progress *progress, mc_error *err);
 
 /* 1 if the plateau test above holds, else 0. */
@@ -244,7 +244,7 @@ size_t mc_review_n_instances(const mc_review *rv);
 /* The instance row of annotation ann_id. Fails with MC_ERR_NOTFOUND (not an
  * annotation of the dataset, or a crowd annotation, which is not an
  * instance). */
-int mc_review_row(const mc_review *rv, int64_t ann_id, size_t *row, mc_error *err);
+int mc_review_row(size_t *row, const mc_review *rv, int64_t ann_id, mc_error *err);
 /* 1 when the sample was in a batch or corrected, else 0 (also for an
  * unknown id). */
 int mc_review_is_seen(const mc_review *rv, int64_t ann_id);
@@ -275,7 +275,7 @@ size_t mc_review_batch_tied(const mc_review *rv);
 /* The model's suggestion for each sample of the open batch: the class with
  * the highest out-of-fold probability (*cls) and that probability (*p),
  * computed on first use from the service's fold models. Borrowed. */
-int mc_review_suggestions(mc_review *rv, const size_t **cls, const double **p,
+int mc_review_suggestions(const size_t **cls, const double **p, mc_review *rv,
                           const mc_progress *progress, mc_error *err);
 /* The PNG path of the batch's k-th sample ("<batch dir>/<annotation id>.png").
  * Caller owns; free(). NULL when out of memory or k is out of range. */

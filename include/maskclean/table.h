@@ -85,8 +85,7 @@ const char *mc_table_col_name(const mc_table *t, size_t col);
 
 /* Cell (row, col) into *out. Fails with MC_ERR_INVALID when the cell does
  * not exist. */
-int mc_table_get(const mc_table *t, size_t row, size_t col, mc_table_cell *out,
-                 mc_error *err);
+int mc_table_get(mc_table_cell *out, const mc_table *t, size_t row, size_t col, mc_error *err);
 
 /* The table as an HTML fragment (<table>...</table>): text escaped, columns
  * that hold only numbers right-aligned with tabular figures. Caller owns

@@ -121,7 +121,7 @@ static void s_load(const uint8_t *data, size_t size)
 	FZ_ASSERT(mc_coreset_n(cs) > 0 && mc_coreset_dim(cs) > 0);
 	for (size_t level = 0; level < 2; level++) {
 		mc_error_clear(&err);
-		if (mc_coreset_get_coreset(cs, level, &idx, &w, &m, &err) == 0) {
+		if (mc_coreset_get_coreset(&idx, &w, &m, cs, level, &err) == 0) {
 			for (size_t q = 0; q < m; q++)
 				FZ_ASSERT(idx[q] < mc_coreset_n(cs));
 			free(idx);

@@ -67,7 +67,7 @@ static void s_session(void)
 	o.export_images = 0;
 	mc_error_clear(&err);
 	if (mc_review_new(&s_rv, s_ds, s_X, NULL, NULL, &o, NULL, &err) != 0 ||
-	    mc_review_next(s_rv, &ids, &n, NULL, &err) != 0) {
+	    mc_review_next(&ids, &n, s_rv, NULL, &err) != 0) {
 		fprintf(stderr, "fuzz_review_csv: cannot start a session: %s\n", err.text);
 		abort();
 	}
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_ASSERT(size == 0 || fwrite(data, 1, size, f) == size);
 	FZ_ASSERT(fclose(f) == 0);
 	mc_error_clear(&err);
-	if (mc_review_load_csv(s_rv, path, &n, &err) != 0) {
+	if (mc_review_load_csv(&n, s_rv, path, &err) != 0) {
 		FZ_ASSERT(strncmp(err.text, path, strlen(path)) == 0 || err.code == MC_ERR_NOMEM);
 		return 0;
 	}
