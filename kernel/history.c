@@ -53,14 +53,11 @@ struct mc_history {
 	int64_t cells, since_trim, bytes_since_trim;
 };
 
-mc_history_limits mc_history_limits_default(void)
+void mc_history_limits_init(mc_history_limits *l)
 {
-	mc_history_limits l = {
-		.max_entries = MC_HISTORY_MAX_ENTRIES,
-		.max_bytes = MC_HISTORY_MAX_BYTES,
-		.max_source = MC_HISTORY_MAX_SOURCE,
-	};
-	return l;
+	*l = (mc_history_limits){ .max_entries = MC_HISTORY_MAX_ENTRIES,
+	                          .max_bytes = MC_HISTORY_MAX_BYTES,
+	                          .max_source = MC_HISTORY_MAX_SOURCE };
 }
 
 char *mc_history_default_path(void)
@@ -592,7 +589,10 @@ int mc_history_open(mc_history **out, const char *path, const mc_history_limits 
 		free(h);
 		return mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);
 	}
-	h->limits = limits != NULL ? *limits : mc_history_limits_default();
+	if (limits != NULL)
+		h->limits = *limits;
+	else
+		mc_history_limits_init(&h->limits);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	pthread_cond_init(&h->done, NULL);

@@ -33,7 +33,7 @@ typedef struct mc_history_limits {
 } mc_history_limits;
 
 /* The defaults above. */
-mc_history_limits mc_history_limits_default(void);
+void mc_history_limits_init(mc_history_limits *l);
 
 /* The default database: $XDG_DATA_HOME/maskclean/history.sqlite, else
  * $HOME/.local/share/maskclean/history.sqlite. Caller owns (free); NULL when

@@ -229,12 +229,13 @@ END_TEST
 
 START_TEST(test_bounded_entries)
 {
-	mc_history_limits lim = mc_history_limits_default();
+	mc_history_limits lim;
 	mc_history *h;
 	json_t *r;
 	char src[32];
 	int total = 100 + 3 * 256;
 
+	mc_history_limits_init(&lim);
 	lim.max_entries = 100;
 	h = s_open_with(&lim);
 	for (int i = 1; i <= total; i++) {
@@ -260,13 +261,14 @@ END_TEST
 
 START_TEST(test_bounded_bytes_and_cells)
 {
-	mc_history_limits lim = mc_history_limits_default();
+	mc_history_limits lim;
 	mc_history *h;
 	json_t *r;
 	char *big = malloc(1001), note[128];
 
 	memset(big, 'a', 1000);
 	big[1000] = '\0';
+	mc_history_limits_init(&lim);
 	lim.max_bytes = 10000;
 	lim.max_source = 1000;
 	h = s_open_with(&lim);
@@ -319,11 +321,12 @@ static void *s_write_cells(void *arg)
 
 START_TEST(test_two_writers_at_once)
 {
-	mc_history_limits lim = mc_history_limits_default();
+	mc_history_limits lim;
 	writer w[2];
 	pthread_t t[2];
 	json_t *r;
 
+	mc_history_limits_init(&lim);
 	lim.max_entries = 450;  /* both trim while the other writes */
 	for (int k = 0; k < 2; k++) {
 		w[k].h = s_open_with(&lim);
