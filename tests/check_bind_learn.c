@@ -12,6 +12,7 @@
 #include "lang_fixture.h"
 #include "maskclean/canvas.h"
 #include "suite_run.h"
+#include "testutil.h"
 
 static double s_float(mc_interp *in, const char *code)
 {
@@ -289,11 +290,9 @@ static void s_write_f32_npy(const char *path)
 START_TEST(test_pca_streams_embeddings)
 {
 	mc_interp *in = mc_interp_new();
-	char path[] = "/tmp/check_bind_learn_XXXXXX", code[256];
-	int fd = mkstemp(path);
+	char path[4096], code[4400];
 
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	tu_tmpfile(path, sizeof path, "embeddings.npy");
 	s_write_f32_npy(path);
 	snprintf(code, sizeof code, "E = load_npy(\"%s\")", path);
 	mc_unref(s_run(in, code));

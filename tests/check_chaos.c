@@ -38,7 +38,7 @@
 #include "maskclean/rle.h"
 #include "shards.h"
 #include "suite_run.h"
-#include "test_data.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------ the hook */
 
@@ -676,16 +676,13 @@ START_TEST(test_models_and_shards)
 	mc_matrix *X = NULL;
 	int64_t y[20];
 	double w[20];
-	char path[4300], manifest[4300], cmd[8500];
+	char path[4300], manifest[4300];
 	FILE *f;
 	mc_error err;
 
 	mc_error_clear(&err);
-	snprintf(m.saved, sizeof m.saved, "%s/tests/chaos-%d-models", getenv("MC_BUILDDIR"),
-	         (int)getpid());
-	snprintf(m.again, sizeof m.again, "%s-again", m.saved);
-	ck_assert_int_eq(mkdir(m.saved, 0700), 0);
-	ck_assert_int_eq(mkdir(m.again, 0700), 0);
+	tu_tmpdir(m.saved, sizeof m.saved, "chaos-models");
+	tu_tmpdir(m.again, sizeof m.again, "chaos-models-again");
 	ck_assert_int_eq(mc_matrix_new(&X, 20, 4, &err), 0);
 	for (size_t i = 0; i < 20; i++) {
 		y[i] = (int64_t)(i % 3);
@@ -729,8 +726,8 @@ START_TEST(test_models_and_shards)
 	ck_assert_int_eq(fclose(f), 0);
 	s_chaos("maskclean-mpi shard manifest and rows", s_shards_run, manifest);
 	mc_matrix_free(X);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", m.saved, m.again);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(m.saved);
+	tu_rmtree(m.again);
 }
 END_TEST
 

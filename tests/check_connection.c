@@ -15,20 +15,17 @@
 
 #include "connection.h"
 #include "suite_run.h"
+#include "testutil.h"
 
-static char s_path[64];
+static char s_path[4096];
 
 static const char *s_write(const char *text)
 {
-	FILE *f;
-	int fd;
+	FILE *f = fopen(tu_tmpfile(s_path, sizeof s_path, "connection.json"), "w");
 
-	snprintf(s_path, sizeof s_path, "/tmp/mc-conn-XXXXXX");
-	fd = mkstemp(s_path);
-	ck_assert_int_ge(fd, 0);
-	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
-	fclose(f);
+	ck_assert_int_eq(fclose(f), 0);
 	return s_path;
 }
 

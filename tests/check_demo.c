@@ -752,7 +752,6 @@ int main(void)
 {
 	SRunner *sr = srunner_create(demo_suite());
 	int failed;
-	char cmd[4200];
 
 	tu_scratch_path(s_fmnist, sizeof s_fmnist, "demo-fmnist");
 	if (write_subset(s_fmnist, s_n_items) != 0) {
@@ -765,8 +764,7 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_fmnist);
-	if (system(cmd) != 0)
+	if (nftw(s_fmnist, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		failed++;
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
