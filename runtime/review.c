@@ -505,24 +505,30 @@ static json_t *s_classes_json(const mc_review *rv)
 	return a;
 }
 
+/* path made absolute (as it is when it cannot be resolved) as JSON; null
+ * for no path. */
+static json_t *s_path_json(const char *path)
+{
+	char *real = path != NULL ? realpath(path, NULL) : NULL;
+	json_t *v = path == NULL ? json_null() : json_string(real != NULL ? real : path);
+
+	free(real);
+	return v;
+}
+
 static int s_write_session(const mc_review *rv, mc_error *err)
 {
 	json_t *js = json_object();
-	char *path = mc_path_join(rv->dir, "session.json"), *text = NULL, *real = NULL;
-	const char *dpath = mc_coco_path(rv->ds), *idir = mc_coco_images_dir(rv->ds);
-	char *ireal = NULL;
+	char *path = mc_path_join(rv->dir, "session.json"), *text = NULL;
 	int rc = 0;
 
 	if (js == NULL || path == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;
 	}
-	real = realpath(dpath, NULL);
-	ireal = idir ? realpath(idir, NULL) : NULL;
 	json_object_set_new(js, "version", json_integer(S_SESSION_VERSION));
-	json_object_set_new(js, "dataset", json_string(real ? real : dpath));
-	json_object_set_new(js, "images_dir", ireal ? json_string(ireal) :
-	                    idir ? json_string(idir) : json_null());
+	json_object_set_new(js, "dataset", s_path_json(mc_coco_path(rv->ds)));
+	json_object_set_new(js, "images_dir", s_path_json(mc_coco_images_dir(rv->ds)));
 	json_object_set_new(js, "include_crowd", json_boolean(mc_coco_include_crowd(rv->ds)));
 	json_object_set_new(js, "n_instances", json_integer((json_int_t)rv->n));
 	json_object_set_new(js, "n_classes", json_integer((json_int_t)rv->K));
@@ -545,8 +551,6 @@ cleanup:
 	json_decref(js);
 	free(path);
 	free(text);
-	free(real);
-	free(ireal);
 	return rc;
 }
 
@@ -1516,8 +1520,45 @@ int mc_review_exhausted(const mc_review *rv)
 	return !rv->batch_open && rv->exhausted;
 }
 
-static json_t *s_acts_record(const char *type, const mc_review *rv, const size_t *is,
-                             const mc_review_action *as, const size_t *cs, size_t n)
+/* Decisions on instance rows, in the order they are recorded. */
+typedef struct s_decisions {
+	size_t *rows;
+	mc_review_action *acts;
+	size_t *cls;               /* the new class of a relabel, else 0 */
+	size_t n;
+} s_decisions;
+
+static void s_decisions_free(s_decisions *d)
+{
+	free(d->rows);
+	free(d->acts);
+	free(d->cls);
+	memset(d, 0, sizeof *d);
+}
+
+/* An empty list with room for cap decisions. */
+static int s_decisions_init(s_decisions *d, size_t cap, mc_error *err)
+{
+	d->n = 0;
+	d->rows = malloc((cap + 1) * sizeof *d->rows);
+	d->acts = malloc((cap + 1) * sizeof *d->acts);
+	d->cls = malloc((cap + 1) * sizeof *d->cls);
+	if (d->rows != NULL && d->acts != NULL && d->cls != NULL)
+		return 0;
+	s_decisions_free(d);
+	return s_nomem(err);
+}
+
+/* Appends a decision; s_decisions_init made room for it. */
+static void s_decide(s_decisions *d, size_t row, mc_review_action a, size_t cls)
+{
+	d->rows[d->n] = row;
+	d->acts[d->n] = a;
+	d->cls[d->n] = a == MC_ACT_RELABEL ? cls : 0;
+	d->n++;
+}
+
+static json_t *s_acts_record(const char *type, const mc_review *rv, const s_decisions *d)
 {
 	json_t *rec = json_object(), *ji = json_array(), *ja = json_array(), *jc = json_array();
 
@@ -1528,10 +1569,10 @@ static json_t *s_acts_record(const char *type, const mc_review *rv, const size_t
 		json_decref(jc);
 		return NULL;
 	}
-	for (size_t k = 0; k < n; k++) {
-		json_array_append_new(ji, json_integer((json_int_t)s_ann_id(rv, is[k])));
-		json_array_append_new(ja, json_integer((json_int_t)as[k]));
-		json_array_append_new(jc, json_integer((json_int_t)cs[k]));
+	for (size_t k = 0; k < d->n; k++) {
+		json_array_append_new(ji, json_integer((json_int_t)s_ann_id(rv, d->rows[k])));
+		json_array_append_new(ja, json_integer((json_int_t)d->acts[k]));
+		json_array_append_new(jc, json_integer((json_int_t)d->cls[k]));
 	}
 	json_object_set_new(rec, "t", json_string(type));
 	json_object_set_new(rec, "ids", ji);
@@ -1540,27 +1581,27 @@ static json_t *s_acts_record(const char *type, const mc_review *rv, const size_t
 	return rec;
 }
 
-/* Journals then records n decisions (rows is[k]), all or nothing; extra
- * (may be NULL) is merged into the record. */
-static int s_act_many(mc_review *rv, const size_t *is, const mc_review_action *as,
-                      const size_t *cs, size_t n, int outside, json_t *extra, mc_error *err)
+/* Journals then records the decisions d, all or nothing; extra (may be
+ * NULL) is merged into the record. */
+static int s_act_many(mc_review *rv, const s_decisions *d, int outside, json_t *extra,
+                      mc_error *err)
 {
 	json_t *rec;
 	int rc;
 
-	if (n == 0 && extra == NULL)
+	if (d->n == 0 && extra == NULL)
 		return 0;
-	rec = s_acts_record(outside ? "fix" : "acts", rv, is, as, cs, n);
+	rec = s_acts_record(outside ? "fix" : "acts", rv, d);
 	if (rec != NULL && extra != NULL)
 		json_object_update(rec, extra);
 	json_decref(extra);
 	rc = s_journal(rv, rec, err);
 	if (rc)
 		return rc;
-	for (size_t k = 0; k < n; k++) {
-		s_record_action(rv, is[k], as[k], cs[k], outside);
+	for (size_t k = 0; k < d->n; k++) {
+		s_record_action(rv, d->rows[k], d->acts[k], d->cls[k], outside);
 		if (outside)
-			s_mark_seen(rv, is[k]);
+			s_mark_seen(rv, d->rows[k]);
 	}
 	return 0;
 }
@@ -1609,20 +1650,18 @@ static int s_check_act(mc_review *rv, const char *what, int64_t ann_id, mc_revie
 static int s_act_ids(mc_review *rv, const char *what, const int64_t *ids, size_t n,
                      mc_review_action a, size_t new_class, int outside, mc_error *err)
 {
-	size_t *rows = malloc((n + 1) * sizeof *rows), *cs = malloc((n + 1) * sizeof *cs);
-	mc_review_action *as = malloc((n + 1) * sizeof *as);
-	int rc = rows && cs && as ? 0 : s_nomem(err);
+	s_decisions d;
+	int rc = s_decisions_init(&d, n, err);
 
 	for (size_t k = 0; rc == 0 && k < n; k++) {
-		rc = s_check_act(rv, what, ids[k], a, new_class, outside, &rows[k], err);
-		as[k] = a;
-		cs[k] = a == MC_ACT_RELABEL ? new_class : 0;
+		size_t row;
+		rc = s_check_act(rv, what, ids[k], a, new_class, outside, &row, err);
+		if (rc == 0)
+			s_decide(&d, row, a, new_class);
 	}
 	if (rc == 0)
-		rc = s_act_many(rv, rows, as, cs, n, outside, NULL, err);
-	free(rows);
-	free(cs);
-	free(as);
+		rc = s_act_many(rv, &d, outside, NULL, err);
+	s_decisions_free(&d);
 	return rc;
 }
 
@@ -1646,37 +1685,38 @@ static size_t s_undecided(const mc_review *rv)
 	return u;
 }
 
+/* The start of a verb on the open batch: 0 to go on, 1 when there is
+ * nothing to do (every sample has been seen: the batch is empty), or an
+ * error (the session is read-only, or next() was not called). */
+static int s_batch_verb(mc_review *rv, const char *what, mc_error *err)
+{
+	int rc = s_writable(rv, what, err);
+
+	if (rc != 0 || rv->batch_open)
+		return rc;
+	if (mc_review_exhausted(rv))
+		return 1;
+	return mc_error_set(err, MC_ERR_STATE, "%s: no batch is open; call next() first", what);
+}
+
 int mc_review_keep_rest(size_t *n, mc_review *rv, mc_error *err)
 {
-	size_t *is = NULL, *cs = NULL, m = 0;
-	mc_review_action *as = NULL;
+	s_decisions d;
 	int rc;
 
 	if (n)
 		*n = 0;
-	if ((rc = s_writable(rv, "keep_rest", err)) != 0)
+	if ((rc = s_batch_verb(rv, "keep_rest", err)) != 0)
+		return rc > 0 ? 0 : rc;
+	if ((rc = s_decisions_init(&d, rv->batch_n, err)) != 0)
 		return rc;
-	if (!rv->batch_open)
-		return mc_review_exhausted(rv) ? 0 :
-		       mc_error_set(err, MC_ERR_STATE, "keep_rest: no batch is open; call next() "
-		                    "first");
-	is = malloc((rv->batch_n + 1) * sizeof *is);
-	cs = calloc(rv->batch_n + 1, sizeof *cs);
-	as = calloc(rv->batch_n + 1, sizeof *as);
-	if (!is || !cs || !as) {
-		rc = s_nomem(err);
-		goto cleanup;
-	}
 	for (size_t k = 0; k < rv->batch_n; k++)
 		if (rv->act[rv->batch[k]] < 0)
-			is[m++] = rv->batch[k];
-	rc = s_act_many(rv, is, as, cs, m, 0, NULL, err);
+			s_decide(&d, rv->batch[k], MC_ACT_KEEP, 0);
+	rc = s_act_many(rv, &d, 0, NULL, err);
 	if (rc == 0 && n)
-		*n = m;
-cleanup:
-	free(is);
-	free(cs);
-	free(as);
+		*n = d.n;
+	s_decisions_free(&d);
 	return rc;
 }
 
@@ -1848,8 +1888,8 @@ int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *
 {
 	FILE *fp = NULL;
 	char *line = NULL, *f[32];
-	size_t cap = 0, lineno = 0, n = 0, *is = NULL, *cs = NULL, *line_of = NULL;
-	mc_review_action *as = NULL;
+	size_t cap = 0, lineno = 0, *line_of = NULL;
+	s_decisions d = { .n = 0 };
 	mc_review_csv_counts cnt = { 0, 0, 0, 0 };
 	s_csv_cols cols = { (size_t)-1, (size_t)-1, (size_t)-1 };   /* set by the header */
 	int have_header = 0, rc;
@@ -1864,11 +1904,10 @@ int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		return mc_error_set(err, MC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	is = malloc(rv->batch_n * sizeof *is + 1);
-	cs = malloc(rv->batch_n * sizeof *cs + 1);
-	as = malloc(rv->batch_n * sizeof *as + 1);
 	line_of = calloc(rv->n ? rv->n : 1, sizeof *line_of);
-	if (!is || !cs || !as || !line_of) {
+	if ((rc = s_decisions_init(&d, rv->batch_n, err)) != 0)
+		goto cleanup;
+	if (line_of == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;
 	}
@@ -1908,10 +1947,7 @@ int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *
 		cnt.keep += a == MC_ACT_KEEP;
 		cnt.relabel += a == MC_ACT_RELABEL;
 		cnt.remove += a == MC_ACT_REMOVE;
-		is[n] = row;
-		as[n] = (mc_review_action)a;
-		cs[n] = cls;
-		n++;
+		s_decide(&d, row, (mc_review_action)a, cls);
 	}
 	if (ferror(fp)) {
 		rc = mc_error_set(err, MC_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
@@ -1922,15 +1958,13 @@ int mc_review_load_csv(mc_review_csv_counts *counts, mc_review *rv, const char *
 		                  "\"annotation_id\" and \"action\", the file is empty", path);
 		goto cleanup;
 	}
-	rc = s_act_many(rv, is, as, cs, n, 0, NULL, err);
+	rc = s_act_many(rv, &d, 0, NULL, err);
 	if (rc == 0 && counts)
 		*counts = cnt;
 cleanup:
 	fclose(fp);
 	free(line);
-	free(is);
-	free(cs);
-	free(as);
+	s_decisions_free(&d);
 	free(line_of);
 	return rc;
 }
@@ -1988,23 +2022,19 @@ cleanup:
 int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *gt_path, mc_error *err)
 {
 	signed char *fix = NULL;
-	size_t *cls = NULL, *is = NULL, *cs = NULL, pool = 0, errors = 0;
-	mc_review_action *as = NULL;
+	size_t *cls = NULL, pool = 0, errors = 0;
+	s_decisions d = { .n = 0 };
 	int rc;
 
 	if (n_actions)
 		*n_actions = 0;
-	if ((rc = s_writable(rv, "simulate", err)) != 0)
-		return rc;
-	if (!rv->batch_open)
-		return mc_review_exhausted(rv) ? 0 :
-		       mc_error_set(err, MC_ERR_STATE, "simulate: no open batch; call next() first");
+	if ((rc = s_batch_verb(rv, "simulate", err)) != 0)
+		return rc > 0 ? 0 : rc;
 	fix = malloc(rv->n + 1);
 	cls = calloc(rv->n + 1, sizeof *cls);
-	is = malloc((rv->batch_n + 1) * sizeof *is);
-	cs = malloc((rv->batch_n + 1) * sizeof *cs);
-	as = malloc((rv->batch_n + 1) * sizeof *as);
-	if (!fix || !cls || !is || !cs || !as) {
+	if ((rc = s_decisions_init(&d, rv->batch_n, err)) != 0)
+		goto cleanup;
+	if (fix == NULL || cls == NULL) {
 		rc = s_nomem(err);
 		goto cleanup;
 	}
@@ -2018,9 +2048,7 @@ int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *gt_path, mc
 			                  "ground truth", gt_path, (long long)rv->batch_ids[k]);
 			goto cleanup;
 		}
-		is[k] = i;
-		as[k] = (mc_review_action)fix[i];
-		cs[k] = fix[i] == MC_ACT_RELABEL ? cls[i] : 0;
+		s_decide(&d, i, (mc_review_action)fix[i], cls[i]);
 	}
 	/* The candidates the batch was drawn from: kept samples of the reviewed
 	 * classes not seen before it. */
@@ -2031,7 +2059,7 @@ int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *gt_path, mc
 		pool++;
 		errors += fix[i] == MC_ACT_RELABEL || fix[i] == MC_ACT_REMOVE;
 	}
-	rc = s_act_many(rv, is, as, cs, rv->batch_n, 0,
+	rc = s_act_many(rv, &d, 0,
 	                json_pack("{s:I, s:I}", "pool", (json_int_t)pool, "errors",
 	                          (json_int_t)errors), err);
 	if (rc == 0) {
@@ -2043,9 +2071,7 @@ int mc_review_simulate(size_t *n_actions, mc_review *rv, const char *gt_path, mc
 cleanup:
 	free(fix);
 	free(cls);
-	free(is);
-	free(cs);
-	free(as);
+	s_decisions_free(&d);
 	return rc;
 }
 
