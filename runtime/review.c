@@ -840,6 +840,59 @@ static void s_session_opts(const json_t *js, mc_review_opts *o)
 	o->plateau_window = s_get_size(js, "plateau_window");
 }
 
+/* Reads spath (dir's session.json): *js (caller decrefs) and the options
+ * it records into *o. Fails naming spath when it is missing, not JSON, of
+ * an unknown version or without its required fields. */
+static int s_read_session(json_t **js, mc_review_opts *o, const char *dir, const char *spath,
+                          mc_error *err)
+{
+	json_error_t jerr;
+	const json_t *method;
+	long long version;
+	int rc;
+
+	*js = NULL;
+	if (!s_exists(spath))
+		return mc_error_set(err, MC_ERR_NOTFOUND, "%s: no review session here (no "
+		                    "session.json)", dir);
+	*js = json_load_file(spath, 0, &jerr);
+	if (*js == NULL)
+		return mc_error_set(err, MC_ERR_PARSE, "%s: line %d: %s", spath, jerr.line, jerr.text);
+	version = json_integer_value(json_object_get(*js, "version"));
+	if (version < 1 || version > S_SESSION_VERSION ||
+	    !json_is_string(json_object_get(*js, "dataset")) ||
+	    !json_is_integer(json_object_get(*js, "n_instances")))
+		return mc_error_set(err, MC_ERR_PARSE, "%s: expected version 1 to %d with \"dataset\" "
+		                    "and \"n_instances\"", spath, S_SESSION_VERSION);
+	s_session_opts(*js, o);
+	o->dir = dir;
+	method = json_object_get(*js, "method");
+	if (json_is_string(method) && (rc = mc_rank_parse(&o->method, json_string_value(method),
+	                                                  err)) != 0) {
+		mc_error_prefix(err, "%s", spath);
+		return rc;
+	}
+	return 0;
+}
+
+/* The dataset a session js (read from spath) was made on, loaded into
+ * *owned (caller frees). */
+static int s_session_dataset(mc_coco **owned, const json_t *js, const char *spath,
+                             const mc_progress *progress, mc_error *err)
+{
+	const json_t *idir = json_object_get(js, "images_dir");
+	mc_coco_options co = {
+		.images_dir = json_is_string(idir) ? json_string_value(idir) : NULL,
+		.include_crowd = json_is_true(json_object_get(js, "include_crowd")),
+		.progress = progress,
+	};
+	int rc = mc_coco_load(owned, json_string_value(json_object_get(js, "dataset")), &co, err);
+
+	if (rc)
+		mc_error_prefix(err, "%s: the session's dataset", spath);
+	return rc;
+}
+
 /* Loads session.json, initial.mcc and the journal of dir, whose folder is
  * already taken (real, lock: handed over to the session, also on failure). */
 static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *real,
@@ -848,60 +901,20 @@ static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *r
 	char *spath = mc_path_join(dir, "session.json"), *ipath = mc_path_join(dir, "initial.mcc");
 	char *jpath = mc_path_join(dir, "journal.mcj");
 	json_t *js = NULL;
-	json_error_t jerr;
 	mc_review *rv = NULL;
 	mc_coreset *cs = NULL;
 	mc_coco *owned = NULL;
 	mc_journal_report jr;
 	mc_review_opts o;
 	size_t n, K, *classes = NULL, n_classes = 0;
-	long long version;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if (!spath || !ipath || !jpath) {
-		rc = s_nomem(err);
-		goto cleanup;
-	}
-	if (!s_exists(spath)) {
-		rc = mc_error_set(err, MC_ERR_NOTFOUND, "%s: no review session here (no session.json)",
-		                  dir);
-		goto cleanup;
-	}
-	js = json_load_file(spath, 0, &jerr);
-	if (js == NULL) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: line %d: %s", spath, jerr.line, jerr.text);
-		goto cleanup;
-	}
-	version = json_integer_value(json_object_get(js, "version"));
-	if (version < 1 || version > S_SESSION_VERSION ||
-	    !json_is_string(json_object_get(js, "dataset")) ||
-	    !json_is_integer(json_object_get(js, "n_instances"))) {
-		rc = mc_error_set(err, MC_ERR_PARSE, "%s: expected version 1 to %d with \"dataset\" "
-		                  "and \"n_instances\"", spath, S_SESSION_VERSION);
-		goto cleanup;
-	}
-	s_session_opts(js, &o);
-	o.dir = dir;
-	if (json_is_string(json_object_get(js, "method"))) {
-		rc = mc_rank_parse(&o.method, json_string_value(json_object_get(js, "method")), err);
-		if (rc) {
-			mc_error_prefix(err, "%s", spath);
-			goto cleanup;
-		}
-	}
-	if (ds == NULL) {
-		mc_coco_options co = { NULL, 0, progress };
-		json_t *idir = json_object_get(js, "images_dir");
-		co.images_dir = json_is_string(idir) ? json_string_value(idir) : NULL;
-		co.include_crowd = json_is_true(json_object_get(js, "include_crowd"));
-		rc = mc_coco_load(&owned, json_string_value(json_object_get(js, "dataset")), &co, err);
-		if (rc) {
-			mc_error_prefix(err, "%s: the session's dataset", spath);
-			goto cleanup;
-		}
+	rc = spath && ipath && jpath ? s_read_session(&js, &o, dir, spath, err) : s_nomem(err);
+	if (rc == 0 && ds == NULL && (rc = s_session_dataset(&owned, js, spath, progress, err)) == 0)
 		ds = owned;
-	}
+	if (rc)
+		goto cleanup;
 	n = mc_coco_n_instances(ds);
 	K = mc_coco_n_classes(ds);
 	if ((json_int_t)n != json_integer_value(json_object_get(js, "n_instances")) ||
