@@ -893,10 +893,19 @@ static int s_session_dataset(mc_coco **owned, const json_t *js, const char *spat
 	return rc;
 }
 
+/* Moves the taken folder (its real path and lock) into rv. */
+static void s_own_folder(mc_review *rv, char **real, mc_lock **lock)
+{
+	rv->real = *real;
+	rv->lock = *lock;
+	*real = NULL;
+	*lock = NULL;
+}
+
 /* Loads session.json, initial.mcc and the journal of dir, whose folder is
- * already taken (real, lock: handed over to the session, also on failure). */
-static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *real,
-                    mc_lock *lock, const mc_progress *progress, mc_error *err)
+ * already taken (*real, *lock: moved into the session on success). */
+static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char **real,
+                    mc_lock **lock, const mc_progress *progress, mc_error *err)
 {
 	char *spath = mc_path_join(dir, "session.json"), *ipath = mc_path_join(dir, "initial.mcc");
 	char *jpath = mc_path_join(dir, "journal.mcj");
@@ -944,10 +953,7 @@ static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *r
 	rv->o.dir = rv->dir;
 	rv->o.classes = n_classes ? rv->classes : NULL;
 	rv->o.n_classes = n_classes;
-	rv->real = real;
-	rv->lock = lock;
-	real = NULL;
-	lock = NULL;
+	s_own_folder(rv, real, lock);
 	rv->ds = ds;
 	rv->ds_owned = owned;
 	owned = NULL;
@@ -982,13 +988,10 @@ static int s_resume(mc_review **out, const char *dir, const mc_coco *ds, char *r
 		snprintf(name, sizeof name, "iter_%03zu", rv->n_hist - (rv->batch_open ? 0 : 1));
 		rv->batch_dir = mc_path_join(rv->dir, name);
 	}
-	s_live_add(rv);
 	*out = rv;
 	rv = NULL;
 cleanup:
 	mc_review_free(rv);
-	mc_lock_release(lock);
-	free(real);
 	mc_coreset_free(cs);
 	mc_coco_free(owned);
 	json_decref(js);
@@ -1015,7 +1018,11 @@ int mc_review_resume(mc_review **out, const char *dir, const mc_coco *ds,
 	if (rc == 0)
 		rc = s_take_folder(dir, &real, &lock, err);
 	if (rc == 0)
-		rc = s_resume(out, dir, ds, real, lock, progress, err);
+		rc = s_resume(out, dir, ds, &real, &lock, progress, err);
+	if (rc == 0)
+		s_live_add(*out);
+	mc_lock_release(lock);
+	free(real);
 	return rc;
 }
 
@@ -1170,39 +1177,20 @@ static int s_check_opts(const mc_coco *ds, const mc_matrix *X, const int64_t *la
 	return 0;
 }
 
-int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
-                  const int64_t *labels, const double *weights, const mc_review_opts *o,
-                  const mc_progress *progress, mc_error *err)
+/* A new session on ds in o->dir, whose folder is already taken (*real,
+ * *lock: moved into the session on success): the service built and saved,
+ * session.json written, the journal started and the baseline AUC taken. */
+static int s_create(mc_review **out, const mc_coco *ds, const mc_matrix *X,
+                    const int64_t *labels, const double *weights, const mc_review_opts *o,
+                    char **real, mc_lock **lock, const mc_progress *progress, mc_error *err)
 {
+	size_t n = mc_coco_n_instances(ds), K = mc_coco_n_classes(ds);
+	char *ipath = mc_path_join(o->dir, "initial.mcc");
+	char *jpath = mc_path_join(o->dir, "journal.mcj");
 	mc_review *rv = NULL;
 	mc_coreset_params cp;
-	mc_lock *lock = NULL;
-	char *ipath = NULL, *jpath = NULL, *real = NULL;
-	size_t n, K;
-	int existing, rc;
+	int rc;
 
-	*out = NULL;
-	rc = s_check_opts(ds, X, labels, o, err);
-	if (rc == 0)
-		rc = mc_mkdirs(o->dir, err);
-	if (rc == 0)
-		rc = s_existing(o->dir, ds, o, err);
-	if (rc < 0)
-		return rc;
-	existing = rc;
-	/* Only now, with a session to open, an older one of this process on
-	 * the folder is superseded. */
-	rc = s_take_folder(o->dir, &real, &lock, err);
-	if (rc)
-		return rc;
-	if (existing == 1)
-		return s_resume(out, o->dir, ds, real, lock, progress, err);
-	if (existing == 2 && (rc = s_discard(o->dir, err)) != 0)
-		goto cleanup;
-	n = mc_coco_n_instances(ds);
-	K = mc_coco_n_classes(ds);
-	ipath = mc_path_join(o->dir, "initial.mcc");
-	jpath = mc_path_join(o->dir, "journal.mcj");
 	if (!ipath || !jpath) {
 		rc = s_nomem(err);
 		goto cleanup;
@@ -1216,10 +1204,7 @@ int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
 	rv->o.dir = rv->dir;
 	rv->o.classes = o->n_classes ? rv->classes : NULL;
 	rv->o.restart = 0;
-	rv->real = real;
-	rv->lock = lock;
-	real = NULL;
-	lock = NULL;
+	s_own_folder(rv, real, lock);
 	rv->ds = ds;
 	if (labels)
 		memcpy(rv->labels, labels, n * sizeof *labels);
@@ -1245,17 +1230,45 @@ int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
 		rc = mc_journal_open(&rv->j, jpath, NULL, NULL, NULL, err);
 	if (rc == 0)
 		rc = s_baseline(rv, progress, err);
-	if (rc)
-		goto cleanup;
-	s_live_add(rv);
-	*out = rv;
-	rv = NULL;
+	if (rc == 0) {
+		*out = rv;
+		rv = NULL;
+	}
 cleanup:
 	mc_review_free(rv);
-	mc_lock_release(lock);
-	free(real);
 	free(ipath);
 	free(jpath);
+	return rc;
+}
+
+int mc_review_new(mc_review **out, const mc_coco *ds, const mc_matrix *X,
+                  const int64_t *labels, const double *weights, const mc_review_opts *o,
+                  const mc_progress *progress, mc_error *err)
+{
+	mc_lock *lock = NULL;
+	char *real = NULL;
+	int existing, rc;
+
+	*out = NULL;
+	rc = s_check_opts(ds, X, labels, o, err);
+	if (rc == 0)
+		rc = mc_mkdirs(o->dir, err);
+	if (rc == 0)
+		rc = s_existing(o->dir, ds, o, err);
+	if (rc < 0)
+		return rc;
+	existing = rc;
+	/* Only now, with a session to open, an older one of this process on
+	 * the folder is superseded. */
+	rc = s_take_folder(o->dir, &real, &lock, err);
+	if (rc == 0 && existing == 1)
+		rc = s_resume(out, o->dir, ds, &real, &lock, progress, err);
+	else if (rc == 0 && (existing != 2 || (rc = s_discard(o->dir, err)) == 0))
+		rc = s_create(out, ds, X, labels, weights, o, &real, &lock, progress, err);
+	if (rc == 0)
+		s_live_add(*out);
+	mc_lock_release(lock);
+	free(real);
 	return rc;
 }
 
