@@ -17,6 +17,7 @@
 
 #define BUSY_TIMEOUT_MS 10000  /* another kernel holding the write lock */
 #define TRIM_EVERY 256         /* cells appended between two trims */
+#define TRIM_DELAY_S 1         /* the start's trim waits this long for a first job */
 
 typedef enum job_kind { J_APPEND, J_TAIL, J_RANGE, J_SEARCH } job_kind;
 
@@ -51,6 +52,7 @@ struct mc_history {
 	/* the thread's own */
 	sqlite3 *db;
 	int64_t cells, since_trim, bytes_since_trim;
+	int trim_pending;     /* the trim of the start is still to do */
 };
 
 void mc_history_limits_init(mc_history_limits *l)
@@ -365,7 +367,7 @@ static void s_open_db(mc_history *h)
 		s_disconnect(h);
 		s_fail(h, "%s", h->open_err.text);
 	} else {
-		s_trim(h);
+		h->trim_pending = 1;   /* s_thread trims once the kernel has started */
 	}
 	pthread_mutex_lock(&h->lock);
 	h->opened = 1;
@@ -531,6 +533,21 @@ static void *s_thread(void *arg)
 	for (;;) {
 		job *j;
 
+		/* The trim of the start waits for the first job or for a quiet
+		 * second, so that it does not compete with the kernel's start. */
+		while (h->head == NULL && !h->stop && h->trim_pending) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += TRIM_DELAY_S;
+			if (pthread_cond_timedwait(&h->wake, &h->lock, &until) != 0)
+				break;
+		}
+		if (h->trim_pending) {
+			h->trim_pending = 0;
+			pthread_mutex_unlock(&h->lock);
+			s_trim(h);
+			pthread_mutex_lock(&h->lock);
+		}
 		while (h->head == NULL && !h->stop)
 			pthread_cond_wait(&h->wake, &h->lock);
 		if (h->head == NULL)
