@@ -404,6 +404,13 @@ static int s_summary(mc_call *call, mc_value **out, mc_error *err)
 	return *out != NULL ? 0 : mc_error_nomem(err);
 }
 
+/* "Dataset.export(): labels has 2 entries, the dataset has 5 instances" */
+static int s_count_error(mc_call *call, const char *name, size_t m, size_t n, mc_error *err)
+{
+	return mc_error_set(err, MC_ERR_SHAPE, "%s(): %s has %zu entries, the dataset has %zu "
+	                    "instances", mc_call_name(call), name, m, n);
+}
+
 /* export()'s argument name: *out NULL when not given (or None), else a 1-D
  * array or a list of one entry per instance of ds (borrowed); entries says
  * what they are ("class indices or names"). */
@@ -421,11 +428,10 @@ static int s_per_instance_arg(mc_call *call, const mc_coco *ds, const char *name
 	else if (mc_type(v) == MC_T_LIST)
 		m = mc_list_len(v);
 	else
-		return mc_error_set(err, MC_ERR_TYPE, "export(): %s must be a 1-D array or a "
-		                    "list of %s, got %s", name, entries, mc_type_name(v));
+		return mc_error_set(err, MC_ERR_TYPE, "%s(): %s must be a 1-D array or a list of "
+		                    "%s, got %s", mc_call_name(call), name, entries, mc_type_name(v));
 	if (m != n)
-		return mc_error_set(err, MC_ERR_SHAPE, "export(): %s has %zu entries, the "
-		                    "dataset has %zu instances", name, m, n);
+		return s_count_error(call, name, m, n, err);
 	*out = v;
 	return 0;
 }
@@ -451,8 +457,8 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 			           mc_array_f64(v)[i];
 			if (d != floor(d) || !isfinite(d)) {
 				free(l);
-				return mc_error_set(err, MC_ERR_INVALID, "export(): labels[%zu] is %g, "
-				                    "expected a class index", i, d);
+				return mc_error_set(err, MC_ERR_INVALID, "%s(): labels[%zu] is %g, "
+				                    "expected a class index", mc_call_name(call), i, d);
 			}
 			l[i] = mc_array_dtype(v) == MC_I64 ? mc_array_i64(v)[i] : (int64_t)d;
 		} else {
@@ -463,14 +469,15 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 			} else if (mc_type(it) == MC_T_STR) {
 				if (mc_coco_class_index(&k, ds, mc_as_str(it), err) != 0) {
 					free(l);
-					mc_error_prefix(err, "export(): labels[%zu]", i);
+					mc_error_prefix(err, "%s(): labels[%zu]", mc_call_name(call), i);
 					return err->code;
 				}
 				l[i] = (int64_t)k;
 			} else {
 				free(l);
-				return mc_error_set(err, MC_ERR_TYPE, "export(): labels[%zu] must be a class "
-				                    "index or name, got %s", i, mc_type_name(it));
+				return mc_error_set(err, MC_ERR_TYPE, "%s(): labels[%zu] must be a class "
+				                    "index or name, got %s", mc_call_name(call), i,
+				                    mc_type_name(it));
 			}
 		}
 	}
@@ -478,37 +485,18 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 	return 0;
 }
 
+/* weights for export: numbers (mc_arg_numbers), one per instance. */
 static int s_weights_arg(mc_call *call, const mc_coco *ds, double **out, mc_error *err)
 {
-	size_t n = mc_coco_n_instances(ds), i;
-	mc_value *v;
-	double *w;
-	int rc;
+	size_t n = mc_coco_n_instances(ds), m;
+	int rc = mc_arg_numbers(call, "weights", out, &m, 1, 0, err);
 
-	*out = NULL;
-	rc = s_per_instance_arg(call, ds, "weights", "numbers", &v, err);
-	if (rc != 0 || v == NULL)
-		return rc;
-	w = malloc((n ? n : 1) * sizeof *w);
-	if (w == NULL)
-		return mc_error_nomem(err);
-	for (i = 0; i < n; i++) {
-		if (mc_type(v) == MC_T_ARRAY) {
-			w[i] = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
-			       mc_array_f64(v)[i];
-		} else {
-			mc_value *it = mc_list_get(v, i);
-			if (mc_type(it) != MC_T_INT && mc_type(it) != MC_T_FLOAT &&
-			    mc_type(it) != MC_T_BOOL) {
-				free(w);
-				return mc_error_set(err, MC_ERR_TYPE, "export(): weights[%zu] must be a "
-				                    "number, got %s", i, mc_type_name(it));
-			}
-			w[i] = mc_as_float(it);
-		}
+	if (rc == 0 && *out != NULL && m != n) {
+		free(*out);
+		*out = NULL;
+		rc = s_count_error(call, "weights", m, n, err);
 	}
-	*out = w;
-	return 0;
+	return rc;
 }
 
 static int s_export(mc_call *call, mc_value **out, mc_error *err)

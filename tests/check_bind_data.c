@@ -147,10 +147,15 @@ START_TEST(test_export)
 	assert_run("fixed.labels()", "array([1, 2, 0, 2])");
 	assert_contains("fixed.annotation(2)", "'attributes': {'occluded': False}");
 	snprintf(code, sizeof code, "ds.export(\"%s\", labels=[1, 2])", out);
-	assert_contains(code, "ShapeError: export(): labels has 2 entries, the dataset has 5 "
+	assert_contains(code, "ShapeError: Dataset.export(): labels has 2 entries, the dataset has 5 "
 	                "instances");
 	snprintf(code, sizeof code, "ds.export(\"%s\", labels=[0, 0, 0, \"kiwi\", 0])", out);
 	assert_contains(code, "unknown class 'kiwi'");
+	snprintf(code, sizeof code, "ds.export(\"%s\", weights=[1, 0, 1])", out);
+	assert_contains(code, "ShapeError: Dataset.export(): weights has 3 entries, the dataset has 5 "
+	                "instances");
+	snprintf(code, sizeof code, "ds.export(\"%s\", weights=[1, \"x\", 1, 1, 1])", out);
+	assert_contains(code, "TypeError: Dataset.export(): weights[1] must be a number, got str");
 	tu_rmtree(dir);
 }
 END_TEST
