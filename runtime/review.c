@@ -840,6 +840,13 @@ static void s_session_opts(const json_t *js, mc_review_opts *o)
 	o->plateau_window = s_get_size(js, "plateau_window");
 }
 
+/* 0 when spath, dir's session.json, exists; else MC_ERR_NOTFOUND naming dir. */
+static int s_session_here(const char *spath, const char *dir, mc_error *err)
+{
+	return s_exists(spath) ? 0 : mc_error_set(err, MC_ERR_NOTFOUND, "%s: no review session "
+	                                          "here (no session.json)", dir);
+}
+
 /* Reads spath (dir's session.json): *js (caller decrefs) and the options
  * it records into *o. Fails naming spath when it is missing, not JSON, of
  * an unknown version or without its required fields. */
@@ -852,9 +859,8 @@ static int s_read_session(json_t **js, mc_review_opts *o, const char *dir, const
 	int rc;
 
 	*js = NULL;
-	if (!s_exists(spath))
-		return mc_error_set(err, MC_ERR_NOTFOUND, "%s: no review session here (no "
-		                    "session.json)", dir);
+	if ((rc = s_session_here(spath, dir, err)) != 0)
+		return rc;
 	*js = json_load_file(spath, 0, &jerr);
 	if (*js == NULL)
 		return mc_error_set(err, MC_ERR_PARSE, "%s: line %d: %s", spath, jerr.line, jerr.text);
@@ -1012,8 +1018,7 @@ int mc_review_resume(mc_review **out, const char *dir, const mc_coco *ds,
 	*out = NULL;
 	if (spath == NULL)
 		return s_nomem(err);
-	rc = s_exists(spath) ? 0 : mc_error_set(err, MC_ERR_NOTFOUND, "%s: no review session "
-	                                          "here (no session.json)", dir);
+	rc = s_session_here(spath, dir, err);
 	free(spath);
 	if (rc == 0)
 		rc = s_take_folder(dir, &real, &lock, err);
@@ -1546,42 +1551,39 @@ int mc_review_exhausted(const mc_review *rv)
 	return !rv->batch_open && rv->exhausted;
 }
 
-/* Decisions on instance rows, in the order they are recorded. */
+/* A decision on an instance row. */
+typedef struct s_decision {
+	size_t row;
+	mc_review_action act;
+	size_t cls;                /* the new class of a relabel, else 0 */
+} s_decision;
+
+/* Decisions, in the order they are recorded. */
 typedef struct s_decisions {
-	size_t *rows;
-	mc_review_action *acts;
-	size_t *cls;               /* the new class of a relabel, else 0 */
+	s_decision *at;
 	size_t n;
 } s_decisions;
 
 static void s_decisions_free(s_decisions *d)
 {
-	free(d->rows);
-	free(d->acts);
-	free(d->cls);
-	memset(d, 0, sizeof *d);
+	free(d->at);
+	d->at = NULL;
+	d->n = 0;
 }
 
 /* An empty list with room for cap decisions. */
 static int s_decisions_init(s_decisions *d, size_t cap, mc_error *err)
 {
 	d->n = 0;
-	d->rows = malloc((cap + 1) * sizeof *d->rows);
-	d->acts = malloc((cap + 1) * sizeof *d->acts);
-	d->cls = malloc((cap + 1) * sizeof *d->cls);
-	if (d->rows != NULL && d->acts != NULL && d->cls != NULL)
-		return 0;
-	s_decisions_free(d);
-	return s_nomem(err);
+	d->at = malloc((cap + 1) * sizeof *d->at);
+	return d->at != NULL ? 0 : s_nomem(err);
 }
 
 /* Appends a decision; s_decisions_init made room for it. */
 static void s_decide(s_decisions *d, size_t row, mc_review_action a, size_t cls)
 {
-	d->rows[d->n] = row;
-	d->acts[d->n] = a;
-	d->cls[d->n] = a == MC_ACT_RELABEL ? cls : 0;
-	d->n++;
+	d->at[d->n++] = (s_decision){ .row = row, .act = a,
+	                              .cls = a == MC_ACT_RELABEL ? cls : 0 };
 }
 
 static json_t *s_acts_record(const char *type, const mc_review *rv, const s_decisions *d)
@@ -1596,9 +1598,9 @@ static json_t *s_acts_record(const char *type, const mc_review *rv, const s_deci
 		return NULL;
 	}
 	for (size_t k = 0; k < d->n; k++) {
-		json_array_append_new(ji, json_integer((json_int_t)s_ann_id(rv, d->rows[k])));
-		json_array_append_new(ja, json_integer((json_int_t)d->acts[k]));
-		json_array_append_new(jc, json_integer((json_int_t)d->cls[k]));
+		json_array_append_new(ji, json_integer((json_int_t)s_ann_id(rv, d->at[k].row)));
+		json_array_append_new(ja, json_integer((json_int_t)d->at[k].act));
+		json_array_append_new(jc, json_integer((json_int_t)d->at[k].cls));
 	}
 	json_object_set_new(rec, "t", json_string(type));
 	json_object_set_new(rec, "ids", ji);
@@ -1625,9 +1627,9 @@ static int s_act_many(mc_review *rv, const s_decisions *d, int outside, json_t *
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < d->n; k++) {
-		s_record_action(rv, d->rows[k], d->acts[k], d->cls[k], outside);
+		s_record_action(rv, d->at[k].row, d->at[k].act, d->at[k].cls, outside);
 		if (outside)
-			s_mark_seen(rv, d->rows[k]);
+			s_mark_seen(rv, d->at[k].row);
 	}
 	return 0;
 }
