@@ -3071,53 +3071,8 @@ static int s_status(const mc_exec_error *xerr)
 	return strcmp(xerr->ename, "KeyboardInterrupt") == 0 ? MC_ERR_INTERRUPTED : MC_ERR_INVALID;
 }
 
-/* The evaluator of code at the top level of the session. */
-static void s_begin(s_ctx *c, s_frame *top, mc_error *scratch, mc_interp *in, const mc_io *io,
-                    mc_exec_error *xerr, mc_code *cd)
-{
-	memset(c, 0, sizeof *c);
-	memset(top, 0, sizeof *top);
-	c->in = in;
-	c->io = io;
-	c->xerr = xerr;
-	c->frame = top;
-	c->scratch = scratch;
-	top->code = cd;
-}
-
-/* The start of both entries: xerr cleared, the stack entered (*entered for
- * mc_stack_leave) and src parsed into *cd; expr_only: src must be one
- * expression. Returns 0, or MC_ERR_PARSE or MC_ERR_NOMEM with xerr filled
- * and the stack left. */
-static int s_enter(mc_interp *in, const char *src, int expr_only, mc_code **cd, int *entered,
-                   mc_exec_error *xerr)
-{
-	mc_syntax_error serr;
-	int rc;
-
-	memset(xerr, 0, sizeof *xerr);
-	*entered = mc_stack_enter();
-	rc = mc_code_parse(cd, src, in->label, &serr);
-	if (rc == 0 && expr_only &&
-	    ((*cd)->prog.n != 1 || (*cd)->prog.stmts[0]->kind != MC_N_EXPR)) {
-		memset(&serr, 0, sizeof serr);
-		serr.line = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->line : 1;
-		serr.col = (*cd)->prog.n > 0 ? (*cd)->prog.stmts[0]->col : 1;
-		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
-		mc_code_unref(*cd);
-		*cd = NULL;
-		rc = MC_ERR_PARSE;
-	}
-	if (rc != 0) {
-		s_fill_syntax(xerr, src, in->label, &serr);
-		mc_stack_leave(*entered);
-		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
-	}
-	return 0;
-}
-
-/* One run of an entry point: the context, its top frame, and what to
- * restore at the end. */
+/* One run of an entry point: the evaluator of code at the top level of the
+ * session (its context and top frame), and what to restore at the end. */
 typedef struct s_run {
 	s_ctx c;
 	s_frame top;
@@ -3127,17 +3082,42 @@ typedef struct s_run {
 	int entered;
 } s_run;
 
-/* Parses src (s_enter) and sets up r to evaluate it with io. Returns as
- * s_enter; on 0, finish with s_run_end. */
+/* The start of both entries: xerr cleared, the stack entered, src parsed
+ * (expr_only: it must be one expression) and r set up to evaluate it with
+ * io. Returns 0 (finish with s_run_end), or MC_ERR_PARSE or MC_ERR_NOMEM
+ * with xerr filled and the stack left. */
 static int s_run_start(s_run *r, mc_interp *in, const char *src, int expr_only,
                        const mc_io *io, mc_exec_error *xerr)
 {
-	int rc = s_enter(in, src, expr_only, &r->cd, &r->entered, xerr);
+	mc_syntax_error serr;
+	int rc;
 
-	if (rc != 0)
-		return rc;
+	memset(r, 0, sizeof *r);
+	memset(xerr, 0, sizeof *xerr);
+	r->entered = mc_stack_enter();
+	rc = mc_code_parse(&r->cd, src, in->label, &serr);
+	if (rc == 0 && expr_only &&
+	    (r->cd->prog.n != 1 || r->cd->prog.stmts[0]->kind != MC_N_EXPR)) {
+		memset(&serr, 0, sizeof serr);
+		serr.line = r->cd->prog.n > 0 ? r->cd->prog.stmts[0]->line : 1;
+		serr.col = r->cd->prog.n > 0 ? r->cd->prog.stmts[0]->col : 1;
+		snprintf(serr.msg, sizeof serr.msg, "expected an expression, not a statement");
+		mc_code_unref(r->cd);
+		r->cd = NULL;
+		rc = MC_ERR_PARSE;
+	}
+	if (rc != 0) {
+		s_fill_syntax(xerr, src, in->label, &serr);
+		mc_stack_leave(r->entered);
+		return rc == MC_ERR_NOMEM ? MC_ERR_NOMEM : MC_ERR_PARSE;
+	}
 	r->old_intr = mc_lang_set_interrupt(io != NULL ? io->interrupted : NULL);
-	s_begin(&r->c, &r->top, &r->scratch, in, io, xerr, r->cd);
+	r->c.in = in;
+	r->c.io = io;
+	r->c.xerr = xerr;
+	r->c.frame = &r->top;
+	r->c.scratch = &r->scratch;
+	r->top.code = r->cd;
 	return 0;
 }
 
@@ -3152,7 +3132,7 @@ static void s_run_end(s_run *r)
 int mc_interp_execute(mc_interp *in, const char *code, const mc_io *io, mc_value **result,
                       mc_exec_error *xerr)
 {
-	s_run r = { .cd = NULL };
+	s_run r;
 	mc_value *last = NULL;
 	int rc;
 
@@ -3194,7 +3174,7 @@ int mc_interp_eval(mc_interp *in, const char *expr, const mc_io *io, mc_value **
                    mc_exec_error *xerr)
 {
 	mc_io quiet = { .interrupted = io != NULL ? io->interrupted : NULL, .silent = 1 };
-	s_run r = { .cd = NULL };
+	s_run r;
 
 	*result = NULL;
 	if (s_run_start(&r, in, expr, 1, &quiet, xerr) != 0)
