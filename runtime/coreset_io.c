@@ -18,19 +18,14 @@
 static const char s_file_magic[8] = { 'M', 'C', 'C', 'O', 'R', 'E', 'S', 'T' };
 #define S_FILE_VERSION 2u /* 2: adds the NAME section */
 
-static void s_put(mc_buf *b, const void *data, size_t len)
-{
-	mc_buf_put(b, data, len);
-}
-
 static void s_put_u64(mc_buf *b, uint64_t v)
 {
-	s_put(b, &v, sizeof v);
+	mc_buf_put(b, &v, sizeof v);
 }
 
 static void s_put_f64(mc_buf *b, double v)
 {
-	s_put(b, &v, sizeof v);
+	mc_buf_put(b, &v, sizeof v);
 }
 
 /* Writes one section: tag, length, CRC-32, data. */
@@ -91,14 +86,14 @@ int mc_coreset_save(mc_coreset *cs, const char *path, mc_error *err)
 			s_put_u64(&tree, nd->m);
 			for (size_t q = 0; q < nd->m; q++)
 				s_put_u64(&tree, nd->idx[q]);
-			s_put(&tree, nd->w, nd->m * sizeof *nd->w);
+			mc_buf_put(&tree, nd->w, nd->m * sizeof *nd->w);
 		}
 	}
 	s_put_u64(&names, cs->n_names);
 	for (size_t k = 0; k < cs->n_names; k++) {
 		size_t l = strlen(cs->names[k]);
 		s_put_u64(&names, l);
-		s_put(&names, cs->names[k], l);
+		mc_buf_put(&names, cs->names[k], l);
 	}
 	if (parm.failed || tree.failed || names.failed) {
 		rc = mc_error_set(err, MC_ERR_NOMEM, "%s: out of memory", path);

@@ -195,14 +195,9 @@ int mc_table_set_float(mc_table *t, size_t row, size_t col, double v, mc_error *
 
 /* ---------- rendering ---------- */
 
-static void s_put(mc_buf *o, const char *s, size_t n)
-{
-	mc_buf_put(o, s, n);
-}
-
 static void s_puts(mc_buf *o, const char *s)
 {
-	s_put(o, s, strlen(s));
+	mc_buf_put(o, s, strlen(s));
 }
 
 static void s_escape(mc_buf *o, const char *s)
@@ -214,7 +209,7 @@ static void s_escape(mc_buf *o, const char *s)
 		case '>': s_puts(o, "&gt;"); break;
 		case '"': s_puts(o, "&quot;"); break;
 		case '\'': s_puts(o, "&#39;"); break;
-		default: s_put(o, s, 1); break;
+		default: mc_buf_put(o, s, 1); break;
 		}
 	}
 }
@@ -355,14 +350,14 @@ static size_t s_width(const char *s)
 static void s_pad(mc_buf *o, size_t n)
 {
 	while (n-- > 0)
-		s_put(o, " ", 1);
+		mc_buf_put(o, " ", 1);
 }
 
 /* Writes s with newlines, tabs and carriage returns as spaces. */
 static void s_put_flat(mc_buf *o, const char *s)
 {
 	for (; *s != '\0'; s++)
-		s_put(o, (*s == '\n' || *s == '\r' || *s == '\t') ? " " : s, 1);
+		mc_buf_put(o, (*s == '\n' || *s == '\r' || *s == '\t') ? " " : s, 1);
 }
 
 static void s_text_cell(mc_buf *o, const char *s, size_t w, int right, int last)
