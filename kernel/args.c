@@ -746,8 +746,7 @@ int mc_arg_numbers(mc_call *call, const char *name, double **out, size_t *n, int
 		m = mc_array_rows(v);
 		d = malloc((m ? m : 1) * sizeof *d);
 		for (size_t i = 0; d != NULL && i < m; i++)
-			d[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
-			                                   : (double)mc_array_i64(v)[i];
+			d[i] = mc_array_at(v, i);
 	} else if (mc_type(v) == MC_T_LIST) {
 		m = mc_list_len(v);
 		d = malloc((m ? m : 1) * sizeof *d);

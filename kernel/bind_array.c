@@ -21,7 +21,7 @@ static int s_array_convert(mc_value **out, mc_value *x, const char *dt, mc_error
 	if (a == NULL)
 		return mc_error_set(err, MC_ERR_NOMEM, "array(): out of memory");
 	for (i = 0; i < mc_array_size(x); i++) {
-		double f = mc_array_dtype(x) == MC_F64 ? mc_array_f64(x)[i] : (double)mc_array_i64(x)[i];
+		double f = mc_array_at(x, i);
 
 		if (mc_array_dtype(a) == MC_F64)
 			mc_array_f64(a)[i] = f;
@@ -155,8 +155,7 @@ static int s_anyall(mc_call *call, mc_value **out, mc_error *err, int want_all)
 
 	(void)err;
 	for (i = 0; i < n && !found; i++)
-		found = (mc_array_dtype(self) == MC_F64 ? mc_array_f64(self)[i] != 0.0 :
-		         mc_array_i64(self)[i] != 0) != want_all;
+		found = (mc_array_at(self, i) != 0.0) != want_all;
 	*out = mc_bool(want_all ? !found : found);
 	return 0;
 }

@@ -453,8 +453,7 @@ static int s_labels_arg(mc_call *call, const mc_coco *ds, int64_t **out, mc_erro
 		return mc_error_nomem(err);
 	for (i = 0; i < n; i++) {
 		if (mc_type(v) == MC_T_ARRAY) {
-			double d = mc_array_dtype(v) == MC_I64 ? (double)mc_array_i64(v)[i] :
-			           mc_array_f64(v)[i];
+			double d = mc_array_at(v, i);
 			if (d != floor(d) || !isfinite(d)) {
 				free(l);
 				return mc_error_set(err, MC_ERR_INVALID, "%s(): labels[%zu] is %g, "

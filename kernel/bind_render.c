@@ -302,8 +302,7 @@ static int s_doubles(double **out, size_t *n, mc_value *v, mc_call *call, const 
 		if (*out == NULL)
 			return mc_error_nomem(err);
 		for (i = 0; i < k; i++)
-			(*out)[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
-			                                        : (double)mc_array_i64(v)[i];
+			(*out)[i] = mc_array_at(v, i);
 		*n = k;
 		return 0;
 	}
@@ -352,8 +351,7 @@ static int s_matrix(mc_matrix **out, mc_value *v, mc_call *call, const char *arg
 		if ((rc = mc_matrix_new(out, r, c, err)) != 0)
 			return rc;
 		for (i = 0; i < r * c; i++)
-			(*out)->data[i] = mc_array_dtype(v) == MC_F64 ? mc_array_f64(v)[i]
-			                                              : (double)mc_array_i64(v)[i];
+			(*out)->data[i] = mc_array_at(v, i);
 		return 0;
 	}
 	if (mc_type(v) != MC_T_LIST || mc_list_len(v) == 0)
